@@ -1,0 +1,158 @@
+"""SQLAlchemy 2 ORM tables. Personal text is sealed bytes (see storage.sealing); frames are integers.
+
+Keep in step with the Alembic revisions in storage/migrations/versions: a test compares the two.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class CaseRow(Base):
+    __tablename__ = "cases"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    label: Mapped[bytes] = mapped_column(LargeBinary)
+    helping_question: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class RecordingRow(Base):
+    __tablename__ = "recordings"
+    __table_args__ = (
+        UniqueConstraint("sha256"),
+        CheckConstraint("rotation IN (0, 90, 180, 270)", name="rotation"),
+        CheckConstraint("frame_count > 0", name="frames"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    source_name: Mapped[bytes] = mapped_column(LargeBinary)
+    # Where the film was imported from; the encrypted vault replaces this with its own copy.
+    source_path: Mapped[bytes] = mapped_column(LargeBinary)
+    container: Mapped[str] = mapped_column(String(32))
+    video_codec: Mapped[str] = mapped_column(String(32))
+    audio_codec: Mapped[str | None] = mapped_column(String(32))
+    rate_num: Mapped[int] = mapped_column(Integer)
+    rate_den: Mapped[int] = mapped_column(Integer)
+    frame_count: Mapped[int] = mapped_column(Integer)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    rotation: Mapped[int] = mapped_column(Integer)
+    duration_num: Mapped[int] = mapped_column(BigInteger)
+    duration_den: Mapped[int] = mapped_column(BigInteger)
+    variable_frame_rate: Mapped[bool] = mapped_column(Boolean)
+    time_base_num: Mapped[int] = mapped_column(Integer)
+    time_base_den: Mapped[int] = mapped_column(Integer)
+    frame_pts: Mapped[bytes] = mapped_column(LargeBinary)  # int64 little-endian, presentation order
+    keyframes: Mapped[bytes] = mapped_column(LargeBinary)  # int64 frame indices
+    # Container metadata (may hold GPS and device): sealed, kept in the vault, never exported.
+    media_metadata: Mapped[bytes] = mapped_column(LargeBinary)
+    imported_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class TrackRow(Base):
+    __tablename__ = "tracks"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    recording_id: Mapped[int] = mapped_column(ForeignKey("recordings.id", ondelete="CASCADE"), index=True)
+    name: Mapped[bytes] = mapped_column(LargeBinary)
+    kind: Mapped[str] = mapped_column(String(16))
+    position: Mapped[int] = mapped_column(Integer)
+    visible: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class AnnotationRow(Base):
+    __tablename__ = "annotations"
+    __table_args__ = (
+        CheckConstraint("start_frame >= 0 AND end_frame > start_frame", name="range"),
+        Index(None, "track_id", "start_frame"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    track_id: Mapped[int] = mapped_column(ForeignKey("tracks.id", ondelete="CASCADE"))
+    start_frame: Mapped[int] = mapped_column(Integer)
+    end_frame: Mapped[int] = mapped_column(Integer)
+    code_id: Mapped[str | None] = mapped_column(String(64))
+    actor: Mapped[str | None] = mapped_column(String(16))
+    note: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class CodebookRow(Base):
+    __tablename__ = "codebooks"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document: Mapped[bytes] = mapped_column(LargeBinary)  # the codebook's own JSON format, sealed
+
+
+class TurnChainRow(Base):
+    __tablename__ = "turn_chains"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    recording_id: Mapped[int] = mapped_column(ForeignKey("recordings.id", ondelete="CASCADE"), index=True)
+
+
+class TurnLinkRow(Base):
+    __tablename__ = "turn_links"
+    chain_id: Mapped[int] = mapped_column(ForeignKey("turn_chains.id", ondelete="CASCADE"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    annotation_id: Mapped[int] = mapped_column(ForeignKey("annotations.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(16))
+
+
+class ClipRow(Base):
+    __tablename__ = "clips"
+    __table_args__ = (CheckConstraint("start_frame >= 0 AND end_frame > start_frame", name="range"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    recording_id: Mapped[int] = mapped_column(ForeignKey("recordings.id", ondelete="CASCADE"), index=True)
+    start_frame: Mapped[int] = mapped_column(Integer)
+    end_frame: Mapped[int] = mapped_column(Integer)
+    title: Mapped[bytes] = mapped_column(LargeBinary)
+    caption: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class StillRow(Base):
+    __tablename__ = "stills"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    recording_id: Mapped[int] = mapped_column(ForeignKey("recordings.id", ondelete="CASCADE"), index=True)
+    frame: Mapped[int] = mapped_column(Integer)
+    caption: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class ReviewSessionRow(Base):
+    __tablename__ = "review_sessions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    title: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class ReviewItemRow(Base):
+    __tablename__ = "review_items"
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("review_sessions.id", ondelete="CASCADE"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    ref_id: Mapped[int] = mapped_column(Integer)
+    prompt: Mapped[bytes] = mapped_column(LargeBinary)

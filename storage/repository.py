@@ -1,0 +1,357 @@
+"""The repository: the one way the core reads and writes a vault's database.
+
+It speaks domain values (vigtool.domain.model) and never hands out ORM rows, so nothing above storage
+sees SQL. Every personal text passes through the vault's FieldSealer, bound to its table, column and row.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from fractions import Fraction
+
+import numpy as np
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from storage.database import Database
+from storage.models import (
+    AnnotationRow,
+    CaseRow,
+    ClipRow,
+    CodebookRow,
+    RecordingRow,
+    ReviewItemRow,
+    ReviewSessionRow,
+    StillRow,
+    TrackRow,
+    TurnChainRow,
+    TurnLinkRow,
+)
+from storage.sealing import FieldSealer
+from vigtool.domain.codebook import Codebook
+from vigtool.domain.model import (
+    DEFAULT_TRACKS,
+    Actor,
+    Annotation,
+    Case,
+    Clip,
+    Recording,
+    ReviewItem,
+    ReviewItemKind,
+    ReviewSession,
+    Still,
+    Track,
+    TrackKind,
+    TurnChain,
+    TurnLink,
+    TurnRole,
+)
+from vigtool.domain.time import FrameRange
+from vigtool.media.probe import FrameIndex, ProbeResult
+
+
+class NotFoundError(LookupError):
+    """What was asked for is not in this vault."""
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class Repository:
+    """Reads and writes one vault's database. Thread-safe: writes are serialised by the Database."""
+
+    def __init__(self, db: Database, sealer: FieldSealer) -> None:
+        self.db = db
+        self._sealer = sealer
+
+    # -- sealing -------------------------------------------------------------------------------
+    def _seal(self, text: str, table: str, column: str) -> bytes:
+        return self._sealer.seal(text, f"{table}.{column}".encode())
+
+    def _open(self, sealed: bytes, table: str, column: str) -> str:
+        return self._sealer.open(sealed, f"{table}.{column}".encode())
+
+    # -- cases -----------------------------------------------------------------------------------
+    def _case(self, row: CaseRow) -> Case:
+        return Case(row.id, self._open(row.label, "cases", "label"),
+                    self._open(row.helping_question, "cases", "helping_question"), row.created_at)
+
+    def create_case(self, label: str, helping_question: str = "") -> Case:
+        label = label.strip()
+        if not label:
+            raise ValueError("a case needs a label (a pseudonym such as 'Family A')")
+        with self.db.write() as s:
+            row = CaseRow(label=self._seal(label, "cases", "label"),
+                          helping_question=self._seal(helping_question, "cases", "helping_question"),
+                          created_at=_now())
+            s.add(row)
+            s.flush()
+            return self._case(row)
+
+    def list_cases(self) -> list[Case]:
+        with self.db.read() as s:
+            return [self._case(r) for r in s.scalars(select(CaseRow).order_by(CaseRow.id))]
+
+    def find_case(self, label: str) -> Case | None:
+        """The case with this label. Labels are sealed, so this compares after opening them."""
+        wanted = label.strip().casefold()
+        return next((c for c in self.list_cases() if c.label.casefold() == wanted), None)
+
+    def get_case(self, case_id: int) -> Case:
+        with self.db.read() as s:
+            row = s.get(CaseRow, case_id)
+            if row is None:
+                raise NotFoundError(f"there is no case {case_id}")
+            return self._case(row)
+
+    # -- recordings ------------------------------------------------------------------------------
+    def _recording(self, row: RecordingRow) -> Recording:
+        return Recording(
+            id=row.id, case_id=row.case_id, sha256=row.sha256,
+            source_name=self._open(row.source_name, "recordings", "source_name"),
+            container=row.container, video_codec=row.video_codec, audio_codec=row.audio_codec,
+            rate=Fraction(row.rate_num, row.rate_den), frame_count=row.frame_count,
+            width=row.width, height=row.height, rotation=row.rotation,
+            duration=Fraction(row.duration_num, row.duration_den),
+            variable_frame_rate=row.variable_frame_rate, imported_at=row.imported_at,
+        )
+
+    def add_recording(self, case_id: int, probe: ProbeResult, sha256: str, source_name: str,
+                      source_path: str, tracks: Iterable[tuple[str, TrackKind]] = DEFAULT_TRACKS) -> Recording:
+        """Store a probed recording with its default tracks, in one transaction."""
+        with self.db.write() as s:
+            row = RecordingRow(
+                case_id=case_id, sha256=sha256,
+                source_name=self._seal(source_name, "recordings", "source_name"),
+                source_path=self._seal(source_path, "recordings", "source_path"),
+                container=probe.container, video_codec=probe.video_codec, audio_codec=probe.audio_codec,
+                rate_num=probe.rate.numerator, rate_den=probe.rate.denominator,
+                frame_count=probe.frame_count, width=probe.width, height=probe.height,
+                rotation=probe.rotation, duration_num=probe.duration.numerator,
+                duration_den=probe.duration.denominator, variable_frame_rate=probe.variable_frame_rate,
+                time_base_num=probe.index.time_base.numerator, time_base_den=probe.index.time_base.denominator,
+                frame_pts=probe.index.pts.astype("<i8").tobytes(),
+                keyframes=probe.index.keyframes.astype("<i8").tobytes(),
+                media_metadata=self._seal(json.dumps(probe.metadata), "recordings", "media_metadata"),
+                imported_at=_now(),
+            )
+            s.add(row)
+            s.flush()
+            for position, (name, kind) in enumerate(tracks):
+                s.add(TrackRow(recording_id=row.id, name=self._seal(name, "tracks", "name"), kind=kind.value,
+                               position=position, visible=True))
+            return self._recording(row)
+
+    def list_recordings(self, case_id: int | None = None) -> list[Recording]:
+        with self.db.read() as s:
+            query = select(RecordingRow).order_by(RecordingRow.id)
+            if case_id is not None:
+                query = query.where(RecordingRow.case_id == case_id)
+            return [self._recording(r) for r in s.scalars(query)]
+
+    def _recording_row(self, s: Session, recording_id: int) -> RecordingRow:
+        row = s.get(RecordingRow, recording_id)
+        if row is None:
+            raise NotFoundError(f"there is no recording {recording_id}")
+        return row
+
+    def get_recording(self, recording_id: int) -> Recording:
+        with self.db.read() as s:
+            return self._recording(self._recording_row(s, recording_id))
+
+    def find_recording_by_sha256(self, sha256: str) -> Recording | None:
+        with self.db.read() as s:
+            row = s.scalars(select(RecordingRow).where(RecordingRow.sha256 == sha256)).first()
+            return self._recording(row) if row else None
+
+    def frame_index(self, recording_id: int) -> FrameIndex:
+        with self.db.read() as s:
+            row = self._recording_row(s, recording_id)
+            return FrameIndex(np.frombuffer(row.frame_pts, dtype="<i8").astype(np.int64),
+                              np.frombuffer(row.keyframes, dtype="<i8").astype(np.int64),
+                              Fraction(row.time_base_num, row.time_base_den))
+
+    def source_path(self, recording_id: int) -> str:
+        with self.db.read() as s:
+            return self._open(self._recording_row(s, recording_id).source_path, "recordings", "source_path")
+
+    def media_metadata(self, recording_id: int) -> dict[str, str]:
+        with self.db.read() as s:
+            row = self._recording_row(s, recording_id)
+            loaded: dict[str, str] = json.loads(self._open(row.media_metadata, "recordings", "media_metadata"))
+            return loaded
+
+    # -- tracks and annotations ----------------------------------------------------------------
+    def _track(self, row: TrackRow) -> Track:
+        return Track(row.id, row.recording_id, self._open(row.name, "tracks", "name"), TrackKind(row.kind),
+                     row.position, row.visible)
+
+    def list_tracks(self, recording_id: int) -> list[Track]:
+        with self.db.read() as s:
+            rows = s.scalars(select(TrackRow).where(TrackRow.recording_id == recording_id)
+                             .order_by(TrackRow.position, TrackRow.id))
+            return [self._track(r) for r in rows]
+
+    def add_track(self, recording_id: int, name: str, kind: TrackKind) -> Track:
+        with self.db.write() as s:
+            self._recording_row(s, recording_id)
+            position = len(s.scalars(select(TrackRow.id).where(TrackRow.recording_id == recording_id)).all())
+            row = TrackRow(recording_id=recording_id, name=self._seal(name, "tracks", "name"), kind=kind.value,
+                           position=position, visible=True)
+            s.add(row)
+            s.flush()
+            return self._track(row)
+
+    def _annotation(self, row: AnnotationRow) -> Annotation:
+        return Annotation(row.id, row.track_id, FrameRange(row.start_frame, row.end_frame), row.code_id,
+                          Actor(row.actor) if row.actor else None, self._open(row.note, "annotations", "note"))
+
+    def add_annotation(self, track_id: int, frames: FrameRange, code_id: str | None = None,
+                       actor: Actor | None = None, note: str = "") -> Annotation:
+        with self.db.write() as s:
+            track = s.get(TrackRow, track_id)
+            if track is None:
+                raise NotFoundError(f"there is no track {track_id}")
+            if frames.end > self._recording_row(s, track.recording_id).frame_count:
+                raise ValueError(f"frames {frames.start}–{frames.end} run past the end of the recording")
+            row = AnnotationRow(track_id=track_id, start_frame=frames.start, end_frame=frames.end,
+                                code_id=code_id, actor=actor.value if actor else None,
+                                note=self._seal(note, "annotations", "note"))
+            s.add(row)
+            s.flush()
+            return self._annotation(row)
+
+    def update_annotation(self, annotation: Annotation) -> Annotation:
+        with self.db.write() as s:
+            row = s.get(AnnotationRow, annotation.id)
+            if row is None:
+                raise NotFoundError(f"there is no annotation {annotation.id}")
+            row.track_id, row.start_frame, row.end_frame = annotation.track_id, annotation.start, annotation.end
+            row.code_id = annotation.code_id
+            row.actor = annotation.actor.value if annotation.actor else None
+            row.note = self._seal(annotation.note, "annotations", "note")
+            return self._annotation(row)
+
+    def delete_annotation(self, annotation_id: int) -> None:
+        with self.db.write() as s:
+            s.execute(delete(AnnotationRow).where(AnnotationRow.id == annotation_id))
+
+    def list_annotations(self, recording_id: int) -> list[Annotation]:
+        with self.db.read() as s:
+            rows = s.scalars(select(AnnotationRow).join(TrackRow)
+                             .where(TrackRow.recording_id == recording_id)
+                             .order_by(AnnotationRow.track_id, AnnotationRow.start_frame, AnnotationRow.id))
+            return [self._annotation(r) for r in rows]
+
+    # -- codebook --------------------------------------------------------------------------------
+    def load_codebook(self) -> Codebook:
+        """The vault's codebook; the built-in VIG principles until the practitioner edits them."""
+        with self.db.read() as s:
+            row = s.scalars(select(CodebookRow).order_by(CodebookRow.id)).first()
+            if row is None:
+                return Codebook.built_in()
+            return Codebook.from_json(self._open(row.document, "codebooks", "document"))
+
+    def save_codebook(self, book: Codebook) -> None:
+        with self.db.write() as s:
+            row = s.scalars(select(CodebookRow).order_by(CodebookRow.id)).first()
+            document = self._seal(book.to_json(), "codebooks", "document")
+            if row is None:
+                s.add(CodebookRow(document=document))
+            else:
+                row.document = document
+
+    # -- turn-taking chains ---------------------------------------------------------------------
+    def add_turn_chain(self, recording_id: int, links: Iterable[TurnLink]) -> TurnChain:
+        links = tuple(links)
+        TurnChain(0, recording_id, links)  # validate before writing
+        with self.db.write() as s:
+            self._recording_row(s, recording_id)
+            row = TurnChainRow(recording_id=recording_id)
+            s.add(row)
+            s.flush()
+            for position, link in enumerate(links):
+                s.add(TurnLinkRow(chain_id=row.id, position=position, annotation_id=link.annotation_id,
+                                  role=link.role.value))
+            return TurnChain(row.id, recording_id, links)
+
+    def list_turn_chains(self, recording_id: int) -> list[TurnChain]:
+        with self.db.read() as s:
+            chains = s.scalars(select(TurnChainRow).where(TurnChainRow.recording_id == recording_id)
+                               .order_by(TurnChainRow.id)).all()
+            result = []
+            for chain in chains:
+                links = s.scalars(select(TurnLinkRow).where(TurnLinkRow.chain_id == chain.id)
+                                  .order_by(TurnLinkRow.position))
+                result.append(TurnChain(chain.id, recording_id,
+                                        tuple(TurnLink(li.annotation_id, TurnRole(li.role)) for li in links)))
+            return result
+
+    # -- clips and stills -----------------------------------------------------------------------
+    def add_clip(self, recording_id: int, frames: FrameRange, title: str = "", caption: str = "") -> Clip:
+        with self.db.write() as s:
+            if frames.end > self._recording_row(s, recording_id).frame_count:
+                raise ValueError(f"frames {frames.start}–{frames.end} run past the end of the recording")
+            row = ClipRow(recording_id=recording_id, start_frame=frames.start, end_frame=frames.end,
+                          title=self._seal(title, "clips", "title"), caption=self._seal(caption, "clips", "caption"))
+            s.add(row)
+            s.flush()
+            return Clip(row.id, recording_id, frames, title, caption)
+
+    def list_clips(self, recording_id: int) -> list[Clip]:
+        with self.db.read() as s:
+            rows = s.scalars(select(ClipRow).where(ClipRow.recording_id == recording_id).order_by(ClipRow.id))
+            return [Clip(r.id, r.recording_id, FrameRange(r.start_frame, r.end_frame),
+                         self._open(r.title, "clips", "title"), self._open(r.caption, "clips", "caption"))
+                    for r in rows]
+
+    def add_still(self, recording_id: int, frame: int, caption: str = "") -> Still:
+        with self.db.write() as s:
+            if not 0 <= frame < self._recording_row(s, recording_id).frame_count:
+                raise ValueError(f"frame {frame} is not in the recording")
+            row = StillRow(recording_id=recording_id, frame=frame, caption=self._seal(caption, "stills", "caption"))
+            s.add(row)
+            s.flush()
+            return Still(row.id, recording_id, frame, caption)
+
+    def list_stills(self, recording_id: int) -> list[Still]:
+        with self.db.read() as s:
+            rows = s.scalars(select(StillRow).where(StillRow.recording_id == recording_id).order_by(StillRow.id))
+            return [Still(r.id, r.recording_id, r.frame, self._open(r.caption, "stills", "caption")) for r in rows]
+
+    # -- review sessions ------------------------------------------------------------------------
+    def add_review_session(self, case_id: int, title: str) -> ReviewSession:
+        with self.db.write() as s:
+            row = ReviewSessionRow(case_id=case_id, title=self._seal(title, "review_sessions", "title"))
+            s.add(row)
+            s.flush()
+            return ReviewSession(row.id, case_id, title)
+
+    def save_review_session(self, session: ReviewSession) -> None:
+        """Store a session's title and the order and prompts of its items."""
+        with self.db.write() as s:
+            row = s.get(ReviewSessionRow, session.id)
+            if row is None:
+                raise NotFoundError(f"there is no review session {session.id}")
+            row.title = self._seal(session.title, "review_sessions", "title")
+            s.execute(delete(ReviewItemRow).where(ReviewItemRow.session_id == session.id))
+            for position, item in enumerate(session.items):
+                s.add(ReviewItemRow(session_id=session.id, position=position, kind=item.kind.value,
+                                    ref_id=item.ref_id, prompt=self._seal(item.prompt, "review_items", "prompt")))
+
+    def list_review_sessions(self, case_id: int) -> list[ReviewSession]:
+        with self.db.read() as s:
+            sessions = s.scalars(select(ReviewSessionRow).where(ReviewSessionRow.case_id == case_id)
+                                 .order_by(ReviewSessionRow.id)).all()
+            result = []
+            for row in sessions:
+                items = s.scalars(select(ReviewItemRow).where(ReviewItemRow.session_id == row.id)
+                                  .order_by(ReviewItemRow.position))
+                result.append(ReviewSession(
+                    row.id, case_id, self._open(row.title, "review_sessions", "title"),
+                    tuple(ReviewItem(ReviewItemKind(i.kind), i.ref_id,
+                                     self._open(i.prompt, "review_items", "prompt")) for i in items)))
+            return result

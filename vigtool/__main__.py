@@ -1,0 +1,5 @@
+import sys
+
+from vigtool.cli import main
+
+sys.exit(main())

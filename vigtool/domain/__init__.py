@@ -1,0 +1,1 @@
+"""Plain-Python domain model: cases, recordings, codebook, annotations, clips, review sessions."""

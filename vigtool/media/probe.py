@@ -1,0 +1,186 @@
+"""Probe a recording with PyAV: what it is, exactly, and whether it is whole.
+
+The frame count and frame times come from demuxing every video packet (no decoding): container headers
+can lie (a truncated file keeps the header of the whole one), and presentation order needs the real
+timestamps. That is one read of the file, which import does anyway for the checksum.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import BinaryIO
+
+import av
+import numpy as np
+import numpy.typing as npt
+
+from vigtool.domain.time import snap_rate
+from vigtool.media.errors import MediaError
+
+# A frame interval more than this fraction away from the typical one makes the film variable-rate.
+_VFR_TOLERANCE = Fraction(5, 100)
+
+
+@dataclass(frozen=True)
+class FrameIndex:
+    """Presentation timestamps of every frame, in the stream's time base, plus the keyframes."""
+
+    pts: npt.NDArray[np.int64]
+    keyframes: npt.NDArray[np.int64]  # frame indices (presentation order) of keyframes
+    time_base: Fraction
+
+    def __len__(self) -> int:
+        return int(self.pts.size)
+
+    def frame_at_pts(self, pts: int) -> int:
+        """The index of the frame shown at `pts` (the last one starting at or before it)."""
+        return max(int(np.searchsorted(self.pts, pts, side="right")) - 1, 0)
+
+    def keyframe_before(self, frame: int) -> int:
+        """The last keyframe at or before `frame` (where decoding for it must start)."""
+        pos = int(np.searchsorted(self.keyframes, frame, side="right")) - 1
+        return int(self.keyframes[max(pos, 0)])
+
+
+@dataclass(frozen=True)
+class ProbeResult:
+    container: str
+    video_codec: str
+    audio_codec: str | None
+    rate: Fraction
+    frame_count: int
+    width: int
+    height: int
+    rotation: int  # clockwise degrees a player turns the stored picture: 0, 90, 180 or 270
+    duration: Fraction
+    variable_frame_rate: bool
+    index: FrameIndex
+    metadata: dict[str, str]
+
+
+def probe_path(path: Path) -> ProbeResult:
+    """Probe a file on disk, with clear messages for what cannot be read."""
+    name = str(path)
+    if path.is_dir():
+        raise MediaError(name, "is a folder, not a video file")
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as handle:
+            if size == 0:
+                raise MediaError(name, "is empty (0 bytes)")
+            return probe_file(handle, name, size)
+    except FileNotFoundError as exc:
+        raise MediaError(name, "does not exist") from exc
+    except PermissionError as exc:
+        raise MediaError(name, "cannot be read (permission denied)") from exc
+    except IsADirectoryError as exc:
+        raise MediaError(name, "is a folder, not a video file") from exc
+
+
+def probe_file(handle: BinaryIO, name: str, size: int | None = None) -> ProbeResult:
+    """Probe an open, seekable binary file (a plain file or the vault's decrypting reader)."""
+    if size is None:
+        size = handle.seek(0, os.SEEK_END)
+    handle.seek(0)
+    if size == 0:
+        raise MediaError(name, "is empty (0 bytes)")
+    try:
+        container = av.open(handle, "r")
+    except av.error.InvalidDataError as exc:
+        raise MediaError(name, "is not a video vigtool can read, or it is cut short (no index found)") from exc
+    except av.error.FFmpegError as exc:
+        raise MediaError(name, f"cannot be opened as a video ({exc.strerror or exc})") from exc
+    with container:
+        if not container.streams.video:
+            raise MediaError(name, "has no video in it")
+        video = container.streams.video[0]
+        audio = container.streams.audio[0] if container.streams.audio else None
+        _check_complete(video, size, name)
+        index = _demux_index(container, video, name)
+        if video.frames and len(index) < video.frames:
+            raise MediaError(name, f"is cut short: its header lists {video.frames} frames but only "
+                             f"{len(index)} are there (an interrupted copy or recording?)")
+        rotation, width, height = _first_frame_geometry(container, video, name)
+        rate, vfr, duration = _timing(index, video)
+        return ProbeResult(
+            container=_container_name(container),
+            video_codec=video.codec_context.name,
+            audio_codec=audio.codec_context.name if audio is not None else None,
+            rate=rate, frame_count=len(index), width=width, height=height, rotation=rotation,
+            duration=duration, variable_frame_rate=vfr, index=index,
+            metadata={str(k): str(v) for k, v in container.metadata.items()},
+        )
+
+
+def _container_name(container: av.container.InputContainer) -> str:
+    names = container.format.name.split(",")
+    return "mp4" if "mp4" in names else names[0]
+
+
+def _check_complete(video: av.video.stream.VideoStream, size: int, name: str) -> None:
+    """An index whose samples point past the end of the file means the file was cut off."""
+    entries = video.index_entries
+    if entries is None or len(entries) == 0:
+        return
+    last = entries[len(entries) - 1]
+    if last.pos >= 0 and last.pos + last.size > size:
+        raise MediaError(name, f"is cut short: it ends at byte {size} but its video runs to byte "
+                         f"{last.pos + last.size} (an interrupted copy or recording?)")
+
+
+def _demux_index(container: av.container.InputContainer, video: av.video.stream.VideoStream,
+                 name: str) -> FrameIndex:
+    pts: list[int] = []
+    keys: list[int] = []
+    try:
+        for packet in container.demux(video):
+            if packet.size == 0 or packet.pts is None or packet.is_discard:
+                continue
+            pts.append(packet.pts)
+            keys.append(1 if packet.is_keyframe else 0)
+    except av.error.FFmpegError as exc:
+        raise MediaError(name, f"is damaged: reading stopped after {len(pts)} frames ({exc})") from exc
+    if not pts:
+        raise MediaError(name, "has a video track with no frames in it")
+    order = np.argsort(np.asarray(pts, dtype=np.int64), kind="stable")
+    sorted_pts = np.asarray(pts, dtype=np.int64)[order]
+    keyframes = np.flatnonzero(np.asarray(keys, dtype=np.int64)[order]).astype(np.int64)
+    if keyframes.size == 0 or keyframes[0] != 0:
+        keyframes = np.concatenate([[0], keyframes]).astype(np.int64)
+    time_base = video.time_base or Fraction(1, 90000)
+    return FrameIndex(sorted_pts, keyframes, Fraction(time_base))
+
+
+def _first_frame_geometry(container: av.container.InputContainer, video: av.video.stream.VideoStream,
+                          name: str) -> tuple[int, int, int]:
+    container.seek(0, stream=video)
+    try:
+        frame = next(container.decode(video))
+    except (StopIteration, av.error.FFmpegError) as exc:
+        raise MediaError(name, "has a video track that cannot be decoded") from exc
+    rotation = (-round(frame.rotation / 90) * 90) % 360  # PyAV: counter-clockwise; we: clockwise
+    return rotation, frame.width, frame.height
+
+
+def _timing(index: FrameIndex, video: av.video.stream.VideoStream) -> tuple[Fraction, bool, Fraction]:
+    """(rate, variable?, duration). A constant rate is exact (e.g. 30000/1001); VFR gets the average."""
+    tb = index.time_base
+    if len(index) == 1:
+        rate = Fraction(video.guessed_rate or video.average_rate or 30)
+        return rate, False, 1 / rate
+    deltas = np.diff(index.pts)
+    typical = int(np.median(deltas))
+    spread = int(deltas.max() - deltas.min())
+    # Timestamps are rounded to the time base, so a constant rate may wobble by one tick.
+    variable = spread > max(1, int(typical * _VFR_TOLERANCE))
+    span = Fraction(int(index.pts[-1] - index.pts[0]))
+    if variable:
+        rate = Fraction(len(index) - 1) / (span * tb)
+        last = Fraction(typical) * tb
+    else:
+        rate = snap_rate(Fraction(len(index) - 1) / (span * tb))
+        last = 1 / rate
+    return rate, variable, span * tb + last

@@ -1,0 +1,62 @@
+"""Exact frames of stored recordings, and stills written from them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+
+from vigtool.domain.model import Recording
+from vigtool.media.errors import MediaError
+from vigtool.media.frames import FrameReader, RGBImage
+from vigtool.services.vault import Vault
+
+
+class RecordingNotFoundError(LookupError):
+    """No recording in the vault matches what the user named."""
+
+
+def find_recording(vault: Vault, ref: str) -> Recording:
+    """A recording by id, by SHA-256 (or a unique prefix of at least 8 hex digits), or by file name."""
+    recordings = vault.repo.list_recordings()
+    if ref.isdigit():
+        match = [r for r in recordings if r.id == int(ref)]
+    else:
+        match = [r for r in recordings if len(ref) >= 8 and r.sha256.startswith(ref.lower())]
+        match = match or [r for r in recordings if r.source_name == ref]
+    if len(match) == 1:
+        return match[0]
+    if not match:
+        raise RecordingNotFoundError(f"no recording {ref!r} in this vault (see 'vigtool list')")
+    raise RecordingNotFoundError(f"{ref!r} names {len(match)} recordings; use the id from 'vigtool list'")
+
+
+def open_frames(vault: Vault, recording: Recording) -> FrameReader:
+    """A reader of exact frames for a stored recording (close it when done)."""
+    source = Path(vault.repo.source_path(recording.id))
+    try:
+        handle = source.open("rb")
+    except OSError as exc:
+        raise MediaError(str(source), f"the imported film cannot be read any more ({exc.strerror})") from exc
+    return FrameReader(handle, vault.repo.frame_index(recording.id), recording.rotation, recording.source_name)
+
+
+def read_frame(vault: Vault, recording: Recording, frame: int) -> RGBImage:
+    with open_frames(vault, recording) as reader:
+        return reader.frame(frame)
+
+
+def write_still(vault: Vault, recording: Recording, frame: int, out: Path) -> Path:
+    """Write the exact frame `frame` (0-based, display orientation) as PNG or JPEG at full resolution."""
+    suffix = out.suffix.lower()
+    if suffix not in (".png", ".jpg", ".jpeg"):
+        raise ValueError(f"{out}: a still is written as .png or .jpg")
+    image = read_frame(vault, recording, frame)
+    ok, encoded = cv2.imencode(suffix, cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
+    if not ok:
+        raise OSError(f"{out}: the still could not be encoded")
+    try:
+        out.write_bytes(encoded.tobytes())
+    except OSError as exc:
+        raise OSError(f"{out}: cannot write the still ({exc.strerror})") from exc
+    return out
