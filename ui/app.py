@@ -8,9 +8,9 @@ from pathlib import Path
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
+from ui.main_window import MainWindow
 from vigtool.services.demo import ensure_demo_case
 from vigtool.services.vault import Vault
-from ui.main_window import MainWindow
 
 
 def run(vault_dir: Path, *, demo: bool = False, screenshot: str | None = None) -> int:

@@ -8,13 +8,13 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QMessageBox, QWidget
 
+from ui.qt_frame_view import FrameView
+from ui.qt_panels import CaseBrowser, CodebookPalette, MomentsPanel
 from vigtool.domain.model import Recording
 from vigtool.media.errors import MediaError
 from vigtool.services.frames import open_frames
 from vigtool.services.importing import import_recording
 from vigtool.services.vault import Vault
-from ui.qt_frame_view import FrameView
-from ui.qt_panels import CaseBrowser, CodebookPalette, MomentsPanel
 
 SHORTCUTS = (
     ("← / →", "Previous / next frame"),
@@ -60,7 +60,7 @@ class MainWindow(QMainWindow):
         import_action = QAction("&Import film…", self, shortcut=QKeySequence("Ctrl+I"))
         import_action.triggered.connect(self.import_dialog)
         file_menu.addAction(import_action)
-        quit_action = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit)
+        quit_action = QAction("&Quit", self, shortcut=QKeySequence(QKeySequence.StandardKey.Quit))
         quit_action.triggered.connect(self.close)
         file_menu.addAction(quit_action)
         view_menu = self.menuBar().addMenu("&View")

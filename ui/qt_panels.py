@@ -47,9 +47,10 @@ class CaseBrowser(QTreeWidget):
     def select_recording(self, recording_id: int) -> None:
         for i in range(self.topLevelItemCount()):
             top = self.topLevelItem(i)
-            for j in range(top.childCount()):
-                if top.child(j).data(0, RECORDING_ROLE) == recording_id:
-                    self.setCurrentItem(top.child(j))
+            children = [top.child(j) for j in range(top.childCount())] if top is not None else []
+            for child in children:
+                if child is not None and child.data(0, RECORDING_ROLE) == recording_id:
+                    self.setCurrentItem(child)
 
     def _activated(self, item: QTreeWidgetItem) -> None:
         recording_id = item.data(0, RECORDING_ROLE)

@@ -20,7 +20,7 @@ from vigtool.domain.model import Case, Recording
 from vigtool.domain.time import format_rate
 from vigtool.media.errors import MediaError
 from vigtool.services.frames import RecordingNotFoundError, find_recording, write_still
-from vigtool.services.importing import ImportCancelled, import_recording
+from vigtool.services.importing import ImportCancelledError, import_recording
 from vigtool.services.vault import Vault, VaultError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -70,7 +70,7 @@ def cmd_import(args: argparse.Namespace) -> int:
             path = Path(name)
             try:
                 result = import_recording(vault, path, args.case, progress=_progress_bar(path.name))
-            except (MediaError, ImportCancelled) as exc:
+            except (MediaError, ImportCancelledError) as exc:
                 failed += 1
                 print(f"vigtool: not imported: {exc}", file=sys.stderr)
                 continue
@@ -93,7 +93,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 def cmd_list(args: argparse.Namespace) -> int:
     with Vault.open(args.vault_dir) as vault:
         cases = vault.repo.list_cases()
-        listing = [{"case": c.label, "id": c.id,
+        listing: list[dict[str, Any]] = [{"case": c.label, "id": c.id,
                     "recordings": [recording_json(r, c) for r in vault.repo.list_recordings(c.id)]}
                    for c in cases]
     if args.json:

@@ -7,6 +7,7 @@ rate (see vigtool.domain.time); seconds appear only at the edges.
 from __future__ import annotations
 
 import enum
+import itertools
 from dataclasses import dataclass, field
 from datetime import datetime
 from fractions import Fraction
@@ -155,7 +156,7 @@ class TurnChain:
     def latencies(self, annotations: dict[int, Annotation]) -> list[int]:
         """Frames from the start of each link to the start of the next (the answer's latency)."""
         starts = [annotations[link.annotation_id].start for link in self.links]
-        return [b - a for a, b in zip(starts, starts[1:], strict=False)]
+        return [b - a for a, b in itertools.pairwise(starts)]
 
     def latency_seconds(self, annotations: dict[int, Annotation], rate: Fraction) -> list[Fraction]:
         return [frame_to_seconds(frames, rate) for frames in self.latencies(annotations)]

@@ -76,7 +76,8 @@ class FrameReader:
             if frame.pts >= target:
                 if frame.pts != target:
                     raise MediaError(self._name, f"frame {number} is not where the index puts it")
-                return to_display(frame.to_ndarray(format="rgb24"), self._rotation)
+                picture = np.asarray(frame.to_ndarray(format="rgb24"), dtype=np.uint8)
+                return to_display(picture, self._rotation)
 
     def _seek(self, keyframe: int) -> None:
         self._container.seek(int(self._index.pts[keyframe]), stream=self._stream, backward=True)
@@ -84,8 +85,10 @@ class FrameReader:
         self._position = -1
 
     def _next_frame(self) -> av.VideoFrame | None:
+        if self._decoder is None:
+            return None
         try:
-            return next(self._decoder)  # type: ignore[call-overload,no-any-return]
+            return next(self._decoder)
         except StopIteration:
             return None
         except av.error.FFmpegError as exc:

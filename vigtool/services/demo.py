@@ -10,7 +10,16 @@ from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
-from vigtool.domain.model import Actor, Case, Recording, ReviewItem, ReviewItemKind, TrackKind, TurnLink, TurnRole
+from vigtool.domain.model import (
+    Actor,
+    Case,
+    Recording,
+    ReviewItem,
+    ReviewItemKind,
+    TrackKind,
+    TurnLink,
+    TurnRole,
+)
 from vigtool.domain.time import FrameRange, seconds_to_frame
 from vigtool.services.importing import import_recording
 from vigtool.services.vault import Vault

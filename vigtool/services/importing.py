@@ -20,7 +20,7 @@ Progress = Callable[[int, int], None]
 _CHUNK = 1 << 20
 
 
-class ImportCancelled(Exception):
+class ImportCancelledError(Exception):
     """The user cancelled; nothing was stored."""
 
 
@@ -39,7 +39,7 @@ def sha256_of(path: Path, progress: Progress | None = None, cancelled: Callable[
         with path.open("rb") as handle:
             while chunk := handle.read(_CHUNK):
                 if cancelled is not None and cancelled():
-                    raise ImportCancelled(f"{path}: import cancelled; nothing was stored")
+                    raise ImportCancelledError(f"{path}: import cancelled; nothing was stored")
                 digest.update(chunk)
                 done += len(chunk)
                 if progress is not None:

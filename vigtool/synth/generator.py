@@ -125,8 +125,8 @@ def render(spec: RecordingSpec, out: Path) -> GroundTruth:
             container.mux(video.encode(frame))
         container.mux(video.encode(None))
         if audio is not None:
-            for frame in _audio_frames(mix):
-                container.mux(audio.encode(frame))
+            for sound in _audio_frames(mix):
+                container.mux(audio.encode(sound))
             container.mux(audio.encode(None))
     truth = GroundTruth(len(times), spec.rate if not spec.variable_frame_rate else _average_rate(times),
                         spec.rotation, spec.audio, script, [float(t) for t in times])

@@ -1,0 +1,74 @@
+"""Shared fixtures: synthetic recordings made once per session, throwaway vaults, leak checks."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import tempfile
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import imageio_ffmpeg
+import numpy as np
+import pytest
+
+# Keep Qt off any screen and away from the user's own settings and data folders.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+_isolated_home = tempfile.mkdtemp(prefix="vigtool-test-home-")
+os.environ["XDG_CONFIG_HOME"] = str(Path(_isolated_home) / "config")
+os.environ["XDG_DATA_HOME"] = str(Path(_isolated_home) / "data")
+os.environ.pop("VIGTOOL_VAULT", None)
+
+from vigtool.services.vault import Vault  # noqa: E402 - after the environment is set
+from vigtool.synth.generator import VARIANTS, GroundTruth, render_variant  # noqa: E402
+
+
+@dataclass(frozen=True)
+class Sample:
+    name: str
+    path: Path
+    truth: GroundTruth
+
+
+@pytest.fixture(scope="session")
+def samples(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Sample]:
+    """Every generator variant, rendered once for the whole run."""
+    folder = tmp_path_factory.mktemp("samples")
+    made = {}
+    for name in VARIANTS:
+        path = folder / f"{name}.mp4"
+        made[name] = Sample(name, path, render_variant(name, path))
+    return made
+
+
+@pytest.fixture
+def vault(tmp_path: Path) -> Iterator[Vault]:
+    with Vault.open(tmp_path / "vault", create=True) as opened:
+        yield opened
+
+
+@pytest.fixture(autouse=True)
+def no_leaked_threads() -> Iterator[None]:
+    """A test that leaves a thread running fails (as napari's fixtures do)."""
+    before = set(threading.enumerate())
+    yield
+    leaked = [t for t in threading.enumerate() if t not in before and t.is_alive() and not t.daemon]
+    assert not leaked, f"threads left running: {leaked}"
+
+
+def ffmpeg_frame(path: Path, number: int) -> np.ndarray:
+    """Frame `number` as the ffmpeg binary decodes it (its own autorotation): an independent reference."""
+    probe = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-i", str(path), "-vf",
+                            f"select=eq(n\\,{number})", "-fps_mode", "passthrough", "-frames:v", "1",
+                            "-f", "image2pipe", "-vcodec", "png", "-"], capture_output=True, check=True)
+    image = cv2.imdecode(np.frombuffer(probe.stdout, np.uint8), cv2.IMREAD_COLOR)
+    assert image is not None, probe.stderr
+    return np.asarray(cv2.cvtColor(image, cv2.COLOR_BGR2RGB))
+
+
+def psnr(a: np.ndarray, b: np.ndarray) -> float:
+    mse = float(np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2))
+    return float("inf") if mse == 0 else 10 * np.log10(255.0**2 / mse)

@@ -1,0 +1,143 @@
+"""The command line end to end, as a user runs it: a real process, a real vault folder."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from conftest import Sample, ffmpeg_frame, psnr
+
+from vigtool.synth.stamp import read_stamp
+
+
+def vigtool(*args: str, vault: Path | None = None, env: dict[str, str] | None = None,
+            python_prelude: str = "") -> subprocess.CompletedProcess[str]:
+    argv = ([*(["--vault", str(vault)] if vault else []), *args])
+    code = f"{python_prelude}import sys; from vigtool.cli import main; sys.exit(main({argv!r}))"
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, **(env or {})}, check=False)
+
+
+@pytest.mark.parametrize("name", ["h264", "hevc", "portrait", "vfr", "noaudio"])
+def test_import_json_reports_each_variant(tmp_path: Path, samples: dict[str, Sample], name: str) -> None:
+    sample = samples[name]
+    result = vigtool("import", str(sample.path), "--case", "Family A", "--json", vault=tmp_path / "v")
+    assert result.returncode == 0, result.stderr
+    [entry] = json.loads(result.stdout)  # exactly one JSON document on stdout
+    truth = sample.truth
+    assert entry["frames"] == truth.frame_count
+    assert entry["fps"] == f"{truth.rate.numerator}/{truth.rate.denominator}"
+    assert entry["rotation"] == truth.rotation
+    assert entry["has_audio"] is truth.has_audio
+    assert entry["case"] == "Family A"
+    assert len(entry["sha256"]) == 64
+    assert abs(entry["duration_s"] - (truth.frame_times[-1] + 1 / 30)) < 0.05
+    listed = json.loads(vigtool("list", "--json", vault=tmp_path / "v").stdout)
+    assert listed[0]["recordings"][0]["recording"] == entry["recording"]
+
+
+@pytest.mark.parametrize("name", ["h264", "hevc", "portrait", "vfr"])
+def test_still_is_the_exact_frame_in_display_orientation(tmp_path: Path, samples: dict[str, Sample],
+                                                        name: str) -> None:
+    sample = samples[name]
+    assert vigtool("import", str(sample.path), "--case", "F", vault=tmp_path / "v").returncode == 0
+    for frame in (0, 37, 61, sample.truth.frame_count - 1):
+        out = tmp_path / f"still-{frame}.png"
+        result = vigtool("still", "1", "--frame", str(frame), "-o", str(out), vault=tmp_path / "v")
+        assert result.returncode == 0, result.stderr
+        ours = cv2.cvtColor(cv2.imread(str(out)), cv2.COLOR_BGR2RGB)
+        reference = ffmpeg_frame(sample.path, frame)
+        assert ours.shape == reference.shape
+        assert read_stamp(ours) == frame
+        assert psnr(ours, reference) >= 35
+
+
+def test_still_by_file_name_and_out_of_range(tmp_path: Path, samples: dict[str, Sample]) -> None:
+    vigtool("import", str(samples["h264"].path), "--case", "F", vault=tmp_path / "v")
+    out = tmp_path / "s.jpg"
+    assert vigtool("still", "h264.mp4", "--frame", "3", "-o", str(out), vault=tmp_path / "v").returncode == 0
+    assert read_stamp(cv2.imread(str(out))) == 3
+    result = vigtool("still", "1", "--frame", "120", "-o", str(out), vault=tmp_path / "v")
+    assert result.returncode == 1 and "no frame 120" in result.stderr
+    result = vigtool("still", "nothing-like-it", "--frame", "1", "-o", str(out), vault=tmp_path / "v")
+    assert result.returncode == 1 and "no recording 'nothing-like-it'" in result.stderr
+
+
+def test_bad_files_are_refused_and_nothing_is_stored(tmp_path: Path, samples: dict[str, Sample]) -> None:
+    vault = tmp_path / "v"
+    empty = tmp_path / "empty.mp4"
+    empty.write_bytes(b"")
+    notes = tmp_path / "notes.mp4"
+    notes.write_text("not a film at all\n" * 100)
+    folder = tmp_path / "a-folder.mp4"
+    folder.mkdir()
+    bad = {empty: "is empty", notes: "is not a video", folder: "is a folder",
+           samples["truncated"].path: "is cut short", tmp_path / "missing.mp4": "does not exist"}
+    for path, message in bad.items():
+        result = vigtool("import", str(path), "--case", "Family A", "--json", vault=vault)
+        assert result.returncode == 1
+        assert f"{path}: {message}" in result.stderr
+        assert json.loads(result.stdout) == []
+    assert json.loads(vigtool("list", "--json", vault=vault).stdout) == []  # not even the case was made
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads every file")
+def test_unreadable_file_is_refused(tmp_path: Path, samples: dict[str, Sample]) -> None:
+    locked = tmp_path / "locked.mp4"
+    locked.write_bytes(samples["h264"].path.read_bytes())
+    locked.chmod(0)
+    result = vigtool("import", str(locked), "--case", "F", vault=tmp_path / "v")
+    assert result.returncode == 1 and "permission denied" in result.stderr
+
+
+def test_a_good_file_among_bad_ones_is_imported_once(tmp_path: Path, samples: dict[str, Sample]) -> None:
+    vault = tmp_path / "v"
+    good = str(samples["noaudio"].path)
+    result = vigtool("import", good, str(samples["truncated"].path), good, "--case", "F", "--json", vault=vault)
+    assert result.returncode == 1
+    first, again = json.loads(result.stdout)
+    assert first["recording"] == again["recording"] and again["duplicate"] is True
+    assert "already in the vault" in result.stderr
+
+
+def test_list_and_still_need_a_vault(tmp_path: Path) -> None:
+    result = vigtool("list", vault=tmp_path / "nowhere")
+    assert result.returncode == 1 and "no vigtool vault here" in result.stderr
+    assert vigtool("init", vault=tmp_path / "new").returncode == 0
+    assert vigtool("list", vault=tmp_path / "new").stdout.startswith("This vault has no cases yet")
+
+
+def test_vault_from_environment(tmp_path: Path, samples: dict[str, Sample]) -> None:
+    env = {"VIGTOOL_VAULT": str(tmp_path / "from-env")}
+    assert vigtool("import", str(samples["h264"].path), "--case", "F", env=env).returncode == 0
+    assert (tmp_path / "from-env" / "vigtool.sqlite3").exists()
+
+
+def test_the_core_runs_without_qt(tmp_path: Path, samples: dict[str, Sample]) -> None:
+    # Make PySide6 unimportable in the child: import, list and still must not need it.
+    no_qt = "import sys; sys.modules['PySide6'] = None; sys.modules['shiboken6'] = None; "
+    vault = tmp_path / "v"
+    assert vigtool("import", str(samples["h264"].path), "--case", "F", vault=vault,
+                   python_prelude=no_qt).returncode == 0
+    out = tmp_path / "s.png"
+    assert vigtool("still", "1", "--frame", "9", "-o", str(out), vault=vault, python_prelude=no_qt).returncode == 0
+    assert read_stamp(np.asarray(cv2.imread(str(out)))) == 9
+    result = vigtool("gui", vault=vault, python_prelude=no_qt)
+    assert result.returncode == 1 and "desktop app cannot start" in result.stderr
+
+
+def test_demo_screenshot_shows_the_demo_case(tmp_path: Path) -> None:
+    shot = tmp_path / "shot.png"
+    result = vigtool("demo", "--screenshot", str(shot), vault=tmp_path / "demo",
+                     env={"QT_QPA_PLATFORM": "offscreen"})
+    assert result.returncode == 0, result.stderr
+    image = cv2.imread(str(shot))
+    assert image is not None and image.shape[1] >= 1200
+    listed = json.loads(vigtool("list", "--json", vault=tmp_path / "demo").stdout)
+    assert listed[0]["case"] == "Demo family" and listed[0]["recordings"][0]["frames"] == 720

@@ -1,0 +1,160 @@
+"""The vault database: repository round trips, SQLite settings, one writer at a time, migrations."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from conftest import Sample
+from sqlalchemy import text
+
+from storage.database import Database
+from storage.models import Base
+from storage.paths import VAULT_ENV, resolve_vault_dir
+from storage.repository import NotFoundError, Repository
+from storage.sealing import PlainSealer
+from vigtool.domain.codebook import Codebook
+from vigtool.domain.model import Actor, ReviewItem, ReviewItemKind, TrackKind, TurnLink, TurnRole
+from vigtool.domain.time import FrameRange
+from vigtool.media.probe import probe_path
+from vigtool.services.vault import Vault, VaultError
+
+
+def _store(vault: Vault, sample: Sample) -> int:
+    case = vault.repo.create_case("Family A", "Enjoy bath time together")
+    return vault.repo.add_recording(case.id, probe_path(sample.path), "ab" * 32, "phone.mp4",
+                                    str(sample.path)).id
+
+
+def test_everything_written_reads_back_after_reopening(tmp_path: Path, samples: dict[str, Sample]) -> None:
+    with Vault.open(tmp_path / "v", create=True) as vault:
+        rec_id = _store(vault, samples["portrait"])
+        tracks = {t.kind: t for t in vault.repo.list_tracks(rec_id)}
+        assert [t.name for t in vault.repo.list_tracks(rec_id)] == ["Parent", "Baby", "Turn-taking", "Notes"]
+        a = vault.repo.add_annotation(tracks[TrackKind.INFANT].id, FrameRange(10, 20), "init.look", Actor.INFANT,
+                                      "Baby looks up at mum")
+        b = vault.repo.add_annotation(tracks[TrackKind.PARENT].id, FrameRange(25, 40), "p3.3", Actor.PARENT,
+                                      "Mum smiles back")
+        vault.repo.add_turn_chain(rec_id, [TurnLink(a.id, TurnRole.INITIATIVE), TurnLink(b.id, TurnRole.RECEPTION)])
+        clip = vault.repo.add_clip(rec_id, FrameRange(5, 50), "Looking up", "You noticed her look")
+        still = vault.repo.add_still(rec_id, 26, "Her smile")
+        session = vault.repo.add_review_session(vault.repo.list_cases()[0].id, "Review 1")
+        vault.repo.save_review_session(session.with_item(ReviewItem(ReviewItemKind.CLIP, clip.id, "What do you see?"))
+                                       .with_item(ReviewItem(ReviewItemKind.STILL, still.id, "How did it feel?")))
+        book = Codebook.built_in()
+        book.bind_key("p3.3", "Y")
+        vault.repo.save_codebook(book)
+        index_before = vault.repo.frame_index(rec_id)
+    with Vault.open(tmp_path / "v") as vault:
+        case = vault.repo.find_case("family a")
+        assert case is not None and case.helping_question == "Enjoy bath time together"
+        rec = vault.repo.get_recording(rec_id)
+        assert (rec.rotation, rec.frame_count, rec.display_size) == (90, 120, (240, 320))
+        assert [x.note for x in vault.repo.list_annotations(rec_id)] == ["Mum smiles back", "Baby looks up at mum"]
+        chain = vault.repo.list_turn_chains(rec_id)[0]
+        assert [link.role for link in chain.links] == [TurnRole.INITIATIVE, TurnRole.RECEPTION]
+        assert vault.repo.list_clips(rec_id)[0].range == FrameRange(5, 50)
+        assert vault.repo.list_stills(rec_id)[0].frame == 26
+        reloaded = vault.repo.list_review_sessions(case.id)[0]
+        assert [i.prompt for i in reloaded.items] == ["What do you see?", "How did it feel?"]
+        assert vault.repo.load_codebook().code_for_key("Y").id == "p3.3"
+        assert (vault.repo.frame_index(rec_id).pts == index_before.pts).all()
+
+
+def test_edits_are_checked(vault: Vault, samples: dict[str, Sample]) -> None:
+    rec_id = _store(vault, samples["h264"])
+    track = vault.repo.list_tracks(rec_id)[0]
+    with pytest.raises(ValueError, match="past the end"):
+        vault.repo.add_annotation(track.id, FrameRange(100, 121))
+    with pytest.raises(NotFoundError):
+        vault.repo.add_annotation(999, FrameRange(1, 2))
+    with pytest.raises(ValueError, match="needs a label"):
+        vault.repo.create_case("   ")
+
+
+def test_sqlite_runs_in_wal_with_foreign_keys(vault: Vault, samples: dict[str, Sample]) -> None:
+    rec_id = _store(vault, samples["h264"])
+    with vault.db.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    track = vault.repo.list_tracks(rec_id)[0]
+    vault.repo.add_annotation(track.id, FrameRange(1, 3))
+    with vault.db.write() as s:  # deleting a case takes its recordings, tracks and annotations with it
+        s.execute(text("DELETE FROM cases"))
+    assert vault.repo.list_recordings() == []
+    assert vault.repo.list_annotations(rec_id) == []
+
+
+def test_concurrent_writers_lose_nothing(vault: Vault, samples: dict[str, Sample]) -> None:
+    rec_id = _store(vault, samples["h264"])
+    track = vault.repo.list_tracks(rec_id)[0]
+    second = Vault.open(vault.path)  # another connection pool on the same file, as a second window would be
+    errors: list[BaseException] = []
+
+    def add(v: Vault, start: int) -> None:
+        try:
+            for i in range(40):
+                v.repo.add_annotation(track.id, FrameRange(start + i, start + i + 1))
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=add, args=(v, s)) for v, s in ((vault, 0), (second, 50), (vault, 10))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    second.close()
+    assert not errors
+    assert len(vault.repo.list_annotations(rec_id)) == 120
+
+
+def test_vault_folder_comes_from_flag_then_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv(VAULT_ENV, str(tmp_path / "env"))
+    assert resolve_vault_dir(tmp_path / "flag") == tmp_path / "flag"
+    assert resolve_vault_dir(None) == tmp_path / "env"
+    monkeypatch.delenv(VAULT_ENV)
+    assert resolve_vault_dir(None).name == "vault"
+
+
+def test_opening_a_missing_or_broken_vault_says_so(tmp_path: Path) -> None:
+    with pytest.raises(VaultError, match="no vigtool vault here"):
+        Vault.open(tmp_path / "nowhere")
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "vigtool.sqlite3").write_bytes(b"this is not a database" * 100)
+    with pytest.raises(VaultError, match="cannot open the vault database"):
+        Vault.open(broken)
+
+
+# -- migrations ---------------------------------------------------------------------------------
+def test_migrations_from_empty_match_the_models(tmp_path: Path) -> None:
+    db = Database(tmp_path / "fresh.sqlite3")
+    db.migrate()
+    assert db.current_revision() == "0002"
+    with db.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert diff == [], f"models and migrations differ: {diff}"
+    db.close()
+
+
+def test_upgrade_from_the_previous_revision_keeps_the_data(tmp_path: Path, samples: dict[str, Sample]) -> None:
+    path = tmp_path / "old.sqlite3"
+    db = Database(path)
+    db.migrate("0001")
+    with sqlite3.connect(path) as raw:
+        assert "clips" not in {r[0] for r in raw.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    # Write data with the 0001 schema only: cases, recordings, tracks, annotations.
+    repo = Repository(db, PlainSealer())
+    case = repo.create_case("Family B")
+    rec = repo.add_recording(case.id, probe_path(samples["h264"].path), "cd" * 32, "old.mp4", "/x/old.mp4")
+    note = repo.add_annotation(repo.list_tracks(rec.id)[1].id, FrameRange(3, 9), "init.sound", Actor.INFANT, "coo")
+    db.migrate()
+    assert db.current_revision() == "0002"
+    assert repo.list_annotations(rec.id) == [note]
+    assert repo.add_clip(rec.id, FrameRange(0, 10)).id == 1
+    db.close()
+
