@@ -104,3 +104,20 @@ def test_folders_and_missing_files_are_refused(tmp_path: Path) -> None:
         probe_path(tmp_path)
     with pytest.raises(MediaError, match="does not exist"):
         probe_path(tmp_path / "gone.mp4")
+
+
+def test_unreadable_file_is_refused_even_when_tests_run_as_root(samples: dict[str, Sample], tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    # Root reads every file, so CI (root) cannot make a real unreadable one; make the OS refuse instead.
+    locked = tmp_path / "locked.mp4"
+    locked.write_bytes(samples["h264"].path.read_bytes())
+    real_open = Path.open
+
+    def refuse(self: Path, *args: object, **kwargs: object) -> object:
+        if self == locked:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_open(self, *args, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(Path, "open", refuse)
+    with pytest.raises(MediaError, match=r"locked\.mp4: cannot be read \(permission denied\)"):
+        probe_path(locked)

@@ -103,8 +103,12 @@ def turn_summary(annotations: list[Annotation], chains: list[TurnChain]) -> str:
     by_id = {a.id: a for a in annotations}
     from_baby = sum(1 for a in annotations if a.actor is Actor.INFANT)
     received = sum(1 for c in chains if len(c.links) > 1 and by_id[c.links[0].annotation_id].actor is Actor.INFANT)
-    return (f"{len(chains)} turn-taking exchanges · {from_baby} sounds from baby · "
-            f"{received} exchanges started by baby and received")
+    def count(n: int, one: str, many: str) -> str:
+        return f"{n} {one if n == 1 else many}"
+
+    return (f"{count(len(chains), 'turn-taking exchange', 'turn-taking exchanges')} · "
+            f"{count(from_baby, 'sound', 'sounds')} from baby · "
+            f"{count(received, 'exchange', 'exchanges')} started by baby and received")
 
 
 class CodebookPalette(QTreeWidget):
