@@ -51,7 +51,11 @@ def test_window_opens_on_the_demo_case_and_steps_exact_frames(qtbot: QtBot, tmp_
         start = vault.repo.list_annotations(demo.recording.id)
         baby_starts = sorted(a.start for a in start if a.actor is not None and a.actor.value == "infant")
         assert shown_frame(window) == baby_starts[0]
-        assert "exchanges started by baby and received" in window.moments.topLevelItem(0).text(0)
+        chains = vault.repo.list_turn_chains(demo.recording.id)
+        summary = window.moments.topLevelItem(0).text(0)
+        assert summary.startswith(f"{len(chains)} turn-taking exchange")
+        assert f"{len(baby_starts)} sounds from baby" in summary
+        assert "started by baby and received" in summary
         window.close()
 
 
