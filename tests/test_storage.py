@@ -63,6 +63,10 @@ def test_everything_written_reads_back_after_reopening(tmp_path: Path, samples: 
         assert [i.prompt for i in reloaded.items] == ["What do you see?", "How did it feel?"]
         assert vault.repo.load_codebook().code_for_key("Y").id == "p3.3"
         assert (vault.repo.frame_index(rec_id).pts == index_before.pts).all()
+        # Container metadata (where phones keep GPS and device) is kept, inside the vault.
+        assert vault.repo.media_metadata(rec_id)["major_brand"] == "isom"
+        extra = vault.repo.add_track(rec_id, "Sibling", TrackKind.CUSTOM)
+        assert [t.name for t in vault.repo.list_tracks(rec_id)][-1] == "Sibling" and extra.position == 4
 
 
 def test_edits_are_checked(vault: Vault, samples: dict[str, Sample]) -> None:
