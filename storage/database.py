@@ -36,6 +36,10 @@ def _configure(engine: Engine) -> None:
         cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA synchronous = FULL")  # a crash never loses a committed edit
         cursor.execute("PRAGMA busy_timeout = 10000")
+        # Freed pages are overwritten (a deleted note or key does not linger in the file), and SQLite's
+        # own temp files (big sorts) stay in memory.
+        cursor.execute("PRAGMA secure_delete = ON")
+        cursor.execute("PRAGMA temp_store = MEMORY")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -65,9 +69,22 @@ class Database:
     def migrate(self, revision: str = "head") -> None:
         """Bring the schema up to `revision` (Alembic); a fresh file gets every table."""
         config = alembic_config(self.url)
-        with self.engine.begin() as connection:
-            config.attributes["connection"] = connection
-            command.upgrade(config, revision)
+        with self.engine.connect() as connection:
+            # SQLite rebuilds a table to alter it (Alembic's batch mode): with foreign keys on, dropping the
+            # old copy would cascade and delete every track and annotation of every recording. So keys are
+            # off while migrating (it only works outside a transaction) and checked before the commit.
+            raw = connection.connection.driver_connection
+            assert raw is not None
+            raw.execute("PRAGMA foreign_keys = OFF")
+            try:
+                with connection.begin():
+                    config.attributes["connection"] = connection
+                    command.upgrade(config, revision)
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise DatabaseError(f"migrating would leave {len(broken)} broken references; not done")
+            finally:
+                raw.execute("PRAGMA foreign_keys = ON")
 
     def current_revision(self) -> str | None:
         with self.engine.connect() as connection:
@@ -83,6 +100,19 @@ class Database:
         """A write transaction: committed when the block ends, rolled back if it raises."""
         with self._write_lock, Session(self._writer, expire_on_commit=False) as session, session.begin():
             yield session
+
+    def checkpoint(self) -> None:
+        """Move the WAL into the database file and truncate it (after deletions: no old pages linger)."""
+        with self._write_lock, self.engine.connect() as connection:
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    def integrity_problems(self) -> list[str]:
+        """What SQLite's own checks find wrong (empty when the file is sound)."""
+        with self.engine.connect() as connection:
+            problems = [str(r[0]) for r in connection.exec_driver_sql("PRAGMA integrity_check") if r[0] != "ok"]
+            problems += [f"row {r[1]} of {r[0]} points to a missing {r[2]} row"
+                         for r in connection.exec_driver_sql("PRAGMA foreign_key_check")]
+        return problems
 
     def close(self) -> None:
         self.engine.dispose()

@@ -46,15 +46,22 @@ class CaseRow(Base):
 class RecordingRow(Base):
     __tablename__ = "recordings"
     __table_args__ = (
-        UniqueConstraint("sha256"),
+        UniqueConstraint("fingerprint"),
+        UniqueConstraint("media_id"),
         CheckConstraint("rotation IN (0, 90, 180, 270)", name="rotation"),
         CheckConstraint("frame_count > 0", name="frames"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
-    sha256: Mapped[str] = mapped_column(String(64))
+    # HMAC of the file's SHA-256 under a vault key: finds duplicates without revealing the digest.
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    sha256: Mapped[bytes | None] = mapped_column(LargeBinary)  # sealed; NULL for rows from before 0003
+    media_id: Mapped[str] = mapped_column(String(32))  # random; names the film's files in media/
+    # The film's data key, wrapped by the vault's master key. Deleting it shreds the film.
+    # NULL only for rows from before revision 0003, whose film never entered the vault.
+    wrapped_key: Mapped[bytes | None] = mapped_column(LargeBinary)
     source_name: Mapped[bytes] = mapped_column(LargeBinary)
-    # Where the film was imported from; the encrypted vault replaces this with its own copy.
+    # Where the film was imported from (sealed); the vault keeps its own encrypted copy.
     source_path: Mapped[bytes] = mapped_column(LargeBinary)
     container: Mapped[str] = mapped_column(String(32))
     video_codec: Mapped[str] = mapped_column(String(32))

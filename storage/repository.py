@@ -7,17 +7,20 @@ sees SQL. Every personal text passes through the vault's FieldSealer, bound to i
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from fractions import Fraction
 
 import numpy as np
-from sqlalchemy import delete, select
+from sqlalchemy import LargeBinary, delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from storage.database import Database
 from storage.models import (
     AnnotationRow,
+    Base,
     CaseRow,
     ClipRow,
     CodebookRow,
@@ -29,7 +32,7 @@ from storage.models import (
     TurnChainRow,
     TurnLinkRow,
 )
-from storage.sealing import FieldSealer
+from storage.sealing import FieldSealer, SealingError
 from vigtool.domain.codebook import Codebook
 from vigtool.domain.model import (
     DEFAULT_TRACKS,
@@ -52,8 +55,26 @@ from vigtool.domain.time import FrameRange
 from vigtool.media.probe import FrameIndex, ProbeResult
 
 
+# Binary columns that hold numbers or wrapped keys, not sealed text.
+_BINARY_NOT_SEALED = frozenset({"frame_pts", "keyframes", "wrapped_key"})
+
+
 class NotFoundError(LookupError):
     """What was asked for is not in this vault."""
+
+
+class DuplicateRecordingError(ValueError):
+    """The same film (by its keyed fingerprint) is already in the vault."""
+
+
+@dataclass(frozen=True)
+class StoredFilm:
+    """How a recording's sealed film is found and opened: written to media/ before the row is added."""
+
+    media_id: str
+    wrapped_key: bytes
+    sha256: str
+    fingerprint: str
 
 
 def _now() -> datetime:
@@ -110,21 +131,32 @@ class Repository:
     # -- recordings ------------------------------------------------------------------------------
     def _recording(self, row: RecordingRow) -> Recording:
         return Recording(
-            id=row.id, case_id=row.case_id, sha256=row.sha256,
+            id=row.id, case_id=row.case_id,
+            sha256=self._open(row.sha256, "recordings", "sha256") if row.sha256 is not None else "",
             source_name=self._open(row.source_name, "recordings", "source_name"),
             container=row.container, video_codec=row.video_codec, audio_codec=row.audio_codec,
             rate=Fraction(row.rate_num, row.rate_den), frame_count=row.frame_count,
             width=row.width, height=row.height, rotation=row.rotation,
             duration=Fraction(row.duration_num, row.duration_den),
-            variable_frame_rate=row.variable_frame_rate, imported_at=row.imported_at,
+            variable_frame_rate=row.variable_frame_rate, imported_at=row.imported_at, media_id=row.media_id,
         )
 
-    def add_recording(self, case_id: int, probe: ProbeResult, sha256: str, source_name: str,
+    def add_recording(self, case_id: int, probe: ProbeResult, film: StoredFilm, source_name: str,
                       source_path: str, tracks: Iterable[tuple[str, TrackKind]] = DEFAULT_TRACKS) -> Recording:
-        """Store a probed recording with its default tracks, in one transaction."""
+        """Store a probed recording (whose sealed film is already in place) with its default tracks."""
+        try:
+            return self._add_recording(case_id, probe, film, source_name, source_path, tracks)
+        except IntegrityError as exc:
+            if "fingerprint" in str(exc.orig):
+                raise DuplicateRecordingError("this film is already in the vault") from exc
+            raise
+
+    def _add_recording(self, case_id: int, probe: ProbeResult, film: StoredFilm, source_name: str,
+                       source_path: str, tracks: Iterable[tuple[str, TrackKind]]) -> Recording:
         with self.db.write() as s:
             row = RecordingRow(
-                case_id=case_id, sha256=sha256,
+                case_id=case_id, fingerprint=film.fingerprint, sha256=self._seal(film.sha256, "recordings", "sha256"),
+                media_id=film.media_id, wrapped_key=film.wrapped_key,
                 source_name=self._seal(source_name, "recordings", "source_name"),
                 source_path=self._seal(source_path, "recordings", "source_path"),
                 container=probe.container, video_codec=probe.video_codec, audio_codec=probe.audio_codec,
@@ -145,6 +177,23 @@ class Repository:
                                position=position, visible=True))
             return self._recording(row)
 
+    def delete_recording(self, recording_id: int) -> str:
+        """Delete a recording's row, its wrapped key and everything annotated on it; returns its media id.
+
+        SQLite's secure_delete overwrites the freed bytes, and the WAL is checkpointed and truncated, so
+        the wrapped key does not linger in the database files.
+        """
+        with self.db.write() as s:
+            row = self._recording_row(s, recording_id)
+            media_id = row.media_id
+            # Review items refer to clips and stills by id (either kind), so they go explicitly.
+            for kind, table in ((ReviewItemKind.CLIP, ClipRow), (ReviewItemKind.STILL, StillRow)):
+                ids = select(table.id).where(table.recording_id == recording_id)
+                s.execute(delete(ReviewItemRow).where(ReviewItemRow.kind == kind.value, ReviewItemRow.ref_id.in_(ids)))
+            s.delete(row)
+        self.db.checkpoint()
+        return media_id
+
     def list_recordings(self, case_id: int | None = None) -> list[Recording]:
         with self.db.read() as s:
             query = select(RecordingRow).order_by(RecordingRow.id)
@@ -162,10 +211,18 @@ class Repository:
         with self.db.read() as s:
             return self._recording(self._recording_row(s, recording_id))
 
-    def find_recording_by_sha256(self, sha256: str) -> Recording | None:
+    def find_recording_by_fingerprint(self, fingerprint: str) -> Recording | None:
         with self.db.read() as s:
-            row = s.scalars(select(RecordingRow).where(RecordingRow.sha256 == sha256)).first()
+            row = s.scalars(select(RecordingRow).where(RecordingRow.fingerprint == fingerprint)).first()
             return self._recording(row) if row else None
+
+    def wrapped_key(self, recording_id: int) -> bytes | None:
+        with self.db.read() as s:
+            return self._recording_row(s, recording_id).wrapped_key
+
+    def media_ids(self) -> set[str]:
+        with self.db.read() as s:
+            return set(s.scalars(select(RecordingRow.media_id)))
 
     def frame_index(self, recording_id: int) -> FrameIndex:
         with self.db.read() as s:
@@ -355,3 +412,27 @@ class Repository:
                     tuple(ReviewItem(ReviewItemKind(i.kind), i.ref_id,
                                      self._open(i.prompt, "review_items", "prompt")) for i in items)))
             return result
+
+    # -- integrity -------------------------------------------------------------------------------
+    def sealed_value_problems(self) -> list[str]:
+        """Every sealed value that does not open (damaged, moved, or sealed by another vault)."""
+        problems = []
+        with self.db.read() as s:
+            for mapper in Base.registry.mappers:
+                table = mapper.local_table
+                columns = [c for c in table.columns
+                           if isinstance(c.type, LargeBinary) and c.name not in _BINARY_NOT_SEALED]
+                if not columns:
+                    continue
+                keys = list(table.primary_key.columns)
+                for row in s.execute(select(*keys, *columns)):
+                    ident = "/".join(str(v) for v in row[:len(keys)])
+                    for column, value in zip(columns, row[len(keys):], strict=True):
+                        if value is None:
+                            continue
+                        try:
+                            self._open(value, table.name, column.name)
+                        except (SealingError, UnicodeDecodeError):
+                            problems.append(f"the {column.name} of {table.name} row {ident} does not open "
+                                            "(damaged or changed)")
+        return problems

@@ -1,15 +1,19 @@
 """How personal text (labels, notes, captions, prompts) is stored: sealed bytes, never a TEXT column.
 
-Every personal or clinical text goes through a `FieldSealer` on its way into and out of the database, so
-encryption at rest slots in by swapping the sealer, with no change of schema. Each sealed value starts
-with one byte naming its scheme, so a vault can tell what it holds.
+Every personal or clinical text goes through a `FieldSealer` on its way into and out of the database.
+Each sealed value starts with one byte naming its scheme, so a vault can tell what it holds; vigtool
+seals with AES-256-GCM under a key derived from the vault's master key (docs/security.md says why this
+and not SQLCipher). Scheme 0x00 was the plain UTF-8 of development builds before encryption.
 """
 
 from __future__ import annotations
 
+import os
 from typing import Protocol
 
-PLAIN_SCHEME = 0x00
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
 
 
 class SealingError(ValueError):
@@ -25,13 +29,33 @@ class FieldSealer(Protocol):
         ...
 
 
-class PlainSealer:
-    """The scheme of an unencrypted vault (before the encrypted vault is set up): UTF-8 with a marker."""
+AEAD_SCHEME = 0x01
+_NONCE = 12
 
-    def seal(self, text: str, context: bytes) -> bytes:  # noqa: ARG002 - plain text has no binding
-        return bytes([PLAIN_SCHEME]) + text.encode("utf-8")
 
-    def open(self, sealed: bytes, context: bytes) -> str:  # noqa: ARG002
-        if not sealed or sealed[0] != PLAIN_SCHEME:
-            raise SealingError("this value is sealed with a scheme this vault cannot open")
-        return sealed[1:].decode("utf-8")
+class AeadSealer:
+    """AES-256-GCM per value: scheme byte + random 96-bit nonce + ciphertext and tag.
+
+    The associated data is the scheme byte plus where the value lives (table and column), so a value
+    copied into another column does not open. The key is derived from the vault's master key.
+    """
+
+    def __init__(self, key: bytes) -> None:
+        self._aead = AESGCM(key)
+
+    def __repr__(self) -> str:
+        return "AeadSealer(<key hidden>)"
+
+    def seal(self, text: str, context: bytes) -> bytes:
+        nonce = os.urandom(_NONCE)
+        header = bytes([AEAD_SCHEME])
+        return header + nonce + self._aead.encrypt(nonce, text.encode("utf-8"), header + context)
+
+    def open(self, sealed: bytes, context: bytes) -> str:
+        if not sealed or sealed[0] != AEAD_SCHEME:
+            raise SealingError("this value is not sealed with this vault's key (another scheme)")
+        try:
+            plain = self._aead.decrypt(sealed[1:1 + _NONCE], sealed[1 + _NONCE:], sealed[:1] + context)
+        except (InvalidTag, ValueError) as exc:
+            raise SealingError(f"a stored {context.decode()} value is damaged or was moved") from exc
+        return plain.decode("utf-8")

@@ -22,7 +22,8 @@ os.environ["XDG_CONFIG_HOME"] = str(Path(_isolated_home) / "config")
 os.environ["XDG_DATA_HOME"] = str(Path(_isolated_home) / "data")
 os.environ.pop("VIGTOOL_VAULT", None)
 
-from vigtool.services.vault import Vault  # noqa: E402 - after the environment is set
+from storage.keys import KdfParams  # noqa: E402 - after the environment is set
+from vigtool.services.vault import Vault  # noqa: E402
 from vigtool.synth.generator import VARIANTS, GroundTruth, render_variant  # noqa: E402
 
 
@@ -44,10 +45,24 @@ def samples(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Sample]:
     return made
 
 
+PASSPHRASE = "a kind and long test passphrase"
+# Tests create many vaults; a light Argon2id keeps them quick (real vaults use the RFC 9106 default).
+FAST_KDF = KdfParams(iterations=1, lanes=1, memory_cost_kib=8 * 1024)
+
+
+def open_vault(path: Path, *, create: bool = True) -> Vault:
+    return Vault.open(path, PASSPHRASE, create=create, kdf=FAST_KDF)
+
+
 @pytest.fixture
 def vault(tmp_path: Path) -> Iterator[Vault]:
-    with Vault.open(tmp_path / "vault", create=True) as opened:
+    with open_vault(tmp_path / "vault") as opened:
         yield opened
+
+
+def tree_snapshot(folder: Path) -> dict[str, bytes]:
+    """Every file under `folder` with its bytes: to show that something left a vault untouched."""
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 @pytest.fixture(autouse=True)

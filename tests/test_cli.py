@@ -11,23 +11,31 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from conftest import Sample, ffmpeg_frame, psnr
+from conftest import PASSPHRASE, Sample, ffmpeg_frame, psnr
 
+from vigtool.services.demo import DEMO_PASSPHRASE
 from vigtool.synth.stamp import read_stamp
 
 
 def vigtool(*args: str, vault: Path | None = None, env: dict[str, str] | None = None,
             python_prelude: str = "") -> subprocess.CompletedProcess[str]:
+    """Run the CLI in a child process; the passphrase comes from the environment as in a script."""
     argv = ([*(["--vault", str(vault)] if vault else []), *args])
     code = f"{python_prelude}import sys; from vigtool.cli import main; sys.exit(main({argv!r}))"
     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
-                          env={**os.environ, **(env or {})}, check=False)
+                          env={**os.environ, "VIGTOOL_PASSPHRASE": PASSPHRASE, **(env or {})}, check=False)
+
+
+def new_vault(path: Path) -> Path:
+    result = vigtool("init", vault=path)
+    assert result.returncode == 0, result.stderr
+    return path
 
 
 @pytest.mark.parametrize("name", ["h264", "hevc", "portrait", "vfr", "noaudio"])
 def test_import_json_reports_each_variant(tmp_path: Path, samples: dict[str, Sample], name: str) -> None:
     sample = samples[name]
-    result = vigtool("import", str(sample.path), "--case", "Family A", "--json", vault=tmp_path / "v")
+    result = vigtool("import", str(sample.path), "--case", "Family A", "--json", vault=new_vault(tmp_path / "v"))
     assert result.returncode == 0, result.stderr
     [entry] = json.loads(result.stdout)  # exactly one JSON document on stdout
     truth = sample.truth
@@ -46,7 +54,7 @@ def test_import_json_reports_each_variant(tmp_path: Path, samples: dict[str, Sam
 def test_still_is_the_exact_frame_in_display_orientation(tmp_path: Path, samples: dict[str, Sample],
                                                         name: str) -> None:
     sample = samples[name]
-    assert vigtool("import", str(sample.path), "--case", "F", vault=tmp_path / "v").returncode == 0
+    assert vigtool("import", str(sample.path), "--case", "F", vault=new_vault(tmp_path / "v")).returncode == 0
     for frame in (0, 37, 61, sample.truth.frame_count - 1):
         out = tmp_path / f"still-{frame}.png"
         result = vigtool("still", "1", "--frame", str(frame), "-o", str(out), vault=tmp_path / "v")
@@ -59,7 +67,7 @@ def test_still_is_the_exact_frame_in_display_orientation(tmp_path: Path, samples
 
 
 def test_still_by_file_name_and_out_of_range(tmp_path: Path, samples: dict[str, Sample]) -> None:
-    vigtool("import", str(samples["h264"].path), "--case", "F", vault=tmp_path / "v")
+    vigtool("import", str(samples["h264"].path), "--case", "F", vault=new_vault(tmp_path / "v"))
     out = tmp_path / "s.jpg"
     assert vigtool("still", "h264.mp4", "--frame", "3", "-o", str(out), vault=tmp_path / "v").returncode == 0
     assert read_stamp(cv2.imread(str(out))) == 3
@@ -70,7 +78,7 @@ def test_still_by_file_name_and_out_of_range(tmp_path: Path, samples: dict[str, 
 
 
 def test_bad_files_are_refused_and_nothing_is_stored(tmp_path: Path, samples: dict[str, Sample]) -> None:
-    vault = tmp_path / "v"
+    vault = new_vault(tmp_path / "v")
     empty = tmp_path / "empty.mp4"
     empty.write_bytes(b"")
     notes = tmp_path / "notes.mp4"
@@ -85,6 +93,7 @@ def test_bad_files_are_refused_and_nothing_is_stored(tmp_path: Path, samples: di
         assert f"{path}: {message}" in result.stderr
         assert json.loads(result.stdout) == []
     assert json.loads(vigtool("list", "--json", vault=vault).stdout) == []  # not even the case was made
+    assert list((vault / "media").iterdir()) == []  # and no film, whole or partial
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root reads every file")
@@ -92,12 +101,12 @@ def test_unreadable_file_is_refused(tmp_path: Path, samples: dict[str, Sample]) 
     locked = tmp_path / "locked.mp4"
     locked.write_bytes(samples["h264"].path.read_bytes())
     locked.chmod(0)
-    result = vigtool("import", str(locked), "--case", "F", vault=tmp_path / "v")
+    result = vigtool("import", str(locked), "--case", "F", vault=new_vault(tmp_path / "v"))
     assert result.returncode == 1 and "permission denied" in result.stderr
 
 
 def test_a_good_file_among_bad_ones_is_imported_once(tmp_path: Path, samples: dict[str, Sample]) -> None:
-    vault = tmp_path / "v"
+    vault = new_vault(tmp_path / "v")
     good = str(samples["noaudio"].path)
     result = vigtool("import", good, str(samples["truncated"].path), good, "--case", "F", "--json", vault=vault)
     assert result.returncode == 1
@@ -109,12 +118,18 @@ def test_a_good_file_among_bad_ones_is_imported_once(tmp_path: Path, samples: di
 def test_list_and_still_need_a_vault(tmp_path: Path) -> None:
     result = vigtool("list", vault=tmp_path / "nowhere")
     assert result.returncode == 1 and "no vigtool vault here" in result.stderr
+    result = vigtool("import", str(tmp_path / "x.mp4"), "--case", "F", vault=tmp_path / "nowhere")
+    assert result.returncode == 1 and "run 'vigtool init' first" in result.stderr
+    assert not (tmp_path / "nowhere").exists()
     assert vigtool("init", vault=tmp_path / "new").returncode == 0
     assert vigtool("list", vault=tmp_path / "new").stdout.startswith("This vault has no cases yet")
+    again = vigtool("init", vault=tmp_path / "new")
+    assert again.returncode == 1 and "already a vault here" in again.stderr
 
 
 def test_vault_from_environment(tmp_path: Path, samples: dict[str, Sample]) -> None:
     env = {"VIGTOOL_VAULT": str(tmp_path / "from-env")}
+    assert vigtool("init", env=env).returncode == 0
     assert vigtool("import", str(samples["h264"].path), "--case", "F", env=env).returncode == 0
     assert (tmp_path / "from-env" / "vigtool.sqlite3").exists()
 
@@ -122,7 +137,7 @@ def test_vault_from_environment(tmp_path: Path, samples: dict[str, Sample]) -> N
 def test_the_core_runs_without_qt(tmp_path: Path, samples: dict[str, Sample]) -> None:
     # Make PySide6 unimportable in the child: import, list and still must not need it.
     no_qt = "import sys; sys.modules['PySide6'] = None; sys.modules['shiboken6'] = None; "
-    vault = tmp_path / "v"
+    vault = new_vault(tmp_path / "v")
     assert vigtool("import", str(samples["h264"].path), "--case", "F", vault=vault,
                    python_prelude=no_qt).returncode == 0
     out = tmp_path / "s.png"
@@ -139,5 +154,7 @@ def test_demo_screenshot_shows_the_demo_case(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     image = cv2.imread(str(shot))
     assert image is not None and image.shape[1] >= 1200
-    listed = json.loads(vigtool("list", "--json", vault=tmp_path / "demo").stdout)
+    # The demo vault is encrypted too, with a published passphrase (its film is synthetic).
+    listed = json.loads(vigtool("list", "--json", vault=tmp_path / "demo",
+                                env={"VIGTOOL_PASSPHRASE": DEMO_PASSPHRASE}).stdout)
     assert listed[0]["case"] == "Demo family" and listed[0]["recordings"][0]["frames"] == 720

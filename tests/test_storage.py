@@ -9,14 +9,13 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from conftest import Sample
+from conftest import Sample, open_vault
 from sqlalchemy import text
 
 from storage.database import Database
 from storage.models import Base
 from storage.paths import VAULT_ENV, resolve_vault_dir
-from storage.repository import NotFoundError, Repository
-from storage.sealing import PlainSealer
+from storage.repository import NotFoundError, StoredFilm
 from vigtool.domain.codebook import Codebook
 from vigtool.domain.model import Actor, ReviewItem, ReviewItemKind, TrackKind, TurnLink, TurnRole
 from vigtool.domain.time import FrameRange
@@ -25,13 +24,14 @@ from vigtool.services.vault import Vault, VaultError
 
 
 def _store(vault: Vault, sample: Sample) -> int:
+    """A recording row only (the film itself is not needed to test the database)."""
     case = vault.repo.create_case("Family A", "Enjoy bath time together")
-    return vault.repo.add_recording(case.id, probe_path(sample.path), "ab" * 32, "phone.mp4",
-                                    str(sample.path)).id
+    film = StoredFilm("0f" * 16, b"wrapped", "ab" * 32, vault.keys.fingerprint("ab" * 32))
+    return vault.repo.add_recording(case.id, probe_path(sample.path), film, "phone.mp4", str(sample.path)).id
 
 
 def test_everything_written_reads_back_after_reopening(tmp_path: Path, samples: dict[str, Sample]) -> None:
-    with Vault.open(tmp_path / "v", create=True) as vault:
+    with open_vault(tmp_path / "v") as vault:
         rec_id = _store(vault, samples["portrait"])
         tracks = {t.kind: t for t in vault.repo.list_tracks(rec_id)}
         assert [t.name for t in vault.repo.list_tracks(rec_id)] == ["Parent", "Baby", "Turn-taking", "Notes"]
@@ -49,10 +49,11 @@ def test_everything_written_reads_back_after_reopening(tmp_path: Path, samples: 
         book.bind_key("p3.3", "Y")
         vault.repo.save_codebook(book)
         index_before = vault.repo.frame_index(rec_id)
-    with Vault.open(tmp_path / "v") as vault:
+    with open_vault(tmp_path / "v", create=False) as vault:
         case = vault.repo.find_case("family a")
         assert case is not None and case.helping_question == "Enjoy bath time together"
         rec = vault.repo.get_recording(rec_id)
+        assert (rec.sha256, rec.media_id) == ("ab" * 32, "0f" * 16)
         assert (rec.rotation, rec.frame_count, rec.display_size) == (90, 120, (240, 320))
         assert [x.note for x in vault.repo.list_annotations(rec_id)] == ["Mum smiles back", "Baby looks up at mum"]
         chain = vault.repo.list_turn_chains(rec_id)[0]
@@ -96,7 +97,7 @@ def test_sqlite_runs_in_wal_with_foreign_keys(vault: Vault, samples: dict[str, S
 def test_concurrent_writers_lose_nothing(vault: Vault, samples: dict[str, Sample]) -> None:
     rec_id = _store(vault, samples["h264"])
     track = vault.repo.list_tracks(rec_id)[0]
-    second = Vault.open(vault.path)  # another connection pool on the same file, as a second window would be
+    second = open_vault(vault.path, create=False)  # another connection pool on the same file, as a second window would be
     errors: list[BaseException] = []
 
     def add(v: Vault, start: int) -> None:
@@ -126,39 +127,50 @@ def test_vault_folder_comes_from_flag_then_environment(monkeypatch: pytest.Monke
 
 def test_opening_a_missing_or_broken_vault_says_so(tmp_path: Path) -> None:
     with pytest.raises(VaultError, match="no vigtool vault here"):
-        Vault.open(tmp_path / "nowhere")
-    broken = tmp_path / "broken"
-    broken.mkdir()
-    (broken / "vigtool.sqlite3").write_bytes(b"this is not a database" * 100)
+        open_vault(tmp_path / "nowhere", create=False)
+    open_vault(tmp_path / "broken").close()
+    (tmp_path / "broken" / "vigtool.sqlite3").write_bytes(b"this is not a database" * 100)
     with pytest.raises(VaultError, match="cannot open the vault database"):
-        Vault.open(broken)
+        open_vault(tmp_path / "broken", create=False)
+    (tmp_path / "broken" / "vault.key").write_text("{ not json")
+    with pytest.raises(VaultError, match="key file is damaged"):
+        open_vault(tmp_path / "broken", create=False)
+    (tmp_path / "broken" / "vault.key").unlink()
+    with pytest.raises(VaultError, match="did not encrypt"):
+        open_vault(tmp_path / "broken", create=False)
 
 
 # -- migrations ---------------------------------------------------------------------------------
 def test_migrations_from_empty_match_the_models(tmp_path: Path) -> None:
     db = Database(tmp_path / "fresh.sqlite3")
     db.migrate()
-    assert db.current_revision() == "0002"
+    assert db.current_revision() == "0003"
     with db.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     assert diff == [], f"models and migrations differ: {diff}"
     db.close()
 
 
-def test_upgrade_from_the_previous_revision_keeps_the_data(tmp_path: Path, samples: dict[str, Sample]) -> None:
+def test_upgrade_from_the_first_revision_keeps_the_data(tmp_path: Path) -> None:
     path = tmp_path / "old.sqlite3"
     db = Database(path)
     db.migrate("0001")
+    # Rows as the 0001 schema held them (written by hand: today's models no longer fit that schema).
     with sqlite3.connect(path) as raw:
         assert "clips" not in {r[0] for r in raw.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-    # Write data with the 0001 schema only: cases, recordings, tracks, annotations.
-    repo = Repository(db, PlainSealer())
-    case = repo.create_case("Family B")
-    rec = repo.add_recording(case.id, probe_path(samples["h264"].path), "cd" * 32, "old.mp4", "/x/old.mp4")
-    note = repo.add_annotation(repo.list_tracks(rec.id)[1].id, FrameRange(3, 9), "init.sound", Actor.INFANT, "coo")
+        raw.execute("INSERT INTO cases VALUES (1, x'00', x'00', '2026-01-01 00:00:00')")
+        raw.execute("INSERT INTO recordings (id, case_id, sha256, source_name, source_path, container, video_codec,"
+                    " rate_num, rate_den, frame_count, width, height, rotation, duration_num, duration_den,"
+                    " variable_frame_rate, time_base_num, time_base_den, frame_pts, keyframes, media_metadata,"
+                    " imported_at) VALUES (1, 1, ?, x'00', x'00', 'mp4', 'h264', 30, 1, 10, 320, 240, 0, 1, 3,"
+                    " 0, 1, 30, x'', x'', x'00', '2026-01-01 00:00:00')", ("cd" * 32,))
+        raw.execute("INSERT INTO tracks VALUES (1, 1, x'00', 'infant', 0, 1)")
+        raw.execute("INSERT INTO annotations VALUES (1, 1, 3, 9, 'init.sound', 'infant', x'00')")
     db.migrate()
-    assert db.current_revision() == "0002"
-    assert repo.list_annotations(rec.id) == [note]
-    assert repo.add_clip(rec.id, FrameRange(0, 10)).id == 1
+    assert db.current_revision() == "0003"
+    with sqlite3.connect(path) as raw:
+        fingerprint, media_id, key = raw.execute("SELECT fingerprint, media_id, wrapped_key FROM recordings").fetchone()
+        assert fingerprint == "cd" * 32 and len(media_id) == 32 and key is None
+        assert raw.execute("SELECT start_frame, end_frame, code_id FROM annotations").fetchall() == [
+            (3, 9, "init.sound")]
     db.close()
-

@@ -7,11 +7,11 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
+from conftest import open_vault
 from pytestqt.qtbot import QtBot
 
 from ui.main_window import MainWindow
 from vigtool.services.demo import ensure_demo_case
-from vigtool.services.vault import Vault
 from vigtool.synth.stamp import read_stamp
 
 
@@ -24,7 +24,7 @@ def shown_frame(window: MainWindow) -> int | None:
 
 
 def test_window_opens_on_the_demo_case_and_steps_exact_frames(qtbot: QtBot, tmp_path: Path) -> None:
-    with Vault.open(tmp_path / "v", create=True) as vault:
+    with open_vault(tmp_path / "v") as vault:
         demo = ensure_demo_case(vault)
         window = MainWindow(vault, restore_state=False)
         qtbot.addWidget(window)
@@ -60,7 +60,7 @@ def test_window_opens_on_the_demo_case_and_steps_exact_frames(qtbot: QtBot, tmp_
 
 
 def test_empty_vault_says_how_to_begin(qtbot: QtBot, tmp_path: Path) -> None:
-    with Vault.open(tmp_path / "v", create=True) as vault:
+    with open_vault(tmp_path / "v") as vault:
         window = MainWindow(vault, restore_state=False)
         qtbot.addWidget(window)
         assert "import a film" in window.cases.topLevelItem(0).text(0)

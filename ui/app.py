@@ -9,15 +9,23 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from ui.main_window import MainWindow
+from ui.qt_unlock_dialog import UnlockDialog
 from vigtool.services.demo import ensure_demo_case
 from vigtool.services.vault import Vault
 
 
-def run(vault_dir: Path, *, demo: bool = False, screenshot: str | None = None) -> int:
+def run(vault_dir: Path, passphrase: str | None, *, demo: bool = False, screenshot: str | None = None) -> int:
+    """Open the window on the vault; without a passphrase, ask for it (or for a new one) first."""
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("vigtool")
     app.setOrganizationName("vigtool")
-    vault = Vault.open(vault_dir, create=True)
+    if passphrase is not None:
+        vault = Vault.open(vault_dir, passphrase, create=True)
+    else:
+        dialog = UnlockDialog(vault_dir)
+        if dialog.exec() != UnlockDialog.DialogCode.Accepted or dialog.vault is None:
+            return 1
+        vault = dialog.vault
     demo_case = None
     if demo:
         print(f"Opening the demo case in {vault_dir} …", file=sys.stderr)

@@ -1,14 +1,17 @@
-"""`vigtool` on the command line: init, import, list, still, gui, demo.
+"""`vigtool` on the command line: init, import, list, still, verify, passwd, delete, gui, demo.
 
 With --json, stdout carries exactly one JSON document; messages and progress go to stderr. Any failure
-exits non-zero with a message that names the file and the problem.
+exits non-zero with a message that names the file and the problem. The passphrase comes from
+VIGTOOL_PASSPHRASE when set (scripts, CI), else it is asked for on the terminal, never echoed.
 """
 
 from __future__ import annotations
 
 import argparse
+import getpass
 import importlib
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -19,11 +22,16 @@ from vigtool import __version__
 from vigtool.domain.model import Case, Recording
 from vigtool.domain.time import format_rate
 from vigtool.media.errors import MediaError
+from vigtool.services.demo import DEMO_PASSPHRASE
 from vigtool.services.frames import RecordingNotFoundError, find_recording, write_still
 from vigtool.services.importing import ImportCancelledError, import_recording
+from vigtool.services.previews import PreviewBuilder
 from vigtool.services.vault import Vault, VaultError
+from vigtool.services.verify import verify_vault
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+PASSPHRASE_ENV = "VIGTOOL_PASSPHRASE"
+NEW_PASSPHRASE_ENV = "VIGTOOL_NEW_PASSPHRASE"
 
 
 class CliError(Exception):
@@ -56,42 +64,84 @@ def _progress_bar(name: str) -> Callable[[int, int], None]:
     return show
 
 
+def _passphrase(vault_dir: Path) -> str:
+    given = os.environ.get(PASSPHRASE_ENV)
+    if given is not None:
+        return given
+    if not sys.stdin.isatty():
+        raise CliError(f"{vault_dir}: the vault is locked; set {PASSPHRASE_ENV} or run this in a terminal")
+    return getpass.getpass(f"Passphrase for the vault at {vault_dir}: ")
+
+
+def _new_passphrase(env: str, what: str) -> str:
+    given = os.environ.get(env)
+    if given is not None:
+        return given
+    if not sys.stdin.isatty():
+        raise CliError(f"{what}: set {env} or run this in a terminal")
+    first = getpass.getpass(f"{what} (at least 8 characters; there is no way to recover it): ")
+    if getpass.getpass("The same again: ") != first:
+        raise CliError("the two passphrases differ; nothing was changed")
+    return first
+
+
+def _open(args: argparse.Namespace) -> Vault:
+    return Vault.open(args.vault_dir, _passphrase(args.vault_dir))
+
+
 def cmd_init(args: argparse.Namespace) -> int:
-    with Vault.open(args.vault_dir, create=True) as vault:
-        print(f"Vault ready at {vault.path}", file=sys.stderr)
+    if Vault.exists(args.vault_dir):
+        raise CliError(f"{args.vault_dir}: there is already a vault here")
+    passphrase = _new_passphrase(PASSPHRASE_ENV, f"A passphrase for the new vault at {args.vault_dir}")
+    with Vault.create(args.vault_dir, passphrase) as vault:
+        print(f"Vault ready at {vault.path}. Keep the passphrase safe: without it nothing in the vault can "
+              "be opened, by anyone.", file=sys.stderr)
     return EXIT_OK
+
+
+def _import_one(vault: Vault, path: Path, args: argparse.Namespace, previews: PreviewBuilder,
+                imported: list[dict[str, Any]]) -> bool:
+    try:
+        result = import_recording(vault, path, args.case, progress=_progress_bar(path.name))
+    except (MediaError, ImportCancelledError, VaultError) as exc:
+        if sys.stderr.isatty():
+            print(file=sys.stderr)
+        print(f"vigtool: not imported: {exc}", file=sys.stderr)
+        return False
+    if sys.stderr.isatty():
+        print(file=sys.stderr)
+    imported.append(recording_json(result.recording, result.case) | {"duplicate": result.duplicate})
+    if result.duplicate:
+        print(f"{path}: already in the vault as recording {result.recording.id} "
+              f"(case {result.case.label!r}); nothing new stored", file=sys.stderr)
+        return True
+    previews.submit(result.recording)
+    if not args.json:
+        print(f"Imported {path.name} as recording {result.recording.id}: "
+              f"{result.recording.frame_count} frames at {format_rate(result.recording.rate)} fps "
+              f"into case {result.case.label!r}")
+    return True
 
 
 def cmd_import(args: argparse.Namespace) -> int:
     imported: list[dict[str, Any]] = []
     failed = 0
-    with Vault.open(args.vault_dir, create=True) as vault:
-        for name in args.files:
-            path = Path(name)
-            try:
-                result = import_recording(vault, path, args.case, progress=_progress_bar(path.name))
-            except (MediaError, ImportCancelledError) as exc:
-                failed += 1
-                print(f"vigtool: not imported: {exc}", file=sys.stderr)
-                continue
-            if sys.stderr.isatty():
-                print(file=sys.stderr)
-            entry = recording_json(result.recording, result.case) | {"duplicate": result.duplicate}
-            imported.append(entry)
-            if result.duplicate:
-                print(f"{path}: already in the vault as recording {result.recording.id} "
-                      f"(case {result.case.label!r}); nothing new stored", file=sys.stderr)
-            elif not args.json:
-                print(f"Imported {path.name} as recording {result.recording.id}: "
-                      f"{result.recording.frame_count} frames at {format_rate(result.recording.rate)} fps "
-                      f"into case {result.case.label!r}")
+    with _open(args) as vault:
+        previews = PreviewBuilder(vault)  # filmstrips and sound waves, built while the next file imports
+        try:
+            for name in args.files:
+                failed += not _import_one(vault, Path(name), args, previews, imported)
+            print("Preparing filmstrips and sound waves...", file=sys.stderr)
+            previews.wait()
+        finally:
+            previews.close()
     if args.json:
         print(json.dumps(imported, indent=2))
     return EXIT_FAILED if failed else EXIT_OK
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    with Vault.open(args.vault_dir) as vault:
+    with _open(args) as vault:
         cases = vault.repo.list_cases()
         listing: list[dict[str, Any]] = [{"case": c.label, "id": c.id,
                     "recordings": [recording_json(r, c) for r in vault.repo.list_recordings(c.id)]}
@@ -111,7 +161,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_still(args: argparse.Namespace) -> int:
-    with Vault.open(args.vault_dir) as vault:
+    with _open(args) as vault:
         recording = find_recording(vault, args.recording)
         try:
             write_still(vault, recording, args.frame, Path(args.output))
@@ -121,13 +171,57 @@ def cmd_still(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_verify(args: argparse.Namespace) -> int:
+    with _open(args) as vault:
+        report = verify_vault(vault, lambda rec, done, total: _progress_bar(rec.source_name)(done, total))
+    if sys.stderr.isatty():
+        print(file=sys.stderr)
+    for path in report.leftovers:
+        print(f"note: {path} belongs to no recording (left by an interrupted import; removed at the next open)",
+              file=sys.stderr)
+    if not report.sound:
+        for problem in report.problems:
+            print(f"damaged: {problem}", file=sys.stderr)
+        print(f"vigtool: the vault at {args.vault_dir} has {len(report.problems)} problem(s)", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"The vault is sound: {report.recordings} recording(s), {report.bytes_checked / 1e6:.1f} MB of film and "
+          "every note checked.", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_passwd(args: argparse.Namespace) -> int:
+    with _open(args) as vault:
+        vault.change_passphrase(_new_passphrase(NEW_PASSPHRASE_ENV, "The new passphrase"))
+    print("The passphrase is changed. The old one no longer opens this vault.", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_delete(args: argparse.Namespace) -> int:
+    with _open(args) as vault:
+        recording = find_recording(vault, args.recording)
+        case = vault.repo.get_case(recording.case_id)
+        what = (f"recording {recording.id} ({recording.source_name}, case {case.label!r}) with all its moments, "
+                "clips and stills")
+        if not args.yes:
+            if not sys.stdin.isatty():
+                raise CliError(f"deleting {what} needs --yes when not run in a terminal")
+            answer = input(f"Delete {what}? This cannot be undone. Type 'delete' to go ahead: ")
+            if answer.strip().lower() != "delete":
+                print("Nothing was deleted.", file=sys.stderr)
+                return EXIT_FAILED
+        vault.delete_recording(recording)
+    print(f"Deleted {what}: its key is destroyed, so no copy of its film can be read.", file=sys.stderr)
+    return EXIT_OK
+
+
 def _launch_gui(vault_dir: Path, demo: bool, screenshot: str | None) -> int:
     # The composition root: the core never imports Qt, so the GUI is loaded by name only when asked for.
     try:
         app = importlib.import_module("ui.app")
     except ImportError as exc:
         raise CliError(f"the desktop app cannot start: {exc}") from exc
-    code: int = app.run(vault_dir, demo=demo, screenshot=screenshot)
+    passphrase = DEMO_PASSPHRASE if demo else os.environ.get(PASSPHRASE_ENV)
+    code: int = app.run(vault_dir, passphrase, demo=demo, screenshot=screenshot)
     return code
 
 
@@ -147,7 +241,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--vault", metavar="DIR", help="the vault folder (default: $VIGTOOL_VAULT, "
                         "else your user data folder)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    p = sub.add_parser("init", help="create a vault")
+    p = sub.add_parser("init", help=f"create a vault (asks for a passphrase, or reads ${PASSPHRASE_ENV})")
     p.set_defaults(func=cmd_init)
     p = sub.add_parser("import", help="import recordings into a case")
     p.add_argument("files", nargs="+", metavar="FILE")
@@ -162,6 +256,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--frame", type=int, required=True, metavar="N", help="0-based frame in display order")
     p.add_argument("-o", "--output", required=True, metavar="OUT.png")
     p.set_defaults(func=cmd_still)
+    p = sub.add_parser("verify", help="check every film and note in the vault; exits 1 if anything is damaged")
+    p.set_defaults(func=cmd_verify)
+    p = sub.add_parser("passwd", help=f"change the vault's passphrase (new one from ${NEW_PASSPHRASE_ENV} or asked)")
+    p.set_defaults(func=cmd_passwd)
+    p = sub.add_parser("delete", help="delete a recording for good (its key is destroyed first)")
+    p.add_argument("recording", metavar="RECORDING", help="id, SHA-256 prefix or file name")
+    p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    p.set_defaults(func=cmd_delete)
     p = sub.add_parser("gui", help="open the desktop app")
     p.set_defaults(func=cmd_gui)
     p = sub.add_parser("demo", help="open the desktop app on a synthetic demo case")

@@ -69,6 +69,7 @@ class Recording:
     duration: Fraction
     variable_frame_rate: bool
     imported_at: datetime | None = None
+    media_id: str = ""  # random id naming the film's sealed files inside the vault
 
     def __post_init__(self) -> None:
         if self.rotation not in (0, 90, 180, 270):

@@ -34,6 +34,7 @@ class FrameReader:
         self._name = name
         self._index = index
         self._rotation = rotation
+        self._handle = handle
         handle.seek(0)
         try:
             self._container = av.open(handle, "r")
@@ -49,7 +50,9 @@ class FrameReader:
         return len(self._index)
 
     def close(self) -> None:
+        """Close the decoder and the file it reads (the reader owns its handle)."""
         self._container.close()
+        self._handle.close()
 
     def __enter__(self) -> FrameReader:
         return self

@@ -6,10 +6,12 @@ sounds as initiatives, the parent's answers as receptions, joined in turn-taking
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
+from storage.sealed_media import MediaKind
 from vigtool.domain.model import (
     Actor,
     Case,
@@ -28,6 +30,8 @@ from vigtool.synth.generator import RecordingSpec, render
 DEMO_CASE = "Demo family"
 DEMO_QUESTION = "We would like to enjoy playtime together more."
 DEMO_SPEC = RecordingSpec(duration=24.0, width=640, height=360, seed=7)
+# The demo vault holds only synthetic footage, so its passphrase is public: the demo opens without asking.
+DEMO_PASSPHRASE = "demo vault (synthetic footage only)"
 
 
 @dataclass(frozen=True)
@@ -41,11 +45,13 @@ def ensure_demo_case(vault: Vault) -> DemoCase:
     case = vault.repo.find_case(DEMO_CASE)
     if case is not None:
         recordings = vault.repo.list_recordings(case.id)
-        if recordings and Path(vault.repo.source_path(recordings[0].id)).exists():
+        if recordings and vault.media.exists(recordings[0].media_id, MediaKind.FILM):
             return DemoCase(case, recordings[0])
-    film = vault.path / "demo-media" / "demo-family.mp4"
-    truth = render(DEMO_SPEC, film)
-    result = import_recording(vault, film, DEMO_CASE)
+    # The film is synthetic, so rendering it to a private temp folder before sealing it in is harmless.
+    with tempfile.TemporaryDirectory(prefix="vigtool-demo-") as folder:
+        film = Path(folder) / "demo-family.mp4"
+        truth = render(DEMO_SPEC, film)
+        result = import_recording(vault, film, DEMO_CASE)
     if result.duplicate:
         return DemoCase(result.case, result.recording)
     recording = result.recording

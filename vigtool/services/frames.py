@@ -7,7 +7,6 @@ from pathlib import Path
 import cv2
 
 from vigtool.domain.model import Recording
-from vigtool.media.errors import MediaError
 from vigtool.media.frames import FrameReader, RGBImage
 from vigtool.services.vault import Vault
 
@@ -32,13 +31,13 @@ def find_recording(vault: Vault, ref: str) -> Recording:
 
 
 def open_frames(vault: Vault, recording: Recording) -> FrameReader:
-    """A reader of exact frames for a stored recording (close it when done)."""
-    source = Path(vault.repo.source_path(recording.id))
+    """A reader of exact frames for a stored recording, decrypting as it goes (close it when done)."""
+    handle = vault.open_film(recording)
     try:
-        handle = source.open("rb")
-    except OSError as exc:
-        raise MediaError(str(source), f"the imported film cannot be read any more ({exc.strerror})") from exc
-    return FrameReader(handle, vault.repo.frame_index(recording.id), recording.rotation, recording.source_name)
+        return FrameReader(handle, vault.repo.frame_index(recording.id), recording.rotation, recording.source_name)
+    except BaseException:
+        handle.close()
+        raise
 
 
 def read_frame(vault: Vault, recording: Recording, frame: int) -> RGBImage:

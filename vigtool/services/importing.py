@@ -1,27 +1,47 @@
-"""Import a recording into a vault: checksum (duplicate detection), probe, then one database commit.
+"""Import a film into the vault in one streaming pass: probe, SHA-256, encrypt, write, fsync, rename, commit.
 
-Nothing is stored unless the whole file is a readable, complete video. Progress is reported as bytes
-read of bytes total; a cancel callback stops the import before anything is written.
+The probe (PyAV demuxing every packet) reads the source through `_TeeSource`, which passes every byte,
+once and in order, to the SHA-256 and to the sealed writer. Bytes the demuxer skips far ahead of (a phone
+film whose index sits at the end) are passed on when it comes back for them, and whatever it never read
+is streamed at the end, so the file is read about once whatever its layout.
+
+Only then is anything made visible: the sealed film is fsynced and renamed into `media/`, and the
+database row (with the film's wrapped key) is committed last. A crash before the commit leaves an
+orphan file that the next open removes; so the vault holds the whole recording or none of it.
+Filmstrip and sound-wave previews are built afterwards, off the caller's thread (services.previews).
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import io
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from storage.keys import new_data_key
+from storage.media_store import SealedSink
+from storage.repository import DuplicateRecordingError, StoredFilm
+from storage.sealed_media import MediaKind
 from vigtool.domain.model import Case, Recording
 from vigtool.media.errors import MediaError
-from vigtool.media.probe import probe_path
-from vigtool.services.vault import Vault
+from vigtool.media.probe import ProbeResult, probe_file
+from vigtool.services.vault import Vault, VaultError
 
 Progress = Callable[[int, int], None]
+Cancelled = Callable[[], bool]
 _CHUNK = 1 << 20
+_FAR_AHEAD = 8 << 20  # a jump further than this is not read now but when the demuxer comes back
 
 
 class ImportCancelledError(Exception):
     """The user cancelled; nothing was stored."""
+
+
+class VaultFullError(VaultError):
+    """The vault's disk filled up during an import; nothing was stored."""
 
 
 @dataclass(frozen=True)
@@ -31,36 +51,172 @@ class ImportResult:
     duplicate: bool  # the same film (by SHA-256) was already in the vault; nothing new was stored
 
 
-def sha256_of(path: Path, progress: Progress | None = None, cancelled: Callable[[], bool] | None = None) -> str:
-    digest = hashlib.sha256()
+class _TeeSource(io.RawIOBase):
+    """The source file as the demuxer reads it; each byte also goes once, in order, to `consume`."""
+
+    def __init__(self, fd: int, size: int, consume: Callable[[memoryview], None], progress: Progress | None,
+                 cancelled: Cancelled | None, name: str) -> None:
+        super().__init__()
+        self._fd, self._size, self._consume = fd, size, consume
+        self._progress, self._cancelled, self._name = progress, cancelled, name
+        self._pos = 0
+        self.passed_on = 0  # bytes [0, passed_on) went to `consume`
+        self.bytes_read = 0
+        # An error raised inside PyAV's read callback would be reported as a damaged file (or dropped),
+        # so it is kept here, the demuxer is told "end of file", and the import raises it afterwards.
+        self.failure: BaseException | None = None
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self._size}[whence]
+        self._pos = max(base + offset, 0)
+        return self._pos
+
+    def _pread(self, length: int, offset: int) -> bytes:
+        try:
+            data = os.pread(self._fd, length, offset)
+        except OSError as exc:
+            raise MediaError(self._name, f"could not be read to the end ({exc.strerror})") from exc
+        self.bytes_read += len(data)
+        return data
+
+    def read(self, size: int = -1) -> bytes:
+        if self.failure is not None:
+            return b""
+        if size is None or size < 0:
+            size = self._size - self._pos
+        try:
+            data = self._pread(min(size, max(self._size - self._pos, 0)), self._pos)
+            self._observe(self._pos, data)
+        except Exception as exc:  # noqa: BLE001 - kept and raised by raise_failure()
+            self.failure = exc
+            return b""
+        self._pos += len(data)
+        return data
+
+    def raise_failure(self) -> None:
+        if self.failure is not None:
+            raise self.failure
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        data = self.read(len(buffer))
+        memoryview(buffer)[:len(data)] = data
+        return len(data)
+
+    def _observe(self, pos: int, data: bytes) -> None:
+        end = pos + len(data)
+        if end <= self.passed_on:
+            return
+        if pos > self.passed_on:
+            if pos - self.passed_on > _FAR_AHEAD:
+                return  # a jump to the index at the end: those bytes are passed on when reached in order
+            self._pass_on(memoryview(self._pread(pos - self.passed_on, self.passed_on)))
+            if self.passed_on < pos:
+                return  # the file shrank under us; finish() reports it
+        self._pass_on(memoryview(data)[self.passed_on - pos:])
+
+    def _pass_on(self, data: memoryview) -> None:
+        if self._cancelled is not None and self._cancelled():
+            raise ImportCancelledError(f"{self._name}: import cancelled; nothing was stored")
+        self._consume(data)
+        self.passed_on += len(data)
+        if self._progress is not None:
+            self._progress(self.passed_on, self._size)
+
+    def finish(self) -> None:
+        """Pass on whatever the demuxer never read (an index at the end of the file, trailing boxes)."""
+        while self.passed_on < self._size:
+            data = self._pread(min(_CHUNK, self._size - self.passed_on), self.passed_on)
+            if not data:
+                raise MediaError(self._name, "became shorter while it was being imported")
+            self._pass_on(memoryview(data))
+
+
+def _open_source(path: Path) -> tuple[int, int]:
+    name = str(path)
+    if path.is_dir():
+        raise MediaError(name, "is a folder, not a video file")
     try:
-        total = path.stat().st_size
-        done = 0
-        with path.open("rb") as handle:
-            while chunk := handle.read(_CHUNK):
-                if cancelled is not None and cancelled():
-                    raise ImportCancelledError(f"{path}: import cancelled; nothing was stored")
-                digest.update(chunk)
-                done += len(chunk)
-                if progress is not None:
-                    progress(done, total)
-    except PermissionError as exc:
-        raise MediaError(str(path), "cannot be read (permission denied)") from exc
-    except IsADirectoryError as exc:
-        raise MediaError(str(path), "is a folder, not a video file") from exc
+        fd = os.open(path, os.O_RDONLY)
     except FileNotFoundError as exc:
-        raise MediaError(str(path), "does not exist") from exc
-    return digest.hexdigest()
+        raise MediaError(name, "does not exist") from exc
+    except PermissionError as exc:
+        raise MediaError(name, "cannot be read (permission denied)") from exc
+    except OSError as exc:
+        raise MediaError(name, f"cannot be read ({exc.strerror})") from exc
+    size = os.fstat(fd).st_size
+    if size == 0:
+        os.close(fd)
+        raise MediaError(name, "is empty (0 bytes)")
+    return fd, size
+
+
+def _sealing_consumer(sink: SealedSink, digest: hashlib._Hash, vault: Vault, name: str) -> Callable[[memoryview], None]:
+    def consume(data: memoryview) -> None:
+        digest.update(data)
+        try:
+            sink.write(data)
+        except OSError as exc:
+            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                raise VaultFullError(f"{vault.path}: the disk is full; {name} was not imported and nothing in "
+                                     "the vault was changed") from exc
+            raise VaultError(f"{vault.path}: cannot write into the vault ({exc.strerror}); {name} was not "
+                             "imported") from exc
+    return consume
 
 
 def import_recording(vault: Vault, path: Path, case_label: str, progress: Progress | None = None,
-                     cancelled: Callable[[], bool] | None = None) -> ImportResult:
+                     cancelled: Cancelled | None = None) -> ImportResult:
     """Import one file into the case labelled `case_label` (created when it is new)."""
-    probe = probe_path(path)  # refuses non-media, empty, truncated, unreadable files before anything else
-    sha256 = sha256_of(path, progress, cancelled)
-    existing = vault.repo.find_recording_by_sha256(sha256)
-    if existing is not None:
+    fd, size = _open_source(path)
+    media_id, data_key = os.urandom(16).hex(), new_data_key()
+    digest = hashlib.sha256()
+    try:
+        with vault.media.create(media_id, MediaKind.FILM, data_key) as sink:
+            tee = _TeeSource(fd, size, _sealing_consumer(sink, digest, vault, path.name), progress, cancelled,
+                             str(path))
+            try:
+                probe: ProbeResult = probe_file(tee, str(path), size)
+            except MediaError:
+                tee.raise_failure()  # a cancel or a full disk, not a damaged film
+                raise
+            tee.raise_failure()
+            tee.finish()
+            sha256 = digest.hexdigest()
+            fingerprint = vault.keys.fingerprint(sha256)
+            existing = vault.repo.find_recording_by_fingerprint(fingerprint)
+            if existing is not None:
+                return ImportResult(existing, vault.repo.get_case(existing.case_id), duplicate=True)
+            try:
+                sink.commit()
+            except OSError as exc:
+                raise VaultError(f"{vault.path}: cannot finish writing {path.name} into the vault "
+                                 f"({exc.strerror}); nothing was stored") from exc
+    except OSError as exc:
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise VaultFullError(f"{vault.path}: the disk is full; {path.name} was not imported and nothing in "
+                                 "the vault was changed") from exc
+        raise
+    finally:
+        os.close(fd)
+    film = StoredFilm(media_id, vault.keys.wrap_data_key(data_key, media_id), sha256, fingerprint)
+    try:
+        case = vault.repo.find_case(case_label) or vault.repo.create_case(case_label)
+        recording = vault.repo.add_recording(case.id, probe, film, path.name, str(path.resolve()))
+    except DuplicateRecordingError:
+        vault.media.delete(media_id)  # another import of the same film committed first
+        existing = vault.repo.find_recording_by_fingerprint(fingerprint)
+        assert existing is not None
         return ImportResult(existing, vault.repo.get_case(existing.case_id), duplicate=True)
-    case = vault.repo.find_case(case_label) or vault.repo.create_case(case_label)
-    recording = vault.repo.add_recording(case.id, probe, sha256, path.name, str(path.resolve()))
+    except BaseException:
+        vault.media.delete(media_id)
+        raise
     return ImportResult(recording, case, duplicate=False)

@@ -1,18 +1,57 @@
-"""Open or create a vault: a folder holding the database (and, with encryption, the media segments)."""
+"""Open, create and unlock a vault: the key file, the database and the sealed media folder.
+
+Nothing is touched before the passphrase has unlocked the key: a wrong passphrase leaves every file as it
+was. While open, a vault holds a shared lock on `vault.lock`; the process that finds nobody else holding
+it also removes what an interrupted import left behind (temp files, films whose row was never committed).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import contextlib
+import fcntl
+import os
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from storage.atomic import is_temp_name
 from storage.database import Database
+from storage.keys import WrongPassphraseError as WrongKeyPassphraseError
+from storage.keys import (
+    KEY_FILE_NAME,
+    KdfParams,
+    VaultKeyError,
+    VaultKeys,
+    create_key_file,
+    rewrap_key_file,
+    unlock_key_file,
+)
+from storage.media_store import MEDIA_FOLDER, MediaStore
 from storage.paths import DATABASE_NAME
 from storage.repository import Repository
-from storage.sealing import PlainSealer
+from storage.sealed_media import MediaKind, SealedMediaError, SealedMediaReader
+from storage.sealing import AeadSealer
+from vigtool.domain.model import Recording
+
+LOCK_NAME = "vault.lock"
 
 
 class VaultError(RuntimeError):
     """The vault cannot be opened or created; the message says which folder and why."""
+
+
+class WrongPassphraseError(VaultError):
+    """The passphrase does not open this vault (nothing was changed)."""
+
+
+def _lock(path: Path) -> tuple[int, bool]:
+    """Take the vault's lock: (fd, True) if we are its only user (exclusive first, then shared)."""
+    fd = os.open(path / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        fcntl.flock(fd, fcntl.LOCK_SH)
+        return fd, False
+    return fd, True
 
 
 @dataclass
@@ -20,30 +59,101 @@ class Vault:
     path: Path
     db: Database
     repo: Repository
+    keys: VaultKeys
+    media: MediaStore
+    cleaned: list[Path] = field(default_factory=list)  # leftovers removed at open
+    _lock_fd: int = -1
+
+    @staticmethod
+    def exists(path: Path) -> bool:
+        return (path / KEY_FILE_NAME).exists() or (path / DATABASE_NAME).exists()
 
     @classmethod
-    def open(cls, path: Path, *, create: bool = False) -> Vault:
-        """Open the vault at `path`; with `create`, make it first if there is none."""
-        db_path = path / DATABASE_NAME
-        if not db_path.exists():
+    def create(cls, path: Path, passphrase: str, kdf: KdfParams | None = None) -> Vault:
+        """Make a new, empty vault at `path` (which must not hold one)."""
+        if cls.exists(path):
+            raise VaultError(f"{path}: there is already a vault here")
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+            os.chmod(path, 0o700)
+            create_key_file(path / KEY_FILE_NAME, passphrase, kdf)
+        except OSError as exc:
+            raise VaultError(f"{path}: cannot create the vault ({exc.strerror})") from exc
+        return cls.open(path, passphrase)
+
+    @classmethod
+    def open(cls, path: Path, passphrase: str, *, create: bool = False, kdf: KdfParams | None = None) -> Vault:
+        """Unlock and open the vault at `path`; with `create`, make it first if there is none."""
+        key_path, db_path = path / KEY_FILE_NAME, path / DATABASE_NAME
+        if not key_path.exists():
+            if db_path.exists():
+                raise VaultError(f"{path}: this vault was made by a development build of vigtool that did not "
+                                 "encrypt; move it aside and import the films into a new vault")
             if not create:
                 raise VaultError(f"{path}: there is no vigtool vault here (run 'vigtool init' first)")
-            try:
-                path.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
-                raise VaultError(f"{path}: cannot create the vault folder ({exc.strerror})") from exc
-        elif not db_path.is_file():
+            return cls.create(path, passphrase, kdf)
+        try:
+            keys = unlock_key_file(key_path, passphrase)
+        except WrongKeyPassphraseError as exc:
+            raise WrongPassphraseError(str(exc)) from exc
+        except VaultKeyError as exc:
+            raise VaultError(str(exc)) from exc
+        if db_path.exists() and not db_path.is_file():
             raise VaultError(f"{db_path}: is not a vault database file")
+        lock_fd, alone = _lock(path)
         db = Database(db_path)
         try:
             db.migrate()
         except Exception as exc:
             db.close()
+            os.close(lock_fd)
             raise VaultError(f"{db_path}: cannot open the vault database ({exc})") from exc
-        return cls(path, db, Repository(db, PlainSealer()))
+        vault = cls(path, db, Repository(db, AeadSealer(keys.field_key)), keys, MediaStore(path / MEDIA_FOLDER),
+                    _lock_fd=lock_fd)
+        if alone:
+            vault.cleaned = vault.remove_leftovers()
+            fcntl.flock(lock_fd, fcntl.LOCK_SH)  # now others may open it too
+        return vault
+
+    def remove_leftovers(self) -> list[Path]:
+        """Delete temp files and films no row refers to (an import killed between its file and its row)."""
+        removed = self.media.remove_orphans(self.repo.media_ids())
+        for path in self.path.iterdir():
+            if is_temp_name(path) and path.is_file():
+                with contextlib.suppress(FileNotFoundError):
+                    path.unlink()
+                    removed.append(path)
+        return removed
+
+    # -- films ---------------------------------------------------------------------------------------
+    def data_key(self, recording: Recording) -> bytes:
+        wrapped = self.repo.wrapped_key(recording.id)
+        if wrapped is None:
+            raise SealedMediaError(recording.source_name, "was never stored in the vault (it was imported by a "
+                                   "development build); import the film again")
+        try:
+            return self.keys.unwrap_data_key(wrapped, recording.media_id)
+        except VaultKeyError as exc:
+            raise SealedMediaError(recording.source_name, str(exc)) from exc
+
+    def open_film(self, recording: Recording) -> SealedMediaReader:
+        """A seekable, decrypting file object over the recording's film (close it when done)."""
+        return self.media.open(recording.media_id, MediaKind.FILM, self.data_key(recording), recording.source_name)
+
+    def delete_recording(self, recording: Recording) -> list[Path]:
+        """Crypto-shred a recording: its wrapped key and row go first (committed), then its files."""
+        media_id = self.repo.delete_recording(recording.id)
+        return self.media.delete(media_id)
+
+    def change_passphrase(self, new_passphrase: str, kdf: KdfParams | None = None) -> None:
+        """Rewrap the master key under a new passphrase; films, keys and notes stay as they are."""
+        rewrap_key_file(self.path / KEY_FILE_NAME, self.keys, new_passphrase, kdf)
 
     def close(self) -> None:
         self.db.close()
+        if self._lock_fd >= 0:
+            os.close(self._lock_fd)
+            self._lock_fd = -1
 
     def __enter__(self) -> Vault:
         return self

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
 
 import av
+import cv2
+import imageio_ffmpeg
 import numpy as np
 
 from vigtool.synth.scene import Scene
@@ -41,6 +44,8 @@ class RecordingSpec:
     crf: int = 20
     seed: int = 1
     voices: VoiceSettings = field(default_factory=VoiceSettings)
+    grain: float = 0.0  # sensor noise (standard deviation in 0..255 levels): phone-like bitrates for benches
+    faststart: bool = True  # False puts the index at the end, as most phones write it
 
 
 @dataclass(frozen=True)
@@ -113,11 +118,15 @@ def render(spec: RecordingSpec, out: Path) -> GroundTruth:
     scene = Scene(spec.width, spec.height)
     time_base = Fraction(1, 90000) if spec.variable_frame_rate else 1 / spec.rate
     out.parent.mkdir(parents=True, exist_ok=True)
-    with av.open(str(out), "w", format="mp4", options={"movflags": "+faststart"}) as container:
+    grain = _grain_bank(spec, rng)
+    options = {"movflags": "+faststart"} if spec.faststart else {}
+    with av.open(str(out), "w", format="mp4", options=options) as container:
         video = _add_video_stream(container, spec, time_base)
         audio = container.add_stream("aac", rate=SAMPLE_RATE, layout="mono") if spec.audio else None
         for index, t in enumerate(times):
             image = scene.render(index, float(t), parent_mouth[index], baby_mouth[index])
+            if grain:
+                image = cv2.add(image, grain[index % len(grain)], dtype=cv2.CV_8U)
             stored = np.ascontiguousarray(np.rot90(image, k=spec.rotation // 90))  # players turn it back
             frame = av.VideoFrame.from_ndarray(stored, format="rgb24")
             frame.pts = int(t / time_base)
@@ -132,6 +141,25 @@ def render(spec: RecordingSpec, out: Path) -> GroundTruth:
                         spec.rotation, spec.audio, script, [float(t) for t in times])
     out.with_suffix(".truth.json").write_text(truth.to_json())
     return truth
+
+
+def _grain_bank(spec: RecordingSpec, rng: np.random.Generator) -> list[np.ndarray]:
+    """A few frames of signed noise, cycled (drawing fresh noise for every 1080p frame is slow)."""
+    if spec.grain <= 0:
+        return []
+    bank = []
+    for _ in range(7):
+        noise = rng.normal(0.0, spec.grain, (spec.height, spec.width, 1)).clip(-127, 127).astype(np.int16)
+        bank.append(np.repeat(noise, 3, axis=2))
+    return bank
+
+
+def loop_recording(source: Path, out: Path, times: int, *, faststart: bool = True) -> None:
+    """Write `source` played `times` times over, by stream copy (quick long films for benches)."""
+    command = [imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-y", "-stream_loop", str(times - 1),
+               "-i", str(source), "-c", "copy", "-map", "0"]
+    command += ["-movflags", "+faststart"] if faststart else []
+    subprocess.run([*command, str(out)], check=True, capture_output=True)
 
 
 def _add_video_stream(container: av.container.OutputContainer, spec: RecordingSpec,

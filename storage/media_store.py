@@ -1,0 +1,120 @@
+"""The vault's `media/` folder: one sealed file per recording and kind (film, filmstrip, audio envelope).
+
+Names carry only the random media id and the kind (`<media id>.film.vigm`), never a family's or a file's
+name. A file is written under a temp name and renamed into place before its database row is committed,
+so after a crash a file may exist without a row (an orphan) but a row never lacks its film; orphans and
+temp files are removed the next time the vault is opened by the only process using it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from storage.atomic import AtomicFile, is_temp_name
+from storage.sealed_media import MediaKind, SealedMediaReader, SealedMediaWriter
+
+MEDIA_FOLDER = "media"
+_NAME = re.compile(r"^(?P<id>[0-9a-f]{32})\.(?P<kind>[a-z_]+)\.vigm$")
+
+
+class SealedSink:
+    """A sealed file being written: `write()` plaintext, then `commit()` (or it is discarded)."""
+
+    def __init__(self, target: AtomicFile, writer: SealedMediaWriter) -> None:
+        self._target = target
+        self._writer = writer
+
+    def write(self, data: bytes | memoryview) -> None:
+        self._writer.write(data)
+
+    @property
+    def plaintext_bytes(self) -> int:
+        return self._writer.plaintext_bytes
+
+    def commit(self) -> None:
+        self._writer.finish()
+        self._target.commit()
+
+    def discard(self) -> None:
+        self._target.discard()
+
+
+class MediaStore:
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def ensure(self) -> None:
+        self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+
+    def path_for(self, media_id: str, kind: MediaKind) -> Path:
+        return self.folder / f"{media_id}.{kind.name.lower()}.vigm"
+
+    def exists(self, media_id: str, kind: MediaKind) -> bool:
+        return self.path_for(media_id, kind).is_file()
+
+    @contextmanager
+    def create(self, media_id: str, kind: MediaKind, data_key: bytes) -> Iterator[SealedSink]:
+        """Write a sealed file; it appears only if the block commits the sink, else the temp file goes."""
+        self.ensure()
+        target = AtomicFile(self.path_for(media_id, kind))
+        try:
+            yield SealedSink(target, SealedMediaWriter(target.handle, data_key, media_id, kind))
+        finally:
+            target.discard()  # after a commit only a no-op
+
+    def write_blob(self, media_id: str, kind: MediaKind, data_key: bytes, data: bytes) -> None:
+        with self.create(media_id, kind, data_key) as sink:
+            sink.write(data)
+            sink.commit()
+
+    def open(self, media_id: str, kind: MediaKind, data_key: bytes, name: str) -> SealedMediaReader:
+        return SealedMediaReader(self.path_for(media_id, kind), data_key, media_id, kind, name)
+
+    def read_blob(self, media_id: str, kind: MediaKind, data_key: bytes, name: str) -> bytes:
+        with self.open(media_id, kind, data_key, name) as reader:
+            return reader.readall()
+
+    def delete(self, media_id: str) -> list[Path]:
+        """Remove every file of one recording (after its key was destroyed)."""
+        removed = []
+        for kind in MediaKind:
+            path = self.path_for(media_id, kind)
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+                removed.append(path)
+        return removed
+
+    def media_ids_on_disk(self) -> dict[str, list[Path]]:
+        found: dict[str, list[Path]] = {}
+        if not self.folder.is_dir():
+            return found
+        for path in sorted(self.folder.iterdir()):
+            match = _NAME.match(path.name)
+            if match:
+                found.setdefault(match["id"], []).append(path)
+        return found
+
+    def unknown_files(self, known_ids: set[str]) -> list[Path]:
+        """Temp files, files of no recording and files that are not ours (for `verify` and cleanup)."""
+        if not self.folder.is_dir():
+            return []
+        strays = []
+        for path in sorted(self.folder.iterdir()):
+            match = _NAME.match(path.name)
+            if is_temp_name(path) or match is None or match["id"] not in known_ids:
+                strays.append(path)
+        return strays
+
+    def remove_orphans(self, known_ids: set[str]) -> list[Path]:
+        """Delete what an interrupted import or deletion left behind. Only call with the vault to yourself."""
+        removed = []
+        for path in self.unknown_files(known_ids):
+            if path.is_file() and (is_temp_name(path) or _NAME.match(path.name)):
+                with contextlib.suppress(FileNotFoundError):
+                    path.unlink()
+                    removed.append(path)
+        return removed

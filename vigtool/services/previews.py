@@ -1,0 +1,98 @@
+"""Filmstrip and sound-wave previews of a stored film: built off the caller's thread, stored sealed.
+
+They are derived data: a vault missing them (a crash right after an import, say) is whole, and
+`ensure_previews` builds them again. Each is written with the film's own data key, so deleting the
+recording's key shreds them with the film.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+
+from storage.sealed_media import MediaKind
+from vigtool.domain.model import Recording
+from vigtool.media.previews import (
+    AudioEnvelope,
+    Filmstrip,
+    PreviewCancelledError,
+    make_audio_envelope,
+    make_filmstrip,
+)
+from vigtool.services.vault import Vault
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class PreviewsBuilt:
+    recording_id: int
+    thumbnails: int
+    has_envelope: bool
+
+
+def missing_previews(vault: Vault, recording: Recording) -> list[MediaKind]:
+    wanted = [MediaKind.FILMSTRIP] + ([MediaKind.AUDIO_ENVELOPE] if recording.has_audio else [])
+    return [kind for kind in wanted if not vault.media.exists(recording.media_id, kind)]
+
+
+def build_previews(vault: Vault, recording: Recording, progress: Progress | None = None,
+                   cancelled: Callable[[], bool] | None = None) -> PreviewsBuilt:
+    """Make and store the filmstrip and the audio envelope of `recording`."""
+    key = vault.data_key(recording)
+    index = vault.repo.frame_index(recording.id)
+    with vault.open_film(recording) as film:
+        strip = make_filmstrip(film, index, recording.rotation, recording.source_name, progress, cancelled)
+    vault.media.write_blob(recording.media_id, MediaKind.FILMSTRIP, key, strip.to_bytes())
+    envelope = None
+    if recording.has_audio:
+        with vault.open_film(recording) as film:
+            envelope = make_audio_envelope(film, recording.source_name, cancelled)
+        if envelope is not None:
+            vault.media.write_blob(recording.media_id, MediaKind.AUDIO_ENVELOPE, key, envelope.to_bytes())
+    return PreviewsBuilt(recording.id, len(strip.frames), envelope is not None)
+
+
+def load_filmstrip(vault: Vault, recording: Recording) -> Filmstrip | None:
+    if not vault.media.exists(recording.media_id, MediaKind.FILMSTRIP):
+        return None
+    data = vault.media.read_blob(recording.media_id, MediaKind.FILMSTRIP, vault.data_key(recording),
+                                 f"the filmstrip of {recording.source_name}")
+    return Filmstrip.from_bytes(data)
+
+
+def load_audio_envelope(vault: Vault, recording: Recording) -> AudioEnvelope | None:
+    if not vault.media.exists(recording.media_id, MediaKind.AUDIO_ENVELOPE):
+        return None
+    data = vault.media.read_blob(recording.media_id, MediaKind.AUDIO_ENVELOPE, vault.data_key(recording),
+                                 f"the sound wave of {recording.source_name}")
+    return AudioEnvelope.from_bytes(data)
+
+
+class PreviewBuilder:
+    """Builds previews one recording at a time on a worker thread; `close()` cancels what is left."""
+
+    def __init__(self, vault: Vault) -> None:
+        self._vault = vault
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vigtool-previews")
+        self._stop = threading.Event()
+
+    def submit(self, recording: Recording, progress: Progress | None = None) -> Future[PreviewsBuilt]:
+        return self._executor.submit(build_previews, self._vault, recording, progress, self._stop.is_set)
+
+    def ensure(self, recording: Recording) -> Future[PreviewsBuilt] | None:
+        """Rebuild previews a crash or an older version left missing."""
+        return self.submit(recording) if missing_previews(self._vault, recording) else None
+
+    def wait(self) -> None:
+        self._executor.shutdown(wait=True)
+
+    def close(self) -> None:
+        self._stop.set()
+        self._executor.shutdown(wait=True, cancel_futures=True)
+
+
+__all__ = ["PreviewBuilder", "PreviewCancelledError", "PreviewsBuilt", "build_previews", "load_audio_envelope",
+           "load_filmstrip", "missing_previews"]
