@@ -53,7 +53,7 @@ class AtomicFile:
         os.fsync(handle.fileno())
         handle.close()
         self._handle = None
-        os.replace(self.temp, self.path)
+        self.temp.replace(self.path)
         fsync_dir(self.path.parent)
 
     def discard(self) -> None:

@@ -7,13 +7,13 @@ sees SQL. Every personal text passes through the vault's FieldSealer, bound to i
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from fractions import Fraction
 
 import numpy as np
-from sqlalchemy import LargeBinary, delete, select
+from sqlalchemy import LargeBinary, Table, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -53,7 +53,6 @@ from vigtool.domain.model import (
 )
 from vigtool.domain.time import FrameRange
 from vigtool.media.probe import FrameIndex, ProbeResult
-
 
 # Binary columns that hold numbers or wrapped keys, not sealed text.
 _BINARY_NOT_SEALED = frozenset({"frame_pts", "keyframes", "wrapped_key"})
@@ -420,6 +419,7 @@ class Repository:
         with self.db.read() as s:
             for mapper in Base.registry.mappers:
                 table = mapper.local_table
+                assert isinstance(table, Table)
                 columns = [c for c in table.columns
                            if isinstance(c.type, LargeBinary) and c.name not in _BINARY_NOT_SEALED]
                 if not columns:

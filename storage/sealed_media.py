@@ -23,9 +23,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import IntEnum
 from pathlib import Path
-from typing import BinaryIO
-
-BytesLike = bytes | bytearray | memoryview
+from typing import TYPE_CHECKING, BinaryIO
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -33,6 +31,11 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from vigtool.media.errors import MediaError
+
+if TYPE_CHECKING:
+    from _typeshed import WriteableBuffer
+
+BytesLike = bytes | bytearray | memoryview
 
 MAGIC = b"VIGMEDIA"
 FORMAT_VERSION = 1
@@ -230,7 +233,7 @@ class SealedMediaReader(io.RawIOBase):
         self._pos = target
         return target
 
-    def readinto(self, buffer: BytesLike) -> int:
+    def readinto(self, buffer: WriteableBuffer) -> int:
         out = memoryview(buffer).cast("B")
         done = 0
         while done < len(out) and self._pos < self._size:

@@ -15,7 +15,6 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 
-
 class SealingError(ValueError):
     """A stored value that this sealer cannot open (another scheme, or damaged)."""
 

@@ -45,7 +45,7 @@ def samples(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Sample]:
     return made
 
 
-PASSPHRASE = "a kind and long test passphrase"
+PASSPHRASE = "a kind and long test passphrase"  # noqa: S105 - a throwaway test vault
 # Tests create many vaults; a light Argon2id keeps them quick (real vaults use the RFC 9106 default).
 FAST_KDF = KdfParams(iterations=1, lanes=1, memory_cost_kib=8 * 1024)
 

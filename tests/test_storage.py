@@ -97,7 +97,7 @@ def test_sqlite_runs_in_wal_with_foreign_keys(vault: Vault, samples: dict[str, S
 def test_concurrent_writers_lose_nothing(vault: Vault, samples: dict[str, Sample]) -> None:
     rec_id = _store(vault, samples["h264"])
     track = vault.repo.list_tracks(rec_id)[0]
-    second = open_vault(vault.path, create=False)  # another connection pool on the same file, as a second window would be
+    second = open_vault(vault.path, create=False)  # another connection pool on the file, as a second window
     errors: list[BaseException] = []
 
     def add(v: Vault, start: int) -> None:

@@ -5,13 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+from conftest import PASSPHRASE, Sample, open_vault
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
-from conftest import open_vault
+from PySide6.QtWidgets import QLineEdit, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from ui.main_window import MainWindow
+from ui.qt_unlock_dialog import UnlockDialog
 from vigtool.services.demo import ensure_demo_case
+from vigtool.services.previews import missing_previews
 from vigtool.synth.stamp import read_stamp
 
 
@@ -67,3 +70,55 @@ def test_empty_vault_says_how_to_begin(qtbot: QtBot, tmp_path: Path) -> None:
         assert "Choose a recording" in window.video.picture.text()
         assert window.codebook.topLevelItemCount() == 7
         window.close()
+
+
+def test_import_runs_off_the_gui_thread_and_can_be_stopped(qtbot: QtBot, tmp_path: Path,
+                                                           samples: dict[str, Sample]) -> None:
+    with open_vault(tmp_path / "v") as vault:
+        window = MainWindow(vault, restore_state=False)
+        qtbot.addWidget(window)
+        window.import_files([samples["h264"].path, samples["truncated"].path], "Family C")
+        assert window.import_job is not None  # the window stays responsive while the job runs
+        qtbot.waitUntil(lambda: window.import_job is None, timeout=20_000)
+        case = window.cases.topLevelItem(0)
+        assert case.text(0) == "Family C" and case.childCount() == 1
+        # The bad file was reported, not imported; the message names it (closed here, as a user would).
+        box = next(w for w in window.findChildren(QMessageBox) if w.isVisible())
+        assert "truncated.mp4: is cut short" in box.text()
+        box.close()
+        # Previews follow on their own worker thread.
+        recording = vault.repo.list_recordings()[0]
+        qtbot.waitUntil(lambda: not missing_previews(vault, recording), timeout=20_000)
+        # Stopping before the film is sealed leaves nothing behind.
+        window.import_files([samples["hevc"].path], "Family C")
+        assert window.import_job is not None
+        window.import_job.requestInterruption()
+        qtbot.waitUntil(lambda: window.import_job is None, timeout=20_000)
+        assert [r.source_name for r in vault.repo.list_recordings()] == ["h264.mp4"]
+        assert len(list(vault.media.folder.glob("*.film.vigm"))) == 1
+        window.close()
+
+
+def test_unlock_dialog_refuses_a_wrong_passphrase_and_opens_with_the_right_one(qtbot: QtBot,
+                                                                               tmp_path: Path) -> None:
+    open_vault(tmp_path / "v").close()
+    dialog = UnlockDialog(tmp_path / "v")
+    qtbot.addWidget(dialog)
+    assert not dialog.creating and dialog.passphrase.echoMode() == QLineEdit.EchoMode.Password
+    dialog.passphrase.setText("not it at all")
+    dialog.try_unlock()
+    assert dialog.vault is None and "does not open this vault" in dialog.message.text()
+    dialog.passphrase.setText(PASSPHRASE)
+    dialog.try_unlock()
+    assert dialog.vault is not None and dialog.passphrase.text() == ""
+    dialog.vault.close()
+    creating = UnlockDialog(tmp_path / "new")
+    qtbot.addWidget(creating)
+    creating.passphrase.setText("one long passphrase")
+    creating.again.setText("another long passphrase")
+    creating.try_unlock()
+    assert creating.vault is None and "differ" in creating.message.text()
+    creating.again.setText("one long passphrase")
+    creating.try_unlock()
+    assert creating.vault is not None
+    creating.vault.close()

@@ -6,14 +6,16 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeyEvent, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QMessageBox, QWidget
+from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QMessageBox, QProgressDialog, QWidget
 
 from ui.qt_frame_view import FrameView
+from ui.qt_jobs import BackgroundJob
 from ui.qt_panels import CaseBrowser, CodebookPalette, MomentsPanel
 from vigtool.domain.model import Recording
 from vigtool.media.errors import MediaError
 from vigtool.services.frames import open_frames
 from vigtool.services.importing import import_recording
+from vigtool.services.previews import PreviewBuilder
 from vigtool.services.vault import Vault
 
 SHORTCUTS = (
@@ -28,6 +30,8 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.vault = vault
         self.recording: Recording | None = None
+        self.import_job: BackgroundJob | None = None
+        self.previews = PreviewBuilder(vault)  # filmstrips and sound waves, on their own worker thread
         self.setWindowTitle(f"vigtool — {vault.path}")
         self.resize(1440, 860)
         self.video = FrameView()
@@ -97,16 +101,46 @@ class MainWindow(QMainWindow):
     def import_dialog(self) -> None:
         names, _ = QFileDialog.getOpenFileNames(self, "Import films", str(Path.home()),
                                                 "Videos (*.mp4 *.mov *.m4v *.mkv *.3gp);;All files (*)")
-        if not names:
-            return
-        case = self.recording and self.vault.repo.get_case(self.recording.case_id)
-        label = case.label if case else "New family"
-        for name in names:
-            try:
-                import_recording(self.vault, Path(name), label)
-            except MediaError as exc:
-                QMessageBox.warning(self, "Not imported", str(exc))
-        self.refresh_cases()
+        if names:
+            case = self.recording and self.vault.repo.get_case(self.recording.case_id)
+            self.import_files([Path(n) for n in names], case.label if case else "New family")
+
+    def import_files(self, paths: list[Path], case_label: str) -> None:
+        """Import films one after another on a worker thread, with a progress dialog that can cancel."""
+        queue = list(paths)
+        dialog = QProgressDialog("", "Stop importing", 0, 1000, self)
+        dialog.setWindowTitle("Importing into the vault")
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        dialog.setMinimumDuration(300)
+        problems: list[str] = []
+
+        def next_file() -> None:
+            if not queue or dialog.wasCanceled():
+                dialog.close()
+                self.import_job = None
+                self.refresh_cases()
+                if problems:  # shown without blocking: the window goes on working behind it
+                    box = QMessageBox(QMessageBox.Icon.Warning, "Not imported", "\n\n".join(problems),
+                                      QMessageBox.StandardButton.Ok, self)
+                    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+                    box.open()
+                return
+            path = queue.pop(0)
+            dialog.setLabelText(f"Sealing {path.name} into the vault…")
+            dialog.setValue(0)
+            job = BackgroundJob(lambda progress, cancelled: import_recording(
+                self.vault, path, case_label, progress, cancelled), self)
+            job.progressed.connect(lambda done, total: dialog.setValue(int(done * 1000 // max(total, 1))))
+            job.succeeded.connect(lambda result: self.previews.submit(result.recording)
+                                  if not result.duplicate else None)
+            job.failed.connect(lambda exc: problems.append(str(exc)))
+            dialog.canceled.connect(job.requestInterruption)
+            job.finished.connect(job.deleteLater)
+            job.finished.connect(next_file)
+            self.import_job = job
+            job.start()
+
+        next_file()
 
     def show_shortcuts(self) -> None:
         rows = "".join(f"<tr><td><b>{k}</b></td><td>&nbsp;{v}</td></tr>" for k, v in SHORTCUTS)
@@ -133,5 +167,9 @@ class MainWindow(QMainWindow):
         settings = QSettings("vigtool", "vigtool")
         settings.setValue("main/geometry", self.saveGeometry())
         settings.setValue("main/state", self.saveState())
+        if self.import_job is not None:
+            self.import_job.requestInterruption()
+            self.import_job.wait()
+        self.previews.close()
         self.video.close_reader()
         super().closeEvent(event)

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from vigtool.services.vault import Vault, VaultError
+from vigtool.services.vault import Vault, VaultError, WrongPassphraseError
 
 
 class UnlockDialog(QDialog):
@@ -26,6 +26,7 @@ class UnlockDialog(QDialog):
         self.vault: Vault | None = None
         self.creating = not Vault.exists(vault_dir)
         self.setWindowTitle("Create your vault" if self.creating else "Unlock your vault")
+        self.setMinimumWidth(460)
         intro = QLabel(
             f"vigtool keeps films and notes encrypted in <b>{vault_dir}</b>.<br>"
             + ("Choose a passphrase of at least 8 characters. Nobody can recover it for you."
@@ -57,6 +58,11 @@ class UnlockDialog(QDialog):
             return
         try:
             self.vault = Vault.create(self.vault_dir, text) if self.creating else Vault.open(self.vault_dir, text)
+        except WrongPassphraseError:
+            self.message.setText("That passphrase does not open this vault. Check Caps Lock and try again.")
+            self.passphrase.selectAll()
+            self.passphrase.setFocus()
+            return
         except (VaultError, ValueError) as exc:
             self.message.setText(str(exc))
             self.passphrase.selectAll()

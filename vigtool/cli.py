@@ -12,12 +12,14 @@ import getpass
 import importlib
 import json
 import os
+import shutil
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from storage.paths import demo_vault_dir, resolve_vault_dir
+from storage.keys import KEY_FILE_NAME
+from storage.paths import DATABASE_NAME, demo_vault_dir, resolve_vault_dir
 from vigtool import __version__
 from vigtool.domain.model import Case, Recording
 from vigtool.domain.time import format_rate
@@ -30,8 +32,8 @@ from vigtool.services.vault import Vault, VaultError
 from vigtool.services.verify import verify_vault
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-PASSPHRASE_ENV = "VIGTOOL_PASSPHRASE"
-NEW_PASSPHRASE_ENV = "VIGTOOL_NEW_PASSPHRASE"
+PASSPHRASE_ENV = "VIGTOOL_PASSPHRASE"  # noqa: S105 - the name of a variable, not a secret
+NEW_PASSPHRASE_ENV = "VIGTOOL_NEW_PASSPHRASE"  # noqa: S105
 
 
 class CliError(Exception):
@@ -231,6 +233,9 @@ def cmd_gui(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     vault_dir = args.vault_dir if args.vault else demo_vault_dir()
+    if not args.vault and (vault_dir / DATABASE_NAME).exists() and not (vault_dir / KEY_FILE_NAME).exists():
+        # A demo vault from a development build without encryption: its film is synthetic, so start afresh.
+        shutil.rmtree(vault_dir)
     return _launch_gui(vault_dir, demo=True, screenshot=args.screenshot)
 
 

@@ -8,14 +8,13 @@ Stepping forward continues decoding without seeking again.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import BinaryIO
 
 import av
 import numpy as np
 import numpy.typing as npt
 
 from vigtool.media.errors import MediaError
-from vigtool.media.probe import FrameIndex
+from vigtool.media.probe import FrameIndex, SeekableFile
 
 RGBImage = npt.NDArray[np.uint8]
 
@@ -30,7 +29,7 @@ def to_display(image: RGBImage, rotation: int) -> RGBImage:
 class FrameReader:
     """Decodes exact frames of one recording. Not thread-safe: one reader per thread."""
 
-    def __init__(self, handle: BinaryIO, index: FrameIndex, rotation: int, name: str) -> None:
+    def __init__(self, handle: SeekableFile, index: FrameIndex, rotation: int, name: str) -> None:
         self._name = name
         self._index = index
         self._rotation = rotation

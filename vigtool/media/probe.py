@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import BinaryIO
+from typing import Protocol
 
 import av
 import numpy as np
@@ -19,6 +19,16 @@ import numpy.typing as npt
 
 from vigtool.domain.time import snap_rate
 from vigtool.media.errors import MediaError
+
+
+class SeekableFile(Protocol):
+    """What PyAV needs to read a film: a plain file, or the vault's decrypting reader."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
+    def seek(self, offset: int, whence: int = 0, /) -> int: ...
+    def tell(self) -> int: ...
+    def close(self) -> None: ...
+
 
 # A frame interval more than this fraction away from the typical one makes the film variable-rate.
 _VFR_TOLERANCE = Fraction(5, 100)
@@ -80,7 +90,7 @@ def probe_path(path: Path) -> ProbeResult:
         raise MediaError(name, "is a folder, not a video file") from exc
 
 
-def probe_file(handle: BinaryIO, name: str, size: int | None = None) -> ProbeResult:
+def probe_file(handle: SeekableFile, name: str, size: int | None = None) -> ProbeResult:
     """Probe an open, seekable binary file (a plain file or the vault's decrypting reader)."""
     if size is None:
         size = handle.seek(0, os.SEEK_END)

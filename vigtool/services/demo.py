@@ -31,7 +31,7 @@ DEMO_CASE = "Demo family"
 DEMO_QUESTION = "We would like to enjoy playtime together more."
 DEMO_SPEC = RecordingSpec(duration=24.0, width=640, height=360, seed=7)
 # The demo vault holds only synthetic footage, so its passphrase is public: the demo opens without asking.
-DEMO_PASSPHRASE = "demo vault (synthetic footage only)"
+DEMO_PASSPHRASE = "demo vault (synthetic footage only)"  # noqa: S105 - public on purpose
 
 
 @dataclass(frozen=True)

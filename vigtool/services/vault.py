@@ -15,7 +15,6 @@ from pathlib import Path
 
 from storage.atomic import is_temp_name
 from storage.database import Database
-from storage.keys import WrongPassphraseError as WrongKeyPassphraseError
 from storage.keys import (
     KEY_FILE_NAME,
     KdfParams,
@@ -25,6 +24,7 @@ from storage.keys import (
     rewrap_key_file,
     unlock_key_file,
 )
+from storage.keys import WrongPassphraseError as WrongKeyPassphraseError
 from storage.media_store import MEDIA_FOLDER, MediaStore
 from storage.paths import DATABASE_NAME
 from storage.repository import Repository
@@ -75,7 +75,7 @@ class Vault:
             raise VaultError(f"{path}: there is already a vault here")
         try:
             path.mkdir(parents=True, exist_ok=True)
-            os.chmod(path, 0o700)
+            path.chmod(0o700)
             create_key_file(path / KEY_FILE_NAME, passphrase, kdf)
         except OSError as exc:
             raise VaultError(f"{path}: cannot create the vault ({exc.strerror})") from exc

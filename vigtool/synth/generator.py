@@ -126,7 +126,7 @@ def render(spec: RecordingSpec, out: Path) -> GroundTruth:
         for index, t in enumerate(times):
             image = scene.render(index, float(t), parent_mouth[index], baby_mouth[index])
             if grain:
-                image = cv2.add(image, grain[index % len(grain)], dtype=cv2.CV_8U)
+                image = np.asarray(cv2.add(image, grain[index % len(grain)], dtype=cv2.CV_8U), dtype=np.uint8)
             stored = np.ascontiguousarray(np.rot90(image, k=spec.rotation // 90))  # players turn it back
             frame = av.VideoFrame.from_ndarray(stored, format="rgb24")
             frame.pts = int(t / time_base)

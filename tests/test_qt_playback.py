@@ -1,0 +1,43 @@
+"""QtMultimedia plays a film straight from the vault, through the decrypting QIODevice."""
+
+from __future__ import annotations
+
+import numpy as np
+from conftest import Sample
+from PySide6.QtCore import QUrl
+from PySide6.QtGui import QImage
+from PySide6.QtMultimedia import QMediaPlayer, QVideoFrame, QVideoSink
+from pytestqt.qtbot import QtBot
+
+from ui.qt_sealed_device import SealedMediaDevice
+from vigtool.services.importing import import_recording
+from vigtool.services.vault import Vault
+from vigtool.synth.stamp import read_stamp
+
+
+def stamp_of(frame: QVideoFrame) -> int | None:
+    image = frame.toImage().convertToFormat(QImage.Format.Format_RGB888)
+    if image.isNull():
+        return None
+    rows = np.frombuffer(image.constBits(), np.uint8).reshape(image.height(), image.bytesPerLine())
+    return read_stamp(rows[:, : image.width() * 3].reshape(image.height(), image.width(), 3))
+
+
+def test_qmediaplayer_plays_the_sealed_film_in_order(qtbot: QtBot, vault: Vault, samples: dict[str, Sample]) -> None:
+    recording = import_recording(vault, samples["h264"].path, "F").recording
+    device = SealedMediaDevice(vault.open_film(recording))
+    assert device.size() == samples["h264"].path.stat().st_size  # the plaintext size, not the sealed one
+    player, sink = QMediaPlayer(), QVideoSink()
+    player.setVideoSink(sink)
+    shown: list[int] = []
+    sink.videoFrameChanged.connect(lambda frame: shown.append(stamp_of(frame)))
+    player.setSourceDevice(device, QUrl("film.mp4"))
+    player.play()
+    qtbot.waitUntil(lambda: len(shown) >= 30, timeout=10_000)
+    player.stop()
+    assert player.error() == QMediaPlayer.Error.NoError
+    assert abs(player.duration() - 4000) <= 40
+    numbers = [n for n in shown if n is not None]
+    assert numbers[:5] == [0, 1, 2, 3, 4] and numbers == sorted(numbers)
+    player.setSource(QUrl())
+    device.close()
