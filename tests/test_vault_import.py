@@ -147,6 +147,27 @@ def test_a_full_disk_stores_nothing(tmp_path: Path, samples: dict[str, Sample],
         assert not import_recording(vault, samples["h264"].path, "F").duplicate  # and it works once there is room
 
 
+def test_an_unreadable_film_is_refused_even_as_root(tmp_path: Path, samples: dict[str, Sample],
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    # Root reads every file (CI runs as root), so the OS is made to refuse this one.
+    locked = tmp_path / "locked.mp4"
+    locked.write_bytes(samples["h264"].path.read_bytes())
+    real_open = os.open
+
+    def refuse(path: str | os.PathLike[str], flags: int, *args: int, **kwargs: object) -> int:
+        if Path(path) == locked:
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return real_open(path, flags, *args, **kwargs)  # type: ignore[arg-type]
+
+    with open_vault(tmp_path / "vault") as vault:
+        before = tree_snapshot(vault.path)
+        monkeypatch.setattr(os, "open", refuse)
+        with pytest.raises(MediaError, match=r"locked\.mp4: cannot be read \(permission denied\)"):
+            import_recording(vault, locked, "F")
+        monkeypatch.undo()
+        assert tree_snapshot(vault.path) == before
+
+
 def test_progress_reaches_the_end_and_cancel_stores_nothing(tmp_path: Path, samples: dict[str, Sample]) -> None:
     with open_vault(tmp_path / "vault") as vault:
         seen: list[tuple[int, int]] = []
@@ -182,6 +203,12 @@ def test_verify_finds_damage_and_swapped_films(tmp_path: Path, samples: dict[str
     assert result.returncode == 1 and "belongs to another recording" in result.stderr
     still = vigtool("still", "1", "--frame", "3", "-o", str(tmp_path / "s.png"), vault=vault_dir)
     assert still.returncode == 1 and "belongs to another recording" in still.stderr
+    paths[0].write_bytes(original[:-100])  # cut short, as an interrupted copy to a USB stick would be
+    result = vigtool("verify", vault=vault_dir)
+    assert result.returncode == 1 and "h264.mp4: is damaged" in result.stderr
+    paths[0].unlink()
+    result = vigtool("verify", vault=vault_dir)
+    assert result.returncode == 1 and "h264.mp4: is missing from the vault" in result.stderr
     paths[0].write_bytes(original)
     with sqlite3.connect(vault_dir / "vigtool.sqlite3") as db:  # a note changed behind vigtool's back
         label = db.execute("SELECT label FROM cases").fetchone()[0]
