@@ -133,7 +133,8 @@ def cmd_import(args: argparse.Namespace) -> int:
         try:
             for name in args.files:
                 failed += not _import_one(vault, Path(name), args, previews, imported)
-            print("Preparing filmstrips and sound waves...", file=sys.stderr)
+            if any(not entry["duplicate"] for entry in imported):
+                print("Preparing filmstrips and sound waves...", file=sys.stderr)
             previews.wait()
         finally:
             previews.close()
