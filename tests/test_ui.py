@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import pytest
 from conftest import PASSPHRASE, Sample, open_vault
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
@@ -13,8 +16,11 @@ from pytestqt.qtbot import QtBot
 
 from ui.main_window import MainWindow
 from ui.qt_unlock_dialog import UnlockDialog
+from vigtool.services import importing
 from vigtool.services.demo import ensure_demo_case
+from vigtool.services.importing import import_recording
 from vigtool.services.previews import missing_previews
+from vigtool.services.vault import Vault
 from vigtool.synth.stamp import read_stamp
 
 
@@ -72,31 +78,47 @@ def test_empty_vault_says_how_to_begin(qtbot: QtBot, tmp_path: Path) -> None:
         window.close()
 
 
-def test_import_runs_off_the_gui_thread_and_can_be_stopped(qtbot: QtBot, tmp_path: Path,
-                                                           samples: dict[str, Sample]) -> None:
+def test_import_runs_off_the_gui_thread_and_can_be_stopped(qtbot: QtBot, tmp_path: Path, samples: dict[str, Sample],
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     with open_vault(tmp_path / "v") as vault:
         window = MainWindow(vault, restore_state=False)
         qtbot.addWidget(window)
-        window.import_files([samples["h264"].path, samples["truncated"].path], "Family C")
-        assert window.import_job is not None  # the window stays responsive while the job runs
-        qtbot.waitUntil(lambda: window.import_job is None, timeout=20_000)
-        case = window.cases.topLevelItem(0)
-        assert case.text(0) == "Family C" and case.childCount() == 1
-        # The bad file was reported, not imported; the message names it (closed here, as a user would).
-        box = next(w for w in window.findChildren(QMessageBox) if w.isVisible())
-        assert "truncated.mp4: is cut short" in box.text()
-        box.close()
-        # Previews follow on their own worker thread.
-        recording = vault.repo.list_recordings()[0]
-        qtbot.waitUntil(lambda: not missing_previews(vault, recording), timeout=20_000)
-        # Stopping before the film is sealed leaves nothing behind.
-        window.import_files([samples["hevc"].path], "Family C")
-        assert window.import_job is not None
-        window.import_job.requestInterruption()
-        qtbot.waitUntil(lambda: window.import_job is None, timeout=20_000)
-        assert [r.source_name for r in vault.repo.list_recordings()] == ["h264.mp4"]
-        assert len(list(vault.media.folder.glob("*.film.vigm"))) == 1
-        window.close()
+        try:
+            _import_then_stop(qtbot, window, vault, samples, monkeypatch)
+        finally:
+            window.close()
+
+
+def _import_then_stop(qtbot: QtBot, window: MainWindow, vault: Vault, samples: dict[str, Sample],
+                      monkeypatch: pytest.MonkeyPatch) -> None:
+    window.import_files([samples["h264"].path, samples["truncated"].path], "Family C")
+    assert window.importer.job is not None  # the window stays responsive while the job runs
+    qtbot.waitUntil(lambda: not window.importer.running, timeout=20_000)
+    case = window.cases.topLevelItem(0)
+    assert case.text(0) == "Family C" and case.childCount() == 1
+    # The bad file was reported, not imported; the message names it (closed here, as a user would).
+    box = next(w for w in window.findChildren(QMessageBox) if w.isVisible())
+    assert "truncated.mp4: is cut short" in box.text()
+    box.close()
+    # Previews follow on their own worker thread.
+    recording = vault.repo.list_recordings()[0]
+    qtbot.waitUntil(lambda: not missing_previews(vault, recording), timeout=20_000)
+    # Stopping before the film is sealed leaves nothing behind. The real import waits for the stop
+    # (a small film would otherwise be done before the click could land).
+    def import_once_stopped(*args: Any) -> object:
+        cancelled = args[-1]
+        deadline = time.monotonic() + 10
+        while not cancelled() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return import_recording(*args)
+
+    monkeypatch.setattr(importing, "import_recording", import_once_stopped)
+    window.import_files([samples["hevc"].path, samples["vfr"].path], "Family C")
+    assert window.importer.running
+    window.importer.stop()  # what the dialog's "Stop importing" does
+    qtbot.waitUntil(lambda: not window.importer.running, timeout=20_000)
+    assert [r.source_name for r in vault.repo.list_recordings()] == ["h264.mp4"]
+    assert len(list(vault.media.folder.glob("*.film.vigm"))) == 1
 
 
 def test_unlock_dialog_refuses_a_wrong_passphrase_and_opens_with_the_right_one(qtbot: QtBot,

@@ -6,15 +6,14 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeyEvent, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QMessageBox, QProgressDialog, QWidget
+from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QMessageBox, QWidget
 
 from ui.qt_frame_view import FrameView
-from ui.qt_jobs import BackgroundJob
+from ui.qt_import import ImportRunner
 from ui.qt_panels import CaseBrowser, CodebookPalette, MomentsPanel
 from vigtool.domain.model import Recording
 from vigtool.media.errors import MediaError
 from vigtool.services.frames import open_frames
-from vigtool.services.importing import import_recording
 from vigtool.services.previews import PreviewBuilder
 from vigtool.services.vault import Vault
 
@@ -30,8 +29,9 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.vault = vault
         self.recording: Recording | None = None
-        self.import_job: BackgroundJob | None = None
         self.previews = PreviewBuilder(vault)  # filmstrips and sound waves, on their own worker thread
+        self.importer = ImportRunner(vault, self.previews, self)
+        self.importer.all_done.connect(self._imported)
         self.setWindowTitle(f"vigtool — {vault.path}")
         self.resize(1440, 860)
         self.video = FrameView()
@@ -106,41 +106,17 @@ class MainWindow(QMainWindow):
             self.import_files([Path(n) for n in names], case.label if case else "New family")
 
     def import_files(self, paths: list[Path], case_label: str) -> None:
-        """Import films one after another on a worker thread, with a progress dialog that can cancel."""
-        queue = list(paths)
-        dialog = QProgressDialog("", "Stop importing", 0, 1000, self)
-        dialog.setWindowTitle("Importing into the vault")
-        dialog.setWindowModality(Qt.WindowModality.WindowModal)
-        dialog.setMinimumDuration(300)
-        problems: list[str] = []
+        """Import films one after another on a worker thread, with a progress dialog that can stop."""
+        if not self.importer.start(paths, case_label):
+            self.statusBar().showMessage("An import is still running; start the next one when it is done.")
 
-        def next_file() -> None:
-            if not queue or dialog.wasCanceled():
-                dialog.close()
-                self.import_job = None
-                self.refresh_cases()
-                if problems:  # shown without blocking: the window goes on working behind it
-                    box = QMessageBox(QMessageBox.Icon.Warning, "Not imported", "\n\n".join(problems),
-                                      QMessageBox.StandardButton.Ok, self)
-                    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-                    box.open()
-                return
-            path = queue.pop(0)
-            dialog.setLabelText(f"Sealing {path.name} into the vault…")
-            dialog.setValue(0)
-            job = BackgroundJob(lambda progress, cancelled: import_recording(
-                self.vault, path, case_label, progress, cancelled), self)
-            job.progressed.connect(lambda done, total: dialog.setValue(int(done * 1000 // max(total, 1))))
-            job.succeeded.connect(lambda result: self.previews.submit(result.recording)
-                                  if not result.duplicate else None)
-            job.failed.connect(lambda exc: problems.append(str(exc)))
-            dialog.canceled.connect(job.requestInterruption)
-            job.finished.connect(job.deleteLater)
-            job.finished.connect(next_file)
-            self.import_job = job
-            job.start()
-
-        next_file()
+    def _imported(self, problems: list[str]) -> None:
+        self.refresh_cases()
+        if problems:  # shown without blocking: the window goes on working behind it
+            box = QMessageBox(QMessageBox.Icon.Warning, "Not imported", "\n\n".join(problems),
+                              QMessageBox.StandardButton.Ok, self)
+            box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            box.open()
 
     def show_shortcuts(self) -> None:
         rows = "".join(f"<tr><td><b>{k}</b></td><td>&nbsp;{v}</td></tr>" for k, v in SHORTCUTS)
@@ -167,9 +143,8 @@ class MainWindow(QMainWindow):
         settings = QSettings("vigtool", "vigtool")
         settings.setValue("main/geometry", self.saveGeometry())
         settings.setValue("main/state", self.saveState())
-        if self.import_job is not None:
-            self.import_job.requestInterruption()
-            self.import_job.wait()
+        self.importer.stop()
+        self.importer.wait()
         self.previews.close()
         self.video.close_reader()
         super().closeEvent(event)
