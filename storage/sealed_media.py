@@ -16,7 +16,6 @@ gigabytes per second here; see bench/import_throughput.py.
 
 from __future__ import annotations
 
-import io
 import os
 import struct
 from collections.abc import Iterator
@@ -31,6 +30,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from vigtool.media.errors import MediaError
+from vigtool.media.raw_reader import PositionedRawReader
 
 if TYPE_CHECKING:
     from _typeshed import WriteableBuffer
@@ -133,7 +133,7 @@ class SealedMediaWriter:
             self._finished = True
 
 
-class SealedMediaReader(io.RawIOBase):
+class SealedMediaReader(PositionedRawReader):
     """A seekable, read-only file object over a sealed file: PyAV and QIODevice read films through it.
 
     Segments are decrypted when first touched and the last few are kept, so sequential reads decrypt
@@ -173,12 +173,7 @@ class SealedMediaReader(io.RawIOBase):
             raise SealedMediaError(name, "is cut short (its last part is incomplete)")
         self._size = (self._segments - 1) * self._segment_size + last
         self._cache: dict[int, bytes] = {}
-        self._pos = 0
         self._segment(self._segments - 1)
-
-    @property
-    def size(self) -> int:
-        return self._size
 
     @property
     def segment_count(self) -> int:
@@ -209,30 +204,7 @@ class SealedMediaReader(io.RawIOBase):
             self._cache.pop(index, None)
             yield plain
 
-    # -- io.RawIOBase ---------------------------------------------------------------------------
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def tell(self) -> int:
-        return self._pos
-
-    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        if whence == io.SEEK_SET:
-            target = offset
-        elif whence == io.SEEK_CUR:
-            target = self._pos + offset
-        elif whence == io.SEEK_END:
-            target = self._size + offset
-        else:
-            raise ValueError(f"unsupported whence {whence}")
-        if target < 0:
-            raise ValueError("negative seek position")
-        self._pos = target
-        return target
-
+    # -- io.RawIOBase (position and seeking come from PositionedRawReader) ----------------------
     def readinto(self, buffer: WriteableBuffer) -> int:
         out = memoryview(buffer).cast("B")
         done = 0

@@ -65,6 +65,8 @@ def test_window_opens_on_the_demo_case_and_steps_exact_frames(qtbot: QtBot, tmp_
         assert summary.startswith(f"{len(chains)} turn-taking exchange")
         assert f"{len(baby_starts)} sounds from baby" in summary
         assert "started by baby and received" in summary
+        # The demo was sealed without previews; opening it builds them in the background.
+        qtbot.waitUntil(lambda: not missing_previews(vault, demo.recording), timeout=20_000)
         window.close()
 
 

@@ -38,22 +38,17 @@ NOTES = ["Baby reached for the spoon and mum waited, smiling",
          "Helping question: we would like bedtime to feel calmer"]
 
 
-def test_the_scanner_finds_what_it_should() -> None:
+def test_the_scanner_finds_what_it_should(tmp_path: Path) -> None:
     # A positive control: without it, "no leaks found" would prove nothing.
     source = os.urandom(4096)
     hay = os.urandom(1000) + source[1001:1001 + 70] + os.urandom(500) + b"a note written in clear"
     short = os.urandom(300) + source[2000:2000 + 60] + os.urandom(300)  # 60 bytes: under the threshold
-    folder = Path(os.environ.get("TMPDIR", "/tmp")) / f"scan-{os.getpid()}"
-    folder.mkdir(exist_ok=True)
-    (folder / "leaky.bin").write_bytes(hay)
-    (folder / "short.bin").write_bytes(short)
-    leaks = find_leaks(files_under(folder), {"film": source}, ["a note written in clear"])
+    (tmp_path / "leaky.bin").write_bytes(hay)
+    (tmp_path / "short.bin").write_bytes(short)
+    leaks = find_leaks(files_under(tmp_path), {"film": source}, ["a note written in clear"])
     assert {(leak.file.name, leak.source) for leak in leaks} == {("leaky.bin", "film"),
                                                                 ("leaky.bin", "text 'a note written in clear'")}
     assert next(leak for leak in leaks if leak.source == "film").length == 70
-    for path in folder.iterdir():
-        path.unlink()
-    folder.rmdir()
 
 
 def test_no_footage_or_note_is_on_disk_in_plaintext(tmp_path: Path, samples: dict[str, Sample]) -> None:

@@ -88,6 +88,7 @@ class MainWindow(QMainWindow):
             QMessageBox.warning(self, "Cannot open this film", str(exc))
             return
         self.recording = recording
+        self.previews.ensure(recording)  # missing after a crash, or never built (the demo): made in the background
         self.video.set_recording(recording, reader)
         self.cases.select_recording(recording_id)
         self.moments.show_annotations(recording, self.vault.repo.list_tracks(recording_id),

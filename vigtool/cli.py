@@ -175,8 +175,13 @@ def cmd_still(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
+    bars: dict[int, Callable[[int, int], None]] = {}  # one bar per film, so each redraws only on a new percent
+
+    def show(recording: Recording, done: int, total: int) -> None:
+        bars.setdefault(recording.id, _progress_bar(recording.source_name))(done, total)
+
     with _open(args) as vault:
-        report = verify_vault(vault, lambda rec, done, total: _progress_bar(rec.source_name)(done, total))
+        report = verify_vault(vault, show)
     if sys.stderr.isatty():
         print(file=sys.stderr)
     for path in report.leftovers:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import errno
 import hashlib
-import io
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ from storage.sealed_media import MediaKind
 from vigtool.domain.model import Case, Recording
 from vigtool.media.errors import MediaError
 from vigtool.media.probe import ProbeResult, probe_file
+from vigtool.media.raw_reader import PositionedRawReader
 from vigtool.services.vault import Vault, VaultError
 
 Progress = Callable[[int, int], None]
@@ -51,7 +51,7 @@ class ImportResult:
     duplicate: bool  # the same film (by SHA-256) was already in the vault; nothing new was stored
 
 
-class _TeeSource(io.RawIOBase):
+class _TeeSource(PositionedRawReader):
     """The source file as the demuxer reads it; each byte also goes once, in order, to `consume`."""
 
     def __init__(self, fd: int, size: int, consume: Callable[[memoryview], None], progress: Progress | None,
@@ -59,26 +59,11 @@ class _TeeSource(io.RawIOBase):
         super().__init__()
         self._fd, self._size, self._consume = fd, size, consume
         self._progress, self._cancelled, self._name = progress, cancelled, name
-        self._pos = 0
         self.passed_on = 0  # bytes [0, passed_on) went to `consume`
         self.bytes_read = 0
         # An error raised inside PyAV's read callback would be reported as a damaged file (or dropped),
         # so it is kept here, the demuxer is told "end of file", and the import raises it afterwards.
         self.failure: BaseException | None = None
-
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def tell(self) -> int:
-        return self._pos
-
-    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self._size}[whence]
-        self._pos = max(base + offset, 0)
-        return self._pos
 
     def _pread(self, length: int, offset: int) -> bytes:
         try:
@@ -159,17 +144,21 @@ def _open_source(path: Path) -> tuple[int, int]:
     return fd, size
 
 
+def _write_failed(vault: Vault, name: str, exc: OSError) -> VaultError:
+    """What to tell the user when writing into the vault failed (the temp file is removed either way)."""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return VaultFullError(f"{vault.path}: the disk is full; {name} was not imported and nothing in the vault "
+                              "was changed")
+    return VaultError(f"{vault.path}: cannot write {name} into the vault ({exc.strerror}); nothing was stored")
+
+
 def _sealing_consumer(sink: SealedSink, digest: hashlib._Hash, vault: Vault, name: str) -> Callable[[memoryview], None]:
     def consume(data: memoryview) -> None:
         digest.update(data)
         try:
             sink.write(data)
         except OSError as exc:
-            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-                raise VaultFullError(f"{vault.path}: the disk is full; {name} was not imported and nothing in "
-                                     "the vault was changed") from exc
-            raise VaultError(f"{vault.path}: cannot write into the vault ({exc.strerror}); {name} was not "
-                             "imported") from exc
+            raise _write_failed(vault, name, exc) from exc
     return consume
 
 
@@ -195,16 +184,9 @@ def import_recording(vault: Vault, path: Path, case_label: str, progress: Progre
             existing = vault.repo.find_recording_by_fingerprint(fingerprint)
             if existing is not None:
                 return ImportResult(existing, vault.repo.get_case(existing.case_id), duplicate=True)
-            try:
-                sink.commit()
-            except OSError as exc:
-                raise VaultError(f"{vault.path}: cannot finish writing {path.name} into the vault "
-                                 f"({exc.strerror}); nothing was stored") from exc
-    except OSError as exc:
-        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-            raise VaultFullError(f"{vault.path}: the disk is full; {path.name} was not imported and nothing in "
-                                 "the vault was changed") from exc
-        raise
+            sink.commit()
+    except OSError as exc:  # creating, filling or committing the sealed file (source errors are MediaError)
+        raise _write_failed(vault, path.name, exc) from exc
     finally:
         os.close(fd)
     film = StoredFilm(media_id, vault.keys.wrap_data_key(data_key, media_id), sha256, fingerprint)

@@ -1,8 +1,8 @@
 """Filmstrip and sound-wave previews of a stored film: built off the caller's thread, stored sealed.
 
 They are derived data: a vault missing them (a crash right after an import, say) is whole, and
-`ensure_previews` builds them again. Each is written with the film's own data key, so deleting the
-recording's key shreds them with the film.
+`PreviewBuilder.ensure` builds them again (the window does so when a film is opened). Each is written
+with the film's own data key, so deleting the recording's key shreds them with the film.
 """
 
 from __future__ import annotations
@@ -55,20 +55,36 @@ def build_previews(vault: Vault, recording: Recording, progress: Progress | None
     return PreviewsBuilt(recording.id, len(strip.frames), envelope is not None)
 
 
-def load_filmstrip(vault: Vault, recording: Recording) -> Filmstrip | None:
-    if not vault.media.exists(recording.media_id, MediaKind.FILMSTRIP):
+PREVIEW_KINDS: dict[MediaKind, tuple[str, Callable[[bytes], Filmstrip | AudioEnvelope]]] = {
+    MediaKind.FILMSTRIP: ("filmstrip", Filmstrip.from_bytes),
+    MediaKind.AUDIO_ENVELOPE: ("sound wave", AudioEnvelope.from_bytes),
+}
+
+
+def load_preview(vault: Vault, recording: Recording, kind: MediaKind) -> Filmstrip | AudioEnvelope | None:
+    """A stored preview, decrypted and parsed; None while it is not built. Damage raises MediaError or
+    ValueError, naming the preview."""
+    if not vault.media.exists(recording.media_id, kind):
         return None
-    data = vault.media.read_blob(recording.media_id, MediaKind.FILMSTRIP, vault.data_key(recording),
-                                 f"the filmstrip of {recording.source_name}")
-    return Filmstrip.from_bytes(data)
+    what, parse = PREVIEW_KINDS[kind]
+    name = f"the {what} of {recording.source_name}"
+    data = vault.media.read_blob(recording.media_id, kind, vault.data_key(recording), name)
+    try:
+        return parse(data)
+    except ValueError as exc:
+        raise ValueError(f"{name}: {exc}") from exc
+
+
+def load_filmstrip(vault: Vault, recording: Recording) -> Filmstrip | None:
+    strip = load_preview(vault, recording, MediaKind.FILMSTRIP)
+    assert strip is None or isinstance(strip, Filmstrip)
+    return strip
 
 
 def load_audio_envelope(vault: Vault, recording: Recording) -> AudioEnvelope | None:
-    if not vault.media.exists(recording.media_id, MediaKind.AUDIO_ENVELOPE):
-        return None
-    data = vault.media.read_blob(recording.media_id, MediaKind.AUDIO_ENVELOPE, vault.data_key(recording),
-                                 f"the sound wave of {recording.source_name}")
-    return AudioEnvelope.from_bytes(data)
+    envelope = load_preview(vault, recording, MediaKind.AUDIO_ENVELOPE)
+    assert envelope is None or isinstance(envelope, AudioEnvelope)
+    return envelope
 
 
 class PreviewBuilder:
@@ -95,4 +111,4 @@ class PreviewBuilder:
 
 
 __all__ = ["PreviewBuilder", "PreviewCancelledError", "PreviewsBuilt", "build_previews", "load_audio_envelope",
-           "load_filmstrip", "missing_previews"]
+           "load_filmstrip", "load_preview", "missing_previews"]

@@ -20,6 +20,7 @@ from storage.keys import (
     KdfParams,
     VaultKeyError,
     VaultKeys,
+    check_new_passphrase,
     create_key_file,
     rewrap_key_file,
     unlock_key_file,
@@ -73,13 +74,14 @@ class Vault:
         """Make a new, empty vault at `path` (which must not hold one)."""
         if cls.exists(path):
             raise VaultError(f"{path}: there is already a vault here")
+        check_new_passphrase(passphrase)  # before any folder is made
         try:
             path.mkdir(parents=True, exist_ok=True)
             path.chmod(0o700)
-            create_key_file(path / KEY_FILE_NAME, passphrase, kdf)
+            keys = create_key_file(path / KEY_FILE_NAME, passphrase, kdf)
         except OSError as exc:
             raise VaultError(f"{path}: cannot create the vault ({exc.strerror})") from exc
-        return cls.open(path, passphrase)
+        return cls._open_unlocked(path, keys)  # the key is in hand: no second Argon2id
 
     @classmethod
     def open(cls, path: Path, passphrase: str, *, create: bool = False, kdf: KdfParams | None = None) -> Vault:
@@ -98,6 +100,11 @@ class Vault:
             raise WrongPassphraseError(str(exc)) from exc
         except VaultKeyError as exc:
             raise VaultError(str(exc)) from exc
+        return cls._open_unlocked(path, keys)
+
+    @classmethod
+    def _open_unlocked(cls, path: Path, keys: VaultKeys) -> Vault:
+        db_path = path / DATABASE_NAME
         if db_path.exists() and not db_path.is_file():
             raise VaultError(f"{db_path}: is not a vault database file")
         lock_fd, alone = _lock(path)

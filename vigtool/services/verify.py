@@ -11,10 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from storage.sealed_media import MediaKind
 from vigtool.domain.model import Recording
 from vigtool.media.errors import MediaError
-from vigtool.media.previews import AudioEnvelope, Filmstrip
+from vigtool.services.previews import PREVIEW_KINDS, load_preview
 from vigtool.services.vault import Vault
 
 Progress = Callable[[int, int], None]
@@ -48,17 +47,11 @@ def _check_film(vault: Vault, recording: Recording, report: VerifyReport, progre
 
 
 def _check_previews(vault: Vault, recording: Recording, report: VerifyReport) -> None:
-    for kind, parse in ((MediaKind.FILMSTRIP, Filmstrip.from_bytes), (MediaKind.AUDIO_ENVELOPE,
-                                                                       AudioEnvelope.from_bytes)):
-        if not vault.media.exists(recording.media_id, kind):
-            continue  # previews are rebuilt when missing
-        name = f"the {kind.name.lower().replace('_', ' ')} of {recording.source_name}"
+    for kind in PREVIEW_KINDS:  # a missing preview is no damage: it is rebuilt
         try:
-            parse(vault.media.read_blob(recording.media_id, kind, vault.data_key(recording), name))
-        except MediaError as exc:
+            load_preview(vault, recording, kind)
+        except (MediaError, ValueError) as exc:
             report.problems.append(f"{exc} (recording {recording.id}; it can be rebuilt)")
-        except ValueError as exc:
-            report.problems.append(f"{name} (recording {recording.id}): {exc}")
 
 
 def verify_vault(vault: Vault, progress: Callable[[Recording, int, int], None] | None = None) -> VerifyReport:
