@@ -7,6 +7,7 @@ from pathlib import Path
 import cv2
 
 from vigtool.domain.model import Recording
+from vigtool.media.frame_server import DEFAULT_BOX, FrameServer
 from vigtool.media.frames import FrameReader, RGBImage
 from vigtool.services.vault import Vault
 
@@ -59,3 +60,11 @@ def write_still(vault: Vault, recording: Recording, frame: int, out: Path) -> Pa
     except OSError as exc:
         raise OSError(f"{out}: cannot write the still ({exc.strerror})") from exc
     return out
+
+
+def open_frame_server(vault: Vault, recording: Recording, *, box: tuple[int, int] = DEFAULT_BOX,
+                      prefetch: bool = True) -> FrameServer:
+    """A frame server for stepping and scrubbing a stored recording (close it when done)."""
+    return FrameServer(lambda: vault.open_film(recording), vault.repo.frame_index(recording.id),
+                       (recording.width, recording.height), recording.rotation, recording.source_name,
+                       box=box, prefetch=prefetch)

@@ -1,0 +1,395 @@
+"""The frame server: exact, display-sized frames at once while stepping and scrubbing, backwards too.
+
+A practitioner steps a few frames back and forth around the instant a baby looks up. Decoding H.264 or HEVC
+can only start at a keyframe, so a naive reader re-decodes up to two seconds of film for every step back.
+The server decodes each GOP once and keeps its frames, already scaled to the size they are shown at, in a
+bounded cache (least recently used goes first):
+
+- on a miss it decodes from the keyframe to the wanted frame and converts only that one (a random seek
+  costs the decode, not the conversion of the frames on the way); stepping backwards into an uncached GOP
+  converts the whole GOP on the way, so the next steps back are hits;
+- a prefetch thread with its own decoder then fills the rest of the GOP around the wanted frame and the
+  neighbouring GOP in the direction of travel, so stepping on is a cache hit;
+- `request()` serves the latest wish on a worker thread (scrubbing skips frames it no longer needs).
+
+Frame N is always the N-th frame in presentation order, found by its timestamp in the probe's index: the
+frame shown is the frame marked and exported.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
+
+import av
+import numpy as np
+
+from vigtool.media.errors import MediaError
+from vigtool.media.frames import RGBImage, to_display
+from vigtool.media.probe import FrameIndex, SeekableFile
+
+DEFAULT_BOX = (960, 540)
+DEFAULT_CACHE_BYTES = 320 << 20  # about three 2-second GOPs of 30 fps at 960×540
+QUIET_AFTER_JUMP_S = 0.12
+CONTINUE_WITHIN = 30  # frames ahead that are decoded on to rather than sought
+SKIP_MARGIN = 8  # frames before the one wanted from which every picture is decoded (reordering depth)
+
+FrameCallback = Callable[[int, RGBImage | None, Exception | None], None]
+
+
+def fit_in_box(width: int, height: int, rotation: int, box: tuple[int, int]) -> tuple[int, int]:
+    """Stored (width, height) to decode to, so that after rotation the picture fits `box` (never upscaled)."""
+    shown_w, shown_h = (height, width) if rotation in (90, 270) else (width, height)
+    scale = min(box[0] / shown_w, box[1] / shown_h, 1.0)
+    out_w, out_h = max(2, round(shown_w * scale) // 2 * 2), max(2, round(shown_h * scale) // 2 * 2)
+    return (out_h, out_w) if rotation in (90, 270) else (out_w, out_h)
+
+
+class _Decoder:
+    """One demuxer + decoder over one handle; remembers where it is so forward steps need no seek."""
+
+    def __init__(self, handle: SeekableFile, index: FrameIndex, name: str) -> None:
+        self._handle = handle
+        self._index = index
+        self._name = name
+        handle.seek(0)
+        try:
+            self._container = av.open(handle, "r")
+        except av.error.FFmpegError as exc:
+            handle.close()
+            raise MediaError(name, f"cannot be opened for decoding ({exc})") from exc
+        self._stream = self._container.streams.video[0]
+        self._stream.thread_type = "AUTO"
+        self._frames: Iterator[av.VideoFrame] | None = None
+        self._skip_below = -1
+        self._sought = 0  # the keyframe decoding last started from
+        self._skipping = "DEFAULT"
+        self.position = -1  # the last frame decoded; -1 after a seek
+
+    def decode_to(self, number: int, *, skip_unneeded: bool = False) -> Iterator[tuple[int, av.VideoFrame]]:
+        """(index, frame) for every frame decoded on the way to `number`, which comes last.
+
+        With `skip_unneeded`, a fresh seek lets the decoder drop non-reference pictures well before
+        `number` (nobody refers to them, nobody will see them): a third less work on a random seek.
+        """
+        keyframe = self._index.keyframe_before(number)
+        # Decoding on from where the decoder is beats a seek, even across the next keyframe.
+        near = keyframe <= self.position or number - self.position <= CONTINUE_WITHIN
+        if self._frames is None or not (self.position < number and near):
+            self._sought = keyframe
+            self._container.seek(int(self._index.pts[keyframe]), stream=self._stream, backward=True)
+            self._skip_below = int(self._index.pts[max(number - SKIP_MARGIN, keyframe)]) if skip_unneeded else -1
+            self._frames = self._decoded()
+            self.position = -1
+        target = int(self._index.pts[number])
+        while True:
+            try:
+                frame = next(self._frames)
+            except StopIteration:
+                self._frames = None
+                raise MediaError(self._name, f"ended before frame {number} (is it damaged?)") from None
+            except av.error.FFmpegError as exc:
+                self._frames = None
+                raise MediaError(self._name, f"could not be decoded ({exc})") from exc
+            if frame.pts is None:
+                continue
+            at = self._index.frame_at_pts(frame.pts)
+            if at < self._sought:  # a leading picture of an open GOP: it may refer to frames not decoded
+                continue
+            self.position = at
+            if frame.pts > target:
+                self._frames = None
+                raise MediaError(self._name, f"frame {number} is not where the index puts it")
+            yield at, frame
+            if frame.pts == target:
+                return
+
+    def _decoded(self) -> Iterator[av.VideoFrame]:
+        context = self._stream.codec_context
+        for packet in self._container.demux(self._stream):
+            # Packets come in decode order, so the margin covers B-frames shown before their reference.
+            skip = "NONREF" if packet.pts is not None and packet.pts < self._skip_below else "DEFAULT"
+            if skip != self._skipping:
+                context.skip_frame = skip
+                self._skipping = skip
+            yield from packet.decode()
+
+    def forget_position(self) -> None:
+        """Seek afresh on the next call (to decode frames that were skipped over)."""
+        self._frames = None
+        self.position = -1
+
+    def close(self) -> None:
+        self._container.close()
+        self._handle.close()
+
+
+class _FrameCache:
+    """Display-sized frames by index, bounded in bytes, least recently used evicted first. Thread-safe."""
+
+    def __init__(self, limit_bytes: int) -> None:
+        self._limit = limit_bytes
+        self._frames: OrderedDict[int, RGBImage] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, number: int) -> RGBImage | None:
+        with self._lock:
+            image = self._frames.get(number)
+            if image is not None:
+                self._frames.move_to_end(number)
+            return image
+
+    def __contains__(self, number: int) -> bool:
+        with self._lock:
+            return number in self._frames
+
+    def put(self, number: int, image: RGBImage) -> None:
+        with self._lock:
+            old = self._frames.pop(number, None)
+            if old is not None:
+                self._bytes -= old.nbytes
+            self._frames[number] = image
+            self._bytes += image.nbytes
+            while self._bytes > self._limit and len(self._frames) > 1:
+                _, evicted = self._frames.popitem(last=False)
+                self._bytes -= evicted.nbytes
+
+    def clear(self) -> None:
+        with self._lock:
+            self._frames.clear()
+            self._bytes = 0
+
+    @property
+    def nbytes(self) -> int:
+        return self._bytes
+
+    def __len__(self) -> int:
+        return len(self._frames)
+
+
+class FrameServer:
+    """Exact frames of one recording, scaled into a display box, for stepping, scrubbing and pausing.
+
+    `open_handle` opens a fresh handle on the film (for the vault: a decrypting reader); the server uses
+    two, one for the frames asked for and one for prefetching. Close the server when done.
+    """
+
+    def __init__(self, open_handle: Callable[[], SeekableFile], index: FrameIndex, size: tuple[int, int],
+                 rotation: int, name: str, *, box: tuple[int, int] = DEFAULT_BOX,
+                 cache_bytes: int = DEFAULT_CACHE_BYTES, prefetch: bool = True) -> None:
+        self._open_handle = open_handle
+        self._index = index
+        self._size = size  # stored (width, height), before rotation
+        self._rotation = rotation
+        self._name = name
+        self._box = box
+        self._scaled = fit_in_box(size[0], size[1], rotation, box)
+        self._cache = _FrameCache(cache_bytes)
+        self._decoder = _Decoder(open_handle(), index, name)
+        self._decoder_lock = threading.Lock()
+        self._last_served = -1
+        self._closed = False
+        self._wake = threading.Condition()
+        self._prefetch_target: tuple[list[range], bool] | None = None  # (GOPs to fill, after a jump)
+        self._current_plan: list[range] = []
+        self._planned_at = -10
+        self._prefetch_generation = 0
+        self._request: tuple[int, FrameCallback] | None = None
+        self._threads: list[threading.Thread] = []
+        self.prefetch_error: MediaError | None = None
+        if prefetch:
+            self._start(self._prefetch_loop, "prefetch")
+        self._start(self._request_loop, "requests")
+
+    def _start(self, target: Callable[[], None], what: str) -> None:
+        thread = threading.Thread(target=target, name=f"vigtool-frames-{what}")
+        thread.start()
+        self._threads.append(thread)
+
+    # -- what callers use ------------------------------------------------------------------------
+    @property
+    def frame_count(self) -> int:
+        return len(self._index)
+
+    @property
+    def display_size(self) -> tuple[int, int]:
+        """(width, height) of the frames served, as shown (after rotation)."""
+        w, h = self._scaled
+        return (h, w) if self._rotation in (90, 270) else (w, h)
+
+    @property
+    def cached_frames(self) -> int:
+        return len(self._cache)
+
+    @property
+    def cached_bytes(self) -> int:
+        return self._cache.nbytes
+
+    def set_box(self, box: tuple[int, int]) -> None:
+        """Serve frames that fit `box` from now on (the cached ones are dropped if the size changes)."""
+        scaled = fit_in_box(self._size[0], self._size[1], self._rotation, box)
+        if scaled != self._scaled:
+            with self._decoder_lock:
+                self._box, self._scaled = box, scaled
+                self._cache.clear()
+
+    def peek(self, number: int) -> RGBImage | None:
+        """Frame `number` if it is cached, else None (never decodes)."""
+        return self._cache.get(number)
+
+    def frame(self, number: int) -> RGBImage:
+        """Frame `number`, display-sized; decodes in the calling thread on a miss."""
+        if not 0 <= number < self.frame_count:
+            raise IndexError(f"{self._name} has frames 0 to {self.frame_count - 1}; there is no frame {number}")
+        if self._closed:
+            raise MediaError(self._name, "is closed")
+        image = self._cache.get(number)
+        if image is None:
+            image = self._decode(number)
+        self._served(number)
+        return image
+
+    def _served(self, number: int) -> None:
+        direction = -1 if number < self._last_served else 1
+        self._last_served = number
+        self._plan_prefetch(number, direction)
+
+    def request(self, number: int, callback: FrameCallback) -> None:
+        """Serve frame `number` on the worker thread and call `callback(number, image, error)` there.
+
+        Only the latest request is kept: while scrubbing, frames asked for and overtaken are skipped.
+        """
+        image = self._cache.get(number)
+        if image is not None:
+            self._served(number)
+            callback(number, image, None)
+            return
+        with self._wake:
+            self._request = (number, callback)
+            self._wake.notify_all()
+
+    def close(self) -> None:
+        with self._wake:
+            self._closed = True
+            self._wake.notify_all()
+        for thread in self._threads:
+            thread.join()
+        with self._decoder_lock:
+            self._decoder.close()
+        self._cache.clear()
+
+    def __enter__(self) -> FrameServer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- decoding --------------------------------------------------------------------------------
+    def _convert(self, frame: av.VideoFrame) -> RGBImage:
+        width, height = self._scaled
+        picture = frame.to_ndarray(width=width, height=height, format="rgb24", interpolation="AREA")
+        return to_display(np.asarray(picture, dtype=np.uint8), self._rotation)
+
+    def _decode(self, number: int) -> RGBImage:
+        with self._decoder_lock:
+            cached = self._cache.get(number)
+            if cached is not None:
+                return cached
+            # Stepping back into a GOP not yet cached: convert all of it, the next steps back are hits.
+            backwards = self._last_served - 2 <= number < self._last_served
+            image: RGBImage | None = None
+            for at, decoded in self._decoder.decode_to(number, skip_unneeded=not backwards):
+                if at == number:
+                    image = self._convert(decoded)
+                    self._cache.put(at, image)
+                elif backwards and at not in self._cache:
+                    self._cache.put(at, self._convert(decoded))
+            assert image is not None
+            return image
+
+    def _plan_prefetch(self, number: int, direction: int) -> None:
+        with self._wake:
+            plan = (self._gops_around(number, direction), abs(number - self._planned_at) > 2)
+            self._planned_at = number
+            if plan[0] == self._current_plan:
+                return  # still filling the same GOPs: carry on rather than start over
+            self._current_plan = plan[0]
+            self._prefetch_target = plan
+            self._prefetch_generation += 1
+            self._wake.notify_all()
+
+    def _gops_around(self, number: int, direction: int) -> list[range]:
+        """The GOP holding `number`, then its neighbour in the direction of travel, then the other one."""
+        keys = self._index.keyframes
+        pos = max(int(np.searchsorted(keys, number, side="right")) - 1, 0)
+
+        def gop(i: int) -> range | None:
+            if not 0 <= i < len(keys):
+                return None
+            end = int(keys[i + 1]) if i + 1 < len(keys) else self.frame_count
+            return range(int(keys[i]), end)
+
+        order = [pos, pos + direction, pos - direction]
+        return [g for g in (gop(i) for i in order) if g is not None and len(g)]
+
+    def _prefetch_loop(self) -> None:
+        decoder: _Decoder | None = None
+        try:
+            while True:
+                with self._wake:
+                    while not self._closed and self._prefetch_target is None:
+                        self._wake.wait()
+                    if self._closed:
+                        return
+                    assert self._prefetch_target is not None
+                    (gops, jumped), generation = self._prefetch_target, self._prefetch_generation
+                    self._prefetch_target = None
+                    if jumped:
+                        # After a jump (a seek, a scrub), wait for a moment of quiet: a scrub asks for the
+                        # next frame at once, and a prefetch decoding alongside would only slow it down.
+                        self._wake.wait(QUIET_AFTER_JUMP_S)
+                        if self._prefetch_generation != generation or self._closed:
+                            continue
+                if decoder is None:
+                    decoder = _Decoder(self._open_handle(), self._index, self._name)
+                self._fill(decoder, gops, generation)
+        except MediaError as exc:
+            self.prefetch_error = exc  # the frames asked for will raise the same problem themselves
+        finally:
+            if decoder is not None:
+                decoder.close()
+
+    def _fill(self, decoder: _Decoder, gops: list[range], generation: int) -> None:
+        for gop in gops:
+            missing = [i for i in gop if i not in self._cache]
+            if not missing:
+                continue
+            scaled = self._scaled
+            if not gop.start <= decoder.position < missing[0]:
+                decoder.forget_position()
+            for at, decoded in decoder.decode_to(missing[-1]):
+                if self._prefetch_generation != generation or self._closed:
+                    return  # the user moved on: plan again from where she is now
+                if at >= gop.start and at not in self._cache and self._scaled == scaled:
+                    self._cache.put(at, self._convert(decoded))
+        with self._wake:
+            if self._prefetch_generation == generation:
+                self._current_plan = []  # done: the same place asked again later is planned afresh
+
+    def _request_loop(self) -> None:
+        while True:
+            with self._wake:
+                while not self._closed and self._request is None:
+                    self._wake.wait()
+                if self._closed:
+                    return
+                assert self._request is not None
+                (number, callback), self._request = self._request, None
+            try:
+                image = self.frame(number)
+            except (MediaError, IndexError) as exc:
+                callback(number, None, exc)
+            else:
+                callback(number, image, None)
