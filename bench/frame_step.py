@@ -53,7 +53,7 @@ def steps(server: FrameServer, starts: list[int], direction: int, pace: float) -
         server.frame(start)  # arrive (a seek, not timed), then step
         time.sleep(pace)
         for k in range(1, STEPS + 1):
-            times.append(timed(lambda k=k: server.frame(start + direction * k)))
+            times.append(timed(lambda n=start + direction * k: server.frame(n)))
             time.sleep(pace)
     return times
 

@@ -46,7 +46,7 @@ def test_the_cache_stays_within_its_bound(vault: Vault, samples: dict[str, Sampl
     recording = import_recording(vault, samples["h264"].path, "Family A").recording
     frame_bytes = recording.width * recording.height * 3
     with open_frame_server(vault, recording, prefetch=False) as server:
-        server._cache._limit = 10 * frame_bytes  # noqa: SLF001 - a tiny bound to see eviction
+        server._cache._limit = 10 * frame_bytes  # a tiny bound, to see eviction
         for number in range(59, 0, -1):
             assert read_stamp(server.frame(number)) == number
         assert server.cached_bytes <= 10 * frame_bytes
@@ -95,7 +95,7 @@ def test_a_damaged_film_names_itself(tmp_path: Path, samples: dict[str, Sample])
     data = bytearray(samples["h264"].path.read_bytes())
     data[len(data) // 3:] = bytes(len(data) - len(data) // 3)  # the second two thirds zeroed
     damaged.write_bytes(bytes(data))
-    with FrameServer(lambda: damaged.open("rb"), probe.index, (probe.width, probe.height), 0, "damaged.mp4") as server:
-        with pytest.raises(MediaError, match="damaged.mp4"):
-            for number in range(probe.frame_count - 1, 0, -7):
+    server = FrameServer(lambda: damaged.open("rb"), probe.index, (probe.width, probe.height), 0, "damaged.mp4")
+    with server, pytest.raises(MediaError, match=r"damaged\.mp4"):
+        for number in range(probe.frame_count - 1, 0, -7):
                 server.frame(number)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
+from typing import Literal
 
 import av
 import numpy as np
@@ -109,7 +110,8 @@ class _Decoder:
         context = self._stream.codec_context
         for packet in self._container.demux(self._stream):
             # Packets come in decode order, so the margin covers B-frames shown before their reference.
-            skip = "NONREF" if packet.pts is not None and packet.pts < self._skip_below else "DEFAULT"
+            skip: Literal["NONREF", "DEFAULT"] = (
+                "NONREF" if packet.pts is not None and packet.pts < self._skip_below else "DEFAULT")
             if skip != self._skipping:
                 context.skip_frame = skip
                 self._skipping = skip
