@@ -52,6 +52,7 @@ from vigtool.domain.model import (
     TurnRole,
 )
 from vigtool.domain.time import FrameRange
+from vigtool.domain.turns import without
 from vigtool.media.probe import FrameIndex, ProbeResult
 
 # Binary columns that hold numbers or wrapped keys, not sealed text.
@@ -251,15 +252,32 @@ class Repository:
                              .order_by(TrackRow.position, TrackRow.id))
             return [self._track(r) for r in rows]
 
-    def add_track(self, recording_id: int, name: str, kind: TrackKind) -> Track:
+    def add_track(self, recording_id: int, name: str, kind: TrackKind, *, track_id: int | None = None,
+                  position: int | None = None) -> Track:
+        """A new track, last unless `position` is given; `track_id` restores one (redo of an undone add)."""
         with self.db.write() as s:
             self._recording_row(s, recording_id)
-            position = len(s.scalars(select(TrackRow.id).where(TrackRow.recording_id == recording_id)).all())
-            row = TrackRow(recording_id=recording_id, name=self._seal(name, "tracks", "name"), kind=kind.value,
-                           position=position, visible=True)
+            if position is None:
+                position = len(s.scalars(select(TrackRow.id).where(TrackRow.recording_id == recording_id)).all())
+            row = TrackRow(id=track_id, recording_id=recording_id, name=self._seal(name, "tracks", "name"),
+                           kind=kind.value, position=position, visible=True)
             s.add(row)
             s.flush()
             return self._track(row)
+
+    def update_tracks(self, tracks: Iterable[Track]) -> None:
+        """Store the names, positions and visibility of tracks, in one transaction."""
+        with self.db.write() as s:
+            for track in tracks:
+                row = s.get(TrackRow, track.id)
+                if row is None:
+                    raise NotFoundError(f"there is no track {track.id}")
+                row.name = self._seal(track.name, "tracks", "name")
+                row.position, row.visible = track.position, track.visible
+
+    def delete_track(self, track_id: int) -> None:
+        with self.db.write() as s:
+            s.execute(delete(TrackRow).where(TrackRow.id == track_id))
 
     def _annotation(self, row: AnnotationRow) -> Annotation:
         return Annotation(row.id, row.track_id, FrameRange(row.start_frame, row.end_frame), row.code_id,
@@ -267,33 +285,113 @@ class Repository:
 
     def add_annotation(self, track_id: int, frames: FrameRange, code_id: str | None = None,
                        actor: Actor | None = None, note: str = "") -> Annotation:
+        return self.add_annotations([Annotation(0, track_id, frames, code_id, actor, note)])[0]
+
+    def add_annotations(self, annotations: Iterable[Annotation]) -> list[Annotation]:
+        """Store annotations in one transaction; an id other than 0 is kept (redo of an undone delete)."""
         with self.db.write() as s:
-            track = s.get(TrackRow, track_id)
-            if track is None:
-                raise NotFoundError(f"there is no track {track_id}")
-            if frames.end > self._recording_row(s, track.recording_id).frame_count:
-                raise ValueError(f"frames {frames.start}–{frames.end} run past the end of the recording")
-            row = AnnotationRow(track_id=track_id, start_frame=frames.start, end_frame=frames.end,
-                                code_id=code_id, actor=actor.value if actor else None,
-                                note=self._seal(note, "annotations", "note"))
-            s.add(row)
+            rows = [self._annotation_row(s, a) for a in annotations]
+            s.add_all(rows)
             s.flush()
-            return self._annotation(row)
+            return [self._annotation(r) for r in rows]
+
+    def _check_range(self, s: Session, recording_id: int, frames: FrameRange) -> None:
+        if frames.end > self._recording_row(s, recording_id).frame_count:
+            raise ValueError(f"frames {frames.start}–{frames.end} run past the end of the recording")
 
     def update_annotation(self, annotation: Annotation) -> Annotation:
+        return self.update_annotations([annotation])[0]
+
+    def update_annotations(self, annotations: Iterable[Annotation]) -> list[Annotation]:
+        """Store new values of existing annotations (a drag of several is one transaction)."""
         with self.db.write() as s:
-            row = s.get(AnnotationRow, annotation.id)
-            if row is None:
-                raise NotFoundError(f"there is no annotation {annotation.id}")
-            row.track_id, row.start_frame, row.end_frame = annotation.track_id, annotation.start, annotation.end
-            row.code_id = annotation.code_id
-            row.actor = annotation.actor.value if annotation.actor else None
-            row.note = self._seal(annotation.note, "annotations", "note")
-            return self._annotation(row)
+            rows = []
+            for annotation in annotations:
+                row = s.get(AnnotationRow, annotation.id)
+                if row is None:
+                    raise NotFoundError(f"there is no annotation {annotation.id}")
+                track = s.get(TrackRow, annotation.track_id)
+                if track is None:
+                    raise NotFoundError(f"there is no track {annotation.track_id}")
+                self._check_range(s, track.recording_id, annotation.range)
+                row.track_id, row.start_frame, row.end_frame = annotation.track_id, annotation.start, annotation.end
+                row.code_id = annotation.code_id
+                row.actor = annotation.actor.value if annotation.actor else None
+                row.note = self._seal(annotation.note, "annotations", "note")
+                rows.append(row)
+            return [self._annotation(r) for r in rows]
 
     def delete_annotation(self, annotation_id: int) -> None:
+        self.delete_annotations([annotation_id])
+
+    def delete_annotations(self, annotation_ids: Iterable[int]) -> list[TurnChain]:
+        """Delete annotations and take them out of their turn-taking chains, in one transaction.
+
+        Returns the chains as they are afterwards (a chain left empty is deleted and not returned).
+        """
+        ids = set(annotation_ids)
         with self.db.write() as s:
-            s.execute(delete(AnnotationRow).where(AnnotationRow.id == annotation_id))
+            chain_ids = set(s.scalars(select(TurnLinkRow.chain_id).where(TurnLinkRow.annotation_id.in_(ids))))
+            chains = [self._chain(s, s.get_one(TurnChainRow, c)) for c in sorted(chain_ids)]
+            s.execute(delete(AnnotationRow).where(AnnotationRow.id.in_(ids)))
+            after = []
+            for chain in chains:
+                shorter = without(chain, ids)
+                if shorter is None:
+                    s.execute(delete(TurnChainRow).where(TurnChainRow.id == chain.id))
+                else:
+                    self._write_links(s, shorter)
+                    after.append(shorter)
+            return after
+
+    def restore(self, annotations: Iterable[Annotation], chains: Iterable[TurnChain]) -> None:
+        """Put back deleted annotations (same ids) and their chains as they were, in one transaction."""
+        with self.db.write() as s:
+            for a in annotations:
+                s.add(self._annotation_row(s, a))
+            s.flush()
+            for chain in chains:
+                if s.get(TurnChainRow, chain.id) is None:
+                    s.add(TurnChainRow(id=chain.id, recording_id=chain.recording_id))
+                    s.flush()
+                self._write_links(s, chain)
+
+    def add_turn(self, annotation: Annotation, chain: TurnChain) -> tuple[Annotation, TurnChain]:
+        """A turn mark and its chain in one transaction. `chain` lists the new mark last with id 0; a chain
+        id of 0 makes a new chain. Ids other than 0 are kept (redo)."""
+        with self.db.write() as s:
+            row = self._annotation_row(s, annotation)
+            s.add(row)
+            chain_row = s.get(TurnChainRow, chain.id) if chain.id else None
+            if chain_row is None:
+                chain_row = TurnChainRow(id=chain.id or None, recording_id=chain.recording_id)
+                s.add(chain_row)
+            s.flush()
+            last = chain.links[-1]
+            links = (*chain.links[:-1], TurnLink(row.id, last.role))
+            stored = TurnChain(chain_row.id, chain.recording_id, links)
+            self._write_links(s, stored)
+            return self._annotation(row), stored
+
+    def _annotation_row(self, s: Session, a: Annotation) -> AnnotationRow:
+        track = s.get(TrackRow, a.track_id)
+        if track is None:
+            raise NotFoundError(f"there is no track {a.track_id}")
+        self._check_range(s, track.recording_id, a.range)
+        return AnnotationRow(id=a.id or None, track_id=a.track_id, start_frame=a.start, end_frame=a.end,
+                             code_id=a.code_id, actor=a.actor.value if a.actor else None,
+                             note=self._seal(a.note, "annotations", "note"))
+
+    def _write_links(self, s: Session, chain: TurnChain) -> None:
+        s.execute(delete(TurnLinkRow).where(TurnLinkRow.chain_id == chain.id))
+        s.flush()
+        for position, link in enumerate(chain.links):
+            s.add(TurnLinkRow(chain_id=chain.id, position=position, annotation_id=link.annotation_id,
+                              role=link.role.value))
+
+    def _chain(self, s: Session, row: TurnChainRow) -> TurnChain:
+        links = s.scalars(select(TurnLinkRow).where(TurnLinkRow.chain_id == row.id).order_by(TurnLinkRow.position))
+        return TurnChain(row.id, row.recording_id, tuple(TurnLink(li.annotation_id, TurnRole(li.role)) for li in links))
 
     def list_annotations(self, recording_id: int) -> list[Annotation]:
         with self.db.read() as s:
@@ -321,12 +419,12 @@ class Repository:
                 row.document = document
 
     # -- turn-taking chains ---------------------------------------------------------------------
-    def add_turn_chain(self, recording_id: int, links: Iterable[TurnLink]) -> TurnChain:
+    def add_turn_chain(self, recording_id: int, links: Iterable[TurnLink], *, chain_id: int | None = None) -> TurnChain:
         links = tuple(links)
         TurnChain(0, recording_id, links)  # validate before writing
         with self.db.write() as s:
             self._recording_row(s, recording_id)
-            row = TurnChainRow(recording_id=recording_id)
+            row = TurnChainRow(id=chain_id, recording_id=recording_id)
             s.add(row)
             s.flush()
             for position, link in enumerate(links):
@@ -334,24 +432,29 @@ class Repository:
                                   role=link.role.value))
             return TurnChain(row.id, recording_id, links)
 
+    def save_turn_chain(self, chain: TurnChain) -> None:
+        """Store a chain's links (after one was added or removed)."""
+        with self.db.write() as s:
+            if s.get(TurnChainRow, chain.id) is None:
+                raise NotFoundError(f"there is no turn-taking chain {chain.id}")
+            self._write_links(s, chain)
+
+    def delete_turn_chain(self, chain_id: int) -> None:
+        with self.db.write() as s:
+            s.execute(delete(TurnChainRow).where(TurnChainRow.id == chain_id))
+
     def list_turn_chains(self, recording_id: int) -> list[TurnChain]:
         with self.db.read() as s:
             chains = s.scalars(select(TurnChainRow).where(TurnChainRow.recording_id == recording_id)
                                .order_by(TurnChainRow.id)).all()
-            result = []
-            for chain in chains:
-                links = s.scalars(select(TurnLinkRow).where(TurnLinkRow.chain_id == chain.id)
-                                  .order_by(TurnLinkRow.position))
-                result.append(TurnChain(chain.id, recording_id,
-                                        tuple(TurnLink(li.annotation_id, TurnRole(li.role)) for li in links)))
-            return result
+            return [self._chain(s, chain) for chain in chains]
 
     # -- clips and stills -----------------------------------------------------------------------
-    def add_clip(self, recording_id: int, frames: FrameRange, title: str = "", caption: str = "") -> Clip:
+    def add_clip(self, recording_id: int, frames: FrameRange, title: str = "", caption: str = "", *,
+                 clip_id: int | None = None) -> Clip:
         with self.db.write() as s:
-            if frames.end > self._recording_row(s, recording_id).frame_count:
-                raise ValueError(f"frames {frames.start}–{frames.end} run past the end of the recording")
-            row = ClipRow(recording_id=recording_id, start_frame=frames.start, end_frame=frames.end,
+            self._check_range(s, recording_id, frames)
+            row = ClipRow(id=clip_id, recording_id=recording_id, start_frame=frames.start, end_frame=frames.end,
                           title=self._seal(title, "clips", "title"), caption=self._seal(caption, "clips", "caption"))
             s.add(row)
             s.flush()
@@ -364,11 +467,18 @@ class Repository:
                          self._open(r.title, "clips", "title"), self._open(r.caption, "clips", "caption"))
                     for r in rows]
 
-    def add_still(self, recording_id: int, frame: int, caption: str = "") -> Still:
+    def delete_clip(self, clip_id: int) -> None:
+        with self.db.write() as s:
+            s.execute(delete(ReviewItemRow).where(ReviewItemRow.kind == ReviewItemKind.CLIP.value,
+                                                  ReviewItemRow.ref_id == clip_id))
+            s.execute(delete(ClipRow).where(ClipRow.id == clip_id))
+
+    def add_still(self, recording_id: int, frame: int, caption: str = "", *, still_id: int | None = None) -> Still:
         with self.db.write() as s:
             if not 0 <= frame < self._recording_row(s, recording_id).frame_count:
                 raise ValueError(f"frame {frame} is not in the recording")
-            row = StillRow(recording_id=recording_id, frame=frame, caption=self._seal(caption, "stills", "caption"))
+            row = StillRow(id=still_id, recording_id=recording_id, frame=frame,
+                           caption=self._seal(caption, "stills", "caption"))
             s.add(row)
             s.flush()
             return Still(row.id, recording_id, frame, caption)
@@ -377,6 +487,12 @@ class Repository:
         with self.db.read() as s:
             rows = s.scalars(select(StillRow).where(StillRow.recording_id == recording_id).order_by(StillRow.id))
             return [Still(r.id, r.recording_id, r.frame, self._open(r.caption, "stills", "caption")) for r in rows]
+
+    def delete_still(self, still_id: int) -> None:
+        with self.db.write() as s:
+            s.execute(delete(ReviewItemRow).where(ReviewItemRow.kind == ReviewItemKind.STILL.value,
+                                                  ReviewItemRow.ref_id == still_id))
+            s.execute(delete(StillRow).where(StillRow.id == still_id))
 
     # -- review sessions ------------------------------------------------------------------------
     def add_review_session(self, case_id: int, title: str) -> ReviewSession:

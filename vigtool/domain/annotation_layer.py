@@ -43,6 +43,14 @@ class AnnotationLayer:
         self._by_track.setdefault(track.id, [])
         self.events.emit("track_added" if created else "track_changed", self, track_id=track.id)
 
+    def remove_track(self, track_id: int) -> None:
+        """Forget a track (its annotations must be gone already)."""
+        if self._by_track.get(track_id):
+            raise ValueError("a track with annotations cannot be removed")
+        self._tracks.pop(track_id)
+        self._by_track.pop(track_id, None)
+        self.events.emit("track_removed", self, track_id=track_id)
+
     # -- annotations ---------------------------------------------------------------------------
     def __len__(self) -> int:
         return len(self._index)

@@ -123,6 +123,10 @@ class Codebook:
         book.codes.extend(Code(cid, label, "init", key=key) for cid, label, key in _INITIATIVES)
         return book
 
+    def copy(self) -> Codebook:
+        """An independent copy to edit (the workspace keeps the one in use until the edit is stored)."""
+        return Codebook.from_json(self.to_json())
+
     # -- queries -------------------------------------------------------------------------------
     def code(self, code_id: str) -> Code:
         for code in self.codes:

@@ -1,0 +1,136 @@
+"""Workspace operations: each one step of undo, kept in the vault at once, and the same after reopening."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import Sample, open_vault
+from vigtool.domain.model import Actor, TrackKind, TurnRole
+from vigtool.domain.time import FrameRange
+from vigtool.services.importing import import_recording
+from vigtool.services.workspace import Workspace
+
+
+def state(ws: Workspace) -> tuple[object, ...]:
+    """Everything a user could see of a workspace."""
+    return (sorted((a.id, a.track_id, a.start, a.end, a.code_id, a.actor, a.note) for a in ws.layer),
+            sorted((c.id, c.links) for c in ws.chains.values()),
+            [(t.id, t.name, t.position, t.visible) for t in ws.layer.tracks],
+            sorted((c.id, c.range) for c in ws.clips.values()), sorted((s.id, s.frame) for s in ws.stills.values()))
+
+
+@pytest.fixture
+def workspace_at(tmp_path: Path, samples: dict[str, Sample]) -> tuple[Path, int]:
+    with open_vault(tmp_path / "vault") as vault:
+        return tmp_path / "vault", import_recording(vault, samples["h264"].path, "Family A").recording.id
+
+
+def reopened(folder: Path, recording_id: int) -> tuple[object, ...]:
+    with open_vault(folder, create=False) as vault:
+        return state(Workspace(vault.repo, vault.repo.get_recording(recording_id)))
+
+
+def test_every_edit_is_one_step_and_is_kept_at_once(workspace_at: tuple[Path, int]) -> None:
+    folder, recording_id = workspace_at
+    with open_vault(folder, create=False) as vault:
+        ws = Workspace(vault.repo, vault.repo.get_recording(recording_id))
+        history = [state(ws)]
+        look = ws.mark("init.look", FrameRange(30, 31))
+        assert ws.layer.track(look.track_id).kind is TrackKind.INFANT and look.actor is Actor.INFANT
+        history.append(state(ws))
+        receive = ws.mark("p3", FrameRange(40, 55))
+        assert ws.layer.track(receive.track_id).kind is TrackKind.PARENT
+        history.append(state(ws))
+        ws.move_annotations([look.id, receive.id], 5)
+        history.append(state(ws))
+        ws.resize_annotation(receive.id, FrameRange(45, 70))
+        history.append(state(ws))
+        for text in ("Mum", "Mum sm", "Mum smiles back"):  # typing: one step
+            ws.set_note(receive.id, text)
+        history.append(state(ws))
+        ws.add_track("Sibling")
+        history.append(state(ws))
+        ws.move_track(ws.layer.tracks[-1].id, 0)
+        history.append(state(ws))
+        ws.add_clip(FrameRange(30, 90), "Looking up")
+        history.append(state(ws))
+        ws.add_still(47)
+        history.append(state(ws))
+        ws.delete_annotations([look.id])
+        history.append(state(ws))
+        assert reopened(folder, recording_id) == history[-1]  # kept at once, nothing to save
+        assert len(ws.undo_stack) == len(history) - 1
+        for expected in reversed(history[:-1]):
+            ws.undo()
+            assert state(ws) == expected
+            assert reopened(folder, recording_id) == expected
+        for expected in history[1:]:
+            ws.redo()
+            assert state(ws) == expected  # the very same ids come back
+        assert reopened(folder, recording_id) == history[-1]
+
+
+def test_marks_stay_inside_the_film(workspace_at: tuple[Path, int]) -> None:
+    folder, recording_id = workspace_at
+    with open_vault(folder, create=False) as vault:
+        ws = Workspace(vault.repo, vault.repo.get_recording(recording_id))
+        last = ws.recording.frame_count
+        a = ws.mark("p1", FrameRange(last - 3, last))
+        ws.move_annotations([a.id], 50)
+        assert ws.layer.get(a.id).range == FrameRange(last - 3, last)
+        ws.move_annotations([a.id], -10 * last)
+        assert ws.layer.get(a.id).start == 0
+
+
+def test_turn_taking_chains_and_their_summary(workspace_at: tuple[Path, int]) -> None:
+    folder, recording_id = workspace_at
+    with open_vault(folder, create=False) as vault:
+        ws = Workspace(vault.repo, vault.repo.get_recording(recording_id))
+        rate = ws.recording.rate
+        assert "No turn-taking" in ws.summary().text()
+        baby = ws.mark_turn(Actor.INFANT, 10)
+        mum = ws.mark_turn(Actor.PARENT, 25)
+        baby_again = ws.mark_turn(Actor.INFANT, 40)
+        chain = ws.chain_of(baby.id)
+        assert chain is not None
+        assert [link.role for link in chain.links] == [TurnRole.INITIATIVE, TurnRole.RECEPTION, TurnRole.RESPONSE]
+        assert [link.annotation_id for link in chain.links] == [baby.id, mum.id, baby_again.id]
+        assert chain.latencies({a.id: a for a in ws.layer}) == [15, 15]
+        ws.close_chain()
+        ws.mark_turn(Actor.INFANT, 60)  # not received: the chain is closed before anyone answers
+        ws.close_chain()
+        ws.mark_turn(Actor.PARENT, 80)
+        ws.mark_turn(Actor.PARENT, 90)  # the same partner again: a new chain, started by the parent
+        summary = ws.summary()
+        assert (summary.from_baby, summary.baby_received, summary.from_parent) == (2, 1, 2)
+        assert summary.text().startswith("2 initiatives from baby, 1 received")
+        assert summary.median_latency == 15 / rate
+        # Deleting the reception renumbers the chain; undo brings the chain back whole.
+        before = state(ws)
+        ws.delete_annotations([mum.id])
+        chain = ws.chain_of(baby.id)
+        assert chain is not None
+        assert [link.role for link in chain.links] == [TurnRole.INITIATIVE, TurnRole.RECEPTION]
+        assert reopened(folder, recording_id) == state(ws)
+        ws.undo()
+        assert state(ws) == before == reopened(folder, recording_id)
+        # Undoing turns takes them out of their chains, step by step.
+        for _ in range(3):
+            ws.undo()
+        assert (ws.summary().from_baby, ws.summary().baby_received, ws.summary().from_parent) == (1, 1, 0)
+        assert reopened(folder, recording_id) == state(ws)
+
+
+def test_a_codebook_change_is_undoable(workspace_at: tuple[Path, int]) -> None:
+    folder, recording_id = workspace_at
+    with open_vault(folder, create=False) as vault:
+        ws = Workspace(vault.repo, vault.repo.get_recording(recording_id))
+        book = ws.codebook.copy()
+        book.bind_key("p3.1", "N")
+        ws.replace_codebook(book, "Bind N")
+        assert vault.repo.load_codebook().code("p3.1").key == "N"
+        ws.undo()
+        assert vault.repo.load_codebook().code("p3.1").key is None
+        assert ws.codebook.code("p3.1").key is None

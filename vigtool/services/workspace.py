@@ -1,0 +1,387 @@
+"""The micro-analysis workspace of one recording: every user change an undoable operation, kept at once.
+
+Each operation writes to the vault in one short SQLite transaction (synchronous=FULL: on disk when it
+returns) and only then updates the in-memory model, whose events repaint the timeline. So nothing is ever
+unsaved, a failed write changes nothing on screen, and killing the app right after an edit loses nothing.
+An edit is a single-row write of a few milliseconds (bench/workspace_edits.py), so operations run where
+they are called; long work (import, previews, export, analysis) runs on worker threads instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import replace
+
+from storage.repository import Repository
+from vigtool.domain.annotation_layer import AnnotationLayer
+from vigtool.domain.codebook import Codebook
+from vigtool.domain.events import EventEmitter
+from vigtool.domain.model import (
+    Actor,
+    Annotation,
+    Clip,
+    Recording,
+    Still,
+    Track,
+    TrackKind,
+    TurnChain,
+    TurnLink,
+    TurnRole,
+)
+from vigtool.domain.time import FrameRange
+from vigtool.domain.turns import TurnSummary, extended, next_role, summarise, without
+from vigtool.domain.undo import Changes, Command, UndoStack
+
+
+class _Step(Command):
+    """A command from two functions; merging keeps the first undo and the newest redo."""
+
+    def __init__(self, text: str, do: Callable[[], Changes], undo: Callable[[], Changes],
+                 merge_key: str | None = None) -> None:
+        self.text, self._do, self._undo, self.merge_key = text, do, undo, merge_key
+
+    def redo(self) -> Changes:
+        return self._do()
+
+    def undo(self) -> Changes:
+        return self._undo()
+
+    def merge(self, newer: Command) -> bool:
+        if not isinstance(newer, _Step):
+            return False
+        self._do = newer._do
+        return True
+
+
+class Workspace:
+    """Tracks, annotations, turn-taking chains, clips and stills of one recording, with undo and redo."""
+
+    def __init__(self, repo: Repository, recording: Recording) -> None:
+        self.repo = repo
+        self.recording = recording
+        self.layer = AnnotationLayer(repo.list_tracks(recording.id), repo.list_annotations(recording.id))
+        self.chains: dict[int, TurnChain] = {c.id: c for c in repo.list_turn_chains(recording.id)}
+        self.clips: dict[int, Clip] = {c.id: c for c in repo.list_clips(recording.id)}
+        self.stills: dict[int, Still] = {s.id: s for s in repo.list_stills(recording.id)}
+        self.codebook = repo.load_codebook()
+        self.undo_stack = UndoStack()
+        self.events = EventEmitter()  # "chains_changed", "clips_changed", "codebook_changed"
+        self.open_chain: int | None = None  # the chain turn-taking mode is extending
+
+    # -- queries ---------------------------------------------------------------------------------
+    def track_of_kind(self, kind: TrackKind) -> Track | None:
+        return next((t for t in self.layer.tracks if t.kind is kind), None)
+
+    def track_for_code(self, code_id: str | None) -> Track:
+        """Initiatives go on the baby's track, the principles (what the parent does) on the parent's."""
+        principle = self.codebook.code(code_id).principle_id if code_id else None
+        wanted = TrackKind.INFANT if principle == "init" else TrackKind.PARENT if principle else TrackKind.NOTES
+        track = self.track_of_kind(wanted) or next(iter(self.layer.tracks), None)
+        if track is None:
+            raise LookupError("this recording has no tracks; add one first")
+        return track
+
+    def actor_of_track(self, track_id: int) -> Actor | None:
+        kind = self.layer.track(track_id).kind
+        return {TrackKind.PARENT: Actor.PARENT, TrackKind.INFANT: Actor.INFANT}.get(kind)
+
+    def chain_of(self, annotation_id: int) -> TurnChain | None:
+        return next((c for c in self.chains.values()
+                     if any(link.annotation_id == annotation_id for link in c.links)), None)
+
+    def summary(self) -> TurnSummary:
+        annotations = {a.id: a for a in self.layer}
+        return summarise(sorted(self.chains.values(), key=lambda c: c.id), annotations, self.recording.rate)
+
+    def _clamp(self, frames: FrameRange) -> FrameRange:
+        last = self.recording.frame_count
+        start = min(max(frames.start, 0), last - 1)
+        return FrameRange(start, min(max(frames.end, start + 1), last))
+
+    # -- annotations -----------------------------------------------------------------------------
+    def mark(self, code_id: str | None, frames: FrameRange, track_id: int | None = None,
+             note: str = "") -> Annotation:
+        """Code what happens at `frames` (a point is one frame long) on the track the code belongs to."""
+        track = self.layer.track(track_id) if track_id is not None else self.track_for_code(code_id)
+        annotation = Annotation(0, track.id, self._clamp(frames), code_id, self.actor_of_track(track.id), note)
+        label = self.codebook.code(code_id).label if code_id else "note"
+        return self.add_annotations([annotation], f"Mark “{label}”")[0]
+
+    def add_annotations(self, annotations: list[Annotation], text: str = "Add") -> list[Annotation]:
+        pending = list(annotations)
+
+        def do() -> Changes:
+            stored = self.repo.add_annotations(pending)
+            pending[:] = stored  # with their ids: a redo brings back the very same annotations
+            for a in stored:
+                self.layer.put(a)
+            return Changes(annotations={a.id for a in stored})
+
+        def undo() -> Changes:
+            return self._delete([a.id for a in pending])
+
+        self.undo_stack.push(_Step(text, do, undo))
+        return list(pending)
+
+    def change_annotations(self, new: list[Annotation], text: str = "Move", merge_key: str | None = None) -> None:
+        """Store new values (moved, resized, recoded, a note) of existing annotations as one step."""
+        new = [replace(a, range=self._clamp(a.range)) for a in new]
+        old = [self.layer.get(a.id) for a in new]
+        if new == old:
+            return
+
+        def put(values: list[Annotation]) -> Callable[[], Changes]:
+            def apply() -> Changes:
+                stored = self.repo.update_annotations(values)
+                for a in stored:
+                    self.layer.put(a)
+                return Changes(annotations={a.id for a in stored})
+            return apply
+
+        self.undo_stack.push(_Step(text, put(new), put(old), merge_key))
+
+    def move_annotations(self, ids: Iterable[int], delta: int, track_id: int | None = None) -> None:
+        """Shift annotations by `delta` frames (kept inside the film), optionally onto another track."""
+        chosen = [self.layer.get(i) for i in ids]
+        if not chosen:
+            return
+        delta = max(delta, -min(a.start for a in chosen))
+        delta = min(delta, self.recording.frame_count - max(a.end for a in chosen))
+        moved = [replace(a, range=FrameRange(a.start + delta, a.end + delta),
+                         track_id=a.track_id if track_id is None else track_id,
+                         actor=a.actor if track_id is None else self.actor_of_track(track_id) or a.actor)
+                 for a in chosen]
+        self.change_annotations(moved, "Move" if len(moved) == 1 else f"Move {len(moved)} marks")
+
+    def resize_annotation(self, annotation_id: int, frames: FrameRange) -> None:
+        self.change_annotations([replace(self.layer.get(annotation_id), range=frames)], "Resize")
+
+    def set_note(self, annotation_id: int, note: str) -> None:
+        """Typing a note is one undo step, however many keys it took."""
+        self.change_annotations([replace(self.layer.get(annotation_id), note=note)], "Edit note",
+                                merge_key=f"note-{annotation_id}")
+
+    def delete_annotations(self, ids: Iterable[int]) -> None:
+        ids = list(ids)
+        if not ids:
+            return
+        gone = [self.layer.get(i) for i in ids]
+        chains_before = [c for c in self.chains.values() if any(link.annotation_id in ids for link in c.links)]
+
+        def undo() -> Changes:
+            self.repo.restore(gone, chains_before)
+            for a in gone:
+                self.layer.put(a)
+            for chain in chains_before:
+                self.chains[chain.id] = chain
+            self.events.emit("chains_changed", self)
+            return Changes(annotations=set(ids), chains=bool(chains_before))
+
+        text = "Delete mark" if len(ids) == 1 else f"Delete {len(ids)} marks"
+        self.undo_stack.push(_Step(text, lambda: self._delete(ids), undo))
+
+    def _delete(self, ids: list[int]) -> Changes:
+        touched = [c for c in self.chains.values() if any(link.annotation_id in ids for link in c.links)]
+        self.repo.delete_annotations(ids)
+        for annotation_id in ids:
+            self.layer.remove(annotation_id)
+        for chain in touched:
+            shorter = without(chain, set(ids))
+            if shorter is None:
+                del self.chains[chain.id]
+                if self.open_chain == chain.id:
+                    self.open_chain = None
+            else:
+                self.chains[chain.id] = shorter
+        if touched:
+            self.events.emit("chains_changed", self)
+        return Changes(annotations=set(ids), chains=bool(touched))
+
+    def paste(self, copied: list[Annotation], at_frame: int) -> list[Annotation]:
+        """Copies of `copied` with the earliest one starting at `at_frame`, on the same tracks."""
+        if not copied:
+            return []
+        first = min(a.start for a in copied)
+        offset = at_frame - first
+        last = self.recording.frame_count
+        pasted = [Annotation(0, a.track_id, FrameRange(a.start + offset, a.end + offset), a.code_id, a.actor, a.note)
+                  for a in copied if a.track_id in {t.id for t in self.layer.tracks} and a.end + offset <= last]
+        if not pasted:
+            return []
+        return self.add_annotations(pasted, "Paste" if len(pasted) == 1 else f"Paste {len(pasted)} marks")
+
+    # -- turn-taking -----------------------------------------------------------------------------
+    def mark_turn(self, actor: Actor, frame: int) -> Annotation:
+        """A turn by `actor` at `frame`: starts a chain, or receives / responds in the open one."""
+        track = self.track_of_kind(TrackKind.TURN_TAKING) or self.add_track("Turn-taking", TrackKind.TURN_TAKING)
+        frame = self._clamp(FrameRange(frame, frame + 1)).start
+        annotations = {a.id: a for a in self.layer.on_track(track.id)}
+        open_chain = self.chains.get(self.open_chain) if self.open_chain is not None else None
+        role = next_role(open_chain, annotations, actor, frame)
+        if open_chain is None or role is TurnRole.INITIATIVE:
+            chain = TurnChain(0, self.recording.id, (TurnLink(0, TurnRole.INITIATIVE),))
+        else:
+            chain = extended(open_chain, 0, role)
+        annotation = Annotation(0, track.id, FrameRange(frame, frame + 1), None, actor)
+        previous_open = self.open_chain
+
+        def do() -> Changes:
+            nonlocal annotation, chain
+            annotation, chain = self.repo.add_turn(annotation, chain)  # ids kept: a redo restores the same
+            self.layer.put(annotation)
+            self.chains[chain.id] = chain
+            self.open_chain = chain.id
+            self.events.emit("chains_changed", self)
+            return Changes(annotations={annotation.id}, chains=True)
+
+        def undo() -> Changes:
+            changes = self._delete([annotation.id])
+            self.open_chain = previous_open
+            return changes
+
+        who = "baby" if actor is Actor.INFANT else "parent"
+        self.undo_stack.push(_Step(f"Turn by {who} ({role.value})", do, undo))
+        return annotation
+
+    def close_chain(self) -> None:
+        """The next turn starts a new chain (not an undoable change: nothing in the vault changes)."""
+        self.open_chain = None
+
+    # -- tracks ----------------------------------------------------------------------------------
+    def add_track(self, name: str, kind: TrackKind = TrackKind.CUSTOM) -> Track:
+        state: dict[str, Track] = {}
+
+        def do() -> Changes:
+            old = state.get("track")
+            track = self.repo.add_track(self.recording.id, name, kind, track_id=old.id if old else None,
+                                        position=old.position if old else None)
+            state["track"] = track
+            self.layer.put_track(track)
+            return Changes(tracks={track.id})
+
+        def undo() -> Changes:
+            self.repo.delete_track(state["track"].id)
+            self.layer.remove_track(state["track"].id)
+            return Changes(tracks={state["track"].id})
+
+        self.undo_stack.push(_Step(f"Add track “{name}”", do, undo))
+        return state["track"]
+
+    def _update_tracks(self, text: str, new: list[Track]) -> None:
+        old = [self.layer.track(t.id) for t in new]
+        if old == new:
+            return
+
+        def put(values: list[Track]) -> Callable[[], Changes]:
+            def apply() -> Changes:
+                self.repo.update_tracks(values)
+                for track in values:
+                    self.layer.put_track(track)
+                return Changes(tracks={t.id for t in values})
+            return apply
+
+        self.undo_stack.push(_Step(text, put(new), put(old)))
+
+    def rename_track(self, track_id: int, name: str) -> None:
+        if not name.strip():
+            raise ValueError("a track needs a name")
+        self._update_tracks("Rename track", [replace(self.layer.track(track_id), name=name.strip())])
+
+    def set_track_visible(self, track_id: int, visible: bool) -> None:
+        self._update_tracks("Show track" if visible else "Hide track",
+                            [replace(self.layer.track(track_id), visible=visible)])
+
+    def move_track(self, track_id: int, index: int) -> None:
+        order = [t for t in self.layer.tracks if t.id != track_id]
+        order.insert(max(0, min(index, len(order))), self.layer.track(track_id))
+        self._update_tracks("Reorder tracks", [replace(t, position=i) for i, t in enumerate(order)])
+
+    # -- clips and stills ------------------------------------------------------------------------
+    def add_clip(self, frames: FrameRange, title: str = "") -> Clip:
+        state: dict[str, Clip] = {}
+
+        def do() -> Changes:
+            old = state.get("clip")
+            clip = self.repo.add_clip(self.recording.id, self._clamp(frames), title, old.caption if old else "",
+                                      clip_id=old.id if old else None)
+            state["clip"] = self.clips[clip.id] = clip
+            self.events.emit("clips_changed", self)
+            return Changes(clips=True)
+
+        def undo() -> Changes:
+            return self._drop_clip(state["clip"].id)
+
+        self.undo_stack.push(_Step("Add clip", do, undo))
+        return state["clip"]
+
+    def delete_clip(self, clip_id: int) -> None:
+        clip = self.clips[clip_id]
+
+        def undo() -> Changes:
+            self.repo.add_clip(self.recording.id, clip.range, clip.title, clip.caption, clip_id=clip.id)
+            self.clips[clip.id] = clip
+            self.events.emit("clips_changed", self)
+            return Changes(clips=True)
+
+        self.undo_stack.push(_Step("Delete clip", lambda: self._drop_clip(clip_id), undo))
+
+    def _drop_clip(self, clip_id: int) -> Changes:
+        self.repo.delete_clip(clip_id)
+        del self.clips[clip_id]
+        self.events.emit("clips_changed", self)
+        return Changes(clips=True)
+
+    def add_still(self, frame: int, caption: str = "") -> Still:
+        state: dict[str, Still] = {}
+
+        def do() -> Changes:
+            old = state.get("still")
+            still = self.repo.add_still(self.recording.id, frame, caption, still_id=old.id if old else None)
+            state["still"] = self.stills[still.id] = still
+            self.events.emit("clips_changed", self)
+            return Changes(clips=True)
+
+        def undo() -> Changes:
+            return self._drop_still(state["still"].id)
+
+        self.undo_stack.push(_Step("Add still", do, undo))
+        return state["still"]
+
+    def delete_still(self, still_id: int) -> None:
+        still = self.stills[still_id]
+
+        def undo() -> Changes:
+            self.repo.add_still(self.recording.id, still.frame, still.caption, still_id=still.id)
+            self.stills[still.id] = still
+            self.events.emit("clips_changed", self)
+            return Changes(clips=True)
+
+        self.undo_stack.push(_Step("Delete still", lambda: self._drop_still(still_id), undo))
+
+    def _drop_still(self, still_id: int) -> Changes:
+        self.repo.delete_still(still_id)
+        del self.stills[still_id]
+        self.events.emit("clips_changed", self)
+        return Changes(clips=True)
+
+    # -- codebook --------------------------------------------------------------------------------
+    def replace_codebook(self, book: Codebook, text: str = "Change codebook") -> None:
+        """A new codebook for the vault (a key rebound, a code renamed, a JSON file imported)."""
+        old, new = self.codebook.copy(), book.copy()
+
+        def put(value: Codebook) -> Callable[[], Changes]:
+            def apply() -> Changes:
+                self.repo.save_codebook(value)
+                self.codebook = value.copy()
+                self.events.emit("codebook_changed", self)
+                return Changes(codebook=True)
+            return apply
+
+        self.undo_stack.push(_Step(text, put(new), put(old)))
+
+    # -- undo ------------------------------------------------------------------------------------
+    def undo(self) -> Changes:
+        return self.undo_stack.undo()
+
+    def redo(self) -> Changes:
+        return self.undo_stack.redo()
