@@ -2,46 +2,93 @@
 
 from __future__ import annotations
 
+import json
 import sys
+import time
 from pathlib import Path
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
-from ui.main_window import MainWindow
+from ui.main_window import MainWindow, add_recent_vault
 from ui.qt_unlock_dialog import UnlockDialog
 from vigtool.services.demo import ensure_demo_case
 from vigtool.services.vault import Vault
 
+STARTED = time.perf_counter()  # when the GUI modules were loaded (the bench times the whole process)
 
-def run(vault_dir: Path, passphrase: str | None, *, demo: bool = False, screenshot: str | None = None) -> int:
-    """Open the window on the vault; without a passphrase, ask for it (or for a new one) first."""
+
+def _unlock(vault_dir: Path, passphrase: str | None) -> Vault | None:
+    if passphrase is not None:
+        return Vault.open(vault_dir, passphrase, create=True)
+    dialog = UnlockDialog(vault_dir)
+    if dialog.exec() != UnlockDialog.DialogCode.Accepted or dialog.vault is None:
+        return None
+    return dialog.vault
+
+
+def run(vault_dir: Path, passphrase: str | None, *, demo: bool = False, screenshot: str | None = None,
+        report_startup: bool = False) -> int:
+    """Open the window on the vault; without a passphrase, ask for it (or for a new one) first.
+
+    The window reopens where the practitioner was (film and frame) unless this is the demo or a screenshot.
+    File ▸ Open vault switches to another vault: this one is closed, the other unlocked.
+    """
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("vigtool")
     app.setOrganizationName("vigtool")
-    if passphrase is not None:
-        vault = Vault.open(vault_dir, passphrase, create=True)
-    else:
-        dialog = UnlockDialog(vault_dir)
-        if dialog.exec() != UnlockDialog.DialogCode.Accepted or dialog.vault is None:
+    assert isinstance(app, QApplication)
+    next_vault: list[str] = []
+    code = 0
+    while True:
+        vault = _unlock(vault_dir, passphrase)
+        if vault is None:
             return 1
-        vault = dialog.vault
-    demo_case = None
-    if demo:
-        print(f"Opening the demo case in {vault_dir} …", file=sys.stderr)
-        demo_case = ensure_demo_case(vault)
-    window = MainWindow(vault, restore_state=screenshot is None)
-    window.show()
-    if demo_case is not None:
-        window.open_recording(demo_case.recording.id)
-        window.video.show_frame(int(demo_case.recording.rate * 3))
-    if screenshot:
-        def grab() -> None:
-            window.grab().save(screenshot)
-            print(f"Saved a screenshot to {screenshot}", file=sys.stderr)
-            window.close()
-        QTimer.singleShot(300, grab)
-    try:
-        return app.exec()
-    finally:
-        vault.close()
+        add_recent_vault(vault_dir)
+        try:
+            demo_case = None
+            if demo:
+                print(f"Opening the demo case in {vault_dir} …", file=sys.stderr)
+                demo_case = ensure_demo_case(vault)
+            window = MainWindow(vault, restore_state=screenshot is None)
+            window.vault_switch_requested.connect(lambda path, w=window: _switch(next_vault, path, w))
+            window.show()
+            if demo_case is not None:
+                window.open_recording(demo_case.recording.id, int(demo_case.recording.rate * 4))
+            elif screenshot is None:
+                window.reopen_last_place()
+            if report_startup:
+                _report_when_usable(window)
+            if screenshot:
+                _screenshot_later(window, screenshot)
+            code = app.exec()
+        finally:
+            vault.close()
+        if not next_vault:
+            return code
+        vault_dir, passphrase, demo = Path(next_vault.pop()), None, False
+
+
+def _switch(next_vault: list[str], path: str, window: MainWindow) -> None:
+    next_vault.append(path)
+    window.close()
+
+
+def _screenshot_later(window: MainWindow, path: str) -> None:
+    def grab() -> None:
+        window.grab().save(path)
+        print(f"Saved a screenshot to {path}", file=sys.stderr)
+        window.close()
+
+    # Long enough for the frame server's first frame and the filmstrip to arrive.
+    QTimer.singleShot(1500, grab)
+
+
+def _report_when_usable(window: MainWindow) -> None:
+    """Print the seconds from process start to a window that takes input, then quit (bench/cold_start.py)."""
+    def report() -> None:
+        print(json.dumps({"usable_after_ui_import_s": round(time.perf_counter() - STARTED, 3),
+                          "frame": window.player.frame}), flush=True)
+        window.close()
+
+    QTimer.singleShot(0, report)  # runs once the event loop is idle: the window is painted and responsive

@@ -1,54 +1,88 @@
-"""The main window: case browser, video view, moments and codebook, as dockable panels."""
+"""The main window: families, player, timeline, inspector, codebook and clip bin, as dockable panels.
+
+The window only connects things: the workspace (core) does every change as an undoable operation that is
+in the vault when it returns, so the title never needs an "unsaved" marker.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt
-from PySide6.QtGui import QAction, QCloseEvent, QKeyEvent, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QMessageBox, QWidget
-
-from ui.qt_frame_view import FrameView
-from ui.qt_import import ImportRunner
-from ui.qt_panels import CaseBrowser, CodebookPalette, MomentsPanel
-from vigtool.domain.model import Recording
-from vigtool.media.errors import MediaError
-from vigtool.services.frames import open_frames
-from vigtool.services.previews import PreviewBuilder
-from vigtool.services.vault import Vault
-
-SHORTCUTS = (
-    ("← / →", "Previous / next frame"),
-    ("Ctrl+I", "Import a film"),
-    ("F1", "This list of shortcuts"),
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QWidget,
 )
+
+from ui.qt_actions import WindowActions
+from ui.qt_import import ImportRunner
+from ui.qt_inspector import Inspector
+from ui.qt_panels import CaseBrowser, ClipBin, CodebookPalette
+from ui.qt_player import PlayerView
+from ui.qt_timeline import TimelineWidget
+from vigtool.domain.codebook import Codebook, CodebookError
+from vigtool.domain.events import Event
+from vigtool.domain.model import Actor, Annotation
+from vigtool.domain.time import FrameRange, timecode
+from vigtool.media.errors import MediaError
+from vigtool.services.previews import PreviewBuilder, load_audio_envelope, load_filmstrip
+from vigtool.services.vault import Vault
+from vigtool.services.workspace import Workspace
+
+VIDEO_FILTER = "Videos (*.mp4 *.mov *.m4v *.mkv *.3gp);;All files (*)"
+
+
+def app_settings() -> QSettings:
+    return QSettings("vigtool", "vigtool")
 
 
 class MainWindow(QMainWindow):
+    vault_switch_requested = Signal(str)
+    _previews_ready = Signal(int)
+
     def __init__(self, vault: Vault, *, restore_state: bool = True) -> None:
         super().__init__()
         self.vault = vault
-        self.recording: Recording | None = None
+        self.workspace: Workspace | None = None
+        self.clipboard: list[Annotation] = []  # copied marks stay in this window: notes never reach the OS
+        self.turn_mode = False
+        self.in_mark: int | None = None
+        self.out_mark: int | None = None
         self.previews = PreviewBuilder(vault)  # filmstrips and sound waves, on their own worker thread
         self.importer = ImportRunner(vault, self.previews, self)
         self.importer.all_done.connect(self._imported)
+        self._previews_ready.connect(self._reload_previews)
+        self._place_timer = QTimer(self, singleShot=True, interval=400)
+        self._place_timer.timeout.connect(self.remember_place)
         self.setWindowTitle(f"vigtool — {vault.path}")
-        self.resize(1440, 860)
-        self.video = FrameView()
-        self.setCentralWidget(self.video)
+        self.setAcceptDrops(True)
+        self.resize(1500, 920)
+        self.player = PlayerView()
+        self.timeline = TimelineWidget()
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(self.player)
+        splitter.addWidget(self.timeline)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        self.setCentralWidget(splitter)
         self.cases = CaseBrowser()
-        self.moments = MomentsPanel()
-        self.codebook = CodebookPalette()
+        self.inspector = Inspector()
+        self.codebook_panel = CodebookPalette()
+        self.clip_bin = ClipBin()
         self._dock("Families", self.cases, Qt.DockWidgetArea.LeftDockWidgetArea)
-        self._dock("Moments", self.moments, Qt.DockWidgetArea.RightDockWidgetArea)
-        self._dock("Codebook", self.codebook, Qt.DockWidgetArea.RightDockWidgetArea)
-        docks = self.findChildren(QDockWidget)
-        self.resizeDocks(docks, [240, 400, 400], Qt.Orientation.Horizontal)
-        self.cases.recording_chosen.connect(self.open_recording)
-        self.moments.frame_chosen.connect(self.video.show_frame)
-        self._build_menus()
+        self._dock("Clips and stills", self.clip_bin, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self._dock("Codebook", self.codebook_panel, Qt.DockWidgetArea.RightDockWidgetArea)
+        self._dock("Inspector", self.inspector, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.resizeDocks(self.findChildren(QDockWidget), [260, 260, 360, 360], Qt.Orientation.Horizontal)
+        self._connect()
+        self.actions_ = WindowActions(self)
+        self.codebook_panel.show_codebook(vault.repo.load_codebook())
         self.statusBar().showMessage("Everything you do is kept in the vault as you go.")
-        self.codebook.show_codebook(vault.repo.load_codebook())
         self.refresh_cases()
         if restore_state:
             self._restore_state()
@@ -59,55 +93,75 @@ class MainWindow(QMainWindow):
         dock.setWidget(widget)
         self.addDockWidget(area, dock)
 
-    def _build_menus(self) -> None:
-        file_menu = self.menuBar().addMenu("&File")
-        import_action = QAction("&Import film…", self, shortcut=QKeySequence("Ctrl+I"))
-        import_action.triggered.connect(self.import_dialog)
-        file_menu.addAction(import_action)
-        quit_action = QAction("&Quit", self, shortcut=QKeySequence(QKeySequence.StandardKey.Quit))
-        quit_action.triggered.connect(self.close)
-        file_menu.addAction(quit_action)
-        view_menu = self.menuBar().addMenu("&View")
-        for dock in self.findChildren(QDockWidget):
-            view_menu.addAction(dock.toggleViewAction())
-        help_menu = self.menuBar().addMenu("&Help")
-        keys = QAction("&Keyboard shortcuts", self, shortcut=QKeySequence("F1"))
-        keys.triggered.connect(self.show_shortcuts)
-        help_menu.addAction(keys)
+    def _connect(self) -> None:
+        self.cases.recording_chosen.connect(self.open_recording)
+        self.player.frame_changed.connect(self._frame_changed)
+        self.player.problem.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        self.timeline.seek_requested.connect(self.player.show_frame)
+        self.timeline.selection_changed.connect(self._selection_changed)
+        self.inspector.jump_requested.connect(self.player.show_frame)
+        self.codebook_panel.code_chosen.connect(self._code_chosen)
+        self.codebook_panel.rebind_requested.connect(self.rebind_key)
+        self.codebook_panel.import_requested.connect(self.import_codebook)
+        self.codebook_panel.export_requested.connect(self.export_codebook)
+        self.clip_bin.clip_chosen.connect(self._clip_chosen)
+        self.clip_bin.still_chosen.connect(self.player.show_frame)
+        self.clip_bin.delete_requested.connect(self._delete_from_bin)
 
-    # -- actions ---------------------------------------------------------------------------------
+    # -- opening ---------------------------------------------------------------------------------
     def refresh_cases(self) -> None:
         repo = self.vault.repo
         self.cases.show_cases([(case, repo.list_recordings(case.id)) for case in repo.list_cases()])
 
-    def open_recording(self, recording_id: int) -> None:
+    def open_recording(self, recording_id: int, frame: int = 0) -> None:
         recording = self.vault.repo.get_recording(recording_id)
         try:
-            reader = open_frames(self.vault, recording)
+            self.player.open(self.vault, recording, frame)
         except MediaError as exc:
             QMessageBox.warning(self, "Cannot open this film", str(exc))
             return
-        self.recording = recording
-        self.previews.ensure(recording)  # missing after a crash, or never built (the demo): made in the background
-        self.video.set_recording(recording, reader)
+        workspace = Workspace(self.vault.repo, recording)
+        self.workspace = workspace
+        workspace.events.connect(self._workspace_changed)
+        workspace.layer.events.connect(self._layer_changed)
+        workspace.undo_stack.events.connect(lambda _e: self.actions_.refresh_undo(workspace.undo_stack))
+        self.timeline.set_workspace(workspace)
+        self.timeline.current_code = self.codebook_panel.current_code()
+        self.timeline.set_playhead(self.player.frame)
+        self.inspector.set_workspace(workspace)
+        self.in_mark = self.out_mark = None
+        self._marks_changed()
+        self._reload_previews(recording.id)
+        future = self.previews.ensure(recording)  # missing after a crash, or never built: made in the background
+        if future is not None:
+            future.add_done_callback(lambda _f: self._previews_ready.emit(recording.id))
         self.cases.select_recording(recording_id)
-        self.moments.show_annotations(recording, self.vault.repo.list_tracks(recording_id),
-                                      self.vault.repo.list_annotations(recording_id),
-                                      self.vault.repo.load_codebook(),
-                                      self.vault.repo.list_turn_chains(recording_id))
+        self.codebook_panel.show_codebook(workspace.codebook)
+        self._refresh_bin()
+        self._refresh_summary()
+        self.actions_.rebuild_code_actions(workspace.codebook)
+        self.actions_.refresh_undo(workspace.undo_stack)
         self.setWindowTitle(f"vigtool — {self.vault.repo.get_case(recording.case_id).label} — "
                             f"{recording.source_name}")
-        self.video.setFocus()
+        self.remember_place()
+        self.player.setFocus()
+
+    def _reload_previews(self, recording_id: int) -> None:
+        ws = self.workspace
+        if ws is not None and ws.recording.id == recording_id:
+            self.timeline.set_previews(load_filmstrip(self.vault, ws.recording),
+                                       load_audio_envelope(self.vault, ws.recording))
 
     def import_dialog(self) -> None:
-        names, _ = QFileDialog.getOpenFileNames(self, "Import films", str(Path.home()),
-                                                "Videos (*.mp4 *.mov *.m4v *.mkv *.3gp);;All files (*)")
+        names, _ = QFileDialog.getOpenFileNames(self, "Import films", str(Path.home()), VIDEO_FILTER)
         if names:
-            case = self.recording and self.vault.repo.get_case(self.recording.case_id)
-            self.import_files([Path(n) for n in names], case.label if case else "New family")
+            self.import_files([Path(n) for n in names])
 
-    def import_files(self, paths: list[Path], case_label: str) -> None:
+    def import_files(self, paths: list[Path], case_label: str | None = None) -> None:
         """Import films one after another on a worker thread, with a progress dialog that can stop."""
+        if case_label is None:
+            case = self.workspace and self.vault.repo.get_case(self.workspace.recording.case_id)
+            case_label = case.label if case else "New family"
         if not self.importer.start(paths, case_label):
             self.statusBar().showMessage("An import is still running; start the next one when it is done.")
 
@@ -119,21 +173,236 @@ class MainWindow(QMainWindow):
             box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
             box.open()
 
-    def show_shortcuts(self) -> None:
-        rows = "".join(f"<tr><td><b>{k}</b></td><td>&nbsp;{v}</td></tr>" for k, v in SHORTCUTS)
-        QMessageBox.information(self, "Keyboard shortcuts", f"<table>{rows}</table>")
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt's name
+        if event.mimeData().hasUrls() and any(u.isLocalFile() for u in event.mimeData().urls()):
+            event.acceptProposedAction()
 
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's name
-        if event.key() == Qt.Key.Key_Left:
-            self.video.step(-1)
-        elif event.key() == Qt.Key.Key_Right:
-            self.video.step(1)
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt's name
+        paths = [Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()]
+        if paths:
+            event.acceptProposedAction()
+            self.import_files(paths)
+
+    # -- following the model ---------------------------------------------------------------------
+    def _frame_changed(self, frame: int) -> None:
+        self.timeline.set_playhead(frame, follow=True)
+        self._place_timer.start()
+
+    def _layer_changed(self, event: Event) -> None:
+        if event.kind.startswith("annotation"):
+            self._selection_changed()
+            self._refresh_summary()
+
+    def _workspace_changed(self, event: Event) -> None:
+        ws = self.workspace
+        if ws is None:
+            return
+        if event.kind == "clips_changed":
+            self._refresh_bin()
+        elif event.kind == "chains_changed":
+            self._refresh_summary()
+        elif event.kind == "codebook_changed":
+            self.codebook_panel.show_codebook(ws.codebook)
+            self.actions_.rebuild_code_actions(ws.codebook)
+
+    def _selection_changed(self) -> None:
+        self.inspector.show_annotations(self.timeline.selected_annotations())
+
+    def _refresh_summary(self) -> None:
+        if self.workspace is not None:
+            self.codebook_panel.summary.setText(self.workspace.summary().text())
+
+    def _refresh_bin(self) -> None:
+        ws = self.workspace
+        if ws is not None:
+            self.clip_bin.show_items(list(ws.clips.values()), list(ws.stills.values()), ws.recording.rate)
+
+    def _code_chosen(self, code_id: str | None) -> None:
+        self.timeline.current_code = code_id
+
+    # -- marking ---------------------------------------------------------------------------------
+    def mark_code(self, code_id: str, *, over_marks: bool = False) -> None:
+        """Mark the moment at the playhead with a code (or, with Shift, the stretch between in and out)."""
+        ws = self.workspace
+        if ws is None:
+            return
+        frame = self.player.frame
+        frames = FrameRange.point(frame)
+        if over_marks and self.in_mark is not None and self.out_mark is not None:
+            frames = FrameRange(self.in_mark, self.out_mark + 1)
+        made = ws.mark(code_id, frames)
+        self.timeline.select({made.id})
+        label = ws.codebook.code(code_id).label
+        self.statusBar().showMessage(f"Marked “{label}” at {timecode(made.start, ws.recording.rate)} "
+                                     "— Ctrl+Z takes it back.", 6000)
+
+    def mark_turn(self, actor: Actor) -> None:
+        ws = self.workspace
+        if ws is None:
+            return
+        if not self.turn_mode:
+            self.statusBar().showMessage("Press T for turn-taking mode first.", 4000)
+            return
+        made = ws.mark_turn(actor, self.player.frame)
+        chain = ws.chain_of(made.id)
+        who = "baby" if actor is Actor.INFANT else "parent"
+        if chain is not None and len(chain.links) > 1:
+            latency = chain.latency_seconds({a.id: a for a in ws.layer}, ws.recording.rate)[-1]
+            self.statusBar().showMessage(f"The {who} answered after {float(latency):.2f} s.", 6000)
         else:
-            super().keyPressEvent(event)
+            self.statusBar().showMessage(f"An initiative by the {who}. Now mark the answer "
+                                         f"({'P' if actor is Actor.INFANT else 'B'}), or Esc to end.", 6000)
 
-    # -- window state ----------------------------------------------------------------------------
+    def set_turn_mode(self, on: bool) -> None:
+        self.turn_mode = on
+        if self.workspace is not None:
+            self.workspace.close_chain()
+        self.statusBar().showMessage(
+            "Turn-taking mode: B marks a turn by the baby, P by the parent; Esc ends a chain." if on
+            else "Turn-taking mode is off.", 8000)
+
+    def end_chain(self) -> None:
+        if self.workspace is not None:
+            self.workspace.close_chain()
+            self.statusBar().showMessage("Chain ended; the next turn starts a new one.", 4000)
+
+    def set_in(self) -> None:
+        self.in_mark = self.player.frame
+        if self.out_mark is not None and self.out_mark < self.in_mark:
+            self.out_mark = None
+        self._marks_changed()
+
+    def set_out(self) -> None:
+        self.out_mark = self.player.frame
+        if self.in_mark is not None and self.in_mark > self.out_mark:
+            self.in_mark = None
+        self._marks_changed()
+
+    def clear_marks(self) -> None:
+        self.in_mark = self.out_mark = None
+        self._marks_changed()
+
+    def _marks_changed(self) -> None:
+        self.timeline.set_marks(self.in_mark, self.out_mark)
+        self.player.set_loop(self.in_mark, self.out_mark)
+
+    def make_clip(self) -> None:
+        ws = self.workspace
+        if ws is None:
+            return
+        if self.in_mark is None or self.out_mark is None:
+            self.statusBar().showMessage("Mark in (I) and out (O) around the moment first.", 5000)
+            return
+        ws.add_clip(FrameRange(self.in_mark, self.out_mark + 1))
+        self.statusBar().showMessage("Clip added to Clips and stills.", 4000)
+
+    def make_still(self) -> None:
+        if self.workspace is not None:
+            self.workspace.add_still(self.player.frame)
+            self.statusBar().showMessage("Still added to Clips and stills.", 4000)
+
+    def _clip_chosen(self, first: int, last: int) -> None:
+        self.in_mark, self.out_mark = first, last
+        self._marks_changed()
+        self.player.show_frame(first)
+
+    def _delete_from_bin(self, kind: str, item_id: int) -> None:
+        if self.workspace is not None:
+            (self.workspace.delete_clip if kind == "clip" else self.workspace.delete_still)(item_id)
+
+    # -- editing ---------------------------------------------------------------------------------
+    def undo(self) -> None:
+        if self.workspace is not None and self.workspace.undo_stack.can_undo:
+            text = self.workspace.undo_stack.undo_text
+            self.workspace.undo()
+            self.statusBar().showMessage(f"Undone: {text}", 4000)
+
+    def redo(self) -> None:
+        if self.workspace is not None and self.workspace.undo_stack.can_redo:
+            text = self.workspace.undo_stack.redo_text
+            self.workspace.redo()
+            self.statusBar().showMessage(f"Redone: {text}", 4000)
+
+    def delete_selected(self) -> None:
+        if self.workspace is not None and self.timeline.selected:
+            self.workspace.delete_annotations(sorted(self.timeline.selected))
+
+    def copy_selected(self) -> None:
+        self.clipboard = self.timeline.selected_annotations()
+        if self.clipboard:
+            self.statusBar().showMessage(f"Copied {len(self.clipboard)} mark(s); Ctrl+V pastes at the playhead.",
+                                         4000)
+
+    def paste(self) -> None:
+        if self.workspace is not None and self.clipboard:
+            pasted = self.workspace.paste(self.clipboard, self.player.frame)
+            self.timeline.select({a.id for a in pasted})
+
+    # -- codebook --------------------------------------------------------------------------------
+    def rebind_key(self, code_id: str) -> None:
+        ws = self.workspace
+        if ws is None:
+            return
+        from ui.qt_key_dialog import ask_key  # noqa: PLC0415 - a dialog used rarely
+
+        key = ask_key(self, ws.codebook.code(code_id).label)
+        if key is None:
+            return
+        book = ws.codebook.copy()
+        try:
+            book.bind_key(code_id, key or None)
+        except CodebookError as exc:
+            QMessageBox.information(self, "Key not changed", str(exc))
+            return
+        ws.replace_codebook(book, f"Bind {key or 'no key'}")
+
+    def import_codebook(self) -> None:
+        name, _ = QFileDialog.getOpenFileName(self, "Import a codebook", str(Path.home()), "Codebook (*.json)")
+        if not name or self.workspace is None:
+            return
+        try:
+            book = Codebook.from_json(Path(name).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, CodebookError) as exc:
+            QMessageBox.warning(self, "Codebook not imported", f"{name}: {exc}")
+            return
+        self.workspace.replace_codebook(book, "Import codebook")
+
+    def export_codebook(self) -> None:
+        book = self.workspace.codebook if self.workspace else self.vault.repo.load_codebook()
+        name, _ = QFileDialog.getSaveFileName(self, "Export the codebook", str(Path.home() / "codebook.json"),
+                                              "Codebook (*.json)")
+        if name:
+            try:
+                Path(name).write_text(book.to_json(), encoding="utf-8")
+            except OSError as exc:
+                QMessageBox.warning(self, "Codebook not exported", f"{name}: {exc.strerror}")
+
+    # -- vaults and window state -----------------------------------------------------------------
+    def remember_place(self) -> None:
+        """Where the practitioner is, so that after a crash the app reopens there."""
+        settings = app_settings()
+        settings.setValue("session/vault", str(self.vault.path))
+        if self.workspace is not None:
+            settings.setValue("session/recording", self.workspace.recording.id)
+            settings.setValue("session/frame", self.player.frame)
+        settings.sync()
+
+    def reopen_last_place(self) -> bool:
+        settings = app_settings()
+        if settings.value("session/vault") != str(self.vault.path):
+            return False
+        try:
+            recording_id = int(str(settings.value("session/recording")))
+            frame = int(str(settings.value("session/frame", 0)))
+        except ValueError:
+            return False
+        if recording_id not in {r.id for r in self.vault.repo.list_recordings()}:
+            return False
+        self.open_recording(recording_id, frame)
+        return True
+
     def _restore_state(self) -> None:
-        settings = QSettings("vigtool", "vigtool")
+        settings = app_settings()
         geometry, state = settings.value("main/geometry"), settings.value("main/state")
         if geometry is not None:
             self.restoreGeometry(geometry)
@@ -141,11 +410,26 @@ class MainWindow(QMainWindow):
             self.restoreState(state)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
-        settings = QSettings("vigtool", "vigtool")
+        settings = app_settings()
         settings.setValue("main/geometry", self.saveGeometry())
         settings.setValue("main/state", self.saveState())
+        self.remember_place()
         self.importer.stop()
         self.importer.wait()
         self.previews.close()
-        self.video.close_reader()
+        self.player.close_film()
+        self.timeline.set_workspace(None)
         super().closeEvent(event)
+
+
+def add_recent_vault(path: Path) -> list[str]:
+    settings = app_settings()
+    recent = [str(path), *[p for p in (settings.value("recent/vaults") or []) if p != str(path)]]
+    settings.setValue("recent/vaults", recent[:8])
+    return recent[:8]
+
+
+def recent_vaults() -> list[str]:
+    value = app_settings().value("recent/vaults") or []
+    return [str(v) for v in value] if isinstance(value, list) else [str(value)]
+

@@ -1,17 +1,29 @@
-"""Side panels: the case browser, the moments of a recording, and the codebook palette."""
+"""Side panels: the case browser, the codebook palette and the clip bin."""
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import QTreeWidget, QTreeWidgetItem, QWidget
+from PySide6.QtGui import QBrush, QColor, QKeyEvent
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from vigtool.domain.codebook import Codebook
-from vigtool.domain.model import Actor, Annotation, Case, Recording, Track, TurnChain
+from vigtool.domain.model import Case, Clip, Recording, Still
 from vigtool.domain.time import timecode
 
 RECORDING_ROLE = Qt.ItemDataRole.UserRole + 1
-FRAME_ROLE = Qt.ItemDataRole.UserRole + 2
+CODE_ROLE = Qt.ItemDataRole.UserRole + 2
 
 
 class CaseBrowser(QTreeWidget):
@@ -58,76 +70,135 @@ class CaseBrowser(QTreeWidget):
             self.recording_chosen.emit(int(recording_id))
 
 
-class MomentsPanel(QTreeWidget):
-    """The annotations of a recording, track by track; choosing one jumps the video to it."""
+class CodebookPalette(QWidget):
+    """The VIG principles and their sub-items with their keys; choose one to mark by dragging, rebind keys,
+    import or export the codebook as JSON. Edits go to the workspace as undoable operations."""
 
-    frame_chosen = Signal(int)
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setHeaderLabels(["Moment", "At", "Note"])
-        self.setColumnWidth(0, 200)
-        self.setColumnWidth(2, 260)
-        self.setColumnWidth(1, 90)
-        self.setRootIsDecorated(True)
-        self.itemClicked.connect(self._clicked)
-
-    def show_annotations(self, recording: Recording, tracks: list[Track], annotations: list[Annotation],
-                         codebook: Codebook, chains: list[TurnChain]) -> None:
-        self.clear()
-        summary = QTreeWidgetItem([turn_summary(annotations, chains)])
-        self.addTopLevelItem(summary)
-        summary.setFirstColumnSpanned(True)  # only takes effect once the item is in the tree
-        for track in tracks:
-            mine = [a for a in annotations if a.track_id == track.id]
-            top = QTreeWidgetItem([f"{track.name} ({len(mine)})"])
-            for annotation in mine:
-                label = codebook.code(annotation.code_id).label if annotation.code_id else "Note"
-                child = QTreeWidgetItem([label, timecode(annotation.start, recording.rate)[3:], annotation.note])
-                child.setData(0, FRAME_ROLE, annotation.start)
-                if annotation.code_id:
-                    child.setForeground(0, QBrush(QColor(codebook.colour_of(annotation.code_id))))
-                child.setToolTip(2, annotation.note)
-                top.addChild(child)
-            self.addTopLevelItem(top)
-            top.setExpanded(True)
-
-    def _clicked(self, item: QTreeWidgetItem) -> None:
-        frame = item.data(0, FRAME_ROLE)
-        if frame is not None:
-            self.frame_chosen.emit(int(frame))
-
-
-def turn_summary(annotations: list[Annotation], chains: list[TurnChain]) -> str:
-    """Strengths language: how many of the baby's initiatives were received."""
-    by_id = {a.id: a for a in annotations}
-    from_baby = sum(1 for a in annotations if a.actor is Actor.INFANT)
-    received = sum(1 for c in chains if len(c.links) > 1 and by_id[c.links[0].annotation_id].actor is Actor.INFANT)
-    def count(n: int, one: str, many: str) -> str:
-        return f"{n} {one if n == 1 else many}"
-
-    return (f"{count(len(chains), 'turn-taking exchange', 'turn-taking exchanges')} · "
-            f"{count(from_baby, 'sound', 'sounds')} from baby · "
-            f"{count(received, 'exchange', 'exchanges')} started by baby and received")
-
-
-class CodebookPalette(QTreeWidget):
-    """The VIG principles and their sub-items, with the key bound to each."""
+    code_chosen = Signal(object)  # a code id, or None for a plain note
+    rebind_requested = Signal(str)
+    import_requested = Signal()
+    export_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setHeaderLabels(["Principle", "Key"])
-        self.setColumnWidth(0, 300)
+        self.summary = QLabel("Open a film to see its turn-taking.")
+        self.summary.setWordWrap(True)
+        self.summary.setStyleSheet("padding: 6px; background: #23262b; color: #e8e8e8; border-radius: 4px;")
+        self.tree = QTreeWidget()
+        self.tree.setHeaderLabels(["Principle", "Key"])
+        self.tree.setColumnWidth(0, 290)
+        self.tree.currentItemChanged.connect(self._current)
+        self.tree.itemDoubleClicked.connect(self._double_clicked)
+        self.tree.setToolTip("Choose a code, then drag in a lane to mark a stretch with it. "
+                             "Double-click a key to change it.")
+        buttons = QHBoxLayout()
+        for text, signal in (("Import…", self.import_requested), ("Export…", self.export_requested)):
+            button = QPushButton(text)
+            button.clicked.connect(signal.emit)
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.tree, 1)
+        layout.addLayout(buttons)
 
     def show_codebook(self, codebook: Codebook) -> None:
-        self.clear()
+        current = self.current_code()
+        self.tree.blockSignals(True)
+        self.tree.clear()
         for principle in codebook.principles:
             codes = codebook.codes_of(principle.id)
             whole = next((c for c in codes if c.id == principle.id), None)
             title = f"{principle.number}. {principle.name}" if principle.number else principle.name
             top = QTreeWidgetItem([title, whole.key or "" if whole else ""])
             top.setForeground(0, QBrush(QColor(principle.colour)))
+            top.setData(0, CODE_ROLE, whole.id if whole else None)
             for code in codes:
                 if code.id != principle.id:
-                    top.addChild(QTreeWidgetItem([code.label, code.key or ""]))
-            self.addTopLevelItem(top)
+                    child = QTreeWidgetItem([code.label, code.key or ""])
+                    child.setData(0, CODE_ROLE, code.id)
+                    top.addChild(child)
+            self.tree.addTopLevelItem(top)
+            top.setExpanded(True)
+        self.tree.blockSignals(False)
+        if current is not None:
+            self.select_code(current)
+
+    def select_code(self, code_id: str) -> None:
+        for item in self._items():
+            if item.data(0, CODE_ROLE) == code_id:
+                self.tree.setCurrentItem(item)
+
+    def _items(self) -> list[QTreeWidgetItem]:
+        items = []
+        for i in range(self.tree.topLevelItemCount()):
+            top = self.tree.topLevelItem(i)
+            if top is not None:
+                items.append(top)
+                items += [c for c in (top.child(j) for j in range(top.childCount())) if c is not None]
+        return items
+
+    def current_code(self) -> str | None:
+        item = self.tree.currentItem()
+        value = item.data(0, CODE_ROLE) if item is not None else None
+        return str(value) if value else None
+
+    def _current(self, item: QTreeWidgetItem | None) -> None:
+        value = item.data(0, CODE_ROLE) if item is not None else None
+        self.code_chosen.emit(str(value) if value else None)
+
+    def _double_clicked(self, item: QTreeWidgetItem, column: int) -> None:
+        value = item.data(0, CODE_ROLE)
+        if value and column == 1:
+            self.rebind_requested.emit(str(value))
+
+
+class ClipBin(QListWidget):
+    """The clips and stills chosen for the shared review; double-click to go there, Delete removes."""
+
+    clip_chosen = Signal(int, int)  # first and last frame
+    still_chosen = Signal(int)
+    delete_requested = Signal(str, int)  # "clip" or "still", id
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.itemActivated.connect(self._activated)
+        self.setToolTip("Set in and out (I, O) and press C for a clip; press S for a still of this frame.")
+
+    def show_items(self, clips: list[Clip], stills: list[Still], rate: Fraction) -> None:
+        self.clear()
+        if not clips and not stills:
+            empty = QListWidgetItem("No clips yet. Mark in (I) and out (O) around a moment that went well, "
+                                    "then press C. Press S for a still of the frame you see.")
+            empty.setFlags(Qt.ItemFlag.NoItemFlags)
+            self.setWordWrap(True)
+            self.addItem(empty)
+            return
+        for clip in sorted(clips, key=lambda c: c.range.start):
+            seconds = float(clip.range.duration(rate))
+            item = QListWidgetItem(f"Clip  {timecode(clip.range.start, rate)[3:]} – "
+                                   f"{timecode(clip.range.end - 1, rate)[3:]}  ({seconds:.1f} s)  {clip.title}")
+            item.setData(Qt.ItemDataRole.UserRole, ("clip", clip.id, clip.range.start, clip.range.end - 1))
+            self.addItem(item)
+        for still in sorted(stills, key=lambda s: s.frame):
+            item = QListWidgetItem(f"Still  {timecode(still.frame, rate)[3:]}  {still.caption}")
+            item.setData(Qt.ItemDataRole.UserRole, ("still", still.id, still.frame, still.frame))
+            self.addItem(item)
+
+    def _activated(self, item: QListWidgetItem) -> None:
+        data = item.data(Qt.ItemDataRole.UserRole)
+        if data:
+            kind, _id, first, last = data
+            if kind == "clip":
+                self.clip_chosen.emit(first, last)
+            else:
+                self.still_chosen.emit(first)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's name
+        item = self.currentItem()
+        data = item.data(Qt.ItemDataRole.UserRole) if item is not None else None
+        if event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace) and data:
+            self.delete_requested.emit(data[0], data[1])
+        else:
+            super().keyPressEvent(event)

@@ -222,19 +222,19 @@ def cmd_delete(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _launch_gui(vault_dir: Path, demo: bool, screenshot: str | None) -> int:
+def _launch_gui(vault_dir: Path, demo: bool, screenshot: str | None, report_startup: bool = False) -> int:
     # The composition root: the core never imports Qt, so the GUI is loaded by name only when asked for.
     try:
         app = importlib.import_module("ui.app")
     except ImportError as exc:
         raise CliError(f"the desktop app cannot start: {exc}") from exc
     passphrase = DEMO_PASSPHRASE if demo else os.environ.get(PASSPHRASE_ENV)
-    code: int = app.run(vault_dir, passphrase, demo=demo, screenshot=screenshot)
+    code: int = app.run(vault_dir, passphrase, demo=demo, screenshot=screenshot, report_startup=report_startup)
     return code
 
 
 def cmd_gui(args: argparse.Namespace) -> int:
-    return _launch_gui(args.vault_dir, demo=False, screenshot=None)
+    return _launch_gui(args.vault_dir, demo=False, screenshot=None, report_startup=args.report_startup)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -276,6 +276,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     p.set_defaults(func=cmd_delete)
     p = sub.add_parser("gui", help="open the desktop app")
+    p.add_argument("--report-startup", action="store_true", help=argparse.SUPPRESS)  # bench/cold_start.py
     p.set_defaults(func=cmd_gui)
     p = sub.add_parser("demo", help="open the desktop app on a synthetic demo case")
     p.add_argument("--screenshot", metavar="PATH", help="save a PNG of the window and quit")

@@ -1,0 +1,181 @@
+"""The window's menus and keyboard shortcuts; every shortcut is a menu action, so the menus teach them,
+and the cheat sheet (F1) is made from the same actions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QDialog, QDockWidget, QFileDialog, QLabel, QMenu, QScrollArea, QVBoxLayout
+
+from vigtool.domain.codebook import Codebook
+from vigtool.domain.model import Actor
+from vigtool.domain.undo import UndoStack
+
+if TYPE_CHECKING:
+    from ui.main_window import MainWindow
+
+
+class WindowActions:
+    def __init__(self, window: MainWindow) -> None:
+        self.w = window
+        self.menus: list[QMenu] = []
+        self.code_actions: list[QAction] = []
+        self._file_and_edit()
+        self._playback()
+        self._mark_and_view()
+        self.rebuild_code_actions(window.vault.repo.load_codebook())
+
+    def _file_and_edit(self) -> None:
+        w = self.w
+        bar = w.menuBar()
+        file_menu = self._menu(bar.addMenu("&File"))
+        self.add(file_menu, "&Import films…", "Ctrl+I", w.import_dialog)
+        self.recent_menu = file_menu.addMenu("Open &recent vault")
+        self.recent_menu.aboutToShow.connect(self._fill_recent)
+        self.add(file_menu, "&Open vault…", "Ctrl+O", self._open_vault)
+        file_menu.addSeparator()
+        self.add(file_menu, "&Quit", QKeySequence(QKeySequence.StandardKey.Quit), w.close)
+
+        edit = self._menu(bar.addMenu("&Edit"))
+        self.undo = self.add(edit, "&Undo", "Ctrl+Z", w.undo)
+        self.redo = self.add(edit, "&Redo", "Ctrl+Shift+Z", w.redo)
+        self.redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+        edit.addSeparator()
+        self.add(edit, "&Copy marks", "Ctrl+C", w.copy_selected)
+        self.add(edit, "&Paste marks at the playhead", "Ctrl+V", w.paste)
+        self.add(edit, "&Delete marks", "Delete", w.delete_selected)
+
+    def _playback(self) -> None:
+        w, player = self.w, self.w.player
+        play = self._menu(w.menuBar().addMenu("&Playback"))
+        self.add(play, "Play / pause", "Space", player.toggle_play)
+        self.add(play, "Play backwards (again: faster)", "J", lambda: player.shuttle("J"))
+        self.add(play, "Pause", "K", lambda: player.shuttle("K"))
+        self.add(play, "Play (again: faster)", "L", lambda: player.shuttle("L"))
+        play.addSeparator()
+        self.add(play, "Previous frame", "Left", lambda: player.step(-1))
+        self.add(play, "Next frame", "Right", lambda: player.step(1))
+        self.add(play, "Back one second", "Shift+Left", lambda: player.step(-self._fps()))
+        self.add(play, "On one second", "Shift+Right", lambda: player.step(self._fps()))
+        self.add(play, "To the start", "Home", lambda: player.show_frame(0))
+        self.add(play, "To the end", "End", lambda: player.show_frame(10**9))
+        play.addSeparator()
+        self.add(play, "Set in", "I", w.set_in)
+        self.add(play, "Set out", "O", w.set_out)
+        self.add(play, "Clear in and out", "Ctrl+Shift+X", w.clear_marks)
+        self.add(play, "Loop between in and out", "Ctrl+L", player.loop_box.toggle)
+
+    def _mark_and_view(self) -> None:
+        w, timeline, bar = self.w, self.w.timeline, self.w.menuBar()
+        self.mark_menu = self._menu(bar.addMenu("&Mark"))
+        self.turn_mode = self.add(self.mark_menu, "&Turn-taking mode", "T", None)
+        self.turn_mode.setCheckable(True)
+        self.turn_mode.toggled.connect(w.set_turn_mode)
+        self.add(self.mark_menu, "Turn by the baby", "B", lambda: w.mark_turn(Actor.INFANT))
+        self.add(self.mark_menu, "Turn by the parent", "P", lambda: w.mark_turn(Actor.PARENT))
+        self.add(self.mark_menu, "End the chain", "Escape", w.end_chain)
+        self.mark_menu.addSeparator()
+        self.add(self.mark_menu, "Make a &clip from in to out", "C", w.make_clip)
+        self.add(self.mark_menu, "Make a &still of this frame", "S", w.make_still)
+        self.mark_menu.addSeparator()
+        self.codes_menu = self.mark_menu.addMenu("Mark with a code (Shift: over in–out)")
+
+        view = self._menu(bar.addMenu("&View"))
+        self.add(view, "Zoom in", "Ctrl+=", lambda: timeline.zoom_by(1.6))
+        self.add(view, "Zoom out", "Ctrl+-", lambda: timeline.zoom_by(1 / 1.6))
+        self.add(view, "The whole film", "Ctrl+0", timeline.zoom_fit)
+        self.add(view, "Frame by frame", "Ctrl+1", timeline.zoom_frames)
+        view.addSeparator()
+        for dock in w.findChildren(QDockWidget):
+            view.addAction(dock.toggleViewAction())
+        self.add(view, "Add a track…", "Ctrl+Shift+T", timeline.add_track)
+
+        help_menu = self._menu(bar.addMenu("&Help"))
+        self.add(help_menu, "&Keyboard shortcuts", "F1", self.show_cheat_sheet)
+
+    def _menu(self, menu: QMenu) -> QMenu:
+        self.menus.append(menu)
+        return menu
+
+    def add(self, menu: QMenu, text: str, key: str | QKeySequence, slot: Callable[[], object] | None) -> QAction:
+        action = QAction(text, self.w)
+        action.setShortcut(QKeySequence(key))
+        # Window-wide, but text fields still get their own letters (they claim them as shortcut overrides).
+        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        if slot is not None:
+            action.triggered.connect(lambda _checked=False: slot())
+        menu.addAction(action)
+        self.w.addAction(action)
+        return action
+
+    def _fps(self) -> int:
+        ws = self.w.workspace
+        return max(1, round(ws.recording.rate)) if ws is not None else 25
+
+    def rebuild_code_actions(self, book: Codebook) -> None:
+        """One action per code with a key: the key marks at the playhead, Shift+key over in–out."""
+        for action in self.code_actions:
+            self.w.removeAction(action)
+            action.deleteLater()
+        self.code_actions = []
+        self.codes_menu.clear()
+        for code in book.codes:
+            if not code.key:
+                continue
+            for over, prefix in ((False, ""), (True, "Shift+")):
+                text = f"{code.label}{' (in–out)' if over else ''}"
+                action = self.add(self.codes_menu, text, prefix + code.key, self._marker(code.id, over))
+                self.code_actions.append(action)
+
+    def _marker(self, code_id: str, over_marks: bool) -> Callable[[], None]:
+        return lambda: self.w.mark_code(code_id, over_marks=over_marks)
+
+    def refresh_undo(self, stack: UndoStack) -> None:
+        self.undo.setEnabled(stack.can_undo)
+        self.undo.setText(f"&Undo {stack.undo_text}" if stack.can_undo else "&Undo")
+        self.redo.setEnabled(stack.can_redo)
+        self.redo.setText(f"&Redo {stack.redo_text}" if stack.can_redo else "&Redo")
+
+    def _fill_recent(self) -> None:
+        from ui.main_window import recent_vaults  # noqa: PLC0415 - avoids an import cycle
+
+        self.recent_menu.clear()
+        for path in recent_vaults():
+            self.recent_menu.addAction(path, self._switcher(path))
+        if not self.recent_menu.actions():
+            self.recent_menu.addAction("No other vaults yet").setEnabled(False)
+
+    def _switcher(self, path: str) -> Callable[[], None]:
+        return lambda: self.w.vault_switch_requested.emit(path)
+
+    def _open_vault(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self.w, "Open or create a vault folder")
+        if folder:
+            self.w.vault_switch_requested.emit(folder)
+
+    def cheat_sheet_html(self) -> str:
+        sections = []
+        for menu in [*self.menus, self.codes_menu]:
+            rows = "".join(
+                f"<tr><td style='padding-right:18px'><b>{a.shortcut().toString(QKeySequence.SequenceFormat.NativeText)}"
+                f"</b></td><td>{a.text().replace('&', '')}</td></tr>"
+                for a in menu.actions() if not a.shortcut().isEmpty())
+            if rows:
+                sections.append(f"<h3>{menu.title().replace('&', '')}</h3><table>{rows}</table>")
+        return "".join(sections)
+
+    def show_cheat_sheet(self) -> None:
+        dialog = QDialog(self.w)
+        dialog.setWindowTitle("Keyboard shortcuts")
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        label = QLabel(self.cheat_sheet_html())
+        label.setTextFormat(Qt.TextFormat.RichText)
+        area = QScrollArea()
+        area.setWidget(label)
+        layout = QVBoxLayout(dialog)
+        layout.addWidget(area)
+        dialog.resize(560, 700)
+        dialog.show()

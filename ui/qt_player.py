@@ -1,0 +1,351 @@
+"""The player: QtMultimedia for playback with sound, the core's frame server for every paused frame.
+
+Playing, QMediaPlayer decodes from the decrypting QIODevice into a QVideoWidget, and each frame it shows
+is mapped back to a frame index through the film's own timestamps. On pause, the frame server shows that
+same frame, decoded exactly, and from then on ←/→, scrubbing and reverse play (J) are served from its
+cache. One time base everywhere: the frame shown is the frame marked and exported.
+"""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+from PySide6.QtCore import QRectF, QSize, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QCloseEvent, QColor, QImage, QPainter, QPaintEvent, QResizeEvent
+from PySide6.QtMultimedia import QAudioOutput, QMediaDevices, QMediaPlayer, QVideoFrame
+from PySide6.QtMultimediaWidgets import QVideoWidget
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QStackedLayout,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ui.qt_sealed_device import SealedMediaDevice
+from vigtool.domain.model import Recording
+from vigtool.domain.time import timecode
+from vigtool.media.frame_server import FrameServer
+from vigtool.media.frames import RGBImage
+from vigtool.media.probe import FrameIndex
+from vigtool.services.frames import open_frame_server
+from vigtool.services.vault import Vault
+
+SPEEDS = (0.1, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0)
+
+
+def to_qimage(image: RGBImage) -> QImage:
+    height, width, _ = image.shape
+    # QImage borrows the buffer; copy() detaches it before the array goes away.
+    return QImage(image.data, width, height, 3 * width, QImage.Format.Format_RGB888).copy()
+
+
+def tool_button(text: str) -> QToolButton:
+    button = QToolButton()
+    button.setText(text)
+    return button
+
+
+class FrameCanvas(QWidget):
+    """Paints the exact frame from the frame server, centred and scaled to fit."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.image: QImage | None = None
+        self.empty_text = "Choose a film under Families to start watching."
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setMinimumSize(320, 180)
+
+    def show_image(self, image: QImage | None) -> None:
+        self.image = image
+        self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802, ARG002 - Qt's name
+        p = QPainter(self)
+        p.fillRect(self.rect(), QColor("#111214"))
+        if self.image is None:
+            p.setPen(QColor("#b8bcc4"))
+            p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self.empty_text)
+            return
+        size = self.image.size().scaled(self.size(), Qt.AspectRatioMode.KeepAspectRatio)
+        x, y = (self.width() - size.width()) / 2, (self.height() - size.height()) / 2
+        p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        p.drawImage(QRectF(x, y, size.width(), size.height()), self.image)
+
+
+class PlayerView(QWidget):
+    """Video, transport and position of one recording. `frame` is always the frame on screen."""
+
+    frame_changed = Signal(int)
+    playing_changed = Signal(bool)
+    problem = Signal(str)
+    _served = Signal(int, object)  # from the frame server's thread to the GUI thread
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.recording: Recording | None = None
+        self.server: FrameServer | None = None
+        self._index: FrameIndex | None = None
+        self._device: SealedMediaDevice | None = None
+        self.frame = 0
+        self._wanted = 0
+        self.loop_range: tuple[int, int] | None = None  # [in, out] while looping
+        self.speed = 1.0
+        self.reverse = False
+        self.canvas = FrameCanvas()
+        self.video = QVideoWidget()
+        self.video.setAspectRatioMode(Qt.AspectRatioMode.KeepAspectRatio)
+        self.media = QMediaPlayer(self)
+        self.media.setVideoOutput(self.video)
+        self.audio: QAudioOutput | None = None
+        if QMediaDevices.audioOutputs():
+            self.audio = QAudioOutput(self)
+            self.media.setAudioOutput(self.audio)
+        if self.media.pitchCompensationAvailability() != QMediaPlayer.PitchCompensationAvailability.Unavailable:
+            self.media.setPitchCompensation(True)  # slowed speech stays speech, not a growl
+        self.video.videoSink().videoFrameChanged.connect(self._video_frame)
+        self.media.errorOccurred.connect(lambda _e, text: self.problem.emit(f"Playback stopped: {text}"))
+        self._served.connect(self._frame_served)
+        self._reverse_timer = QTimer(self)
+        self._reverse_timer.timeout.connect(self._reverse_tick)
+        self._build()
+
+    def _build(self) -> None:
+        self.stack = QStackedLayout()
+        self.stack.addWidget(self.canvas)
+        self.stack.addWidget(self.video)
+        self.play_button = tool_button("▶")
+        self.play_button.setToolTip("Play / pause (Space)")
+        self.play_button.clicked.connect(self.toggle_play)
+        back = tool_button("◀|")
+        back.setToolTip("Previous frame (←)")
+        back.clicked.connect(lambda: self.step(-1))
+        forward = tool_button("|▶")
+        forward.setToolTip("Next frame (→)")
+        forward.clicked.connect(lambda: self.step(1))
+        self.speed_box = QComboBox()
+        for speed in SPEEDS:
+            self.speed_box.addItem(f"{speed:g}×", speed)
+        self.speed_box.setCurrentIndex(SPEEDS.index(1.0))
+        self.speed_box.setToolTip("Playback speed (J/K/L change it too); the voices keep their pitch")
+        self.speed_box.currentIndexChanged.connect(lambda i: self.set_speed(SPEEDS[i]))
+        self.loop_box = QCheckBox("Loop in–out")
+        self.loop_box.setToolTip("Play the stretch between the in and out marks again and again")
+        self.position = QLabel("–")
+        self.position.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.sound_note = QLabel("" if self.audio else "No sound device: playing without sound")
+        self.sound_note.setStyleSheet("color: #9aa0a8;")
+        bar = QHBoxLayout()
+        for widget in (back, self.play_button, forward, self.speed_box, self.loop_box, self.sound_note):
+            bar.addWidget(widget)
+        bar.addStretch(1)
+        bar.addWidget(self.position)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(self.stack, 1)
+        layout.addLayout(bar)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        return QSize(960, 560)
+
+    # -- opening ---------------------------------------------------------------------------------
+    def open(self, vault: Vault, recording: Recording, frame: int = 0) -> None:
+        self.close_film()
+        box = self._box()
+        self.server = open_frame_server(vault, recording, box=box)
+        self.recording, self._index = recording, vault.repo.frame_index(recording.id)
+        self._device = SealedMediaDevice(vault.open_film(recording))
+        self.media.setSourceDevice(self._device, QUrl(f"film.{recording.container.split(',')[0] or 'mp4'}"))
+        self.show_frame(min(max(frame, 0), recording.frame_count - 1))
+
+    def close_film(self) -> None:
+        self._reverse_timer.stop()
+        self.media.stop()
+        self.media.setSource(QUrl())
+        if self._device is not None:
+            self._device.close()
+            self._device = None
+        if self.server is not None:
+            self.server.close()
+            self.server = None
+        self.recording = None
+        self.canvas.show_image(None)
+        self.stack.setCurrentWidget(self.canvas)
+
+    def _box(self) -> tuple[int, int]:
+        ratio = self.devicePixelRatioF()
+        # Frames are cached at the size they are shown (within reason: 1280×720 at most, 480×270 at least).
+        width = min(max(int(self.canvas.width() * ratio), 480), 1280)
+        height = min(max(int(self.canvas.height() * ratio), 270), 720)
+        return width, height
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        if self.server is not None and not self.playing:
+            self.server.set_box(self._box())
+            self.show_frame(self.frame)
+
+    # -- time ------------------------------------------------------------------------------------
+    def frame_at_us(self, microseconds: int) -> int:
+        """The frame shown at a player time (µs from the first frame), by the film's own timestamps."""
+        assert self._index is not None
+        ticks = Fraction(microseconds, 1_000_000) / self._index.time_base
+        return self._index.frame_at_pts(int(self._index.pts[0]) + math.floor(ticks))
+
+    def ms_of_frame(self, frame: int) -> int:
+        """A player time in the middle of `frame`: a seek exactly on its start would show the one before."""
+        assert self._index is not None
+        pts = self._index.pts
+        start = int(pts[frame])
+        end = int(pts[frame + 1]) if frame + 1 < len(pts) else start + (start - int(pts[max(frame - 1, 0)]) or 1)
+        middle = Fraction(start + end, 2) - int(pts[0])
+        return math.floor(middle * self._index.time_base * 1000)
+
+    # -- showing frames --------------------------------------------------------------------------
+    @property
+    def playing(self) -> bool:
+        return self.media.playbackState() == QMediaPlayer.PlaybackState.PlayingState or self._reverse_timer.isActive()
+
+    def show_frame(self, number: int) -> None:
+        """Pause (if playing) and show the exact frame `number`."""
+        if self.server is None or self.recording is None:
+            return
+        if self.playing:
+            self.pause()
+        number = min(max(number, 0), self.recording.frame_count - 1)
+        self._wanted = number
+        self._set_frame(number)
+        self.stack.setCurrentWidget(self.canvas)
+        self.server.request(number, lambda n, image, error: self._served.emit(n, image if error is None else error))
+
+    def _frame_served(self, number: int, result: object) -> None:
+        if isinstance(result, Exception):
+            self.problem.emit(str(result))
+            return
+        if number == self._wanted and result is not None:
+            self.canvas.show_image(to_qimage(result))  # type: ignore[arg-type]
+
+    def step(self, delta: int) -> None:
+        self.show_frame(self.frame + delta)
+
+    def _set_frame(self, number: int) -> None:
+        if self.recording is None:
+            return
+        changed = number != self.frame
+        self.frame = number
+        last = self.recording.frame_count - 1
+        self.position.setText(f"Frame {number} / {last}   {timecode(number, self.recording.rate)}")
+        if changed:
+            self.frame_changed.emit(number)
+
+    # -- playing ---------------------------------------------------------------------------------
+    def toggle_play(self) -> None:
+        if self.playing:
+            self.pause()
+        else:
+            self.play()
+
+    def play(self) -> None:
+        if self.recording is None:
+            return
+        self._reverse_timer.stop()
+        self.reverse = False
+        start = self.frame
+        if self.loop_range is not None and not self.loop_range[0] <= start <= self.loop_range[1]:
+            start = self.loop_range[0]
+        elif start >= self.recording.frame_count - 1:
+            start = 0
+        self.media.setPlaybackRate(self.speed)
+        self.media.setPosition(self.ms_of_frame(start))
+        self.media.play()
+        self.stack.setCurrentWidget(self.video)
+        self.play_button.setText("⏸")
+        self.playing_changed.emit(True)
+
+    def play_reverse(self) -> None:
+        """Backwards, without sound, from the frame server (QMediaPlayer only plays forwards)."""
+        if self.recording is None:
+            return
+        if self.media.playbackState() == QMediaPlayer.PlaybackState.PlayingState:
+            self.pause()
+        self.reverse = True
+        self._reverse_timer.start(max(1, round(1000 / (float(self.recording.rate) * self.speed))))
+        self.play_button.setText("⏸")
+        self.playing_changed.emit(True)
+
+    def _reverse_tick(self) -> None:
+        if self.server is None or self.frame <= (self.loop_range[0] if self.loop_range else 0):
+            if self.loop_range is not None and self.server is not None:
+                self._jump_in_reverse(self.loop_range[1])
+                return
+            self.pause()
+            return
+        self._jump_in_reverse(self.frame - 1)
+
+    def _jump_in_reverse(self, number: int) -> None:
+        assert self.server is not None
+        self._wanted = number
+        self._set_frame(number)
+        self.server.request(number, lambda n, image, error: self._served.emit(n, image if error is None else error))
+
+    def pause(self) -> None:
+        was_forward = self.media.playbackState() == QMediaPlayer.PlaybackState.PlayingState
+        self._reverse_timer.stop()
+        self.media.pause()
+        self.play_button.setText("▶")
+        self.playing_changed.emit(False)
+        if was_forward:
+            self.show_frame(self.frame)  # hand over: the exact frame the video showed last
+
+    def _video_frame(self, frame: QVideoFrame) -> None:
+        if self.recording is None or not frame.isValid() or frame.startTime() < 0:
+            return
+        if self.media.playbackState() != QMediaPlayer.PlaybackState.PlayingState:
+            return
+        number = self.frame_at_us(frame.startTime())
+        self._set_frame(number)
+        if self.loop_box.isChecked() and self.loop_range is not None and number >= self.loop_range[1]:
+            self.media.setPosition(self.ms_of_frame(self.loop_range[0]))
+
+    def set_speed(self, speed: float) -> None:
+        self.speed = min(max(speed, SPEEDS[0]), SPEEDS[-1])
+        self.media.setPlaybackRate(self.speed)
+        if self._reverse_timer.isActive() and self.recording is not None:
+            self._reverse_timer.setInterval(max(1, round(1000 / (float(self.recording.rate) * self.speed))))
+        nearest = min(range(len(SPEEDS)), key=lambda i: abs(SPEEDS[i] - self.speed))
+        if self.speed_box.currentIndex() != nearest:
+            self.speed_box.blockSignals(True)
+            self.speed_box.setCurrentIndex(nearest)
+            self.speed_box.blockSignals(False)
+
+    def shuttle(self, key: str) -> None:
+        """J/K/L as editors use them: L plays (again: faster), J plays backwards (again: faster), K stops."""
+        if key == "K":
+            self.pause()
+            return
+        forward = key == "L"
+        moving_that_way = self.playing and self.reverse != forward
+        faster = [s for s in SPEEDS if s > self.speed]
+        self.set_speed(faster[0] if moving_that_way and faster else self.speed if moving_that_way else 1.0)
+        if forward and not moving_that_way:
+            self.play()
+        elif not forward and not moving_that_way:
+            self.play_reverse()
+
+    def set_loop(self, in_mark: int | None, out_mark: int | None) -> None:
+        self.loop_range = (in_mark, out_mark) if in_mark is not None and out_mark is not None else None
+        self.loop_box.setEnabled(self.loop_range is not None)
+
+    def problem_text(self) -> str:
+        return self.media.errorString()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
+        self.close_film()
+        super().closeEvent(event)
+
