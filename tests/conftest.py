@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import tempfile
@@ -63,6 +64,14 @@ def vault(tmp_path: Path) -> Iterator[Vault]:
 def tree_snapshot(folder: Path) -> dict[str, bytes]:
     """Every file under `folder` with its bytes: to show that something left a vault untouched."""
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(autouse=True)
+def no_failing_listeners(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """A view that raised while following the model fails the test (the app only logs it)."""
+    yield
+    failed = [r for r in caplog.get_records("call") if r.name == "vigtool.events" and r.levelno >= logging.ERROR]
+    assert not failed, f"a listener failed: {failed[0].getMessage()}\n{failed[0].exc_text}"
 
 
 @pytest.fixture(autouse=True)

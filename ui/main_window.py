@@ -98,6 +98,7 @@ class MainWindow(QMainWindow):
         self.player.frame_changed.connect(self._frame_changed)
         self.player.problem.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.timeline.seek_requested.connect(self.player.show_frame)
+        self.timeline.problem.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.timeline.selection_changed.connect(self._selection_changed)
         self.inspector.jump_requested.connect(self.player.show_frame)
         self.codebook_panel.code_chosen.connect(self._code_chosen)
@@ -122,10 +123,10 @@ class MainWindow(QMainWindow):
             return
         workspace = Workspace(self.vault.repo, recording)
         self.workspace = workspace
+        self.timeline.set_workspace(workspace)  # first: the window's listeners read the timeline's selection
         workspace.events.connect(self._workspace_changed)
         workspace.layer.events.connect(self._layer_changed)
         workspace.undo_stack.events.connect(lambda _e: self.actions_.refresh_undo(workspace.undo_stack))
-        self.timeline.set_workspace(workspace)
         self.timeline.current_code = self.codebook_panel.current_code()
         self.timeline.set_playhead(self.player.frame)
         self.inspector.set_workspace(workspace)

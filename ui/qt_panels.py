@@ -165,6 +165,7 @@ class ClipBin(QListWidget):
         super().__init__(parent)
         self.itemActivated.connect(self._activated)
         self.setToolTip("Set in and out (I, O) and press C for a clip; press S for a still of this frame.")
+        self.show_items([], [], Fraction(25))
 
     def show_items(self, clips: list[Clip], stills: list[Still], rate: Fraction) -> None:
         self.clear()

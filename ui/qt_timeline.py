@@ -10,6 +10,7 @@ Everything but the playhead is painted into a cached pixmap, so playback only re
 from __future__ import annotations
 
 import math
+import traceback
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -59,6 +60,7 @@ class _Drag:
 class TimelineWidget(QWidget):
     seek_requested = Signal(int)
     selection_changed = Signal()
+    problem = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -214,7 +216,8 @@ class TimelineWidget(QWidget):
     def selected_annotations(self) -> list[Annotation]:
         if self.workspace is None:
             return []
-        return sorted((self.workspace.layer.get(i) for i in self.selected), key=lambda a: (a.start, a.id))
+        layer = self.workspace.layer
+        return sorted((layer.get(i) for i in self.selected if i in layer), key=lambda a: (a.start, a.id))
 
     # -- painting --------------------------------------------------------------------------------
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
@@ -347,7 +350,12 @@ class TimelineWidget(QWidget):
     def _track_at(self, y: float) -> tuple[Track, QRectF] | None:
         return next(((t, r) for t, r in self.rows() if r.top() <= y < r.bottom()), None)
 
-    def _snapped(self, x: float) -> int:
+    def _snapped(self, x: float, *, edge: bool = False) -> int:
+        """The frame under x (for an edge: the nearest frame boundary), or the playhead when close to it."""
+        if edge:
+            if abs(x - self.x_of_frame(self.playhead)) <= SNAP_PX:
+                return self.playhead
+            return min(max(round(self.zoom.frame_at(x - HEADER_W)), 0), self.zoom.frame_count)
         if abs(x - self.x_of_frame(self.playhead + 0.5)) <= SNAP_PX:
             return self.playhead
         return self.frame_at_x(x)
@@ -390,6 +398,8 @@ class TimelineWidget(QWidget):
             elif abs(pos.x() - self.x_of_frame(hit.end)) <= EDGE_PX:
                 kind = "end"
         ids = [hit.id] if kind != "move" else sorted(self.selected)
+        if kind != "move":  # an edge follows the frame boundary nearest the mouse
+            frame = hit.start if kind == "start" else hit.end
         self._drag = _Drag(kind, frame, track.id, ids, current=frame, current_track=track.id)
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt's name
@@ -397,7 +407,7 @@ class TimelineWidget(QWidget):
         if drag is None:
             self._hover_cursor(pos)
             return
-        frame = self._snapped(pos.x())
+        frame = self._snapped(pos.x(), edge=drag.kind in ("start", "end"))
         if drag.kind == "scrub":
             self.seek_requested.emit(frame)
             return
@@ -409,13 +419,21 @@ class TimelineWidget(QWidget):
             self._invalidate()
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt's name
+        try:
+            self._released(event)
+        except (ValueError, LookupError, OSError) as exc:
+            # An exception escaping a Qt virtual takes the whole app down; say it and carry on instead.
+            traceback.print_exc()
+            self.problem.emit(f"That change was not made: {exc}")
+
+    def _released(self, event: QMouseEvent) -> None:
         drag, ws = self._drag, self.workspace
-        self._drag = None
         if drag is None or ws is None or drag.kind == "scrub":
+            self._drag = None
             return
-        frame = self._snapped(event.position().x())
-        drag.current = frame
+        drag.current = self._snapped(event.position().x(), edge=drag.kind in ("start", "end"))
         preview = self.drag_preview()
+        self._drag = None
         if drag.kind == "create":
             if abs(event.position().x() - self.x_of_frame(drag.frame + 0.5)) >= 4 and preview:
                 made = ws.mark(self.current_code, preview[0].range, drag.track_id)

@@ -59,6 +59,9 @@ class AnnotationLayer:
         for track in self.tracks:
             yield from self._by_track[track.id]
 
+    def __contains__(self, annotation_id: object) -> bool:
+        return annotation_id in self._index
+
     def get(self, annotation_id: int) -> Annotation:
         return self._index[annotation_id]
 

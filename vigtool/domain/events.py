@@ -6,11 +6,13 @@ test connects a list.append. Emission is synchronous and in connection order.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 Listener = Callable[["Event"], None]
+_log = logging.getLogger("vigtool.events")
 
 
 @dataclass(frozen=True)
@@ -44,7 +46,12 @@ class EventEmitter:
             return
         event = Event(kind, source, payload)
         for listener in list(self._listeners):
-            listener(event)
+            try:
+                listener(event)
+            except Exception:
+                # A broken listener (a view) must not stop the others or leave the model half-changed:
+                # the change has happened. It is logged, and the tests fail on such a log (conftest).
+                _log.exception("a listener of %r failed", kind)
 
     def blocked(self) -> _Blocker:
         """`with emitter.blocked(): ...` suppresses events, so a widget writing back does not loop."""

@@ -1,0 +1,222 @@
+"""The workspace driven with keys and the mouse, offscreen: marks, drags, undo, turn chains, zoom, player."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
+from PySide6.QtGui import QImage, QMouseEvent
+from PySide6.QtWidgets import QApplication, QWidget
+from pytestqt.qtbot import QtBot
+
+from tests.conftest import Sample, ffmpeg_frame, open_vault, psnr
+from tests.test_ui import wait_shown
+from ui.main_window import MainWindow
+from vigtool.domain.model import Actor, TrackKind
+from vigtool.domain.timeline import MAX_PX_PER_FRAME
+from vigtool.services.importing import import_recording
+
+
+@pytest.fixture
+def window(qtbot: QtBot, tmp_path: Path, samples: dict[str, Sample]) -> Iterator[MainWindow]:
+    with open_vault(tmp_path / "v") as vault:
+        recording = import_recording(vault, samples["h264"].path, "Family A").recording
+        window = MainWindow(vault, restore_state=False)
+        qtbot.addWidget(window)
+        window.resize(1400, 900)
+        window.show()
+        window.open_recording(recording.id)
+        wait_shown(qtbot, window, 0)
+        yield window
+        window.close()
+
+
+def press(qtbot: QtBot, window: MainWindow, key: Qt.Key, modifier: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> None:
+    qtbot.keyClick(window, key, modifier)
+
+
+def marks(window: MainWindow, kind: TrackKind) -> list[tuple[int, int, str | None]]:
+    ws = window.workspace
+    assert ws is not None
+    track = ws.track_of_kind(kind)
+    assert track is not None
+    return [(a.start, a.end, a.code_id) for a in ws.layer.on_track(track.id)]
+
+
+def drag(qtbot: QtBot, widget: QWidget, start: QPoint, end: QPoint) -> None:
+    """Press, move in five steps with the button held, release: as a hand does."""
+    qtbot.mousePress(widget, Qt.MouseButton.LeftButton, pos=start)
+    for step in range(1, 6):
+        at = QPointF(start) + (QPointF(end) - QPointF(start)) * (step / 5)
+        move = QMouseEvent(QEvent.Type.MouseMove, at, widget.mapToGlobal(at), Qt.MouseButton.NoButton,
+                           Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+        QApplication.sendEvent(widget, move)
+    qtbot.mouseRelease(widget, Qt.MouseButton.LeftButton, pos=end)
+
+
+def test_keys_and_mouse_create_move_resize_and_undo_marks(qtbot: QtBot, window: MainWindow) -> None:
+    timeline = window.timeline
+    for _ in range(10):
+        press(qtbot, window, Qt.Key.Key_Right)
+    press(qtbot, window, Qt.Key.Key_3)  # "Receiving initiatives" at the playhead, on the parent's track
+    assert marks(window, TrackKind.PARENT) == [(10, 11, "p3")]
+    press(qtbot, window, Qt.Key.Key_Q)  # the baby looks: an initiative, on the baby's track
+    assert marks(window, TrackKind.INFANT) == [(10, 11, "init.look")]
+    # In and out, then Shift+key codes the whole stretch.
+    press(qtbot, window, Qt.Key.Key_I)
+    for _ in range(20):
+        press(qtbot, window, Qt.Key.Key_Right)
+    press(qtbot, window, Qt.Key.Key_O)
+    press(qtbot, window, Qt.Key.Key_4, Qt.KeyboardModifier.ShiftModifier)
+    assert (10, 31, "p4") in marks(window, TrackKind.PARENT)
+    timeline.zoom_fit()  # the whole film in view: every frame a few pixels wide
+    px = timeline.zoom.px_per_frame
+    assert px > 4
+    ws = window.workspace
+    assert ws is not None
+    parent = ws.track_of_kind(TrackKind.PARENT)
+    assert parent is not None
+    lane = timeline.lane_rect(parent.id)
+    y = int(lane.center().y())
+    # Drag the long mark's body 5 frames right: one step of undo, and it is in the vault at once.
+    body = QPoint(int(timeline.x_of_frame(20.5)), y)
+    drag(qtbot, timeline, body, body + QPoint(round(5 * px), 0))
+    assert (15, 36, "p4") in marks(window, TrackKind.PARENT)
+    stored = {(a.start, a.end) for a in ws.repo.list_annotations(ws.recording.id)}
+    assert (15, 36) in stored
+    # Drag its end edge 4 frames left: resized, snapped to whole frames.
+    edge = QPoint(int(timeline.x_of_frame(36)), y)
+    drag(qtbot, timeline, edge, edge - QPoint(round(4.2 * px), 0))
+    assert (15, 32, "p4") in marks(window, TrackKind.PARENT)
+    press(qtbot, window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert (15, 36, "p4") in marks(window, TrackKind.PARENT)
+    press(qtbot, window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert (10, 31, "p4") in marks(window, TrackKind.PARENT)  # the whole drag was one step
+    press(qtbot, window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert (15, 36, "p4") in marks(window, TrackKind.PARENT)
+    # Dragging in an empty stretch of a lane makes a mark with the code chosen in the palette.
+    window.codebook_panel.select_code("p1")
+    notes = ws.track_of_kind(TrackKind.NOTES)
+    assert notes is not None
+    y_notes = int(timeline.lane_rect(notes.id).center().y())
+    drag(qtbot, timeline, QPoint(int(timeline.x_of_frame(40.5)), y_notes), QPoint(int(timeline.x_of_frame(45.5)), y_notes))
+    assert marks(window, TrackKind.NOTES) == [(40, 46, "p1")]
+    # Select it, copy, move on, paste; delete; undo.
+    assert len(timeline.selected) == 1
+    press(qtbot, window, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
+    window.player.show_frame(60)
+    press(qtbot, window, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+    assert marks(window, TrackKind.NOTES) == [(40, 46, "p1"), (60, 66, "p1")]
+    press(qtbot, window, Qt.Key.Key_Delete)
+    assert marks(window, TrackKind.NOTES) == [(40, 46, "p1")]
+    press(qtbot, window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert marks(window, TrackKind.NOTES) == [(40, 46, "p1"), (60, 66, "p1")]
+    # The window title never says "unsaved": there is nothing unsaved.
+    assert "*" not in window.windowTitle() and "unsaved" not in window.windowTitle().lower()
+
+
+def test_turn_taking_mode_links_turns_into_chains(qtbot: QtBot, window: MainWindow) -> None:
+    press(qtbot, window, Qt.Key.Key_T)
+    assert window.turn_mode
+    window.player.show_frame(12)
+    press(qtbot, window, Qt.Key.Key_B)  # the baby coos
+    window.player.show_frame(27)
+    press(qtbot, window, Qt.Key.Key_P)  # mother answers
+    window.player.show_frame(40)
+    press(qtbot, window, Qt.Key.Key_B)  # and the baby answers back
+    ws = window.workspace
+    assert ws is not None
+    chain = next(iter(ws.chains.values()))
+    turns = {a.id: a for a in ws.layer}
+    assert [turns[link.annotation_id].actor for link in chain.links] == [Actor.INFANT, Actor.PARENT, Actor.INFANT]
+    assert chain.latencies(turns) == [15, 13]
+    assert "0.43 s" in window.statusBar().currentMessage()  # 13 frames at 30 fps
+    assert window.codebook_panel.summary.text().startswith("1 initiative from baby, 1 received")
+    press(qtbot, window, Qt.Key.Key_Escape)
+    window.player.show_frame(70)
+    press(qtbot, window, Qt.Key.Key_B)
+    assert len(ws.chains) == 2
+    press(qtbot, window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert len(ws.chains) == 1 and len(ws.repo.list_turn_chains(ws.recording.id)) == 1
+
+
+def test_zoom_goes_from_the_whole_film_to_a_frame_per_20_pixels(qtbot: QtBot, window: MainWindow) -> None:
+    zoom = window.timeline.zoom
+    assert zoom.visible_frames() == (0, 120)  # opened on the whole film
+    press(qtbot, window, Qt.Key.Key_Equal, Qt.KeyboardModifier.ControlModifier)
+    assert zoom.px_per_frame > zoom.min_px_per_frame
+    press(qtbot, window, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)
+    assert zoom.px_per_frame == MAX_PX_PER_FRAME
+    first, last = zoom.visible_frames()
+    assert last - first <= window.timeline.width() / MAX_PX_PER_FRAME + 2
+    press(qtbot, window, Qt.Key.Key_0, Qt.KeyboardModifier.ControlModifier)
+    assert zoom.visible_frames() == (0, 120)
+    image = window.timeline.grab().toImage()
+    assert not image.isNull()
+
+
+def test_the_player_shows_the_exact_frame_an_independent_decoder_gives(qtbot: QtBot, window: MainWindow,
+                                                                        samples: dict[str, Sample]) -> None:
+    for frame in (1, 59, 60, 58, 119, 33):
+        window.player.show_frame(frame)
+        wait_shown(qtbot, window, frame)
+        image = window.player.canvas.image
+        assert image is not None
+        rgb = image.convertToFormat(QImage.Format.Format_RGB888)
+        array = np.frombuffer(rgb.constBits(), np.uint8).reshape(rgb.height(), rgb.bytesPerLine())
+        array = array[:, : rgb.width() * 3].reshape(rgb.height(), rgb.width(), 3)
+        assert psnr(array, ffmpeg_frame(samples["h264"].path, frame)) >= 35
+
+
+def test_pausing_hands_over_the_frame_playback_showed(qtbot: QtBot, window: MainWindow) -> None:
+    player = window.player
+    player.show_frame(10)
+    press(qtbot, window, Qt.Key.Key_Space)
+    assert player.playing
+    qtbot.waitUntil(lambda: player.frame >= 25, timeout=10_000)
+    press(qtbot, window, Qt.Key.Key_Space)
+    assert not player.playing
+    paused_at = player.frame
+    wait_shown(qtbot, window, paused_at)  # the exact frame, from the frame server
+    assert window.timeline.playhead == paused_at
+    press(qtbot, window, Qt.Key.Key_Right)
+    wait_shown(qtbot, window, paused_at + 1)
+    # J plays backwards from the frame server; K stops.
+    press(qtbot, window, Qt.Key.Key_J)
+    qtbot.waitUntil(lambda: player.frame <= paused_at - 5, timeout=10_000)
+    press(qtbot, window, Qt.Key.Key_K)
+    assert not player.playing
+    wait_shown(qtbot, window, player.frame)
+
+
+def test_speed_and_shortcuts_are_shown(window: MainWindow) -> None:
+    window.player.set_speed(0.1)
+    assert window.player.media.playbackRate() == pytest.approx(0.1)
+    window.player.set_speed(5)
+    assert window.player.speed == 2.0
+    sheet = window.actions_.cheat_sheet_html()
+    for key in ("Space", "Ctrl+Z", "Left", "Right", "J", "K", "L", "F1"):
+        assert f"<b>{key}</b>" in sheet
+    assert "Receiving initiatives" in sheet  # the codebook's keys are on the sheet too
+
+
+def test_tracks_can_be_added_renamed_hidden_and_reordered(qtbot: QtBot, window: MainWindow) -> None:
+    ws = window.workspace
+    assert ws is not None
+    sibling = ws.add_track("Sibling")
+    ws.rename_track(sibling.id, "Big sister")
+    ws.move_track(sibling.id, 0)
+    assert [t.name for t in ws.layer.tracks][0] == "Big sister"
+    assert window.timeline.rows()[0][0].name == "Big sister"
+    # A click on the eye hides the lane; it keeps a thin row to be shown again.
+    rect = window.timeline.lane_rect(sibling.id)
+    qtbot.mouseClick(window.timeline, Qt.MouseButton.LeftButton, pos=QPoint(120, int(rect.center().y())))
+    assert not ws.layer.track(sibling.id).visible
+    assert window.timeline.lane_rect(sibling.id).height() < rect.height()
+    assert [t.name for t in ws.repo.list_tracks(ws.recording.id)][0] == "Big sister"
+    for _ in range(4):
+        window.undo()
+    assert ws.track_of_kind(TrackKind.CUSTOM) is None
