@@ -15,6 +15,7 @@ from pytestqt.qtbot import QtBot
 from tests.conftest import Sample, ffmpeg_frame, open_vault, psnr
 from tests.test_ui import wait_shown
 from ui.main_window import MainWindow
+from vigtool.domain.codebook import Codebook
 from vigtool.domain.model import Actor, TrackKind
 from vigtool.domain.timeline import MAX_PX_PER_FRAME
 from vigtool.services.importing import import_recording
@@ -34,7 +35,10 @@ def window(qtbot: QtBot, tmp_path: Path, samples: dict[str, Sample]) -> Iterator
         window.close()
 
 
-def press(qtbot: QtBot, window: MainWindow, key: Qt.Key, modifier: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> None:
+NO_MODIFIER = Qt.KeyboardModifier.NoModifier
+
+
+def press(qtbot: QtBot, window: MainWindow, key: Qt.Key, modifier: Qt.KeyboardModifier = NO_MODIFIER) -> None:
     qtbot.keyClick(window, key, modifier)
 
 
@@ -102,7 +106,8 @@ def test_keys_and_mouse_create_move_resize_and_undo_marks(qtbot: QtBot, window: 
     notes = ws.track_of_kind(TrackKind.NOTES)
     assert notes is not None
     y_notes = int(timeline.lane_rect(notes.id).center().y())
-    drag(qtbot, timeline, QPoint(int(timeline.x_of_frame(40.5)), y_notes), QPoint(int(timeline.x_of_frame(45.5)), y_notes))
+    drag(qtbot, timeline, QPoint(int(timeline.x_of_frame(40.5)), y_notes),
+         QPoint(int(timeline.x_of_frame(45.5)), y_notes))
     assert marks(window, TrackKind.NOTES) == [(40, 46, "p1")]
     # Select it, copy, move on, paste; delete; undo.
     assert len(timeline.selected) == 1
@@ -209,14 +214,37 @@ def test_tracks_can_be_added_renamed_hidden_and_reordered(qtbot: QtBot, window: 
     sibling = ws.add_track("Sibling")
     ws.rename_track(sibling.id, "Big sister")
     ws.move_track(sibling.id, 0)
-    assert [t.name for t in ws.layer.tracks][0] == "Big sister"
+    assert ws.layer.tracks[0].name == "Big sister"
     assert window.timeline.rows()[0][0].name == "Big sister"
     # A click on the eye hides the lane; it keeps a thin row to be shown again.
     rect = window.timeline.lane_rect(sibling.id)
     qtbot.mouseClick(window.timeline, Qt.MouseButton.LeftButton, pos=QPoint(120, int(rect.center().y())))
     assert not ws.layer.track(sibling.id).visible
     assert window.timeline.lane_rect(sibling.id).height() < rect.height()
-    assert [t.name for t in ws.repo.list_tracks(ws.recording.id)][0] == "Big sister"
+    assert ws.repo.list_tracks(ws.recording.id)[0].name == "Big sister"
     for _ in range(4):
         window.undo()
     assert ws.track_of_kind(TrackKind.CUSTOM) is None
+
+
+def test_a_rebound_key_marks_with_its_new_code_and_the_codebook_round_trips(qtbot: QtBot, window: MainWindow,
+                                                                            tmp_path: Path) -> None:
+    ws = window.workspace
+    assert ws is not None
+    book = ws.codebook.copy()
+    book.bind_key("p3.3", "N")  # "Returning eye contact, smiling, nodding in response"
+    ws.replace_codebook(book, "Bind N")
+    window.player.show_frame(20)
+    press(qtbot, window, Qt.Key.Key_N)
+    assert (20, 21, "p3.3") in marks(window, TrackKind.PARENT)
+    assert any(a.text().startswith("Returning eye contact") and a.shortcut().toString() == "N"
+               for a in window.actions_.codes_menu.actions())
+    exported = tmp_path / "codebook.json"
+    exported.write_text(ws.codebook.to_json(), encoding="utf-8")
+    press(qtbot, window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)  # the mark
+    press(qtbot, window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)  # the binding
+    assert ws.codebook.code("p3.3").key is None
+    press(qtbot, window, Qt.Key.Key_N)
+    assert (20, 21, "p3.3") not in marks(window, TrackKind.PARENT)
+    ws.replace_codebook(Codebook.from_json(exported.read_text(encoding="utf-8")), "Import codebook")
+    assert window.workspace is not None and window.workspace.codebook.code("p3.3").key == "N"

@@ -389,6 +389,9 @@ class TimelineWidget(QWidget):
         if ctrl:
             self.select(self.selected ^ {hit.id})
             return
+        self._start_drag(hit, track, frame, pos)
+
+    def _start_drag(self, hit: Annotation, track: Track, frame: int, pos: QPointF) -> None:
         if hit.id not in self.selected:
             self.select({hit.id})
         kind = "move"

@@ -20,7 +20,8 @@ from vigtool.domain.time import frame_to_seconds
 from vigtool.domain.timeline import TrackIndex, Zoom
 from vigtool.media.previews import AudioEnvelope
 
-RASTER_ABOVE = 300  # visible marks in a lane beyond which they are rasterised per pixel column
+# Marks denser than one per this many pixels are rasterised per pixel column (no room for labels anyway).
+RASTER_PX_PER_MARK = 12
 ACTOR_COLOURS = {Actor.INFANT: "#e08a1e", Actor.PARENT: "#3f7fbf", None: "#8a8f98"}
 LANE_FILL = QColor("#2a2d33")
 LANE_FILL_ALT = QColor("#25282d")
@@ -140,7 +141,7 @@ class TrackPainter:
               selected: set[int]) -> None:
         first, last = zoom.visible_frames()
         found = index.visible(first, last)
-        if found.size > RASTER_ABOVE:
+        if found.size > max(40, rect.width() / RASTER_PX_PER_MARK):
             self._raster(p, rect, zoom, index, colours, found)
             for position in found[np.isin(index.ids[found], list(selected))] if selected else ():
                 self._shape(p, rect, zoom, index.annotations[int(position)], selected=True)

@@ -48,7 +48,7 @@ class EventEmitter:
         for listener in list(self._listeners):
             try:
                 listener(event)
-            except Exception:
+            except Exception:  # noqa: BLE001 - any view's failure, logged below
                 # A broken listener (a view) must not stop the others or leave the model half-changed:
                 # the change has happened. It is logged, and the tests fail on such a log (conftest).
                 _log.exception("a listener of %r failed", kind)
