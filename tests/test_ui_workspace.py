@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
 from tests.conftest import Sample, ffmpeg_frame, open_vault, psnr
+from tests.test_qt_playback import stamp_of
 from tests.test_ui import wait_shown
 from ui.main_window import MainWindow
 from vigtool.domain.codebook import Codebook
@@ -179,9 +180,17 @@ def test_the_player_shows_the_exact_frame_an_independent_decoder_gives(qtbot: Qt
 def test_pausing_hands_over_the_frame_playback_showed(qtbot: QtBot, window: MainWindow) -> None:
     player = window.player
     player.show_frame(10)
+    # While playing, each picture QtMultimedia shows is mapped to a frame index by its time: the stamp
+    # in the picture says which frame it really is.
+    pairs: list[tuple[int | None, int]] = []
+    player.video.videoSink().videoFrameChanged.connect(
+        lambda f: f.isValid() and f.startTime() >= 0 and pairs.append((stamp_of(f), player.frame_at_us(f.startTime()))))
     press(qtbot, window, Qt.Key.Key_Space)
     assert player.playing
     qtbot.waitUntil(lambda: player.frame >= 25, timeout=10_000)
+    seen = [(stamp, mapped) for stamp, mapped in pairs if stamp is not None]
+    assert len(seen) >= 10 and all(stamp == mapped for stamp, mapped in seen), seen
+    assert seen[0][0] in (10, 11)  # playback starts where the paused frame was
     press(qtbot, window, Qt.Key.Key_Space)
     assert not player.playing
     paused_at = player.frame

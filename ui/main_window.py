@@ -325,6 +325,9 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"Redone: {text}", 4000)
 
     def delete_selected(self) -> None:
+        """Delete what is selected where the focus is: a clip or still in the bin, else the marks."""
+        if self.clip_bin.hasFocus() and self.clip_bin.delete_current():
+            return
         if self.workspace is not None and self.timeline.selected:
             self.workspace.delete_annotations(sorted(self.timeline.selected))
 

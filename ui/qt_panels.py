@@ -196,10 +196,13 @@ class ClipBin(QListWidget):
             else:
                 self.still_chosen.emit(first)
 
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's name
+    def delete_current(self) -> bool:
         item = self.currentItem()
         data = item.data(Qt.ItemDataRole.UserRole) if item is not None else None
-        if event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace) and data:
+        if data:
             self.delete_requested.emit(data[0], data[1])
-        else:
+        return bool(data)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's name
+        if not (event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace) and self.delete_current()):
             super().keyPressEvent(event)

@@ -196,7 +196,8 @@ class PlayerView(QWidget):
         """The frame shown at a player time (µs from the first frame), by the film's own timestamps."""
         assert self._index is not None
         ticks = Fraction(microseconds, 1_000_000) / self._index.time_base
-        return self._index.frame_at_pts(int(self._index.pts[0]) + math.floor(ticks))
+        # Nearest tick, not floor: a frame starting at 1/3 s is reported as 333333 µs, a hair early.
+        return self._index.frame_at_pts(int(self._index.pts[0]) + round(ticks))
 
     def ms_of_frame(self, frame: int) -> int:
         """A player time in the middle of `frame`: a seek exactly on its start would show the one before."""
