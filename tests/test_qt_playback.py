@@ -41,3 +41,27 @@ def test_qmediaplayer_plays_the_sealed_film_in_order(qtbot: QtBot, vault: Vault,
     assert numbers[:5] == [0, 1, 2, 3, 4] and numbers == sorted(numbers)
     player.setSource(QUrl())
     device.close()
+
+
+def test_a_portrait_film_plays_upright(qtbot: QtBot, vault: Vault, samples: dict[str, Sample]) -> None:
+    recording = import_recording(vault, samples["portrait"].path, "F").recording
+    device = SealedMediaDevice(vault.open_film(recording))
+    player, sink = QMediaPlayer(), QVideoSink()
+    player.setVideoSink(sink)
+    shown: list[tuple[int, int, int | None]] = []
+
+    def seen(frame: QVideoFrame) -> None:
+        image = frame.toImage()  # what a video widget paints, the display rotation applied
+        shown.append((image.width(), image.height(), stamp_of(frame)))
+
+    sink.videoFrameChanged.connect(seen)
+    player.setSourceDevice(device, QUrl("film.mp4"))
+    player.play()
+    qtbot.waitUntil(lambda: len(shown) >= 5, timeout=10_000)
+    player.stop()
+    width, height = recording.display_size
+    assert height > width
+    assert all((w, h) == (width, height) for w, h, _ in shown)
+    assert [n for _, _, n in shown if n is not None][:3] == [0, 1, 2]  # the stamp reads: upright, not mirrored
+    player.setSource(QUrl())
+    device.close()

@@ -55,6 +55,7 @@ def run(vault_dir: Path, passphrase: str | None, *, demo: bool = False, screensh
             window.show()
             if demo_case is not None:
                 window.open_recording(demo_case.recording.id, int(demo_case.recording.rate * 4))
+                window.show_first_moment()
             elif screenshot is None:
                 window.reopen_last_place()
             if report_startup:

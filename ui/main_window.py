@@ -147,6 +147,14 @@ class MainWindow(QMainWindow):
         self.remember_place()
         self.player.setFocus()
 
+    def show_first_moment(self) -> None:
+        """Select the first mark after the playhead (the demo opens on a moment, with the inspector filled)."""
+        ws = self.workspace
+        if ws is not None:
+            after = sorted((a for a in ws.layer if a.start >= self.player.frame and a.code_id), key=lambda a: a.start)
+            if after:
+                self.timeline.select({after[0].id})
+
     def _reload_previews(self, recording_id: int) -> None:
         ws = self.workspace
         if ws is not None and ws.recording.id == recording_id:
