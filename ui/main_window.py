@@ -81,7 +81,9 @@ class MainWindow(QMainWindow):
         self.resizeDocks(self.findChildren(QDockWidget), [260, 260, 360, 360], Qt.Orientation.Horizontal)
         self._connect()
         self.actions_ = WindowActions(self)
-        self.codebook_panel.show_codebook(vault.repo.load_codebook())
+        book = vault.repo.load_codebook()  # once: the palette and the key actions both follow it
+        self.codebook_panel.show_codebook(book)
+        self.actions_.rebuild_code_actions(book)
         self.statusBar().showMessage("Everything you do is kept in the vault as you go.")
         self.refresh_cases()
         if restore_state:

@@ -26,7 +26,6 @@ class WindowActions:
         self._file_and_edit()
         self._playback()
         self._mark_and_view()
-        self.rebuild_code_actions(window.vault.repo.load_codebook())
 
     def _file_and_edit(self) -> None:
         w = self.w

@@ -159,7 +159,7 @@ class PlayerView(QWidget):
         self.close_film()
         box = self._box()
         self.server = open_frame_server(vault, recording, box=box)
-        self.recording, self._index = recording, vault.repo.frame_index(recording.id)
+        self.recording, self._index = recording, self.server.index
         self._device = SealedMediaDevice(vault.open_film(recording))
         self.media.setSourceDevice(self._device, QUrl(f"film.{recording.container.split(',')[0] or 'mp4'}"))
         self.show_frame(min(max(frame, 0), recording.frame_count - 1))

@@ -20,21 +20,18 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
-from typing import Literal
+from collections.abc import Callable
 
 import av
 import numpy as np
 
 from vigtool.media.errors import MediaError
-from vigtool.media.frames import RGBImage, to_display
+from vigtool.media.frames import FrameDecoder, RGBImage, to_display
 from vigtool.media.probe import FrameIndex, SeekableFile
 
 DEFAULT_BOX = (960, 540)
 DEFAULT_CACHE_BYTES = 320 << 20  # about three 2-second GOPs of 30 fps at 960×540
 QUIET_AFTER_JUMP_S = 0.12
-CONTINUE_WITHIN = 30  # frames ahead that are decoded on to rather than sought
-SKIP_MARGIN = 8  # frames before the one wanted from which every picture is decoded (reordering depth)
 
 FrameCallback = Callable[[int, RGBImage | None, Exception | None], None]
 
@@ -45,86 +42,6 @@ def fit_in_box(width: int, height: int, rotation: int, box: tuple[int, int]) -> 
     scale = min(box[0] / shown_w, box[1] / shown_h, 1.0)
     out_w, out_h = max(2, round(shown_w * scale) // 2 * 2), max(2, round(shown_h * scale) // 2 * 2)
     return (out_h, out_w) if rotation in (90, 270) else (out_w, out_h)
-
-
-class _Decoder:
-    """One demuxer + decoder over one handle; remembers where it is so forward steps need no seek."""
-
-    def __init__(self, handle: SeekableFile, index: FrameIndex, name: str) -> None:
-        self._handle = handle
-        self._index = index
-        self._name = name
-        handle.seek(0)
-        try:
-            self._container = av.open(handle, "r")
-        except av.error.FFmpegError as exc:
-            handle.close()
-            raise MediaError(name, f"cannot be opened for decoding ({exc})") from exc
-        self._stream = self._container.streams.video[0]
-        self._stream.thread_type = "AUTO"
-        self._frames: Iterator[av.VideoFrame] | None = None
-        self._skip_below = -1
-        self._sought = 0  # the keyframe decoding last started from
-        self._skipping = "DEFAULT"
-        self.position = -1  # the last frame decoded; -1 after a seek
-
-    def decode_to(self, number: int, *, skip_unneeded: bool = False) -> Iterator[tuple[int, av.VideoFrame]]:
-        """(index, frame) for every frame decoded on the way to `number`, which comes last.
-
-        With `skip_unneeded`, a fresh seek lets the decoder drop non-reference pictures well before
-        `number` (nobody refers to them, nobody will see them): a third less work on a random seek.
-        """
-        keyframe = self._index.keyframe_before(number)
-        # Decoding on from where the decoder is beats a seek, even across the next keyframe.
-        near = keyframe <= self.position or number - self.position <= CONTINUE_WITHIN
-        if self._frames is None or not (self.position < number and near):
-            self._sought = keyframe
-            self._container.seek(int(self._index.pts[keyframe]), stream=self._stream, backward=True)
-            self._skip_below = int(self._index.pts[max(number - SKIP_MARGIN, keyframe)]) if skip_unneeded else -1
-            self._frames = self._decoded()
-            self.position = -1
-        target = int(self._index.pts[number])
-        while True:
-            try:
-                frame = next(self._frames)
-            except StopIteration:
-                self._frames = None
-                raise MediaError(self._name, f"ended before frame {number} (is it damaged?)") from None
-            except av.error.FFmpegError as exc:
-                self._frames = None
-                raise MediaError(self._name, f"could not be decoded ({exc})") from exc
-            if frame.pts is None:
-                continue
-            at = self._index.frame_at_pts(frame.pts)
-            if at < self._sought:  # a leading picture of an open GOP: it may refer to frames not decoded
-                continue
-            self.position = at
-            if frame.pts > target:
-                self._frames = None
-                raise MediaError(self._name, f"frame {number} is not where the index puts it")
-            yield at, frame
-            if frame.pts == target:
-                return
-
-    def _decoded(self) -> Iterator[av.VideoFrame]:
-        context = self._stream.codec_context
-        for packet in self._container.demux(self._stream):
-            # Packets come in decode order, so the margin covers B-frames shown before their reference.
-            skip: Literal["NONREF", "DEFAULT"] = (
-                "NONREF" if packet.pts is not None and packet.pts < self._skip_below else "DEFAULT")
-            if skip != self._skipping:
-                context.skip_frame = skip
-                self._skipping = skip
-            yield from packet.decode()
-
-    def forget_position(self) -> None:
-        """Seek afresh on the next call (to decode frames that were skipped over)."""
-        self._frames = None
-        self.position = -1
-
-    def close(self) -> None:
-        self._container.close()
-        self._handle.close()
 
 
 class _FrameCache:
@@ -186,10 +103,9 @@ class FrameServer:
         self._size = size  # stored (width, height), before rotation
         self._rotation = rotation
         self._name = name
-        self._box = box
         self._scaled = fit_in_box(size[0], size[1], rotation, box)
         self._cache = _FrameCache(cache_bytes)
-        self._decoder = _Decoder(open_handle(), index, name)
+        self._decoder = FrameDecoder(open_handle(), index, name)
         self._decoder_lock = threading.Lock()
         self._last_served = -1
         self._closed = False
@@ -200,7 +116,6 @@ class FrameServer:
         self._prefetch_generation = 0
         self._request: tuple[int, FrameCallback] | None = None
         self._threads: list[threading.Thread] = []
-        self.prefetch_error: MediaError | None = None
         if prefetch:
             self._start(self._prefetch_loop, "prefetch")
         self._start(self._request_loop, "requests")
@@ -214,6 +129,11 @@ class FrameServer:
     @property
     def frame_count(self) -> int:
         return len(self._index)
+
+    @property
+    def index(self) -> FrameIndex:
+        """The film's timestamps: how a player's times map to frame indices."""
+        return self._index
 
     @property
     def display_size(self) -> tuple[int, int]:
@@ -234,7 +154,7 @@ class FrameServer:
         scaled = fit_in_box(self._size[0], self._size[1], self._rotation, box)
         if scaled != self._scaled:
             with self._decoder_lock:
-                self._box, self._scaled = box, scaled
+                self._scaled = scaled
                 self._cache.clear()
 
     def peek(self, number: int) -> RGBImage | None:
@@ -337,7 +257,7 @@ class FrameServer:
         return [g for g in (gop(i) for i in order) if g is not None and len(g)]
 
     def _prefetch_loop(self) -> None:
-        decoder: _Decoder | None = None
+        decoder: FrameDecoder | None = None
         try:
             while True:
                 with self._wake:
@@ -355,15 +275,15 @@ class FrameServer:
                         if self._prefetch_generation != generation or self._closed:
                             continue
                 if decoder is None:
-                    decoder = _Decoder(self._open_handle(), self._index, self._name)
+                    decoder = FrameDecoder(self._open_handle(), self._index, self._name)
                 self._fill(decoder, gops, generation)
-        except MediaError as exc:
-            self.prefetch_error = exc  # the frames asked for will raise the same problem themselves
+        except MediaError:
+            return  # prefetching stops; the frames asked for raise the same problem themselves
         finally:
             if decoder is not None:
                 decoder.close()
 
-    def _fill(self, decoder: _Decoder, gops: list[range], generation: int) -> None:
+    def _fill(self, decoder: FrameDecoder, gops: list[range], generation: int) -> None:
         for gop in gops:
             missing = [i for i in gop if i not in self._cache]
             if not missing:

@@ -94,9 +94,7 @@ class Workspace:
         return summarise(sorted(self.chains.values(), key=lambda c: c.id), annotations, self.recording.rate)
 
     def _clamp(self, frames: FrameRange) -> FrameRange:
-        last = self.recording.frame_count
-        start = min(max(frames.start, 0), last - 1)
-        return FrameRange(start, min(max(frames.end, start + 1), last))
+        return frames.clamped(self.recording.frame_count)
 
     # -- annotations -----------------------------------------------------------------------------
     def mark(self, code_id: str | None, frames: FrameRange, track_id: int | None = None,
