@@ -138,6 +138,7 @@ class ClipRow(Base):
     end_frame: Mapped[int] = mapped_column(Integer)
     title: Mapped[bytes] = mapped_column(LargeBinary)
     caption: Mapped[bytes] = mapped_column(LargeBinary)
+    key_frame: Mapped[int | None] = mapped_column(Integer)  # where the review pauses; NULL: the middle
 
 
 class StillRow(Base):
@@ -163,3 +164,15 @@ class ReviewItemRow(Base):
     kind: Mapped[str] = mapped_column(String(8))
     ref_id: Mapped[int] = mapped_column(Integer)
     prompt: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class ExportLogRow(Base):
+    """Every time footage left the vault in the clear (or in a package): what, when and where (sealed)."""
+
+    __tablename__ = "export_log"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Kept when the recording is deleted: the log is how exported copies are found and recalled.
+    recording_id: Mapped[int | None] = mapped_column(ForeignKey("recordings.id", ondelete="SET NULL"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    detail: Mapped[bytes] = mapped_column(LargeBinary)  # sealed JSON: frames, options, file, size

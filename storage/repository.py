@@ -89,6 +89,10 @@ class Repository:
         self._sealer = sealer
 
     # -- sealing -------------------------------------------------------------------------------
+    @property
+    def sealer(self) -> FieldSealer:
+        return self._sealer
+
     def _seal(self, text: str, table: str, column: str) -> bytes:
         return self._sealer.seal(text, f"{table}.{column}".encode())
 
@@ -451,21 +455,55 @@ class Repository:
 
     # -- clips and stills -----------------------------------------------------------------------
     def add_clip(self, recording_id: int, frames: FrameRange, title: str = "", caption: str = "", *,
-                 clip_id: int | None = None) -> Clip:
+                 clip_id: int | None = None, key_frame: int | None = None) -> Clip:
         with self.db.write() as s:
             self._check_range(s, recording_id, frames)
             row = ClipRow(id=clip_id, recording_id=recording_id, start_frame=frames.start, end_frame=frames.end,
-                          title=self._seal(title, "clips", "title"), caption=self._seal(caption, "clips", "caption"))
+                          title=self._seal(title, "clips", "title"), caption=self._seal(caption, "clips", "caption"),
+                          key_frame=key_frame)
             s.add(row)
             s.flush()
-            return Clip(row.id, recording_id, frames, title, caption)
+            return Clip(row.id, recording_id, frames, title, caption, key_frame)
+
+    def _clip(self, r: ClipRow) -> Clip:
+        return Clip(r.id, r.recording_id, FrameRange(r.start_frame, r.end_frame),
+                    self._open(r.title, "clips", "title"), self._open(r.caption, "clips", "caption"), r.key_frame)
 
     def list_clips(self, recording_id: int) -> list[Clip]:
         with self.db.read() as s:
             rows = s.scalars(select(ClipRow).where(ClipRow.recording_id == recording_id).order_by(ClipRow.id))
-            return [Clip(r.id, r.recording_id, FrameRange(r.start_frame, r.end_frame),
-                         self._open(r.title, "clips", "title"), self._open(r.caption, "clips", "caption"))
-                    for r in rows]
+            return [self._clip(r) for r in rows]
+
+    def get_clip(self, clip_id: int) -> Clip:
+        with self.db.read() as s:
+            row = s.get(ClipRow, clip_id)
+            if row is None:
+                raise NotFoundError(f"there is no clip {clip_id}")
+            return self._clip(row)
+
+    def update_clip(self, clip: Clip) -> None:
+        """Store a clip's title, caption and key frame (its frames stay as they are)."""
+        with self.db.write() as s:
+            row = s.get(ClipRow, clip.id)
+            if row is None:
+                raise NotFoundError(f"there is no clip {clip.id}")
+            row.title = self._seal(clip.title, "clips", "title")
+            row.caption = self._seal(clip.caption, "clips", "caption")
+            row.key_frame = clip.key_frame
+
+    def get_still(self, still_id: int) -> Still:
+        with self.db.read() as s:
+            row = s.get(StillRow, still_id)
+            if row is None:
+                raise NotFoundError(f"there is no still {still_id}")
+            return Still(row.id, row.recording_id, row.frame, self._open(row.caption, "stills", "caption"))
+
+    def update_still(self, still: Still) -> None:
+        with self.db.write() as s:
+            row = s.get(StillRow, still.id)
+            if row is None:
+                raise NotFoundError(f"there is no still {still.id}")
+            row.caption = self._seal(still.caption, "stills", "caption")
 
     def delete_clip(self, clip_id: int) -> None:
         with self.db.write() as s:
@@ -513,6 +551,18 @@ class Repository:
             for position, item in enumerate(session.items):
                 s.add(ReviewItemRow(session_id=session.id, position=position, kind=item.kind.value,
                                     ref_id=item.ref_id, prompt=self._seal(item.prompt, "review_items", "prompt")))
+
+    def delete_review_session(self, session_id: int) -> None:
+        with self.db.write() as s:
+            s.execute(delete(ReviewSessionRow).where(ReviewSessionRow.id == session_id))
+
+    def get_review_session(self, session_id: int) -> ReviewSession:
+        with self.db.read() as s:
+            row = s.get(ReviewSessionRow, session_id)
+            if row is None:
+                raise NotFoundError(f"there is no review session {session_id}")
+            case_id = row.case_id
+        return next(r for r in self.list_review_sessions(case_id) if r.id == session_id)
 
     def list_review_sessions(self, case_id: int) -> list[ReviewSession]:
         with self.db.read() as s:

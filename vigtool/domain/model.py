@@ -172,6 +172,13 @@ class Clip:
     range: FrameRange
     title: str = ""
     caption: str = ""
+    key_frame: int | None = None  # the instant the review pauses on; None means the middle
+
+    @property
+    def pause_frame(self) -> int:
+        if self.key_frame is not None and self.key_frame in self.range:
+            return self.key_frame
+        return (self.range.start + self.range.end - 1) // 2
 
 
 @dataclass(frozen=True)

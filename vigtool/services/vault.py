@@ -15,6 +15,7 @@ from pathlib import Path
 
 from storage.atomic import is_temp_name
 from storage.database import Database
+from storage.export_log import ExportLog
 from storage.keys import (
     KEY_FILE_NAME,
     KdfParams,
@@ -64,6 +65,10 @@ class Vault:
     media: MediaStore
     cleaned: list[Path] = field(default_factory=list)  # leftovers removed at open
     _lock_fd: int = -1
+
+    @property
+    def exports(self) -> ExportLog:
+        return ExportLog(self.db, self.repo.sealer)
 
     @staticmethod
     def exists(path: Path) -> bool:

@@ -312,11 +312,24 @@ class Workspace:
         self.undo_stack.push(_Step("Add clip", do, undo))
         return state["clip"]
 
+    def update_clip(self, clip: Clip, text: str = "Edit clip") -> None:
+        """Change a clip's title, caption or key frame (one undo step)."""
+        old = self.clips[clip.id]
+
+        def apply(value: Clip) -> Changes:
+            self.repo.update_clip(value)
+            self.clips[value.id] = value
+            self.events.emit("clips_changed", self)
+            return Changes(clips=True)
+
+        self.undo_stack.push(_Step(text, lambda: apply(clip), lambda: apply(old)))
+
     def delete_clip(self, clip_id: int) -> None:
         clip = self.clips[clip_id]
 
         def undo() -> Changes:
-            self.repo.add_clip(self.recording.id, clip.range, clip.title, clip.caption, clip_id=clip.id)
+            self.repo.add_clip(self.recording.id, clip.range, clip.title, clip.caption, clip_id=clip.id,
+                               key_frame=clip.key_frame)
             self.clips[clip.id] = clip
             self.events.emit("clips_changed", self)
             return Changes(clips=True)

@@ -1,0 +1,440 @@
+"""Smart cut: frames [first, end) of an H.264/HEVC film into an MP4, re-encoding only what must be.
+
+A clip rarely starts on a keyframe. The frames from the in point up to the next keyframe (the *head*) are
+decoded and encoded afresh; from that keyframe on, the film's own packets are copied unchanged. At the out
+point, the longest run of packets (in decode order) that shows exactly the frames before it is copied;
+the few frames a B-frame would otherwise drag in past the out point (the *tail*) are encoded afresh too.
+Each part carries its own parameter sets in-band, and an end-of-sequence unit between parts makes every
+decoder start the next part cleanly (HEVC's open GOPs included).
+
+Sound is always re-encoded (AAC frames do not fall on picture boundaries), cut to the sample. The result is
+checked afterwards by `vigtool.media.clip_check`; the caller falls back to a full re-encode if it fails.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Callable, Iterator
+from queue import Empty, Queue
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import BinaryIO
+
+import av
+import numpy as np
+
+from vigtool.media.errors import MediaError
+from vigtool.media.frames import FrameDecoder, RGBImage
+from vigtool.media.nal import (
+    BitstreamError,
+    annexb_units,
+    end_of_sequence,
+    length_prefixed,
+    parameter_sets,
+    units_of,
+)
+from vigtool.media.probe import FrameIndex, SeekableFile
+
+Progress = Callable[[int, int], None]
+Cancelled = Callable[[], bool]
+
+ENCODERS = {"h264": "libx264", "hevc": "libx265"}
+# The head and tail are short; a fast preset at a high quality keeps them quick and indistinguishable.
+_X264 = {"preset": "ultrafast", "crf": "15", "bf": "0"}
+_X265 = {"preset": "ultrafast", "crf": "16", "x265-params": "log-level=error:bframes=0"}
+AUDIO_BITRATE = 128_000
+
+
+class ExportCancelledError(Exception):
+    """The user cancelled the export; no file was left behind."""
+
+
+class SmartCutUnsupportedError(MediaError):
+    """This film cannot be smart-cut (codec or codec data); a full re-encode will do it."""
+
+
+@dataclass(frozen=True)
+class CutReport:
+    head_frames: int  # encoded afresh at the in point
+    copied_frames: int  # copied unchanged
+    tail_frames: int  # encoded afresh at the out point
+    first_picture: RGBImage  # the source's frame `first` and frame `end - 1` (stored orientation):
+    last_picture: RGBImage  # what the check compares the clip's first and last frames with
+
+
+def end_pts(index: FrameIndex, end: int) -> int:
+    """The presentation time at which frame `end - 1` stops showing (the film's end for the last frame)."""
+    if end < len(index):
+        return int(index.pts[end])
+    step = int(np.median(np.diff(index.pts))) if len(index) > 1 else 1
+    return int(index.pts[-1]) + max(step, 1)
+
+
+@dataclass
+class _CopyPlan:
+    first_key: int  # the first keyframe at or after the in point (copying starts there)
+    packets: int  # how many packets (decode order, leading pictures dropped) to copy
+    first_dts: int
+    last_dts: int
+
+
+class _Writer:
+    """The output container and the bookkeeping every part shares (time shift, NAL length, progress)."""
+
+    def __init__(self, out: BinaryIO, source: av.video.stream.VideoStream, audio: av.audio.stream.AudioStream | None,
+                 shift: int, progress: Progress | None, cancelled: Cancelled | None, total: int) -> None:
+        codec = source.codec_context.name
+        self.codec = codec
+        try:
+            self.nal_size, self.source_parameter_sets = parameter_sets(codec, bytes(source.codec_context.extradata or b""))
+        except BitstreamError as exc:
+            raise SmartCutUnsupportedError("the film", str(exc)) from exc
+        self.container = av.open(out, "w", format="mp4", options={"movflags": "+faststart"})
+        self.video = self.container.add_stream_from_template(source)
+        self.time_base = Fraction(source.time_base or Fraction(1, 90000))  # the muxer may change the stream's
+        self.video.time_base = self.time_base
+        self.video.metadata.clear()
+        self.audio = None
+        if audio is not None:
+            self.audio = self.container.add_stream("aac", rate=audio.codec_context.sample_rate,
+                                                   layout=audio.codec_context.layout.name)
+            self.audio.bit_rate = AUDIO_BITRATE
+        self.container.metadata.clear()
+        self.shift = shift
+        self._progress, self._cancelled, self._total, self._done = progress, cancelled, total, 0
+        self.last_dts: int | None = None
+
+    def step(self, frames: int = 1) -> None:
+        if self._cancelled is not None and self._cancelled():
+            raise ExportCancelledError("export cancelled")
+        self._done += frames
+        if self._progress is not None:
+            self._progress(self._done, self._total)
+
+    def write(self, data: bytes, pts: int, dts: int, duration: int, keyframe: bool) -> None:
+        packet = av.Packet(data)
+        packet.stream = self.video
+        packet.time_base = self.time_base
+        packet.pts, packet.dts, packet.duration = pts - self.shift, dts - self.shift, duration
+        packet.is_keyframe = keyframe
+        self.container.mux(packet)
+        self.last_dts = dts
+
+    def encoder(self, like: av.VideoFrame, time_base: Fraction, rate: Fraction) -> av.VideoCodecContext:
+        name = ENCODERS[self.codec]
+        context = av.CodecContext.create(name, "w")
+        assert isinstance(context, av.VideoCodecContext)
+        context.width, context.height = like.width, like.height
+        context.pix_fmt = {"yuvj420p": "yuv420p"}.get(like.format.name, like.format.name)
+        context.time_base = time_base
+        context.framerate = rate
+        context.options = dict(_X264 if name == "libx264" else _X265)
+        return context
+
+    def encoded(self, data: bytes, keyframe: bool) -> bytes:
+        units = annexb_units(data)
+        return length_prefixed(units, self.nal_size)
+
+    def end_part(self, pending: tuple[bytes, int, int, int, bool] | None) -> None:
+        """Write the held-back last packet of a part with an end-of-sequence unit after it."""
+        if pending is not None:
+            data, pts, dts, duration, key = pending
+            self.write(data + length_prefixed([end_of_sequence(self.codec)], self.nal_size), pts, dts, duration, key)
+
+
+def _plan_copy(container: av.container.InputContainer, stream: av.video.stream.VideoStream, index: FrameIndex,
+               first: int, end: int) -> _CopyPlan | None:
+    """Which packets from the first keyframe after `first` show exactly a run of frames ending before `end`."""
+    keys = index.keyframes
+    pos = int(np.searchsorted(keys, first, side="left"))
+    if pos >= keys.size or int(keys[pos]) >= end:
+        return None
+    key = int(keys[pos])
+    key_pts = int(index.pts[key])
+    container.seek(key_pts, stream=stream, backward=True)
+    count = best = 0
+    highest = -1
+    first_dts = last_dts = best_last_dts = 0
+    for packet in container.demux(stream):
+        if packet.pts is None or packet.size == 0:
+            continue
+        if packet.pts < key_pts:
+            if count == 0:
+                continue  # what the seek returned before our keyframe
+            continue  # a leading picture of the first keyframe: it refers to frames we do not copy
+        at = index.frame_at_pts(packet.pts)
+        if packet.is_keyframe and at >= end and count:
+            break
+        if count == 0:
+            if at != key:
+                raise SmartCutUnsupportedError("the film", "seeking did not land on its keyframe")
+            first_dts = packet.dts if packet.dts is not None else packet.pts
+        count += 1
+        highest = max(highest, at)
+        last_dts = packet.dts if packet.dts is not None else packet.pts
+        if highest < end and highest - key + 1 == count:
+            best, best_last_dts = count, last_dts
+    if best == 0:
+        return None
+    return _CopyPlan(key, best, first_dts, best_last_dts)
+
+
+def _encode_part(writer: _Writer, frames: Iterator[av.VideoFrame], index: FrameIndex, rate: Fraction,
+                 dts_lowering: int, last_end: int) -> tuple[int, tuple[bytes, int, int, int, bool] | None]:
+    """Encode `frames` (source timestamps) as one closed part; returns (count, held-back last packet)."""
+    context: av.VideoCodecContext | None = None
+    pending: tuple[bytes, int, int, int, bool] | None = None
+    count = 0
+
+    def emit(packets: list[av.Packet]) -> None:
+        nonlocal pending
+        for packet in packets:
+            if pending is not None:
+                writer.write(*pending)
+            assert packet.pts is not None
+            at = index.frame_at_pts(packet.pts)
+            next_pts = int(index.pts[at + 1]) if at + 1 < len(index) else last_end
+            pending = (writer.encoded(bytes(packet), packet.is_keyframe), packet.pts, packet.pts - dts_lowering,
+                       min(next_pts, last_end) - packet.pts, packet.is_keyframe)
+
+    for frame in frames:
+        if context is None:
+            context = writer.encoder(frame, index.time_base, rate)
+        fresh = frame.reformat(format=context.pix_fmt) if frame.format.name != context.pix_fmt else frame
+        fresh.pts, fresh.time_base = frame.pts, index.time_base
+        fresh.pict_type = av.video.frame.PictureType.NONE
+        emit(context.encode(fresh))
+        count += 1
+        writer.step()
+    if context is not None:
+        emit(context.encode(None))
+    return count, pending
+
+
+def _ahead(frames: Iterator[av.VideoFrame], depth: int = 6) -> Iterator[av.VideoFrame]:
+    """Decode on a worker thread while the caller encodes: the two overlap on a two-core machine."""
+    queue: Queue[av.VideoFrame | BaseException | None] = Queue(depth)
+    stop = threading.Event()
+
+    def work() -> None:
+        try:
+            for frame in frames:
+                if stop.is_set():
+                    return
+                queue.put(frame)
+            queue.put(None)
+        except BaseException as exc:  # handed to the consumer, which raises it
+            queue.put(exc)
+
+    worker = threading.Thread(target=work, name="export-decode", daemon=True)
+    worker.start()
+    try:
+        while (item := queue.get()) is not None:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        while worker.is_alive():  # unblock a worker waiting on a full queue
+            with contextlib.suppress(Empty):
+                queue.get(timeout=0.05)
+        worker.join()
+
+
+def _decoded_range(decoder: FrameDecoder, first: int, end: int, keep: Callable[[int, av.VideoFrame], None]) \
+        -> Iterator[av.VideoFrame]:
+    # Skipping pictures nobody refers to is only safe before the in point: every frame after it is wanted.
+    for at, frame in decoder.decode_to(first, skip_unneeded=True):
+        if at == first:
+            keep(at, frame)
+            yield frame
+    if end - 1 > first:
+        for at, frame in decoder.decode_to(end - 1):
+            if at > first:
+                keep(at, frame)
+                yield frame
+
+
+class _SideWork:
+    """Work that needs no output and overlaps the head's encoding on the other core: the sound (encoded to
+    packets) and the frames from the tail's keyframe to the out point (the tail's pictures, and the
+    source's last frame that the check compares with)."""
+
+    def __init__(self, open_handle: Callable[[], SeekableFile], index: FrameIndex, name: str, writer: _Writer,
+                 sound: tuple[Fraction, Fraction] | None, tail_first: int, end: int, first: int | None) -> None:
+        self.packets: list[av.Packet] = []
+        self.first_picture: RGBImage | None = None
+        self.tail: list[av.VideoFrame] = []
+        self.last_picture: RGBImage | None = None
+        self._error: BaseException | None = None
+        self._args = (open_handle, index, name, writer, sound, tail_first, end, first)
+        self._thread = threading.Thread(target=self._run, name="export-side", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        open_handle, index, name, writer, sound, tail_first, end, first = self._args
+        try:
+            if sound is not None:
+                self.packets = _encoded_sound(open_handle, writer, *sound)
+            decoder = FrameDecoder(open_handle(), index, name)
+            try:
+                if first is not None:  # a keyframe (the clip has no head): one picture to decode
+                    *_, (_at, frame) = decoder.decode_to(first)
+                    self.first_picture = np.asarray(frame.to_ndarray(format="rgb24"), dtype=np.uint8)
+                for at, frame in decoder.decode_to(end - 1, skip_unneeded=True):
+                    if at >= tail_first:
+                        self.tail.append(frame)
+                    if at == end - 1:
+                        self.last_picture = np.asarray(frame.to_ndarray(format="rgb24"), dtype=np.uint8)
+            finally:
+                decoder.close()
+        except BaseException as exc:  # re-raised by result()
+            self._error = exc
+
+    def result(self) -> _SideWork:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self
+
+
+def smart_cut(open_handle: Callable[[], SeekableFile], index: FrameIndex, rate: Fraction, first: int, end: int,
+              out: BinaryIO, name: str, *, progress: Progress | None = None,
+              cancelled: Cancelled | None = None) -> CutReport:
+    """Write frames [first, end) and their sound to `out` as MP4 (see the module docstring)."""
+    if not 0 <= first < end <= len(index):
+        raise ValueError(f"{name} has frames 0 to {len(index) - 1}; [{first}, {end}) is not within them")
+    handle = open_handle()
+    try:
+        container = av.open(handle, "r")
+    except av.error.FFmpegError as exc:
+        handle.close()
+        raise MediaError(name, f"cannot be opened for export ({exc})") from exc
+    pictures: dict[int, RGBImage] = {}
+
+    def keep(at: int, frame: av.VideoFrame) -> None:
+        if at == first:
+            pictures[at] = np.asarray(frame.to_ndarray(format="rgb24"), dtype=np.uint8)
+
+    try:
+        video = container.streams.video[0]
+        audio = container.streams.audio[0] if container.streams.audio else None
+        plan = _plan_copy(container, video, index, first, end)
+        shift, stop = int(index.pts[first]), end_pts(index, end)
+        writer = _Writer(out, video, audio, shift, progress, cancelled, total=end - first)
+        head_end = plan.first_key if plan else end
+        tail_first = plan.first_key + plan.packets if plan else end  # copied packets show [head_end, tail_first)
+        sound = (Fraction(shift) * index.time_base, Fraction(stop) * index.time_base) if audio else None
+        side = _SideWork(open_handle, index, name, writer, sound, tail_first, end,
+                         first if head_end == first else None)
+        lowering = max(0, int(index.pts[head_end - 1]) - plan.first_dts + 1) if plan else 0
+        head, pending = 0, None
+        try:
+            if head_end > first:
+                decoder = FrameDecoder(open_handle(), index, name)
+                try:
+                    head, pending = _encode_part(writer, _ahead(_decoded_range(decoder, first, head_end, keep)),
+                                                 index, rate, lowering, end_pts(index, head_end))
+                finally:
+                    decoder.close()
+        finally:
+            side.result()
+        writer.end_part(pending)
+        for packet in side.packets:
+            writer.container.mux(packet)
+        copied = tail = 0
+        if plan is not None:
+            copied = _copy_packets(container, video, index, plan, writer, stop)
+            if side.tail:
+                tail, pending = _encode_part(writer, iter(side.tail), index, rate, 0, stop)
+                writer.end_part(pending)
+        writer.container.close()
+        first_picture = pictures.get(first, side.first_picture)
+        assert first_picture is not None and side.last_picture is not None
+        return CutReport(head, copied, tail, first_picture, side.last_picture)
+    finally:
+        container.close()
+        handle.close()
+
+
+def _copy_packets(container: av.container.InputContainer, stream: av.video.stream.VideoStream, index: FrameIndex,
+                  plan: _CopyPlan, writer: _Writer, stop: int) -> int:
+    key_pts = int(index.pts[plan.first_key])
+    container.seek(key_pts, stream=stream, backward=True)
+    written = 0
+    pending: tuple[bytes, int, int, int, bool] | None = None
+    for packet in container.demux(stream):
+        if packet.pts is None or packet.size == 0 or packet.pts < key_pts:
+            continue
+        if written == plan.packets:
+            break
+        data = bytes(packet)
+        if written == 0:  # the film's own parameter sets again, for the decoder leaving the head
+            data = length_prefixed(writer.source_parameter_sets, writer.nal_size) + data
+        at = index.frame_at_pts(packet.pts)
+        next_pts = int(index.pts[at + 1]) if at + 1 < len(index) else stop
+        dts = packet.dts if packet.dts is not None else packet.pts
+        if pending is not None:
+            writer.write(*pending)
+        pending = (data, packet.pts, dts, next_pts - packet.pts, packet.is_keyframe)
+        written += 1
+        writer.step()
+    writer.end_part(pending)
+    return written
+
+
+def _encoded_sound(open_handle: Callable[[], SeekableFile], writer: _Writer, start: Fraction,
+                   stop: Fraction) -> list[av.Packet]:
+    """Decode the sound around [start, stop) seconds, cut it to the sample, encode it as AAC packets."""
+    assert writer.audio is not None
+    handle = open_handle()
+    try:
+        with av.open(handle, "r") as container:
+            stream = container.streams.audio[0]
+            sound = _decoded_sound(container, stream, start, stop)
+            rate, layout = stream.codec_context.sample_rate, stream.codec_context.layout.name
+    finally:
+        handle.close()
+    packets: list[av.Packet] = []
+    for pos in range(0, sound.shape[1], 1024):
+        frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(sound[:, pos:pos + 1024]), format="fltp",
+                                           layout=layout)
+        frame.sample_rate, frame.pts, frame.time_base = rate, pos, Fraction(1, rate)
+        packets += writer.audio.encode(frame)
+    return packets + writer.audio.encode(None)
+
+
+def _decoded_sound(container: av.container.InputContainer, stream: av.audio.stream.AudioStream, start: Fraction,
+                   stop: Fraction) -> np.ndarray:
+    """The samples of [start, stop) seconds, planar float, padded with silence where the film has none."""
+    rate = stream.codec_context.sample_rate
+    wanted = round((stop - start) * rate)
+    first_sample = round(start * rate)
+    time_base = stream.time_base or Fraction(1, rate)
+    container.seek(max(int((start - 1) / time_base), 0), stream=stream, backward=True)
+    chunks: list[np.ndarray] = []
+    have = 0
+    for frame in container.decode(stream):
+        if frame.pts is None:
+            continue
+        at = round(Fraction(frame.pts) * time_base * rate)
+        samples = frame.to_ndarray().astype(np.float32)
+        if samples.ndim == 1 or frame.format.is_packed:
+            samples = samples.reshape(-1, frame.layout.nb_channels).T
+        if at + samples.shape[1] <= first_sample:
+            continue
+        skip = max(first_sample - at, 0)
+        if not chunks and at > first_sample:  # the sound starts late: silence until it does
+            chunks.append(np.zeros((samples.shape[0], at - first_sample), np.float32))
+            have = at - first_sample
+        piece = samples[:, skip:skip + wanted - have]
+        chunks.append(piece)
+        have += piece.shape[1]
+        if have >= wanted:
+            break
+    channels = len(stream.codec_context.layout.channels)
+    sound = np.concatenate(chunks, axis=1) if chunks else np.zeros((channels, 0), np.float32)
+    if sound.shape[1] < wanted:  # the film's sound ends before its pictures do
+        sound = np.pad(sound, ((0, 0), (0, wanted - sound.shape[1])))
+    return sound

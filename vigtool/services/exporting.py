@@ -1,0 +1,194 @@
+"""Exports: the one place where footage leaves the vault in the clear, and only where the user said.
+
+Every export is written under a temp name beside its destination and renamed into place only when whole
+(and, for a smart cut, checked): a cancel, a failure or a crash leaves no partial file. Each one is logged
+in the vault (what, when, where). Clips: smart cut when nothing forces a re-encode, checked against the
+source afterwards, with an automatic fall back to a full re-encode (mode "auto").
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import time
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+import cv2
+import ffmpeg
+import imageio_ffmpeg
+import numpy as np
+
+from storage.atomic import AtomicFile, fsync_dir, temp_name_for
+from vigtool.domain.export import CaptionMode, ClipOptions, ExportMode
+from vigtool.domain.model import Recording
+from vigtool.domain.time import FrameRange
+from vigtool.media.clip_check import check_clip
+from vigtool.media.errors import MediaError
+from vigtool.media.reencode import Source, caption_band, output_frames, reencode
+from vigtool.media.smart_cut import (
+    ENCODERS,
+    Cancelled,
+    ExportCancelledError,
+    Progress,
+    SmartCutUnsupportedError,
+    smart_cut,
+)
+from vigtool.services.frames import read_frame
+from vigtool.services.vault import Vault
+
+CLIP_SUFFIXES = (".mp4",)
+STILL_SUFFIXES = (".png", ".jpg", ".jpeg")
+
+__all__ = ["ExportCancelledError", "ExportError", "ExportResult", "export_clip", "export_still"]
+
+
+class ExportError(MediaError):
+    """An export that could not be written; the message names the file and why. Nothing was left behind."""
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    path: Path
+    mode: ExportMode  # the path actually taken (SMART or REENCODE)
+    frames: int  # pictures in the written file
+    seconds: float  # how long it took
+    note: str = ""  # e.g. why a smart cut fell back to re-encoding
+
+
+def _check_destination(out: Path, suffixes: tuple[str, ...], what: str) -> None:
+    if out.suffix.lower() not in suffixes:
+        raise ExportError(str(out), f"a {what} is written as {' or '.join(suffixes)}")
+    if not out.parent.is_dir():
+        raise ExportError(str(out), "its folder does not exist")
+    if not os.access(out.parent, os.W_OK):
+        raise ExportError(str(out), "its folder cannot be written to (permission denied)")
+
+
+def _source(vault: Vault, recording: Recording) -> Source:
+    return Source(lambda: vault.open_film(recording), vault.repo.frame_index(recording.id), recording.rate,
+                  recording.rotation, *recording.display_size, recording.has_audio, recording.source_name)
+
+
+def _smart(vault: Vault, recording: Recording, source: Source, frames: FrameRange, out: Path,
+           progress: Progress | None, cancelled: Cancelled | None) -> list[str]:
+    """Smart-cut into `out` (a temp file); the problems the check found (empty: it is exact)."""
+    if recording.video_codec not in ENCODERS:
+        return [f"smart cut handles H.264 and HEVC, not {recording.video_codec}"]
+    with out.open("wb") as sink:
+        report = smart_cut(source.open_handle, source.index, recording.rate, frames.start, frames.end, sink,
+                           recording.source_name, progress=progress, cancelled=cancelled)
+    return check_clip(out, source.index, frames.start, frames.end, recording.rotation, report.first_picture,
+                      report.last_picture)
+
+
+def export_clip(vault: Vault, recording: Recording, frames: FrameRange, out: Path,
+                options: ClipOptions | None = None, mode: ExportMode = ExportMode.AUTO, *,
+                progress: Progress | None = None, cancelled: Cancelled | None = None,
+                purpose: str = "") -> ExportResult:
+    """Write frames [start, end) of `recording` to `out` (.mp4), exactly, with `options` applied."""
+    options = options or ClipOptions()
+    _check_destination(out, CLIP_SUFFIXES, "clip")
+    if not (0 <= frames.start < frames.end <= recording.frame_count):
+        raise ExportError(recording.source_name, f"has frames 0 to {recording.frame_count - 1}; "
+                          f"{frames.start} to {frames.end - 1} is not within them")
+    if mode is ExportMode.SMART and options.needs_reencode:
+        raise ExportError(str(out), f"a smart cut copies the film as it is; {options.describe()} needs re-encoding")
+    source = _source(vault, recording)
+    started = time.perf_counter()
+    temp = temp_name_for(out)
+    used, note = ExportMode.REENCODE, ""
+    try:
+        if mode is not ExportMode.REENCODE and not options.needs_reencode:
+            try:
+                problems = _smart(vault, recording, source, frames, temp, progress, cancelled)
+            except SmartCutUnsupportedError as exc:
+                problems = [str(exc)]
+            if not problems:
+                used = ExportMode.SMART
+            elif mode is ExportMode.SMART:
+                raise ExportError(str(out), "the smart cut did not come out exact (" + "; ".join(problems) + ")")
+            else:
+                note = "re-encoded, because a smart cut was not exact: " + "; ".join(problems)
+        if used is ExportMode.REENCODE:
+            reencode(source, frames.start, frames.end, options, temp, progress=progress, cancelled=cancelled)
+        _commit(temp, out)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            temp.unlink()
+        raise
+    count = output_frames(frames.start, frames.end, options, recording.rate)
+    vault.exports.add("clip", recording.id, {
+        "file": str(out.resolve()), "source": recording.source_name, "frames": [frames.start, frames.end],
+        "options": options.describe(), "mode": used.value, "bytes": out.stat().st_size, "purpose": purpose})
+    return ExportResult(out, used, count, time.perf_counter() - started, note)
+
+
+def _commit(temp: Path, out: Path) -> None:
+    fd = os.open(temp, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    temp.chmod(0o644)
+    temp.replace(out)
+    fsync_dir(out.parent)
+
+
+def still_with_caption(image: np.ndarray, caption: str, suffix: str) -> bytes:
+    """The picture with a caption band under it, drawn by the same filter as clip captions."""
+    height, width = image.shape[:2]
+    codec = "png" if suffix == ".png" else "mjpeg"
+    picture = ffmpeg.input("pipe:0", f="rawvideo", pix_fmt="rgb24", s=f"{width}x{height}")
+    banded = caption_band(picture.video, caption, width, height)
+    if codec == "mjpeg":
+        banded = banded.filter("format", "yuvj444p")
+    command = ffmpeg.output(banded, "pipe:1", f="image2pipe", vcodec=codec, frames=1, map_metadata=-1,
+                            **({"q:v": 2} if codec == "mjpeg" else {})).global_args(
+        "-hide_banner", "-v", "error").compile(cmd=imageio_ffmpeg.get_ffmpeg_exe())
+    done = subprocess.run(command, input=np.ascontiguousarray(image).tobytes(), capture_output=True, check=False)
+    if done.returncode != 0 or not done.stdout:
+        raise ExportError("the still", f"could not get its caption ({done.stderr.decode(errors='replace').strip()})")
+    return done.stdout
+
+
+def export_still(vault: Vault, recording: Recording, frame: int, out: Path, caption: str = "", *,
+                 purpose: str = "") -> Path:
+    """The exact frame `frame` at full resolution, upright, as PNG or JPEG, optionally with a caption band."""
+    _check_destination(out, STILL_SUFFIXES, "still")
+    if not 0 <= frame < recording.frame_count:
+        raise ExportError(recording.source_name, f"has frames 0 to {recording.frame_count - 1}; there is no "
+                          f"frame {frame}")
+    image = read_frame(vault, recording, frame)
+    suffix = out.suffix.lower()
+    if caption.strip():
+        data = still_with_caption(image, caption, suffix)
+    else:
+        ok, encoded = cv2.imencode(suffix, cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
+        if not ok:
+            raise ExportError(str(out), "the still could not be encoded")
+        data = encoded.tobytes()
+    target = AtomicFile(out)
+    try:
+        target.handle.write(data)
+        target.commit()
+    except OSError as exc:
+        target.discard()
+        raise ExportError(str(out), f"cannot be written ({exc.strerror})") from exc
+    out.chmod(0o644)
+    vault.exports.add("still", recording.id, {"file": str(out.resolve()), "source": recording.source_name,
+                                              "frames": [frame, frame + 1], "caption": bool(caption.strip()),
+                                              "bytes": len(data), "purpose": purpose})
+    return out
+
+
+def clip_seconds(recording: Recording, frames: FrameRange, options: ClipOptions) -> Fraction:
+    """How long the exported clip plays (for the export dialog's summary)."""
+    held = Fraction(round(options.hold_seconds * recording.rate)) / recording.rate if options.hold_frame is not None \
+        else Fraction(0)
+    return (Fraction(frames.length) / recording.rate + held) / options.speed
+
+
+__all__ += ["CaptionMode", "clip_seconds"]
