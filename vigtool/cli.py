@@ -1,4 +1,4 @@
-"""`vigtool` on the command line: init, import, list, still, verify, passwd, delete, gui, demo.
+"""`vigtool` on the command line: init, import, list, still, export, handout, verify, passwd, delete, gui, demo.
 
 With --json, stdout carries exactly one JSON document; messages and progress go to stderr. Any failure
 exits non-zero with a message that names the file and the problem. The passphrase comes from
@@ -15,6 +15,7 @@ import os
 import shutil
 import sys
 from collections.abc import Callable, Sequence
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,10 @@ from vigtool.domain.model import Case, Recording
 from vigtool.domain.time import format_rate
 from vigtool.media.errors import MediaError
 from vigtool.services.demo import DEMO_PASSPHRASE
-from vigtool.services.frames import RecordingNotFoundError, find_recording, write_still
+from vigtool.domain.export import CaptionMode, ClipOptions, ExportMode
+from vigtool.domain.time import FrameRange
+from vigtool.services.exporting import ExportCancelledError, export_clip, export_still
+from vigtool.services.frames import RecordingNotFoundError, find_recording
 from vigtool.services.importing import ImportCancelledError, import_recording
 from vigtool.services.previews import PreviewBuilder
 from vigtool.services.vault import Vault, VaultError
@@ -166,11 +170,38 @@ def cmd_list(args: argparse.Namespace) -> int:
 def cmd_still(args: argparse.Namespace) -> int:
     with _open(args) as vault:
         recording = find_recording(vault, args.recording)
-        try:
-            write_still(vault, recording, args.frame, Path(args.output))
-        except IndexError as exc:
-            raise CliError(str(exc)) from exc
+        export_still(vault, recording, args.frame, Path(args.output), args.caption or "")
     print(f"Wrote frame {args.frame} of {recording.source_name} to {args.output}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _fraction(text: str) -> Fraction:
+    try:
+        return Fraction(text)
+    except (ValueError, ZeroDivisionError) as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from exc
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    options = ClipOptions(speed=args.speed, hold_frame=args.hold, hold_seconds=args.hold_seconds,
+                          caption=args.caption or "", caption_mode=CaptionMode(args.caption_mode),
+                          fade_seconds=args.fade, mute=args.mute, height=args.height)
+    with _open(args) as vault:
+        recording = find_recording(vault, args.recording)
+        end = args.to if args.to is not None else recording.frame_count
+        try:
+            result = export_clip(vault, recording, FrameRange(args.from_, end), Path(args.output), options,
+                                 ExportMode(args.mode), progress=_progress_bar(Path(args.output).name))
+        except ExportCancelledError as exc:
+            raise CliError(f"{args.output}: {exc}; nothing was written") from exc
+        finally:
+            if sys.stderr.isatty():
+                print(file=sys.stderr)
+    if result.note:
+        print(f"note: {result.note}", file=sys.stderr)
+    how = "smart cut (copied, checked exact)" if result.mode is ExportMode.SMART else "re-encoded"
+    print(f"Wrote frames {args.from_} to {end - 1} of {recording.source_name} to {args.output}: {result.frames} "
+          f"frames, {how}, {options.describe()}, in {result.seconds:.2f} s", file=sys.stderr)
     return EXIT_OK
 
 
@@ -265,8 +296,27 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("still", help="write one exact frame as an image")
     p.add_argument("recording", metavar="RECORDING", help="id, SHA-256 prefix or file name")
     p.add_argument("--frame", type=int, required=True, metavar="N", help="0-based frame in display order")
-    p.add_argument("-o", "--output", required=True, metavar="OUT.png")
+    p.add_argument("-o", "--output", required=True, metavar="OUT.png", help="a .png or .jpg file")
+    p.add_argument("--caption", metavar="TEXT", help="a caption band under the picture")
     p.set_defaults(func=cmd_still)
+    p = sub.add_parser("export", help="write frames [--from, --to) as an MP4 clip, exactly")
+    p.add_argument("recording", metavar="RECORDING", help="id, SHA-256 prefix or file name")
+    p.add_argument("--from", dest="from_", type=int, required=True, metavar="N", help="first frame (0-based)")
+    p.add_argument("--to", type=int, metavar="M", help="the frame after the last one (default: the end)")
+    p.add_argument("-o", "--output", required=True, metavar="OUT.mp4")
+    p.add_argument("--mode", choices=[m.value for m in ExportMode], default="auto",
+                   help="smart: copy all but the frames up to the next keyframe (checked); reencode: all afresh; "
+                   "auto: smart when possible, else re-encode (default)")
+    p.add_argument("--speed", type=_fraction, default=Fraction(1), metavar="X", help="1, 0.5 or 0.25 (slow motion)")
+    p.add_argument("--hold", type=int, metavar="FRAME", help="freeze the picture at this frame")
+    p.add_argument("--hold-seconds", type=_fraction, default=Fraction(3), metavar="S", help="how long (default 3)")
+    p.add_argument("--caption", metavar="TEXT", help="a caption for the clip")
+    p.add_argument("--caption-mode", choices=[m.value for m in CaptionMode], default="burn",
+                   help="burn: drawn into the picture (default); soft: a subtitle track")
+    p.add_argument("--fade", type=_fraction, default=Fraction(0), metavar="S", help="fade in and out over S seconds")
+    p.add_argument("--mute", action="store_true", help="leave the sound out")
+    p.add_argument("--height", type=int, metavar="PX", help="picture height, e.g. 720")
+    p.set_defaults(func=cmd_export)
     p = sub.add_parser("verify", help="check every film and note in the vault; exits 1 if anything is damaged")
     p.set_defaults(func=cmd_verify)
     p = sub.add_parser("passwd", help=f"change the vault's passphrase (new one from ${NEW_PASSPHRASE_ENV} or asked)")

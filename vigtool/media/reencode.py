@@ -131,7 +131,11 @@ def _video_graph(source: Source, first: int, end: int, options: ClipOptions, str
     v = v.filter("setpts", f"PTS-{_seconds(int(index.pts[first]) * tb + PIPE_OFFSET)}/TB")
     v = upright(v, source.rotation)
     if options.hold_frame is not None:
-        v = v.filter("loop", loop=round(options.hold_seconds * source.rate), size=1, start=options.hold_frame - first)
+        # By time, half a frame before the one held: the loop filter's frame count is off by one.
+        hold = options.hold_frame
+        at = Fraction(int(index.pts[hold - 1]) + int(index.pts[hold]), 2) * tb if hold > first else int(index.pts[hold]) * tb
+        v = v.filter("loop", loop=round(options.hold_seconds * source.rate), size=1, start=-1,
+                     time=_seconds(at - int(index.pts[first]) * tb))
     if options.speed != 1:
         v = v.filter("setpts", f"{float(1 / options.speed):g}*PTS")
     if options.height is not None and options.height != source.display_height:

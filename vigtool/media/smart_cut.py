@@ -104,6 +104,14 @@ class _Writer:
         self.shift = shift
         self._progress, self._cancelled, self._total, self._done = progress, cancelled, total, 0
         self.last_dts: int | None = None
+        self._closed = False
+
+    def close(self) -> None:
+        """Finish the file (or, after a failure or cancel, just let go of it: the caller deletes it)."""
+        if not self._closed:
+            self._closed = True
+            with contextlib.suppress(av.error.FFmpegError, OSError, ValueError):
+                self.container.close()
 
     def step(self, frames: int = 1) -> None:
         if self._cancelled is not None and self._cancelled():
@@ -311,51 +319,61 @@ def smart_cut(open_handle: Callable[[], SeekableFile], index: FrameIndex, rate: 
     except av.error.FFmpegError as exc:
         handle.close()
         raise MediaError(name, f"cannot be opened for export ({exc})") from exc
+    try:
+        video = container.streams.video[0]
+        audio = container.streams.audio[0] if container.streams.audio else None
+        plan = _plan_copy(container, video, index, first, end)
+        writer = _Writer(out, video, audio, int(index.pts[first]), progress, cancelled, total=end - first)
+        try:
+            report = _write_parts(open_handle, index, rate, first, end, name, container, plan, writer)
+        finally:
+            writer.close()
+        return report
+    finally:
+        container.close()
+        handle.close()
+
+
+def _write_parts(open_handle: Callable[[], SeekableFile], index: FrameIndex, rate: Fraction, first: int, end: int,
+                 name: str, container: av.container.InputContainer, plan: _CopyPlan | None,
+                 writer: _Writer) -> CutReport:
+    """Head, sound, copied packets, tail: in decode order, into the writer."""
     pictures: dict[int, RGBImage] = {}
 
     def keep(at: int, frame: av.VideoFrame) -> None:
         if at == first:
             pictures[at] = np.asarray(frame.to_ndarray(format="rgb24"), dtype=np.uint8)
 
+    stop = end_pts(index, end)
+    head_end = plan.first_key if plan else end
+    tail_first = plan.first_key + plan.packets if plan else end  # copied packets show [head_end, tail_first)
+    sound = (writer.shift * index.time_base, Fraction(stop) * index.time_base) if writer.audio else None
+    side = _SideWork(open_handle, index, name, writer, sound, tail_first, end, first if head_end == first else None)
+    lowering = max(0, int(index.pts[head_end - 1]) - plan.first_dts + 1) if plan else 0
+    head, pending = 0, None
     try:
-        video = container.streams.video[0]
-        audio = container.streams.audio[0] if container.streams.audio else None
-        plan = _plan_copy(container, video, index, first, end)
-        shift, stop = int(index.pts[first]), end_pts(index, end)
-        writer = _Writer(out, video, audio, shift, progress, cancelled, total=end - first)
-        head_end = plan.first_key if plan else end
-        tail_first = plan.first_key + plan.packets if plan else end  # copied packets show [head_end, tail_first)
-        sound = (Fraction(shift) * index.time_base, Fraction(stop) * index.time_base) if audio else None
-        side = _SideWork(open_handle, index, name, writer, sound, tail_first, end,
-                         first if head_end == first else None)
-        lowering = max(0, int(index.pts[head_end - 1]) - plan.first_dts + 1) if plan else 0
-        head, pending = 0, None
-        try:
-            if head_end > first:
-                decoder = FrameDecoder(open_handle(), index, name)
-                try:
-                    head, pending = _encode_part(writer, _ahead(_decoded_range(decoder, first, head_end, keep)),
-                                                 index, rate, lowering, end_pts(index, head_end))
-                finally:
-                    decoder.close()
-        finally:
-            side.result()
-        writer.end_part(pending)
-        for packet in side.packets:
-            writer.container.mux(packet)
-        copied = tail = 0
-        if plan is not None:
-            copied = _copy_packets(container, video, index, plan, writer, stop)
-            if side.tail:
-                tail, pending = _encode_part(writer, iter(side.tail), index, rate, 0, stop)
-                writer.end_part(pending)
-        writer.container.close()
-        first_picture = pictures.get(first, side.first_picture)
-        assert first_picture is not None and side.last_picture is not None
-        return CutReport(head, copied, tail, first_picture, side.last_picture)
+        if head_end > first:
+            decoder = FrameDecoder(open_handle(), index, name)
+            frames = _ahead(_decoded_range(decoder, first, head_end, keep))
+            try:
+                head, pending = _encode_part(writer, frames, index, rate, lowering, end_pts(index, head_end))
+            finally:
+                frames.close()  # stops and joins the decoding thread before its decoder goes
+                decoder.close()
     finally:
-        container.close()
-        handle.close()
+        side.result()
+    writer.end_part(pending)
+    for packet in side.packets:
+        writer.container.mux(packet)
+    copied = tail = 0
+    if plan is not None:
+        copied = _copy_packets(container, container.streams.video[0], index, plan, writer, stop)
+        if side.tail:
+            tail, pending = _encode_part(writer, iter(side.tail), index, rate, 0, stop)
+            writer.end_part(pending)
+    first_picture = pictures.get(first, side.first_picture)
+    assert first_picture is not None and side.last_picture is not None
+    return CutReport(head, copied, tail, first_picture, side.last_picture)
 
 
 def _copy_packets(container: av.container.InputContainer, stream: av.video.stream.VideoStream, index: FrameIndex,

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import cv2
-
 from vigtool.domain.model import Recording
 from vigtool.media.frame_server import DEFAULT_BOX, FrameServer
 from vigtool.media.frames import FrameReader, RGBImage
@@ -44,22 +40,6 @@ def open_frames(vault: Vault, recording: Recording) -> FrameReader:
 def read_frame(vault: Vault, recording: Recording, frame: int) -> RGBImage:
     with open_frames(vault, recording) as reader:
         return reader.frame(frame)
-
-
-def write_still(vault: Vault, recording: Recording, frame: int, out: Path) -> Path:
-    """Write the exact frame `frame` (0-based, display orientation) as PNG or JPEG at full resolution."""
-    suffix = out.suffix.lower()
-    if suffix not in (".png", ".jpg", ".jpeg"):
-        raise ValueError(f"{out}: a still is written as .png or .jpg")
-    image = read_frame(vault, recording, frame)
-    ok, encoded = cv2.imencode(suffix, cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
-    if not ok:
-        raise OSError(f"{out}: the still could not be encoded")
-    try:
-        out.write_bytes(encoded.tobytes())
-    except OSError as exc:
-        raise OSError(f"{out}: cannot write the still ({exc.strerror})") from exc
-    return out
 
 
 def open_frame_server(vault: Vault, recording: Recording, *, box: tuple[int, int] = DEFAULT_BOX,
