@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import subprocess
 import threading
 from fractions import Fraction
 from pathlib import Path
 
+import av
 import cv2
 import imageio_ffmpeg
 import numpy as np
@@ -45,10 +45,6 @@ def stream_info(path: Path) -> dict[str, object]:
 
 def durations(path: Path) -> dict[str, float]:
     """Seconds of video and of sound, from the decoded streams (not from headers)."""
-    out = subprocess.run([FFMPEG, "-v", "error", "-i", str(path), "-map", "0:v:0", "-f", "null", "-", "-map", "0:a:0?",
-                          "-f", "null", "-"], capture_output=True, text=True, check=False)
-    assert out.returncode == 0, out.stderr
-    import av
     seconds = {}
     with av.open(str(path)) as container:
         for stream in container.streams:
@@ -108,10 +104,10 @@ def test_clip_holds_exactly_the_chosen_frames(vault: Vault, samples: dict[str, S
     worst = min(psnr(frames[k], reference[first + k]) for k in range(len(frames)))
     assert worst >= 35, f"frame quality {worst:.1f} dB"
     seconds = durations(out)
-    video_seconds = float(sum(Fraction(1, 1) * 0 for _ in ()) + seconds["video"])
-    assert abs(seconds["audio"] - (video_seconds + (sample.truth.frame_times[end] - sample.truth.frame_times[end - 1]))) \
-        < 0.03, seconds
-    assert probe_path(out).rotation == 0 if mode is ExportMode.REENCODE else probe_path(out).rotation == sample.truth.rotation
+    last_frame = sample.truth.frame_times[end] - sample.truth.frame_times[end - 1]
+    assert abs(seconds["audio"] - (seconds["video"] + last_frame)) < 0.03, seconds  # sound as long as pictures
+    # Re-encoded pictures are turned upright; a smart cut keeps the film's own rotation tag.
+    assert probe_path(out).rotation == (0 if mode is ExportMode.REENCODE else sample.truth.rotation)
 
 
 @pytest.mark.parametrize("mode", [ExportMode.SMART, ExportMode.REENCODE])
@@ -172,14 +168,9 @@ def test_cancel_leaves_no_file(vault: Vault, samples: dict[str, Sample], tmp_pat
     folder.mkdir()
     for mode in (ExportMode.SMART, ExportMode.REENCODE):
         seen = threading.Event()
-
-        def progress(done: int, total: int) -> None:
-            if done:
-                seen.set()
-
-        with pytest.raises(ExportCancelledError):
+        with pytest.raises(ExportCancelledError):  # cancelled as soon as the first progress arrives
             export_clip(vault, recording, FrameRange(3, 110), folder / "clip.mp4", mode=mode,
-                        progress=progress, cancelled=seen.is_set)
+                        progress=lambda done, _total, seen=seen: seen.set() if done else None, cancelled=seen.is_set)
         assert list(folder.iterdir()) == [], mode
     assert vault.exports.entries() == []  # nothing written, nothing logged
 

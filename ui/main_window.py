@@ -19,17 +19,22 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui.handout_pdf import write_handout_pdf
 from ui.qt_actions import WindowActions
+from ui.qt_export import ExportDialog
 from ui.qt_import import ImportRunner
 from ui.qt_inspector import Inspector
 from ui.qt_panels import CaseBrowser, ClipBin, CodebookPalette
 from ui.qt_player import PlayerView
+from ui.qt_presenter import PresenterControls, start_presenting
 from ui.qt_timeline import TimelineWidget
 from vigtool.domain.codebook import Codebook, CodebookError
 from vigtool.domain.events import Event
-from vigtool.domain.model import Actor, Annotation
+from vigtool.domain.model import Actor, Annotation, Clip, ReviewItemKind, ReviewSession
 from vigtool.domain.time import FrameRange, timecode
 from vigtool.media.errors import MediaError
+from vigtool.services import review
+from vigtool.services.exporting import export_still
 from vigtool.services.previews import PreviewBuilder, load_audio_envelope, load_filmstrip
 from vigtool.services.vault import Vault
 from vigtool.services.workspace import Workspace
@@ -51,6 +56,7 @@ class MainWindow(QMainWindow):
         self.workspace: Workspace | None = None
         self.clipboard: list[Annotation] = []  # copied marks stay in this window: notes never reach the OS
         self.turn_mode = False
+        self.presenter: PresenterControls | None = None
         self.in_mark: int | None = None
         self.out_mark: int | None = None
         self.previews = PreviewBuilder(vault)  # filmstrips and sound waves, on their own worker thread
@@ -316,6 +322,88 @@ class MainWindow(QMainWindow):
         self.in_mark, self.out_mark = first, last
         self._marks_changed()
         self.player.show_frame(first)
+
+    # -- exports and the shared review ----------------------------------------------------------
+    def _chosen_clip(self) -> Clip | None:
+        ws = self.workspace
+        if ws is None:
+            return None
+        item = self.clip_bin.currentItem()
+        data = item.data(Qt.ItemDataRole.UserRole) if item is not None else None
+        if data and data[0] == "clip":
+            return ws.clips[data[1]]
+        if self.in_mark is not None and self.out_mark is not None:
+            return Clip(0, ws.recording.id, FrameRange(self.in_mark, self.out_mark + 1))
+        return None
+
+    def export_clip_dialog(self) -> ExportDialog | None:
+        clip = self._chosen_clip()
+        if clip is None or self.workspace is None:
+            self.statusBar().showMessage("Choose a clip under Clips and stills (or mark in and out) first.", 5000)
+            return None
+        dialog = ExportDialog(self.vault, self.workspace.recording, clip, Path.home(), self)
+        dialog.show()
+        return dialog
+
+    def export_still_dialog(self) -> None:
+        ws = self.workspace
+        if ws is None:
+            return
+        suggested = str(Path.home() / f"still-{self.player.frame}.png")
+        name, _ = QFileDialog.getSaveFileName(self, "Export still as", suggested, "Pictures (*.png *.jpg)")
+        if name:
+            try:
+                export_still(self.vault, ws.recording, self.player.frame, Path(name))
+            except (MediaError, OSError) as exc:
+                QMessageBox.warning(self, "Still not exported", str(exc))
+                return
+            self.statusBar().showMessage(f"Saved {Path(name).name}.", 5000)
+
+    def review_session(self) -> ReviewSession | None:
+        """The case's review session (made from its clips and stills the first time), reused at every meeting."""
+        ws = self.workspace
+        if ws is None:
+            return None
+        sessions = self.vault.repo.list_review_sessions(ws.recording.case_id)
+        if sessions:
+            return sessions[0]
+        session = self.vault.repo.add_review_session(ws.recording.case_id, "Shared review")
+        moments = sorted([(c.range.start, ReviewItemKind.CLIP, c.id) for c in ws.clips.values()]
+                         + [(s.frame, ReviewItemKind.STILL, s.id) for s in ws.stills.values()])
+        for _frame, kind, ref in moments:
+            session = review.add_item(self.vault, session, kind, ref)
+        return session
+
+    def present_review(self) -> PresenterControls | None:
+        session = self.review_session()
+        if session is None or not session.items:
+            self.statusBar().showMessage("Make a clip (C) or a still (S) of a moment first.", 5000)
+            return None
+        self.player.pause()
+        self.presenter = start_presenting(self.vault, session)
+        return self.presenter
+
+    def handout_dialog(self) -> None:
+        session = self.review_session()
+        if session is None or not session.items:
+            self.statusBar().showMessage("Make a clip (C) or a still (S) of a moment first.", 5000)
+            return
+        name, _ = QFileDialog.getSaveFileName(self, "Save the handout as", str(Path.home() / "moments.pdf"),
+                                              "PDF (*.pdf);;Web page (*.html)")
+        if not name:
+            return
+        out = Path(name)
+        try:
+            if out.suffix.lower() == ".html":
+                review.write_handout_html(self.vault, session, out)
+            else:
+                handout = review.build_handout(self.vault, session)
+                write_handout_pdf(handout, out)
+                review.log_handout(self.vault, session, out, len(handout.images))
+        except (MediaError, OSError) as exc:
+            QMessageBox.warning(self, "Handout not saved", str(exc))
+            return
+        self.statusBar().showMessage(f"Saved the handout {out.name}.", 5000)
 
     def _delete_from_bin(self, kind: str, item_id: int) -> None:
         if self.workspace is not None:

@@ -36,6 +36,11 @@ class WindowActions:
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         self.add(file_menu, "&Open vault…", "Ctrl+O", self._open_vault)
         file_menu.addSeparator()
+        self.add(file_menu, "&Export clip…", "Ctrl+E", w.export_clip_dialog)
+        self.add(file_menu, "Export &still…", "Ctrl+Shift+E", w.export_still_dialog)
+        self.add(file_menu, "&Present the shared review…", "F5", w.present_review)
+        self.add(file_menu, "Review &handout…", "Ctrl+P", w.handout_dialog)
+        file_menu.addSeparator()
         self.add(file_menu, "&Quit", QKeySequence(QKeySequence.StandardKey.Quit), w.close)
 
         edit = self._menu(bar.addMenu("&Edit"))

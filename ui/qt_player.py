@@ -95,6 +95,7 @@ class PlayerView(QWidget):
         self.frame = 0
         self._wanted = 0
         self.loop_range: tuple[int, int] | None = None  # [in, out] while looping
+        self.stop_at: int | None = None  # playing forward pauses exactly here (the presenter's key frame)
         self.speed = 1.0
         self.reverse = False
         self.canvas = FrameCanvas()
@@ -141,7 +142,8 @@ class PlayerView(QWidget):
         self.sound_note = QLabel("" if self.audio else "No sound device: playing without sound")
         self.sound_note.setStyleSheet("color: #9aa0a8;")
         bar = QHBoxLayout()
-        for widget in (back, self.play_button, forward, self.speed_box, self.loop_box, self.sound_note):
+        self.controls = [back, self.play_button, forward, self.speed_box, self.loop_box, self.sound_note, self.position]
+        for widget in self.controls[:-1]:
             bar.addWidget(widget)
         bar.addStretch(1)
         bar.addWidget(self.position)
@@ -310,6 +312,13 @@ class PlayerView(QWidget):
         if self.media.playbackState() != QMediaPlayer.PlaybackState.PlayingState:
             return
         number = self.frame_at_us(frame.startTime())
+        if self.stop_at is not None and number >= self.stop_at:
+            stop, self.stop_at = self.stop_at, None
+            self.media.pause()
+            self.play_button.setText("▶")
+            self.playing_changed.emit(False)
+            self.show_frame(stop)  # exactly the frame asked for, from the frame server
+            return
         self._set_frame(number)
         if self.loop_box.isChecked() and self.loop_range is not None and number >= self.loop_range[1]:
             self.media.setPosition(self.ms_of_frame(self.loop_range[0]))
@@ -342,6 +351,18 @@ class PlayerView(QWidget):
     def set_loop(self, in_mark: int | None, out_mark: int | None) -> None:
         self.loop_range = (in_mark, out_mark) if in_mark is not None and out_mark is not None else None
         self.loop_box.setEnabled(self.loop_range is not None)
+
+    def set_controls_visible(self, visible: bool) -> None:
+        """Hide the buttons and the frame counter (the family's screen shows the picture only)."""
+        for widget in self.controls:
+            widget.setVisible(visible)
+
+    def play_range(self, first: int, stop: int) -> None:
+        """Play from `first` and pause exactly on `stop`."""
+        self.show_frame(first)
+        self.frame = first
+        self.stop_at = stop
+        self.play()
 
     def problem_text(self) -> str:
         return self.media.errorString()

@@ -22,12 +22,12 @@ from typing import Any
 from storage.keys import KEY_FILE_NAME
 from storage.paths import DATABASE_NAME, demo_vault_dir, resolve_vault_dir
 from vigtool import __version__
-from vigtool.domain.model import Case, Recording
-from vigtool.domain.time import format_rate
-from vigtool.media.errors import MediaError
-from vigtool.services.demo import DEMO_PASSPHRASE
 from vigtool.domain.export import CaptionMode, ClipOptions, ExportMode
-from vigtool.domain.time import FrameRange
+from vigtool.domain.model import Case, Recording
+from vigtool.domain.time import FrameRange, format_rate
+from vigtool.media.errors import MediaError
+from vigtool.services import review
+from vigtool.services.demo import DEMO_PASSPHRASE
 from vigtool.services.exporting import ExportCancelledError, export_clip, export_still
 from vigtool.services.frames import RecordingNotFoundError, find_recording
 from vigtool.services.importing import ImportCancelledError, import_recording
@@ -205,6 +205,30 @@ def cmd_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_handout(args: argparse.Namespace) -> int:
+    out = Path(args.output)
+    if out.suffix.lower() not in (".pdf", ".html"):
+        raise CliError(f"{out}: a handout is written as .pdf or .html")
+    chosen = {int(p) - 1 for p in args.items.split(",")} if args.items else None
+    with _open(args) as vault:
+        try:
+            session = vault.repo.get_review_session(int(args.session))
+        except (LookupError, ValueError) as exc:
+            raise CliError(f"no review session {args.session!r} in this vault") from exc
+        if out.suffix.lower() == ".html":
+            review.write_handout_html(vault, session, out, chosen)
+        else:
+            handout = review.build_handout(vault, session, chosen)
+            try:  # Qt lays out the PDF: loaded by name, as the GUI is (the core never imports Qt)
+                pdf = importlib.import_module("ui.handout_pdf")
+            except ImportError as exc:
+                raise CliError(f"a PDF handout needs the desktop part of vigtool: {exc}") from exc
+            pdf.write_handout_pdf(handout, out)
+            review.log_handout(vault, session, out, len(handout.images))
+    print(f"Wrote the review handout to {out}", file=sys.stderr)
+    return EXIT_OK
+
+
 def cmd_verify(args: argparse.Namespace) -> int:
     bars: dict[int, Callable[[int, int], None]] = {}  # one bar per film, so each redraws only on a new percent
 
@@ -276,6 +300,27 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return _launch_gui(vault_dir, demo=True, screenshot=args.screenshot)
 
 
+def _add_export_parser(sub: Any) -> None:
+    p = sub.add_parser("export", help="write frames [--from, --to) as an MP4 clip, exactly")
+    p.add_argument("recording", metavar="RECORDING", help="id, SHA-256 prefix or file name")
+    p.add_argument("--from", dest="from_", type=int, required=True, metavar="N", help="first frame (0-based)")
+    p.add_argument("--to", type=int, metavar="M", help="the frame after the last one (default: the end)")
+    p.add_argument("-o", "--output", required=True, metavar="OUT.mp4")
+    p.add_argument("--mode", choices=[m.value for m in ExportMode], default="auto",
+                   help="smart: copy all but the frames up to the next keyframe (checked); reencode: all afresh; "
+                   "auto: smart when possible, else re-encode (default)")
+    p.add_argument("--speed", type=_fraction, default=Fraction(1), metavar="X", help="1, 0.5 or 0.25 (slow motion)")
+    p.add_argument("--hold", type=int, metavar="FRAME", help="freeze the picture at this frame")
+    p.add_argument("--hold-seconds", type=_fraction, default=Fraction(3), metavar="S", help="how long (default 3)")
+    p.add_argument("--caption", metavar="TEXT", help="a caption for the clip")
+    p.add_argument("--caption-mode", choices=[m.value for m in CaptionMode], default="burn",
+                   help="burn: drawn into the picture (default); soft: a subtitle track")
+    p.add_argument("--fade", type=_fraction, default=Fraction(0), metavar="S", help="fade in and out over S seconds")
+    p.add_argument("--mute", action="store_true", help="leave the sound out")
+    p.add_argument("--height", type=int, metavar="PX", help="picture height, e.g. 720")
+    p.set_defaults(func=cmd_export)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="vigtool", description="Video Interaction Guidance: "
                                      "micro-analysis, clips and shared review, kept in a local vault.")
@@ -299,24 +344,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", required=True, metavar="OUT.png", help="a .png or .jpg file")
     p.add_argument("--caption", metavar="TEXT", help="a caption band under the picture")
     p.set_defaults(func=cmd_still)
-    p = sub.add_parser("export", help="write frames [--from, --to) as an MP4 clip, exactly")
-    p.add_argument("recording", metavar="RECORDING", help="id, SHA-256 prefix or file name")
-    p.add_argument("--from", dest="from_", type=int, required=True, metavar="N", help="first frame (0-based)")
-    p.add_argument("--to", type=int, metavar="M", help="the frame after the last one (default: the end)")
-    p.add_argument("-o", "--output", required=True, metavar="OUT.mp4")
-    p.add_argument("--mode", choices=[m.value for m in ExportMode], default="auto",
-                   help="smart: copy all but the frames up to the next keyframe (checked); reencode: all afresh; "
-                   "auto: smart when possible, else re-encode (default)")
-    p.add_argument("--speed", type=_fraction, default=Fraction(1), metavar="X", help="1, 0.5 or 0.25 (slow motion)")
-    p.add_argument("--hold", type=int, metavar="FRAME", help="freeze the picture at this frame")
-    p.add_argument("--hold-seconds", type=_fraction, default=Fraction(3), metavar="S", help="how long (default 3)")
-    p.add_argument("--caption", metavar="TEXT", help="a caption for the clip")
-    p.add_argument("--caption-mode", choices=[m.value for m in CaptionMode], default="burn",
-                   help="burn: drawn into the picture (default); soft: a subtitle track")
-    p.add_argument("--fade", type=_fraction, default=Fraction(0), metavar="S", help="fade in and out over S seconds")
-    p.add_argument("--mute", action="store_true", help="leave the sound out")
-    p.add_argument("--height", type=int, metavar="PX", help="picture height, e.g. 720")
-    p.set_defaults(func=cmd_export)
+    _add_export_parser(sub)
+    p = sub.add_parser("handout", help="write a review session's handout for the family (.pdf or .html)")
+    p.add_argument("session", metavar="SESSION", help="the review session's id")
+    p.add_argument("-o", "--output", required=True, metavar="OUT.pdf")
+    p.add_argument("--items", metavar="1,3", help="only these items (1-based, as listed in the session)")
+    p.set_defaults(func=cmd_handout)
     p = sub.add_parser("verify", help="check every film and note in the vault; exits 1 if anything is damaged")
     p.set_defaults(func=cmd_verify)
     p = sub.add_parser("passwd", help=f"change the vault's passphrase (new one from ${NEW_PASSPHRASE_ENV} or asked)")

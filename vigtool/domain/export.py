@@ -3,22 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from fractions import Fraction
 
 
-class ExportMode(str, Enum):
+class ExportMode(StrEnum):
     AUTO = "auto"  # smart cut when the options allow it, checked, else a full re-encode
     SMART = "smart"  # smart cut or fail (never silently re-encoded)
     REENCODE = "reencode"
 
 
-class SlowSound(str, Enum):
+class SlowSound(StrEnum):
     KEEP_PITCH = "keep-pitch"  # voices sound as they did, only slower
     MUTE = "mute"
 
 
-class CaptionMode(str, Enum):
+class CaptionMode(StrEnum):
     BURN = "burn"  # drawn into the picture: every player shows it
     SOFT = "soft"  # a subtitle track the viewer can switch off
 

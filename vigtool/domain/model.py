@@ -176,7 +176,7 @@ class Clip:
 
     @property
     def pause_frame(self) -> int:
-        if self.key_frame is not None and self.key_frame in self.range:
+        if self.key_frame is not None and self.range.start <= self.key_frame < self.range.end:
             return self.key_frame
         return (self.range.start + self.range.end - 1) // 2
 

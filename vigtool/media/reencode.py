@@ -27,7 +27,7 @@ import imageio_ffmpeg
 
 from vigtool.domain.export import CaptionMode, ClipOptions, SlowSound
 from vigtool.media.errors import MediaError
-from vigtool.media.probe import FrameIndex, SeekableFile
+from vigtool.media.probe import FrameIndex, SeekableFile, probe_path
 from vigtool.media.smart_cut import Cancelled, ExportCancelledError, Progress, end_pts
 
 CAPTION_FONT = "DejaVu Sans"  # fontconfig falls back to any sans face where it is missing
@@ -133,7 +133,8 @@ def _video_graph(source: Source, first: int, end: int, options: ClipOptions, str
     if options.hold_frame is not None:
         # By time, half a frame before the one held: the loop filter's frame count is off by one.
         hold = options.hold_frame
-        at = Fraction(int(index.pts[hold - 1]) + int(index.pts[hold]), 2) * tb if hold > first else int(index.pts[hold]) * tb
+        at = (Fraction(int(index.pts[hold - 1]) + int(index.pts[hold]), 2) if hold > first
+              else Fraction(int(index.pts[hold]))) * tb
         v = v.filter("loop", loop=round(options.hold_seconds * source.rate), size=1, start=-1,
                      time=_seconds(at - int(index.pts[first]) * tb))
     if options.speed != 1:
@@ -193,7 +194,7 @@ def ffmpeg_command(source: Source, first: int, end: int, options: ClipOptions, o
     sound = _audio_graph(source, first, end, options, film.audio)
     if sound is not None:
         outputs.append(sound)
-    kwargs: dict[str, Any] = {"vcodec": "libx264", "preset": "veryfast", "crf": 18, "pix_fmt": "yuv420p",
+    kwargs: dict[str, Any] = {"vcodec": "libx264", "preset": "veryfast", "crf": 20, "pix_fmt": "yuv420p",
                               "fps_mode": "passthrough", "map_metadata": -1, "map_chapters": -1,
                               "movflags": "+faststart", "f": "mp4"}
     if sound is not None:
@@ -295,5 +296,9 @@ def reencode(source: Source, first: int, end: int, options: ClipOptions, out: Pa
     if code != 0:
         detail = b"".join(errors).decode(errors="replace").strip().splitlines()
         raise MediaError(source.name, f"could not be exported ({detail[-1] if detail else f'ffmpeg exit {code}'})")
-    if failure and not isinstance(failure[0], BrokenPipeError):
-        raise MediaError(source.name, f"could not be read for export ({failure[0]})")
+    # A feeder that failed after ffmpeg had all it needed (ffmpeg stops reading at the out point) is no
+    # failure; one that stopped early shows as too few frames, which the caller checks.
+    written = probe_path(out).frame_count
+    if written != total:
+        cause = f" ({failure[0]})" if failure else ""
+        raise MediaError(source.name, f"could not be exported whole: {written} of {total} frames{cause}")

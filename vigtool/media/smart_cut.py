@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Callable, Iterator
-from queue import Empty, Queue
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import BinaryIO
+from queue import Empty, Queue
+from typing import Any, BinaryIO
 
 import av
 import numpy as np
@@ -32,7 +32,6 @@ from vigtool.media.nal import (
     end_of_sequence,
     length_prefixed,
     parameter_sets,
-    units_of,
 )
 from vigtool.media.probe import FrameIndex, SeekableFile
 
@@ -87,7 +86,8 @@ class _Writer:
         codec = source.codec_context.name
         self.codec = codec
         try:
-            self.nal_size, self.source_parameter_sets = parameter_sets(codec, bytes(source.codec_context.extradata or b""))
+            extradata = bytes(source.codec_context.extradata or b"")
+            self.nal_size, self.source_parameter_sets = parameter_sets(codec, extradata)
         except BitstreamError as exc:
             raise SmartCutUnsupportedError("the film", str(exc)) from exc
         self.container = av.open(out, "w", format="mp4", options={"movflags": "+faststart"})
@@ -140,9 +140,9 @@ class _Writer:
         context.options = dict(_X264 if name == "libx264" else _X265)
         return context
 
-    def encoded(self, data: bytes, keyframe: bool) -> bytes:
-        units = annexb_units(data)
-        return length_prefixed(units, self.nal_size)
+    def encoded(self, data: bytes) -> bytes:
+        """An encoder's Annex B packet in the film's length-prefixed form."""
+        return length_prefixed(annexb_units(data), self.nal_size)
 
     def end_part(self, pending: tuple[bytes, int, int, int, bool] | None) -> None:
         """Write the held-back last packet of a part with an end-of-sequence unit after it."""
@@ -195,7 +195,7 @@ def _encode_part(writer: _Writer, frames: Iterator[av.VideoFrame], index: FrameI
     pending: tuple[bytes, int, int, int, bool] | None = None
     count = 0
 
-    def emit(packets: list[av.Packet]) -> None:
+    def emit(packets: list[av.Packet[Any]]) -> None:
         nonlocal pending
         for packet in packets:
             if pending is not None:
@@ -203,7 +203,7 @@ def _encode_part(writer: _Writer, frames: Iterator[av.VideoFrame], index: FrameI
             assert packet.pts is not None
             at = index.frame_at_pts(packet.pts)
             next_pts = int(index.pts[at + 1]) if at + 1 < len(index) else last_end
-            pending = (writer.encoded(bytes(packet), packet.is_keyframe), packet.pts, packet.pts - dts_lowering,
+            pending = (writer.encoded(bytes(packet)), packet.pts, packet.pts - dts_lowering,
                        min(next_pts, last_end) - packet.pts, packet.is_keyframe)
 
     for frame in frames:
@@ -220,7 +220,7 @@ def _encode_part(writer: _Writer, frames: Iterator[av.VideoFrame], index: FrameI
     return count, pending
 
 
-def _ahead(frames: Iterator[av.VideoFrame], depth: int = 6) -> Iterator[av.VideoFrame]:
+def _ahead(frames: Iterator[av.VideoFrame], depth: int = 6) -> Generator[av.VideoFrame, None, None]:
     """Decode on a worker thread while the caller encodes: the two overlap on a two-core machine."""
     queue: Queue[av.VideoFrame | BaseException | None] = Queue(depth)
     stop = threading.Event()
@@ -232,7 +232,7 @@ def _ahead(frames: Iterator[av.VideoFrame], depth: int = 6) -> Iterator[av.Video
                     return
                 queue.put(frame)
             queue.put(None)
-        except BaseException as exc:  # handed to the consumer, which raises it
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer, which raises it
             queue.put(exc)
 
     worker = threading.Thread(target=work, name="export-decode", daemon=True)
@@ -271,7 +271,7 @@ class _SideWork:
 
     def __init__(self, open_handle: Callable[[], SeekableFile], index: FrameIndex, name: str, writer: _Writer,
                  sound: tuple[Fraction, Fraction] | None, tail_first: int, end: int, first: int | None) -> None:
-        self.packets: list[av.Packet] = []
+        self.packets: list[av.Packet[Any]] = []
         self.first_picture: RGBImage | None = None
         self.tail: list[av.VideoFrame] = []
         self.last_picture: RGBImage | None = None
@@ -297,7 +297,7 @@ class _SideWork:
                         self.last_picture = np.asarray(frame.to_ndarray(format="rgb24"), dtype=np.uint8)
             finally:
                 decoder.close()
-        except BaseException as exc:  # re-raised by result()
+        except BaseException as exc:  # noqa: BLE001 - re-raised by result() on the caller's thread
             self._error = exc
 
     def result(self) -> _SideWork:
@@ -403,7 +403,7 @@ def _copy_packets(container: av.container.InputContainer, stream: av.video.strea
 
 
 def _encoded_sound(open_handle: Callable[[], SeekableFile], writer: _Writer, start: Fraction,
-                   stop: Fraction) -> list[av.Packet]:
+                   stop: Fraction) -> list[av.Packet[Any]]:
     """Decode the sound around [start, stop) seconds, cut it to the sample, encode it as AAC packets."""
     assert writer.audio is not None
     handle = open_handle()
@@ -414,7 +414,7 @@ def _encoded_sound(open_handle: Callable[[], SeekableFile], writer: _Writer, sta
             rate, layout = stream.codec_context.sample_rate, stream.codec_context.layout.name
     finally:
         handle.close()
-    packets: list[av.Packet] = []
+    packets: list[av.Packet[Any]] = []
     for pos in range(0, sound.shape[1], 1024):
         frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(sound[:, pos:pos + 1024]), format="fltp",
                                            layout=layout)

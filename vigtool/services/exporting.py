@@ -72,7 +72,7 @@ def _source(vault: Vault, recording: Recording) -> Source:
                   recording.rotation, *recording.display_size, recording.has_audio, recording.source_name)
 
 
-def _smart(vault: Vault, recording: Recording, source: Source, frames: FrameRange, out: Path,
+def _smart(recording: Recording, source: Source, frames: FrameRange, out: Path,
            progress: Progress | None, cancelled: Cancelled | None) -> list[str]:
     """Smart-cut into `out` (a temp file); the problems the check found (empty: it is exact)."""
     if recording.video_codec not in ENCODERS:
@@ -103,7 +103,7 @@ def export_clip(vault: Vault, recording: Recording, frames: FrameRange, out: Pat
     try:
         if mode is not ExportMode.REENCODE and not options.needs_reencode:
             try:
-                problems = _smart(vault, recording, source, frames, temp, progress, cancelled)
+                problems = _smart(recording, source, frames, temp, progress, cancelled)
             except SmartCutUnsupportedError as exc:
                 problems = [str(exc)]
             if not problems:

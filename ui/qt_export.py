@@ -1,0 +1,217 @@
+"""Export a clip or a still: the options a practitioner needs, written on a worker thread with progress and
+Cancel. A cancelled or failed export leaves no file (the core writes under a temp name and renames)."""
+
+from __future__ import annotations
+
+import threading
+from fractions import Fraction
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from vigtool.domain.export import HEIGHTS, CaptionMode, ClipOptions, ExportMode, SlowSound
+from vigtool.domain.model import Clip, Recording
+from vigtool.media.errors import MediaError
+from vigtool.services.exporting import ExportCancelledError, ExportResult, export_clip
+from vigtool.services.vault import Vault
+
+
+class ExportJob(QObject):
+    """One export on its own thread; signals arrive on the GUI thread."""
+
+    progress = Signal(int, int)
+    finished = Signal(object)  # ExportResult
+    failed = Signal(str)
+    cancelled = Signal()
+
+    def __init__(self, vault: Vault, recording: Recording, clip: Clip, out: Path, options: ClipOptions,
+                 mode: ExportMode, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(vault, recording, clip, out, options, mode),
+                                        name="export", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def cancel(self) -> None:
+        self._stop.set()
+
+    def wait(self) -> None:
+        self._thread.join()
+
+    def _run(self, vault: Vault, recording: Recording, clip: Clip, out: Path, options: ClipOptions,
+             mode: ExportMode) -> None:
+        try:
+            result = export_clip(vault, recording, clip.range, out, options, mode,
+                                 progress=self.progress.emit,
+                                 cancelled=self._stop.is_set)
+        except ExportCancelledError:
+            self.cancelled.emit()
+        except (MediaError, OSError, ValueError) as exc:
+            self.failed.emit(str(exc))
+        else:
+            self.finished.emit(result)
+
+
+class ExportDialog(QDialog):
+    """Options for one clip, where to write it, then progress with Cancel."""
+
+    def __init__(self, vault: Vault, recording: Recording, clip: Clip, folder: Path,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.vault, self.recording, self.clip = vault, recording, clip
+        self.job: ExportJob | None = None
+        self.outcome: ExportResult | None = None
+        self.setWindowTitle("Export clip")
+        layout = QVBoxLayout(self)
+        layout.addLayout(self._form(folder))
+        self.bar = QProgressBar()
+        self.bar.setVisible(False)
+        self.status = QLabel("Exports are the one copy that leaves the vault unencrypted. Each is logged.")
+        self.status.setWordWrap(True)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.export_button = self.buttons.addButton("Export", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.export_button.clicked.connect(self.start)
+        self.buttons.rejected.connect(self._cancel_or_close)
+        layout.addWidget(self.bar)
+        layout.addWidget(self.status)
+        layout.addWidget(self.buttons)
+
+    def _form(self, folder: Path) -> QFormLayout:
+        clip, recording = self.clip, self.recording
+        seconds = float(clip.range.length / recording.rate)
+        self.path = QLineEdit(str(folder / f"moment-{clip.range.start}.mp4"))
+        browse = QPushButton("Choose…")
+        browse.clicked.connect(self._browse)
+        where = QHBoxLayout()
+        where.addWidget(self.path, 1)
+        where.addWidget(browse)
+        self.speed = QComboBox()
+        for label, value in (("Normal speed", Fraction(1)), ("Slow motion ½×", Fraction(1, 2)),
+                             ("Slow motion ¼×", Fraction(1, 4))):
+            self.speed.addItem(label, value)
+        self.slow_sound = QComboBox()
+        self.slow_sound.addItem("Voices slowed, same pitch", SlowSound.KEEP_PITCH)
+        self.slow_sound.addItem("No sound while slowed", SlowSound.MUTE)
+        self.hold = QCheckBox("Hold the key frame still")
+        self.hold_seconds = QDoubleSpinBox(minimum=0.5, maximum=30, value=3, singleStep=0.5, suffix=" s")
+        self.caption = QLineEdit(clip.caption)
+        self.caption.setPlaceholderText("e.g. You waited, and your baby answered you.")
+        self.caption_mode = QComboBox()
+        self.caption_mode.addItem("Drawn under the picture", CaptionMode.BURN)
+        self.caption_mode.addItem("As subtitles (can be switched off)", CaptionMode.SOFT)
+        self.fade = QSpinBox(minimum=0, maximum=3, suffix=" s")
+        self.mute = QCheckBox("Leave the sound out")
+        self.height_box = QComboBox()
+        for height in HEIGHTS:
+            self.height_box.addItem("Film's own size" if height is None else f"{height} lines", height)
+        self.mode = QComboBox()
+        self.mode.addItem("Exact and fast (copy where possible)", ExportMode.AUTO)
+        self.mode.addItem("Encode afresh", ExportMode.REENCODE)
+        form = QFormLayout()
+        form.addRow(QLabel(f"{clip.range.length} frames, {seconds:.1f} s, from {recording.source_name}"))
+        form.addRow("Save as", where)
+        form.addRow("Speed", self.speed)
+        form.addRow("", self.slow_sound)
+        form.addRow(self.hold, self.hold_seconds)
+        form.addRow("Caption", self.caption)
+        form.addRow("", self.caption_mode)
+        form.addRow("Fade in and out", self.fade)
+        form.addRow("", self.mute)
+        form.addRow("Picture size", self.height_box)
+        form.addRow("How", self.mode)
+        return form
+
+    def _browse(self) -> None:
+        name, _ = QFileDialog.getSaveFileName(self, "Export clip as", self.path.text(), "MP4 video (*.mp4)")
+        if name:
+            self.path.setText(name)
+
+    def options(self) -> ClipOptions:
+        return ClipOptions(
+            speed=self.speed.currentData(), slow_sound=self.slow_sound.currentData(),
+            hold_frame=self.clip.pause_frame if self.hold.isChecked() else None,
+            hold_seconds=Fraction(self.hold_seconds.value()).limit_denominator(10),
+            caption=self.caption.text().strip(), caption_mode=self.caption_mode.currentData(),
+            fade_seconds=Fraction(self.fade.value()), mute=self.mute.isChecked(), height=self.height_box.currentData())
+
+    def start(self) -> None:
+        if self.job is not None:
+            return
+        try:
+            options = self.options()
+        except ValueError as exc:
+            self.status.setText(str(exc))
+            return
+        self.job = ExportJob(self.vault, self.recording, self.clip, Path(self.path.text()), options,
+                             self.mode.currentData(), self)
+        self.job.progress.connect(self._progress)
+        self.job.finished.connect(self._finished)
+        self.job.failed.connect(self._failed)
+        self.job.cancelled.connect(self._cancelled)
+        self.export_button.setEnabled(False)
+        self.bar.setVisible(True)
+        self.bar.setRange(0, 0)
+        self.status.setText("Exporting…")
+        self.job.start()
+
+    def _progress(self, done: int, total: int) -> None:
+        self.bar.setRange(0, max(total, 1))
+        self.bar.setValue(done)
+
+    def _finished(self, result: ExportResult) -> None:
+        self.outcome = result
+        self._end_job()
+        how = "copied exactly" if result.mode is ExportMode.SMART else "encoded afresh"
+        self.status.setText(f"Saved {result.path.name} ({result.frames} frames, {how}, {result.seconds:.1f} s)."
+                            + (f"\n{result.note}" if result.note else ""))
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("Close")
+
+    def _failed(self, message: str) -> None:
+        self._end_job()
+        self.export_button.setEnabled(True)
+        self.status.setText(f"Not exported: {message}")
+
+    def _cancelled(self) -> None:
+        self._end_job()
+        self.export_button.setEnabled(True)
+        self.status.setText("Cancelled; nothing was written.")
+
+    def _end_job(self) -> None:
+        if self.job is not None:
+            self.job.wait()
+        self.job = None
+        self.bar.setVisible(False)
+
+    def _cancel_or_close(self) -> None:
+        if self.job is not None:
+            self.job.cancel()
+            return
+        self.reject()
+
+    def closeEvent(self, event: object) -> None:  # noqa: N802 - Qt's name
+        if self.job is not None:  # never leave a thread writing behind a closed dialog
+            self.job.cancel()
+            self.job.wait()
+        super().closeEvent(event)  # type: ignore[arg-type]
+
+
+__all__ = ["ExportDialog", "ExportJob", "Qt"]

@@ -1,0 +1,163 @@
+"""Shared review: a session's ordered clips and stills with the prompts for the parent, and its handout.
+
+A session belongs to a case and is reused across review meetings. The handout is what the family keeps:
+the pictures of the moments the practitioner ticked, their captions and prompts, in the language of what
+went well; nothing else from the case (no codes, notes or file names).
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import cv2
+
+from storage.atomic import write_atomically
+from vigtool.domain.model import Clip, Recording, ReviewItem, ReviewItemKind, ReviewSession, Still
+from vigtool.services.frames import read_frame
+from vigtool.services.vault import Vault
+
+DEFAULT_PROMPT = "What do you notice your baby doing here?"
+HANDOUT_TITLE = "Moments that went well"
+
+
+@dataclass(frozen=True)
+class ResolvedItem:
+    """A session item with what it points at."""
+
+    position: int
+    item: ReviewItem
+    recording: Recording
+    clip: Clip | None
+    still: Still | None
+
+    @property
+    def key_frame(self) -> int:
+        if self.clip is not None:
+            return self.clip.pause_frame
+        assert self.still is not None
+        return self.still.frame
+
+    @property
+    def caption(self) -> str:
+        return self.clip.caption if self.clip is not None else self.still.caption if self.still else ""
+
+    @property
+    def label(self) -> str:
+        if self.clip is not None:
+            seconds = self.clip.range.length / self.recording.rate
+            return f"Clip {self.clip.title or self.clip.id} ({float(seconds):.1f} s)"
+        return f"Still {self.still.id if self.still else ''}"
+
+
+def resolve(vault: Vault, session: ReviewSession) -> list[ResolvedItem]:
+    resolved = []
+    for position, item in enumerate(session.items):
+        if item.kind is ReviewItemKind.CLIP:
+            clip = vault.repo.get_clip(item.ref_id)
+            resolved.append(ResolvedItem(position, item, vault.repo.get_recording(clip.recording_id), clip, None))
+        else:
+            still = vault.repo.get_still(item.ref_id)
+            resolved.append(ResolvedItem(position, item, vault.repo.get_recording(still.recording_id), None, still))
+    return resolved
+
+
+def add_item(vault: Vault, session: ReviewSession, kind: ReviewItemKind, ref_id: int,
+             prompt: str = DEFAULT_PROMPT) -> ReviewSession:
+    updated = replace(session, items=(*session.items, ReviewItem(kind, ref_id, prompt)))
+    vault.repo.save_review_session(updated)
+    return updated
+
+
+def set_prompt(vault: Vault, session: ReviewSession, position: int, prompt: str) -> ReviewSession:
+    items = list(session.items)
+    items[position] = replace(items[position], prompt=prompt)
+    updated = replace(session, items=tuple(items))
+    vault.repo.save_review_session(updated)
+    return updated
+
+
+def remove_item(vault: Vault, session: ReviewSession, position: int) -> ReviewSession:
+    items = list(session.items)
+    del items[position]
+    updated = replace(session, items=tuple(items))
+    vault.repo.save_review_session(updated)
+    return updated
+
+
+def move_item(vault: Vault, session: ReviewSession, old: int, new: int) -> ReviewSession:
+    updated = session.moved(old, new)
+    vault.repo.save_review_session(updated)
+    return updated
+
+
+@dataclass(frozen=True)
+class Handout:
+    """The handout as HTML whose pictures are named resources (PNG bytes), for a file or for Qt to print."""
+
+    body: str  # <img src="moment-N.png">
+    images: dict[str, bytes]
+
+    def standalone_html(self) -> str:
+        """One self-contained file: the pictures inlined, so it opens anywhere and travels as one file."""
+        page = self.body
+        for name, data in self.images.items():
+            page = page.replace(f'src="{name}"', f'src="data:image/png;base64,{base64.b64encode(data).decode()}"')
+        return page
+
+
+_STYLE = """
+body { font-family: 'DejaVu Sans', sans-serif; color: #303030; margin: 24px; }
+h1 { font-size: 22pt; font-weight: normal; color: #2f6f5e; }
+p.intro { font-size: 12pt; }
+div.moment { margin: 18px 0 28px 0; }
+img { max-width: 100%; }
+p.caption { font-size: 13pt; margin: 6px 0; }
+p.prompt { font-size: 11pt; color: #2f6f5e; font-style: italic; }
+"""
+
+
+def build_handout(vault: Vault, session: ReviewSession, chosen: set[int] | None = None,
+                  family_name: str = "") -> Handout:
+    """The handout of the items at positions `chosen` (default: all), each with the picture at its key frame."""
+    parts = [f"<html><head><meta charset='utf-8'><title>{html.escape(HANDOUT_TITLE)}</title>"
+             f"<style>{_STYLE}</style></head><body>",
+             f"<h1>{html.escape(HANDOUT_TITLE)}{' — ' + html.escape(family_name) if family_name else ''}</h1>",
+             "<p class='intro'>These are moments from your film when things went well between you and your "
+             "baby. They are yours to keep and to look at again.</p>"]
+    images: dict[str, bytes] = {}
+    for entry in resolve(vault, session):
+        if chosen is not None and entry.position not in chosen:
+            continue
+        picture = read_frame(vault, entry.recording, entry.key_frame)
+        height, width = picture.shape[:2]
+        scale = min(1.0, 900 / width)
+        small = cv2.resize(picture, (round(width * scale), round(height * scale)), interpolation=cv2.INTER_AREA)
+        ok, png = cv2.imencode(".png", cv2.cvtColor(small, cv2.COLOR_RGB2BGR))
+        if not ok:
+            continue
+        name = f"moment-{len(images) + 1}.png"
+        images[name] = png.tobytes()
+        parts.append(f"<div class='moment'><img src=\"{name}\" width='{small.shape[1]}'>")
+        if entry.caption:
+            parts.append(f"<p class='caption'>{html.escape(entry.caption)}</p>")
+        if entry.item.prompt:
+            parts.append(f"<p class='prompt'>{html.escape(entry.item.prompt)}</p>")
+        parts.append("</div>")
+    parts.append("</body></html>")
+    return Handout("\n".join(parts), images)
+
+
+def log_handout(vault: Vault, session: ReviewSession, out: Path, pictures: int) -> None:
+    vault.exports.add("handout", None, {"file": str(out.resolve()), "session": session.id, "pictures": pictures,
+                                        "bytes": out.stat().st_size})
+
+
+def write_handout_html(vault: Vault, session: ReviewSession, out: Path, chosen: set[int] | None = None) -> Path:
+    handout = build_handout(vault, session, chosen)
+    write_atomically(out, handout.standalone_html().encode())
+    out.chmod(0o644)
+    log_handout(vault, session, out, len(handout.images))
+    return out
