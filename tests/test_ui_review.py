@@ -17,8 +17,8 @@ from pytestqt.qtbot import QtBot
 from tests.conftest import Sample, open_vault
 from tests.test_ui import wait_shown
 from ui.handout_pdf import handout_pdf
-from ui.qt_player import PlayerView
 from ui.main_window import MainWindow
+from ui.qt_player import PlayerView
 from vigtool.domain.export import ExportMode
 from vigtool.domain.time import FrameRange
 from vigtool.services import review
