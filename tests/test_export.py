@@ -37,12 +37,6 @@ def decoded(path: Path) -> np.ndarray:
     return np.frombuffer(raw, np.uint8).reshape(-1, height, width, 3)
 
 
-def stream_info(path: Path) -> dict[str, object]:
-    probe = subprocess.run([FFMPEG.replace("ffmpeg-linux", "ffmpeg-linux"), "-v", "error", "-i", str(path), "-map",
-                            "0", "-c", "copy", "-f", "ffmetadata", "-"], capture_output=True, text=True, check=True)
-    return {"ffmetadata": probe.stdout}
-
-
 def durations(path: Path) -> dict[str, float]:
     """Seconds of video and of sound, from the decoded streams (not from headers)."""
     seconds = {}

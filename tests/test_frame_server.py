@@ -99,3 +99,12 @@ def test_a_damaged_film_names_itself(tmp_path: Path, samples: dict[str, Sample])
     with server, pytest.raises(MediaError, match=r"damaged\.mp4"):
         for number in range(probe.frame_count - 1, 0, -7):
                 server.frame(number)
+
+
+def test_frames_of_any_width_come_as_whole_rows(vault: Vault, samples: dict[str, Sample]) -> None:
+    """The window wraps a frame's rows in a QImage directly: padded rows would fail (seen at full screen)."""
+    recording = import_recording(vault, samples["h264"].path, "Family A").recording
+    with open_frame_server(vault, recording, prefetch=False) as server:
+        for width in (1597, 1001, 333, 101):
+            server.set_box((width, 2000))
+            assert server.frame(10).flags["C_CONTIGUOUS"], width

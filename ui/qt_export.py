@@ -7,7 +7,8 @@ import threading
 from fractions import Fraction
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -120,6 +121,11 @@ class ExportDialog(QDialog):
         self.caption_mode.addItem("As subtitles (can be switched off)", CaptionMode.SOFT)
         self.fade = QSpinBox(minimum=0, maximum=3, suffix=" s")
         self.mute = QCheckBox("Leave the sound out")
+        # Only what applies is offered: the sound choice while slowed, the hold's length when holding.
+        self.slow_sound.setEnabled(False)
+        self.speed.currentIndexChanged.connect(lambda: self.slow_sound.setEnabled(self.speed.currentData() != 1))
+        self.hold_seconds.setEnabled(False)
+        self.hold.toggled.connect(self.hold_seconds.setEnabled)
         self.height_box = QComboBox()
         for height in HEIGHTS:
             self.height_box.addItem("Film's own size" if height is None else f"{height} lines", height)
@@ -207,11 +213,9 @@ class ExportDialog(QDialog):
             return
         self.reject()
 
-    def closeEvent(self, event: object) -> None:  # noqa: N802 - Qt's name
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
         if self.job is not None:  # never leave a thread writing behind a closed dialog
             self.job.cancel()
             self.job.wait()
-        super().closeEvent(event)  # type: ignore[arg-type]
+        super().closeEvent(event)
 
-
-__all__ = ["ExportDialog", "ExportJob", "Qt"]

@@ -145,7 +145,8 @@ def start_presenting(vault: Vault, session: ReviewSession) -> PresenterControls:
     family.showFullScreen()
     if len(screens) < 2:
         area = screens[0].availableGeometry()
-        controls.resize(min(720, area.width() // 2), 130)
+        controls.adjustSize()  # as wide as its buttons need, so the corner placement keeps it on screen
+        controls.resize(min(max(controls.width(), 520), area.width() - 32), controls.height())
         controls.move(area.right() - controls.width() - 16, area.bottom() - controls.height() - 16)
     controls.show()
     controls.raise_()

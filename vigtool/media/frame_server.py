@@ -212,7 +212,8 @@ class FrameServer:
     def _convert(self, frame: av.VideoFrame) -> RGBImage:
         width, height = self._scaled
         picture = frame.to_ndarray(width=width, height=height, format="rgb24", interpolation="AREA")
-        return to_display(np.asarray(picture, dtype=np.uint8), self._rotation)
+        # PyAV hands back a view with padded rows for some widths; the window wraps rows in a QImage as is.
+        return to_display(np.ascontiguousarray(picture, dtype=np.uint8), self._rotation)
 
     def _decode(self, number: int) -> RGBImage:
         with self._decoder_lock:

@@ -213,7 +213,8 @@ def _feed(source: Source, first: int, end: int, sink: Any, failure: list[BaseExc
     index, tb = source.index, source.index.time_base
     key = index.keyframe_before(first)
     key_pts = int(index.pts[key])
-    stop_seconds = end_pts(index, end) * tb + 1
+    end_at = end_pts(index, end)
+    stop_seconds = end_at * tb + 1
     handle = source.open_handle()
     try:
         with av.open(handle, "r") as film, av.open(_PipeWriter(sink), "w", format="nut") as pipe:
@@ -228,7 +229,7 @@ def _feed(source: Source, first: int, end: int, sink: Any, failure: list[BaseExc
                 if packet.stream.type == "video":
                     if packet.pts is not None and packet.pts < key_pts:
                         continue  # leading pictures of an open GOP: their references are not sent
-                    if packet.is_keyframe and packet.pts is not None and packet.pts >= end_pts(index, end):
+                    if packet.is_keyframe and packet.pts is not None and packet.pts >= end_at:
                         video_done = True
                 elif packet.pts is not None and packet.stream.time_base is not None \
                         and packet.pts * packet.stream.time_base > stop_seconds:

@@ -75,7 +75,6 @@ class _CopyPlan:
     first_key: int  # the first keyframe at or after the in point (copying starts there)
     packets: int  # how many packets (decode order, leading pictures dropped) to copy
     first_dts: int
-    last_dts: int
 
 
 class _Writer:
@@ -103,7 +102,6 @@ class _Writer:
         self.container.metadata.clear()
         self.shift = shift
         self._progress, self._cancelled, self._total, self._done = progress, cancelled, total, 0
-        self.last_dts: int | None = None
         self._closed = False
 
     def close(self) -> None:
@@ -127,7 +125,6 @@ class _Writer:
         packet.pts, packet.dts, packet.duration = pts - self.shift, dts - self.shift, duration
         packet.is_keyframe = keyframe
         self.container.mux(packet)
-        self.last_dts = dts
 
     def encoder(self, like: av.VideoFrame, time_base: Fraction, rate: Fraction) -> av.VideoCodecContext:
         name = ENCODERS[self.codec]
@@ -161,16 +158,13 @@ def _plan_copy(container: av.container.InputContainer, stream: av.video.stream.V
     key = int(keys[pos])
     key_pts = int(index.pts[key])
     container.seek(key_pts, stream=stream, backward=True)
-    count = best = 0
+    count = best = first_dts = 0
     highest = -1
-    first_dts = last_dts = best_last_dts = 0
     for packet in container.demux(stream):
-        if packet.pts is None or packet.size == 0:
+        # Before our keyframe: what the seek returned first, or leading pictures of an open GOP that
+        # refer to frames we do not copy.
+        if packet.pts is None or packet.size == 0 or packet.pts < key_pts:
             continue
-        if packet.pts < key_pts:
-            if count == 0:
-                continue  # what the seek returned before our keyframe
-            continue  # a leading picture of the first keyframe: it refers to frames we do not copy
         at = index.frame_at_pts(packet.pts)
         if packet.is_keyframe and at >= end and count:
             break
@@ -180,12 +174,11 @@ def _plan_copy(container: av.container.InputContainer, stream: av.video.stream.V
             first_dts = packet.dts if packet.dts is not None else packet.pts
         count += 1
         highest = max(highest, at)
-        last_dts = packet.dts if packet.dts is not None else packet.pts
         if highest < end and highest - key + 1 == count:
-            best, best_last_dts = count, last_dts
+            best = count
     if best == 0:
         return None
-    return _CopyPlan(key, best, first_dts, best_last_dts)
+    return _CopyPlan(key, best, first_dts)
 
 
 def _encode_part(writer: _Writer, frames: Iterator[av.VideoFrame], index: FrameIndex, rate: Fraction,
@@ -276,12 +269,12 @@ class _SideWork:
         self.tail: list[av.VideoFrame] = []
         self.last_picture: RGBImage | None = None
         self._error: BaseException | None = None
-        self._args = (open_handle, index, name, writer, sound, tail_first, end, first)
-        self._thread = threading.Thread(target=self._run, name="export-side", daemon=True)
+        self._thread = threading.Thread(target=self._run, name="export-side", daemon=True,
+                                        args=(open_handle, index, name, writer, sound, tail_first, end, first))
         self._thread.start()
 
-    def _run(self) -> None:
-        open_handle, index, name, writer, sound, tail_first, end, first = self._args
+    def _run(self, open_handle: Callable[[], SeekableFile], index: FrameIndex, name: str, writer: _Writer,
+             sound: tuple[Fraction, Fraction] | None, tail_first: int, end: int, first: int | None) -> None:
         try:
             if sound is not None:
                 self.packets = _encoded_sound(open_handle, writer, *sound)

@@ -13,7 +13,6 @@ import os
 import subprocess
 import time
 from dataclasses import dataclass
-from fractions import Fraction
 from pathlib import Path
 
 import cv2
@@ -22,7 +21,7 @@ import imageio_ffmpeg
 import numpy as np
 
 from storage.atomic import AtomicFile, fsync_dir, temp_name_for
-from vigtool.domain.export import CaptionMode, ClipOptions, ExportMode
+from vigtool.domain.export import ClipOptions, ExportMode
 from vigtool.domain.model import Recording
 from vigtool.domain.time import FrameRange
 from vigtool.media.clip_check import check_clip
@@ -182,13 +181,3 @@ def export_still(vault: Vault, recording: Recording, frame: int, out: Path, capt
                                               "frames": [frame, frame + 1], "caption": bool(caption.strip()),
                                               "bytes": len(data), "purpose": purpose})
     return out
-
-
-def clip_seconds(recording: Recording, frames: FrameRange, options: ClipOptions) -> Fraction:
-    """How long the exported clip plays (for the export dialog's summary)."""
-    held = Fraction(round(options.hold_seconds * recording.rate)) / recording.rate if options.hold_frame is not None \
-        else Fraction(0)
-    return (Fraction(frames.length) / recording.rate + held) / options.speed
-
-
-__all__ += ["CaptionMode", "clip_seconds"]

@@ -1,4 +1,4 @@
-"""Exact frames of stored recordings, and stills written from them."""
+"""Exact frames of stored recordings (stills are written by vigtool.services.exporting)."""
 
 from __future__ import annotations
 
