@@ -9,10 +9,12 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
+from storage.atomic import is_temp_name
 from storage.database import Database
 from storage.models import ExportLogRow
 from storage.sealing import FieldSealer
@@ -22,9 +24,12 @@ from storage.sealing import FieldSealer
 class ExportEntry:
     id: int
     recording_id: int | None
-    kind: str  # "clip", "still", "handout", "package"
+    kind: str  # "clip", "still", "handout", "package" (and PENDING while one is being written)
     created_at: datetime
     detail: dict[str, Any]  # "file", "source", "frames", "options", "bytes", ...
+
+
+PENDING = "pending"  # a temp file being written outside the vault; removed at the next open if still there
 
 
 class ExportLog:
@@ -42,9 +47,39 @@ class ExportLog:
             s.flush()
             return ExportEntry(row.id, recording_id, kind, now, detail)
 
+    def begin(self, temp: Path) -> int:
+        """Note a temp file about to be written outside the vault (plaintext, or a package being sealed)."""
+        return self.add(PENDING, None, {"temp": str(temp)}).id
+
+    def end(self, marker: int) -> None:
+        with self.db.write() as s:
+            s.execute(delete(ExportLogRow).where(ExportLogRow.id == marker, ExportLogRow.kind == PENDING))
+
+    def remove_abandoned(self) -> list[Path]:
+        """Delete the temp files of exports a crash or kill interrupted, and their notes. Only the process
+        that has the vault to itself calls this: no one else can be writing them."""
+        removed = []
+        with self.db.read() as s:
+            rows = list(s.scalars(select(ExportLogRow).where(ExportLogRow.kind == PENDING)))
+            pending = [(r.id, Path(json.loads(self._sealer.open(r.detail, b"export_log.detail"))["temp"]))
+                       for r in rows]
+        for marker, temp in pending:
+            if not temp.parent.is_dir():
+                continue  # a folder not reachable now (an unplugged stick): keep the note, try next time
+            if is_temp_name(temp):  # never anything but our own temp names
+                try:
+                    temp.unlink()
+                    removed.append(temp)
+                except FileNotFoundError:
+                    pass
+                except OSError:
+                    continue  # not removable now (permissions changed): keep the note, try next time
+            self.end(marker)
+        return removed
+
     def entries(self, recording_id: int | None = None) -> list[ExportEntry]:
         with self.db.read() as s:
-            query = select(ExportLogRow).order_by(ExportLogRow.id)
+            query = select(ExportLogRow).where(ExportLogRow.kind != PENDING).order_by(ExportLogRow.id)
             if recording_id is not None:
                 query = query.where(ExportLogRow.recording_id == recording_id)
             return [ExportEntry(r.id, r.recording_id, r.kind, r.created_at,

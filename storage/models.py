@@ -19,6 +19,7 @@ from sqlalchemy import (
     MetaData,
     String,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -164,6 +165,7 @@ class ReviewItemRow(Base):
     kind: Mapped[str] = mapped_column(String(8))
     ref_id: Mapped[int] = mapped_column(Integer)
     prompt: Mapped[bytes] = mapped_column(LargeBinary)
+    in_handout: Mapped[bool] = mapped_column(Boolean, server_default=true())
 
 
 class ExportLogRow(Base):

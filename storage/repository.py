@@ -550,7 +550,8 @@ class Repository:
             s.execute(delete(ReviewItemRow).where(ReviewItemRow.session_id == session.id))
             for position, item in enumerate(session.items):
                 s.add(ReviewItemRow(session_id=session.id, position=position, kind=item.kind.value,
-                                    ref_id=item.ref_id, prompt=self._seal(item.prompt, "review_items", "prompt")))
+                                    ref_id=item.ref_id, prompt=self._seal(item.prompt, "review_items", "prompt"),
+                                    in_handout=item.in_handout))
 
     def delete_review_session(self, session_id: int) -> None:
         with self.db.write() as s:
@@ -575,7 +576,8 @@ class Repository:
                 result.append(ReviewSession(
                     row.id, case_id, self._open(row.title, "review_sessions", "title"),
                     tuple(ReviewItem(ReviewItemKind(i.kind), i.ref_id,
-                                     self._open(i.prompt, "review_items", "prompt")) for i in items)))
+                                     self._open(i.prompt, "review_items", "prompt"), i.in_handout)
+                          for i in items)))
             return result
 
     # -- integrity -------------------------------------------------------------------------------

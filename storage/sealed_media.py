@@ -49,6 +49,7 @@ class MediaKind(IntEnum):
     FILM = 1
     FILMSTRIP = 2
     AUDIO_ENVELOPE = 3
+    PACKAGE = 4  # an export package's contents (storage/package.py), after the package's own preamble
 
 
 class SealedMediaError(MediaError):
@@ -142,9 +143,12 @@ class SealedMediaReader(PositionedRawReader):
 
     _CACHE = 4
 
-    def __init__(self, path: Path, data_key: bytes, media_id: str, kind: MediaKind, name: str | None = None) -> None:
+    def __init__(self, path: Path, data_key: bytes, media_id: str, kind: MediaKind, name: str | None = None, *,
+                 offset: int = 0) -> None:
+        """`offset`: where the sealed header starts in the file (a package has its preamble before it)."""
         super().__init__()
         self.name_for_messages = name or str(path)
+        self._offset = offset
         try:
             self._raw = path.open("rb", buffering=0)
         except FileNotFoundError as exc:
@@ -159,13 +163,13 @@ class SealedMediaReader(PositionedRawReader):
 
     def _open(self, data_key: bytes, media_id: str, kind: MediaKind) -> None:
         name = self.name_for_messages
-        self._header_bytes = os.pread(self._raw.fileno(), HEADER.size, 0)
+        self._header_bytes = os.pread(self._raw.fileno(), HEADER.size, self._offset)
         header = Header.unpack(self._header_bytes, name)
         if header.media_id != media_id or header.kind != kind:
             raise SealedMediaError(name, "belongs to another recording (files were swapped or renamed)")
         self._segment_size = header.segment_size
         self._cipher = _file_cipher(data_key, self._header_bytes)
-        body = os.fstat(self._raw.fileno()).st_size - HEADER.size
+        body = os.fstat(self._raw.fileno()).st_size - self._offset - HEADER.size
         stride = self._segment_size + TAG_BYTES
         self._segments = max(1, -(-body // stride))
         last = body - (self._segments - 1) * stride - TAG_BYTES
@@ -186,7 +190,7 @@ class SealedMediaReader(PositionedRawReader):
         final = index == self._segments - 1
         stride = self._segment_size + TAG_BYTES
         length = (self._size - index * self._segment_size if final else self._segment_size) + TAG_BYTES
-        sealed = os.pread(self._raw.fileno(), length, HEADER.size + index * stride)
+        sealed = os.pread(self._raw.fileno(), length, self._offset + HEADER.size + index * stride)
         try:
             plain = self._cipher.decrypt(_nonce(index, final), sealed, self._header_bytes)
         except (InvalidTag, ValueError) as exc:

@@ -11,8 +11,11 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from conftest import PASSPHRASE, Sample, ffmpeg_frame, psnr
+from conftest import PASSPHRASE, Sample, ffmpeg_frame, open_vault, psnr
 
+from vigtool.domain.model import ReviewItemKind
+from vigtool.domain.time import FrameRange
+from vigtool.services import review
 from vigtool.services.demo import DEMO_PASSPHRASE
 from vigtool.synth.stamp import read_stamp
 
@@ -158,3 +161,30 @@ def test_demo_screenshot_shows_the_demo_case(tmp_path: Path) -> None:
     listed = json.loads(vigtool("list", "--json", vault=tmp_path / "demo",
                                 env={"VIGTOOL_PASSPHRASE": DEMO_PASSPHRASE}).stdout)
     assert listed[0]["case"] == "Demo family" and listed[0]["recordings"][0]["frames"] == 720
+
+
+def test_export_into_a_package_and_open_it_again(tmp_path: Path, samples: dict[str, Sample]) -> None:
+    vault_dir = new_vault(tmp_path / "v")
+    assert vigtool("import", str(samples["h264"].path), "--case", "Family A", vault=vault_dir).returncode == 0
+    secret = {"VIGTOOL_PACKAGE_PASSPHRASE": "for the review at home"}
+    out = tmp_path / "moment.vigpkg"
+    made = vigtool("export", "1", "--from", "10", "--to", "70", "-o", str(out), vault=vault_dir, env=secret)
+    assert made.returncode == 0, made.stderr
+    assert "encrypted package" in made.stderr and sorted(tmp_path.iterdir()) == [out, vault_dir]
+    with open_vault(vault_dir, create=False) as vault:  # a review session to package as a whole
+        clip = vault.repo.add_clip(1, FrameRange(20, 50), "", "Her turn")
+        session = review.add_item(vault, vault.repo.add_review_session(1, "Review"), ReviewItemKind.CLIP, clip.id)
+    whole = tmp_path / "review.vigpkg"
+    made = vigtool("package", "review", str(session.id), "-o", str(whole), vault=vault_dir, env=secret)
+    assert made.returncode == 0, made.stderr
+    listed = vigtool("package", "open", str(whole), "--json", env=secret)  # no vault needed to open one
+    assert listed.returncode == 0, listed.stderr
+    manifest = json.loads(listed.stdout)
+    assert [(i["kind"], i["caption"], i["frames"]) for i in manifest["items"]] == [("clip", "Her turn", [20, 50])]
+    folder = tmp_path / "unpacked"
+    folder.mkdir()
+    assert vigtool("package", "open", str(out), "--extract", str(folder), env=secret).returncode == 0
+    [clip_file] = folder.iterdir()
+    assert read_stamp(ffmpeg_frame(clip_file, 0)) == 10 and read_stamp(ffmpeg_frame(clip_file, 59)) == 69
+    wrong = vigtool("package", "open", str(out), env={"VIGTOOL_PACKAGE_PASSPHRASE": "a wrong guess at it"})
+    assert wrong.returncode == 1 and f"{out}: does not open with this passphrase" in wrong.stderr

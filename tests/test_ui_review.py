@@ -8,8 +8,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from PySide6.QtCore import QSize
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QImage
+from PySide6.QtMultimedia import QVideoFrame
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtWidgets import QAbstractButton, QLabel, QLineEdit, QListWidget, QWidget
 from pytestqt.qtbot import QtBot
@@ -23,6 +24,7 @@ from vigtool.domain.export import ExportMode
 from vigtool.domain.time import FrameRange
 from vigtool.services import review
 from vigtool.services.importing import import_recording
+from vigtool.services.packaging import open_package
 from vigtool.synth.stamp import read_stamp
 
 
@@ -95,13 +97,38 @@ def test_presenter_shows_the_family_only_footage(qtbot: QtBot, window: MainWindo
     assert not family.isVisible()
 
 
-def test_session_is_kept_for_the_next_meeting(window: MainWindow) -> None:
-    first = window.review_session()
-    assert first is not None and [i.kind.value for i in first.items] == ["clip", "still"]
-    moved = review.move_item(window.vault, first, 1, 0)
-    moved = review.set_prompt(window.vault, moved, 0, "What is your baby telling you here?")
-    again = window.review_session()
-    assert again == moved  # the same session, in the new order, with the new prompt
+def test_preparing_the_review_in_its_panel(qtbot: QtBot, window: MainWindow) -> None:
+    panel = window.review_panel
+    window.review_dock.raise_()
+    assert [panel.items.item(r).text()[:8] for r in range(panel.items.count())] == ["1. Clip ", "2. Still"]
+    panel.items.setCurrentRow(1)
+    qtbot.mouseClick(panel.up, Qt.MouseButton.LeftButton)  # the still first
+    assert panel.items.currentRow() == 0 and panel.items.item(0).text().startswith("1. Still")
+    panel.prompt.selectAll()
+    qtbot.keyClicks(panel.prompt, "What is your baby telling you here?")
+    panel.items.item(1).setCheckState(Qt.CheckState.Unchecked)  # the clip stays out of the handout
+    session = window.review_session()
+    assert session is not None
+    assert [i.kind.value for i in session.items] == ["still", "clip"]
+    assert session.items[0].prompt == "What is your baby telling you here?" and not session.items[1].in_handout
+    assert len(review.build_handout(window.vault, session).images) == 1  # only what was ticked
+    assert window.workspace is not None
+    window.open_recording(window.workspace.recording.id)  # as at the next meeting: read back from the vault
+    assert window.review_session() == session
+
+
+def test_each_review_change_is_one_undo_step(qtbot: QtBot, window: MainWindow) -> None:
+    panel = window.review_panel
+    before = window.review_session()
+    panel.items.setCurrentRow(1)
+    qtbot.mouseClick(panel.up, Qt.MouseButton.LeftButton)
+    qtbot.keyClicks(panel.prompt, " Look!")
+    panel.items.item(0).setCheckState(Qt.CheckState.Unchecked)
+    assert window.review_session() != before
+    for _ in range(3):
+        window.undo()
+    assert window.review_session() == before
+    assert panel.items.item(0).text().startswith("1. Clip") and panel.prompt.text() == review.DEFAULT_PROMPT
 
 
 def test_handout_pdf_holds_the_stills(window: MainWindow, tmp_path: Path) -> None:
@@ -160,4 +187,64 @@ def test_export_dialog_writes_in_the_background_and_cancel_leaves_nothing(qtbot:
     assert "nothing was written" in dialog.status.text() or dialog.outcome is not None
     if dialog.outcome is None:
         assert sorted(p.name for p in tmp_path.iterdir()) == ["moment.mp4", "v"]
+    dialog.close()
+
+
+def test_the_review_travels_as_a_package_and_opens_again(qtbot: QtBot, window: MainWindow, tmp_path: Path) -> None:
+    dialog = window.package_review_dialog()
+    assert dialog is not None
+    out = tmp_path / "review.vigpkg"
+    dialog.path.setText(str(out))
+    dialog.passphrase.setText("for the family visit")
+    dialog.passphrase_again.setText("for the family visi")
+    dialog.start()
+    assert "differ" in dialog.status.text() and dialog.job is None  # a typo is caught before anything is written
+    dialog.passphrase_again.setText("for the family visit")
+    dialog.start()
+    qtbot.waitUntil(lambda: dialog.outcome is not None, timeout=30000)
+    assert out.exists() and "Saved review.vigpkg (2 moments" in dialog.status.text()
+    dialog.close()
+
+    viewer = window.open_package_dialog(out, "for the family visit")
+    assert viewer is not None
+    qtbot.addWidget(viewer)
+    assert [viewer.list.item(r).text() for r in range(viewer.list.count())] == [
+        "1. Clip — You waited, and she answered.", "2. Still"]
+    assert viewer.prompt.text() == review.DEFAULT_PROMPT
+    shown: list[int | None] = []
+
+    def frame_shown(frame: QVideoFrame) -> None:
+        image = frame.toImage().convertToFormat(QImage.Format.Format_RGB888)
+        if not image.isNull():
+            data = np.frombuffer(image.constBits(), np.uint8).reshape(image.height(), image.bytesPerLine())
+            shown.append(read_stamp(data[:, :image.width() * 3].reshape(image.height(), image.width(), 3)))
+
+    viewer.video.videoSink().videoFrameChanged.connect(frame_shown)
+    viewer.play()  # the clip plays from the package itself: frames 30.. of the film
+    qtbot.waitUntil(lambda: len(shown) >= 5, timeout=15000)
+    assert shown[0] == 30 and shown == sorted(shown)
+    viewer.list.setCurrentRow(1)
+    assert viewer.stage.currentWidget() is viewer.picture and not viewer.picture.pixmap().isNull()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["review.vigpkg", "v"]  # nothing else on the disk
+    folder = tmp_path / "saved"
+    folder.mkdir()
+    assert sorted(p.name for p in viewer.save_files(folder)) == ["01 clip.mp4", "02 still.png", "handout.html"]
+    assert "unencrypted" in viewer.status.text()
+    viewer.close()
+
+
+def test_export_dialog_can_seal_the_clip_in_a_package(qtbot: QtBot, window: MainWindow, tmp_path: Path) -> None:
+    window.clip_bin.setCurrentRow(0)
+    dialog = window.export_clip_dialog()
+    assert dialog is not None
+    dialog.path.setText(str(tmp_path / "moment.mp4"))
+    dialog.encrypt.setChecked(True)
+    assert dialog.path.text().endswith("moment.vigpkg") and dialog.passphrase.isEnabled()
+    dialog.passphrase.setText("a passphrase for one clip")
+    dialog.passphrase_again.setText("a passphrase for one clip")
+    dialog.start()
+    qtbot.waitUntil(lambda: dialog.outcome is not None, timeout=30000)
+    assert "encrypted package moment.vigpkg" in dialog.status.text()
+    package = open_package(tmp_path / "moment.vigpkg", "a passphrase for one clip")
+    assert [(i["frames"], i["pause_at"]) for i in package.manifest["items"]] == [([30, 70], 20)]
     dialog.close()

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import Sample, open_vault
-from vigtool.domain.model import Actor, TrackKind, TurnRole
+from vigtool.domain.model import DEFAULT_PROMPT, Actor, ReviewItemKind, TrackKind, TurnRole
 from vigtool.domain.time import FrameRange
 from vigtool.services.importing import import_recording
 from vigtool.services.workspace import Workspace
@@ -134,3 +134,40 @@ def test_a_codebook_change_is_undoable(workspace_at: tuple[Path, int]) -> None:
         ws.undo()
         assert vault.repo.load_codebook().code("p3.1").key is None
         assert ws.codebook.code("p3.1").key is None
+
+
+def test_preparing_the_review_is_undoable_and_kept(workspace_at: tuple[Path, int]) -> None:
+    folder, recording_id = workspace_at
+    with open_vault(folder, create=False) as vault:
+        ws = Workspace(vault.repo, vault.repo.get_recording(recording_id))
+        early = ws.add_clip(FrameRange(10, 40))
+        still = ws.add_still(60)
+        session = ws.review()  # made the first time from the film's moments, in film order
+        assert [(i.kind, i.ref_id) for i in session.items] == [(ReviewItemKind.CLIP, early.id),
+                                                               (ReviewItemKind.STILL, still.id)]
+        late = ws.add_clip(FrameRange(80, 120))
+        assert ws.add_to_review(ReviewItemKind.CLIP, late.id) and not ws.add_to_review(ReviewItemKind.CLIP, late.id)
+        ws.move_in_review(2, 0)
+        for typed in ("W", "Wh", "Wha", "What did she do?"):  # typing a prompt: one step, not one per key
+            ws.set_review_prompt(0, typed)
+        ws.set_in_handout(1, False)
+        steps = [ws.review()]
+        assert [i.ref_id for i in steps[0].items] == [late.id, early.id, still.id]
+        assert steps[0].items[0].prompt == "What did she do?" and not steps[0].items[1].in_handout
+        ws.undo()
+        assert ws.review().items[1].in_handout
+        ws.undo()
+        assert ws.review().items[0].prompt == DEFAULT_PROMPT  # the whole typing undone at once
+        ws.undo()
+        assert [i.ref_id for i in ws.review().items] == [early.id, still.id, late.id]
+        for _ in range(3):
+            ws.redo()
+        assert ws.review() == steps[0]
+        # Deleting a clip takes it out of the review; one undo brings back the clip and its place.
+        ws.delete_clip(early.id)
+        assert [i.ref_id for i in ws.review().items] == [late.id, still.id]
+        ws.undo()
+        assert ws.review() == steps[0]
+    with open_vault(folder, create=False) as vault:  # all of it in the vault already
+        again = Workspace(vault.repo, vault.repo.get_recording(recording_id))
+        assert again.review() == steps[0]

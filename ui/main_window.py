@@ -13,20 +13,25 @@ from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
+    QInputDialog,
+    QLineEdit,
     QMainWindow,
     QMessageBox,
     QSplitter,
     QWidget,
 )
 
+from storage.package import SUFFIX as PACKAGE_SUFFIX
 from ui.handout_pdf import write_handout_pdf
 from ui.qt_actions import WindowActions
 from ui.qt_export import ExportDialog
 from ui.qt_import import ImportRunner
 from ui.qt_inspector import Inspector
+from ui.qt_package import PackageReviewDialog, PackageViewer
 from ui.qt_panels import CaseBrowser, ClipBin, CodebookPalette
 from ui.qt_player import PlayerView
 from ui.qt_presenter import PresenterControls, start_presenting
+from ui.qt_review_panel import ReviewPanel, ReviewRow
 from ui.qt_timeline import TimelineWidget
 from vigtool.domain.codebook import Codebook, CodebookError
 from vigtool.domain.events import Event
@@ -35,6 +40,7 @@ from vigtool.domain.time import FrameRange, timecode
 from vigtool.media.errors import MediaError
 from vigtool.services import review
 from vigtool.services.exporting import export_still
+from vigtool.services.packaging import open_package
 from vigtool.services.previews import PreviewBuilder, load_audio_envelope, load_filmstrip
 from vigtool.services.vault import Vault
 from vigtool.services.workspace import Workspace
@@ -57,6 +63,7 @@ class MainWindow(QMainWindow):
         self.clipboard: list[Annotation] = []  # copied marks stay in this window: notes never reach the OS
         self.turn_mode = False
         self.presenter: PresenterControls | None = None
+        self.package_viewer: PackageViewer | None = None
         self.in_mark: int | None = None
         self.out_mark: int | None = None
         self.previews = PreviewBuilder(vault)  # filmstrips and sound waves, on their own worker thread
@@ -80,11 +87,15 @@ class MainWindow(QMainWindow):
         self.inspector = Inspector()
         self.codebook_panel = CodebookPalette()
         self.clip_bin = ClipBin()
+        self.review_panel = ReviewPanel()
         self._dock("Families", self.cases, Qt.DockWidgetArea.LeftDockWidgetArea)
         self._dock("Clips and stills", self.clip_bin, Qt.DockWidgetArea.LeftDockWidgetArea)
         self._dock("Codebook", self.codebook_panel, Qt.DockWidgetArea.RightDockWidgetArea)
-        self._dock("Inspector", self.inspector, Qt.DockWidgetArea.RightDockWidgetArea)
-        self.resizeDocks(self.findChildren(QDockWidget), [260, 260, 360, 360], Qt.Orientation.Horizontal)
+        inspector = self._dock("Inspector", self.inspector, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.review_dock = self._dock("Shared review", self.review_panel, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.tabifyDockWidget(inspector, self.review_dock)  # one tab each: coding, then preparing the review
+        inspector.raise_()
+        self.resizeDocks(self.findChildren(QDockWidget), [260, 260, 360, 360, 360], Qt.Orientation.Horizontal)
         self._connect()
         self.actions_ = WindowActions(self)
         book = vault.repo.load_codebook()  # once: the palette and the key actions both follow it
@@ -95,11 +106,12 @@ class MainWindow(QMainWindow):
         if restore_state:
             self._restore_state()
 
-    def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> None:
+    def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
         dock.setObjectName(f"dock-{title}")
         dock.setWidget(widget)
         self.addDockWidget(area, dock)
+        return dock
 
     def _connect(self) -> None:
         self.cases.recording_chosen.connect(self.open_recording)
@@ -116,6 +128,11 @@ class MainWindow(QMainWindow):
         self.clip_bin.clip_chosen.connect(self._clip_chosen)
         self.clip_bin.still_chosen.connect(self.player.show_frame)
         self.clip_bin.delete_requested.connect(self._delete_from_bin)
+        self.review_panel.show_requested.connect(self._clip_chosen)
+        self.review_panel.add_requested.connect(self.add_to_review)
+        self.review_panel.present_requested.connect(self.present_review)
+        self.review_panel.handout_requested.connect(self.handout_dialog)
+        self.review_panel.package_requested.connect(self.package_review_dialog)
 
     # -- opening ---------------------------------------------------------------------------------
     def refresh_cases(self) -> None:
@@ -147,6 +164,7 @@ class MainWindow(QMainWindow):
         self.cases.select_recording(recording_id)
         self.codebook_panel.show_codebook(workspace.codebook)
         self._refresh_bin()
+        self._refresh_review()
         self._refresh_summary()
         self.actions_.rebuild_code_actions(workspace.codebook)
         self.actions_.refresh_undo(workspace.undo_stack)
@@ -216,6 +234,9 @@ class MainWindow(QMainWindow):
             return
         if event.kind == "clips_changed":
             self._refresh_bin()
+            self._refresh_review()
+        elif event.kind == "review_changed":
+            self._refresh_review()
         elif event.kind == "chains_changed":
             self._refresh_summary()
         elif event.kind == "codebook_changed":
@@ -361,18 +382,72 @@ class MainWindow(QMainWindow):
 
     def review_session(self) -> ReviewSession | None:
         """The case's review session (made from its clips and stills the first time), reused at every meeting."""
+        return self.workspace.review() if self.workspace is not None else None
+
+    def _refresh_review(self) -> None:
         ws = self.workspace
         if ws is None:
+            self.review_panel.show_rows(None, [])
+            return
+        rows = []
+        for entry in review.resolve(self.vault, ws.review(create=False)):
+            rate = entry.recording.rate
+            if entry.clip is not None:
+                span = entry.clip.range
+                label = (f"Clip {timecode(span.start, rate)[3:]} ({float(span.duration(rate)):.1f} s)  "
+                         f"{entry.clip.title or entry.caption}")
+                first, last = span.start, span.end - 1
+            else:
+                assert entry.still is not None
+                label, first = f"Still {timecode(entry.still.frame, rate)[3:]}  {entry.caption}", entry.still.frame
+                last = first
+            rows.append(ReviewRow(entry.position, entry.item.kind, entry.item.ref_id, label.strip(),
+                                  entry.item.prompt, entry.item.in_handout, first, last,
+                                  entry.recording.id == ws.recording.id))
+        self.review_panel.show_rows(ws, rows)
+
+    def add_to_review(self) -> None:
+        ws = self.workspace
+        item = self.clip_bin.currentItem()
+        data = item.data(Qt.ItemDataRole.UserRole) if item is not None else None
+        if ws is None or not data:
+            self.statusBar().showMessage("Choose a clip or still under Clips and stills first.", 5000)
+            return
+        kind = ReviewItemKind.CLIP if data[0] == "clip" else ReviewItemKind.STILL
+        if ws.add_to_review(kind, data[1]):
+            self.statusBar().showMessage("Added to the shared review — Ctrl+Z takes it back.", 5000)
+        else:
+            self.statusBar().showMessage("That moment is in the review already.", 5000)
+
+    def package_review_dialog(self) -> PackageReviewDialog | None:
+        session = self.review_session()
+        if session is None or not session.items:
+            self.statusBar().showMessage("Put a clip or still into the shared review first.", 5000)
             return None
-        sessions = self.vault.repo.list_review_sessions(ws.recording.case_id)
-        if sessions:
-            return sessions[0]
-        session = self.vault.repo.add_review_session(ws.recording.case_id, "Shared review")
-        moments = sorted([(c.range.start, ReviewItemKind.CLIP, c.id) for c in ws.clips.values()]
-                         + [(s.frame, ReviewItemKind.STILL, s.id) for s in ws.stills.values()])
-        for _frame, kind, ref in moments:
-            session = review.add_item(self.vault, session, kind, ref)
-        return session
+        dialog = PackageReviewDialog(self.vault, session, Path.home(), self)
+        dialog.show()
+        return dialog
+
+    def open_package_dialog(self, path: Path | None = None, passphrase: str | None = None) -> PackageViewer | None:
+        if path is None:
+            name, _ = QFileDialog.getOpenFileName(self, "Open a package", str(Path.home()),
+                                                  f"Encrypted package (*{PACKAGE_SUFFIX})")
+            if not name:
+                return None
+            path = Path(name)
+        if passphrase is None:
+            passphrase, ok = QInputDialog.getText(self, "Open a package", f"Passphrase for {path.name}:",
+                                                  QLineEdit.EchoMode.Password)
+            if not ok:
+                return None
+        try:
+            package = open_package(path, passphrase)
+        except MediaError as exc:
+            QMessageBox.warning(self, "Package not opened", str(exc))
+            return None
+        self.package_viewer = PackageViewer(package)
+        self.package_viewer.show()
+        return self.package_viewer
 
     def present_review(self) -> PresenterControls | None:
         session = self.review_session()

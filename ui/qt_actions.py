@@ -40,6 +40,8 @@ class WindowActions:
         self.add(file_menu, "Export &still…", "Ctrl+Shift+E", w.export_still_dialog)
         self.add(file_menu, "&Present the shared review…", "F5", w.present_review)
         self.add(file_menu, "Review &handout…", "Ctrl+P", w.handout_dialog)
+        self.add(file_menu, "Save the review as an encrypted pac&kage…", "Ctrl+Shift+S", w.package_review_dialog)
+        self.add(file_menu, "Open a packa&ge…", "Ctrl+Shift+O", w.open_package_dialog)
         file_menu.addSeparator()
         self.add(file_menu, "&Quit", QKeySequence(QKeySequence.StandardKey.Quit), w.close)
 

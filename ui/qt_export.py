@@ -4,6 +4,7 @@ Cancel. A cancelled or failed export leaves no file (the core writes under a tem
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
 
@@ -27,27 +28,32 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from storage.keys import MIN_PASSPHRASE_LENGTH
+from storage.package import SUFFIX as PACKAGE_SUFFIX
 from vigtool.domain.export import HEIGHTS, CaptionMode, ClipOptions, ExportMode, SlowSound
 from vigtool.domain.model import Clip, Recording
 from vigtool.media.errors import MediaError
 from vigtool.services.exporting import ExportCancelledError, ExportResult, export_clip
+from vigtool.services.packaging import PackageClip, PackageResult, write_package
 from vigtool.services.vault import Vault
+
+_CLEAR_NOTE = "Exports are the one copy that leaves the vault unencrypted. Each is logged."
+_SEALED_NOTE = "The clip is sealed in a package that opens only in vigtool, with its passphrase. It is logged."
+Work = Callable[[Callable[[int, int], None], Callable[[], bool]], object]  # (progress, cancelled) -> result
 
 
 class ExportJob(QObject):
-    """One export on its own thread; signals arrive on the GUI thread."""
+    """One export (a clip, a package) on its own thread; signals arrive on the GUI thread."""
 
     progress = Signal(int, int)
-    finished = Signal(object)  # ExportResult
+    finished = Signal(object)  # what the work returned: ExportResult, PackageResult
     failed = Signal(str)
     cancelled = Signal()
 
-    def __init__(self, vault: Vault, recording: Recording, clip: Clip, out: Path, options: ClipOptions,
-                 mode: ExportMode, parent: QObject | None = None) -> None:
+    def __init__(self, work: Work, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, args=(vault, recording, clip, out, options, mode),
-                                        name="export", daemon=True)
+        self._thread = threading.Thread(target=self._run, args=(work,), name="export", daemon=True)
 
     def start(self) -> None:
         self._thread.start()
@@ -58,12 +64,9 @@ class ExportJob(QObject):
     def wait(self) -> None:
         self._thread.join()
 
-    def _run(self, vault: Vault, recording: Recording, clip: Clip, out: Path, options: ClipOptions,
-             mode: ExportMode) -> None:
+    def _run(self, work: Work) -> None:
         try:
-            result = export_clip(vault, recording, clip.range, out, options, mode,
-                                 progress=self.progress.emit,
-                                 cancelled=self._stop.is_set)
+            result = work(self.progress.emit, self._stop.is_set)
         except ExportCancelledError:
             self.cancelled.emit()
         except (MediaError, OSError, ValueError) as exc:
@@ -80,13 +83,13 @@ class ExportDialog(QDialog):
         super().__init__(parent)
         self.vault, self.recording, self.clip = vault, recording, clip
         self.job: ExportJob | None = None
-        self.outcome: ExportResult | None = None
+        self.outcome: ExportResult | PackageResult | None = None
         self.setWindowTitle("Export clip")
         layout = QVBoxLayout(self)
         layout.addLayout(self._form(folder))
         self.bar = QProgressBar()
         self.bar.setVisible(False)
-        self.status = QLabel("Exports are the one copy that leaves the vault unencrypted. Each is logged.")
+        self.status = QLabel(_CLEAR_NOTE)
         self.status.setWordWrap(True)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.export_button = self.buttons.addButton("Export", QDialogButtonBox.ButtonRole.AcceptRole)
@@ -129,9 +132,6 @@ class ExportDialog(QDialog):
         self.height_box = QComboBox()
         for height in HEIGHTS:
             self.height_box.addItem("Film's own size" if height is None else f"{height} lines", height)
-        self.mode = QComboBox()
-        self.mode.addItem("Exact and fast (copy where possible)", ExportMode.AUTO)
-        self.mode.addItem("Encode afresh", ExportMode.REENCODE)
         form = QFormLayout()
         form.addRow(QLabel(f"{clip.range.length} frames, {seconds:.1f} s, from {recording.source_name}"))
         form.addRow("Save as", where)
@@ -143,11 +143,34 @@ class ExportDialog(QDialog):
         form.addRow("Fade in and out", self.fade)
         form.addRow("", self.mute)
         form.addRow("Picture size", self.height_box)
-        form.addRow("How", self.mode)
+        self._add_how_rows(form)
         return form
 
+    def _add_how_rows(self, form: QFormLayout) -> None:
+        """How it is made, and whether it leaves the vault in the clear or sealed in a package."""
+        self.mode = QComboBox()
+        self.mode.addItem("Exact and fast (copy where possible)", ExportMode.AUTO)
+        self.mode.addItem("Encode afresh", ExportMode.REENCODE)
+        form.addRow("How", self.mode)
+        self.encrypt = QCheckBox("Keep it encrypted (a package only vigtool opens, with its passphrase)")
+        self.passphrase = QLineEdit(echoMode=QLineEdit.EchoMode.Password, placeholderText="passphrase for the package")
+        self.passphrase_again = QLineEdit(echoMode=QLineEdit.EchoMode.Password, placeholderText="the same again")
+        for field in (self.passphrase, self.passphrase_again):
+            field.setEnabled(False)
+            self.encrypt.toggled.connect(field.setEnabled)
+        self.encrypt.toggled.connect(self._encrypt_toggled)
+        form.addRow(self.encrypt)
+        form.addRow("Passphrase", self.passphrase)
+        form.addRow("", self.passphrase_again)
+
+    def _encrypt_toggled(self, encrypted: bool) -> None:
+        path = Path(self.path.text())
+        self.path.setText(str(path.with_suffix(PACKAGE_SUFFIX if encrypted else ".mp4")))
+        self.status.setText(_SEALED_NOTE if encrypted else _CLEAR_NOTE)
+
     def _browse(self) -> None:
-        name, _ = QFileDialog.getSaveFileName(self, "Export clip as", self.path.text(), "MP4 video (*.mp4)")
+        kind = f"Encrypted package (*{PACKAGE_SUFFIX})" if self.encrypt.isChecked() else "MP4 video (*.mp4)"
+        name, _ = QFileDialog.getSaveFileName(self, "Export clip as", self.path.text(), kind)
         if name:
             self.path.setText(name)
 
@@ -167,8 +190,10 @@ class ExportDialog(QDialog):
         except ValueError as exc:
             self.status.setText(str(exc))
             return
-        self.job = ExportJob(self.vault, self.recording, self.clip, Path(self.path.text()), options,
-                             self.mode.currentData(), self)
+        work = self._work(options)
+        if work is None:
+            return
+        self.job = ExportJob(work, self)
         self.job.progress.connect(self._progress)
         self.job.finished.connect(self._finished)
         self.job.failed.connect(self._failed)
@@ -179,16 +204,37 @@ class ExportDialog(QDialog):
         self.status.setText("Exporting…")
         self.job.start()
 
+    def _work(self, options: ClipOptions) -> Work | None:
+        out, mode = Path(self.path.text()), self.mode.currentData()
+        vault, recording, clip = self.vault, self.recording, self.clip
+        if not self.encrypt.isChecked():
+            return lambda progress, cancelled: export_clip(vault, recording, clip.range, out, options, mode,
+                                                           progress=progress, cancelled=cancelled)
+        passphrase = self.passphrase.text()
+        if passphrase != self.passphrase_again.text():
+            self.status.setText("The two passphrases differ; type the same one twice.")
+            return None
+        if len(passphrase) < MIN_PASSPHRASE_LENGTH:
+            self.status.setText(f"A package's passphrase needs at least {MIN_PASSPHRASE_LENGTH} characters.")
+            return None
+        item = PackageClip(recording, clip.range, options, caption=options.caption, key_frame=clip.pause_frame)
+        return lambda progress, cancelled: write_package(vault, [item], out, passphrase, mode=mode,
+                                                         progress=progress, cancelled=cancelled)
+
     def _progress(self, done: int, total: int) -> None:
         self.bar.setRange(0, max(total, 1))
         self.bar.setValue(done)
 
-    def _finished(self, result: ExportResult) -> None:
+    def _finished(self, result: ExportResult | PackageResult) -> None:
         self.outcome = result
         self._end_job()
-        how = "copied exactly" if result.mode is ExportMode.SMART else "encoded afresh"
-        self.status.setText(f"Saved {result.path.name} ({result.frames} frames, {how}, {result.seconds:.1f} s)."
-                            + (f"\n{result.note}" if result.note else ""))
+        if isinstance(result, PackageResult):
+            self.status.setText(f"Saved the encrypted package {result.path.name} ({result.bytes / 1e6:.1f} MB, "
+                                f"{result.seconds:.1f} s). It opens in vigtool with its passphrase.")
+        else:
+            how = "copied exactly" if result.mode is ExportMode.SMART else "encoded afresh"
+            self.status.setText(f"Saved {result.path.name} ({result.frames} frames, {how}, {result.seconds:.1f} s)."
+                                + (f"\n{result.note}" if result.note else ""))
         self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("Close")
 
     def _failed(self, message: str) -> None:

@@ -1,4 +1,5 @@
-"""A QIODevice over the vault's decrypting reader, so QtMultimedia plays a film without a plaintext copy.
+"""A QIODevice over a decrypting reader (a vault film, a clip inside a package), so QtMultimedia plays it
+without a plaintext copy.
 
 QMediaPlayer.setSourceDevice() reads it from its own demuxing thread: the device is random-access
 (not sequential), reports the plaintext size, and forwards every read and seek to one reader.
@@ -8,11 +9,11 @@ from __future__ import annotations
 
 from PySide6.QtCore import QIODevice, QObject
 
-from storage.sealed_media import SealedMediaReader
+from vigtool.media.raw_reader import PositionedRawReader
 
 
 class SealedMediaDevice(QIODevice):
-    def __init__(self, reader: SealedMediaReader, parent: QObject | None = None) -> None:
+    def __init__(self, reader: PositionedRawReader, parent: QObject | None = None) -> None:
         super().__init__(parent)  # type: ignore[arg-type] # PySide6's stub omits that it may be None
         self._reader = reader
         self.open(QIODevice.OpenModeFlag.ReadOnly | QIODevice.OpenModeFlag.Unbuffered)

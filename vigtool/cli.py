@@ -1,4 +1,5 @@
-"""`vigtool` on the command line: init, import, list, still, export, handout, verify, passwd, delete, gui, demo.
+"""`vigtool` on the command line: init, import, list, still, export, handout, package, verify, passwd, delete, gui,
+demo.
 
 With --json, stdout carries exactly one JSON document; messages and progress go to stderr. Any failure
 exits non-zero with a message that names the file and the problem. The passphrase comes from
@@ -20,13 +21,14 @@ from pathlib import Path
 from typing import Any
 
 from storage.keys import KEY_FILE_NAME
+from storage.package import SUFFIX as PACKAGE_SUFFIX
 from storage.paths import DATABASE_NAME, demo_vault_dir, resolve_vault_dir
 from vigtool import __version__
 from vigtool.domain.export import CaptionMode, ClipOptions, ExportMode
 from vigtool.domain.model import Case, Recording
 from vigtool.domain.time import FrameRange, format_rate
 from vigtool.media.errors import MediaError
-from vigtool.services import review
+from vigtool.services import packaging, review
 from vigtool.services.demo import DEMO_PASSPHRASE
 from vigtool.services.exporting import ExportCancelledError, export_clip, export_still
 from vigtool.services.frames import RecordingNotFoundError, find_recording
@@ -38,6 +40,7 @@ from vigtool.services.verify import verify_vault
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 PASSPHRASE_ENV = "VIGTOOL_PASSPHRASE"  # noqa: S105 - the name of a variable, not a secret
 NEW_PASSPHRASE_ENV = "VIGTOOL_NEW_PASSPHRASE"  # noqa: S105
+PACKAGE_PASSPHRASE_ENV = "VIGTOOL_PACKAGE_PASSPHRASE"  # noqa: S105
 
 
 class CliError(Exception):
@@ -186,12 +189,24 @@ def cmd_export(args: argparse.Namespace) -> int:
     options = ClipOptions(speed=args.speed, hold_frame=args.hold, hold_seconds=args.hold_seconds,
                           caption=args.caption or "", caption_mode=CaptionMode(args.caption_mode),
                           fade_seconds=args.fade, mute=args.mute, height=args.height)
+    out = Path(args.output)
+    package_passphrase = None
+    if out.suffix.lower() == PACKAGE_SUFFIX:
+        package_passphrase = _new_passphrase(PACKAGE_PASSPHRASE_ENV, f"A passphrase for the package {out}")
     with _open(args) as vault:
         recording = find_recording(vault, args.recording)
         end = args.to if args.to is not None else recording.frame_count
         try:
-            result = export_clip(vault, recording, FrameRange(args.from_, end), Path(args.output), options,
-                                 ExportMode(args.mode), progress=_progress_bar(Path(args.output).name))
+            if package_passphrase is not None:
+                package = packaging.write_package(
+                    vault, [packaging.PackageClip(recording, FrameRange(args.from_, end), options,
+                                                  caption=options.caption)],
+                    out, package_passphrase, mode=ExportMode(args.mode), progress=_progress_bar(out.name))
+                print(f"Wrote frames {args.from_} to {end - 1} of {recording.source_name} into the encrypted "
+                      f"package {out} ({package.bytes / 1e6:.1f} MB, in {package.seconds:.2f} s)", file=sys.stderr)
+                return EXIT_OK
+            result = export_clip(vault, recording, FrameRange(args.from_, end), out, options,
+                                 ExportMode(args.mode), progress=_progress_bar(out.name))
         except ExportCancelledError as exc:
             raise CliError(f"{args.output}: {exc}; nothing was written") from exc
         finally:
@@ -226,6 +241,51 @@ def cmd_handout(args: argparse.Namespace) -> int:
             pdf.write_handout_pdf(handout, out)
             review.log_handout(vault, session, out, len(handout.images))
     print(f"Wrote the review handout to {out}", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_package_review(args: argparse.Namespace) -> int:
+    out = Path(args.output)
+    passphrase = _new_passphrase(PACKAGE_PASSPHRASE_ENV, f"A passphrase for the package {out}")
+    with _open(args) as vault:
+        try:
+            session = vault.repo.get_review_session(int(args.session))
+        except (LookupError, ValueError) as exc:
+            raise CliError(f"no review session {args.session!r} in this vault") from exc
+        try:
+            result = packaging.package_review(vault, session, out, passphrase, progress=_progress_bar(out.name))
+        finally:
+            if sys.stderr.isatty():
+                print(file=sys.stderr)
+    print(f"Wrote the review ({result.items} moments, prompts and handout) to the encrypted package {out}",
+          file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_package_open(args: argparse.Namespace) -> int:
+    """List a package's contents; with --extract, write its files out in the clear."""
+    path = Path(args.file)
+    given = os.environ.get(PACKAGE_PASSPHRASE_ENV)
+    if given is None:
+        if not sys.stdin.isatty():
+            raise CliError(f"{path}: set {PACKAGE_PASSPHRASE_ENV} or run this in a terminal")
+        given = getpass.getpass(f"Passphrase for the package {path}: ")
+    package = packaging.open_package(path, given)
+    manifest = package.manifest
+    if args.json:
+        print(json.dumps(manifest, indent=2))
+    else:
+        print(f"{path.name}: {manifest.get('title') or 'exported moments'}, made {manifest.get('created', '?')}")
+        for item in manifest.get("items", []):
+            caption = f" — {item['caption']}" if item.get("caption") else ""
+            print(f"  {item['file']}{caption}")
+            if item.get("prompt"):
+                print(f"      prompt: {item['prompt']}")
+        if manifest.get("handout"):
+            print(f"  {manifest['handout']}")
+    if args.extract:
+        written = packaging.unpack_package(package, Path(args.extract))
+        print(f"Wrote {len(written)} files to {args.extract} (in the clear: keep them safe)", file=sys.stderr)
     return EXIT_OK
 
 
@@ -305,7 +365,9 @@ def _add_export_parser(sub: Any) -> None:
     p.add_argument("recording", metavar="RECORDING", help="id, SHA-256 prefix or file name")
     p.add_argument("--from", dest="from_", type=int, required=True, metavar="N", help="first frame (0-based)")
     p.add_argument("--to", type=int, metavar="M", help="the frame after the last one (default: the end)")
-    p.add_argument("-o", "--output", required=True, metavar="OUT.mp4")
+    p.add_argument("-o", "--output", required=True, metavar="OUT.mp4",
+                   help=f"an .mp4 file, or an encrypted package ({PACKAGE_SUFFIX}; its passphrase from "
+                   f"${PACKAGE_PASSPHRASE_ENV} or asked)")
     p.add_argument("--mode", choices=[m.value for m in ExportMode], default="auto",
                    help="smart: copy all but the frames up to the next keyframe (checked); reencode: all afresh; "
                    "auto: smart when possible, else re-encode (default)")
@@ -319,6 +381,21 @@ def _add_export_parser(sub: Any) -> None:
     p.add_argument("--mute", action="store_true", help="leave the sound out")
     p.add_argument("--height", type=int, metavar="PX", help="picture height, e.g. 720")
     p.set_defaults(func=cmd_export)
+
+
+def _add_package_parser(sub: Any) -> None:
+    p = sub.add_parser("package", help="encrypted packages: write a review into one, open one")
+    package = p.add_subparsers(dest="package_command", required=True, metavar="WHAT")
+    p = package.add_parser("review", help=f"a review session's clips, stills, prompts and handout as one "
+                           f"encrypted file (passphrase from ${PACKAGE_PASSPHRASE_ENV} or asked)")
+    p.add_argument("session", metavar="SESSION", help="the review session's id")
+    p.add_argument("-o", "--output", required=True, metavar=f"OUT{PACKAGE_SUFFIX}")
+    p.set_defaults(func=cmd_package_review)
+    p = package.add_parser("open", help="list what a package holds (no vault needed)")
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--extract", metavar="DIR", help="also write its files into DIR, in the clear")
+    p.add_argument("--json", action="store_true", help="print the package's manifest as JSON")
+    p.set_defaults(func=cmd_package_open)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -350,6 +427,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", required=True, metavar="OUT.pdf")
     p.add_argument("--items", metavar="1,3", help="only these items (1-based, as listed in the session)")
     p.set_defaults(func=cmd_handout)
+    _add_package_parser(sub)
     p = sub.add_parser("verify", help="check every film and note in the vault; exits 1 if anything is damaged")
     p.set_defaults(func=cmd_verify)
     p = sub.add_parser("passwd", help=f"change the vault's passphrase (new one from ${NEW_PASSPHRASE_ENV} or asked)")

@@ -196,6 +196,9 @@ class ReviewItemKind(enum.StrEnum):
     STILL = "still"
 
 
+DEFAULT_PROMPT = "What do you notice your baby doing here?"
+
+
 @dataclass(frozen=True)
 class ReviewItem:
     """One step of a shared review, with the prompt the practitioner will ask the parent."""
@@ -203,6 +206,7 @@ class ReviewItem:
     kind: ReviewItemKind
     ref_id: int
     prompt: str = ""
+    in_handout: bool = True  # the family's handout shows only the moments the practitioner ticked
 
 
 @dataclass(frozen=True)

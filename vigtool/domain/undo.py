@@ -22,10 +22,12 @@ class Changes:
     chains: bool = False
     clips: bool = False
     codebook: bool = False
+    review: bool = False
 
     def __or__(self, other: Changes) -> Changes:
         return Changes(self.annotations | other.annotations, self.tracks | other.tracks,
-                       self.chains or other.chains, self.clips or other.clips, self.codebook or other.codebook)
+                       self.chains or other.chains, self.clips or other.clips, self.codebook or other.codebook,
+                       self.review or other.review)
 
 
 class Command:

@@ -33,7 +33,10 @@ def to_display(image: RGBImage, rotation: int) -> RGBImage:
 class FrameDecoder:
     """One demuxer + decoder over one handle; remembers where it is so forward steps need no seek."""
 
-    def __init__(self, handle: SeekableFile, index: FrameIndex, name: str) -> None:
+    def __init__(self, handle: SeekableFile, index: FrameIndex, name: str, *,
+                 threading: Literal["AUTO", "SLICE"] = "AUTO") -> None:
+        """`threading`: AUTO (frame threads) for runs of frames; SLICE for a frame or two, where frame threads
+        only add start-up and a pipeline delay."""
         self._handle = handle
         self._index = index
         self._name = name
@@ -44,7 +47,7 @@ class FrameDecoder:
             handle.close()
             raise MediaError(name, f"cannot be opened for decoding ({exc})") from exc
         self._stream = self._container.streams.video[0]
-        self._stream.thread_type = "AUTO"
+        self._stream.thread_type = threading
         self._frames: Iterator[av.VideoFrame] | None = None
         self._skip_below = -1
         self._sought = 0  # the keyframe decoding last started from

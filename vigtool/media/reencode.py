@@ -194,7 +194,7 @@ def ffmpeg_command(source: Source, first: int, end: int, options: ClipOptions, o
     sound = _audio_graph(source, first, end, options, film.audio)
     if sound is not None:
         outputs.append(sound)
-    kwargs: dict[str, Any] = {"vcodec": "libx264", "preset": "veryfast", "crf": 20, "pix_fmt": "yuv420p",
+    kwargs: dict[str, Any] = {"vcodec": "libx264", "preset": "veryfast", "crf": 23, "pix_fmt": "yuv420p",
                               "fps_mode": "passthrough", "map_metadata": -1, "map_chapters": -1,
                               "movflags": "+faststart", "f": "mp4"}
     if sound is not None:
@@ -229,7 +229,9 @@ def _feed(source: Source, first: int, end: int, sink: Any, failure: list[BaseExc
                 if packet.stream.type == "video":
                     if packet.pts is not None and packet.pts < key_pts:
                         continue  # leading pictures of an open GOP: their references are not sent
-                    if packet.is_keyframe and packet.pts is not None and packet.pts >= end_at:
+                    # Every packet from here on is shown at or after the out point (pts >= dts, and dts
+                    # only grows): ffmpeg need not decode the rest of the GOP only for the trim to drop it.
+                    if packet.dts >= end_at:
                         video_done = True
                 elif packet.pts is not None and packet.stream.time_base is not None \
                         and packet.pts * packet.stream.time_base > stop_seconds:
@@ -252,8 +254,12 @@ def _feed(source: Source, first: int, end: int, sink: Any, failure: list[BaseExc
 
 
 def reencode(source: Source, first: int, end: int, options: ClipOptions, out: Path, *,
-             progress: Progress | None = None, cancelled: Cancelled | None = None) -> None:
-    """Write frames [first, end) with `options` applied to `out` (an MP4 with H.264 and AAC)."""
+             progress: Progress | None = None, cancelled: Cancelled | None = None,
+             keep_fds: tuple[int, ...] = ()) -> None:
+    """Write frames [first, end) with `options` applied to `out` (an MP4 with H.264 and AAC).
+
+    `keep_fds`: descriptors ffmpeg must inherit to open `out` (a memory file's).
+    """
     if not 0 <= first < end <= len(source.index):
         raise ValueError(f"{source.name} has frames 0 to {len(source.index) - 1}; [{first}, {end}) is not within them")
     if options.hold_frame is not None and not first <= options.hold_frame < end:
@@ -264,7 +270,7 @@ def reencode(source: Source, first: int, end: int, options: ClipOptions, out: Pa
     command = ffmpeg_command(source, first, end, options, out, subtitle_read)
     total = output_frames(first, end, options, source.rate)
     process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               pass_fds=(subtitle_read,) if subtitle_read is not None else ())
+                               pass_fds=keep_fds + ((subtitle_read,) if subtitle_read is not None else ()))
     assert process.stdin is not None and process.stdout is not None and process.stderr is not None
     if subtitle_read is not None and subtitle_write is not None:
         os.close(subtitle_read)

@@ -99,6 +99,8 @@ class _Writer:
             self.audio = self.container.add_stream("aac", rate=audio.codec_context.sample_rate,
                                                    layout=audio.codec_context.layout.name)
             self.audio.bit_rate = AUDIO_BITRATE
+            # The fast coder: half the time of the default search, no audible difference at this bit rate.
+            self.audio.codec_context.options = {"aac_coder": "fast"}
         self.container.metadata.clear()
         self.shift = shift
         self._progress, self._cancelled, self._total, self._done = progress, cancelled, total, 0

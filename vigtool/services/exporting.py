@@ -12,6 +12,7 @@ import contextlib
 import os
 import subprocess
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +21,7 @@ import ffmpeg
 import imageio_ffmpeg
 import numpy as np
 
-from storage.atomic import AtomicFile, fsync_dir, temp_name_for
+from storage.atomic import fsync_dir, temp_name_for
 from vigtool.domain.export import ClipOptions, ExportMode
 from vigtool.domain.model import Recording
 from vigtool.domain.time import FrameRange
@@ -90,39 +91,61 @@ def export_clip(vault: Vault, recording: Recording, frames: FrameRange, out: Pat
     """Write frames [start, end) of `recording` to `out` (.mp4), exactly, with `options` applied."""
     options = options or ClipOptions()
     _check_destination(out, CLIP_SUFFIXES, "clip")
-    if not (0 <= frames.start < frames.end <= recording.frame_count):
-        raise ExportError(recording.source_name, f"has frames 0 to {recording.frame_count - 1}; "
-                          f"{frames.start} to {frames.end - 1} is not within them")
-    if mode is ExportMode.SMART and options.needs_reencode:
-        raise ExportError(str(out), f"a smart cut copies the film as it is; {options.describe()} needs re-encoding")
-    source = _source(vault, recording)
     started = time.perf_counter()
-    temp = temp_name_for(out)
-    used, note = ExportMode.REENCODE, ""
-    try:
-        if mode is not ExportMode.REENCODE and not options.needs_reencode:
-            try:
-                problems = _smart(recording, source, frames, temp, progress, cancelled)
-            except SmartCutUnsupportedError as exc:
-                problems = [str(exc)]
-            if not problems:
-                used = ExportMode.SMART
-            elif mode is ExportMode.SMART:
-                raise ExportError(str(out), "the smart cut did not come out exact (" + "; ".join(problems) + ")")
-            else:
-                note = "re-encoded, because a smart cut was not exact: " + "; ".join(problems)
-        if used is ExportMode.REENCODE:
-            reencode(source, frames.start, frames.end, options, temp, progress=progress, cancelled=cancelled)
+    with pending_export(vault, out) as temp:
+        used, note = write_clip(vault, recording, frames, temp, options, mode, progress=progress,
+                                cancelled=cancelled)
         _commit(temp, out)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            temp.unlink()
-        raise
     count = output_frames(frames.start, frames.end, options, recording.rate)
     vault.exports.add("clip", recording.id, {
         "file": str(out.resolve()), "source": recording.source_name, "frames": [frames.start, frames.end],
         "options": options.describe(), "mode": used.value, "bytes": out.stat().st_size, "purpose": purpose})
     return ExportResult(out, used, count, time.perf_counter() - started, note)
+
+
+def write_clip(vault: Vault, recording: Recording, frames: FrameRange, work: Path, options: ClipOptions,
+               mode: ExportMode, *, progress: Progress | None = None, cancelled: Cancelled | None = None,
+               keep_fds: tuple[int, ...] = ()) -> tuple[ExportMode, str]:
+    """Write the clip to `work` (a temp file, or a memory file whose descriptors are `keep_fds`).
+
+    Returns the path taken and, when a smart cut fell back to re-encoding, why. Raises ExportError,
+    ExportCancelledError or MediaError; the caller removes `work`.
+    """
+    if not (0 <= frames.start < frames.end <= recording.frame_count):
+        raise ExportError(recording.source_name, f"has frames 0 to {recording.frame_count - 1}; "
+                          f"{frames.start} to {frames.end - 1} is not within them")
+    if mode is ExportMode.SMART and options.needs_reencode:
+        raise ExportError(str(work), f"a smart cut copies the film as it is; {options.describe()} needs re-encoding")
+    source = _source(vault, recording)
+    if mode is not ExportMode.REENCODE and not options.needs_reencode:
+        try:
+            problems = _smart(recording, source, frames, work, progress, cancelled)
+        except SmartCutUnsupportedError as exc:
+            problems = [str(exc)]
+        if not problems:
+            return ExportMode.SMART, ""
+        if mode is ExportMode.SMART:
+            raise ExportError(str(work), "the smart cut did not come out exact (" + "; ".join(problems) + ")")
+        note = "re-encoded, because a smart cut was not exact: " + "; ".join(problems)
+    else:
+        note = ""
+    reencode(source, frames.start, frames.end, options, work, progress=progress, cancelled=cancelled,
+             keep_fds=keep_fds)
+    return ExportMode.REENCODE, note
+
+
+@contextlib.contextmanager
+def pending_export(vault: Vault, out: Path) -> Iterator[Path]:
+    """A temp name beside `out`, noted in the vault first: if the process dies while the plaintext is half
+    written, the next opening of the vault removes it (see Vault.remove_leftovers)."""
+    temp = temp_name_for(out)
+    marker = vault.exports.begin(temp.resolve())
+    try:
+        yield temp
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            temp.unlink()
+        vault.exports.end(marker)
 
 
 def _commit(temp: Path, out: Path) -> None:
@@ -153,30 +176,34 @@ def still_with_caption(image: np.ndarray, caption: str, suffix: str) -> bytes:
     return done.stdout
 
 
-def export_still(vault: Vault, recording: Recording, frame: int, out: Path, caption: str = "", *,
-                 purpose: str = "") -> Path:
-    """The exact frame `frame` at full resolution, upright, as PNG or JPEG, optionally with a caption band."""
-    _check_destination(out, STILL_SUFFIXES, "still")
+def still_bytes(vault: Vault, recording: Recording, frame: int, suffix: str, caption: str = "") -> bytes:
+    """The exact frame `frame` at full resolution, upright, encoded as `suffix` (.png/.jpg), with a caption band
+    if `caption` is given."""
     if not 0 <= frame < recording.frame_count:
         raise ExportError(recording.source_name, f"has frames 0 to {recording.frame_count - 1}; there is no "
                           f"frame {frame}")
     image = read_frame(vault, recording, frame)
-    suffix = out.suffix.lower()
     if caption.strip():
-        data = still_with_caption(image, caption, suffix)
-    else:
-        ok, encoded = cv2.imencode(suffix, cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
-        if not ok:
-            raise ExportError(str(out), "the still could not be encoded")
-        data = encoded.tobytes()
-    target = AtomicFile(out)
-    try:
-        target.handle.write(data)
-        target.commit()
-    except OSError as exc:
-        target.discard()
-        raise ExportError(str(out), f"cannot be written ({exc.strerror})") from exc
-    out.chmod(0o644)
+        return still_with_caption(image, caption, suffix)
+    ok, encoded = cv2.imencode(suffix, cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
+    if not ok:
+        raise ExportError(f"frame {frame} of {recording.source_name}", "the still could not be encoded")
+    return bytes(encoded.tobytes())
+
+
+def export_still(vault: Vault, recording: Recording, frame: int, out: Path, caption: str = "", *,
+                 purpose: str = "") -> Path:
+    """The exact frame `frame` at full resolution, upright, as PNG or JPEG, optionally with a caption band."""
+    _check_destination(out, STILL_SUFFIXES, "still")
+    data = still_bytes(vault, recording, frame, out.suffix.lower(), caption)
+    with pending_export(vault, out) as temp:
+        try:
+            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+            _commit(temp, out)
+        except OSError as exc:
+            raise ExportError(str(out), f"cannot be written ({exc.strerror})") from exc
     vault.exports.add("still", recording.id, {"file": str(out.resolve()), "source": recording.source_name,
                                               "frames": [frame, frame + 1], "caption": bool(caption.strip()),
                                               "bytes": len(data), "purpose": purpose})

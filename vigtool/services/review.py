@@ -15,11 +15,20 @@ from pathlib import Path
 import cv2
 
 from storage.atomic import write_atomically
-from vigtool.domain.model import Clip, Recording, ReviewItem, ReviewItemKind, ReviewSession, Still
+from vigtool.domain.model import (
+    DEFAULT_PROMPT,
+    Clip,
+    Recording,
+    ReviewItem,
+    ReviewItemKind,
+    ReviewSession,
+    Still,
+)
 from vigtool.services.frames import read_frame
 from vigtool.services.vault import Vault
 
-DEFAULT_PROMPT = "What do you notice your baby doing here?"
+__all__ = ["DEFAULT_PROMPT", "Handout", "ResolvedItem", "add_item", "build_handout", "log_handout", "move_item",
+           "remove_item", "resolve", "set_prompt", "write_handout_html"]
 HANDOUT_TITLE = "Moments that went well"
 
 
@@ -53,14 +62,21 @@ class ResolvedItem:
 
 
 def resolve(vault: Vault, session: ReviewSession) -> list[ResolvedItem]:
+    """The session's items with their clips and stills. An item whose clip or still was deleted is left out
+    (and comes back if the deletion is undone: the item still points at the same id)."""
     resolved = []
     for position, item in enumerate(session.items):
-        if item.kind is ReviewItemKind.CLIP:
-            clip = vault.repo.get_clip(item.ref_id)
-            resolved.append(ResolvedItem(position, item, vault.repo.get_recording(clip.recording_id), clip, None))
-        else:
-            still = vault.repo.get_still(item.ref_id)
-            resolved.append(ResolvedItem(position, item, vault.repo.get_recording(still.recording_id), None, still))
+        try:
+            if item.kind is ReviewItemKind.CLIP:
+                clip = vault.repo.get_clip(item.ref_id)
+                recording = vault.repo.get_recording(clip.recording_id)
+                resolved.append(ResolvedItem(position, item, recording, clip, None))
+            else:
+                still = vault.repo.get_still(item.ref_id)
+                recording = vault.repo.get_recording(still.recording_id)
+                resolved.append(ResolvedItem(position, item, recording, None, still))
+        except LookupError:
+            continue
     return resolved
 
 
@@ -121,7 +137,8 @@ p.prompt { font-size: 11pt; color: #2f6f5e; font-style: italic; }
 
 def build_handout(vault: Vault, session: ReviewSession, chosen: set[int] | None = None,
                   family_name: str = "") -> Handout:
-    """The handout of the items at positions `chosen` (default: all), each with the picture at its key frame."""
+    """The handout of the items at positions `chosen` (default: those ticked for it), each with the picture
+    at its key frame."""
     parts = [f"<html><head><meta charset='utf-8'><title>{html.escape(HANDOUT_TITLE)}</title>"
              f"<style>{_STYLE}</style></head><body>",
              f"<h1>{html.escape(HANDOUT_TITLE)}{' — ' + html.escape(family_name) if family_name else ''}</h1>",
@@ -129,7 +146,7 @@ def build_handout(vault: Vault, session: ReviewSession, chosen: set[int] | None 
              "baby. They are yours to keep and to look at again.</p>"]
     images: dict[str, bytes] = {}
     for entry in resolve(vault, session):
-        if chosen is not None and entry.position not in chosen:
+        if (entry.position not in chosen) if chosen is not None else not entry.item.in_handout:
             continue
         picture = read_frame(vault, entry.recording, entry.key_frame)
         height, width = picture.shape[:2]

@@ -128,8 +128,10 @@ class Vault:
         return vault
 
     def remove_leftovers(self) -> list[Path]:
-        """Delete temp files and films no row refers to (an import killed between its file and its row)."""
+        """Delete temp files and films no row refers to (an import killed between its file and its row), and
+        the half-written files of exports that were interrupted (in the folders the user chose)."""
         removed = self.media.remove_orphans(self.repo.media_ids())
+        removed += self.exports.remove_abandoned()
         for path in self.path.iterdir():
             if is_temp_name(path) and path.is_file():
                 with contextlib.suppress(FileNotFoundError):

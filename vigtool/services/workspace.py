@@ -17,10 +17,14 @@ from vigtool.domain.annotation_layer import AnnotationLayer
 from vigtool.domain.codebook import Codebook
 from vigtool.domain.events import EventEmitter
 from vigtool.domain.model import (
+    DEFAULT_PROMPT,
     Actor,
     Annotation,
     Clip,
     Recording,
+    ReviewItem,
+    ReviewItemKind,
+    ReviewSession,
     Still,
     Track,
     TrackKind,
@@ -65,8 +69,9 @@ class Workspace:
         self.stills: dict[int, Still] = {s.id: s for s in repo.list_stills(recording.id)}
         self.codebook = repo.load_codebook()
         self.undo_stack = UndoStack()
-        self.events = EventEmitter()  # "chains_changed", "clips_changed", "codebook_changed"
+        self.events = EventEmitter()  # "chains_changed", "clips_changed", "codebook_changed", "review_changed"
         self.open_chain: int | None = None  # the chain turn-taking mode is extending
+        self._review: ReviewSession | None = None  # the case's review session, loaded when first asked for
 
     # -- queries ---------------------------------------------------------------------------------
     def track_of_kind(self, kind: TrackKind) -> Track | None:
@@ -325,16 +330,22 @@ class Workspace:
         self.undo_stack.push(_Step(text, lambda: apply(clip), lambda: apply(old)))
 
     def delete_clip(self, clip_id: int) -> None:
+        """Delete a clip, and take it out of the case's review sessions (one undo step brings both back)."""
         clip = self.clips[clip_id]
+        held: list[ReviewSession] = []
+
+        def do() -> Changes:
+            held[:] = self._take_out_of_reviews(ReviewItemKind.CLIP, clip_id)
+            return self._drop_clip(clip_id) | Changes(review=bool(held))
 
         def undo() -> Changes:
             self.repo.add_clip(self.recording.id, clip.range, clip.title, clip.caption, clip_id=clip.id,
                                key_frame=clip.key_frame)
             self.clips[clip.id] = clip
             self.events.emit("clips_changed", self)
-            return Changes(clips=True)
+            return Changes(clips=True) | self._put_back_reviews(held)
 
-        self.undo_stack.push(_Step("Delete clip", lambda: self._drop_clip(clip_id), undo))
+        self.undo_stack.push(_Step("Delete clip", do, undo))
 
     def _drop_clip(self, clip_id: int) -> Changes:
         self.repo.delete_clip(clip_id)
@@ -359,15 +370,21 @@ class Workspace:
         return state["still"]
 
     def delete_still(self, still_id: int) -> None:
+        """Delete a still, and take it out of the case's review sessions (one undo step brings both back)."""
         still = self.stills[still_id]
+        held: list[ReviewSession] = []
+
+        def do() -> Changes:
+            held[:] = self._take_out_of_reviews(ReviewItemKind.STILL, still_id)
+            return self._drop_still(still_id) | Changes(review=bool(held))
 
         def undo() -> Changes:
             self.repo.add_still(self.recording.id, still.frame, still.caption, still_id=still.id)
             self.stills[still.id] = still
             self.events.emit("clips_changed", self)
-            return Changes(clips=True)
+            return Changes(clips=True) | self._put_back_reviews(held)
 
-        self.undo_stack.push(_Step("Delete still", lambda: self._drop_still(still_id), undo))
+        self.undo_stack.push(_Step("Delete still", do, undo))
 
     def _drop_still(self, still_id: int) -> Changes:
         self.repo.delete_still(still_id)
@@ -389,6 +406,90 @@ class Workspace:
             return apply
 
         self.undo_stack.push(_Step(text, put(new), put(old)))
+
+    # -- the case's shared review ------------------------------------------------------------------
+    def review(self, *, create: bool = True) -> ReviewSession:
+        """The case's review session, reused at every meeting. Until there is one, the film's clips and
+        stills in film order are what it would hold; the first change (or `create`) stores that as the
+        session (not an undo step: it is where the editing starts). With `create=False`, nothing is stored
+        and an unstored session has id 0."""
+        if self._review is None:
+            sessions = self.repo.list_review_sessions(self.recording.case_id)
+            if sessions:
+                self._review = sessions[0]
+            else:
+                moments = sorted([(c.range.start, ReviewItemKind.CLIP, c.id) for c in self.clips.values()]
+                                 + [(s.frame, ReviewItemKind.STILL, s.id) for s in self.stills.values()])
+                items = tuple(ReviewItem(kind, ref, DEFAULT_PROMPT) for _at, kind, ref in moments)
+                if not create:
+                    return ReviewSession(0, self.recording.case_id, "Shared review", items)
+                session = replace(self.repo.add_review_session(self.recording.case_id, "Shared review"),
+                                  items=items)
+                self.repo.save_review_session(session)
+                self._review = session
+        return self._review
+
+    def _take_out_of_reviews(self, kind: ReviewItemKind, ref_id: int) -> list[ReviewSession]:
+        """Remove a clip's or still's items from the case's sessions; returns those sessions as they were."""
+        held = [r for r in self.repo.list_review_sessions(self.recording.case_id)
+                if any(i.kind is kind and i.ref_id == ref_id for i in r.items)]
+        for session in held:
+            self._store_review(replace(session, items=tuple(
+                i for i in session.items if not (i.kind is kind and i.ref_id == ref_id))))
+        return held
+
+    def _put_back_reviews(self, sessions: list[ReviewSession]) -> Changes:
+        for session in sessions:
+            self._store_review(session)
+        return Changes(review=bool(sessions))
+
+    def _store_review(self, session: ReviewSession) -> None:
+        self.repo.save_review_session(session)
+        if self._review is not None and self._review.id == session.id:
+            self._review = session
+        self.events.emit("review_changed", self)
+
+    def change_review(self, session: ReviewSession, text: str, merge_key: str | None = None) -> None:
+        """Any change to the review session: one undo step (typing a prompt merges into one)."""
+        old = self.review()
+
+        def put(value: ReviewSession) -> Callable[[], Changes]:
+            def apply() -> Changes:
+                self._store_review(value)
+                return Changes(review=True)
+            return apply
+
+        self.undo_stack.push(_Step(text, put(session), put(old), merge_key))
+
+    def add_to_review(self, kind: ReviewItemKind, ref_id: int) -> bool:
+        """Put a clip or still at the end of the review (False: it is there already)."""
+        session = self.review()
+        if any(i.kind is kind and i.ref_id == ref_id for i in session.items):
+            return False
+        self.change_review(replace(session, items=(*session.items, ReviewItem(kind, ref_id, DEFAULT_PROMPT))),
+                           "Add to the review")
+        return True
+
+    def remove_from_review(self, position: int) -> None:
+        items = list(self.review().items)
+        del items[position]
+        self.change_review(replace(self.review(), items=tuple(items)), "Take out of the review")
+
+    def move_in_review(self, old: int, new: int) -> None:
+        if old != new:
+            self.change_review(self.review().moved(old, new), "Reorder the review")
+
+    def set_review_prompt(self, position: int, prompt: str) -> None:
+        items = list(self.review().items)
+        items[position] = replace(items[position], prompt=prompt)
+        self.change_review(replace(self.review(), items=tuple(items)), "Edit prompt",
+                           merge_key=f"review-prompt-{position}")
+
+    def set_in_handout(self, position: int, chosen: bool) -> None:
+        items = list(self.review().items)
+        items[position] = replace(items[position], in_handout=chosen)
+        self.change_review(replace(self.review(), items=tuple(items)),
+                           "Put in the handout" if chosen else "Leave out of the handout")
 
     # -- undo ------------------------------------------------------------------------------------
     def undo(self) -> Changes:
