@@ -3,7 +3,7 @@
     python bench/clip_export.py [VIDEO]    (without VIDEO: a 10-minute 1080p H.264 film with 2-second GOPs,
                                             rendered for a minute and looped by stream copy)
 
-A 10-second clip centred on the middle of the film, each way three times (the median is reported):
+A 10-second clip centred on the middle of the film, each way five times, interleaved (medians reported):
 - `smart_cut_s`: export_clip(mode=smart) from the vault, including the check that reads the clip back.
 - `reencode_s`: export_clip(mode=reencode) from the vault (PyAV feeds ffmpeg through a pipe).
 - `baseline_ffmpeg_s`: `ffmpeg -ss … -i PLAIN.mp4 -t 10 -c:v libx264 -preset veryfast` on the plain file.
@@ -35,7 +35,7 @@ from vigtool.synth.generator import RecordingSpec, loop_recording, render
 from vigtool.synth.stamp import read_stamp
 
 PASSPHRASE = "benchmark vault passphrase"  # noqa: S105 - a throwaway vault
-RUNS = 3
+RUNS = 5
 FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()
 
 
