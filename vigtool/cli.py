@@ -1,5 +1,5 @@
-"""`vigtool` on the command line: init, import, list, still, export, handout, package, verify, passwd, delete, gui,
-demo.
+"""`vigtool` on the command line: init, import, list, still, export, handout, package, analyse, verify, passwd,
+delete, gui, demo.
 
 With --json, stdout carries exactly one JSON document; messages and progress go to stderr. Any failure
 exits non-zero with a message that names the file and the problem. The passphrase comes from
@@ -28,7 +28,7 @@ from vigtool.domain.export import CaptionMode, ClipOptions, ExportMode
 from vigtool.domain.model import Case, Recording
 from vigtool.domain.time import FrameRange, format_rate
 from vigtool.media.errors import MediaError
-from vigtool.services import packaging, review
+from vigtool.services import analysis, packaging, review
 from vigtool.services.demo import DEMO_PASSPHRASE
 from vigtool.services.exporting import ExportCancelledError, export_clip, export_still
 from vigtool.services.frames import RecordingNotFoundError, find_recording
@@ -289,6 +289,32 @@ def cmd_package_open(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_analyse(args: argparse.Namespace) -> int:
+    """Turn-taking proposed from the sound of a film file, or of a recording in the vault."""
+    target = Path(args.target)
+    progress = _progress_bar(target.name) if not args.json else None
+    try:
+        if target.exists():
+            result = analysis.analyse_file(target, max_gap=args.max_gap, progress=progress)
+        else:
+            with _open(args) as vault:
+                recording = find_recording(vault, args.target)
+                result = analysis.analyse_recording(vault, recording, max_gap=args.max_gap, progress=progress)
+    finally:
+        if progress is not None and sys.stderr.isatty():
+            print(file=sys.stderr)
+    if args.json:
+        print(json.dumps(result.to_json(), indent=1))
+    else:
+        for turn in result.turns:
+            print(f"{turn.initiation / result.rate:8.2f} s  {turn.initiator.value:>6} → {turn.responder.value:<6}"
+                  f" answered at {turn.response / result.rate:.2f} s (after {turn.latency / result.rate:.1f} s)")
+        print(result.summary.text())
+    if result.note:
+        print(f"note: {result.note}", file=sys.stderr)
+    return EXIT_OK
+
+
 def cmd_verify(args: argparse.Namespace) -> int:
     bars: dict[int, Callable[[int, int], None]] = {}  # one bar per film, so each redraws only on a new percent
 
@@ -428,6 +454,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--items", metavar="1,3", help="only these items (1-based, as listed in the session)")
     p.set_defaults(func=cmd_handout)
     _add_package_parser(sub)
+    p = sub.add_parser("analyse", help="propose turn-taking from the sound (who vocalised when, and the turns)")
+    p.add_argument("target", metavar="FILE_OR_RECORDING", help="a film file, or a recording in the vault")
+    p.add_argument("--json", action="store_true", help="print exactly one JSON document (times in seconds)")
+    p.add_argument("--max-gap", type=_fraction, default=Fraction(3), metavar="S",
+                   help="longest silence between two partners' vocalisations that still makes a turn (default 3)")
+    p.set_defaults(func=cmd_analyse)
     p = sub.add_parser("verify", help="check every film and note in the vault; exits 1 if anything is damaged")
     p.set_defaults(func=cmd_verify)
     p = sub.add_parser("passwd", help=f"change the vault's passphrase (new one from ${NEW_PASSPHRASE_ENV} or asked)")

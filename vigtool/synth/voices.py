@@ -1,8 +1,9 @@
 """Synthesised voices for the demo recordings: an adult (speech-like) and an infant (coos), taking turns.
 
 No speech engine is needed: the adult is a glottal pulse train with an intonation contour shaped by vowel
-formants, syllable by syllable; the infant is a high, smooth, nearly harmonic coo. Room noise, mains hum
-and toy rattles are mixed in at a chosen signal-to-noise ratio. The script of who vocalised when is the
+formants, syllable by syllable; the infant is a high, smooth, nearly harmonic coo. Room noise (steady, or
+swelling and ebbing like passing traffic or a washing machine), mains hum, toy rattles being shaken and
+the clatter of things put down are mixed in at a chosen signal-to-noise ratio. The script of who vocalised when is the
 ground truth the tests and the turn-taking benchmark score against.
 """
 
@@ -33,6 +34,8 @@ class VoiceSettings:
     snr_db: float = 30.0
     hum: bool = False
     rattles: bool = False
+    swell: bool = False  # the room noise rises and falls by up to ±8 dB over a few seconds
+    clatter: bool = False  # loud short knocks: a cup put down, a toy dropped
 
 
 def turn_script(duration: float, rng: np.random.Generator) -> list[Vocalisation]:
@@ -130,6 +133,8 @@ def render_voices(script: list[Vocalisation], duration: float, settings: VoiceSe
     active = np.abs(voice) > 1e-4
     voice_power = float(np.mean(voice[active] ** 2)) if active.any() else 0.01
     noise = _pink_noise(n, rng)
+    if settings.swell:
+        noise *= _swell(n, sample_rate, rng)
     noise *= np.sqrt(voice_power / 10 ** (settings.snr_db / 10) / float(np.mean(noise ** 2)))
     mix = voice + noise
     if settings.hum:
@@ -137,6 +142,8 @@ def render_voices(script: list[Vocalisation], duration: float, settings: VoiceSe
         mix += np.sqrt(voice_power) * 0.1 * (np.sin(2 * np.pi * 50 * t) + 0.5 * np.sin(2 * np.pi * 150 * t))
     if settings.rattles:
         mix += _rattles(n, sample_rate, rng) * np.sqrt(voice_power)
+    if settings.clatter:
+        mix += _clatter(n, sample_rate, rng) * np.sqrt(voice_power)
     peak = float(np.max(np.abs(mix)))
     return mix / max(peak, 1.0) * 0.9, tracks
 
@@ -149,12 +156,33 @@ def _pink_noise(n: int, rng: np.random.Generator) -> Signal:
 
 
 def _rattles(n: int, sample_rate: int, rng: np.random.Generator) -> Signal:
-    """Short bursts of clicks, like a toy rattle shaken now and then."""
+    """A toy rattle shaken now and then: half a second to two seconds of bead clicks, as loud as a voice."""
     out = np.zeros(n)
-    for _ in range(max(1, int(n / sample_rate / 6))):
-        start = int(rng.uniform(0, max(n - sample_rate, 1)))
-        for _ in range(int(rng.integers(6, 14))):
-            pos = start + int(rng.uniform(0, 0.6 * sample_rate))
-            click = rng.standard_normal(int(0.004 * sample_rate)) * np.hanning(int(0.004 * sample_rate))
-            out[pos:pos + click.size] += click[: max(0, n - pos)] * 0.8
+    width = int(0.004 * sample_rate)
+    for _ in range(max(1, int(n / sample_rate / 5))):
+        start = int(rng.uniform(0, max(n - 2 * sample_rate, 1)))
+        length = rng.uniform(0.5, 2.0)
+        for _ in range(int(length * rng.uniform(40, 90))):
+            pos = start + int(rng.uniform(0, length * sample_rate))
+            click = rng.standard_normal(width) * np.hanning(width)
+            out[pos:pos + width] += click[: max(0, n - pos)] * rng.uniform(1.5, 4.0)
     return out
+
+
+def _clatter(n: int, sample_rate: int, rng: np.random.Generator) -> Signal:
+    """Knocks every few seconds: a sharp attack decaying over 50–250 ms, louder than the voices."""
+    out = np.zeros(n)
+    for _ in range(max(1, int(n / sample_rate / 4))):
+        pos = int(rng.uniform(0, max(n - sample_rate // 2, 1)))
+        length = int(rng.uniform(0.05, 0.25) * sample_rate)
+        knock = rng.standard_normal(length) * np.exp(-np.arange(length) / (length / 4)) * rng.uniform(1.5, 3.0)
+        out[pos:pos + length] += knock[: max(0, n - pos)]
+    return out
+
+
+def _swell(n: int, sample_rate: int, rng: np.random.Generator) -> Signal:
+    """A slowly wandering gain between −8 and +8 dB (changes over 2–6 s)."""
+    points = max(2, int(n / sample_rate / 3) + 2)
+    knots = rng.uniform(-8, 8, points)
+    gain_db = np.interp(np.arange(n), np.linspace(0, n, points), knots)
+    return np.asarray(10 ** (gain_db / 20), dtype=np.float64)

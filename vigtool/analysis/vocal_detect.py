@@ -1,0 +1,266 @@
+"""Find vocalisations in a recording's sound and tell the parent's from the baby's. Plain numpy, no model
+to download: a harmonic detector over a noise-whitened spectrum, then a speaker decision per vocalisation.
+
+1. Spectrum every 10 ms (40 ms Hann window). The noise floor of each frequency is a low percentile over
+   the surrounding few seconds, so room noise (even as it swells and ebbs) and mains hum (constant tones)
+   sink into it; what rises above it is measured as log-SNR per frequency.
+2. Voice is *harmonic*: for each candidate pitch (80–900 Hz), the mean log-SNR at its harmonics minus that
+   half-way between them. A toy rattle or a door is loud but broadband (no harmonic comb); hum is in the
+   floor. The best candidate gives the pitch; its score, the voicing.
+3. Voiced frames are joined across short gaps (≤ 0.2 s) into vocalisations of at least 0.2 s.
+4. Speaker, per vocalisation, from two cues, because infant-directed speech is high-pitched too: pitch
+   (median f0) and spectral extent (how much of the energy above the floor lies above 1.8 kHz: speech's
+   formants reach 2.5–3 kHz and its glottal pulses are rich in harmonics; a baby's coo is a few low ones).
+
+Times are integer sample positions at ANALYSIS_RATE.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from vigtool.domain.vocal_turns import Speaker, Vocalisation
+
+ANALYSIS_RATE = 16000
+HOP = 160  # 10 ms
+WINDOW = 640  # 40 ms
+NFFT = 1024
+MAX_HZ = 4000
+F0_MIN, F0_MAX = 80.0, 900.0
+CANDIDATES_PER_OCTAVE = 36
+FLOOR_PERCENTILE = 15
+FLOOR_BLOCK = 50  # frames (0.5 s) per noise-floor estimate
+FLOOR_SPAN = 7  # blocks whose estimates are combined (3.5 s)
+CONTEXT_FRAMES = 2000  # frames analysed at once (20 s: bounded memory for long films)
+VOICED_SCORE = 4.0  # harmonics' mean amplitude over the floor minus that half-way between them
+VOICED_RATIO = 0.8  # ... and the harmonics hold at least this share of the amplitude over the floor
+WEAK_FACTOR = 0.6  # frames this much weaker still belong to a vocalisation begun by strong ones
+STEADY_OCTAVES = 0.12  # a voice's pitch moves less than this from one 10-ms frame to the next
+MIN_GAP_FRAMES = 20  # gaps up to 0.2 s inside a vocalisation are bridged
+SAME_VOICE_GAP_FRAMES = 40  # ... and up to 0.4 s when the pitch on both sides is the same voice's
+MIN_FRAMES = 20  # vocalisations shorter than 0.2 s are dropped
+HIGH_HZ = 1800
+
+Samples = npt.NDArray[np.float32]
+Progress = Callable[[int, int], None]
+Cancelled = Callable[[], bool]
+
+
+class AnalysisCancelledError(Exception):
+    """The practitioner stopped the analysis; nothing was stored."""
+
+
+@dataclass(frozen=True)
+class FrameFeatures:
+    """Per 10-ms frame: voicing score, pitch (Hz), log-SNR spectrum (bins up to MAX_HZ)."""
+
+    score: npt.NDArray[np.float32]  # comb contrast: amplitude over the floor at harmonics minus between them
+    ratio: npt.NDArray[np.float32]  # share of that amplitude at the harmonics (noise: about a half)
+    f0: npt.NDArray[np.float32]
+    snr: npt.NDArray[np.float32]  # frames × bins: log(1 + power over the floor)
+
+
+def _bin_hz() -> float:
+    return ANALYSIS_RATE / NFFT
+
+
+def _candidates() -> npt.NDArray[np.float64]:
+    octaves = np.log2(F0_MAX / F0_MIN)
+    return np.asarray(F0_MIN * 2 ** (np.arange(int(octaves * CANDIDATES_PER_OCTAVE) + 1) / CANDIDATES_PER_OCTAVE))
+
+
+def _templates(bins: int) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
+    """Two bins × candidates tables: the mean over each candidate's harmonics below MAX_HZ, and over the
+    points half-way between them."""
+    freqs = np.arange(bins) * _bin_hz()
+    at = np.zeros((bins, _candidates().size), np.float32)
+    between = np.zeros_like(at)
+    for c, f0 in enumerate(_candidates()):
+        harmonics = np.arange(1, int(MAX_HZ // f0) + 1) * f0
+        width = max(_bin_hz(), f0 * 0.06)
+        for centres, table in ((harmonics, at), (harmonics + f0 / 2, between)):
+            for centre in centres:
+                weight = np.clip(1 - np.abs(freqs - centre) / width, 0, None)
+                table[:, c] += weight / max(weight.sum(), 1e-9) / harmonics.size
+    return at, between
+
+
+_TEMPLATE_CACHE: dict[int, tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]] = {}
+
+
+def _spectra(samples: Samples) -> Iterator[npt.NDArray[np.float32]]:
+    """Power spectra (bins up to MAX_HZ) of CONTEXT_FRAMES frames at a time."""
+    bins = int(MAX_HZ / _bin_hz()) + 1
+    window = np.hanning(WINDOW).astype(np.float32)
+    frames = max(0, (samples.size - WINDOW) // HOP + 1)
+    for first in range(0, frames, CONTEXT_FRAMES):
+        count = min(CONTEXT_FRAMES, frames - first)
+        view = np.lib.stride_tricks.as_strided(samples[first * HOP:], shape=(count, WINDOW),
+                                               strides=(samples.strides[0] * HOP, samples.strides[0]))
+        spectrum = np.fft.rfft(view * window, n=NFFT, axis=1)[:, :bins]
+        yield (spectrum.real ** 2 + spectrum.imag ** 2).astype(np.float32)
+
+
+def _local_floor(power: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+    """Each frame's noise floor per frequency: a low percentile of each half second, then the median of
+    the seven around it (3.5 s), so the floor follows noise that swells and ebbs but not the voices."""
+    blocks = max(1, -(-power.shape[0] // FLOOR_BLOCK))
+    block_floors = np.stack([np.percentile(power[b * FLOOR_BLOCK:(b + 1) * FLOOR_BLOCK], FLOOR_PERCENTILE, axis=0)
+                             for b in range(blocks)])
+    half = FLOOR_SPAN // 2
+    padded = np.concatenate([block_floors[:1].repeat(half, 0), block_floors, block_floors[-1:].repeat(half, 0)])
+    smooth = np.stack([np.median(padded[b:b + FLOOR_SPAN], axis=0) for b in range(blocks)])
+    return (np.repeat(smooth, FLOOR_BLOCK, axis=0)[:power.shape[0]] + 1e-10).astype(np.float32)
+
+
+def frame_features(samples: Samples, progress: Progress | None = None,
+                   cancelled: Cancelled | None = None) -> FrameFeatures:
+    bins = int(MAX_HZ / _bin_hz()) + 1
+    at, between = _TEMPLATE_CACHE.setdefault(bins, _templates(bins))
+    candidates = _candidates().astype(np.float32)
+    total = max(1, (samples.size - WINDOW) // HOP + 1)
+    scores, ratios, pitches, snrs = [], [], [], []
+    done = 0
+    for power in _spectra(samples):
+        if cancelled is not None and cancelled():
+            raise AnalysisCancelledError("analysis cancelled")
+        over = power / _local_floor(power)
+        excess = np.maximum(np.sqrt(over) - 1.0, 0.0).astype(np.float32)  # amplitude above the floor
+        on, off = excess @ at, excess @ between
+        contrast = on - off
+        top = contrast.max(axis=1, keepdims=True)
+        # A comb at 2 or 3 times the pitch fits a voice almost as well as the true one (every 2nd or 3rd
+        # harmonic); the lowest candidate close to the best is the pitch.
+        best = np.argmax(contrast >= top * 0.8, axis=1)
+        rows = np.arange(best.size)
+        scores.append(contrast[rows, best])
+        # Level-free: a rattle or a knock lifts harmonics and gaps alike (a half); a voice, its harmonics.
+        ratios.append(on[rows, best] / np.maximum(on[rows, best] + off[rows, best], 1e-6))
+        pitches.append(candidates[best])
+        snrs.append(np.log1p(np.maximum(over - 1.0, 0.0)).astype(np.float32))
+        done += power.shape[0]
+        if progress is not None:
+            progress(done, total)
+    if not scores:
+        empty = np.zeros(0, np.float32)
+        return FrameFeatures(empty, empty, empty, np.zeros((0, bins), np.float32))
+    return FrameFeatures(np.concatenate(scores), np.concatenate(ratios), np.concatenate(pitches),
+                         np.concatenate(snrs))
+
+
+def _runs(mask: npt.NDArray[np.bool_]) -> list[tuple[int, int]]:
+    """[start, end) of each run of True."""
+    edges = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
+    return list(zip(np.flatnonzero(edges == 1).tolist(), np.flatnonzero(edges == -1).tolist(), strict=True))
+
+
+def voiced_frames(features: FrameFeatures, threshold: float = VOICED_SCORE) -> npt.NDArray[np.bool_]:
+    """Frames with a clear harmonic comb whose pitch carries on smoothly into a neighbouring frame (noise
+    makes the best comb jump about from frame to frame)."""
+    strong = (features.score > threshold) & (features.ratio > VOICED_RATIO)
+    octave = np.log2(np.maximum(features.f0, 1.0))
+    steady = np.zeros_like(strong)
+    if octave.size > 1:
+        close = np.abs(np.diff(octave)) < STEADY_OCTAVES
+        steady[1:] |= close
+        steady[:-1] |= close
+    return strong & steady
+
+
+def _same_pitch(features: FrameFeatures, before: tuple[int, int], after: tuple[int, int]) -> bool:
+    a = float(np.median(features.f0[max(before[0], before[1] - 20):before[1]]))
+    b = float(np.median(features.f0[after[0]:after[0] + 20]))
+    return bool(abs(np.log2(a / b)) < 0.25)
+
+
+def voiced_segments(features: FrameFeatures, threshold: float = VOICED_SCORE) -> list[tuple[int, int]]:
+    """Frame ranges of vocalisations: clearly voiced runs, grown into the weaker voiced frames around them
+    (hysteresis: where noise swells, a voice shows only now and then above the stricter threshold), joined
+    across short gaps; short ones dropped."""
+    strict = voiced_frames(features, threshold)
+    lenient = voiced_frames(features, threshold * WEAK_FACTOR)
+    runs = [(s, e) for s, e in _runs(lenient) if strict[s:e].any()]
+    joined: list[tuple[int, int]] = []
+    for start, end in runs:
+        gap = start - joined[-1][1] if joined else None
+        if gap is not None and (gap <= MIN_GAP_FRAMES or (
+                gap <= SAME_VOICE_GAP_FRAMES and _same_pitch(features, joined[-1], (start, end)))):
+            joined[-1] = (joined[-1][0], end)
+        else:
+            joined.append((start, end))
+    return [(s, e) for s, e in joined if e - s >= MIN_FRAMES]
+
+
+@dataclass(frozen=True)
+class SegmentCues:
+    f0: float  # median pitch of the voiced frames, Hz
+    high: float  # share of the energy above the noise floor that lies above HIGH_HZ
+
+
+def segment_cues(features: FrameFeatures, start: int, end: int) -> SegmentCues:
+    voiced = np.flatnonzero(voiced_frames(features)[start:end]) + start
+    if voiced.size == 0:
+        voiced = np.arange(start, end)
+    f0 = float(np.median(features.f0[voiced]))
+    # How much of the harmonic comb (each harmonic over the noise half-way to the next) lies above HIGH_HZ,
+    # frame by frame, then the median: noise lifts harmonics and gaps alike, and a rattle under a few
+    # frames cannot tip the whole vocalisation.
+    shares = []
+    bins = features.snr.shape[1]
+    for frame in voiced:
+        pitch = float(features.f0[frame])
+        harmonics = np.arange(1, int(MAX_HZ // pitch) + 1) * pitch
+        at = np.minimum(np.rint(harmonics / _bin_hz()).astype(int), bins - 1)
+        half = np.minimum(np.rint((harmonics + pitch / 2) / _bin_hz()).astype(int), bins - 1)
+        salience = np.maximum(features.snr[frame, at] - features.snr[frame, half], 0.0)
+        total = float(salience.sum())
+        if total > 0:
+            shares.append(float(salience[harmonics >= HIGH_HZ].sum()) / total)
+    return SegmentCues(f0, float(np.median(shares)) if shares else 0.0)
+
+
+def infant_likeness(cues: SegmentCues) -> float:
+    """> 0: a baby's vocalisation; < 0: an adult's. The two cues count about equally."""
+    pitch = np.log2(cues.f0 / 320.0) * 3.0  # one octave above 320 Hz: +3
+    extent = (0.30 - cues.high) * 20.0  # few harmonics above 1.8 kHz: a coo
+    return float(pitch + extent)
+
+
+def detect_vocalisations(samples: Samples, progress: Progress | None = None,
+                         cancelled: Cancelled | None = None) -> list[Vocalisation]:
+    """Vocalisations in mono `samples` at ANALYSIS_RATE, each labelled adult or infant."""
+    features = frame_features(samples, progress, cancelled)
+    found = []
+    for start, end in voiced_segments(features):
+        speaker = Speaker.INFANT if infant_likeness(segment_cues(features, start, end)) > 0 else Speaker.ADULT
+        found.append(Vocalisation(speaker, start * HOP + WINDOW // 2 - HOP // 2,
+                                  (end - 1) * HOP + WINDOW // 2 + HOP // 2))
+    return found
+
+
+def naive_vocalisations(samples: Samples) -> list[Vocalisation]:
+    """The baseline a first attempt would write: loud frames are voice, pitch above 300 Hz is a baby."""
+    frames = max(0, (samples.size - WINDOW) // HOP + 1)
+    if frames == 0:
+        return []
+    view = np.lib.stride_tricks.as_strided(samples, shape=(frames, WINDOW),
+                                           strides=(samples.strides[0] * HOP, samples.strides[0]))
+    energy = np.sqrt(np.mean(view.astype(np.float64) ** 2, axis=1))
+    loud = energy > np.percentile(energy, 20) * 2.0  # 6 dB over the quiet parts
+    found = []
+    lags = np.arange(int(ANALYSIS_RATE / F0_MAX), int(ANALYSIS_RATE / F0_MIN))
+    for start, end in _runs(loud):
+        if end - start < MIN_FRAMES:
+            continue
+        pitches = []
+        for k in range(start, end, 5):
+            frame = view[k] - view[k].mean()
+            corr = np.correlate(frame, frame, "full")[WINDOW - 1:]
+            pitches.append(ANALYSIS_RATE / lags[int(np.argmax(corr[lags]))])
+        speaker = Speaker.INFANT if float(np.median(pitches)) > 300 else Speaker.ADULT
+        found.append(Vocalisation(speaker, start * HOP, end * HOP + WINDOW))
+    return found

@@ -1,0 +1,145 @@
+"""Vocal turn-taking from who vocalised when: turns, exchanges, and what went well, counted.
+
+A *turn* is every change of speaker between consecutive vocalisations whose gap (end of one to start of
+the next) is at most `max_gap`; it is credited to the responder, with the response's onset and its latency.
+An *exchange* is a run of vocalisations each within `max_gap` of the one before, with at least one turn
+in it (a partner may say two things in a row and the exchange goes on); whoever vocalised first started it. Times are
+integer sample positions at `rate` samples per second (seconds appear only in reports).
+"""
+
+from __future__ import annotations
+
+import enum
+import itertools
+import statistics
+from dataclasses import dataclass
+from fractions import Fraction
+
+DEFAULT_MAX_GAP = Fraction(3)  # seconds
+
+
+class Speaker(enum.StrEnum):
+    ADULT = "adult"
+    INFANT = "infant"
+
+
+@dataclass(frozen=True)
+class Vocalisation:
+    speaker: Speaker
+    start: int  # samples
+    end: int
+
+
+@dataclass(frozen=True)
+class Turn:
+    initiator: Speaker  # who vocalised before
+    responder: Speaker  # who the turn is credited to
+    initiation: int  # samples: the onset of the vocalisation answered
+    response: int  # samples: the onset of the answer
+    latency: int  # samples from the end of the one to the start of the other (may be < 0: overlap)
+
+
+@dataclass(frozen=True)
+class Exchange:
+    vocalisations: tuple[Vocalisation, ...]
+    turns: tuple[Turn, ...]
+
+    @property
+    def started_by(self) -> Speaker:
+        return self.vocalisations[0].speaker
+
+    @property
+    def start(self) -> int:
+        return self.vocalisations[0].start
+
+    @property
+    def end(self) -> int:
+        return max(v.end for v in self.vocalisations)
+
+
+def find_turns(vocalisations: list[Vocalisation], rate: int,
+               max_gap: Fraction = DEFAULT_MAX_GAP) -> list[Turn]:
+    ordered = sorted(vocalisations, key=lambda v: (v.start, v.end))
+    limit = max_gap * rate
+    return [Turn(a.speaker, b.speaker, a.start, b.start, b.start - a.end)
+            for a, b in itertools.pairwise(ordered)
+            if a.speaker is not b.speaker and b.start - a.end <= limit]
+
+
+def find_exchanges(vocalisations: list[Vocalisation], rate: int,
+                   max_gap: Fraction = DEFAULT_MAX_GAP) -> list[Exchange]:
+    """Runs of vocalisations close enough to each other, holding at least one turn (a lone vocalisation, or
+    one nobody answered, is no exchange)."""
+    ordered = sorted(vocalisations, key=lambda v: (v.start, v.end))
+    limit = max_gap * rate
+    exchanges: list[Exchange] = []
+    run: list[Vocalisation] = []
+    turns: list[Turn] = []
+
+    def close() -> None:
+        if turns:
+            exchanges.append(Exchange(tuple(run), tuple(turns)))
+
+    for vocalisation in ordered:
+        last = run[-1] if run else None
+        if last is not None and vocalisation.start - last.end <= limit:
+            run.append(vocalisation)
+            if last.speaker is not vocalisation.speaker:
+                turns.append(Turn(last.speaker, vocalisation.speaker, last.start, vocalisation.start,
+                                  vocalisation.start - last.end))
+            continue
+        close()
+        run, turns = [vocalisation], []
+    close()
+    return exchanges
+
+
+@dataclass(frozen=True)
+class VocalSummary:
+    infant_initiatives: int  # the baby vocalising first: exchanges it started, and calls not answered
+    received_by_adult: int  # ... that the parent answered within the gap (the exchanges the baby started)
+    adult_initiatives: int  # exchanges the parent started
+    turns: int
+    exchanges: int
+    median_adult_latency: Fraction | None  # seconds, the parent answering the baby
+    median_infant_latency: Fraction | None  # seconds, the baby answering the parent
+
+    def text(self) -> str:
+        if not self.exchanges:
+            return "No back-and-forth found in the sound; your own marks are what count."
+        parts = []
+        if self.infant_initiatives:
+            parts.append(f"your baby took {self.infant_initiatives} initiative"
+                         f"{'' if self.infant_initiatives == 1 else 's'} and you received {self.received_by_adult}")
+        if self.adult_initiatives:
+            parts.append(f"your baby answered you {self.adult_initiatives} time"
+                         f"{'' if self.adult_initiatives == 1 else 's'}")
+        if self.median_adult_latency is not None:
+            parts.append(f"you answered after {float(self.median_adult_latency):.1f} s (median)")
+        text = "; ".join(parts) + f" — {self.turns} turns in all."
+        return text[0].upper() + text[1:]
+
+    def to_json(self) -> dict[str, object]:
+        def seconds(value: Fraction | None) -> float | None:
+            return None if value is None else round(float(value), 3)
+        return {"infant_initiatives": self.infant_initiatives, "received_by_adult": self.received_by_adult,
+                "adult_initiatives": self.adult_initiatives,
+                "turns": self.turns, "exchanges": self.exchanges,
+                "median_adult_latency_s": seconds(self.median_adult_latency),
+                "median_infant_latency_s": seconds(self.median_infant_latency), "text": self.text()}
+
+
+def summarise_vocal(vocalisations: list[Vocalisation], rate: int,
+                    max_gap: Fraction = DEFAULT_MAX_GAP) -> VocalSummary:
+    exchanges = find_exchanges(vocalisations, rate, max_gap)
+    turns = [t for e in exchanges for t in e.turns]
+    in_exchange = {v for e in exchanges for v in e.vocalisations}
+    infant_alone = sum(1 for v in vocalisations if v.speaker is Speaker.INFANT and v not in in_exchange)
+
+    def median(responder: Speaker) -> Fraction | None:
+        latencies = [Fraction(t.latency, rate) for t in turns if t.responder is responder]
+        return Fraction(statistics.median(latencies)) if latencies else None
+
+    by_infant = sum(1 for e in exchanges if e.started_by is Speaker.INFANT)
+    return VocalSummary(by_infant + infant_alone, by_infant, len(exchanges) - by_infant, len(turns),
+                        len(exchanges), median(Speaker.ADULT), median(Speaker.INFANT))

@@ -1,0 +1,116 @@
+"""Turn-taking proposed from a recording's sound: decode, find vocalisations, derive turns and exchanges.
+
+The result is a proposal for the practitioner to accept or reject on the suggestions lane; it never marks
+anything by itself. Recordings without sound, silent ones and very short ones give an empty result with a
+note saying why (not an error).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from vigtool.analysis.vocal_detect import ANALYSIS_RATE, AnalysisCancelledError, detect_vocalisations
+from vigtool.domain.model import Recording
+from vigtool.domain.vocal_turns import (
+    DEFAULT_MAX_GAP,
+    Exchange,
+    Turn,
+    Vocalisation,
+    VocalSummary,
+    find_exchanges,
+    find_turns,
+    summarise_vocal,
+)
+from vigtool.media.errors import MediaError
+from vigtool.media.probe import SeekableFile
+from vigtool.media.smart_cut import Cancelled, Progress
+from vigtool.media.sound import SoundCancelledError, decode_mono
+from vigtool.services.vault import Vault
+
+MIN_SECONDS = 1  # shorter than this, there is no turn-taking to find
+SILENCE = 1e-4  # peak level below which a sound track is silent
+
+__all__ = ["AnalysisCancelledError", "AnalysisResult", "analyse_file", "analyse_recording", "analyse_samples"]
+
+
+@dataclass(frozen=True)
+class AnalysisResult:
+    rate: int  # samples per second of every time below
+    vocalisations: list[Vocalisation]
+    turns: list[Turn]
+    exchanges: list[Exchange]
+    summary: VocalSummary
+    note: str = ""  # why the result is empty, when it is
+
+    def to_json(self) -> dict[str, Any]:
+        """The CLI's document: times in seconds of the recording (the only place seconds are used)."""
+        def s(samples: int) -> float:
+            return round(samples / self.rate, 3)
+        return {
+            "vocalisations": [{"speaker": v.speaker.value, "start": s(v.start), "end": s(v.end)}
+                              for v in self.vocalisations],
+            "turns": [{"from": t.initiator.value, "to": t.responder.value, "initiation": s(t.initiation),
+                       "response": s(t.response), "latency": s(t.latency)} for t in self.turns],
+            "exchanges": [{"started_by": e.started_by.value, "start": s(e.start), "end": s(e.end),
+                           "turns": len(e.turns)} for e in self.exchanges],
+            "summary": self.summary.to_json(),
+            "note": self.note,
+        }
+
+
+def _empty(note: str) -> AnalysisResult:
+    return AnalysisResult(ANALYSIS_RATE, [], [], [], summarise_vocal([], ANALYSIS_RATE), note)
+
+
+def analyse_samples(samples: np.ndarray, *, max_gap: Fraction = DEFAULT_MAX_GAP, progress: Progress | None = None,
+                    cancelled: Cancelled | None = None, name: str = "the recording") -> AnalysisResult:
+    if samples.size < MIN_SECONDS * ANALYSIS_RATE:
+        return _empty(f"{name} is too short to find turn-taking in (under {MIN_SECONDS} s of sound)")
+    if float(np.max(np.abs(samples))) < SILENCE:
+        return _empty(f"{name} is silent: there is no sound to find turn-taking in")
+    found = detect_vocalisations(samples.astype(np.float32), progress, cancelled)
+    note = "" if found else f"no voices were found in {name}'s sound"
+    return AnalysisResult(ANALYSIS_RATE, found, find_turns(found, ANALYSIS_RATE, max_gap),
+                          find_exchanges(found, ANALYSIS_RATE, max_gap),
+                          summarise_vocal(found, ANALYSIS_RATE, max_gap), note)
+
+
+def _analyse_handle(handle: SeekableFile, name: str, max_gap: Fraction, progress: Progress | None,
+                    cancelled: Cancelled | None) -> AnalysisResult:
+    # Decoding is about half the work; finding the voices the other half.
+    decoding = None if progress is None else (lambda done, total: progress(done * 50 // max(total, 1), 100))
+    try:
+        samples = decode_mono(handle, name, ANALYSIS_RATE, decoding, cancelled)
+    except SoundCancelledError as exc:
+        raise AnalysisCancelledError(str(exc)) from exc
+    if samples is None:
+        return _empty(f"{name} has no sound track: there is nothing to find turn-taking in")
+    finding = None if progress is None else (lambda done, total: progress(50 + done * 50 // max(total, 1), 100))
+    return analyse_samples(samples, max_gap=max_gap, progress=finding, cancelled=cancelled, name=name)
+
+
+def analyse_recording(vault: Vault, recording: Recording, *, max_gap: Fraction = DEFAULT_MAX_GAP,
+                      progress: Progress | None = None, cancelled: Cancelled | None = None) -> AnalysisResult:
+    """Analyse a film in the vault (decrypted as it is read; nothing written)."""
+    with vault.open_film(recording) as handle:
+        return _analyse_handle(handle, recording.source_name, max_gap, progress, cancelled)
+
+
+def analyse_file(path: Path, *, max_gap: Fraction = DEFAULT_MAX_GAP, progress: Progress | None = None,
+                 cancelled: Cancelled | None = None) -> AnalysisResult:
+    """Analyse a film outside any vault."""
+    try:
+        handle = path.open("rb")
+    except FileNotFoundError as exc:
+        raise MediaError(str(path), "does not exist") from exc
+    except OSError as exc:
+        raise MediaError(str(path), f"cannot be read ({exc.strerror})") from exc
+    with handle:
+        if path.stat().st_size == 0:
+            raise MediaError(str(path), "is empty (0 bytes)")
+        return _analyse_handle(handle, str(path), max_gap, progress, cancelled)
