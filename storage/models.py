@@ -168,6 +168,21 @@ class ReviewItemRow(Base):
     in_handout: Mapped[bool] = mapped_column(Boolean, server_default=true())
 
 
+class SuggestionRow(Base):
+    """A moment of turn-taking proposed from the sound: open, accepted (with its chain) or dismissed."""
+
+    __tablename__ = "suggestions"
+    __table_args__ = (CheckConstraint("start_frame >= 0 AND end_frame > start_frame", name="range"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    recording_id: Mapped[int] = mapped_column(ForeignKey("recordings.id", ondelete="CASCADE"), index=True)
+    start_frame: Mapped[int] = mapped_column(Integer)
+    end_frame: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(16))
+    annotation_id: Mapped[int | None] = mapped_column(ForeignKey("annotations.id", ondelete="SET NULL"))
+    chain_id: Mapped[int | None] = mapped_column(ForeignKey("turn_chains.id", ondelete="SET NULL"))
+    turns: Mapped[bytes] = mapped_column(LargeBinary)  # sealed JSON: [[actor, start, end], ...]
+
+
 class ExportLogRow(Base):
     """Every time footage left the vault in the clear (or in a package): what, when and where (sealed)."""
 

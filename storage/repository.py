@@ -33,6 +33,7 @@ from storage.models import (
     TurnLinkRow,
 )
 from storage.sealing import FieldSealer, SealingError
+from storage.suggestions import SuggestionStore
 from vigtool.domain.codebook import Codebook
 from vigtool.domain.model import (
     DEFAULT_TRACKS,
@@ -87,6 +88,7 @@ class Repository:
     def __init__(self, db: Database, sealer: FieldSealer) -> None:
         self.db = db
         self._sealer = sealer
+        self.suggestions = SuggestionStore(db, sealer)
 
     # -- sealing -------------------------------------------------------------------------------
     @property

@@ -3,6 +3,7 @@ recordings (real files, decoded through the vault), and recordings with nothing 
 
 from __future__ import annotations
 
+import itertools
 import json
 import subprocess
 import sys
@@ -11,15 +12,18 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import PASSPHRASE, Sample
+from conftest import PASSPHRASE, Sample, open_vault
 
 from vigtool.analysis.scoring import score_turns, score_vocalisations
 from vigtool.analysis.vocal_detect import ANALYSIS_RATE
+from vigtool.domain.model import TrackKind
+from vigtool.domain.suggestions import SuggestionState, chain_turns
 from vigtool.domain.vocal_turns import Speaker, Vocalisation, find_exchanges, find_turns, summarise_vocal
 from vigtool.media.errors import MediaError
-from vigtool.services.analysis import analyse_file, analyse_recording, analyse_samples
+from vigtool.services.analysis import analyse_file, analyse_recording, analyse_samples, suggest_turn_taking
 from vigtool.services.importing import import_recording
 from vigtool.services.vault import Vault
+from vigtool.services.workspace import Workspace
 from vigtool.synth.eval_set import render_eval_case
 from vigtool.synth.voices import _clatter, _pink_noise, _rattles
 
@@ -113,3 +117,43 @@ def test_cli_prints_one_json_document(tmp_path: Path, samples: dict[str, Sample]
     quiet = _cli("analyse", str(samples["noaudio"].path), "--json")
     assert quiet.returncode == 0 and json.loads(quiet.stdout)["turns"] == []
     assert "no sound track" in quiet.stderr
+
+
+def test_suggestions_are_accepted_dismissed_undone_and_remembered(tmp_path: Path) -> None:
+    path = tmp_path / "film.mp4"
+    render_eval_case("rattles-15db", path, seconds=60, seed_offset=902)
+    with open_vault(tmp_path / "v") as vault:
+        recording = import_recording(vault, path, "Family A").recording
+        proposals, result = suggest_turn_taking(vault, recording)
+        assert len(proposals) == len(result.exchanges) >= 2
+        assert all(p.turns[0].frames.start == p.frames.start for p in proposals)
+        ws = Workspace(vault.repo, recording)
+        ws.suggest(proposals)
+        lane = ws.track_of_kind(TrackKind.SUGGESTIONS)
+        assert lane is not None and len(ws.layer.on_track(lane.id)) == len(proposals)
+        first, second = sorted(ws.suggestions.values(), key=lambda s: s.frames.start)[:2]
+        assert first.annotation_id is not None and ws.suggestion_at(first.annotation_id) == first
+        assert "Suggested:" in ws.layer.get(first.annotation_id).note
+
+        chain = ws.accept_suggestion(first.id)  # Enter: it becomes the practitioner's own chain
+        marks = [ws.layer.get(link.annotation_id) for link in chain.links]
+        assert [m.actor for m in marks] == [t.actor for t in chain_turns(first.turns)]
+        assert all(a.actor is not b.actor for a, b in itertools.pairwise(marks))  # partners alternate
+        assert ws.summary().turns >= 1
+        ws.dismiss_suggestion(second.id)  # Delete
+        assert len(ws.layer.on_track(lane.id)) == len(proposals) - 2
+        states = {s.id: s.state for s in ws.suggestions.values()}
+        assert states[first.id] is SuggestionState.ACCEPTED and states[second.id] is SuggestionState.DISMISSED
+
+        ws.undo()
+        ws.undo()  # both back on the lane, the chain gone
+        assert len(ws.layer.on_track(lane.id)) == len(proposals) and not ws.chains
+        ws.redo()
+        ws.redo()
+        assert len(ws.chains) == 1 and len(ws.layer.on_track(lane.id)) == len(proposals) - 2
+        ws.suggest(proposals)  # analysing again brings back neither the accepted nor the dismissed one
+        assert len(ws.layer.on_track(lane.id)) == len(proposals) - 2
+    with open_vault(tmp_path / "v", create=False) as vault:  # and all of it is in the vault
+        again = Workspace(vault.repo, vault.repo.get_recording(recording.id))
+        assert {s.id: s.state for s in again.suggestions.values() if s.id in states} == states
+        assert len(again.chains) == 1

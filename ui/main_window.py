@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMainWindow,
     QMessageBox,
+    QProgressDialog,
     QSplitter,
     QWidget,
 )
@@ -27,6 +28,7 @@ from ui.qt_actions import WindowActions
 from ui.qt_export import ExportDialog
 from ui.qt_import import ImportRunner
 from ui.qt_inspector import Inspector
+from ui.qt_jobs import BackgroundJob
 from ui.qt_package import PackageReviewDialog, PackageViewer
 from ui.qt_panels import CaseBrowser, ClipBin, CodebookPalette
 from ui.qt_player import PlayerView
@@ -36,9 +38,11 @@ from ui.qt_timeline import TimelineWidget
 from vigtool.domain.codebook import Codebook, CodebookError
 from vigtool.domain.events import Event
 from vigtool.domain.model import Actor, Annotation, Clip, ReviewItemKind, ReviewSession
+from vigtool.domain.suggestions import Suggestion
 from vigtool.domain.time import FrameRange, timecode
 from vigtool.media.errors import MediaError
 from vigtool.services import review
+from vigtool.services.analysis import AnalysisCancelledError, AnalysisResult, suggest_turn_taking
 from vigtool.services.exporting import export_still
 from vigtool.services.packaging import open_package
 from vigtool.services.previews import PreviewBuilder, load_audio_envelope, load_filmstrip
@@ -64,6 +68,7 @@ class MainWindow(QMainWindow):
         self.turn_mode = False
         self.presenter: PresenterControls | None = None
         self.package_viewer: PackageViewer | None = None
+        self.suggest_job: BackgroundJob | None = None
         self.in_mark: int | None = None
         self.out_mark: int | None = None
         self.previews = PreviewBuilder(vault)  # filmstrips and sound waves, on their own worker thread
@@ -498,11 +503,69 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"Redone: {text}", 4000)
 
     def delete_selected(self) -> None:
-        """Delete what is selected where the focus is: a clip or still in the bin, else the marks."""
+        """Delete what is selected where the focus is: a clip or still in the bin, else the marks (a
+        suggestion is dismissed, and remembered as dismissed)."""
         if self.clip_bin.hasFocus() and self.clip_bin.delete_current():
             return
-        if self.workspace is not None and self.timeline.selected:
-            self.workspace.delete_annotations(sorted(self.timeline.selected))
+        ws = self.workspace
+        if ws is None or not self.timeline.selected:
+            return
+        suggested = [s for s in map(ws.suggestion_at, sorted(self.timeline.selected)) if s is not None]
+        for suggestion in suggested:
+            ws.dismiss_suggestion(suggestion.id)
+        marks = [a for a in sorted(self.timeline.selected) if a in ws.layer]
+        if marks:
+            ws.delete_annotations(marks)
+
+    # -- turn-taking suggested from the sound ------------------------------------------------------
+    def suggest_turns(self) -> BackgroundJob | None:
+        """Listen for turn-taking in the background; the moments found go on the Suggestions lane."""
+        ws = self.workspace
+        if ws is None or self.suggest_job is not None:
+            return self.suggest_job
+        vault, recording = self.vault, ws.recording
+        job = BackgroundJob(lambda progress, cancelled: suggest_turn_taking(
+            vault, recording, progress=progress, cancelled=cancelled), self)
+        dialog = QProgressDialog("Listening for turn-taking in the sound…", "Stop", 0, 100, self)
+        dialog.setWindowModality(Qt.WindowModality.NonModal)
+        dialog.setMinimumDuration(400)
+        job.progressed.connect(lambda done, total: dialog.setValue(int(done * 100 // max(total, 1))))
+        dialog.canceled.connect(job.requestInterruption)
+        job.succeeded.connect(lambda found: self._suggested(ws, found))
+        job.failed.connect(self._suggest_failed)
+        job.finished.connect(dialog.reset)
+        job.finished.connect(lambda: setattr(self, "suggest_job", None))
+        self.suggest_job = job
+        job.start()
+        return job
+
+    def _suggested(self, ws: Workspace, found: tuple[list[Suggestion], AnalysisResult]) -> None:
+        proposals, result = found
+        if ws is not self.workspace:  # another film was opened meanwhile
+            return
+        made = ws.suggest(proposals)
+        if made:
+            self.statusBar().showMessage(
+                f"{len(made)} moment(s) of turn-taking to look at on the Suggestions lane — Enter accepts one, "
+                f"Delete dismisses it. {result.summary.text()}", 15000)
+        else:
+            self.statusBar().showMessage(result.note or "No new turn-taking found in the sound.", 10000)
+
+    def _suggest_failed(self, error: BaseException) -> None:
+        if isinstance(error, AnalysisCancelledError):
+            self.statusBar().showMessage("Stopped listening; nothing was suggested.", 5000)
+        else:
+            self.statusBar().showMessage(f"Could not listen for turn-taking: {error}", 10000)
+
+    def accept_suggestions(self) -> None:
+        ws = self.workspace
+        chosen = [s for s in map(ws.suggestion_at, sorted(self.timeline.selected)) if s is not None] if ws else []
+        if ws is None or not chosen:
+            self.statusBar().showMessage("Choose a suggestion on the Suggestions lane first.", 5000)
+            return
+        for suggestion in chosen:
+            ws.accept_suggestion(suggestion.id)
+        self.statusBar().showMessage("Added to your turn-taking — Ctrl+Z takes it back.", 5000)
 
     def copy_selected(self) -> None:
         self.clipboard = self.timeline.selected_annotations()
@@ -593,6 +656,9 @@ class MainWindow(QMainWindow):
         self.remember_place()
         self.importer.stop()
         self.importer.wait()
+        if self.suggest_job is not None:  # never leave a thread listening behind a closed window
+            self.suggest_job.requestInterruption()
+            self.suggest_job.wait()
         self.previews.close()
         self.player.close_film()
         self.timeline.set_workspace(None)

@@ -87,6 +87,13 @@ class WindowActions:
         self.add(self.mark_menu, "Make a &clip from in to out", "C", w.make_clip)
         self.add(self.mark_menu, "Make a &still of this frame", "S", w.make_still)
         self.mark_menu.addSeparator()
+        self.add(self.mark_menu, "S&uggest turn-taking from the sound", "Ctrl+Shift+A", w.suggest_turns)
+        # Enter belongs to the timeline only: in a note or a prompt it must stay a new line.
+        accept = self.add(self.mark_menu, "Accept the chosen suggestion", "Return", w.accept_suggestions)
+        accept.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        w.removeAction(accept)
+        timeline.addAction(accept)
+        self.mark_menu.addSeparator()
         self.codes_menu = self.mark_menu.addMenu("Mark with a code (Shift: over in–out)")
 
         view = self._menu(bar.addMenu("&View"))

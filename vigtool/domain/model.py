@@ -30,6 +30,7 @@ class TrackKind(enum.StrEnum):
     TURN_TAKING = "turn_taking"
     NOTES = "notes"
     CUSTOM = "custom"
+    SUGGESTIONS = "suggestions"  # turn-taking proposed from the sound, to accept or dismiss
 
 
 DEFAULT_TRACKS: tuple[tuple[str, TrackKind], ...] = (

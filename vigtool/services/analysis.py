@@ -15,10 +15,13 @@ from typing import Any
 import numpy as np
 
 from vigtool.analysis.vocal_detect import ANALYSIS_RATE, AnalysisCancelledError, detect_vocalisations
-from vigtool.domain.model import Recording
+from vigtool.domain.model import Actor, Recording
+from vigtool.domain.suggestions import SuggestedTurn, Suggestion
+from vigtool.domain.time import FrameRange
 from vigtool.domain.vocal_turns import (
     DEFAULT_MAX_GAP,
     Exchange,
+    Speaker,
     Turn,
     Vocalisation,
     VocalSummary,
@@ -27,15 +30,17 @@ from vigtool.domain.vocal_turns import (
     summarise_vocal,
 )
 from vigtool.media.errors import MediaError
-from vigtool.media.probe import SeekableFile
+from vigtool.media.probe import FrameIndex, SeekableFile
 from vigtool.media.smart_cut import Cancelled, Progress
 from vigtool.media.sound import SoundCancelledError, decode_mono
 from vigtool.services.vault import Vault
 
+_ACTORS = {Speaker.ADULT: Actor.PARENT, Speaker.INFANT: Actor.INFANT}
 MIN_SECONDS = 1  # shorter than this, there is no turn-taking to find
 SILENCE = 1e-4  # peak level below which a sound track is silent
 
-__all__ = ["AnalysisCancelledError", "AnalysisResult", "analyse_file", "analyse_recording", "analyse_samples"]
+__all__ = ["AnalysisCancelledError", "AnalysisResult", "analyse_file", "analyse_recording", "analyse_samples",
+           "proposals", "suggest_turn_taking"]
 
 
 @dataclass(frozen=True)
@@ -99,6 +104,33 @@ def analyse_recording(vault: Vault, recording: Recording, *, max_gap: Fraction =
     """Analyse a film in the vault (decrypted as it is read; nothing written)."""
     with vault.open_film(recording) as handle:
         return _analyse_handle(handle, recording.source_name, max_gap, progress, cancelled)
+
+
+def proposals(result: AnalysisResult, index: FrameIndex, recording_id: int) -> list[Suggestion]:
+    """The exchanges found, as suggestions in frames of the film (its own timestamps: right for VFR)."""
+    pts = np.asarray(index.pts)
+    base = Fraction(index.time_base)
+
+    def frame(sample: int) -> int:
+        at = sample * base.denominator // (result.rate * base.numerator)  # in the film's time base, exactly
+        return int(np.clip(np.searchsorted(pts, at, side="right") - 1, 0, len(index) - 1))
+
+    made = []
+    for exchange in result.exchanges:
+        turns = tuple(SuggestedTurn(_ACTORS[v.speaker], FrameRange(frame(v.start), max(frame(v.end),
+                                                                                      frame(v.start) + 1)))
+                      for v in exchange.vocalisations)
+        made.append(Suggestion(0, recording_id, FrameRange(turns[0].frames.start, max(t.frames.end for t in turns)),
+                               turns))
+    return made
+
+
+def suggest_turn_taking(vault: Vault, recording: Recording, *, max_gap: Fraction = DEFAULT_MAX_GAP,
+                        progress: Progress | None = None, cancelled: Cancelled | None = None) \
+        -> tuple[list[Suggestion], AnalysisResult]:
+    """What the workspace puts on its Suggestions lane (run off the GUI thread: it takes a second or two)."""
+    result = analyse_recording(vault, recording, max_gap=max_gap, progress=progress, cancelled=cancelled)
+    return proposals(result, vault.repo.frame_index(recording.id), recording.id), result
 
 
 def analyse_file(path: Path, *, max_gap: Fraction = DEFAULT_MAX_GAP, progress: Progress | None = None,

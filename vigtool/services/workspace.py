@@ -32,6 +32,7 @@ from vigtool.domain.model import (
     TurnLink,
     TurnRole,
 )
+from vigtool.domain.suggestions import Suggestion, SuggestionState, chain_turns
 from vigtool.domain.time import FrameRange
 from vigtool.domain.turns import TurnSummary, extended, next_role, summarise, without
 from vigtool.domain.undo import Changes, Command, UndoStack
@@ -69,9 +70,11 @@ class Workspace:
         self.stills: dict[int, Still] = {s.id: s for s in repo.list_stills(recording.id)}
         self.codebook = repo.load_codebook()
         self.undo_stack = UndoStack()
-        self.events = EventEmitter()  # "chains_changed", "clips_changed", "codebook_changed", "review_changed"
+        # "chains_changed", "clips_changed", "codebook_changed", "review_changed", "suggestions_changed"
+        self.events = EventEmitter()
         self.open_chain: int | None = None  # the chain turn-taking mode is extending
         self._review: ReviewSession | None = None  # the case's review session, loaded when first asked for
+        self.suggestions: dict[int, Suggestion] = {s.id: s for s in repo.suggestions.list(recording.id)}
 
     # -- queries ---------------------------------------------------------------------------------
     def track_of_kind(self, kind: TrackKind) -> Track | None:
@@ -490,6 +493,121 @@ class Workspace:
         items[position] = replace(items[position], in_handout=chosen)
         self.change_review(replace(self.review(), items=tuple(items)),
                            "Put in the handout" if chosen else "Leave out of the handout")
+
+    # -- turn-taking suggested from the sound ------------------------------------------------------
+    def suggestion_at(self, annotation_id: int) -> Suggestion | None:
+        """The open suggestion whose bar on the Suggestions lane this annotation is."""
+        return next((s for s in self.suggestions.values() if s.annotation_id == annotation_id), None)
+
+    def suggest(self, proposals: list[Suggestion]) -> list[Suggestion]:
+        """Put proposals on the Suggestions lane (one undo step), in place of the open ones from before.
+        Accepted and dismissed suggestions are remembered: a proposal overlapping one is left out."""
+        remembered = [s for s in self.suggestions.values() if s.state is not SuggestionState.OPEN]
+        fresh = [replace(p, id=0, recording_id=self.recording.id, state=SuggestionState.OPEN, annotation_id=None,
+                         chain_id=None) for p in proposals
+                 if not any(p.frames.overlaps(r.frames) for r in remembered)]
+        old = [s for s in self.suggestions.values() if s.state is SuggestionState.OPEN]
+        old_bars = [self.layer.get(s.annotation_id) for s in old
+                    if s.annotation_id is not None and s.annotation_id in self.layer]
+        track = self.track_of_kind(TrackKind.SUGGESTIONS) or self.add_track("Suggestions", TrackKind.SUGGESTIONS)
+        made: list[Suggestion] = []
+
+        def do() -> Changes:
+            self._take_suggestions(old)
+            specs = made or fresh  # a redo brings back the same ids
+            bars = self.repo.add_annotations([Annotation(s.annotation_id or 0, track.id, s.frames, None, s.started_by,
+                                                         s.note()) for s in specs])
+            stored = self.repo.suggestions.put([replace(s, annotation_id=b.id) for s, b in zip(specs, bars,
+                                                                                               strict=True)])
+            made[:] = stored
+            return self._show_suggestions(stored, bars)
+
+        def undo() -> Changes:
+            self._take_suggestions(made)
+            self.repo.add_annotations(old_bars)
+            return self._show_suggestions(self.repo.suggestions.put(old), old_bars)
+
+        self.undo_stack.push(_Step("Suggest turn-taking", do, undo))
+        return list(made)
+
+    def _take_suggestions(self, suggestions: list[Suggestion]) -> None:
+        bars = [s.annotation_id for s in suggestions if s.annotation_id is not None and s.annotation_id in self.layer]
+        self.repo.delete_annotations(bars)
+        for bar in bars:
+            self.layer.remove(bar)
+        self.repo.suggestions.delete(s.id for s in suggestions)
+        for suggestion in suggestions:
+            self.suggestions.pop(suggestion.id, None)
+
+    def _show_suggestions(self, suggestions: list[Suggestion], bars: list[Annotation]) -> Changes:
+        for bar in bars:
+            self.layer.put(bar)
+        for suggestion in suggestions:
+            self.suggestions[suggestion.id] = suggestion
+        self.events.emit("suggestions_changed", self)
+        return Changes(annotations={b.id for b in bars})
+
+    def accept_suggestion(self, suggestion_id: int) -> TurnChain:
+        """The suggestion becomes a turn-taking chain on the Turn-taking lane, as if marked by hand."""
+        suggestion = self.suggestions[suggestion_id]
+        track = self.track_of_kind(TrackKind.TURN_TAKING) or self.add_track("Turn-taking", TrackKind.TURN_TAKING)
+        bar = self.layer.get(suggestion.annotation_id) if suggestion.annotation_id is not None else None
+        marks: list[Annotation] = [Annotation(0, track.id, t.frames, None, t.actor)
+                                   for t in chain_turns(suggestion.turns)]
+        chain_id: list[int] = []
+
+        def do() -> Changes:
+            if bar is not None:
+                self._delete([bar.id])
+            marks[:] = self.repo.add_annotations(marks)  # ids kept on a redo
+            roles = [TurnRole.INITIATIVE, TurnRole.RECEPTION] + [TurnRole.RESPONSE] * (len(marks) - 2)
+            chain = self.repo.add_turn_chain(self.recording.id, [TurnLink(m.id, r) for m, r in
+                                                                 zip(marks, roles, strict=True)],
+                                             chain_id=chain_id[0] if chain_id else None)
+            chain_id[:] = [chain.id]
+            for mark in marks:
+                self.layer.put(mark)
+            self.chains[chain.id] = chain
+            accepted, = self.repo.suggestions.put([replace(suggestion, state=SuggestionState.ACCEPTED,
+                                                           annotation_id=None, chain_id=chain.id)])
+            self.suggestions[accepted.id] = accepted
+            self.events.emit("chains_changed", self)
+            self.events.emit("suggestions_changed", self)
+            return Changes(annotations={m.id for m in marks}, chains=True)
+
+        def undo() -> Changes:
+            changes = self._delete([m.id for m in marks])
+            if bar is not None:
+                self.repo.add_annotations([bar])
+                self.layer.put(bar)
+            self.repo.suggestions.put([suggestion])
+            self.suggestions[suggestion.id] = suggestion
+            self.events.emit("suggestions_changed", self)
+            return changes
+
+        self.undo_stack.push(_Step("Accept suggested turn-taking", do, undo))
+        return self.chains[chain_id[0]]
+
+    def dismiss_suggestion(self, suggestion_id: int) -> None:
+        """Take the suggestion off the lane and remember it (analysing again will not bring it back)."""
+        suggestion = self.suggestions[suggestion_id]
+        bar = self.layer.get(suggestion.annotation_id) if suggestion.annotation_id is not None else None
+
+        def do() -> Changes:
+            if bar is not None:
+                self._delete([bar.id])
+            dismissed, = self.repo.suggestions.put([replace(suggestion, state=SuggestionState.DISMISSED,
+                                                            annotation_id=None)])
+            self.suggestions[dismissed.id] = dismissed
+            self.events.emit("suggestions_changed", self)
+            return Changes(annotations={bar.id} if bar else set())
+
+        def undo() -> Changes:
+            if bar is not None:
+                self.repo.add_annotations([bar])
+            return self._show_suggestions(self.repo.suggestions.put([suggestion]), [bar] if bar else [])
+
+        self.undo_stack.push(_Step("Dismiss suggestion", do, undo))
 
     # -- undo ------------------------------------------------------------------------------------
     def undo(self) -> Changes:

@@ -1,0 +1,60 @@
+"""Turn-taking suggested from the sound, in the window: found in the background, accepted with Enter on the
+timeline, dismissed with Delete, both undone with Ctrl+Z."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from tests.conftest import open_vault
+from tests.test_ui import wait_shown
+from ui.main_window import MainWindow
+from vigtool.domain.model import TrackKind
+from vigtool.domain.suggestions import SuggestionState
+from vigtool.services.importing import import_recording
+from vigtool.synth.eval_set import render_eval_case
+
+
+def test_suggestions_in_the_window(qtbot: QtBot, tmp_path: Path) -> None:
+    film = tmp_path / "film.mp4"
+    render_eval_case("kitchen-15db-hevc", film, seconds=60, seed_offset=903)
+    with open_vault(tmp_path / "v") as vault:
+        recording = import_recording(vault, film, "Family A").recording
+        window = MainWindow(vault, restore_state=False)
+        qtbot.addWidget(window)
+        window.show()
+        qtbot.waitExposed(window)
+        window.activateWindow()
+        qtbot.waitUntil(window.isActiveWindow)
+        window.open_recording(recording.id)
+        wait_shown(qtbot, window, 0)
+        ws = window.workspace
+        assert ws is not None
+        assert window.suggest_turns() is not None
+        qtbot.waitUntil(lambda: window.suggest_job is None, timeout=30000)
+        lane = ws.track_of_kind(TrackKind.SUGGESTIONS)
+        assert lane is not None
+        bars = sorted(ws.layer.on_track(lane.id), key=lambda a: a.start)
+        assert len(bars) >= 2 and "Suggestions lane" in window.statusBar().currentMessage()
+
+        window.timeline.select({bars[0].id})
+        window.review_panel.prompt.setEnabled(True)
+        window.review_panel.prompt.setFocus()  # Enter in a text field is the field's, never an acceptance
+        qtbot.keyClick(window.review_panel.prompt, Qt.Key.Key_Return)
+        assert not ws.chains
+        window.timeline.setFocus()
+        qtbot.keyClick(window.timeline, Qt.Key.Key_Return)  # Enter on the timeline accepts it
+        assert len(ws.chains) == 1 and bars[0].id not in ws.layer
+        window.timeline.select({bars[1].id})
+        qtbot.keyClick(window, Qt.Key.Key_Delete)  # Delete dismisses it
+        assert bars[1].id not in ws.layer
+        assert sorted(s.state for s in ws.suggestions.values() if s.state is not SuggestionState.OPEN) == [
+            SuggestionState.ACCEPTED, SuggestionState.DISMISSED]
+        assert "1 initiative" in window.codebook_panel.summary.text() or "initiatives" in \
+            window.codebook_panel.summary.text()
+        qtbot.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+        qtbot.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+        assert bars[0].id in ws.layer and bars[1].id in ws.layer and not ws.chains
+        window.close()
