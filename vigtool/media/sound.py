@@ -24,6 +24,8 @@ def decode_mono(handle: SeekableFile, name: str, rate: int, progress: Progress |
                 cancelled: Cancelled | None = None) -> npt.NDArray[np.float32] | None:
     """All of the first sound track, mixed to mono at `rate`; None when the file has no sound track.
 
+    Sample k is at k / `rate` seconds of the film's own clock (a track that starts late is padded with
+    silence, one that starts early is cut), so times line up with the pictures' timestamps.
     `progress` gets (microseconds decoded, microseconds in all) now and then.
     """
     try:
@@ -37,8 +39,11 @@ def decode_mono(handle: SeekableFile, name: str, rate: int, progress: Progress |
         total = int(container.duration or 0)
         resampler = av.AudioResampler(format="flt", layout="mono", rate=rate)
         chunks: list[npt.NDArray[np.float32]] = []
+        start: float | None = None
         try:
             for number, frame in enumerate(container.decode(stream)):
+                if start is None:
+                    start = float(frame.time or 0.0)
                 if cancelled is not None and cancelled():
                     raise SoundCancelledError(f"{name}: stopped")
                 chunks.extend(np.asarray(f.to_ndarray(), dtype=np.float32).reshape(-1)
@@ -48,4 +53,8 @@ def decode_mono(handle: SeekableFile, name: str, rate: int, progress: Progress |
             chunks.extend(np.asarray(f.to_ndarray(), dtype=np.float32).reshape(-1) for f in resampler.resample(None))
         except av.error.FFmpegError as exc:
             raise MediaError(name, f"has sound that cannot be decoded ({exc})") from exc
-    return np.concatenate(chunks) if chunks else np.zeros(0, np.float32)
+    sound = np.concatenate(chunks) if chunks else np.zeros(0, np.float32)
+    offset = round((start or 0.0) * rate)
+    if offset > 0:
+        return np.concatenate([np.zeros(offset, np.float32), sound])
+    return sound[-offset:]
