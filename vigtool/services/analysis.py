@@ -31,8 +31,7 @@ from vigtool.domain.vocal_turns import (
 )
 from vigtool.media.errors import MediaError
 from vigtool.media.probe import FrameIndex, SeekableFile
-from vigtool.media.smart_cut import Cancelled, Progress
-from vigtool.media.sound import SoundCancelledError, decode_mono
+from vigtool.media.sound import Cancelled, Progress, SoundCancelledError, decode_mono
 from vigtool.services.vault import Vault
 
 _ACTORS = {Speaker.ADULT: Actor.PARENT, Speaker.INFANT: Actor.INFANT}
