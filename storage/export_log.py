@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import delete, select
 
 from storage.atomic import is_temp_name
+from storage.audit import AuditLog
 from storage.database import Database
 from storage.models import ExportLogRow
 from storage.sealing import FieldSealer
@@ -33,9 +34,10 @@ PENDING = "pending"  # a temp file being written outside the vault; removed at t
 
 
 class ExportLog:
-    def __init__(self, db: Database, sealer: FieldSealer) -> None:
+    def __init__(self, db: Database, sealer: FieldSealer, audit: AuditLog | None = None) -> None:
         self.db = db
         self._sealer = sealer
+        self._audit = audit
 
     def add(self, kind: str, recording_id: int | None, detail: dict[str, Any]) -> ExportEntry:
         now = datetime.now(UTC).replace(tzinfo=None)
@@ -45,7 +47,11 @@ class ExportLog:
                                                         b"export_log.detail"))
             s.add(row)
             s.flush()
-            return ExportEntry(row.id, recording_id, kind, now, detail)
+            entry = ExportEntry(row.id, recording_id, kind, now, detail)
+        if self._audit is not None and kind != PENDING:
+            self._audit.append("export", {"kind": kind, "recording": recording_id, "file": detail.get("file"),
+                                          "member": detail.get("member"), "encrypted": bool(detail.get("encrypted"))})
+        return entry
 
     def begin(self, temp: Path) -> int:
         """Note a temp file about to be written outside the vault (plaintext, or a package being sealed)."""

@@ -5,12 +5,13 @@ Keep in step with the Alembic revisions in storage/migrations/versions: a test c
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -193,3 +194,67 @@ class ExportLogRow(Base):
     kind: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(DateTime)
     detail: Mapped[bytes] = mapped_column(LargeBinary)  # sealed JSON: frames, options, file, size
+
+
+class IdentityRow(Base):
+    """This vault's user: an X25519 key pair (packages are encrypted to it) and an Ed25519 one (signing)."""
+
+    __tablename__ = "identity"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[bytes] = mapped_column(LargeBinary)
+    x25519_private: Mapped[bytes] = mapped_column(LargeBinary)  # sealed
+    ed25519_private: Mapped[bytes] = mapped_column(LargeBinary)  # sealed
+    x25519_public: Mapped[str] = mapped_column(String(64))  # base64
+    ed25519_public: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class ContactRow(Base):
+    """Someone packages can be sent to (a supervisor): their public keys, imported from their key file."""
+
+    __tablename__ = "contacts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[bytes] = mapped_column(LargeBinary)
+    x25519_public: Mapped[str] = mapped_column(String(64))
+    ed25519_public: Mapped[str] = mapped_column(String(64))
+    fingerprint: Mapped[str] = mapped_column(String(32), unique=True)
+    added_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class AuditRow(Base):
+    """One entry of the append-only audit trail: hash-chained to the one before and signed."""
+
+    __tablename__ = "audit_log"
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    created_at: Mapped[str] = mapped_column(String(32))  # ISO 8601, UTC, as hashed
+    kind: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[bytes] = mapped_column(LargeBinary)  # sealed JSON
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+    signature: Mapped[str] = mapped_column(String(128))
+
+
+class AuditHeadRow(Base):
+    """The last entry's number and hash, signed: cutting entries off the end shows."""
+
+    __tablename__ = "audit_head"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    hash: Mapped[str] = mapped_column(String(64))
+    signature: Mapped[str] = mapped_column(String(128))
+
+
+class ConsentRow(Base):
+    """One filmed person's consent for one recording: purposes given, withdrawn, and the signed form."""
+
+    __tablename__ = "consents"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    recording_id: Mapped[int] = mapped_column(ForeignKey("recordings.id", ondelete="CASCADE"), index=True)
+    person: Mapped[bytes] = mapped_column(LargeBinary)
+    purposes: Mapped[str] = mapped_column(String(64))  # comma-separated Purpose values
+    recorded_by: Mapped[bytes] = mapped_column(LargeBinary)
+    given_on: Mapped[date] = mapped_column(Date)
+    form_reference: Mapped[bytes] = mapped_column(LargeBinary)
+    expires_on: Mapped[date | None] = mapped_column(Date)
+    withdrawn: Mapped[str] = mapped_column(String(64), default="")
+    withdrawn_on: Mapped[date | None] = mapped_column(Date)

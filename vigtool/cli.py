@@ -1,5 +1,5 @@
-"""`vigtool` on the command line: init, import, list, still, export, handout, package, analyse, verify, passwd,
-delete, gui, demo.
+"""`vigtool` on the command line: init, import, list, still, export, handout, package, analyse, identity, contact,
+audit, verify, passwd, delete, gui, demo.
 
 With --json, stdout carries exactly one JSON document; messages and progress go to stderr. Any failure
 exits non-zero with a message that names the file and the problem. The passphrase comes from
@@ -20,6 +20,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from storage.identity import PublicIdentity
 from storage.keys import KEY_FILE_NAME
 from storage.package import SUFFIX as PACKAGE_SUFFIX
 from storage.paths import DATABASE_NAME, demo_vault_dir, resolve_vault_dir
@@ -315,6 +316,61 @@ def cmd_analyse(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_identity(args: argparse.Namespace) -> int:
+    with _open(args) as vault:
+        assert vault.identity is not None
+        public = vault.identity.public
+        if args.identity_command == "export":
+            out = Path(args.output)
+            out.write_text(public.to_file())
+            print(f"Wrote your public key file to {out}; send it to whoever will send you packages.",
+                  file=sys.stderr)
+        print(f"{public.name}: fingerprint {public.fingerprint}")
+    return EXIT_OK
+
+
+def cmd_contact_add(args: argparse.Namespace) -> int:
+    path = Path(args.file)
+    try:
+        text = path.read_text()
+    except FileNotFoundError as exc:
+        raise CliError(f"{path}: does not exist") from exc
+    contact = PublicIdentity.from_file(text, str(path))
+    if args.name:
+        contact = PublicIdentity(args.name, contact.x25519, contact.ed25519)
+    with _open(args) as vault:
+        added = vault.identities.add_contact(contact)
+        if added:
+            vault.audit.append("contact", {"name": contact.name, "fingerprint": contact.fingerprint})
+    print(f"{'Added' if added else 'Already known:'} {contact.name}, fingerprint {contact.fingerprint} — compare "
+          "it with theirs, by phone, before sending footage.")
+    return EXIT_OK
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    with _open(args) as vault:
+        audit = vault.audit
+        if args.audit_command == "verify":
+            problems = audit.verify()
+            for problem in problems:
+                print(f"vigtool: audit trail: {problem}", file=sys.stderr)
+            count = len(audit.entries())
+            if problems:
+                return EXIT_FAILED
+            print(f"The audit trail is whole: {count} entries, each signed by this vault, none changed, "
+                  "moved or removed.")
+            return EXIT_OK
+        entries = audit.entries()
+    if args.json:
+        print(json.dumps([{"seq": e.seq, "at": e.at, "kind": e.kind, "detail": e.detail} for e in entries],
+                         indent=1))
+    else:
+        for e in entries:
+            detail = ", ".join(f"{k}={v}" for k, v in sorted(e.detail.items()) if v not in (None, ""))
+            print(f"{e.seq:6d}  {e.at}  {e.kind:<10} {detail}")
+    return EXIT_OK
+
+
 def cmd_verify(args: argparse.Namespace) -> int:
     bars: dict[int, Callable[[int, int], None]] = {}  # one bar per film, so each redraws only on a new percent
 
@@ -424,6 +480,28 @@ def _add_package_parser(sub: Any) -> None:
     p.set_defaults(func=cmd_package_open)
 
 
+def _add_identity_parsers(sub: Any) -> None:
+    p = sub.add_parser("identity", help="your key pair: show its fingerprint, or export the public key file")
+    what = p.add_subparsers(dest="identity_command", required=True, metavar="WHAT")
+    what.add_parser("show", help="your name and fingerprint").set_defaults(func=cmd_identity)
+    p = what.add_parser("export", help="write your public key file (for a supervisor to add you)")
+    p.add_argument("-o", "--output", required=True, metavar="FILE")
+    p.set_defaults(func=cmd_identity)
+    p = sub.add_parser("contact", help="people packages can be sent to")
+    what = p.add_subparsers(dest="contact_command", required=True, metavar="WHAT")
+    p = what.add_parser("add", help="add someone from their public key file")
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--name", help="the name to know them by (default: the one in the file)")
+    p.set_defaults(func=cmd_contact_add)
+    p = sub.add_parser("audit", help="the signed, hash-chained record of what was done with the footage")
+    what = p.add_subparsers(dest="audit_command", required=True, metavar="WHAT")
+    p = what.add_parser("show", help="print the trail (for a data-protection officer)")
+    p.add_argument("--json", action="store_true", help="as one JSON document")
+    p.set_defaults(func=cmd_audit)
+    what.add_parser("verify", help="check that no entry was changed, moved or removed; exits 1 if one was"
+                    ).set_defaults(func=cmd_audit)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="vigtool", description="Video Interaction Guidance: "
                                      "micro-analysis, clips and shared review, kept in a local vault.")
@@ -454,6 +532,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--items", metavar="1,3", help="only these items (1-based, as listed in the session)")
     p.set_defaults(func=cmd_handout)
     _add_package_parser(sub)
+    _add_identity_parsers(sub)
     p = sub.add_parser("analyse", help="propose turn-taking from the sound (who vocalised when, and the turns)")
     p.add_argument("target", metavar="FILE_OR_RECORDING", help="a film file, or a recording in the vault")
     p.add_argument("--json", action="store_true", help="print exactly one JSON document (times in seconds)")

@@ -201,4 +201,5 @@ def import_recording(vault: Vault, path: Path, case_label: str, progress: Progre
     except BaseException:
         vault.media.delete(media_id)
         raise
+    vault.audit.append("import", {"recording": recording.id, "case": case.id, "source": path.name})
     return ImportResult(recording, case, duplicate=False)

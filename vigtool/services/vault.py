@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import getpass
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from storage.atomic import is_temp_name
+from storage.audit import AuditLog
+from storage.consent import ConsentStore
 from storage.database import Database
 from storage.export_log import ExportLog
+from storage.identity import Identity, IdentityStore
 from storage.keys import (
     KEY_FILE_NAME,
     KdfParams,
@@ -63,12 +67,26 @@ class Vault:
     repo: Repository
     keys: VaultKeys
     media: MediaStore
+    identity: Identity | None = None  # made at the first opening; signs the audit trail and packages
     cleaned: list[Path] = field(default_factory=list)  # leftovers removed at open
     _lock_fd: int = -1
 
     @property
+    def audit(self) -> AuditLog:
+        assert self.identity is not None
+        return AuditLog(self.db, self.repo.sealer, self.identity)
+
+    @property
     def exports(self) -> ExportLog:
-        return ExportLog(self.db, self.repo.sealer)
+        return ExportLog(self.db, self.repo.sealer, self.audit)
+
+    @property
+    def consents(self) -> ConsentStore:
+        return ConsentStore(self.db, self.repo.sealer)
+
+    @property
+    def identities(self) -> IdentityStore:
+        return IdentityStore(self.db, self.repo.sealer)
 
     @staticmethod
     def exists(path: Path) -> bool:
@@ -122,6 +140,11 @@ class Vault:
             raise VaultError(f"{db_path}: cannot open the vault database ({exc})") from exc
         vault = cls(path, db, Repository(db, AeadSealer(keys.field_key)), keys, MediaStore(path / MEDIA_FOLDER),
                     _lock_fd=lock_fd)
+        vault.identity = vault.identities.load()
+        if vault.identity is None:  # a new vault, or one from before identities
+            vault.identity = vault.identities.create(os.environ.get("VIGTOOL_NAME") or getpass.getuser())
+            vault.audit.append("identity", {"fingerprint": vault.identity.public.fingerprint})
+        vault.audit.append("unlock", {"pid": os.getpid()})
         if alone:
             vault.cleaned = vault.remove_leftovers()
             fcntl.flock(lock_fd, fcntl.LOCK_SH)  # now others may open it too
@@ -157,11 +180,13 @@ class Vault:
     def delete_recording(self, recording: Recording) -> list[Path]:
         """Crypto-shred a recording: its wrapped key and row go first (committed), then its files."""
         media_id = self.repo.delete_recording(recording.id)
+        self.audit.append("delete", {"recording": recording.id, "source": recording.source_name})
         return self.media.delete(media_id)
 
     def change_passphrase(self, new_passphrase: str, kdf: KdfParams | None = None) -> None:
         """Rewrap the master key under a new passphrase; films, keys and notes stay as they are."""
         rewrap_key_file(self.path / KEY_FILE_NAME, self.keys, new_passphrase, kdf)
+        self.audit.append("passphrase", {})
 
     def close(self) -> None:
         self.db.close()
