@@ -19,6 +19,7 @@ import statistics
 import subprocess
 import tempfile
 import time
+from datetime import date
 from pathlib import Path
 
 import imageio_ffmpeg
@@ -27,6 +28,7 @@ import numpy as np
 from storage.keys import KdfParams
 from vigtool.domain.export import ExportMode
 from vigtool.domain.time import FrameRange
+from vigtool.services.consent import Purpose, record_consent
 from vigtool.services.exporting import export_clip
 from vigtool.services.frames import open_frames
 from vigtool.services.importing import import_recording
@@ -69,6 +71,7 @@ def main() -> None:
         loop_recording(minute, video, 10)
     with Vault.create(folder / "vault", PASSPHRASE, KdfParams(iterations=1, lanes=1, memory_cost_kib=8192)) as vault:
         recording = import_recording(vault, video, "Bench family").recording
+        record_consent(vault, recording, "Bench family", [Purpose.REVIEW], recorded_by="bench", given_on=date.today())
         first = recording.frame_count // 2 - round(5 * recording.rate)
         frames = FrameRange(first, first + round(10 * recording.rate))
         index = vault.repo.frame_index(recording.id)

@@ -9,6 +9,7 @@ import tempfile
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import cv2
@@ -24,6 +25,9 @@ os.environ["XDG_DATA_HOME"] = str(Path(_isolated_home) / "data")
 os.environ.pop("VIGTOOL_VAULT", None)
 
 from storage.keys import KdfParams  # noqa: E402 - after the environment is set
+from vigtool.domain.consent import Purpose  # noqa: E402
+from vigtool.domain.model import Recording  # noqa: E402
+from vigtool.services.consent import record_consent  # noqa: E402
 from vigtool.services.vault import Vault  # noqa: E402
 from vigtool.synth.generator import VARIANTS, GroundTruth, render_variant  # noqa: E402
 
@@ -59,6 +63,13 @@ def open_vault(path: Path, *, create: bool = True) -> Vault:
 def vault(tmp_path: Path) -> Iterator[Vault]:
     with open_vault(tmp_path / "vault") as opened:
         yield opened
+
+
+def give_consent(vault: Vault, recording: Recording, *purposes: Purpose) -> None:
+    """The family's consent, as the practitioner records it from the signed forms (every purpose unless named)."""
+    for person in ("Mother", "Baby (by mother)"):
+        record_consent(vault, recording, person, purposes or list(Purpose), recorded_by="Test practitioner",
+                       given_on=date(2026, 1, 5), form_reference="F-1")
 
 
 def tree_snapshot(folder: Path) -> dict[str, bytes]:

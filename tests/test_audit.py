@@ -10,12 +10,13 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import PASSPHRASE, Sample, open_vault
+from conftest import PASSPHRASE, Sample, give_consent, open_vault
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from storage.identity import IdentityError, PublicIdentity
 from storage.paths import DATABASE_NAME
+from vigtool.domain.consent import Purpose
 from vigtool.domain.time import FrameRange
 from vigtool.services.exporting import export_clip
 from vigtool.services.importing import import_recording
@@ -46,11 +47,12 @@ def test_each_vault_has_an_identity_with_a_short_fingerprint(tmp_path: Path) -> 
 def test_the_trail_records_what_was_done(tmp_path: Path, samples: dict[str, Sample]) -> None:
     with open_vault(tmp_path / "v") as vault:
         recording = import_recording(vault, samples["h264"].path, "Family A").recording
+        give_consent(vault, recording, Purpose.REVIEW)
         export_clip(vault, recording, FrameRange(0, 30), tmp_path / "clip.mp4")
         vault.delete_recording(recording)
         kinds = [e.kind for e in vault.audit.entries()]
-        assert kinds == ["identity", "unlock", "import", "export", "delete"]
-        export = vault.audit.entries()[3].detail
+        assert kinds == ["identity", "unlock", "import", "consent", "consent", "export", "delete"]
+        export = vault.audit.entries()[5].detail
         assert export["kind"] == "clip" and export["file"] == str((tmp_path / "clip.mp4").resolve())
         assert vault.audit.verify() == []
     stored = b"".join(p.read_bytes() for p in (tmp_path / "v").glob(f"{DATABASE_NAME}*"))

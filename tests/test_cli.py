@@ -29,6 +29,14 @@ def vigtool(*args: str, vault: Path | None = None, env: dict[str, str] | None = 
                           env={**os.environ, "VIGTOOL_PASSPHRASE": PASSPHRASE, **(env or {})}, check=False)
 
 
+def allow(vault: Path, python_prelude: str = "") -> None:
+    """The family's consent to the shared review, recorded as a practitioner does it on the command line."""
+    for person in ("Mother", "Baby (by mother)"):
+        done = vigtool("consent", "set", "1", "--person", person, "--purposes", "review", "--form", "F-1",
+                       vault=vault, python_prelude=python_prelude)
+        assert done.returncode == 0, done.stderr
+
+
 def new_vault(path: Path) -> Path:
     result = vigtool("init", vault=path)
     assert result.returncode == 0, result.stderr
@@ -58,6 +66,7 @@ def test_still_is_the_exact_frame_in_display_orientation(tmp_path: Path, samples
                                                         name: str) -> None:
     sample = samples[name]
     assert vigtool("import", str(sample.path), "--case", "F", vault=new_vault(tmp_path / "v")).returncode == 0
+    allow(tmp_path / "v")
     for frame in (0, 37, 61, sample.truth.frame_count - 1):
         out = tmp_path / f"still-{frame}.png"
         result = vigtool("still", "1", "--frame", str(frame), "-o", str(out), vault=tmp_path / "v")
@@ -71,6 +80,7 @@ def test_still_is_the_exact_frame_in_display_orientation(tmp_path: Path, samples
 
 def test_still_by_file_name_and_out_of_range(tmp_path: Path, samples: dict[str, Sample]) -> None:
     vigtool("import", str(samples["h264"].path), "--case", "F", vault=new_vault(tmp_path / "v"))
+    allow(tmp_path / "v")
     out = tmp_path / "s.jpg"
     assert vigtool("still", "h264.mp4", "--frame", "3", "-o", str(out), vault=tmp_path / "v").returncode == 0
     assert read_stamp(cv2.imread(str(out))) == 3
@@ -143,6 +153,7 @@ def test_the_core_runs_without_qt(tmp_path: Path, samples: dict[str, Sample]) ->
     vault = new_vault(tmp_path / "v")
     assert vigtool("import", str(samples["h264"].path), "--case", "F", vault=vault,
                    python_prelude=no_qt).returncode == 0
+    allow(vault, python_prelude=no_qt)
     out = tmp_path / "s.png"
     assert vigtool("still", "1", "--frame", "9", "-o", str(out), vault=vault, python_prelude=no_qt).returncode == 0
     assert read_stamp(np.asarray(cv2.imread(str(out)))) == 9
@@ -167,6 +178,9 @@ def test_export_into_a_package_and_open_it_again(tmp_path: Path, samples: dict[s
     vault_dir = new_vault(tmp_path / "v")
     assert vigtool("import", str(samples["h264"].path), "--case", "Family A", vault=vault_dir).returncode == 0
     secret = {"VIGTOOL_PACKAGE_PASSPHRASE": "for the review at home"}
+    refused = vigtool("export", "1", "--from", "10", "--to", "70", "-o", str(tmp_path / "x.mp4"), vault=vault_dir)
+    assert refused.returncode == 1 and "no consent is recorded for this film" in refused.stderr
+    allow(vault_dir)
     out = tmp_path / "moment.vigpkg"
     made = vigtool("export", "1", "--from", "10", "--to", "70", "-o", str(out), vault=vault_dir, env=secret)
     assert made.returncode == 0, made.stderr

@@ -12,7 +12,7 @@ import cv2
 import imageio_ffmpeg
 import numpy as np
 import pytest
-from conftest import Sample, psnr
+from conftest import Sample, give_consent, psnr
 
 from storage.paths import DATABASE_NAME
 from vigtool.domain.export import CaptionMode, ClipOptions, ExportMode
@@ -66,7 +66,9 @@ def source_frames(sample: Sample) -> np.ndarray:
 
 
 def imported(vault: Vault, path: Path) -> Recording:
-    return import_recording(vault, path, "Family A").recording
+    recording = import_recording(vault, path, "Family A").recording
+    give_consent(vault, recording)
+    return recording
 
 
 @pytest.fixture(scope="module")

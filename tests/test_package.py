@@ -14,9 +14,10 @@ import av
 import cv2
 import numpy as np
 import pytest
-from conftest import FAST_KDF, PASSPHRASE, Sample, open_vault
+from conftest import FAST_KDF, PASSPHRASE, Sample, give_consent, open_vault
 
 from storage.package import PackageError, PackagePassphraseError
+from vigtool.domain.consent import Purpose
 from vigtool.domain.model import ReviewItemKind
 from vigtool.domain.time import FrameRange
 from vigtool.services import review
@@ -39,6 +40,7 @@ PACKAGE_PASSPHRASE = "the family's review, kept safe"  # noqa: S105 - a throwawa
 def session_package(vault: Vault, samples: dict[str, Sample], tmp_path: Path) -> Path:
     """A review with a clip and a still, in that order, with prompts, sealed into a package."""
     recording = import_recording(vault, samples["portrait"].path, "Family A").recording
+    give_consent(vault, recording, Purpose.REVIEW)
     clip = vault.repo.add_clip(recording.id, FrameRange(17, 75), "Looking up", "She looks up at you",
                                key_frame=40)
     still = vault.repo.add_still(recording.id, 52, "Your smile back")
@@ -114,6 +116,7 @@ def test_unpacking_writes_the_files_only_where_asked(session_package: Path, tmp_
 
 def test_a_cancelled_package_leaves_nothing(vault: Vault, samples: dict[str, Sample], tmp_path: Path) -> None:
     recording = import_recording(vault, samples["h264"].path, "Family A").recording
+    give_consent(vault, recording)
     out = tmp_path / "p.vigpkg"
     with pytest.raises(ExportCancelledError):
         write_package(vault, [PackageClip(recording, FrameRange(3, 110))], out, PACKAGE_PASSPHRASE,
@@ -145,7 +148,7 @@ _KILLED_EXPORT = """
 def test_an_export_killed_halfway_leaves_no_plaintext_once_the_vault_opens(tmp_path: Path,
                                                                          samples: dict[str, Sample]) -> None:
     with open_vault(tmp_path / "v") as vault:
-        import_recording(vault, samples["h264"].path, "Family A")
+        give_consent(vault, import_recording(vault, samples["h264"].path, "Family A").recording)
     exports = tmp_path / "exports"
     exports.mkdir()
     child = subprocess.Popen([sys.executable, "-c", textwrap.dedent(_KILLED_EXPORT), str(tmp_path / "v"),

@@ -15,7 +15,7 @@ from PySide6.QtPdf import QPdfDocument
 from PySide6.QtWidgets import QAbstractButton, QLabel, QLineEdit, QListWidget, QWidget
 from pytestqt.qtbot import QtBot
 
-from tests.conftest import Sample, open_vault
+from tests.conftest import Sample, give_consent, open_vault
 from tests.test_ui import wait_shown
 from ui.handout_pdf import handout_pdf
 from ui.main_window import MainWindow
@@ -33,6 +33,7 @@ def window(qtbot: QtBot, tmp_path: Path, samples: dict[str, Sample]) -> Iterator
     """A film with one clip (key frame 50) and one still (frame 90) chosen for the review."""
     with open_vault(tmp_path / "v") as vault:
         recording = import_recording(vault, samples["h264"].path, "Family A").recording
+        give_consent(vault, recording)
         window = MainWindow(vault, restore_state=False)
         qtbot.addWidget(window)
         window.show()

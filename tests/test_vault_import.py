@@ -17,9 +17,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from conftest import PASSPHRASE, Sample, ffmpeg_frame, open_vault, psnr, tree_snapshot
+from conftest import PASSPHRASE, Sample, ffmpeg_frame, give_consent, open_vault, psnr, tree_snapshot
 from leakscan import files_under, find_leaks
-from test_cli import new_vault, vigtool
+from test_cli import allow, new_vault, vigtool
 
 from storage.media_store import SealedSink
 from storage.sealed_media import MediaKind
@@ -186,6 +186,7 @@ def test_verify_finds_damage_and_swapped_films(tmp_path: Path, samples: dict[str
     assert clean.returncode == 0 and "The vault is sound: 2 recording(s)" in clean.stderr
     with open_vault(vault_dir, create=False) as vault:
         first, second = vault.repo.list_recordings()
+        give_consent(vault, first)
         paths = [vault.media.path_for(r.media_id, MediaKind.FILM) for r in (first, second)]
     original = paths[0].read_bytes()
     damaged = bytearray(original)
@@ -233,6 +234,7 @@ def test_delete_shreds_the_key_and_the_files(tmp_path: Path, samples: dict[str, 
 def test_passwd_rewraps_and_films_still_open(tmp_path: Path, samples: dict[str, Sample]) -> None:
     vault_dir = new_vault(tmp_path / "vault")
     assert vigtool("import", str(samples["portrait"].path), "--case", "F", vault=vault_dir).returncode == 0
+    allow(vault_dir)
     film_files = tree_snapshot(vault_dir / "media")
     result = vigtool("passwd", vault=vault_dir, env={"VIGTOOL_NEW_PASSPHRASE": "a brand new passphrase"})
     assert result.returncode == 0, result.stderr

@@ -6,6 +6,7 @@ in the vault when it returns, so the title never needs an "unsaved" marker.
 
 from __future__ import annotations
 
+from fractions import Fraction
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
@@ -25,6 +26,7 @@ from PySide6.QtWidgets import (
 from storage.package import SUFFIX as PACKAGE_SUFFIX
 from ui.handout_pdf import write_handout_pdf
 from ui.qt_actions import WindowActions
+from ui.qt_consent import ConsentDialog
 from ui.qt_export import ExportDialog
 from ui.qt_import import ImportRunner
 from ui.qt_inspector import Inspector
@@ -424,6 +426,29 @@ class MainWindow(QMainWindow):
         else:
             self.statusBar().showMessage("That moment is in the review already.", 5000)
 
+    def consent_dialog(self) -> ConsentDialog | None:
+        ws = self.workspace
+        if ws is None:
+            self.statusBar().showMessage("Open a film first (under Families and films).", 5000)
+            return None
+        dialog = ConsentDialog(self.vault, ws.recording, self)
+        dialog.shredded.connect(self._recording_destroyed)
+        dialog.show()
+        return dialog
+
+    def _recording_destroyed(self, recording_id: int) -> None:
+        """The film was crypto-shredded: nothing of it may stay on screen."""
+        if self.workspace is not None and self.workspace.recording.id == recording_id:
+            self.player.close_film()
+            self.timeline.set_workspace(None)
+            self.inspector.set_workspace(None)
+            self.workspace = None
+            self.clip_bin.show_items([], [], Fraction(25))
+            self.review_panel.show_rows(None, [])
+            self.setWindowTitle(f"vigtool — {self.vault.path}")
+        self.refresh_cases()
+        self.statusBar().showMessage("The film is destroyed: its key first, then its files.", 8000)
+
     def package_review_dialog(self) -> PackageReviewDialog | None:
         session = self.review_session()
         if session is None or not session.items:
@@ -458,6 +483,11 @@ class MainWindow(QMainWindow):
         session = self.review_session()
         if session is None or not session.items:
             self.statusBar().showMessage("Make a clip (C) or a still (S) of a moment first.", 5000)
+            return None
+        try:  # nothing goes on the family's screen without their consent to the shared review
+            review.check_consent(self.vault, session)
+        except MediaError as exc:
+            self.statusBar().showMessage(f"Not presenting: {exc} (File ▸ Consent for this film)", 10000)
             return None
         self.player.pause()
         self.presenter = start_presenting(self.vault, session)

@@ -240,7 +240,8 @@ class ExportDialog(QDialog):
     def _failed(self, message: str) -> None:
         self._end_job()
         self.export_button.setEnabled(True)
-        self.status.setText(f"Not exported: {message}")
+        hint = " Record the family's consent under File ▸ Consent for this film." if "consent" in message else ""
+        self.status.setText(f"Not exported: {message}.{hint}")
 
     def _cancelled(self) -> None:
         self._end_job()

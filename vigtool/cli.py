@@ -1,5 +1,5 @@
 """`vigtool` on the command line: init, import, list, still, export, handout, package, analyse, identity, contact,
-audit, verify, passwd, delete, gui, demo.
+audit, consent, verify, passwd, delete, gui, demo.
 
 With --json, stdout carries exactly one JSON document; messages and progress go to stderr. Any failure
 exits non-zero with a message that names the file and the problem. The passphrase comes from
@@ -16,6 +16,7 @@ import os
 import shutil
 import sys
 from collections.abc import Callable, Sequence
+from datetime import date
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,8 @@ from vigtool.domain.export import CaptionMode, ClipOptions, ExportMode
 from vigtool.domain.model import Case, Recording
 from vigtool.domain.time import FrameRange, format_rate
 from vigtool.media.errors import MediaError
-from vigtool.services import analysis, packaging, review
+from vigtool.services import analysis, consent, packaging, review
+from vigtool.services.consent import Purpose
 from vigtool.services.demo import DEMO_PASSPHRASE
 from vigtool.services.exporting import ExportCancelledError, export_clip, export_still
 from vigtool.services.frames import RecordingNotFoundError, find_recording
@@ -371,6 +373,60 @@ def cmd_audit(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _purposes(text: str) -> list[Purpose]:
+    try:
+        return [Purpose(p.strip()) for p in text.split(",") if p.strip()]
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"purposes are {', '.join(p.value for p in Purpose)}") from exc
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from exc
+
+
+def cmd_consent(args: argparse.Namespace) -> int:
+    with _open(args) as vault:
+        recording = find_recording(vault, args.recording)
+        if args.consent_command == "set":
+            made = consent.record_consent(vault, recording, args.person, args.purposes,
+                                          recorded_by=args.by or (vault.identity.public.name if vault.identity
+                                                                  else ""),
+                                          given_on=args.date or date.today(), form_reference=args.form or "",
+                                          expires_on=args.expires)
+            print(f"{made.person} consented to {', '.join(p.plain for p in sorted(made.purposes))} for "
+                  f"{recording.source_name}", file=sys.stderr)
+        elif args.consent_command == "withdraw":
+            _, copies = consent.withdraw(vault, recording, args.purposes, args.person)
+            print(f"Withdrawn for {recording.source_name}; it is honoured at once.", file=sys.stderr)
+            if copies:
+                print("Nothing may be done with this film any more. Copies made earlier, to recall:", file=sys.stderr)
+                for entry in copies:
+                    print(f"  {entry.created_at:%Y-%m-%d %H:%M}  {entry.kind:<8} {entry.detail.get('file', '')}",
+                          file=sys.stderr)
+                if args.shred:
+                    vault.delete_recording(recording)
+                    print(f"{recording.source_name} is destroyed (its key first, then its files).", file=sys.stderr)
+                else:
+                    print("Run again with --shred to destroy the film for good (crypto-shredding).", file=sys.stderr)
+        rows = consent.consents(vault, recording) if args.consent_command != "withdraw" or not args.shred else []
+    if args.consent_command == "show":
+        document = [{"person": c.person, "purposes": sorted(p.value for p in c.purposes),
+                     "withdrawn": sorted(p.value for p in c.withdrawn), "recorded_by": c.recorded_by,
+                     "given_on": c.given_on.isoformat(), "expires_on": c.expires_on.isoformat() if c.expires_on
+                     else None, "form": c.form_reference} for c in rows]
+        if args.json:
+            print(json.dumps(document, indent=1))
+        for c in [] if args.json else rows:
+            withdrawn = f" (withdrawn: {', '.join(sorted(p.value for p in c.withdrawn))})" if c.withdrawn else ""
+            print(f"{c.person}: {', '.join(sorted(p.value for p in c.purposes)) or 'nothing'}{withdrawn}")
+        if not rows and not args.json:
+            print("No consent recorded.")
+    return EXIT_OK
+
+
 def cmd_verify(args: argparse.Namespace) -> int:
     bars: dict[int, Callable[[int, int], None]] = {}  # one bar per film, so each redraws only on a new percent
 
@@ -502,6 +558,31 @@ def _add_identity_parsers(sub: Any) -> None:
                     ).set_defaults(func=cmd_audit)
 
 
+def _add_consent_parser(sub: Any) -> None:
+    p = sub.add_parser("consent", help="what each person filmed agreed a recording may be used for")
+    what = p.add_subparsers(dest="consent_command", required=True, metavar="WHAT")
+    p = what.add_parser("set", help="record one person's consent (from the signed form)")
+    p.add_argument("recording", metavar="RECORDING")
+    p.add_argument("--person", required=True, help="as the form names them, e.g. Mother")
+    p.add_argument("--purposes", required=True, type=_purposes, metavar="LIST",
+                   help=f"comma-separated: {', '.join(p.value for p in Purpose)}")
+    p.add_argument("--form", metavar="REF", help="the signed form's reference")
+    p.add_argument("--by", metavar="NAME", help="who recorded it (default: you)")
+    p.add_argument("--date", type=_day, metavar="YYYY-MM-DD", help="when it was given (default: today)")
+    p.add_argument("--expires", type=_day, metavar="YYYY-MM-DD")
+    p.set_defaults(func=cmd_consent)
+    p = what.add_parser("withdraw", help="withdraw consent (all purposes and everybody, unless narrowed)")
+    p.add_argument("recording", metavar="RECORDING")
+    p.add_argument("--person")
+    p.add_argument("--purposes", type=_purposes, metavar="LIST")
+    p.add_argument("--shred", action="store_true", help="when nothing is allowed any more, destroy the film")
+    p.set_defaults(func=cmd_consent)
+    p = what.add_parser("show", help="who consented to what")
+    p.add_argument("recording", metavar="RECORDING")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_consent)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="vigtool", description="Video Interaction Guidance: "
                                      "micro-analysis, clips and shared review, kept in a local vault.")
@@ -533,6 +614,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_handout)
     _add_package_parser(sub)
     _add_identity_parsers(sub)
+    _add_consent_parser(sub)
     p = sub.add_parser("analyse", help="propose turn-taking from the sound (who vocalised when, and the turns)")
     p.add_argument("target", metavar="FILE_OR_RECORDING", help="a film file, or a recording in the vault")
     p.add_argument("--json", action="store_true", help="print exactly one JSON document (times in seconds)")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import tempfile
 from dataclasses import dataclass
+from datetime import date
 from fractions import Fraction
 from pathlib import Path
 
@@ -23,6 +24,8 @@ from vigtool.domain.model import (
     TurnRole,
 )
 from vigtool.domain.time import FrameRange, seconds_to_frame
+from vigtool.services import consent
+from vigtool.services.consent import Purpose
 from vigtool.services.importing import import_recording
 from vigtool.services.vault import Vault
 from vigtool.synth.generator import RecordingSpec, render
@@ -56,6 +59,9 @@ def ensure_demo_case(vault: Vault) -> DemoCase:
         return DemoCase(result.case, result.recording)
     recording = result.recording
     _annotate(vault, recording, [(v.speaker, v.start, v.end) for v in truth.vocalisations])
+    for person in ("Mother", "Baby (by mother)"):  # the demo family agreed to review and supervision
+        consent.record_consent(vault, recording, person, [Purpose.REVIEW, Purpose.SUPERVISION],
+                               recorded_by="Demo practitioner", given_on=date.today(), form_reference="DEMO-1")
     return DemoCase(result.case, recording)
 
 

@@ -36,6 +36,8 @@ from vigtool.media.smart_cut import (
     SmartCutUnsupportedError,
     smart_cut,
 )
+from vigtool.services import consent
+from vigtool.services.consent import Purpose
 from vigtool.services.frames import read_frame
 from vigtool.services.vault import Vault
 
@@ -87,10 +89,12 @@ def _smart(recording: Recording, source: Source, frames: FrameRange, out: Path,
 def export_clip(vault: Vault, recording: Recording, frames: FrameRange, out: Path,
                 options: ClipOptions | None = None, mode: ExportMode = ExportMode.AUTO, *,
                 progress: Progress | None = None, cancelled: Cancelled | None = None,
-                purpose: str = "") -> ExportResult:
-    """Write frames [start, end) of `recording` to `out` (.mp4), exactly, with `options` applied."""
+                purpose: Purpose = Purpose.REVIEW) -> ExportResult:
+    """Write frames [start, end) of `recording` to `out` (.mp4), exactly, with `options` applied, if the
+    family consented to `purpose`."""
     options = options or ClipOptions()
     _check_destination(out, CLIP_SUFFIXES, "clip")
+    consent.check(vault, recording, purpose)
     started = time.perf_counter()
     with pending_export(vault, out) as temp:
         used, note = write_clip(vault, recording, frames, temp, options, mode, progress=progress,
@@ -99,7 +103,8 @@ def export_clip(vault: Vault, recording: Recording, frames: FrameRange, out: Pat
     count = output_frames(frames.start, frames.end, options, recording.rate)
     vault.exports.add("clip", recording.id, {
         "file": str(out.resolve()), "source": recording.source_name, "frames": [frames.start, frames.end],
-        "options": options.describe(), "mode": used.value, "bytes": out.stat().st_size, "purpose": purpose})
+        "options": options.describe(), "mode": used.value, "bytes": out.stat().st_size,
+        "purpose": purpose.value})
     return ExportResult(out, used, count, time.perf_counter() - started, note)
 
 
@@ -192,9 +197,11 @@ def still_bytes(vault: Vault, recording: Recording, frame: int, suffix: str, cap
 
 
 def export_still(vault: Vault, recording: Recording, frame: int, out: Path, caption: str = "", *,
-                 purpose: str = "") -> Path:
-    """The exact frame `frame` at full resolution, upright, as PNG or JPEG, optionally with a caption band."""
+                 purpose: Purpose = Purpose.REVIEW) -> Path:
+    """The exact frame `frame` at full resolution, upright, as PNG or JPEG, optionally with a caption band
+    (if the family consented to `purpose`)."""
     _check_destination(out, STILL_SUFFIXES, "still")
+    consent.check(vault, recording, purpose)
     data = still_bytes(vault, recording, frame, out.suffix.lower(), caption)
     with pending_export(vault, out) as temp:
         try:
@@ -206,5 +213,5 @@ def export_still(vault: Vault, recording: Recording, frame: int, out: Path, capt
             raise ExportError(str(out), f"cannot be written ({exc.strerror})") from exc
     vault.exports.add("still", recording.id, {"file": str(out.resolve()), "source": recording.source_name,
                                               "frames": [frame, frame + 1], "caption": bool(caption.strip()),
-                                              "bytes": len(data), "purpose": purpose})
+                                              "bytes": len(data), "purpose": purpose.value})
     return out

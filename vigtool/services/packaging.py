@@ -22,6 +22,8 @@ from vigtool.domain.model import Recording, ReviewSession
 from vigtool.domain.time import FrameRange
 from vigtool.media.memory_file import MemoryFile
 from vigtool.media.smart_cut import Cancelled, ExportCancelledError, Progress
+from vigtool.services import consent
+from vigtool.services.consent import Purpose
 from vigtool.services.exporting import ExportError, pending_export, still_bytes, write_clip
 from vigtool.services.review import build_handout, resolve
 from vigtool.services.vault import Vault
@@ -71,11 +73,14 @@ def _check_destination(out: Path) -> None:
 def write_package(vault: Vault, items: Sequence[PackageItem], out: Path, passphrase: str, *, title: str = "",
                   handout_html: str | None = None, kdf: KdfParams | None = None,
                   mode: ExportMode = ExportMode.AUTO, progress: Progress | None = None,
-                  cancelled: Cancelled | None = None, purpose: str = "") -> PackageResult:
-    """Seal `items` (in order) into the package `out`, protected by `passphrase`."""
+                  cancelled: Cancelled | None = None, purpose: Purpose = Purpose.REVIEW) -> PackageResult:
+    """Seal `items` (in order) into the package `out`, protected by `passphrase` (if the family consented
+    to `purpose` for every film in it)."""
     if not items:
         raise ExportError(str(out), "there is nothing to put in the package")
     _check_destination(out)
+    for item in items:
+        consent.check(vault, item.recording, purpose)
     started = time.perf_counter()
     total = sum(i.frames.length if isinstance(i, PackageClip) else 1 for i in items)
     done = 0
@@ -105,7 +110,7 @@ def write_package(vault: Vault, items: Sequence[PackageItem], out: Path, passphr
                                                                                             item.frame + 1]
         vault.exports.add("package", item.recording.id, {
             "file": str(out.resolve()), "member": entry["file"], "source": item.recording.source_name,
-            "frames": frames, "bytes": size, "purpose": purpose, "encrypted": True})
+            "frames": frames, "bytes": size, "purpose": purpose.value, "encrypted": True})
     return PackageResult(out, len(items), size, time.perf_counter() - started)
 
 
@@ -160,7 +165,7 @@ def package_review(vault: Vault, session: ReviewSession, out: Path, passphrase: 
     """The whole review (clips, stills, prompts, handout) in one package, to take to the family's home."""
     return write_package(vault, review_items(vault, session), out, passphrase, title=session.title,
                          handout_html=build_handout(vault, session).standalone_html(), kdf=kdf,
-                         progress=progress, cancelled=cancelled, purpose="shared review")
+                         progress=progress, cancelled=cancelled, purpose=Purpose.REVIEW)
 
 
 def open_package(path: Path, passphrase: str) -> PackageReader:

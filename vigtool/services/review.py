@@ -24,10 +24,13 @@ from vigtool.domain.model import (
     ReviewSession,
     Still,
 )
+from vigtool.services import consent
+from vigtool.services.consent import Purpose
 from vigtool.services.frames import read_frame
 from vigtool.services.vault import Vault
 
-__all__ = ["DEFAULT_PROMPT", "Handout", "ResolvedItem", "add_item", "build_handout", "log_handout", "move_item",
+__all__ = ["DEFAULT_PROMPT", "Handout", "ResolvedItem", "add_item", "build_handout", "check_consent", "log_handout",
+           "move_item",
            "remove_item", "resolve", "set_prompt", "write_handout_html"]
 HANDOUT_TITLE = "Moments that went well"
 
@@ -59,6 +62,12 @@ class ResolvedItem:
             seconds = self.clip.range.length / self.recording.rate
             return f"Clip {self.clip.title or self.clip.id} ({float(seconds):.1f} s)"
         return f"Still {self.still.id if self.still else ''}"
+
+
+def check_consent(vault: Vault, session: ReviewSession) -> None:
+    """Refuse (ConsentRefusedError) unless every film in the session may be shown in the shared review."""
+    for entry in resolve(vault, session):
+        consent.check(vault, entry.recording, Purpose.REVIEW)
 
 
 def resolve(vault: Vault, session: ReviewSession) -> list[ResolvedItem]:
@@ -148,6 +157,7 @@ def build_handout(vault: Vault, session: ReviewSession, chosen: set[int] | None 
     for entry in resolve(vault, session):
         if (entry.position not in chosen) if chosen is not None else not entry.item.in_handout:
             continue
+        consent.check(vault, entry.recording, Purpose.REVIEW)  # the handout is the family's own copy
         picture = read_frame(vault, entry.recording, entry.key_frame)
         height, width = picture.shape[:2]
         scale = min(1.0, 900 / width)

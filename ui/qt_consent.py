@@ -1,0 +1,154 @@
+"""The consent register for one film: who agreed to what (from the signed forms), and withdrawal.
+
+A thin view over vigtool.services.consent: recording a person's consent replaces what was recorded for
+them before; withdrawal is honoured at once and, when nothing is allowed any more, lists the copies made
+earlier so the practitioner can recall them.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from PySide6.QtCore import QDate, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QMessageBox,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from vigtool.domain.consent import Purpose
+from vigtool.domain.model import Recording
+from vigtool.services import consent
+from vigtool.services.vault import Vault
+
+
+def _day(edit: QDateEdit) -> date:
+    value = edit.date()
+    return date(value.year(), value.month(), value.day())
+
+
+class ConsentDialog(QDialog):
+    shredded = Signal(int)  # the recording's id: its film is gone
+
+    def __init__(self, vault: Vault, recording: Recording, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.vault, self.recording = vault, recording
+        self.setWindowTitle(f"Consent for {recording.source_name}")
+        self.resize(620, 560)
+        self.given = QListWidget()
+        self.given.setWordWrap(True)
+        form = self._form()
+        record = QPushButton("Record this consent")
+        record.clicked.connect(self.record)
+        self.withdraw_button = QPushButton("Withdraw all consent…")
+        self.withdraw_button.clicked.connect(self.withdraw_all)
+        self.shred_button = QPushButton("Destroy the film now…")
+        self.shred_button.setToolTip("Crypto-shredding: the film's key is destroyed first, then its files")
+        self.shred_button.setEnabled(False)
+        self.shred_button.clicked.connect(self._shred_clicked)
+        self.status = QLabel("Exports, packages, handouts and the shared review check this first.")
+        self.status.setWordWrap(True)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel("Recorded so far"))
+        layout.addWidget(self.given)
+        layout.addLayout(form)
+        row = QHBoxLayout()
+        row.addWidget(record)
+        row.addWidget(self.withdraw_button)
+        row.addWidget(self.shred_button)
+        layout.addLayout(row)
+        layout.addWidget(self.status)
+        layout.addWidget(buttons)
+        self.refresh()
+
+    def _form(self) -> QFormLayout:
+        self.person = QLineEdit(placeholderText="as the signed form names them, e.g. Mother")
+        self.purposes = {p: QCheckBox(p.plain[0].upper() + p.plain[1:]) for p in Purpose}
+        self.form_reference = QLineEdit(placeholderText="the signed form's reference")
+        today = QDate.currentDate()
+        self.given_on = QDateEdit(date=today)
+        self.given_on.setCalendarPopup(True)
+        self.expires = QCheckBox("Until")
+        self.expires_on = QDateEdit(date=today.addYears(1))
+        self.expires_on.setCalendarPopup(True)
+        self.expires_on.setEnabled(False)
+        self.expires.toggled.connect(self.expires_on.setEnabled)
+        purposes = QVBoxLayout()
+        for box in self.purposes.values():
+            purposes.addWidget(box)
+        until = QHBoxLayout()
+        until.addWidget(self.expires)
+        until.addWidget(self.expires_on, 1)
+        form = QFormLayout()
+        form.addRow("Person", self.person)
+        form.addRow("Agreed to", purposes)
+        form.addRow("Signed form", self.form_reference)
+        form.addRow("Given on", self.given_on)
+        form.addRow("", until)
+        return form
+
+    def refresh(self) -> None:
+        self.given.clear()
+        rows = consent.consents(self.vault, self.recording)
+        for c in rows:
+            allowed = ", ".join(p.value for p in sorted(c.purposes - c.withdrawn)) or "nothing"
+            withdrawn = f" — withdrew {', '.join(p.value for p in sorted(c.withdrawn))}" if c.withdrawn else ""
+            until = f", until {c.expires_on.isoformat()}" if c.expires_on else ""
+            self.given.addItem(f"{c.person}: {allowed}{withdrawn} (form {c.form_reference or '—'}, "
+                               f"{c.given_on.isoformat()}{until})")
+        if not rows:
+            self.given.addItem("No consent recorded: the film cannot be exported or shown yet.")
+        self.withdraw_button.setEnabled(bool(rows))
+
+    def record(self) -> bool:
+        chosen = [p for p, box in self.purposes.items() if box.isChecked()]
+        try:
+            made = consent.record_consent(
+                self.vault, self.recording, self.person.text(), chosen,
+                recorded_by=self.vault.identity.public.name if self.vault.identity else "",
+                given_on=_day(self.given_on), form_reference=self.form_reference.text().strip(),
+                expires_on=_day(self.expires_on) if self.expires.isChecked() else None)
+        except ValueError as exc:
+            self.status.setText(str(exc))
+            return False
+        self.status.setText(f"Recorded: {made.person} agreed to "
+                            f"{', '.join(p.plain for p in sorted(made.purposes)) or 'nothing'}.")
+        self.refresh()
+        return True
+
+    def withdraw_all(self) -> list[str]:
+        """Withdraw everything for everybody; the copies to recall are listed in the dialog."""
+        _, copies = consent.withdraw(self.vault, self.recording)
+        files = [str(e.detail.get("file", "")) for e in copies]
+        self.status.setText("Withdrawn: nothing may be done with this film any more."
+                            + ("\nCopies made earlier, to recall:\n" + "\n".join(files) if files else "")
+                            + "\nYou can now destroy the film for good.")
+        self.refresh()
+        self.shred_button.setEnabled(True)
+        return files
+
+    def _shred_clicked(self) -> None:
+        self.shred()
+
+    def shred(self, *, confirm: bool = True) -> bool:
+        """Crypto-shred the film (after asking): its key goes first, then its files and notes."""
+        if confirm and QMessageBox.question(
+                self, "Destroy the film", f"Destroy {self.recording.source_name} and everything marked on it, "
+                "for good? This cannot be undone.") != QMessageBox.StandardButton.Yes:
+            return False
+        self.vault.delete_recording(self.recording)
+        self.shredded.emit(self.recording.id)
+        self.accept()
+        return True
