@@ -258,3 +258,26 @@ class ConsentRow(Base):
     expires_on: Mapped[date | None] = mapped_column(Date)
     withdrawn: Mapped[str] = mapped_column(String(64), default="")
     withdrawn_on: Mapped[date | None] = mapped_column(Date)
+
+
+class ReceivedPackageRow(Base):
+    """A package for this vault's user that was opened or merged: the same one again changes nothing, an
+    older one from the same sender about the same recording is refused as a replay."""
+
+    __tablename__ = "received_packages"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    package_id: Mapped[str] = mapped_column(String(32), unique=True)
+    sender: Mapped[str] = mapped_column(String(32))  # fingerprint
+    kind: Mapped[str] = mapped_column(String(16))
+    subject: Mapped[str] = mapped_column(String(64))  # which recording it is about, as the sender knows it
+    sequence: Mapped[int] = mapped_column(BigInteger)
+    received_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class SupervisionLinkRow(Base):
+    """A recording that came in a supervision package: whose it is and its id in their vault."""
+
+    __tablename__ = "supervision_links"
+    recording_id: Mapped[int] = mapped_column(ForeignKey("recordings.id", ondelete="CASCADE"), primary_key=True)
+    origin: Mapped[str] = mapped_column(String(32))  # the practitioner's fingerprint
+    origin_recording_id: Mapped[int] = mapped_column(Integer)

@@ -15,12 +15,20 @@ Layout (format version 1):
 Keys: Argon2id(passphrase, salt) → HKDF with the preamble (without the check) as info → 32 bytes for the
 contents and 16 bytes of check value. A wrong passphrase fails the check, so it is told apart from damage;
 an edited preamble fails it too; everything after the preamble is authenticated by AES-GCM.
+
+A package *for a person* (supervision, and the comments that come back) has no passphrase: the preamble
+names the recipient's fingerprint, the sender's public keys and a fresh X25519 key; the content key comes
+from X25519(fresh key, recipient's key) through the same HKDF. The sender signs (Ed25519) the SHA-256 of
+everything before a 72-byte trailer ("VIGSIG01" + signature), so a changed byte or a forged sender shows.
+Each such package has a random id and the sender's sequence number (a clock reading), so a receiver can
+tell the same package again from an older one sent earlier.
 """
 
 from __future__ import annotations
 
 import base64
 import contextlib
+import hashlib
 import hmac
 import io
 import json
@@ -30,11 +38,13 @@ import tarfile
 import time
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO, cast
 
-from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from storage.identity import Identity, PublicIdentity
 from storage.keys import KdfParams, check_new_passphrase
 from storage.sealed_media import MediaKind, SealedMediaError, SealedMediaReader, SealedMediaWriter
 from vigtool.media.errors import MediaError
@@ -47,8 +57,11 @@ MAGIC = b"VIGPKG01"
 FORMAT_VERSION = 1
 SUFFIX = ".vigpkg"
 MANIFEST = "manifest.json"
+_RAW, _RAW_PUBLIC = serialization.Encoding.Raw, serialization.PublicFormat.Raw
 _LENGTH = struct.Struct(">I")
 _MAX_PREAMBLE = 64 * 1024
+SIGNATURE_MAGIC = b"VIGSIG01"
+TRAILER_SIZE = len(SIGNATURE_MAGIC) + 64
 
 
 class PackageError(MediaError):
@@ -60,9 +73,27 @@ class PackagePassphraseError(PackageError):
 
 
 def _keys(passphrase: str, bound: bytes, kdf: KdfParams, salt: bytes) -> tuple[bytes, bytes]:
-    stretched = kdf.derive(passphrase, salt)
-    both = HKDF(hashes.SHA256(), 48, salt=None, info=b"vigtool/package/v1|" + bound).derive(stretched)
+    return _expand(kdf.derive(passphrase, salt), bound)
+
+
+def _expand(secret: bytes, bound: bytes) -> tuple[bytes, bytes]:
+    both = HKDF(hashes.SHA256(), 48, salt=None, info=b"vigtool/package/v1|" + bound).derive(secret)
     return both[:32], both[32:]
+
+
+def _signed_message(digest: bytes) -> bytes:
+    return b"vigtool-package-v1|" + digest
+
+
+class _HashingWriter:
+    """Passes writes on and hashes them (the sender signs the hash of the whole package)."""
+
+    def __init__(self, handle: BinaryIO) -> None:
+        self.handle, self.digest = handle, hashlib.sha256()
+
+    def write(self, data: bytes | bytearray | memoryview) -> int:
+        self.digest.update(data)
+        return self.handle.write(data)
 
 
 def _bound(document: dict[str, Any]) -> bytes:
@@ -76,11 +107,33 @@ class PackageWriter:
     def __init__(self, path: Path, passphrase: str, kdf: KdfParams | None = None) -> None:
         check_new_passphrase(passphrase)
         kdf = kdf or KdfParams()
-        salt, media_id = os.urandom(16), os.urandom(16).hex()
+        salt = os.urandom(16)
         document: dict[str, Any] = {
-            "format": FORMAT_VERSION, "salt": base64.b64encode(salt).decode(), "media_id": media_id,
+            "format": FORMAT_VERSION, "salt": base64.b64encode(salt).decode(), "media_id": os.urandom(16).hex(),
             "kdf": {"iterations": kdf.iterations, "lanes": kdf.lanes, "memory_cost_kib": kdf.memory_cost_kib}}
         data_key, check = _keys(passphrase, _bound(document), kdf, salt)
+        self._signer: Identity | None = None
+        self._start(path, document, data_key, check)
+
+    @classmethod
+    def for_recipient(cls, path: Path, sender: Identity, recipient: PublicIdentity, kind: str,
+                      sequence: int) -> PackageWriter:
+        """A package only `recipient` can open, signed by `sender`."""
+        fresh = X25519PrivateKey.generate()
+        document: dict[str, Any] = {
+            "format": FORMAT_VERSION, "media_id": os.urandom(16).hex(), "kind": kind, "to": recipient.fingerprint,
+            "ephemeral": base64.b64encode(fresh.public_key().public_bytes(_RAW, _RAW_PUBLIC)).decode(),
+            "sender": {"name": sender.public.name, "x25519": base64.b64encode(sender.public.x25519).decode(),
+                       "ed25519": base64.b64encode(sender.public.ed25519).decode()},
+            "package_id": os.urandom(16).hex(), "sequence": sequence}
+        shared = fresh.exchange(X25519PublicKey.from_public_bytes(recipient.x25519))
+        data_key, check = _expand(shared, _bound(document))
+        writer = cls.__new__(cls)
+        writer._signer = sender
+        writer._start(path, document, data_key, check)
+        return writer
+
+    def _start(self, path: Path, document: dict[str, Any], data_key: bytes, check: bytes) -> None:
         document["check"] = base64.b64encode(check).decode()
         preamble = json.dumps(document, sort_keys=True).encode()
         self.path = path
@@ -88,9 +141,11 @@ class PackageWriter:
             self._handle: BinaryIO = os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb")
         except OSError as exc:
             raise PackageError(str(path), f"cannot be written ({exc.strerror})") from exc
+        self._hashing = _HashingWriter(self._handle)
         try:
-            self._handle.write(MAGIC + _LENGTH.pack(len(preamble)) + preamble)
-            self._sealed = SealedMediaWriter(self._handle, data_key, media_id, MediaKind.PACKAGE)
+            self._hashing.write(MAGIC + _LENGTH.pack(len(preamble)) + preamble)
+            self._sealed = SealedMediaWriter(self._hashing, data_key, str(document["media_id"]),  # type: ignore[arg-type]
+                                             MediaKind.PACKAGE)
             # The tar stream lives as long as the writer: closed by commit(), dropped by discard().
             self._tar = tarfile.open(  # noqa: SIM115
                 fileobj=self._sealed, mode="w|", format=tarfile.PAX_FORMAT)  # type: ignore[call-overload]
@@ -111,9 +166,9 @@ class PackageWriter:
     def add_bytes(self, name: str, data: bytes) -> None:
         self._write(self._info(name, len(data)), io.BytesIO(data))
 
-    def add_file(self, name: str, handle: BinaryIO, size: int) -> None:
+    def add_file(self, name: str, handle: BinaryIO | io.RawIOBase, size: int) -> None:
         """Stream `size` bytes from `handle` into the package as `name`."""
-        self._write(self._info(name, size), handle)
+        self._write(self._info(name, size), cast(BinaryIO, handle))
 
     def _write(self, info: tarfile.TarInfo, handle: BinaryIO) -> None:
         try:
@@ -130,6 +185,9 @@ class PackageWriter:
             self._tar.addfile(info, io.BytesIO(body))
             self._tar.close()
             self._sealed.finish()
+            if self._signer is not None:
+                signature = self._signer.sign(_signed_message(self._hashing.digest.digest()))
+                self._handle.write(SIGNATURE_MAGIC + signature)
             self._handle.flush()
             os.fsync(self._handle.fileno())
             self._handle.close()
@@ -203,26 +261,53 @@ def _read_preamble(path: Path) -> tuple[dict[str, Any], int]:
     return document, len(MAGIC) + _LENGTH.size + length
 
 
+def is_for_person(path: Path) -> bool:
+    """Whether the package at `path` was made for a person (opened with a key, not a passphrase)."""
+    document, _ = _read_preamble(path)
+    return "to" in document
+
+
 class PackageReader:
     """An opened package: its manifest, its file names, and each file as a decrypting reader."""
 
-    def __init__(self, path: Path, passphrase: str) -> None:
+    def __init__(self, path: Path, passphrase: str | None = None, *, identity: Identity | None = None,
+                 contacts: list[PublicIdentity] | None = None) -> None:
+        """Open with the passphrase, or, for a package made for a person, as `identity` (whose `contacts`
+        are the only senders trusted)."""
         self.path = path
         name = str(path)
         document, self._offset = _read_preamble(path)
+        self._end: int | None = None
+        self.sender: PublicIdentity | None = None
         try:
             if document.get("format") != FORMAT_VERSION:
                 raise PackageError(name, f"uses package format {document.get('format')}, which this vigtool "
                                    "cannot open")
-            kdf = KdfParams(**{k: int(v) for k, v in document["kdf"].items()})
-            salt = base64.b64decode(document["salt"])
             stored_check = base64.b64decode(document["check"])
             self._media_id = str(document["media_id"])
+            self.kind = str(document.get("kind", "export"))
+            self.package_id = str(document.get("package_id", self._media_id))
+            self.sequence = int(document.get("sequence", 0))
+            if "to" in document:
+                self._data_key, check = self._for_person(document, identity, contacts or [])
+            else:
+                if passphrase is None:
+                    raise PackagePassphraseError(name, "needs its passphrase")
+                kdf = KdfParams(**{k: int(v) for k, v in document["kdf"].items()})
+                self._data_key, check = _keys(passphrase, _bound(document), kdf, base64.b64decode(document["salt"]))
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            if isinstance(exc, PackageError):
+                raise
             raise PackageError(name, "has a damaged header") from exc
-        self._data_key, check = _keys(passphrase, _bound(document), kdf, salt)
         if not hmac.compare_digest(check, stored_check):
+            if "to" in document:
+                raise PackageError(name, "does not open with your key (its header was changed)")
             raise PackagePassphraseError(name, "does not open with this passphrase (or its header was changed)")
+        self.manifest: dict[str, Any] = self._read_contents()
+
+    def _read_contents(self) -> dict[str, Any]:
+        """Index the files (tar headers only) and read the manifest."""
+        name = str(self.path)
         self._members: dict[str, tuple[int, int]] = {}
         contents = self._contents()
         try:
@@ -242,12 +327,47 @@ class PackageReader:
             raise PackageError(name, "has a damaged manifest") from exc
         if not isinstance(manifest, dict):
             raise PackageError(name, "has a damaged manifest")
-        self.manifest: dict[str, Any] = manifest
+        return manifest
+
+    def _for_person(self, document: dict[str, Any], identity: Identity | None,
+                    contacts: list[PublicIdentity]) -> tuple[bytes, bytes]:
+        name = str(self.path)
+        if identity is None:
+            raise PackageError(name, "is made for a person, not opened with a passphrase")
+        if document["to"] != identity.public.fingerprint:
+            raise PackageError(name, f"is for someone else ({document['to']}), not for you "
+                               f"({identity.public.fingerprint})")
+        sender = document["sender"]
+        self.sender = PublicIdentity(str(sender["name"]), base64.b64decode(sender["x25519"]),
+                                     base64.b64decode(sender["ed25519"]))
+        size = self.path.stat().st_size
+        with self.path.open("rb") as handle:
+            digest, remaining = hashlib.sha256(), size - TRAILER_SIZE
+            while remaining > 0:
+                chunk = handle.read(min(remaining, 1 << 20))
+                if not chunk:
+                    break
+                digest.update(chunk)
+                remaining -= len(chunk)
+            trailer = handle.read(TRAILER_SIZE)
+        if remaining > 0 or len(trailer) != TRAILER_SIZE or not trailer.startswith(SIGNATURE_MAGIC):
+            raise PackageError(name, "is cut short (it has no signature)")
+        if not self.sender.verify(trailer[len(SIGNATURE_MAGIC):], _signed_message(digest.digest())):
+            raise PackageError(name, f"does not match its signature: it was changed after {self.sender.name} "
+                               "signed it, or someone else made it")
+        known = {c.fingerprint: c for c in contacts}
+        if self.sender.fingerprint not in known:
+            raise PackageError(name, f"is signed by {self.sender.name} ({self.sender.fingerprint}), who is not "
+                               "among your contacts: add their key file first, and compare the fingerprint")
+        self._end = size - TRAILER_SIZE
+        shared = identity.agreement_key.exchange(X25519PublicKey.from_public_bytes(
+            base64.b64decode(document["ephemeral"])))
+        return _expand(shared, _bound(document))
 
     def _contents(self) -> SealedMediaReader:
         try:
             return SealedMediaReader(self.path, self._data_key, self._media_id, MediaKind.PACKAGE,
-                                     str(self.path), offset=self._offset)
+                                     str(self.path), offset=self._offset, end=self._end)
         except SealedMediaError as exc:
             raise PackageError(str(self.path), exc.problem) from exc
 

@@ -144,11 +144,12 @@ class SealedMediaReader(PositionedRawReader):
     _CACHE = 4
 
     def __init__(self, path: Path, data_key: bytes, media_id: str, kind: MediaKind, name: str | None = None, *,
-                 offset: int = 0) -> None:
-        """`offset`: where the sealed header starts in the file (a package has its preamble before it)."""
+                 offset: int = 0, end: int | None = None) -> None:
+        """`offset`, `end`: where the sealed part starts and stops in the file (a package has a preamble
+        before it, a signed one a signature after it)."""
         super().__init__()
         self.name_for_messages = name or str(path)
-        self._offset = offset
+        self._offset, self._end = offset, end
         try:
             self._raw = path.open("rb", buffering=0)
         except FileNotFoundError as exc:
@@ -169,7 +170,8 @@ class SealedMediaReader(PositionedRawReader):
             raise SealedMediaError(name, "belongs to another recording (files were swapped or renamed)")
         self._segment_size = header.segment_size
         self._cipher = _file_cipher(data_key, self._header_bytes)
-        body = os.fstat(self._raw.fileno()).st_size - self._offset - HEADER.size
+        size = os.fstat(self._raw.fileno()).st_size if self._end is None else self._end
+        body = size - self._offset - HEADER.size
         stride = self._segment_size + TAG_BYTES
         self._segments = max(1, -(-body // stride))
         last = body - (self._segments - 1) * stride - TAG_BYTES

@@ -163,8 +163,9 @@ def _sealing_consumer(sink: SealedSink, digest: hashlib._Hash, vault: Vault, nam
 
 
 def import_recording(vault: Vault, path: Path, case_label: str, progress: Progress | None = None,
-                     cancelled: Cancelled | None = None) -> ImportResult:
-    """Import one file into the case labelled `case_label` (created when it is new)."""
+                     cancelled: Cancelled | None = None, *, source_name: str | None = None) -> ImportResult:
+    """Import one file into the case labelled `case_label` (created when it is new). `source_name` names
+    it when the path does not (a film arriving in a package, read from memory)."""
     fd, size = _open_source(path)
     media_id, data_key = os.urandom(16).hex(), new_data_key()
     digest = hashlib.sha256()
@@ -192,7 +193,8 @@ def import_recording(vault: Vault, path: Path, case_label: str, progress: Progre
     film = StoredFilm(media_id, vault.keys.wrap_data_key(data_key, media_id), sha256, fingerprint)
     try:
         case = vault.repo.find_case(case_label) or vault.repo.create_case(case_label)
-        recording = vault.repo.add_recording(case.id, probe, film, path.name, str(path.resolve()))
+        recording = vault.repo.add_recording(case.id, probe, film, source_name or path.name,
+                                             "" if source_name else str(path.resolve()))
     except DuplicateRecordingError:
         vault.media.delete(media_id)  # another import of the same film committed first
         existing = vault.repo.find_recording_by_fingerprint(fingerprint)
@@ -201,5 +203,5 @@ def import_recording(vault: Vault, path: Path, case_label: str, progress: Progre
     except BaseException:
         vault.media.delete(media_id)
         raise
-    vault.audit.append("import", {"recording": recording.id, "case": case.id, "source": path.name})
+    vault.audit.append("import", {"recording": recording.id, "case": case.id, "source": source_name or path.name})
     return ImportResult(recording, case, duplicate=False)

@@ -33,6 +33,7 @@ from storage.keys import (
 from storage.keys import WrongPassphraseError as WrongKeyPassphraseError
 from storage.media_store import MEDIA_FOLDER, MediaStore
 from storage.paths import DATABASE_NAME
+from storage.received import ReceivedStore
 from storage.repository import Repository
 from storage.sealed_media import MediaKind, SealedMediaError, SealedMediaReader
 from storage.sealing import AeadSealer
@@ -83,6 +84,10 @@ class Vault:
     @property
     def consents(self) -> ConsentStore:
         return ConsentStore(self.db, self.repo.sealer)
+
+    @property
+    def received(self) -> ReceivedStore:
+        return ReceivedStore(self.db)
 
     @property
     def identities(self) -> IdentityStore:

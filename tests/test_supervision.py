@@ -1,0 +1,157 @@
+"""Supervision packages: only consented films, only for the named supervisor, signed by the practitioner;
+comments come back without footage and merge beside her own marks; agreement as Cohen's kappa."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+from conftest import Sample, give_consent, open_vault
+
+from storage.identity import Identity
+from storage.package import PackageError, PackageWriter
+from vigtool.domain.agreement import NONE, cohens_kappa
+from vigtool.domain.consent import Purpose
+from vigtool.domain.model import Actor, Recording, TrackKind
+from vigtool.domain.time import FrameRange
+from vigtool.services.consent import ConsentRefusedError
+from vigtool.services.exporting import export_clip
+from vigtool.services.importing import import_recording
+from vigtool.services.supervision import (
+    SUPERVISION_TRACK,
+    agreement,
+    merge_comments,
+    open_for_supervision,
+    send_comments,
+    send_for_supervision,
+)
+from vigtool.services.vault import Vault
+
+
+@dataclass
+class People:
+    practitioner: Vault
+    supervisor: Vault
+    stranger: Vault
+    recording: Recording
+
+
+@pytest.fixture
+def people(tmp_path: Path, samples: dict[str, Sample]) -> Iterator[People]:
+    with open_vault(tmp_path / "practitioner") as mine, open_vault(tmp_path / "supervisor") as hers, \
+            open_vault(tmp_path / "stranger") as theirs:
+        for vault, other in ((mine, hers), (hers, mine), (theirs, mine), (mine, theirs)):
+            assert other.identity is not None
+            vault.identities.add_contact(other.identity.public)  # key files swapped, fingerprints compared
+        recording = import_recording(mine, samples["h264"].path, "Family A").recording
+        parent = next(t for t in mine.repo.list_tracks(recording.id) if t.kind is TrackKind.PARENT)
+        mine.repo.add_annotation(parent.id, FrameRange(10, 40), "p3.5", Actor.PARENT, "answers warmly")
+        mine.repo.add_annotation(parent.id, FrameRange(60, 90), "p2.1", Actor.PARENT, "waits")
+        yield People(mine, hers, theirs, recording)
+
+
+def supervisor_of(people: People) -> Identity:
+    assert people.supervisor.identity is not None
+    return people.supervisor.identity
+
+
+def test_only_consented_films_go_and_only_the_supervisor_opens_them(people: People, tmp_path: Path) -> None:
+    out = tmp_path / "for-supervision.vigpkg"
+    her = supervisor_of(people).public
+    with pytest.raises(ConsentRefusedError, match="no consent is recorded"):
+        send_for_supervision(people.practitioner, [people.recording], her, out)
+    give_consent(people.practitioner, people.recording, Purpose.REVIEW)
+    with pytest.raises(ConsentRefusedError, match="Mother has not consented to supervision"):
+        send_for_supervision(people.practitioner, [people.recording], her, out)
+    give_consent(people.practitioner, people.recording, Purpose.REVIEW, Purpose.SUPERVISION)
+    send_for_supervision(people.practitioner, [people.recording], her, out)
+    assert b"answers warmly" not in out.read_bytes() and b"ftyp" not in out.read_bytes()
+    with pytest.raises(PackageError, match="is for someone else"):
+        open_for_supervision(people.stranger, out)
+    [received] = open_for_supervision(people.supervisor, out)
+    lanes = {t.name for t in people.supervisor.repo.list_tracks(received.id)}
+    assert {"Practitioner: Parent", SUPERVISION_TRACK} <= lanes
+    marks = people.supervisor.repo.list_annotations(received.id)
+    assert sorted((m.start, m.end, m.code_id, m.note) for m in marks) == [
+        (10, 40, "p3.5", "answers warmly"), (60, 90, "p2.1", "waits")]
+    assert received.frame_count == people.recording.frame_count  # the whole film, readable in her vault
+    with pytest.raises(ConsentRefusedError):  # read-only: hers to supervise, not to show or send on
+        export_clip(people.supervisor, received, FrameRange(0, 10), tmp_path / "copy.mp4")
+    assert open_for_supervision(people.supervisor, out) == [received]  # opening it again adds nothing
+
+
+def _supervise(people: People, tmp_path: Path) -> tuple[Recording, Path]:
+    give_consent(people.practitioner, people.recording)
+    out = tmp_path / "for-supervision.vigpkg"
+    send_for_supervision(people.practitioner, [people.recording], supervisor_of(people).public, out)
+    [received] = open_for_supervision(people.supervisor, out)
+    return received, out
+
+
+def _comment(people: People, received: Recording, marks: list[tuple[int, int, str]], out: Path) -> Path:
+    lane = next(t for t in people.supervisor.repo.list_tracks(received.id) if t.name == SUPERVISION_TRACK)
+    for mark in people.supervisor.repo.list_annotations(received.id):
+        if mark.track_id == lane.id:
+            people.supervisor.repo.delete_annotation(mark.id)
+    for start, end, code in marks:
+        people.supervisor.repo.add_annotation(lane.id, FrameRange(start, end), code, Actor.PARENT, "lovely")
+    return send_comments(people.supervisor, received, out)
+
+
+def test_comments_come_back_and_merge_idempotently(people: People, tmp_path: Path) -> None:
+    received, _ = _supervise(people, tmp_path)
+    comments = _comment(people, received, [(12, 40, "p3.5"), (60, 80, "p2.2")], tmp_path / "comments.vigpkg")
+    assert b"ftyp" not in comments.read_bytes() and comments.stat().st_size < 20_000  # no footage
+    mine_before = people.practitioner.repo.list_annotations(people.recording.id)
+    merged = merge_comments(people.practitioner, comments)
+    assert merged.changed and merged.marks == 2 and merged.recording.id == people.recording.id
+    lanes = {t.name: t.id for t in people.practitioner.repo.list_tracks(people.recording.id)}
+    name = f"{SUPERVISION_TRACK} ({supervisor_of(people).public.name})"
+    everything = people.practitioner.repo.list_annotations(people.recording.id)
+    assert [a for a in everything if a.track_id != lanes[name]] == mine_before  # her own marks untouched
+    again = merge_comments(people.practitioner, comments)
+    assert not again.changed and people.practitioner.repo.list_annotations(people.recording.id) == everything
+    kappa = agreement(people.practitioner, people.recording, "Parent", name)
+    assert kappa.kappa is not None and 0 < kappa.kappa < 1
+
+
+def test_tampered_forged_and_replayed_packages_are_refused(people: People, tmp_path: Path) -> None:
+    received, _ = _supervise(people, tmp_path)
+    older = _comment(people, received, [(12, 40, "p3.5")], tmp_path / "first.vigpkg")
+    newer = _comment(people, received, [(12, 40, "p3.5"), (60, 80, "p2.2")], tmp_path / "second.vigpkg")
+    tampered = tmp_path / "tampered.vigpkg"
+    data = bytearray(newer.read_bytes())
+    data[len(data) // 2] ^= 1
+    tampered.write_bytes(bytes(data))
+    with pytest.raises(PackageError, match="does not match its signature"):
+        merge_comments(people.practitioner, tampered)
+    forged = tmp_path / "forged.vigpkg"  # the stranger claims to be the supervisor
+    assert people.stranger.identity is not None and people.practitioner.identity is not None
+    liar = people.stranger.identity
+    liar.public = supervisor_of(people).public  # her name and keys in the header, his key signing
+    writer = PackageWriter.for_recipient(forged, liar, people.practitioner.identity.public, "comments", 2**62)
+    writer.commit({"origin_recording": people.recording.id, "for": people.practitioner.identity.public.fingerprint,
+                   "tracks": [], "annotations": [{"start": 0, "end": 5, "code": None, "actor": None,
+                                                  "note": "all wrong"}]})
+    with pytest.raises(PackageError, match="does not match its signature"):
+        merge_comments(people.practitioner, forged)
+    assert merge_comments(people.practitioner, newer).marks == 2
+    with pytest.raises(PackageError, match=r"older than the comments .* taken in on .*an old package sent again"):
+        merge_comments(people.practitioner, older)
+
+
+def test_kappa_matches_a_hand_computed_example() -> None:
+    # Ten frames. A: p p p n n q q n n n; B: p p n n n q n n n p (p, q codes; n = none).
+    a = ["p", "p", "p", NONE, NONE, "q", "q", NONE, NONE, NONE]
+    b = ["p", "p", NONE, NONE, NONE, "q", NONE, NONE, NONE, "p"]
+    result = cohens_kappa(a, b)
+    # Observed: frames 0,1,3,4,5,7,8 agree = 7/10. Expected: p 3/10*3/10 + q 2/10*1/10 + n 5/10*6/10 = 0.41.
+    assert result.observed == Fraction(7, 10) and result.expected == Fraction(41, 100)
+    assert result.kappa == pytest.approx((0.7 - 0.41) / (1 - 0.41))
+    assert result.confusion[("p", NONE)] == 1 and result.confusion[(NONE, "p")] == 1
+    coded = cohens_kappa(a, b, coded_only=True)  # frames 3, 4, 7, 8 are nobody's: 6 frames, 3 agree
+    assert coded.frames == 6 and coded.observed == Fraction(1, 2)
+    assert cohens_kappa(["p"] * 4, ["p"] * 4).kappa is None  # undefined, not 1 or a division error

@@ -1,0 +1,237 @@
+"""Supervision: recordings with their annotations travel, encrypted to the supervisor and signed by the
+practitioner; the supervisor's comments come back the same way, with no footage, and merge beside the
+practitioner's own marks without touching them.
+
+- `send_for_supervision`: only recordings whose family consented to supervision; one package, to one
+  contact (their public key), signed with this vault's identity.
+- `open_for_supervision`: the supervisor's side. Each film is imported (from memory: no plaintext on disk)
+  with the practitioner's marks on read-only "Practitioner" lanes and an empty "Supervision" lane; the
+  only purpose recorded for it is supervision, so it cannot be exported for anything else.
+- `send_comments` / `merge_comments`: the Supervision lane's marks go back; merging replaces the lane
+  "Supervision (name)" with exactly what arrived, so merging the same package twice changes nothing, and
+  an older package than the last one merged is refused.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from storage.atomic import fsync_dir, temp_name_for
+from storage.identity import PublicIdentity
+from storage.package import PackageError, PackageReader, PackageWriter
+from vigtool.domain.agreement import Agreement, cohens_kappa, frame_labels
+from vigtool.domain.consent import Purpose
+from vigtool.domain.model import Actor, Annotation, Recording, TrackKind, TurnLink, TurnRole
+from vigtool.domain.time import FrameRange
+from vigtool.media.memory_file import MemoryFile
+from vigtool.services import consent
+from vigtool.services.exporting import ExportError
+from vigtool.services.importing import import_recording
+from vigtool.services.vault import Vault
+
+SUPERVISION, COMMENTS = "supervision", "comments"
+SUPERVISION_TRACK = "Supervision"
+PRACTITIONER = "Practitioner: "  # the lanes that came in a supervision package
+
+
+@dataclass(frozen=True)
+class Merged:
+    recording: Recording
+    track_name: str
+    marks: int
+    changed: bool  # False: this very package was merged before (nothing to do)
+
+
+def contact(vault: Vault, who: str) -> PublicIdentity:
+    """A contact by name or fingerprint."""
+    found = [c for c in vault.identities.contacts() if who in (c.name, c.fingerprint)]
+    if not found:
+        raise ValueError(f"{who!r} is not among your contacts (add their key file with 'vigtool contact add')")
+    return found[0]
+
+
+def _marks(vault: Vault, recording: Recording, track_ids: set[int] | None = None) -> dict[str, Any]:
+    repo = vault.repo
+    tracks = [t for t in repo.list_tracks(recording.id) if track_ids is None or t.id in track_ids]
+    keep = {t.id for t in tracks}
+    annotations = [a for a in repo.list_annotations(recording.id) if a.track_id in keep]
+    position = {a.id: k for k, a in enumerate(annotations)}
+    return {
+        "tracks": [{"id": t.id, "name": t.name, "kind": t.kind.value} for t in tracks],
+        "annotations": [{"track": a.track_id, "start": a.start, "end": a.end, "code": a.code_id,
+                         "actor": a.actor.value if a.actor else None, "note": a.note} for a in annotations],
+        "chains": [[[position[link.annotation_id], link.role.value] for link in c.links]
+                   for c in repo.list_turn_chains(recording.id)
+                   if all(link.annotation_id in position for link in c.links)],
+    }
+
+
+def _write(vault: Vault, out: Path, recipient: PublicIdentity, kind: str, manifest: dict[str, Any],
+           films: list[tuple[str, Recording]]) -> Path:
+    assert vault.identity is not None
+    temp = temp_name_for(out)
+    writer = PackageWriter.for_recipient(temp, vault.identity, recipient, kind, time.time_ns())
+    try:
+        for name, recording in films:
+            with vault.open_film(recording) as film:
+                writer.add_file(name, film, film.size)
+        writer.commit(manifest)
+        temp.replace(out)
+        fsync_dir(out.parent)
+    except BaseException:
+        writer.discard()
+        raise
+    return out
+
+
+def send_for_supervision(vault: Vault, recordings: list[Recording], to: PublicIdentity, out: Path) -> Path:
+    """One package for `to` with the films and every mark on them (refused without supervision consent)."""
+    if not recordings:
+        raise ExportError(str(out), "there is nothing to send")
+    for recording in recordings:
+        consent.check(vault, recording, Purpose.SUPERVISION)
+    assert vault.identity is not None
+    entries, films = [], []
+    for number, recording in enumerate(recordings, 1):
+        name = f"film-{number}.mp4"
+        films.append((name, recording))
+        entries.append({"file": name, "origin_id": recording.id, "source_name": recording.source_name,
+                        "case": vault.repo.get_case(recording.case_id).label, **_marks(vault, recording)})
+    _write(vault, out, to, SUPERVISION, {"recordings": entries}, films)
+    for recording in recordings:
+        vault.exports.add("package", recording.id, {"file": str(out.resolve()), "source": recording.source_name,
+                                                    "purpose": Purpose.SUPERVISION.value, "to": to.fingerprint,
+                                                    "encrypted": True})
+    return out
+
+
+def _open(vault: Vault, path: Path, kind: str) -> PackageReader:
+    assert vault.identity is not None
+    package = PackageReader(path, identity=vault.identity, contacts=vault.identities.contacts())
+    if package.kind != kind:
+        raise PackageError(str(path), f"holds {package.kind}, not {kind}")
+    return package
+
+
+def _refuse_replay(vault: Vault, package: PackageReader, subject: str) -> bool:
+    """True if this very package was taken in before; raises if an older one is being replayed."""
+    assert package.sender is not None
+    if vault.received.get(package.package_id) is not None:
+        return True
+    newest = vault.received.latest(package.sender.fingerprint, package.kind, subject)
+    if newest is not None and newest.sequence > package.sequence:
+        raise PackageError(str(package.path), f"is older than the {package.kind} from {package.sender.name} "
+                           f"taken in on {newest.received_at:%Y-%m-%d %H:%M}: an old package sent again is refused")
+    return False
+
+
+def _put_marks(vault: Vault, recording: Recording, entry: dict[str, Any], prefix: str) -> None:
+    repo = vault.repo
+    lanes = {}
+    for track in entry["tracks"]:
+        lanes[track["id"]] = repo.add_track(recording.id, f"{prefix}{track['name']}", TrackKind(track["kind"])
+                                            if track["kind"] != TrackKind.SUGGESTIONS else TrackKind.CUSTOM).id
+    made = repo.add_annotations([Annotation(0, lanes[a["track"]], FrameRange(a["start"], a["end"]), a["code"],
+                                            Actor(a["actor"]) if a["actor"] else None, a["note"])
+                                 for a in entry["annotations"]])
+    for chain in entry.get("chains", []):
+        repo.add_turn_chain(recording.id, [TurnLink(made[k].id, TurnRole(role)) for k, role in chain])
+
+
+def open_for_supervision(vault: Vault, path: Path) -> list[Recording]:
+    """Take in a supervision package: its films, read-only, with the practitioner's marks beside an empty
+    Supervision lane. Opening the same package again gives the same recordings."""
+    package = _open(vault, path, SUPERVISION)
+    assert package.sender is not None
+    sender = package.sender
+    if _refuse_replay(vault, package, "recordings"):
+        return [r for r in vault.repo.list_recordings() if (vault.received.origin_of(r.id) or ("",))[0] ==
+                sender.fingerprint]
+    received = []
+    for entry in package.manifest.get("recordings", []):
+        with MemoryFile(entry["file"]) as memory:
+            with package.open(entry["file"]) as film, open(memory.fd, "wb", closefd=False) as sink:
+                shutil.copyfileobj(film, sink, 1 << 20)
+            result = import_recording(vault, memory.path, f"{entry['case']} (supervision for {sender.name})",
+                                      source_name=entry["source_name"])
+        recording = result.recording
+        if result.duplicate:  # sent again with newer marks: they replace the old ones, her lane stays
+            for track in vault.repo.list_tracks(recording.id):
+                if track.name.startswith(PRACTITIONER):
+                    vault.repo.delete_track(track.id)
+        else:
+            vault.received.link(recording.id, sender.fingerprint, int(entry["origin_id"]))
+            for track in vault.repo.list_tracks(recording.id):  # the practitioner's lanes come from the package
+                vault.repo.delete_track(track.id)
+            vault.repo.add_track(recording.id, SUPERVISION_TRACK, TrackKind.CUSTOM)
+            consent.record_consent(vault, recording, f"as sent by {sender.name}", [Purpose.SUPERVISION],
+                                   recorded_by=sender.name, given_on=date.today(),
+                                   form_reference=f"package {package.package_id[:8]}")
+        _put_marks(vault, recording, entry, PRACTITIONER)
+        received.append(recording)
+    vault.received.add(package.package_id, sender.fingerprint, SUPERVISION, "recordings", package.sequence)
+    vault.audit.append("package in", {"kind": SUPERVISION, "from": sender.fingerprint,
+                                      "recordings": [r.id for r in received]})
+    return received
+
+
+def send_comments(vault: Vault, recording: Recording, out: Path) -> Path:
+    """The Supervision lane's marks, back to whoever sent the recording (no footage)."""
+    origin = vault.received.origin_of(recording.id)
+    if origin is None:
+        raise ExportError(recording.source_name, "did not come for supervision: there is nobody to send comments to")
+    to = contact(vault, origin[0])
+    lanes = {t.id for t in vault.repo.list_tracks(recording.id) if t.name == SUPERVISION_TRACK}
+    marks = _marks(vault, recording, lanes)
+    _write(vault, out, to, COMMENTS, {"origin_recording": origin[1], "for": origin[0], **marks}, [])
+    vault.audit.append("package out", {"kind": COMMENTS, "to": to.fingerprint, "recording": recording.id})
+    return out
+
+
+def merge_comments(vault: Vault, path: Path) -> Merged:
+    """Put a supervisor's comments on their own lane beside the practitioner's marks (which stay as they are)."""
+    package = _open(vault, path, COMMENTS)
+    assert package.sender is not None and vault.identity is not None
+    manifest = package.manifest
+    if manifest.get("for") != vault.identity.public.fingerprint:
+        raise PackageError(str(path), "holds comments on someone else's recording")
+    try:
+        recording = vault.repo.get_recording(int(manifest["origin_recording"]))
+    except LookupError as exc:
+        raise PackageError(str(path), "comments on a recording that is no longer in this vault") from exc
+    name = f"{SUPERVISION_TRACK} ({package.sender.name})"
+    subject = f"recording {recording.id}"
+    again = _refuse_replay(vault, package, subject)
+    if not again:
+        for lane in vault.repo.list_tracks(recording.id):
+            if lane.name == name:
+                vault.repo.delete_track(lane.id)  # replaced by exactly what arrived
+        lane_id = vault.repo.add_track(recording.id, name, TrackKind.CUSTOM).id
+        vault.repo.add_annotations([Annotation(0, lane_id, FrameRange(a["start"], a["end"]), a["code"],
+                                               Actor(a["actor"]) if a["actor"] else None, a["note"])
+                                    for a in manifest.get("annotations", [])])
+        vault.received.add(package.package_id, package.sender.fingerprint, COMMENTS, subject, package.sequence)
+        vault.audit.append("package in", {"kind": COMMENTS, "from": package.sender.fingerprint,
+                                          "recording": recording.id})
+    lanes = {t.id for t in vault.repo.list_tracks(recording.id) if t.name == name}
+    count = sum(1 for a in vault.repo.list_annotations(recording.id) if a.track_id in lanes)
+    return Merged(recording, name, count, not again)
+
+
+
+def agreement(vault: Vault, recording: Recording, track_a: str, track_b: str, *,
+              coded_only: bool = False) -> Agreement:
+    """Cohen's kappa between the marks on two lanes of a recording (named as shown)."""
+    tracks = {t.name: t.id for t in vault.repo.list_tracks(recording.id)}
+    for name in (track_a, track_b):
+        if name not in tracks:
+            raise ValueError(f"{recording.source_name} has no lane {name!r} (it has: {', '.join(tracks)})")
+    marks = vault.repo.list_annotations(recording.id)
+    a = frame_labels([m for m in marks if m.track_id == tracks[track_a]], recording.frame_count)
+    b = frame_labels([m for m in marks if m.track_id == tracks[track_b]], recording.frame_count)
+    return cohens_kappa(a, b, coded_only=coded_only)
