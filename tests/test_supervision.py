@@ -3,16 +3,22 @@ comments come back without footage and merge beside her own marks; agreement as 
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
 import pytest
-from conftest import Sample, give_consent, open_vault
+from conftest import PASSPHRASE, Sample, give_consent, open_vault
+from pytestqt.qtbot import QtBot
 
 from storage.identity import Identity
 from storage.package import PackageError, PackageWriter
+from ui.main_window import MainWindow
 from vigtool.domain.agreement import NONE, cohens_kappa
 from vigtool.domain.consent import Purpose
 from vigtool.domain.model import Actor, Recording, TrackKind
@@ -109,7 +115,7 @@ def test_comments_come_back_and_merge_idempotently(people: People, tmp_path: Pat
     merged = merge_comments(people.practitioner, comments)
     assert merged.changed and merged.marks == 2 and merged.recording.id == people.recording.id
     lanes = {t.name: t.id for t in people.practitioner.repo.list_tracks(people.recording.id)}
-    name = f"{SUPERVISION_TRACK} ({supervisor_of(people).public.name})"
+    name = f"{SUPERVISION_TRACK} ({supervisor_of(people).public.name})"  # as added to her contacts
     everything = people.practitioner.repo.list_annotations(people.recording.id)
     assert [a for a in everything if a.track_id != lanes[name]] == mine_before  # her own marks untouched
     again = merge_comments(people.practitioner, comments)
@@ -155,3 +161,39 @@ def test_kappa_matches_a_hand_computed_example() -> None:
     coded = cohens_kappa(a, b, coded_only=True)  # frames 3, 4, 7, 8 are nobody's: 6 frames, 3 agree
     assert coded.frames == 6 and coded.observed == Fraction(1, 2)
     assert cohens_kappa(["p"] * 4, ["p"] * 4).kappa is None  # undefined, not 1 or a division error
+
+
+def test_from_the_command_line_and_in_the_window(tmp_path: Path, samples: dict[str, Sample], qtbot: QtBot) -> None:
+    def run(vault: str, *args: str) -> subprocess.CompletedProcess[str]:
+        code = f"import sys; from vigtool.cli import main; sys.exit(main({['--vault', vault, *args]!r}))"
+        return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                              check=False, env={**os.environ, "VIGTOOL_PASSPHRASE": PASSPHRASE})
+
+    mine, hers = str(tmp_path / "p"), str(tmp_path / "s")
+    for vault, name in ((mine, "Practitioner"), (hers, "Supervisor")):
+        assert run(vault, "init").returncode == 0
+        assert run(vault, "identity", "export", "-o", str(tmp_path / f"{name}.json")).returncode == 0
+    assert run(mine, "contact", "add", str(tmp_path / "Supervisor.json"), "--name", "Supervisor").returncode == 0
+    assert run(hers, "contact", "add", str(tmp_path / "Practitioner.json"), "--name", "Practitioner").returncode == 0
+    assert run(mine, "import", str(samples["h264"].path), "--case", "Family A").returncode == 0
+    assert run(mine, "consent", "set", "1", "--person", "Mother", "--purposes", "supervision").returncode == 0
+    package = tmp_path / "sup.vigpkg"
+    sent = run(mine, "package", "supervision", "1", "--to", "Supervisor", "-o", str(package))
+    assert sent.returncode == 0, sent.stderr
+    with open_vault(tmp_path / "s", create=False) as vault:  # she opens it in her own window
+        window = MainWindow(vault, restore_state=False)
+        qtbot.addWidget(window)
+        window.show()
+        window.open_package_dialog(package)
+        assert window.workspace is not None
+        lanes = [t.name for t in window.workspace.layer.tracks]
+        assert SUPERVISION_TRACK in lanes and "Practitioner: Parent" in lanes
+        lane = next(t for t in window.workspace.layer.tracks if t.name == SUPERVISION_TRACK)
+        window.workspace.mark("p3.5", FrameRange(5, 30), track_id=lane.id)
+        window.close()
+    comments = tmp_path / "comments.vigpkg"
+    assert run(hers, "package", "comments", "1", "-o", str(comments)).returncode == 0
+    merged = run(mine, "package", "open", str(comments))
+    assert merged.returncode == 0 and "Merged 1 mark(s)" in merged.stdout
+    kappa = run(mine, "agreement", "1", "--tracks", "Parent", "Supervision (Supervisor)", "--json")
+    assert kappa.returncode == 0 and set(json.loads(kappa.stdout)) >= {"kappa", "observed", "confusion"}

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from storage.package import SUFFIX as PACKAGE_SUFFIX
+from storage.package import PackageReader, is_for_person
 from ui.handout_pdf import write_handout_pdf
 from ui.qt_actions import WindowActions
 from ui.qt_consent import ConsentDialog
@@ -43,7 +44,7 @@ from vigtool.domain.model import Actor, Annotation, Clip, ReviewItemKind, Review
 from vigtool.domain.suggestions import Suggestion
 from vigtool.domain.time import FrameRange, timecode
 from vigtool.media.errors import MediaError
-from vigtool.services import review
+from vigtool.services import review, supervision
 from vigtool.services.analysis import AnalysisCancelledError, AnalysisResult, suggest_turn_taking
 from vigtool.services.exporting import export_still
 from vigtool.services.packaging import open_package
@@ -458,6 +459,30 @@ class MainWindow(QMainWindow):
         dialog.show()
         return dialog
 
+    def _take_in_package(self, path: Path) -> None:
+        """A package made for this vault's user: films for supervision are taken in, comments merged."""
+        reopen: int | None
+        try:
+            if PackageReader(path, identity=self.vault.identity,
+                             contacts=self.vault.identities.contacts()).kind == supervision.COMMENTS:
+                merged = supervision.merge_comments(self.vault, path)
+                message = (f"Merged {merged.marks} comment(s) on the lane '{merged.track_name}' of "
+                           f"{merged.recording.source_name}; your own marks are as they were." if merged.changed
+                           else "These comments were merged before; nothing changed.")
+                reopen = merged.recording.id
+            else:
+                received = supervision.open_for_supervision(self.vault, path)
+                message = (f"Opened {len(received)} film(s) for supervision: the practitioner's marks are on the "
+                           "'Practitioner:' lanes; add yours on 'Supervision'.")
+                reopen = received[0].id if received else None
+        except (MediaError, ValueError) as exc:
+            QMessageBox.warning(self, "Package not opened", str(exc))
+            return
+        self.refresh_cases()
+        if reopen is not None:
+            self.open_recording(reopen)
+        self.statusBar().showMessage(message, 15000)
+
     def open_package_dialog(self, path: Path | None = None, passphrase: str | None = None) -> PackageViewer | None:
         if path is None:
             name, _ = QFileDialog.getOpenFileName(self, "Open a package", str(Path.home()),
@@ -465,6 +490,9 @@ class MainWindow(QMainWindow):
             if not name:
                 return None
             path = Path(name)
+        if passphrase is None and path.exists() and is_for_person(path):
+            self._take_in_package(path)
+            return None
         if passphrase is None:
             passphrase, ok = QInputDialog.getText(self, "Open a package", f"Passphrase for {path.name}:",
                                                   QLineEdit.EchoMode.Password)

@@ -118,6 +118,11 @@ def _open(vault: Vault, path: Path, kind: str) -> PackageReader:
     return package
 
 
+def _known_as(vault: Vault, sender: PublicIdentity) -> str:
+    """The name this vault's user gave the sender when adding them (not the one they chose themselves)."""
+    return next((c.name for c in vault.identities.contacts() if c.fingerprint == sender.fingerprint), sender.name)
+
+
 def _refuse_replay(vault: Vault, package: PackageReader, subject: str) -> bool:
     """True if this very package was taken in before; raises if an older one is being replayed."""
     assert package.sender is not None
@@ -149,6 +154,7 @@ def open_for_supervision(vault: Vault, path: Path) -> list[Recording]:
     package = _open(vault, path, SUPERVISION)
     assert package.sender is not None
     sender = package.sender
+    known_as = _known_as(vault, sender)
     if _refuse_replay(vault, package, "recordings"):
         return [r for r in vault.repo.list_recordings() if (vault.received.origin_of(r.id) or ("",))[0] ==
                 sender.fingerprint]
@@ -157,7 +163,7 @@ def open_for_supervision(vault: Vault, path: Path) -> list[Recording]:
         with MemoryFile(entry["file"]) as memory:
             with package.open(entry["file"]) as film, open(memory.fd, "wb", closefd=False) as sink:
                 shutil.copyfileobj(film, sink, 1 << 20)
-            result = import_recording(vault, memory.path, f"{entry['case']} (supervision for {sender.name})",
+            result = import_recording(vault, memory.path, f"{entry['case']} (supervision for {known_as})",
                                       source_name=entry["source_name"])
         recording = result.recording
         if result.duplicate:  # sent again with newer marks: they replace the old ones, her lane stays
@@ -169,8 +175,8 @@ def open_for_supervision(vault: Vault, path: Path) -> list[Recording]:
             for track in vault.repo.list_tracks(recording.id):  # the practitioner's lanes come from the package
                 vault.repo.delete_track(track.id)
             vault.repo.add_track(recording.id, SUPERVISION_TRACK, TrackKind.CUSTOM)
-            consent.record_consent(vault, recording, f"as sent by {sender.name}", [Purpose.SUPERVISION],
-                                   recorded_by=sender.name, given_on=date.today(),
+            consent.record_consent(vault, recording, f"as sent by {known_as}", [Purpose.SUPERVISION],
+                                   recorded_by=known_as, given_on=date.today(),
                                    form_reference=f"package {package.package_id[:8]}")
         _put_marks(vault, recording, entry, PRACTITIONER)
         received.append(recording)
@@ -204,7 +210,7 @@ def merge_comments(vault: Vault, path: Path) -> Merged:
         recording = vault.repo.get_recording(int(manifest["origin_recording"]))
     except LookupError as exc:
         raise PackageError(str(path), "comments on a recording that is no longer in this vault") from exc
-    name = f"{SUPERVISION_TRACK} ({package.sender.name})"
+    name = f"{SUPERVISION_TRACK} ({_known_as(vault, package.sender)})"
     subject = f"recording {recording.id}"
     again = _refuse_replay(vault, package, subject)
     if not again:
