@@ -100,3 +100,12 @@ def nal_type(codec: str, unit: bytes) -> int:
 def end_of_sequence(codec: str) -> bytes:
     """An end-of-sequence NAL unit: the next keyframe starts afresh (HEVC drops its leading pictures)."""
     return b"\x48\x01" if codec == "hevc" else b"\x0a"
+
+
+def is_disposable(codec: str, sample: bytes, size: int) -> bool:
+    """Whether no other picture refers to this H.264 sample (every slice has nal_ref_idc 0): a decoder that
+    will not show it may skip it. HEVC is never called disposable here (its sub-layers make it subtler)."""
+    if codec != "h264":
+        return False
+    slices = [u for u in units_of(sample, size) if u and 1 <= (u[0] & 0x1F) <= 5]
+    return bool(slices) and all((u[0] >> 5) & 3 == 0 for u in slices)

@@ -27,6 +27,7 @@ import imageio_ffmpeg
 
 from vigtool.domain.export import CaptionMode, ClipOptions, SlowSound
 from vigtool.media.errors import MediaError
+from vigtool.media.nal import BitstreamError, is_disposable, parameter_sets
 from vigtool.media.probe import FrameIndex, SeekableFile, probe_path
 from vigtool.media.smart_cut import Cancelled, ExportCancelledError, Progress, end_pts
 
@@ -208,6 +209,14 @@ def ffmpeg_command(source: Source, first: int, end: int, options: ClipOptions, o
     return args
 
 
+def _nal_size(video: av.video.stream.VideoStream) -> int:
+    """The length-prefix size of the film's NAL units (0: not H.264/HEVC in MP4 form)."""
+    try:
+        return parameter_sets(video.codec_context.name, bytes(video.codec_context.extradata or b""))[0]
+    except BitstreamError:
+        return 0
+
+
 def _feed(source: Source, first: int, end: int, sink: Any, failure: list[BaseException]) -> None:
     """Copy packets from the keyframe before `first` past `end` into ffmpeg, as NUT."""
     index, tb = source.index, source.index.time_base
@@ -223,12 +232,17 @@ def _feed(source: Source, first: int, end: int, sink: Any, failure: list[BaseExc
             targets = {s.index: pipe.add_stream_from_template(s) for s in streams}
             film.seek(key_pts, stream=video, backward=True)
             video_done = False
+            first_pts, nal_size = int(index.pts[first]), _nal_size(video)
             for packet in film.demux(streams):
                 if packet.dts is None:
                     continue
                 if packet.stream.type == "video":
                     if packet.pts is not None and packet.pts < key_pts:
                         continue  # leading pictures of an open GOP: their references are not sent
+                    # Pictures before the in point that nothing refers to: the trim would drop them anyway.
+                    if nal_size and packet.pts is not None and packet.pts < first_pts \
+                            and is_disposable(video.codec_context.name, bytes(packet), nal_size):
+                        continue
                     # Every packet from here on is shown at or after the out point (pts >= dts, and dts
                     # only grows): ffmpeg need not decode the rest of the GOP only for the trim to drop it.
                     if packet.dts >= end_at:
