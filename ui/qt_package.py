@@ -162,7 +162,7 @@ class PackageViewer(QWidget):
         self.stage.addWidget(self.picture)
         self.media = QMediaPlayer(self)
         self.media.setVideoOutput(self.video)
-        if QMediaDevices.defaultAudioOutput().isNull() is False:
+        if not QMediaDevices.defaultAudioOutput().isNull():
             self.media.setAudioOutput(QAudioOutput(self))
         self._device: SealedMediaDevice | None = None
         self.play_button = QPushButton("Play")
