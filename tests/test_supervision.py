@@ -134,8 +134,15 @@ def test_tampered_forged_and_replayed_packages_are_refused(people: People, tmp_p
     tampered.write_bytes(bytes(data))
     with pytest.raises(PackageError, match="does not match its signature"):
         merge_comments(people.practitioner, tampered)
-    forged = tmp_path / "forged.vigpkg"  # the stranger claims to be the supervisor
     assert people.stranger.identity is not None and people.practitioner.identity is not None
+    uninvited = tmp_path / "uninvited.vigpkg"  # a contact, signing as himself, about a film he never got
+    writer = PackageWriter.for_recipient(uninvited, people.stranger.identity, people.practitioner.identity.public,
+                                         "comments", 2**61)
+    writer.commit({"origin_recording": people.recording.id, "for": people.practitioner.identity.public.fingerprint,
+                   "tracks": [], "annotations": []})
+    with pytest.raises(PackageError, match="which was never sent to"):
+        merge_comments(people.practitioner, uninvited)
+    forged = tmp_path / "forged.vigpkg"  # the stranger claims to be the supervisor
     liar = people.stranger.identity
     liar.public = supervisor_of(people).public  # her name and keys in the header, his key signing
     writer = PackageWriter.for_recipient(forged, liar, people.practitioner.identity.public, "comments", 2**62)

@@ -210,6 +210,10 @@ def merge_comments(vault: Vault, path: Path) -> Merged:
         recording = vault.repo.get_recording(int(manifest["origin_recording"]))
     except LookupError as exc:
         raise PackageError(str(path), "comments on a recording that is no longer in this vault") from exc
+    sent_to = {e.detail.get("to") for e in vault.exports.entries(recording.id) if e.kind == "package"}
+    if package.sender.fingerprint not in sent_to:
+        raise PackageError(str(path), f"holds comments on {recording.source_name}, which was never sent to "
+                           f"{_known_as(vault, package.sender)} for supervision")
     name = f"{SUPERVISION_TRACK} ({_known_as(vault, package.sender)})"
     subject = f"recording {recording.id}"
     again = _refuse_replay(vault, package, subject)
