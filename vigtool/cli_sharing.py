@@ -26,7 +26,8 @@ from vigtool.cli_common import (
     progress_bar,
     purposes_arg,
 )
-from vigtool.services import consent, packaging, supervision
+from vigtool.domain.time import FrameRange
+from vigtool.services import consent, packaging, supervision, training
 from vigtool.services.consent import Purpose
 from vigtool.services.frames import find_recording
 
@@ -57,6 +58,20 @@ def cmd_package_supervision(args: argparse.Namespace) -> int:
         supervision.send_for_supervision(vault, recordings, to, out)
     print(f"Wrote {out}: {len(recordings)} film(s) with their marks, encrypted to {to.name} ({to.fingerprint}) "
           "and signed by you", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_package_training(args: argparse.Namespace) -> int:
+    out = Path(args.output)
+    out.mkdir(parents=True, exist_ok=True)
+    with open_vault(args) as vault:
+        recording = find_recording(vault, args.recording)
+        end = args.to if args.to is not None else recording.frame_count
+        written = training.training_pack(vault, recording, FrameRange(args.from_, end), out,
+                                         training.TrainingOptions(caption=args.caption or "", voice=args.voice),
+                                         progress=progress_bar(recording.source_name))
+    print(f"Wrote {written} and about.txt: faces blurred, voice {args.voice}, watermarked, no metadata",
+          file=sys.stderr)
     return EXIT_OK
 
 
@@ -233,6 +248,15 @@ def _add_package_parser(sub: Any) -> None:
     p.add_argument("--to", required=True, metavar="CONTACT", help="name or fingerprint")
     p.add_argument("-o", "--output", required=True, metavar=f"OUT{PACKAGE_SUFFIX}")
     p.set_defaults(func=cmd_package_supervision)
+    p = package.add_parser("training", help="teaching material: faces blurred, voice disguised, watermarked "
+                           "(training consent needed)")
+    p.add_argument("recording", metavar="RECORDING")
+    p.add_argument("--from", dest="from_", type=int, default=0, metavar="N")
+    p.add_argument("--to", type=int, metavar="M", help="the frame after the last one (default: the end)")
+    p.add_argument("--caption", metavar="TEXT", help="a pseudonymous caption, e.g. 'Parent and baby, 4 months'")
+    p.add_argument("--voice", choices=training.VOICES, default="disguise")
+    p.add_argument("-o", "--output", required=True, metavar="DIR")
+    p.set_defaults(func=cmd_package_training)
     p = package.add_parser("comments", help="your Supervision lane, back to whoever sent you the recording")
     p.add_argument("recording", metavar="RECORDING")
     p.add_argument("-o", "--output", required=True, metavar=f"OUT{PACKAGE_SUFFIX}")

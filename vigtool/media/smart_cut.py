@@ -408,7 +408,7 @@ def _encoded_sound(open_handle: Callable[[], SeekableFile], writer: _Writer, sta
     try:
         with av.open(handle, "r") as container:
             stream = container.streams.audio[0]
-            sound = _decoded_sound(container, stream, start, stop)
+            sound = decoded_sound(container, stream, start, stop)
             rate, layout = stream.codec_context.sample_rate, stream.codec_context.layout.name
     finally:
         handle.close()
@@ -421,7 +421,7 @@ def _encoded_sound(open_handle: Callable[[], SeekableFile], writer: _Writer, sta
     return packets + writer.audio.encode(None)
 
 
-def _decoded_sound(container: av.container.InputContainer, stream: av.audio.stream.AudioStream, start: Fraction,
+def decoded_sound(container: av.container.InputContainer, stream: av.audio.stream.AudioStream, start: Fraction,
                    stop: Fraction) -> np.ndarray:
     """The samples of [start, stop) seconds, planar float, padded with silence where the film has none."""
     rate = stream.codec_context.sample_rate
