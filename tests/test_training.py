@@ -13,9 +13,11 @@ import cv2
 import imageio_ffmpeg
 import numpy as np
 import pytest
-from conftest import PASSPHRASE, Sample, give_consent
+from conftest import PASSPHRASE, Sample, give_consent, open_vault
+from pytestqt.qtbot import QtBot
 from skimage import data
 
+from ui.main_window import MainWindow
 from vigtool.analysis.vocal_detect import ANALYSIS_RATE, frame_features, voiced_frames
 from vigtool.domain.consent import Purpose
 from vigtool.domain.time import FrameRange
@@ -103,3 +105,37 @@ def test_cli_writes_a_training_pack_only_with_consent(tmp_path: Path, samples: d
     assert made.returncode == 0, made.stderr
     assert sorted(p.name for p in pack.iterdir()) == ["about.txt", "training-clip.mp4"]
     assert len(frames_of(pack / "training-clip.mp4")) == 60
+
+
+def test_the_dialog_previews_takes_corrections_and_writes(qtbot: QtBot, tmp_path: Path) -> None:
+    crop = np.ascontiguousarray(data.astronaut()[10:250, 110:370])
+    film = tmp_path / "astronaut.mp4"
+    truth = render_face_film(crop, FACE_IN_CROP, film, frames=30, width=480, height=360)
+    with open_vault(tmp_path / "v") as vault:
+        recording = import_recording(vault, film, "Family A").recording
+        window = MainWindow(vault, restore_state=False)
+        qtbot.addWidget(window)
+        window.show()
+        window.open_recording(recording.id)
+        window.in_mark, window.out_mark = 0, 29
+        assert window.training_dialog() is None  # no training consent yet: said plainly, nothing started
+        assert "has no" in window.statusBar().currentMessage() or "consent" in window.statusBar().currentMessage()
+        give_consent(vault, recording)
+        dialog = window.training_dialog()
+        assert dialog is not None
+        qtbot.waitUntil(lambda: dialog.found is not None, timeout=60000)
+        assert "Faces covered in 30 of 30 frames" in dialog.status.text()
+        before = sum(len(b) for b in dialog.boxes())
+        dialog.slider.setValue(20)
+        x, y, w, h = truth[25]
+        dialog.correct((x + w // 2 - 2, y + h // 2 - 2, 4, 4), remove=True)  # "this one may stay clear"
+        assert sum(len(b) for b in dialog.boxes()) < before  # from frame 20 on
+        dialog.folder.setText(str(tmp_path))
+        dialog.write()
+        qtbot.waitUntil(lambda: dialog.written is not None, timeout=60000)
+        written = frames_of(tmp_path / "training-clip.mp4")
+        assert sharpness(written[25][y:y + h, x:x + w]) > 0.5 * sharpness(frames_of(film)[25][y:y + h, x:x + w])
+        assert sharpness(written[10][truth[10][1]:, truth[10][0]:][:truth[10][3], :truth[10][2]]) < 0.2 * sharpness(
+            frames_of(film)[10][truth[10][1]:, truth[10][0]:][:truth[10][3], :truth[10][2]])  # before it: blurred
+        dialog.close()
+        window.close()

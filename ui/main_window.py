@@ -38,14 +38,16 @@ from ui.qt_player import PlayerView
 from ui.qt_presenter import PresenterControls, start_presenting
 from ui.qt_review_panel import ReviewPanel, ReviewRow
 from ui.qt_timeline import TimelineWidget
+from ui.qt_training import TrainingDialog
 from vigtool.domain.codebook import Codebook, CodebookError
 from vigtool.domain.events import Event
 from vigtool.domain.model import Actor, Annotation, Clip, ReviewItemKind, ReviewSession
 from vigtool.domain.suggestions import Suggestion
 from vigtool.domain.time import FrameRange, timecode
 from vigtool.media.errors import MediaError
-from vigtool.services import review, supervision
+from vigtool.services import consent, review, supervision
 from vigtool.services.analysis import AnalysisCancelledError, AnalysisResult, suggest_turn_taking
+from vigtool.services.consent import Purpose
 from vigtool.services.exporting import export_still
 from vigtool.services.packaging import open_package
 from vigtool.services.previews import PreviewBuilder, load_audio_envelope, load_filmstrip
@@ -371,6 +373,20 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage("Choose a clip under Clips and stills (or mark in and out) first.", 5000)
             return None
         dialog = ExportDialog(self.vault, self.workspace.recording, clip, Path.home(), self)
+        dialog.show()
+        return dialog
+
+    def training_dialog(self) -> TrainingDialog | None:
+        clip = self._chosen_clip()
+        if clip is None or self.workspace is None:
+            self.statusBar().showMessage("Choose a clip under Clips and stills (or mark in and out) first.", 5000)
+            return None
+        try:  # say it plainly before any work starts
+            consent.check(self.vault, self.workspace.recording, Purpose.TRAINING)
+        except MediaError as exc:
+            self.statusBar().showMessage(f"No training pack: {exc} (File ▸ Consent for this film)", 10000)
+            return None
+        dialog = TrainingDialog(self.vault, self.workspace.recording, clip.range, Path.home(), self)
         dialog.show()
         return dialog
 

@@ -43,6 +43,7 @@ class WindowActions:
         self.add(file_menu, "Save the review as an encrypted pac&kage…", "Ctrl+Shift+S", w.package_review_dialog)
         self.add(file_menu, "Open a packa&ge…", "Ctrl+Shift+O", w.open_package_dialog)
         self.add(file_menu, "Co&nsent for this film…", "Ctrl+Shift+K", w.consent_dialog)
+        self.add(file_menu, "&Training pack from the chosen clip…", "Ctrl+Shift+L", w.training_dialog)
         file_menu.addSeparator()
         self.add(file_menu, "&Quit", QKeySequence(QKeySequence.StandardKey.Quit), w.close)
 

@@ -116,8 +116,8 @@ def _inside(a: Box, b: Box) -> bool:
 
 @dataclass(frozen=True)
 class ManualBox:
-    """A practitioner's correction: cover this box in frames [first, end), or (remove) uncover a found face
-    whose centre lies in it."""
+    """A practitioner's correction: cover this box in frames [first, end), or (remove) leave clear every
+    blurred patch that holds this box's centre (a click on it)."""
 
     first: int
     end: int
@@ -144,7 +144,7 @@ def track(found: list[list[Box]], manual: Iterable[ManualBox] = (), first_frame:
     for correction in manual:
         for f in range(max(correction.first - first_frame, 0), min(correction.end - first_frame, count)):
             if correction.remove:
-                covered[f] = [b for b in covered[f] if not _inside(b, correction.box)]
+                covered[f] = [b for b in covered[f] if not _inside(correction.box, b)]
             else:
                 covered[f].append(correction.box)
     return covered

@@ -12,7 +12,7 @@ import contextlib
 import os
 import subprocess
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -47,35 +47,34 @@ class TrainingOptions:
     detect_every: int = 2  # faces are searched in every n-th frame and tracked between
 
 
-def _pictures(vault: Vault, recording: Recording, frames: FrameRange) -> list[np.ndarray]:
+def pictures(vault: Vault, recording: Recording, frames: FrameRange) -> Iterator[np.ndarray]:
+    """Frames [start, end) upright, one at a time (a 1080p clip does not fit in memory whole)."""
     index = vault.repo.frame_index(recording.id)
     decoder = FrameDecoder(vault.open_film(recording), index, recording.source_name)
     try:
-        return [to_display(np.asarray(f.to_ndarray(format="rgb24"), np.uint8), recording.rotation)
-                for at, f in decoder.decode_to(frames.end - 1) if at >= frames.start]
+        for at, frame in decoder.decode_to(frames.end - 1):
+            if at >= frames.start:
+                yield to_display(np.asarray(frame.to_ndarray(format="rgb24"), np.uint8), recording.rotation)
     finally:
         decoder.close()
 
 
-def face_boxes(pictures: list[np.ndarray], options: TrainingOptions, first_frame: int,
-               progress: Progress | None = None, cancelled: Cancelled | None = None) -> list[list[Box]]:
-    """What will be blurred in each picture (the preview shows exactly this)."""
+def find_faces(vault: Vault, recording: Recording, frames: FrameRange, options: TrainingOptions, *,
+               progress: Progress | None = None, cancelled: Cancelled | None = None,
+               keep: Callable[[int, np.ndarray], None] | None = None) -> list[list[Box]]:
+    """The faces found in each frame (searched in every `detect_every`-th; `track` fills the rest).
+    `keep(k, picture)` sees each picture on the way (the preview keeps small copies)."""
     detector = FaceDetector()
     found: list[list[Box]] = []
-    for k, picture in enumerate(pictures):
+    for k, picture in enumerate(pictures(vault, recording, frames)):
         if cancelled is not None and cancelled():
             raise ExportCancelledError("training pack cancelled")
         found.append(detector.detect(picture) if k % max(options.detect_every, 1) == 0 else [])
+        if keep is not None:
+            keep(k, picture)
         if progress is not None:
-            progress(k + 1, 2 * len(pictures))
-    return track(found, options.manual, first_frame)
-
-
-def preview(vault: Vault, recording: Recording, frames: FrameRange, options: TrainingOptions) \
-        -> list[np.ndarray]:
-    """The pictures as the pack will show them (faces blurred), for the practitioner to check first."""
-    pictures = _pictures(vault, recording, frames)
-    return [blur(p, b) for p, b in zip(pictures, face_boxes(pictures, options, frames.start), strict=True)]
+            progress(k + 1, 2 * frames.length)
+    return found
 
 
 def training_pack(vault: Vault, recording: Recording, frames: FrameRange, out_dir: Path,
@@ -90,12 +89,12 @@ def training_pack(vault: Vault, recording: Recording, frames: FrameRange, out_di
         raise ExportError(str(out_dir), "is not a folder")
     references = sorted({c.form_reference for c in consent.consents(vault, recording) if c.form_reference})
     watermark = f"For training only — consent {', '.join(references) or 'on file'}"
-    pictures = _pictures(vault, recording, frames)
-    boxes = face_boxes(pictures, options, frames.start, progress, cancelled)
+    boxes = track(find_faces(vault, recording, frames, options, progress=progress, cancelled=cancelled),
+                  options.manual, frames.start)
     out = out_dir / "training-clip.mp4"
     temp = out_dir / f".training-clip.mp4.tmp-{os.getpid()}"
     try:
-        _encode(vault, recording, frames, pictures, boxes, options, watermark, temp, progress, cancelled)
+        _encode(vault, recording, frames, boxes, options, watermark, temp, progress, cancelled)
         temp.replace(out)
     finally:
         with contextlib.suppress(FileNotFoundError):
@@ -110,10 +109,10 @@ def training_pack(vault: Vault, recording: Recording, frames: FrameRange, out_di
     return out
 
 
-def _encode(vault: Vault, recording: Recording, frames: FrameRange, pictures: list[np.ndarray],
-            boxes: list[list[Box]], options: TrainingOptions, watermark: str, out: Path,
-            progress: Progress | None, cancelled: Cancelled | None) -> None:
-    height, width = pictures[0].shape[:2]
+def _encode(vault: Vault, recording: Recording, frames: FrameRange, boxes: list[list[Box]],
+            options: TrainingOptions, watermark: str, out: Path, progress: Progress | None,
+            cancelled: Cancelled | None) -> None:
+    width, height = recording.display_size
     video = ffmpeg.input("pipe:0", f="rawvideo", pix_fmt="rgb24", s=f"{width}x{height}",
                          framerate=f"{recording.rate.numerator}/{recording.rate.denominator}").video
     size = max(12, height // 28)
@@ -146,7 +145,7 @@ def _encode(vault: Vault, recording: Recording, frames: FrameRange, pictures: li
         feeder = threading.Thread(target=_write_all, args=(sound_write, data), name="training-sound", daemon=True)
         feeder.start()
     try:
-        for k, (picture, covered) in enumerate(zip(pictures, boxes, strict=True)):
+        for k, (picture, covered) in enumerate(zip(pictures(vault, recording, frames), boxes, strict=True)):
             if cancelled is not None and cancelled():
                 raise ExportCancelledError("training pack cancelled")
             try:
@@ -154,7 +153,7 @@ def _encode(vault: Vault, recording: Recording, frames: FrameRange, pictures: li
             except BrokenPipeError:  # ffmpeg stopped: its own words say why, below
                 break
             if progress is not None:
-                progress(len(pictures) + k + 1, 2 * len(pictures))
+                progress(frames.length + k + 1, 2 * frames.length)
         with contextlib.suppress(BrokenPipeError):
             process.stdin.close()
         errors = process.stderr.read()
