@@ -120,6 +120,7 @@ class TrainingDialog(QDialog):
             keep=keep), self._found)
 
     def _start(self, work: Work, done: Callable[[Any], None]) -> None:
+        self.bar.setVisible(True)
         self.job = ExportJob(work, self)
         self.job.progress.connect(self._progress)
         self.job.finished.connect(done)
@@ -204,6 +205,7 @@ class TrainingDialog(QDialog):
         if self.job is not None:
             self.job.wait()
         self.job = None
+        self.bar.setVisible(False)
         if message:
             self.status.setText(message)
 
