@@ -30,7 +30,7 @@ from vigtool.media.frames import FrameDecoder, to_display
 from vigtool.media.reencode import caption_band
 from vigtool.media.smart_cut import ExportCancelledError, decoded_sound, end_pts
 from vigtool.services import consent
-from vigtool.services.exporting import ExportError
+from vigtool.services.exporting import ExportError, pending_export
 from vigtool.services.vault import Vault
 
 Progress = Callable[[int, int], None]
@@ -92,13 +92,9 @@ def training_pack(vault: Vault, recording: Recording, frames: FrameRange, out_di
     boxes = track(find_faces(vault, recording, frames, options, progress=progress, cancelled=cancelled),
                   options.manual, frames.start)
     out = out_dir / "training-clip.mp4"
-    temp = out_dir / f".training-clip.mp4.tmp-{os.getpid()}"
-    try:
+    with pending_export(vault, out) as temp:  # a kill halfway leaves nothing once the vault opens again
         _encode(vault, recording, frames, boxes, options, watermark, temp, progress, cancelled)
         temp.replace(out)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            temp.unlink()
     (out_dir / "about.txt").write_text(
         f"{options.caption or 'A parent and baby'}\n\n{watermark}.\nFaces are blurred in every frame; the voice is "
         f"{'disguised' if options.voice == 'disguise' else 'left out' if options.voice == 'mute' else 'as recorded'}"
