@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from storage.package import SUFFIX as PACKAGE_SUFFIX
-from storage.package import PackageReader, is_for_person
+from storage.package import is_for_person
 from ui.handout_pdf import write_handout_pdf
 from ui.qt_actions import WindowActions
 from ui.qt_consent import ConsentDialog
@@ -479,18 +479,16 @@ class MainWindow(QMainWindow):
         """A package made for this vault's user: films for supervision are taken in, comments merged."""
         reopen: int | None
         try:
-            if PackageReader(path, identity=self.vault.identity,
-                             contacts=self.vault.identities.contacts()).kind == supervision.COMMENTS:
-                merged = supervision.merge_comments(self.vault, path)
-                message = (f"Merged {merged.marks} comment(s) on the lane '{merged.track_name}' of "
-                           f"{merged.recording.source_name}; your own marks are as they were." if merged.changed
+            taken = supervision.take_in(self.vault, path)
+            if isinstance(taken, supervision.Merged):
+                message = (f"Merged {taken.marks} comment(s) on the lane '{taken.track_name}' of "
+                           f"{taken.recording.source_name}; your own marks are as they were." if taken.changed
                            else "These comments were merged before; nothing changed.")
-                reopen = merged.recording.id
+                reopen = taken.recording.id
             else:
-                received = supervision.open_for_supervision(self.vault, path)
-                message = (f"Opened {len(received)} film(s) for supervision: the practitioner's marks are on the "
+                message = (f"Opened {len(taken)} film(s) for supervision: the practitioner's marks are on the "
                            "'Practitioner:' lanes; add yours on 'Supervision'.")
-                reopen = received[0].id if received else None
+                reopen = taken[0].id if taken else None
         except (MediaError, ValueError) as exc:
             QMessageBox.warning(self, "Package not opened", str(exc))
             return

@@ -75,20 +75,58 @@ class ExportJob(QObject):
             self.finished.emit(result)
 
 
-class ExportDialog(QDialog):
+class JobDialog(QDialog):
+    """A dialog that runs one job at a time: a progress bar while it works, Cancel that stops the job
+    before it closes anything, and no thread left writing behind a closed dialog."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.job: ExportJob | None = None
+        self.bar = QProgressBar()
+        self.bar.setVisible(False)
+
+    def _run(self, work: Work) -> ExportJob:
+        """Start `work`; the caller connects what its end means (finished, failed, cancelled)."""
+        self.job = ExportJob(work, self)
+        self.job.progress.connect(self._progress)
+        self.bar.setVisible(True)
+        self.bar.setRange(0, 0)
+        return self.job
+
+    def _progress(self, done: int, total: int) -> None:
+        self.bar.setRange(0, max(total, 1))
+        self.bar.setValue(done)
+
+    def _end_job(self) -> None:
+        if self.job is not None:
+            self.job.wait()
+        self.job = None
+        self.bar.setVisible(False)
+
+    def _cancel_or_close(self) -> None:
+        if self.job is not None:
+            self.job.cancel()
+            return
+        self.reject()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
+        if self.job is not None:
+            self.job.cancel()
+            self.job.wait()
+        super().closeEvent(event)
+
+
+class ExportDialog(JobDialog):
     """Options for one clip, where to write it, then progress with Cancel."""
 
     def __init__(self, vault: Vault, recording: Recording, clip: Clip, folder: Path,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.vault, self.recording, self.clip = vault, recording, clip
-        self.job: ExportJob | None = None
         self.outcome: ExportResult | PackageResult | None = None
         self.setWindowTitle("Export clip")
         layout = QVBoxLayout(self)
         layout.addLayout(self._form(folder))
-        self.bar = QProgressBar()
-        self.bar.setVisible(False)
         self.status = QLabel(_CLEAR_NOTE)
         self.status.setWordWrap(True)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
@@ -193,16 +231,13 @@ class ExportDialog(QDialog):
         work = self._work(options)
         if work is None:
             return
-        self.job = ExportJob(work, self)
-        self.job.progress.connect(self._progress)
-        self.job.finished.connect(self._finished)
-        self.job.failed.connect(self._failed)
-        self.job.cancelled.connect(self._cancelled)
+        job = self._run(work)
+        job.finished.connect(self._finished)
+        job.failed.connect(self._failed)
+        job.cancelled.connect(self._cancelled)
         self.export_button.setEnabled(False)
-        self.bar.setVisible(True)
-        self.bar.setRange(0, 0)
         self.status.setText("Exporting…")
-        self.job.start()
+        job.start()
 
     def _work(self, options: ClipOptions) -> Work | None:
         out, mode = Path(self.path.text()), self.mode.currentData()
@@ -220,10 +255,6 @@ class ExportDialog(QDialog):
         item = PackageClip(recording, clip.range, options, caption=options.caption, key_frame=clip.pause_frame)
         return lambda progress, cancelled: write_package(vault, [item], out, passphrase, mode=mode,
                                                          progress=progress, cancelled=cancelled)
-
-    def _progress(self, done: int, total: int) -> None:
-        self.bar.setRange(0, max(total, 1))
-        self.bar.setValue(done)
 
     def _finished(self, result: ExportResult | PackageResult) -> None:
         self.outcome = result
@@ -247,22 +278,3 @@ class ExportDialog(QDialog):
         self._end_job()
         self.export_button.setEnabled(True)
         self.status.setText("Cancelled; nothing was written.")
-
-    def _end_job(self) -> None:
-        if self.job is not None:
-            self.job.wait()
-        self.job = None
-        self.bar.setVisible(False)
-
-    def _cancel_or_close(self) -> None:
-        if self.job is not None:
-            self.job.cancel()
-            return
-        self.reject()
-
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
-        if self.job is not None:  # never leave a thread writing behind a closed dialog
-            self.job.cancel()
-            self.job.wait()
-        super().closeEvent(event)
-

@@ -11,7 +11,6 @@ from PySide6.QtGui import QCloseEvent, QImage, QPixmap
 from PySide6.QtMultimedia import QAudioOutput, QMediaDevices, QMediaPlayer
 from PySide6.QtMultimediaWidgets import QVideoWidget
 from PySide6.QtWidgets import (
-    QDialog,
     QDialogButtonBox,
     QFileDialog,
     QFormLayout,
@@ -20,7 +19,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
-    QProgressBar,
     QPushButton,
     QStackedWidget,
     QVBoxLayout,
@@ -29,7 +27,7 @@ from PySide6.QtWidgets import (
 
 from storage.keys import MIN_PASSPHRASE_LENGTH
 from storage.package import SUFFIX, PackageReader
-from ui.qt_export import ExportJob
+from ui.qt_export import JobDialog
 from ui.qt_sealed_device import SealedMediaDevice
 from vigtool.domain.model import ReviewSession
 from vigtool.media.errors import MediaError
@@ -37,13 +35,12 @@ from vigtool.services.packaging import PackageResult, package_review, unpack_pac
 from vigtool.services.vault import Vault
 
 
-class PackageReviewDialog(QDialog):
+class PackageReviewDialog(JobDialog):
     """Where to save the review's package and its passphrase (twice); then progress with Cancel."""
 
     def __init__(self, vault: Vault, session: ReviewSession, folder: Path, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.vault, self.session = vault, session
-        self.job: ExportJob | None = None
         self.outcome: PackageResult | None = None
         self.setWindowTitle("Save the review as an encrypted package")
         self.path = QLineEdit(str(folder / f"shared-review{SUFFIX}"))
@@ -60,8 +57,6 @@ class PackageReviewDialog(QDialog):
         form.addRow("Save as", where)
         form.addRow("Passphrase", self.passphrase)
         form.addRow("The same again", self.passphrase_again)
-        self.bar = QProgressBar()
-        self.bar.setVisible(False)
         self.status = QLabel("Tell the passphrase to no one who should not see the film; it cannot be recovered.")
         self.status.setWordWrap(True)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
@@ -91,21 +86,14 @@ class PackageReviewDialog(QDialog):
             self.status.setText(f"A package's passphrase needs at least {MIN_PASSPHRASE_LENGTH} characters.")
             return
         vault, session, out = self.vault, self.session, Path(self.path.text())
-        self.job = ExportJob(lambda progress, cancelled: package_review(vault, session, out, passphrase,
-                                                                        progress=progress, cancelled=cancelled), self)
-        self.job.progress.connect(self._progress)
-        self.job.finished.connect(self._finished)
-        self.job.failed.connect(lambda message: self._ended(f"Not saved: {message}"))
-        self.job.cancelled.connect(lambda: self._ended("Cancelled; nothing was written."))
+        job = self._run(lambda progress, cancelled: package_review(vault, session, out, passphrase,
+                                                                   progress=progress, cancelled=cancelled))
+        job.finished.connect(self._finished)
+        job.failed.connect(lambda message: self._ended(f"Not saved: {message}"))
+        job.cancelled.connect(lambda: self._ended("Cancelled; nothing was written."))
         self.save_button.setEnabled(False)
-        self.bar.setVisible(True)
-        self.bar.setRange(0, 0)
         self.status.setText("Sealing the review…")
-        self.job.start()
-
-    def _progress(self, done: int, total: int) -> None:
-        self.bar.setRange(0, max(total, 1))
-        self.bar.setValue(done)
+        job.start()
 
     def _finished(self, result: PackageResult) -> None:
         self.outcome = result
@@ -114,24 +102,9 @@ class PackageReviewDialog(QDialog):
         self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("Close")
 
     def _ended(self, message: str) -> None:
-        if self.job is not None:
-            self.job.wait()
-        self.job = None
-        self.bar.setVisible(False)
+        self._end_job()
         self.save_button.setEnabled(True)
         self.status.setText(message)
-
-    def _cancel_or_close(self) -> None:
-        if self.job is not None:
-            self.job.cancel()
-            return
-        self.reject()
-
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
-        if self.job is not None:
-            self.job.cancel()
-            self.job.wait()
-        super().closeEvent(event)
 
 
 class PackageViewer(QWidget):

@@ -14,21 +14,19 @@ from typing import Any
 import cv2
 import numpy as np
 from PySide6.QtCore import QPoint, QRect, Qt, Signal
-from PySide6.QtGui import QCloseEvent, QImage, QMouseEvent, QPixmap
+from PySide6.QtGui import QImage, QMouseEvent, QPixmap
 from PySide6.QtWidgets import (
     QComboBox,
-    QDialog,
     QDialogButtonBox,
     QFormLayout,
     QLabel,
     QLineEdit,
-    QProgressBar,
     QSlider,
     QVBoxLayout,
     QWidget,
 )
 
-from ui.qt_export import ExportJob, Work
+from ui.qt_export import JobDialog, Work
 from vigtool.analysis.faces import Box, ManualBox, blur, track
 from vigtool.domain.model import Recording
 from vigtool.domain.time import FrameRange
@@ -56,13 +54,12 @@ class _Canvas(QLabel):
         self._from = None
 
 
-class TrainingDialog(QDialog):
+class TrainingDialog(JobDialog):
     def __init__(self, vault: Vault, recording: Recording, frames: FrameRange, folder: Path,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.vault, self.recording, self.frames = vault, recording, frames
         self.setWindowTitle("Training pack")
-        self.job: ExportJob | None = None
         self.found: list[list[Box]] | None = None
         self.small: list[np.ndarray] = []
         self.scale = 1.0
@@ -86,7 +83,6 @@ class TrainingDialog(QDialog):
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setEnabled(False)
         self.slider.valueChanged.connect(self.show_frame)
-        self.bar = QProgressBar()
         self.status = QLabel("Finding the faces…")
         self.status.setWordWrap(True)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
@@ -120,17 +116,11 @@ class TrainingDialog(QDialog):
             keep=keep), self._found)
 
     def _start(self, work: Work, done: Callable[[Any], None]) -> None:
-        self.bar.setVisible(True)
-        self.job = ExportJob(work, self)
-        self.job.progress.connect(self._progress)
-        self.job.finished.connect(done)
-        self.job.failed.connect(self._failed)
-        self.job.cancelled.connect(lambda: self._ended("Stopped; nothing was written."))
-        self.job.start()
-
-    def _progress(self, done: int, total: int) -> None:
-        self.bar.setRange(0, max(total, 1))
-        self.bar.setValue(done)
+        job = self._run(work)
+        job.finished.connect(done)
+        job.failed.connect(self._failed)
+        job.cancelled.connect(lambda: self._ended("Stopped; nothing was written."))
+        job.start()
 
     def _found(self, found: list[list[Box]]) -> None:
         self._ended("")
@@ -187,10 +177,12 @@ class TrainingDialog(QDialog):
         options = training.TrainingOptions(caption=self.caption.text().strip(), voice=self.voice.currentData(),
                                            manual=tuple(self.manual))
         vault, recording, frames, folder = self.vault, self.recording, self.frames, Path(self.folder.text())
+        found = self.found  # searched once already, for the preview
         self.write_button.setEnabled(False)
         self.status.setText("Writing the pack…")
         self._start(lambda progress, cancelled: training.training_pack(
-            vault, recording, frames, folder, options, progress=progress, cancelled=cancelled), self._written)
+            vault, recording, frames, folder, options, found=found, progress=progress, cancelled=cancelled),
+            self._written)
 
     def _written(self, path: Path) -> None:
         self.written = path
@@ -202,21 +194,6 @@ class TrainingDialog(QDialog):
         self.write_button.setEnabled(self.found is not None)
 
     def _ended(self, message: str) -> None:
-        if self.job is not None:
-            self.job.wait()
-        self.job = None
-        self.bar.setVisible(False)
+        self._end_job()
         if message:
             self.status.setText(message)
-
-    def _cancel_or_close(self) -> None:
-        if self.job is not None:
-            self.job.cancel()
-            return
-        self.reject()
-
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
-        if self.job is not None:
-            self.job.cancel()
-            self.job.wait()
-        super().closeEvent(event)

@@ -14,7 +14,7 @@ from typing import Any
 
 from storage.identity import PublicIdentity
 from storage.package import SUFFIX as PACKAGE_SUFFIX
-from storage.package import PackageReader, is_for_person
+from storage.package import is_for_person
 from vigtool.cli_common import (
     EXIT_FAILED,
     EXIT_OK,
@@ -86,14 +86,14 @@ def cmd_package_comments(args: argparse.Namespace) -> int:
 
 def _open_for_person(args: argparse.Namespace, path: Path) -> int:
     with open_vault(args) as vault:
-        if PackageReader(path, identity=vault.identity, contacts=vault.identities.contacts()).kind == "comments":
-            merged = supervision.merge_comments(vault, path)
-            print(f"{'Merged' if merged.changed else 'Already merged:'} {merged.marks} mark(s) on the lane "
-                  f"'{merged.track_name}' of {merged.recording.source_name}; your own marks are as they were")
-        else:
-            for recording in supervision.open_for_supervision(vault, path):
-                print(f"Opened {recording.source_name} for supervision (recording {recording.id}): the "
-                      "practitioner's marks are on its 'Practitioner:' lanes; add yours on 'Supervision'")
+        taken = supervision.take_in(vault, path)
+    if isinstance(taken, supervision.Merged):
+        print(f"{'Merged' if taken.changed else 'Already merged:'} {taken.marks} mark(s) on the lane "
+              f"'{taken.track_name}' of {taken.recording.source_name}; your own marks are as they were")
+    else:
+        for recording in taken:
+            print(f"Opened {recording.source_name} for supervision (recording {recording.id}): the "
+                  "practitioner's marks are on its 'Practitioner:' lanes; add yours on 'Supervision'")
     return EXIT_OK
 
 

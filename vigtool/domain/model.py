@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 import itertools
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from fractions import Fraction
 
@@ -229,3 +229,19 @@ class ReviewSession:
         items = list(self.items)
         items.insert(len(items) if index is None else index, item)
         return ReviewSession(self.id, self.case_id, self.title, tuple(items))
+
+    def holds(self, kind: ReviewItemKind, ref_id: int) -> bool:
+        return any(i.kind is kind and i.ref_id == ref_id for i in self.items)
+
+    def with_changed(self, position: int, **changes: object) -> ReviewSession:
+        """The item at `position` with `changes` (prompt, in_handout)."""
+        items = list(self.items)
+        items[position] = replace(items[position], **changes)  # type: ignore[arg-type]
+        return ReviewSession(self.id, self.case_id, self.title, tuple(items))
+
+    def without(self, position: int | None = None, *, kind: ReviewItemKind | None = None,
+                ref_id: int | None = None) -> ReviewSession:
+        """Without the item at `position`, or without every item pointing at (`kind`, `ref_id`)."""
+        items = tuple(item for k, item in enumerate(self.items)
+                      if k != position and not (item.kind is kind and item.ref_id == ref_id))
+        return ReviewSession(self.id, self.case_id, self.title, items)

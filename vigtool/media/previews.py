@@ -24,6 +24,7 @@ import numpy.typing as npt
 from vigtool.media.errors import MediaError
 from vigtool.media.frames import to_display
 from vigtool.media.probe import FrameIndex, SeekableFile
+from vigtool.media.sound import SoundCancelledError, decode_track
 
 FILMSTRIP_FORMAT, ENVELOPE_FORMAT, PREVIEW_VERSION = "vigtool.filmstrip", "vigtool.audio-envelope", 1
 THUMB_HEIGHT = 90
@@ -192,26 +193,13 @@ class AudioEnvelope:
 def make_audio_envelope(handle: SeekableFile, name: str, cancelled: Cancelled | None = None) -> AudioEnvelope | None:
     """The envelope of the first audio track, or None for a silent film."""
     try:
-        container = av.open(handle, "r")
-    except av.error.FFmpegError as exc:
-        raise MediaError(name, f"cannot be opened for its sound ({exc})") from exc
-    with container:
-        if not container.streams.audio:
-            return None
-        stream = container.streams.audio[0]
-        sample_rate = stream.codec_context.sample_rate or 48000
-        block = max(1, sample_rate // ENVELOPE_RATE)
-        resampler = av.AudioResampler(format="flt", layout="mono", rate=sample_rate)
-        chunks: list[npt.NDArray[np.float32]] = []
-        try:
-            for frame in container.decode(stream):
-                if cancelled is not None and cancelled():
-                    raise PreviewCancelledError(f"{name}: sound wave cancelled")
-                chunks.extend(np.asarray(f.to_ndarray(), dtype=np.float32).reshape(-1)
-                              for f in resampler.resample(frame))
-        except av.error.FFmpegError as exc:
-            raise MediaError(name, f"has sound that cannot be decoded ({exc})") from exc
-    samples = np.concatenate(chunks) if chunks else np.zeros(0, np.float32)
+        decoded = decode_track(handle, name, cancelled=cancelled)
+    except SoundCancelledError as exc:
+        raise PreviewCancelledError(f"{name}: sound wave cancelled") from exc
+    if decoded is None:
+        return None
+    sample_rate, samples = decoded
+    block = max(1, sample_rate // ENVELOPE_RATE)
     usable = samples.size - samples.size % block
     peaks = np.abs(samples[:usable]).reshape(-1, block).max(axis=1) if usable else np.zeros(0, np.float32)
     return AudioEnvelope(ENVELOPE_RATE, np.clip(peaks, 0.0, 1.0).astype(np.float32))

@@ -22,7 +22,15 @@ class SoundCancelledError(Exception):
 
 def decode_mono(handle: SeekableFile, name: str, rate: int, progress: Progress | None = None,
                 cancelled: Cancelled | None = None) -> npt.NDArray[np.float32] | None:
-    """All of the first sound track, mixed to mono at `rate`; None when the file has no sound track.
+    """All of the first sound track, mixed to mono at `rate`; None when the file has no sound track."""
+    decoded = decode_track(handle, name, rate, progress, cancelled)
+    return None if decoded is None else decoded[1]
+
+
+def decode_track(handle: SeekableFile, name: str, rate: int | None = None, progress: Progress | None = None,
+                 cancelled: Cancelled | None = None) -> tuple[int, npt.NDArray[np.float32]] | None:
+    """The first sound track mixed to mono, at `rate` (None: the track's own) as (rate, samples); None when
+    the file has no sound track.
 
     Sample k is at k / `rate` seconds of the film's own clock (a track that starts late is padded with
     silence, one that starts early is cut), so times line up with the pictures' timestamps.
@@ -36,6 +44,7 @@ def decode_mono(handle: SeekableFile, name: str, rate: int, progress: Progress |
         if not container.streams.audio:
             return None
         stream = container.streams.audio[0]
+        rate = rate or stream.codec_context.sample_rate or 48000
         total = int(container.duration or 0)
         resampler = av.AudioResampler(format="flt", layout="mono", rate=rate)
         chunks: list[npt.NDArray[np.float32]] = []
@@ -56,5 +65,5 @@ def decode_mono(handle: SeekableFile, name: str, rate: int, progress: Progress |
     sound = np.concatenate(chunks) if chunks else np.zeros(0, np.float32)
     offset = round((start or 0.0) * rate)
     if offset > 0:
-        return np.concatenate([np.zeros(offset, np.float32), sound])
-    return sound[-offset:]
+        return rate, np.concatenate([np.zeros(offset, np.float32), sound])
+    return rate, sound[-offset:]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import base64
 import html
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
@@ -30,8 +30,8 @@ from vigtool.services.frames import read_frame
 from vigtool.services.vault import Vault
 
 __all__ = ["DEFAULT_PROMPT", "Handout", "ResolvedItem", "add_item", "build_handout", "check_consent", "log_handout",
-           "move_item",
-           "remove_item", "resolve", "set_prompt", "write_handout_html"]
+           "move_item", "resolve", "write_handout_html"]
+
 HANDOUT_TITLE = "Moments that went well"
 
 
@@ -91,23 +91,8 @@ def resolve(vault: Vault, session: ReviewSession) -> list[ResolvedItem]:
 
 def add_item(vault: Vault, session: ReviewSession, kind: ReviewItemKind, ref_id: int,
              prompt: str = DEFAULT_PROMPT) -> ReviewSession:
-    updated = replace(session, items=(*session.items, ReviewItem(kind, ref_id, prompt)))
-    vault.repo.save_review_session(updated)
-    return updated
-
-
-def set_prompt(vault: Vault, session: ReviewSession, position: int, prompt: str) -> ReviewSession:
-    items = list(session.items)
-    items[position] = replace(items[position], prompt=prompt)
-    updated = replace(session, items=tuple(items))
-    vault.repo.save_review_session(updated)
-    return updated
-
-
-def remove_item(vault: Vault, session: ReviewSession, position: int) -> ReviewSession:
-    items = list(session.items)
-    del items[position]
-    updated = replace(session, items=tuple(items))
+    """Without undo (scripts, tests); the window edits through Workspace, one undo step each."""
+    updated = session.with_item(ReviewItem(kind, ref_id, prompt))
     vault.repo.save_review_session(updated)
     return updated
 

@@ -110,12 +110,22 @@ def send_for_supervision(vault: Vault, recordings: list[Recording], to: PublicId
     return out
 
 
-def _open(vault: Vault, path: Path, kind: str) -> PackageReader:
+def _open(vault: Vault, source: Path | PackageReader, kind: str) -> PackageReader:
+    """The package (its signature and sender checked on opening), if it holds `kind`."""
+    assert vault.identity is not None
+    package = source if isinstance(source, PackageReader) else PackageReader(
+        source, identity=vault.identity, contacts=vault.identities.contacts())
+    if package.kind != kind:
+        raise PackageError(str(package.path), f"holds {package.kind}, not {kind}")
+    return package
+
+
+def take_in(vault: Vault, path: Path) -> Merged | list[Recording]:
+    """A package made for this vault's user, opened once: films for supervision are taken in (the
+    recordings), comments are merged (what changed)."""
     assert vault.identity is not None
     package = PackageReader(path, identity=vault.identity, contacts=vault.identities.contacts())
-    if package.kind != kind:
-        raise PackageError(str(path), f"holds {package.kind}, not {kind}")
-    return package
+    return merge_comments(vault, package) if package.kind == COMMENTS else open_for_supervision(vault, package)
 
 
 def _known_as(vault: Vault, sender: PublicIdentity) -> str:
@@ -148,7 +158,7 @@ def _put_marks(vault: Vault, recording: Recording, entry: dict[str, Any], prefix
         repo.add_turn_chain(recording.id, [TurnLink(made[k].id, TurnRole(role)) for k, role in chain])
 
 
-def open_for_supervision(vault: Vault, path: Path) -> list[Recording]:
+def open_for_supervision(vault: Vault, path: Path | PackageReader) -> list[Recording]:
     """Take in a supervision package: its films, read-only, with the practitioner's marks beside an empty
     Supervision lane. Opening the same package again gives the same recordings."""
     package = _open(vault, path, SUPERVISION)
@@ -199,10 +209,11 @@ def send_comments(vault: Vault, recording: Recording, out: Path) -> Path:
     return out
 
 
-def merge_comments(vault: Vault, path: Path) -> Merged:
+def merge_comments(vault: Vault, path: Path | PackageReader) -> Merged:
     """Put a supervisor's comments on their own lane beside the practitioner's marks (which stay as they are)."""
     package = _open(vault, path, COMMENTS)
     assert package.sender is not None and vault.identity is not None
+    path = package.path
     manifest = package.manifest
     if manifest.get("for") != vault.identity.public.fingerprint:
         raise PackageError(str(path), "holds comments on someone else's recording")

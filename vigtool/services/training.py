@@ -78,9 +78,10 @@ def find_faces(vault: Vault, recording: Recording, frames: FrameRange, options: 
 
 
 def training_pack(vault: Vault, recording: Recording, frames: FrameRange, out_dir: Path,
-                  options: TrainingOptions | None = None, *, progress: Progress | None = None,
-                  cancelled: Cancelled | None = None) -> Path:
-    """Write `out_dir`/training-clip.mp4 and about.txt (refused without the family's training consent)."""
+                  options: TrainingOptions | None = None, *, found: list[list[Box]] | None = None,
+                  progress: Progress | None = None, cancelled: Cancelled | None = None) -> Path:
+    """Write `out_dir`/training-clip.mp4 and about.txt (refused without the family's training consent).
+    `found`: the faces `find_faces` gave for these frames already (the preview's), not searched again."""
     options = options or TrainingOptions()
     if options.voice not in VOICES:
         raise ValueError(f"the voice is {', '.join(VOICES)}, not {options.voice!r}")
@@ -89,8 +90,9 @@ def training_pack(vault: Vault, recording: Recording, frames: FrameRange, out_di
         raise ExportError(str(out_dir), "is not a folder")
     references = sorted({c.form_reference for c in consent.consents(vault, recording) if c.form_reference})
     watermark = f"For training only — consent {', '.join(references) or 'on file'}"
-    boxes = track(find_faces(vault, recording, frames, options, progress=progress, cancelled=cancelled),
-                  options.manual, frames.start)
+    if found is None or len(found) != frames.length:
+        found = find_faces(vault, recording, frames, options, progress=progress, cancelled=cancelled)
+    boxes = track(found, options.manual, frames.start)
     out = out_dir / "training-clip.mp4"
     with pending_export(vault, out) as temp:  # a kill halfway leaves nothing once the vault opens again
         _encode(vault, recording, frames, boxes, options, watermark, temp, progress, cancelled)

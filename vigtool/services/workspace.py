@@ -434,11 +434,9 @@ class Workspace:
 
     def _take_out_of_reviews(self, kind: ReviewItemKind, ref_id: int) -> list[ReviewSession]:
         """Remove a clip's or still's items from the case's sessions; returns those sessions as they were."""
-        held = [r for r in self.repo.list_review_sessions(self.recording.case_id)
-                if any(i.kind is kind and i.ref_id == ref_id for i in r.items)]
+        held = [r for r in self.repo.list_review_sessions(self.recording.case_id) if r.holds(kind, ref_id)]
         for session in held:
-            self._store_review(replace(session, items=tuple(
-                i for i in session.items if not (i.kind is kind and i.ref_id == ref_id))))
+            self._store_review(session.without(kind=kind, ref_id=ref_id))
         return held
 
     def _put_back_reviews(self, sessions: list[ReviewSession]) -> Changes:
@@ -467,31 +465,24 @@ class Workspace:
     def add_to_review(self, kind: ReviewItemKind, ref_id: int) -> bool:
         """Put a clip or still at the end of the review (False: it is there already)."""
         session = self.review()
-        if any(i.kind is kind and i.ref_id == ref_id for i in session.items):
+        if session.holds(kind, ref_id):
             return False
-        self.change_review(replace(session, items=(*session.items, ReviewItem(kind, ref_id, DEFAULT_PROMPT))),
-                           "Add to the review")
+        self.change_review(session.with_item(ReviewItem(kind, ref_id, DEFAULT_PROMPT)), "Add to the review")
         return True
 
     def remove_from_review(self, position: int) -> None:
-        items = list(self.review().items)
-        del items[position]
-        self.change_review(replace(self.review(), items=tuple(items)), "Take out of the review")
+        self.change_review(self.review().without(position), "Take out of the review")
 
     def move_in_review(self, old: int, new: int) -> None:
         if old != new:
             self.change_review(self.review().moved(old, new), "Reorder the review")
 
     def set_review_prompt(self, position: int, prompt: str) -> None:
-        items = list(self.review().items)
-        items[position] = replace(items[position], prompt=prompt)
-        self.change_review(replace(self.review(), items=tuple(items)), "Edit prompt",
+        self.change_review(self.review().with_changed(position, prompt=prompt), "Edit prompt",
                            merge_key=f"review-prompt-{position}")
 
     def set_in_handout(self, position: int, chosen: bool) -> None:
-        items = list(self.review().items)
-        items[position] = replace(items[position], in_handout=chosen)
-        self.change_review(replace(self.review(), items=tuple(items)),
+        self.change_review(self.review().with_changed(position, in_handout=chosen),
                            "Put in the handout" if chosen else "Leave out of the handout")
 
     # -- turn-taking suggested from the sound ------------------------------------------------------
