@@ -106,6 +106,22 @@ def test_clip_holds_exactly_the_chosen_frames(vault: Vault, samples: dict[str, S
     assert probe_path(out).rotation == (0 if mode is ExportMode.REENCODE else sample.truth.rotation)
 
 
+@pytest.mark.parametrize("name", ["h264", "hevc"])
+def test_smart_cut_is_exact_wherever_the_moment_begins_and_ends(vault: Vault, samples: dict[str, Sample],
+                                                                 tmp_path: Path, name: str) -> None:
+    """In and out points on, just after and between keyframes (120 frames, keyframes at 0 and 60, B-frames):
+    no head, a one-frame head, all head, and tails of none to several pictures, some of them pictures
+    nothing refers to, which the decoders skip before the out point."""
+    recording = imported(vault, samples[name].path)
+    assert recording.frame_count == 120
+    for first, end in [(60, 120), (0, 120), (61, 62), (17, 59), (59, 61), (60, 61), (17, 101), (17, 102),
+                       (17, 103), (17, 104), (45, 118)]:
+        out = tmp_path / f"moment-{first}-{end}.mp4"
+        result = export_clip(vault, recording, FrameRange(first, end), out, mode=ExportMode.SMART)
+        assert result.mode is ExportMode.SMART  # the check found it exact; decode it independently too
+        assert [read_stamp(f) for f in decoded(out)] == list(range(first, end)), (first, end)
+
+
 @pytest.mark.parametrize("mode", [ExportMode.SMART, ExportMode.REENCODE])
 def test_exports_carry_no_place_device_or_time(vault: Vault, tagged_h264: Path, tmp_path: Path,
                                                mode: ExportMode) -> None:

@@ -34,31 +34,38 @@ class FrameDecoder:
     """One demuxer + decoder over one handle; remembers where it is so forward steps need no seek."""
 
     def __init__(self, handle: SeekableFile, index: FrameIndex, name: str, *,
-                 threading: Literal["AUTO", "SLICE"] = "AUTO") -> None:
+                 threading: Literal["AUTO", "SLICE"] = "AUTO",
+                 container: av.container.InputContainer | None = None) -> None:
         """`threading`: AUTO (frame threads) for runs of frames; SLICE for a frame or two, where frame threads
-        only add start-up and a pipeline delay."""
+        only add start-up and a pipeline delay. `container`: one already opened over `handle` and not yet
+        decoded from (opening a long film's index costs about 10 ms); the decoder takes it over."""
         self._handle = handle
         self._index = index
         self._name = name
-        handle.seek(0)
-        try:
-            self._container = av.open(handle, "r")
-        except av.error.FFmpegError as exc:
-            handle.close()
-            raise MediaError(name, f"cannot be opened for decoding ({exc})") from exc
+        if container is None:
+            handle.seek(0)
+            try:
+                container = av.open(handle, "r")
+            except av.error.FFmpegError as exc:
+                handle.close()
+                raise MediaError(name, f"cannot be opened for decoding ({exc})") from exc
+        self._container = container
         self._stream = self._container.streams.video[0]
-        self._stream.thread_type = threading
+        if not self._stream.codec_context.is_open:  # a container that decoded already keeps its threading
+            self._stream.thread_type = threading
         self._frames: Iterator[av.VideoFrame] | None = None
         self._skip_below = -1
         self._sought = 0  # the keyframe decoding last started from
         self._skipping = "DEFAULT"
         self.position = -1  # the last frame decoded; -1 after a seek
 
-    def decode_to(self, number: int, *, skip_unneeded: bool = False) -> Iterator[tuple[int, av.VideoFrame]]:
+    def decode_to(self, number: int, *, skip_unneeded: bool = False,
+                  margin: int = SKIP_MARGIN) -> Iterator[tuple[int, av.VideoFrame]]:
         """(index, frame) for every frame decoded on the way to `number`, which comes last.
 
-        With `skip_unneeded`, a fresh seek lets the decoder drop non-reference pictures well before
-        `number` (nobody refers to them, nobody will see them): a third less work on a random seek.
+        With `skip_unneeded`, a fresh seek lets the decoder drop non-reference pictures more than `margin`
+        frames before `number` (nobody refers to them, nobody will see them): a third less work on a
+        random seek. Export passes 0: it wants `number` and what it refers to, nothing shown before it.
         """
         keyframe = self._index.keyframe_before(number)
         # Decoding on from where the decoder is beats a seek, even across the next keyframe.
@@ -66,7 +73,7 @@ class FrameDecoder:
         if self._frames is None or not (self.position < number and near):
             self._sought = keyframe
             self._container.seek(int(self._index.pts[keyframe]), stream=self._stream, backward=True)
-            self._skip_below = int(self._index.pts[max(number - SKIP_MARGIN, keyframe)]) if skip_unneeded else -1
+            self._skip_below = int(self._index.pts[max(number - margin, keyframe)]) if skip_unneeded else -1
             self._frames = self._decoded()
             self.position = -1
         target = int(self._index.pts[number])
@@ -102,6 +109,11 @@ class FrameDecoder:
                 context.skip_frame = skip
                 self._skipping = skip
             yield from packet.decode()
+
+    @property
+    def container(self) -> av.container.InputContainer:
+        """The demuxer, for reading other streams or packets before decoding starts."""
+        return self._container
 
     def forget_position(self) -> None:
         """Seek afresh on the next call (to decode frames that were skipped over)."""

@@ -104,25 +104,33 @@ def probe_file(handle: SeekableFile, name: str, size: int | None = None) -> Prob
     except av.error.FFmpegError as exc:
         raise MediaError(name, f"cannot be opened as a video ({exc.strerror or exc})") from exc
     with container:
-        if not container.streams.video:
-            raise MediaError(name, "has no video in it")
-        video = container.streams.video[0]
-        audio = container.streams.audio[0] if container.streams.audio else None
-        _check_complete(video, size, name)
-        index = _demux_index(container, video, name)
-        if video.frames and len(index) < video.frames:
-            raise MediaError(name, f"is cut short: its header lists {video.frames} frames but only "
-                             f"{len(index)} are there (an interrupted copy or recording?)")
-        rotation, width, height = _first_frame_geometry(container, video, name)
-        rate, vfr, duration = _timing(index, video)
-        return ProbeResult(
-            container=_container_name(container),
-            video_codec=video.codec_context.name,
-            audio_codec=audio.codec_context.name if audio is not None else None,
-            rate=rate, frame_count=len(index), width=width, height=height, rotation=rotation,
-            duration=duration, variable_frame_rate=vfr, index=index,
-            metadata={str(k): str(v) for k, v in container.metadata.items()},
-        )
+        return probe_container(container, name, size)[0]
+
+
+def probe_container(container: av.container.InputContainer, name: str,
+                    size: int) -> tuple[ProbeResult, av.VideoFrame]:
+    """Probe an opened container of `size` bytes; also returns its first picture (decoded for the geometry),
+    for a caller that looks at it anyway."""
+    if not container.streams.video:
+        raise MediaError(name, "has no video in it")
+    video = container.streams.video[0]
+    audio = container.streams.audio[0] if container.streams.audio else None
+    _check_complete(video, size, name)
+    index = _demux_index(container, video, name)
+    if video.frames and len(index) < video.frames:
+        raise MediaError(name, f"is cut short: its header lists {video.frames} frames but only "
+                         f"{len(index)} are there (an interrupted copy or recording?)")
+    frame = _first_frame(container, video, name)
+    rotation = (-round(frame.rotation / 90) * 90) % 360  # PyAV: counter-clockwise; we: clockwise
+    rate, vfr, duration = _timing(index, video)
+    return ProbeResult(
+        container=_container_name(container),
+        video_codec=video.codec_context.name,
+        audio_codec=audio.codec_context.name if audio is not None else None,
+        rate=rate, frame_count=len(index), width=frame.width, height=frame.height, rotation=rotation,
+        duration=duration, variable_frame_rate=vfr, index=index,
+        metadata={str(k): str(v) for k, v in container.metadata.items()},
+    ), frame
 
 
 def _container_name(container: av.container.InputContainer) -> str:
@@ -164,15 +172,13 @@ def _demux_index(container: av.container.InputContainer, video: av.video.stream.
     return FrameIndex(sorted_pts, keyframes, Fraction(time_base))
 
 
-def _first_frame_geometry(container: av.container.InputContainer, video: av.video.stream.VideoStream,
-                          name: str) -> tuple[int, int, int]:
+def _first_frame(container: av.container.InputContainer, video: av.video.stream.VideoStream,
+                 name: str) -> av.VideoFrame:
     container.seek(0, stream=video)
     try:
-        frame = next(container.decode(video))
+        return next(container.decode(video))
     except (StopIteration, av.error.FFmpegError) as exc:
         raise MediaError(name, "has a video track that cannot be decoded") from exc
-    rotation = (-round(frame.rotation / 90) * 90) % 360  # PyAV: counter-clockwise; we: clockwise
-    return rotation, frame.width, frame.height
 
 
 def _timing(index: FrameIndex, video: av.video.stream.VideoStream) -> tuple[Fraction, bool, Fraction]:

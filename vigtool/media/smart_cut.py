@@ -9,6 +9,10 @@ decoder start the next part cleanly (HEVC's open GOPs included).
 
 Sound is always re-encoded (AAC frames do not fall on picture boundaries), cut to the sample. The result is
 checked afterwards by `vigtool.media.clip_check`; the caller falls back to a full re-encode if it fails.
+
+The work is CPU-bound and split over two readings of the film opened at once: the head is decoded on one
+thread and encoded on another; the side work (copy plan, sound, tail) runs on a third. Decoders drop
+pictures nothing refers to before the first frame they must show.
 """
 
 from __future__ import annotations
@@ -40,7 +44,7 @@ Cancelled = Callable[[], bool]
 
 ENCODERS = {"h264": "libx264", "hevc": "libx265"}
 # The head and tail are short; a fast preset at a high quality keeps them quick and indistinguishable.
-_X264 = {"preset": "ultrafast", "crf": "15", "bf": "0"}
+_X264 = {"preset": "ultrafast", "crf": "18", "bf": "0"}
 _X265 = {"preset": "ultrafast", "crf": "16", "x265-params": "log-level=error:bframes=0"}
 AUDIO_BITRATE = 128_000
 # The head's decoding already overlaps its encoding (and the side work) on the other core; frame threads on
@@ -73,11 +77,25 @@ def end_pts(index: FrameIndex, end: int) -> int:
     return int(index.pts[-1]) + max(step, 1)
 
 
+# A part of the clip as written: (data, pts, duration, keyframe) per packet, in decode order. Encoded parts
+# show no B-frames, so their decode times are their presentation times, lowered where they must come
+# before a copied part's.
+Part = list[tuple[bytes, int, int, bool]]
+
+
 @dataclass
 class _CopyPlan:
     first_key: int  # the first keyframe at or after the in point (copying starts there)
-    packets: int  # how many packets (decode order, leading pictures dropped) to copy
-    first_dts: int
+    packets: list[tuple[bytes, int, int, int, bool]]  # (data, pts, dts, duration, keyframe), decode order
+
+    @property
+    def first_dts(self) -> int:
+        return self.packets[0][2]
+
+    @property
+    def shows_until(self) -> int:
+        """The first frame after the copied ones (they show [first_key, shows_until))."""
+        return self.first_key + len(self.packets)
 
 
 class _Writer:
@@ -146,24 +164,42 @@ class _Writer:
         """An encoder's Annex B packet in the film's length-prefixed form."""
         return length_prefixed(annexb_units(data), self.nal_size)
 
-    def end_part(self, pending: tuple[bytes, int, int, int, bool] | None) -> None:
-        """Write the held-back last packet of a part with an end-of-sequence unit after it."""
-        if pending is not None:
-            data, pts, dts, duration, key = pending
-            self.write(data + length_prefixed([end_of_sequence(self.codec)], self.nal_size), pts, dts, duration, key)
+    def _end_of_sequence(self) -> bytes:
+        return length_prefixed([end_of_sequence(self.codec)], self.nal_size)
+
+    def write_part(self, part: Part, dts_lowering: int) -> None:
+        """An encoded part, with an end-of-sequence unit after its last picture."""
+        last = len(part) - 1
+        for k, (data, pts, duration, key) in enumerate(part):
+            ending = self._end_of_sequence() if k == last else b""
+            self.write(data + ending, pts, pts - dts_lowering, duration, key)
+
+    def write_copied(self, plan: _CopyPlan) -> None:
+        """The film's own packets, its parameter sets before the first (for the decoder leaving the head) and
+        an end-of-sequence unit after the last."""
+        last = len(plan.packets) - 1
+        for k, (data, pts, dts, duration, key) in enumerate(plan.packets):
+            leading = length_prefixed(self.source_parameter_sets, self.nal_size) if k == 0 else b""
+            ending = self._end_of_sequence() if k == last else b""
+            self.write(leading + data + ending, pts, dts, duration, key)
+            self.step()
+
+
+def _first_key_within(index: FrameIndex, first: int, end: int) -> int | None:
+    """The first keyframe in [first, end), where copying can start."""
+    keys = index.keyframes
+    pos = int(np.searchsorted(keys, first, side="left"))
+    return int(keys[pos]) if pos < keys.size and int(keys[pos]) < end else None
 
 
 def _plan_copy(container: av.container.InputContainer, stream: av.video.stream.VideoStream, index: FrameIndex,
-               first: int, end: int) -> _CopyPlan | None:
-    """Which packets from the first keyframe after `first` show exactly a run of frames ending before `end`."""
-    keys = index.keyframes
-    pos = int(np.searchsorted(keys, first, side="left"))
-    if pos >= keys.size or int(keys[pos]) >= end:
-        return None
-    key = int(keys[pos])
+               key: int, end: int, stop: int) -> _CopyPlan:
+    """The packets from keyframe `key` on that show exactly a run of frames ending before `end` (read once,
+    kept for writing)."""
     key_pts = int(index.pts[key])
     container.seek(key_pts, stream=stream, backward=True)
-    count = best = first_dts = 0
+    read: list[tuple[bytes, int, int, int, bool]] = []
+    best = 0
     highest = -1
     for packet in container.demux(stream):
         # Before our keyframe: what the seek returned first, or leading pictures of an open GOP that
@@ -171,38 +207,34 @@ def _plan_copy(container: av.container.InputContainer, stream: av.video.stream.V
         if packet.pts is None or packet.size == 0 or packet.pts < key_pts:
             continue
         at = index.frame_at_pts(packet.pts)
-        if packet.is_keyframe and at >= end and count:
+        if packet.is_keyframe and at >= end and read:
             break
-        if count == 0:
-            if at != key:
-                raise SmartCutUnsupportedError("the film", "seeking did not land on its keyframe")
-            first_dts = packet.dts if packet.dts is not None else packet.pts
-        count += 1
+        if not read and at != key:
+            raise SmartCutUnsupportedError("the film", "seeking did not land on its keyframe")
+        next_pts = int(index.pts[at + 1]) if at + 1 < len(index) else stop
+        read.append((bytes(packet), packet.pts, packet.dts if packet.dts is not None else packet.pts,
+                     max(min(next_pts, stop) - packet.pts, 1), packet.is_keyframe))
         highest = max(highest, at)
-        if highest < end and highest - key + 1 == count:
-            best = count
-    if best == 0:
-        return None
-    return _CopyPlan(key, best, first_dts)
+        if highest >= end:  # no later packet can complete a run ending before `end`
+            break
+        if highest - key + 1 == len(read):
+            best = len(read)
+    return _CopyPlan(key, read[:best])
 
 
 def _encode_part(writer: _Writer, frames: Iterator[av.VideoFrame], index: FrameIndex, rate: Fraction,
-                 dts_lowering: int, last_end: int) -> tuple[int, tuple[bytes, int, int, int, bool] | None]:
-    """Encode `frames` (source timestamps) as one closed part; returns (count, held-back last packet)."""
+                 last_end: int, step: Callable[[], None] | None) -> Part:
+    """Encode `frames` (source timestamps) as one closed part. Muxes nothing, so it may run on any thread."""
     context: av.VideoCodecContext | None = None
-    pending: tuple[bytes, int, int, int, bool] | None = None
-    count = 0
+    part: Part = []
 
-    def emit(packets: list[av.Packet[Any]]) -> None:
-        nonlocal pending
+    def keep(packets: list[av.Packet[Any]]) -> None:
         for packet in packets:
-            if pending is not None:
-                writer.write(*pending)
             assert packet.pts is not None
             at = index.frame_at_pts(packet.pts)
             next_pts = int(index.pts[at + 1]) if at + 1 < len(index) else last_end
-            pending = (writer.encoded(bytes(packet)), packet.pts, packet.pts - dts_lowering,
-                       min(next_pts, last_end) - packet.pts, packet.is_keyframe)
+            part.append((writer.encoded(bytes(packet)), packet.pts, min(next_pts, last_end) - packet.pts,
+                         packet.is_keyframe))
 
     for frame in frames:
         if context is None:
@@ -210,12 +242,12 @@ def _encode_part(writer: _Writer, frames: Iterator[av.VideoFrame], index: FrameI
         fresh = frame.reformat(format=context.pix_fmt) if frame.format.name != context.pix_fmt else frame
         fresh.pts, fresh.time_base = frame.pts, index.time_base
         fresh.pict_type = av.video.frame.PictureType.NONE
-        emit(context.encode(fresh))
-        count += 1
-        writer.step()
+        keep(context.encode(fresh))
+        if step is not None:
+            step()
     if context is not None:
-        emit(context.encode(None))
-    return count, pending
+        keep(context.encode(None))
+    return part
 
 
 def _ahead(frames: Iterator[av.VideoFrame], depth: int = 6) -> Generator[av.VideoFrame, None, None]:
@@ -251,7 +283,7 @@ def _ahead(frames: Iterator[av.VideoFrame], depth: int = 6) -> Generator[av.Vide
 def _decoded_range(decoder: FrameDecoder, first: int, end: int, keep: Callable[[int, av.VideoFrame], None]) \
         -> Iterator[av.VideoFrame]:
     # Skipping pictures nobody refers to is only safe before the in point: every frame after it is wanted.
-    for at, frame in decoder.decode_to(first, skip_unneeded=True):
+    for at, frame in decoder.decode_to(first, skip_unneeded=True, margin=0):
         if at == first:
             keep(at, frame)
             yield frame
@@ -262,47 +294,93 @@ def _decoded_range(decoder: FrameDecoder, first: int, end: int, keep: Callable[[
                 yield frame
 
 
-class _SideWork:
-    """Work that needs no output and overlaps the head's encoding on the other core: the sound (encoded to
-    packets) and the frames from the tail's keyframe to the out point (the tail's pictures, and the
-    source's last frame that the check compares with)."""
+def _rgb(frame: av.VideoFrame) -> RGBImage:
+    return np.asarray(frame.to_ndarray(format="rgb24"), dtype=np.uint8)
 
-    def __init__(self, open_handle: Callable[[], SeekableFile], index: FrameIndex, name: str, writer: _Writer,
-                 sound: tuple[Fraction, Fraction] | None, tail_first: int, end: int, first: int | None) -> None:
+
+class _SideWork:
+    """Everything that needs no output so far, on its own thread and its own reading of the film, while the
+    head is decoded and encoded on the other core: which packets to copy (read once, kept), the sound
+    (encoded to packets), and the frames from the tail's keyframe to the out point (the tail, encoded, and
+    the source's last frame that the check compares with). It starts before the output exists, and waits
+    for it (`begin`) only where it needs its encoders."""
+
+    def __init__(self, open_handle: Callable[[], SeekableFile], index: FrameIndex, rate: Fraction, name: str,
+                 first: int, end: int) -> None:
+        self.plan: _CopyPlan | None = None
         self.packets: list[av.Packet[Any]] = []
         self.first_picture: RGBImage | None = None
-        self.tail: list[av.VideoFrame] = []
+        self.tail: Part = []
+        self.tail_frames = 0
         self.last_picture: RGBImage | None = None
         self._error: BaseException | None = None
+        self._writer: _Writer | None = None
+        self._writer_ready = threading.Event()
         self._thread = threading.Thread(target=self._run, name="export-side", daemon=True,
-                                        args=(open_handle, index, name, writer, sound, tail_first, end, first))
+                                        args=(open_handle, index, rate, name, first, end))
         self._thread.start()
 
-    def _run(self, open_handle: Callable[[], SeekableFile], index: FrameIndex, name: str, writer: _Writer,
-             sound: tuple[Fraction, Fraction] | None, tail_first: int, end: int, first: int | None) -> None:
+    def begin(self, writer: _Writer | None) -> None:
+        """Hand over the output (None: it could not be made, so stop as soon as possible)."""
+        self._writer = writer
+        self._writer_ready.set()
+
+    def _run(self, open_handle: Callable[[], SeekableFile], index: FrameIndex, rate: Fraction, name: str,
+             first: int, end: int) -> None:
         try:
-            if sound is not None:
-                self.packets = _encoded_sound(open_handle, writer, *sound)
-            decoder = FrameDecoder(open_handle(), index, name, threading=_DECODE_THREADS)
+            decoder = _open_decoder(open_handle, index, name)
             try:
-                if first is not None:  # a keyframe (the clip has no head): one picture to decode
+                container = decoder.container
+                stop = end_pts(index, end)
+                key = _first_key_within(index, first, end)
+                if key is not None:
+                    self.plan = _plan_copy(container, container.streams.video[0], index, key, end, stop)
+                self._writer_ready.wait()
+                writer = self._writer
+                if writer is None:
+                    return
+                if writer.audio is not None:
+                    self.packets = _encoded_sound(container, writer, Fraction(int(index.pts[first])) * index.time_base,
+                                                  Fraction(stop) * index.time_base)
+                if key == first:  # the clip has no head: one picture to decode for the check
                     *_, (_at, frame) = decoder.decode_to(first)
-                    self.first_picture = np.asarray(frame.to_ndarray(format="rgb24"), dtype=np.uint8)
-                for at, frame in decoder.decode_to(end - 1, skip_unneeded=True):
+                    self.first_picture = _rgb(frame)
+                tail_first = self.plan.shows_until if self.plan else end
+                tail: list[av.VideoFrame] = []
+                # Nothing before the tail is wanted, only what the tail and the last frame refer to.
+                margin = max(end - 1 - tail_first, 0)
+                for at, frame in decoder.decode_to(end - 1, skip_unneeded=True, margin=margin):
                     if at >= tail_first:
-                        self.tail.append(frame)
+                        tail.append(frame)
                     if at == end - 1:
-                        self.last_picture = np.asarray(frame.to_ndarray(format="rgb24"), dtype=np.uint8)
+                        self.last_picture = _rgb(frame)
+                if self.plan is not None and tail:
+                    self.tail = _encode_part(writer, iter(tail), index, rate, stop, None)
+                    self.tail_frames = len(tail)
             finally:
                 decoder.close()
         except BaseException as exc:  # noqa: BLE001 - re-raised by result() on the caller's thread
             self._error = exc
 
-    def result(self) -> _SideWork:
+    def join(self) -> None:
+        self._writer_ready.set()  # if the output was never handed over, stop waiting for it
         self._thread.join()
+
+    def result(self) -> _SideWork:
+        self.join()
         if self._error is not None:
             raise self._error
         return self
+
+
+def _open_decoder(open_handle: Callable[[], SeekableFile], index: FrameIndex, name: str) -> FrameDecoder:
+    handle = open_handle()
+    try:
+        container = av.open(handle, "r")
+    except av.error.FFmpegError as exc:
+        handle.close()
+        raise MediaError(name, f"cannot be opened for export ({exc})") from exc
+    return FrameDecoder(handle, index, name, threading=_DECODE_THREADS, container=container)
 
 
 def smart_cut(open_handle: Callable[[], SeekableFile], index: FrameIndex, rate: Fraction, first: int, end: int,
@@ -311,107 +389,68 @@ def smart_cut(open_handle: Callable[[], SeekableFile], index: FrameIndex, rate: 
     """Write frames [first, end) and their sound to `out` as MP4 (see the module docstring)."""
     if not 0 <= first < end <= len(index):
         raise ValueError(f"{name} has frames 0 to {len(index) - 1}; [{first}, {end}) is not within them")
-    handle = open_handle()
+    side = _SideWork(open_handle, index, rate, name, first, end)  # opens its reading while we open ours
     try:
-        container = av.open(handle, "r")
-    except av.error.FFmpegError as exc:
-        handle.close()
-        raise MediaError(name, f"cannot be opened for export ({exc})") from exc
-    try:
-        video = container.streams.video[0]
-        audio = container.streams.audio[0] if container.streams.audio else None
-        plan = _plan_copy(container, video, index, first, end)
-        writer = _Writer(out, video, audio, int(index.pts[first]), progress, cancelled, total=end - first)
+        decoder = _open_decoder(open_handle, index, name)  # the head's
         try:
-            report = _write_parts(open_handle, index, rate, first, end, name, container, plan, writer)
+            container = decoder.container
+            video = container.streams.video[0]
+            audio = container.streams.audio[0] if container.streams.audio else None
+            writer = _Writer(out, video, audio, int(index.pts[first]), progress, cancelled, total=end - first)
+            try:
+                side.begin(writer)
+                return _write_parts(index, rate, first, end, decoder, writer, side)
+            finally:
+                side.join()  # never close the output under the side work's encoders
+                writer.close()
         finally:
-            writer.close()
-        return report
+            decoder.close()
     finally:
-        container.close()
-        handle.close()
+        side.join()
 
 
-def _write_parts(open_handle: Callable[[], SeekableFile], index: FrameIndex, rate: Fraction, first: int, end: int,
-                 name: str, container: av.container.InputContainer, plan: _CopyPlan | None,
-                 writer: _Writer) -> CutReport:
-    """Head, sound, copied packets, tail: in decode order, into the writer."""
+def _write_parts(index: FrameIndex, rate: Fraction, first: int, end: int, decoder: FrameDecoder,
+                 writer: _Writer, side: _SideWork) -> CutReport:
+    """The head (here, while the side work runs), then every part in decode order into the writer."""
     pictures: dict[int, RGBImage] = {}
 
     def keep(at: int, frame: av.VideoFrame) -> None:
         if at == first:
-            pictures[at] = np.asarray(frame.to_ndarray(format="rgb24"), dtype=np.uint8)
+            pictures[at] = _rgb(frame)
 
-    stop = end_pts(index, end)
-    head_end = plan.first_key if plan else end
-    tail_first = plan.first_key + plan.packets if plan else end  # copied packets show [head_end, tail_first)
-    sound = (writer.shift * index.time_base, Fraction(stop) * index.time_base) if writer.audio else None
-    side = _SideWork(open_handle, index, name, writer, sound, tail_first, end, first if head_end == first else None)
-    lowering = max(0, int(index.pts[head_end - 1]) - plan.first_dts + 1) if plan else 0
-    head, pending = 0, None
-    try:
-        if head_end > first:
-            decoder = FrameDecoder(open_handle(), index, name, threading=_DECODE_THREADS)
-            frames = _ahead(_decoded_range(decoder, first, head_end, keep))
-            try:
-                head, pending = _encode_part(writer, frames, index, rate, lowering, end_pts(index, head_end))
-            finally:
-                frames.close()  # stops and joins the decoding thread before its decoder goes
-                decoder.close()
-    finally:
-        side.result()
-    writer.end_part(pending)
+    key = _first_key_within(index, first, end)
+    head_end = key if key is not None else end
+    head: Part = []
+    if head_end > first:
+        frames = _ahead(_decoded_range(decoder, first, head_end, keep))
+        try:
+            head = _encode_part(writer, frames, index, rate, end_pts(index, head_end), writer.step)
+        finally:
+            frames.close()  # stops and joins the decoding thread before its decoder goes
+    plan = side.result().plan
+    lowering = max(0, int(index.pts[head_end - 1]) - plan.first_dts + 1) if plan and head else 0
+    writer.write_part(head, lowering)
     for packet in side.packets:
         writer.container.mux(packet)
-    copied = tail = 0
     if plan is not None:
-        copied = _copy_packets(container, container.streams.video[0], index, plan, writer, stop)
+        writer.write_copied(plan)
         if side.tail:
-            tail, pending = _encode_part(writer, iter(side.tail), index, rate, 0, stop)
-            writer.end_part(pending)
+            writer.write_part(side.tail, 0)
+            writer.step(side.tail_frames)
     first_picture = pictures.get(first, side.first_picture)
     assert first_picture is not None and side.last_picture is not None
-    return CutReport(head, copied, tail, first_picture, side.last_picture)
+    return CutReport(head_end - first, len(plan.packets) if plan else 0, side.tail_frames, first_picture,
+                     side.last_picture)
 
 
-def _copy_packets(container: av.container.InputContainer, stream: av.video.stream.VideoStream, index: FrameIndex,
-                  plan: _CopyPlan, writer: _Writer, stop: int) -> int:
-    key_pts = int(index.pts[plan.first_key])
-    container.seek(key_pts, stream=stream, backward=True)
-    written = 0
-    pending: tuple[bytes, int, int, int, bool] | None = None
-    for packet in container.demux(stream):
-        if packet.pts is None or packet.size == 0 or packet.pts < key_pts:
-            continue
-        if written == plan.packets:
-            break
-        data = bytes(packet)
-        if written == 0:  # the film's own parameter sets again, for the decoder leaving the head
-            data = length_prefixed(writer.source_parameter_sets, writer.nal_size) + data
-        at = index.frame_at_pts(packet.pts)
-        next_pts = int(index.pts[at + 1]) if at + 1 < len(index) else stop
-        dts = packet.dts if packet.dts is not None else packet.pts
-        if pending is not None:
-            writer.write(*pending)
-        pending = (data, packet.pts, dts, next_pts - packet.pts, packet.is_keyframe)
-        written += 1
-        writer.step()
-    writer.end_part(pending)
-    return written
-
-
-def _encoded_sound(open_handle: Callable[[], SeekableFile], writer: _Writer, start: Fraction,
+def _encoded_sound(container: av.container.InputContainer, writer: _Writer, start: Fraction,
                    stop: Fraction) -> list[av.Packet[Any]]:
     """Decode the sound around [start, stop) seconds, cut it to the sample, encode it as AAC packets."""
     assert writer.audio is not None
-    handle = open_handle()
-    try:
-        with av.open(handle, "r") as container:
-            stream = container.streams.audio[0]
-            sound = decoded_sound(container, stream, start, stop)
-            rate, layout = stream.codec_context.sample_rate, stream.codec_context.layout.name
-    finally:
-        handle.close()
+    stream = container.streams.audio[0]
+    sound = decoded_sound(container, stream, start, stop)
+    layout = stream.codec_context.layout.name
+    rate = stream.codec_context.sample_rate
     packets: list[av.Packet[Any]] = []
     for pos in range(0, sound.shape[1], 1024):
         frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(sound[:, pos:pos + 1024]), format="fltp",
@@ -428,13 +467,15 @@ def decoded_sound(container: av.container.InputContainer, stream: av.audio.strea
     wanted = round((stop - start) * rate)
     first_sample = round(start * rate)
     time_base = stream.time_base or Fraction(1, rate)
-    container.seek(max(int((start - 1) / time_base), 0), stream=stream, backward=True)
+    # A quarter second early: an AAC frame needs the one before it (overlap-add) to come out right.
+    container.seek(max(int((start - Fraction(1, 4)) / time_base), 0), stream=stream, backward=True)
+    num, den = time_base.numerator * rate, time_base.denominator  # integer sample positions, no Fractions
     chunks: list[np.ndarray] = []
     have = 0
     for frame in container.decode(stream):
         if frame.pts is None:
             continue
-        at = round(Fraction(frame.pts) * time_base * rate)
+        at = (frame.pts * num * 2 + den) // (2 * den)  # rounded
         samples = frame.to_ndarray().astype(np.float32)
         if samples.ndim == 1 or frame.format.is_packed:
             samples = samples.reshape(-1, frame.layout.nb_channels).T
