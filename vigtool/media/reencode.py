@@ -199,7 +199,7 @@ def ffmpeg_command(source: Source, first: int, end: int, options: ClipOptions, o
                               "fps_mode": "passthrough", "map_metadata": -1, "map_chapters": -1,
                               "movflags": "+faststart", "f": "mp4"}
     if sound is not None:
-        kwargs |= {"acodec": "aac", "audio_bitrate": "128k"}
+        kwargs |= {"acodec": "aac", "audio_bitrate": "128k", "aac_coder": "fast"}  # as smart cut: no audible loss
     if options.caption and options.caption_mode is CaptionMode.SOFT and subtitle_fd is not None:
         outputs.append(ffmpeg.input(f"pipe:{subtitle_fd}", f="srt"))
         kwargs |= {"scodec": "mov_text", "metadata:s:s:0": "language=eng"}
