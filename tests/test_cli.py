@@ -202,3 +202,28 @@ def test_export_into_a_package_and_open_it_again(tmp_path: Path, samples: dict[s
     assert read_stamp(ffmpeg_frame(clip_file, 0)) == 10 and read_stamp(ffmpeg_frame(clip_file, 59)) == 69
     wrong = vigtool("package", "open", str(out), env={"VIGTOOL_PACKAGE_PASSPHRASE": "a wrong guess at it"})
     assert wrong.returncode == 1 and f"{out}: does not open with this passphrase" in wrong.stderr
+
+
+def test_handout_as_pdf_and_web_page(tmp_path: Path, samples: dict[str, Sample]) -> None:
+    vault_dir = new_vault(tmp_path / "v")
+    assert vigtool("import", str(samples["h264"].path), "--case", "Family A", vault=vault_dir).returncode == 0
+    allow(vault_dir)
+    with open_vault(vault_dir, create=False) as vault:
+        still = vault.repo.add_still(1, 37, "Your smile back")
+        session = review.add_item(vault, vault.repo.add_review_session(1, "Review"), ReviewItemKind.STILL, still.id)
+        session = review.add_item(vault, session, ReviewItemKind.STILL, vault.repo.add_still(1, 80, "Later").id)
+    out = tmp_path / "handouts"
+    out.mkdir()
+    pdf = vigtool("handout", str(session.id), "-o", str(out / "moments.pdf"), vault=vault_dir)
+    assert pdf.returncode == 0, pdf.stderr
+    assert (out / "moments.pdf").read_bytes().startswith(b"%PDF")
+    page = vigtool("handout", str(session.id), "--items", "1", "-o", str(out / "moments.html"), vault=vault_dir)
+    assert page.returncode == 0, page.stderr
+    text = (out / "moments.html").read_text()
+    assert "Your smile back" in text and "Later" not in text  # only the item chosen
+    assert sorted(p.name for p in out.iterdir()) == ["moments.html", "moments.pdf"]  # no temp file left
+    missing = vigtool("handout", str(session.id), "-o", str(tmp_path / "nowhere" / "h.pdf"), vault=vault_dir)
+    assert missing.returncode == 1 and "nowhere/h.pdf" in missing.stderr and "could not be written" in missing.stderr
+    with open_vault(vault_dir, create=False) as vault:
+        assert [e.detail["file"] for e in vault.exports.entries() if e.kind == "handout"] == [
+            str(out / "moments.pdf"), str(out / "moments.html")]

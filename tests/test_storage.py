@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import errno
+import signal
 import sqlite3
+import subprocess
+import sys
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,6 +17,7 @@ from alembic.runtime.migration import MigrationContext
 from conftest import Sample, open_vault
 from sqlalchemy import text
 
+from storage.atomic import publish
 from storage.database import Database
 from storage.models import Base
 from storage.paths import VAULT_ENV, resolve_vault_dir
@@ -174,3 +180,42 @@ def test_upgrade_from_the_first_revision_keeps_the_data(tmp_path: Path) -> None:
         assert raw.execute("SELECT start_frame, end_frame, code_id FROM annotations").fetchall() == [
             (3, 9, "init.sound")]
     db.close()
+
+
+def test_a_published_file_is_nowhere_on_the_disk_until_it_is_whole(tmp_path: Path) -> None:
+    """Plaintext the user asked for (a handout, a package's files): no name shows it half written, a failure
+    leaves nothing, nothing is overwritten unless asked."""
+    seen: list[list[str]] = []
+
+    def halves() -> Iterator[bytes]:
+        yield b"the first half, "
+        seen.append(sorted(p.name for p in tmp_path.iterdir()))
+        yield b"the second half"
+
+    publish(tmp_path / "handout.html", halves())
+    assert seen == [[]] and (tmp_path / "handout.html").read_bytes() == b"the first half, the second half"
+
+    def disk_fills() -> Iterator[bytes]:
+        yield b"a part of a clip"
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    with pytest.raises(OSError, match="No space"):
+        publish(tmp_path / "clip.mp4", disk_fills())
+    with pytest.raises(FileExistsError):
+        publish(tmp_path / "handout.html", [b"another"])
+    publish(tmp_path / "handout.html", [b"the new one"], replace=True)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["handout.html"]
+    assert (tmp_path / "handout.html").read_bytes() == b"the new one"
+
+
+def test_a_kill_while_publishing_leaves_nothing(tmp_path: Path) -> None:
+    writer = ("import sys, time\nfrom pathlib import Path\nfrom storage.atomic import publish\n"
+              "def chunks():\n    yield b'x' * 100000\n    print('half', flush=True)\n    time.sleep(60)\n"
+              "    yield b'y'\npublish(Path(sys.argv[1]), chunks())\n")
+    process = subprocess.Popen([sys.executable, "-c", writer, str(tmp_path / "still.png")],
+                               stdout=subprocess.PIPE, cwd=Path(__file__).resolve().parents[1])
+    assert process.stdout is not None and process.stdout.readline() == b"half\n"
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    process.stdout.close()
+    assert list(tmp_path.iterdir()) == []

@@ -138,8 +138,8 @@ def test_handout_pdf_holds_the_stills(window: MainWindow, tmp_path: Path) -> Non
     handout = review.build_handout(window.vault, session)
     assert len(handout.images) == 2 and "What do you notice" in handout.body
     assert "Turn-taking" not in handout.body  # the clip's working title is the practitioner's, not the family's
-    pdf_path = tmp_path / "moments.pdf"
-    pdf_path.write_bytes(handout_pdf(handout))
+    pdf_path = review.save_handout(window.vault, session, tmp_path / "moments.pdf", render=handout_pdf)
+    assert window.vault.exports.entries()[-1].detail["file"] == str(pdf_path.resolve())  # logged
     document = QPdfDocument()
     document.load(str(pdf_path))
     assert document.pageCount() >= 1

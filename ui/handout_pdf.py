@@ -5,12 +5,9 @@ The pictures are handed to the document as resources from memory, so nothing but
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF, QSizeF, QUrl
 from PySide6.QtGui import QGuiApplication, QImage, QPageLayout, QPageSize, QPdfWriter, QTextDocument
 
-from storage.atomic import write_atomically
 from vigtool.services.review import Handout
 
 
@@ -43,9 +40,3 @@ def handout_pdf(handout: Handout) -> bytes:
     del writer
     buffer.close()
     return bytes(data.data())
-
-
-def write_handout_pdf(handout: Handout, out: Path) -> Path:
-    write_atomically(out, handout_pdf(handout))
-    out.chmod(0o644)
-    return out

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from storage.package import SUFFIX as PACKAGE_SUFFIX
 from storage.package import is_for_person
-from ui.handout_pdf import write_handout_pdf
+from ui.handout_pdf import handout_pdf
 from ui.qt_actions import WindowActions
 from ui.qt_consent import ConsentDialog
 from ui.qt_export import ExportDialog
@@ -546,12 +546,8 @@ class MainWindow(QMainWindow):
             return
         out = Path(name)
         try:
-            if out.suffix.lower() == ".html":
-                review.write_handout_html(self.vault, session, out)
-            else:
-                handout = review.build_handout(self.vault, session)
-                write_handout_pdf(handout, out)
-                review.log_handout(self.vault, session, out, len(handout.images))
+            review.save_handout(self.vault, session, out,
+                                render=None if out.suffix.lower() == ".html" else handout_pdf)
         except (MediaError, OSError) as exc:
             QMessageBox.warning(self, "Handout not saved", str(exc))
             return

@@ -176,16 +176,16 @@ def cmd_handout(args: argparse.Namespace) -> int:
             session = vault.repo.get_review_session(int(args.session))
         except (LookupError, ValueError) as exc:
             raise CliError(f"no review session {args.session!r} in this vault") from exc
-        if out.suffix.lower() == ".html":
-            review.write_handout_html(vault, session, out, chosen)
-        else:
-            handout = review.build_handout(vault, session, chosen)
+        render = None
+        if out.suffix.lower() == ".pdf":
             try:  # Qt lays out the PDF: loaded by name, as the GUI is (the core never imports Qt)
-                pdf = importlib.import_module("ui.handout_pdf")
+                render = importlib.import_module("ui.handout_pdf").handout_pdf
             except ImportError as exc:
                 raise CliError(f"a PDF handout needs the desktop part of vigtool: {exc}") from exc
-            pdf.write_handout_pdf(handout, out)
-            review.log_handout(vault, session, out, len(handout.images))
+        try:
+            review.save_handout(vault, session, out, chosen, render=render)
+        except OSError as exc:
+            raise CliError(f"{out}: the handout could not be written ({exc.strerror or exc})") from exc
     print(f"Wrote the review handout to {out}", file=sys.stderr)
     return EXIT_OK
 

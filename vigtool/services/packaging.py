@@ -5,7 +5,6 @@ made in a memory file and streamed into the sealed package.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import time
 from collections.abc import Sequence
@@ -14,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from storage.atomic import fsync_dir
+from storage.atomic import fsync_dir, publish
 from storage.keys import KdfParams
 from storage.package import SUFFIX, PackageError, PackageReader, PackageWriter
 from vigtool.domain.export import ClipOptions, ExportMode
@@ -184,21 +183,10 @@ def unpack_package(package: PackageReader, folder: Path) -> list[Path]:
     try:
         for name in package.names:
             out = folder / Path(name).name
-            temp = out.with_name(f".{out.name}.unpacking")
-            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            try:
-                with os.fdopen(fd, "wb") as handle:
-                    for chunk in package.chunks(name):
-                        handle.write(chunk)
-                    handle.flush()
-                    os.fsync(handle.fileno())
-                temp.chmod(0o644)
-                temp.replace(out)
-            except BaseException:
-                with contextlib.suppress(FileNotFoundError):
-                    temp.unlink()
-                raise
+            publish(out, package.chunks(name))  # nothing of it on the disk until it is whole
             written.append(out)
+    except FileExistsError as exc:
+        raise ExportError(str(exc.filename or folder), "already exists; choose an empty folder") from exc
     except OSError as exc:
         raise ExportError(str(folder), f"cannot be written to ({exc.strerror})") from exc
     return written

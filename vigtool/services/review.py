@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import base64
 import html
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
 
-from storage.atomic import write_atomically
+from storage.atomic import publish
 from vigtool.domain.model import (
     DEFAULT_PROMPT,
     Clip,
@@ -29,8 +30,8 @@ from vigtool.services.consent import Purpose
 from vigtool.services.frames import read_frame
 from vigtool.services.vault import Vault
 
-__all__ = ["DEFAULT_PROMPT", "Handout", "ResolvedItem", "add_item", "build_handout", "check_consent", "log_handout",
-           "move_item", "resolve", "write_handout_html"]
+__all__ = ["DEFAULT_PROMPT", "Handout", "ResolvedItem", "add_item", "build_handout", "check_consent",
+           "move_item", "resolve", "save_handout"]
 
 HANDOUT_TITLE = "Moments that went well"
 
@@ -162,14 +163,15 @@ def build_handout(vault: Vault, session: ReviewSession, chosen: set[int] | None 
     return Handout("\n".join(parts), images)
 
 
-def log_handout(vault: Vault, session: ReviewSession, out: Path, pictures: int) -> None:
-    vault.exports.add("handout", None, {"file": str(out.resolve()), "session": session.id, "pictures": pictures,
-                                        "bytes": out.stat().st_size})
+def save_handout(vault: Vault, session: ReviewSession, out: Path, chosen: set[int] | None = None, *,
+                 render: Callable[[Handout], bytes] | None = None) -> Path:
+    """Write the handout to `out` and log it: HTML, or what `render` lays it out as (the desktop's PDF).
 
-
-def write_handout_html(vault: Vault, session: ReviewSession, out: Path, chosen: set[int] | None = None) -> Path:
+    The family's pictures are in it, so it appears whole or not at all: nothing of it is on the disk
+    under any name until it is complete (`storage.atomic.publish`)."""
     handout = build_handout(vault, session, chosen)
-    write_atomically(out, handout.standalone_html().encode())
-    out.chmod(0o644)
-    log_handout(vault, session, out, len(handout.images))
+    data = render(handout) if render is not None else handout.standalone_html().encode()
+    publish(out, [data], replace=True)  # the save dialog has asked before replacing
+    vault.exports.add("handout", None, {"file": str(out.resolve()), "session": session.id,
+                                        "pictures": len(handout.images), "bytes": out.stat().st_size})
     return out
