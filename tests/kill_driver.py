@@ -2,9 +2,9 @@
 
     python tests/kill_driver.py VAULT RECORDING_ID edit|reopen
 
-`edit` prints one line per finished edit: "EDIT <n> <json of what the window shows>", then "PLACE <frame>"
-once the place is remembered, and waits to be killed. `reopen` opens a window the way the app does after a
-crash and prints "REOPENED <recording id> <frame>".
+`edit` prints one line per finished edit: "EDIT <n> <json of what the window shows>" and waits for a line on
+stdin before the next; then "PLACE <frame>" once the place is remembered, and waits to be killed.
+`reopen` opens a window the way the app does after a crash and prints "REOPENED <recording id> <frame>".
 """
 
 from __future__ import annotations
@@ -83,6 +83,7 @@ def main() -> None:
             window.timeline.select({max(a.id for a in ws.layer)})
         edit()
         print(f"EDIT {number} {json.dumps(state(ws))}", flush=True)
+        sys.stdin.readline()  # the test says when to go on (or kills us here)
     deadline = time.monotonic() + 2
     while time.monotonic() < deadline:  # the place is remembered shortly after the last move
         app.processEvents()

@@ -26,19 +26,28 @@ def child_env(config: Path) -> dict[str, str]:
 
 
 def run_until(vault_dir: Path, recording_id: int, config: Path, stop_after: str) -> list[str]:
-    """Start the real window in a child, read its lines until `stop_after` starts one, then SIGKILL it."""
+    """Start the real window in a child, read its lines until `stop_after` starts one, then SIGKILL it.
+
+    The child waits for a word from us after each edit, so the kill lands right after the edit it reported
+    and not, on a busy machine, after the next one too."""
     child = subprocess.Popen([sys.executable, str(DRIVER), str(vault_dir), str(recording_id), "edit"],
-                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=child_env(config))
-    assert child.stdout is not None
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                             env=child_env(config))
+    assert child.stdout is not None and child.stdin is not None
     lines = []
     try:
         for line in child.stdout:
             lines.append(line.strip())
             if line.startswith(stop_after):
                 break
+            if line.startswith("EDIT "):
+                child.stdin.write("next\n")
+                child.stdin.flush()
     finally:
         child.send_signal(signal.SIGKILL)  # no cleanup, no close: as a crash or a pulled plug
         child.wait()
+        child.stdin.close()
+        child.stdout.close()
     assert lines and lines[-1].startswith(stop_after), lines
     return lines
 

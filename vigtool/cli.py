@@ -41,6 +41,7 @@ from vigtool.domain.export import CaptionMode, ClipOptions, ExportMode
 from vigtool.domain.model import Recording
 from vigtool.domain.time import FrameRange, format_rate
 from vigtool.media.errors import MediaError
+from vigtool.media.heap import keep_freed_memory
 from vigtool.services import analysis, packaging, review
 from vigtool.services.demo import DEMO_PASSPHRASE
 from vigtool.services.exporting import ExportCancelledError, export_clip, export_still
@@ -367,6 +368,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     args.vault_dir = resolve_vault_dir(args.vault)
+    keep_freed_memory()  # the window and the commands decode and encode pictures again and again
     try:
         code: int = args.func(args)
     except (CliError, VaultError, MediaError, RecordingNotFoundError, OSError, ValueError) as exc:

@@ -30,6 +30,7 @@ import numpy as np
 
 from vigtool.media.errors import MediaError
 from vigtool.media.frames import FrameDecoder, RGBImage
+from vigtool.media.heap import keep_freed_memory
 from vigtool.media.nal import (
     BitstreamError,
     annexb_units,
@@ -389,6 +390,7 @@ def smart_cut(open_handle: Callable[[], SeekableFile], index: FrameIndex, rate: 
     """Write frames [first, end) and their sound to `out` as MP4 (see the module docstring)."""
     if not 0 <= first < end <= len(index):
         raise ValueError(f"{name} has frames 0 to {len(index) - 1}; [{first}, {end}) is not within them")
+    keep_freed_memory()  # a second export reuses the first one's picture memory instead of faulting it in
     side = _SideWork(open_handle, index, rate, name, first, end)  # opens its reading while we open ours
     try:
         decoder = _open_decoder(open_handle, index, name)  # the head's

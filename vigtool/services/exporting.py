@@ -13,6 +13,7 @@ import os
 import subprocess
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -82,8 +83,15 @@ def _smart(recording: Recording, source: Source, frames: FrameRange, out: Path,
     with out.open("wb") as sink:
         report = smart_cut(source.open_handle, source.index, recording.rate, frames.start, frames.end, sink,
                            recording.source_name, progress=progress, cancelled=cancelled)
-    return check_clip(out, source.index, frames.start, frames.end, recording.rotation, report.first_picture,
-                      report.last_picture)
+        sink.flush()
+        # The disk writes the clip while the check reads it back from the page cache (_commit's fsync
+        # then finds nothing left to do).
+        with ThreadPoolExecutor(1, thread_name_prefix="export-sync") as pool:
+            synced = pool.submit(os.fsync, sink.fileno())
+            problems = check_clip(out, source.index, frames.start, frames.end, recording.rotation,
+                                  report.first_picture, report.last_picture)
+            synced.result()
+    return problems
 
 
 def export_clip(vault: Vault, recording: Recording, frames: FrameRange, out: Path,
