@@ -4,8 +4,9 @@ An export or a scrub allocates decoded-picture pools and encoder buffers of tens
 3 MB). glibc hands such blocks back to the kernel when they are freed, so the next export faults the same
 amount in again, page by page, each page zeroed by the kernel and then again by FFmpeg: about 8 % of a
 smart cut's CPU time on bench/clip_export.py's film. Raising the mmap and trim thresholds keeps them in the
-heap for reuse instead; the cost is that the process holds on to its high-water mark (about 60 MB more
-after an export). Elsewhere than glibc this does nothing.
+heap for reuse instead; the cost is that the process keeps up to 128 MB of freed memory per heap rather
+than returning it at once (blocks of 32 MB and more are still mapped and returned on their own).
+Elsewhere than glibc this does nothing.
 """
 
 from __future__ import annotations
@@ -15,9 +16,9 @@ import ctypes.util
 
 _M_TRIM_THRESHOLD = -1
 _M_MMAP_THRESHOLD = -3
-# Larger than any picture buffer (an 8K frame is 50 MB) and within what glibc allows (HEAP_MAX / 2).
+# Larger than a 4K picture (12 MB) and within what glibc allows (HEAP_MAX / 2).
 MMAP_THRESHOLD = 32 * 1024 * 1024
-TRIM_THRESHOLD = 512 * 1024 * 1024
+TRIM_THRESHOLD = 128 * 1024 * 1024
 
 _done = False
 
