@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDialog, QDockWidget, QFileDialog, QLabel, QMenu, QScrollArea, QVBoxLayout
 
+from ui import qt_supervision
 from vigtool.domain.codebook import Codebook
 from vigtool.domain.model import Actor
 from vigtool.domain.undo import UndoStack
@@ -44,6 +45,10 @@ class WindowActions:
         self.add(file_menu, "Open a packa&ge…", "Ctrl+Shift+O", w.open_package_dialog)
         self.add(file_menu, "Co&nsent for this film…", "Ctrl+Shift+K", w.consent_dialog)
         self.add(file_menu, "&Training pack from the chosen clip…", "Ctrl+Shift+L", w.training_dialog)
+        file_menu.addSeparator()
+        self.add(file_menu, "Send for super&vision…", "Ctrl+Shift+U", lambda: qt_supervision.send_for_supervision(w))
+        self.add(file_menu, "Send my supervision co&mments…", "Ctrl+Shift+M", lambda: qt_supervision.send_comments(w))
+        self.add(file_menu, "Supervision &partners…", "", lambda: qt_supervision.show_partners(w))
         file_menu.addSeparator()
         self.add(file_menu, "&Quit", QKeySequence(QKeySequence.StandardKey.Quit), w.close)
 

@@ -12,7 +12,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from storage.identity import PublicIdentity
 from storage.package import SUFFIX as PACKAGE_SUFFIX
 from storage.package import is_for_person
 from vigtool.cli_common import (
@@ -145,7 +144,7 @@ def cmd_identity(args: argparse.Namespace) -> int:
         public = vault.identity.public
         if args.identity_command == "export":
             out = Path(args.output)
-            out.write_text(public.to_file())
+            supervision.save_key_card(vault, out)
             print(f"Wrote your public key file to {out}; send it to whoever will send you packages.",
                   file=sys.stderr)
         print(f"{public.name}: fingerprint {public.fingerprint}")
@@ -153,18 +152,8 @@ def cmd_identity(args: argparse.Namespace) -> int:
 
 
 def cmd_contact_add(args: argparse.Namespace) -> int:
-    path = Path(args.file)
-    try:
-        text = path.read_text()
-    except FileNotFoundError as exc:
-        raise CliError(f"{path}: does not exist") from exc
-    contact = PublicIdentity.from_file(text, str(path))
-    if args.name:
-        contact = PublicIdentity(args.name, contact.x25519, contact.ed25519)
     with open_vault(args) as vault:
-        added = vault.identities.add_contact(contact)
-        if added:
-            vault.audit.append("contact", {"name": contact.name, "fingerprint": contact.fingerprint})
+        contact, added = supervision.add_contact(vault, Path(args.file), args.name or "")
     print(f"{'Added' if added else 'Already known:'} {contact.name}, fingerprint {contact.fingerprint} — compare "
           "it with theirs, by phone, before sending footage.")
     return EXIT_OK

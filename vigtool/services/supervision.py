@@ -19,9 +19,9 @@ import time
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO, cast
 
-from storage.atomic import fsync_dir, temp_name_for
+from storage.atomic import fsync_dir, publish, temp_name_for
 from storage.identity import PublicIdentity
 from storage.package import PackageError, PackageReader, PackageWriter
 from vigtool.domain.agreement import Agreement, cohens_kappa, frame_labels
@@ -29,6 +29,7 @@ from vigtool.domain.consent import Purpose
 from vigtool.domain.model import Actor, Annotation, Recording, TrackKind, TurnLink, TurnRole
 from vigtool.domain.time import FrameRange
 from vigtool.media.memory_file import MemoryFile
+from vigtool.media.smart_cut import Cancelled, ExportCancelledError, Progress
 from vigtool.services import consent
 from vigtool.services.exporting import ExportError
 from vigtool.services.importing import import_recording
@@ -51,7 +52,7 @@ def contact(vault: Vault, who: str) -> PublicIdentity:
     """A contact by name or fingerprint."""
     found = [c for c in vault.identities.contacts() if who in (c.name, c.fingerprint)]
     if not found:
-        raise ValueError(f"{who!r} is not among your contacts (add their key file with 'vigtool contact add')")
+        raise ValueError(f"{who!r} is not among your contacts (add their key card first)")
     return found[0]
 
 
@@ -71,15 +72,40 @@ def _marks(vault: Vault, recording: Recording, track_ids: set[int] | None = None
     }
 
 
+class _Counted:
+    """A film read into the package, counting what has gone for the progress bar, stopping on cancel."""
+
+    def __init__(self, film: BinaryIO, done: int, total: int, progress: Progress | None,
+                 cancelled: Cancelled | None) -> None:
+        self._film, self._done, self._total = film, done, total
+        self._progress, self._cancelled = progress, cancelled
+
+    def read(self, size: int = -1) -> bytes:
+        if self._cancelled is not None and self._cancelled():
+            raise ExportCancelledError("sending cancelled")
+        data = self._film.read(size)
+        self._done += len(data)
+        if self._progress is not None:
+            self._progress(self._done, self._total)
+        return data
+
+
 def _write(vault: Vault, out: Path, recipient: PublicIdentity, kind: str, manifest: dict[str, Any],
-           films: list[tuple[str, Recording]]) -> Path:
+           films: list[tuple[str, Recording]], progress: Progress | None = None,
+           cancelled: Cancelled | None = None) -> Path:
     assert vault.identity is not None
     temp = temp_name_for(out)
     writer = PackageWriter.for_recipient(temp, vault.identity, recipient, kind, time.time_ns())
     try:
+        total, done = 0, 0
+        for _name, recording in films:
+            with vault.open_film(recording) as film:
+                total += film.size
         for name, recording in films:
             with vault.open_film(recording) as film:
-                writer.add_file(name, film, film.size)
+                writer.add_file(name, cast(BinaryIO, _Counted(cast(BinaryIO, film), done, total, progress,
+                                                              cancelled)), film.size)
+            done += film.size
         writer.commit(manifest)
         temp.replace(out)
         fsync_dir(out.parent)
@@ -89,8 +115,10 @@ def _write(vault: Vault, out: Path, recipient: PublicIdentity, kind: str, manife
     return out
 
 
-def send_for_supervision(vault: Vault, recordings: list[Recording], to: PublicIdentity, out: Path) -> Path:
-    """One package for `to` with the films and every mark on them (refused without supervision consent)."""
+def send_for_supervision(vault: Vault, recordings: list[Recording], to: PublicIdentity, out: Path, *,
+                         progress: Progress | None = None, cancelled: Cancelled | None = None) -> Path:
+    """One package for `to` with the films and every mark on them (refused without supervision consent).
+    `progress` gets bytes done and in all; `cancelled` stops it with nothing left behind."""
     if not recordings:
         raise ExportError(str(out), "there is nothing to send")
     for recording in recordings:
@@ -102,12 +130,39 @@ def send_for_supervision(vault: Vault, recordings: list[Recording], to: PublicId
         films.append((name, recording))
         entries.append({"file": name, "origin_id": recording.id, "source_name": recording.source_name,
                         "case": vault.repo.get_case(recording.case_id).label, **_marks(vault, recording)})
-    _write(vault, out, to, SUPERVISION, {"recordings": entries}, films)
+    _write(vault, out, to, SUPERVISION, {"recordings": entries}, films, progress, cancelled)
     for recording in recordings:
         vault.exports.add("package", recording.id, {"file": str(out.resolve()), "source": recording.source_name,
                                                     "purpose": Purpose.SUPERVISION.value, "to": to.fingerprint,
                                                     "encrypted": True})
     return out
+
+
+def add_contact(vault: Vault, key_card: Path, name: str = "") -> tuple[PublicIdentity, bool]:
+    """Remember the person whose key card (public key file) this is, under `name` if given (their own
+    otherwise); False when they were known already. The fingerprint is to be compared with theirs, by phone,
+    before any footage goes to them."""
+    try:
+        text = key_card.read_text()
+    except FileNotFoundError as exc:
+        raise ValueError(f"{key_card}: does not exist") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValueError(f"{key_card}: cannot be read as a key card") from exc
+    contact = PublicIdentity.from_file(text, str(key_card))
+    if name.strip():
+        contact = PublicIdentity(name.strip(), contact.x25519, contact.ed25519)
+    added = vault.identities.add_contact(contact)
+    if added:
+        vault.audit.append("contact", {"name": contact.name, "fingerprint": contact.fingerprint})
+    return contact, added
+
+
+def save_key_card(vault: Vault, out: Path) -> PublicIdentity:
+    """This vault's public key file, for whoever will send packages to its user (nothing secret in it)."""
+    assert vault.identity is not None
+    public = vault.identity.public
+    publish(out, [public.to_file().encode()], replace=True)
+    return public
 
 
 def _open(vault: Vault, source: Path | PackageReader, kind: str) -> PackageReader:

@@ -1,0 +1,105 @@
+"""Supervision in the window, as two people do it: key cards swapped and fingerprints shown, films sent
+(only those with consent) on a job with progress, comments sent back and merged beside her own marks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from tests.conftest import Sample, give_consent, open_vault
+from ui import qt_supervision
+from ui.main_window import MainWindow
+from vigtool.domain.consent import Purpose
+from vigtool.domain.time import FrameRange
+from vigtool.services import supervision
+from vigtool.services.exporting import ExportCancelledError
+from vigtool.services.importing import import_recording
+
+
+def test_partners_send_for_supervision_and_comments_back(qtbot: QtBot, tmp_path: Path,
+                                                         samples: dict[str, Sample]) -> None:
+    cards = tmp_path / "cards"
+    cards.mkdir()
+    with open_vault(tmp_path / "practitioner") as mine, open_vault(tmp_path / "supervisor") as hers:
+        consented = import_recording(mine, samples["h264"].path, "Family A").recording
+        give_consent(mine, consented, Purpose.SUPERVISION)
+        not_consented = import_recording(mine, samples["hevc"].path, "Family A").recording
+        window = MainWindow(mine, restore_state=False)
+        qtbot.addWidget(window)
+        window.show()
+        window.open_recording(consented.id)
+
+        # Key cards swapped, in both directions, in the Partners dialog.
+        her_partners = qt_supervision.PartnersDialog(hers)
+        qtbot.addWidget(her_partners)
+        assert her_partners.save_key_card(cards / "hers.json") is not None
+        my_partners = qt_supervision.show_partners(window)
+        qtbot.addWidget(my_partners)
+        assert my_partners.save_key_card(cards / "mine.json") is not None
+        (cards / "broken.json").write_text("{not a key card")
+        assert my_partners.add_key_card(cards / "broken.json", "Someone") is None
+        assert "Not added" in my_partners.status.text() and "not a vigtool key file" in my_partners.status.text()
+        added = my_partners.add_key_card(cards / "hers.json", "Dr Rivers")
+        assert hers.identity is not None and added is not None
+        assert added.fingerprint == hers.identity.public.fingerprint
+        assert hers.identity.public.fingerprint in my_partners.status.text()  # shown, to be compared by phone
+        assert my_partners.partners.item(0).text() == f"Dr Rivers — {added.fingerprint}"
+        supervision.add_contact(hers, cards / "mine.json", "Sam (practitioner)")
+
+        # Only the film with consent can be ticked; it goes on a job, with the marks.
+        assert window.workspace is not None
+        window.workspace.mark("p3.5", FrameRange(10, 40))
+        dialog = qt_supervision.send_for_supervision(window)
+        assert dialog is not None
+        qtbot.addWidget(dialog)
+        texts = [dialog.films.item(k).text() for k in range(dialog.films.count())]
+        assert texts[0] == consented.source_name
+        assert texts[1] == f"{not_consented.source_name} — the family has not consented to supervision"
+        assert "no consent" in dialog.films.item(1).toolTip()
+        assert [r.id for r in dialog.chosen()] == [consented.id]
+        dialog.path.setText(str(tmp_path / "for Dr Rivers"))
+        dialog.start()
+        qtbot.waitUntil(lambda: dialog.sent is not None, timeout=20000)
+        package = tmp_path / "for Dr Rivers.vigpkg"
+        assert dialog.sent == package and package.exists() and "for Dr Rivers only" in dialog.status.text()
+
+        # She opens it in her window, comments on the Supervision lane and sends them back.
+        theirs = MainWindow(hers, restore_state=False)
+        qtbot.addWidget(theirs)
+        theirs.show()
+        theirs.open_package_dialog(package)
+        assert theirs.workspace is not None
+        lane = next(t for t in theirs.workspace.layer.tracks if t.name == supervision.SUPERVISION_TRACK)
+        theirs.workspace.mark("p2.1", FrameRange(50, 70), track_id=lane.id)
+        hers_to_send = qt_supervision.send_for_supervision(theirs)
+        assert hers_to_send is not None
+        qtbot.addWidget(hers_to_send)
+        assert hers_to_send.films.count() == 0  # a film sent to her goes back only as comments
+        comments = qt_supervision.send_comments(theirs, tmp_path / "comments.vigpkg")
+        assert comments is not None and "no footage" in theirs.statusBar().currentMessage()
+
+        # Back with the practitioner: merged beside her own marks.
+        window.open_package_dialog(comments)
+        assert "Merged 1 comment(s)" in window.statusBar().currentMessage()
+        assert window.workspace is not None
+        assert "Supervision (Dr Rivers)" in [t.name for t in window.workspace.layer.tracks]
+        window.close()
+        theirs.close()
+
+
+def test_sending_can_be_cancelled_and_leaves_nothing(tmp_path: Path, samples: dict[str, Sample]) -> None:
+    with open_vault(tmp_path / "practitioner") as mine, open_vault(tmp_path / "supervisor") as hers:
+        recording = import_recording(mine, samples["h264"].path, "Family A").recording
+        give_consent(mine, recording, Purpose.SUPERVISION)
+        assert hers.identity is not None
+        out = tmp_path / "out" / "package.vigpkg"
+        out.parent.mkdir()
+        seen: list[tuple[int, int]] = []
+        with pytest.raises(ExportCancelledError):
+            supervision.send_for_supervision(mine, [recording], hers.identity.public, out,
+                                             progress=lambda done, total: seen.append((done, total)),
+                                             cancelled=lambda: len(seen) >= 2)
+        assert list(out.parent.iterdir()) == []
+        assert seen and seen[0][1] > 0  # bytes done of the films' whole size

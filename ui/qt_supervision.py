@@ -1,0 +1,272 @@
+"""Supervision from the window: the people packages go to and come from (key cards and fingerprints),
+sending films with their marks to a supervisor, and sending a supervisor's comments back.
+
+Thin over `vigtool.services.supervision`: the dialogs choose, the services do the work (the sending on an
+export job, off the GUI thread, with progress and Cancel)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from storage.identity import IdentityError, PublicIdentity
+from storage.package import SUFFIX as PACKAGE_SUFFIX
+from ui.qt_export import JobDialog
+from vigtool.domain.consent import Purpose
+from vigtool.domain.model import Recording
+from vigtool.media.errors import MediaError
+from vigtool.services import consent, supervision
+from vigtool.services.vault import Vault
+
+if TYPE_CHECKING:
+    from ui.main_window import MainWindow
+
+KEY_CARD_FILTER = "Key card (*.json)"
+_COMPARE = ("Read your fingerprints to each other by phone (or side by side): send footage only when they "
+            "match. Someone else's key card with your partner's name on it would show a different one.")
+
+
+class PartnersDialog(QDialog):
+    """Your key card to give out, and the key cards of the people you send packages to."""
+
+    def __init__(self, vault: Vault, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.vault = vault
+        self.setWindowTitle("Supervision partners")
+        assert vault.identity is not None
+        public = vault.identity.public
+        layout = QVBoxLayout(self)
+        you = QLabel(f"<b>You</b>: {public.name}<br>Your fingerprint: <tt>{public.fingerprint}</tt>")
+        you.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(you)
+        save = QPushButton("Save my key card…")
+        save.clicked.connect(lambda _checked=False: self.save_key_card())  # not clicked(bool) as a path
+        layout.addWidget(save, alignment=Qt.AlignmentFlag.AlignLeft)
+        layout.addWidget(QLabel("<b>Partners</b> (supervisors, and the practitioners you supervise)"))
+        self.partners = QListWidget()
+        layout.addWidget(self.partners)
+        add = QPushButton("Add a partner's key card…")
+        add.clicked.connect(lambda _checked=False: self.add_key_card())
+        layout.addWidget(add, alignment=Qt.AlignmentFlag.AlignLeft)
+        self.status = QLabel(_COMPARE)
+        self.status.setWordWrap(True)
+        layout.addWidget(self.status)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.resize(560, 440)
+        self._fill()
+
+    def _fill(self) -> None:
+        self.partners.clear()
+        for contact in self.vault.identities.contacts():
+            self.partners.addItem(f"{contact.name} — {contact.fingerprint}")
+        if self.partners.count() == 0:
+            item = QListWidgetItem("Nobody yet: add your supervisor's key card.")
+            item.setFlags(Qt.ItemFlag.NoItemFlags)
+            self.partners.addItem(item)
+
+    def save_key_card(self, out: Path | None = None) -> Path | None:
+        if out is None:
+            name, _ = QFileDialog.getSaveFileName(self, "Save my key card as",
+                                                  str(Path.home() / "my vigtool key card.json"), KEY_CARD_FILTER)
+            if not name:
+                return None
+            out = Path(name)
+        try:
+            public = supervision.save_key_card(self.vault, out)
+        except OSError as exc:
+            self.status.setText(f"Not saved: {out}: {exc.strerror or exc}")
+            return None
+        self.status.setText(f"Saved {out.name}. It holds no secret: give it to your partner, then compare "
+                            f"fingerprints ({public.fingerprint}).")
+        return out
+
+    def add_key_card(self, path: Path | None = None, name: str | None = None) -> PublicIdentity | None:
+        if path is None:
+            chosen, _ = QFileDialog.getOpenFileName(self, "A partner's key card", str(Path.home()), KEY_CARD_FILTER)
+            if not chosen:
+                return None
+            path = Path(chosen)
+        if name is None:
+            try:
+                suggested = PublicIdentity.from_file(path.read_text(), str(path)).name
+            except (OSError, UnicodeDecodeError, IdentityError) as exc:
+                self.status.setText(f"Not added: {exc}")
+                return None
+            name, ok = QInputDialog.getText(self, "Add a partner", "Their name, as you want to see it:",
+                                            QLineEdit.EchoMode.Normal, suggested)
+            if not ok:
+                return None
+        try:
+            contact, added = supervision.add_contact(self.vault, path, name)
+        except ValueError as exc:  # IdentityError included: not a key card, damaged, changed
+            self.status.setText(f"Not added: {exc}")
+            return None
+        self._fill()
+        self.status.setText(f"{'Added' if added else 'Already a partner:'} {contact.name}. Their fingerprint: "
+                            f"{contact.fingerprint}. {_COMPARE}")
+        return contact
+
+
+class SendForSupervisionDialog(JobDialog):
+    """Films of one case with their marks, encrypted to one partner and signed by you."""
+
+    def __init__(self, vault: Vault, recordings: list[Recording], chosen: int | None, folder: Path,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.vault = vault
+        self.sent: Path | None = None
+        self.setWindowTitle("Send for supervision")
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel("Films to send, with every mark and chain on them:"))
+        self.films = QListWidget()
+        self._recordings: list[Recording] = []
+        for recording in recordings:
+            self._add_film(recording, recording.id == chosen)
+        layout.addWidget(self.films)
+        self.partners = QComboBox()
+        self._contacts = vault.identities.contacts()
+        for contact in self._contacts:
+            self.partners.addItem(f"{contact.name} — {contact.fingerprint}")
+        row = QHBoxLayout()
+        row.addWidget(QLabel("To:"))
+        row.addWidget(self.partners, 1)
+        layout.addLayout(row)
+        self.path = QLineEdit(str(folder / f"for supervision{PACKAGE_SUFFIX}"))
+        browse = QPushButton("Choose…")
+        browse.clicked.connect(self._browse)
+        row = QHBoxLayout()
+        row.addWidget(QLabel("Save as:"))
+        row.addWidget(self.path, 1)
+        row.addWidget(browse)
+        layout.addLayout(row)
+        self.status = QLabel("Only the partner you choose can open it; it shows them it came from you.")
+        self.status.setWordWrap(True)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.send_button = self.buttons.addButton("Send", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.send_button.clicked.connect(self.start)
+        self.buttons.rejected.connect(self._cancel_or_close)
+        layout.addWidget(self.bar)
+        layout.addWidget(self.status)
+        layout.addWidget(self.buttons)
+        if not self._contacts:
+            self.status.setText("Add your supervisor's key card first (File ▸ Supervision partners…).")
+            self.send_button.setEnabled(False)
+        self.resize(560, 420)
+
+    def _add_film(self, recording: Recording, checked: bool) -> None:
+        item = QListWidgetItem(recording.source_name)
+        try:
+            consent.check(self.vault, recording, Purpose.SUPERVISION)
+        except MediaError as exc:  # shown, not hidden: the practitioner sees why it cannot go
+            item.setText(f"{recording.source_name} — the family has not consented to supervision")
+            item.setToolTip(f"{exc}. Record their consent under File ▸ Consent for this film.")
+            item.setFlags(Qt.ItemFlag.NoItemFlags)
+        else:
+            item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
+        item.setData(Qt.ItemDataRole.UserRole, len(self._recordings))
+        self._recordings.append(recording)
+        self.films.addItem(item)
+
+    def chosen(self) -> list[Recording]:
+        return [self._recordings[int(item.data(Qt.ItemDataRole.UserRole))]
+                for item in (self.films.item(k) for k in range(self.films.count()))
+                if item.flags() & Qt.ItemFlag.ItemIsUserCheckable and item.checkState() == Qt.CheckState.Checked]
+
+    def _browse(self) -> None:
+        name, _ = QFileDialog.getSaveFileName(self, "Save the package as", self.path.text(),
+                                              f"Encrypted package (*{PACKAGE_SUFFIX})")
+        if name:
+            self.path.setText(name)
+
+    def start(self) -> None:
+        recordings = self.chosen()
+        if not recordings:
+            self.status.setText("Tick at least one film.")
+            return
+        to = self._contacts[self.partners.currentIndex()]
+        out = Path(self.path.text())
+        if out.suffix != PACKAGE_SUFFIX:
+            out = out.with_name(out.name + PACKAGE_SUFFIX)
+        vault = self.vault
+        job = self._run(lambda progress, cancelled: supervision.send_for_supervision(
+            vault, recordings, to, out, progress=progress, cancelled=cancelled))
+        job.finished.connect(lambda written: self._ended(
+            f"Wrote {out.name}: {len(recordings)} film(s) with their marks, for {to.name} only, signed by you.",
+            written))
+        job.failed.connect(lambda message: self._ended(f"Not sent: {message}"))
+        job.cancelled.connect(lambda: self._ended("Cancelled; nothing was written."))
+        self.send_button.setEnabled(False)
+        self.status.setText(f"Encrypting {len(recordings)} film(s) for {to.name}…")
+        job.start()
+
+    def _ended(self, message: str, written: Path | None = None) -> None:
+        self._end_job()
+        self.status.setText(message)
+        self.send_button.setEnabled(written is None)
+        if written is not None:
+            self.sent = written
+            self.path.setText(str(written))
+            self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("Close")
+
+
+def send_for_supervision(window: MainWindow) -> SendForSupervisionDialog | None:
+    ws = window.workspace
+    if ws is None:
+        window.statusBar().showMessage("Open a film first; its case's films can then be sent.", 5000)
+        return None
+    recordings = [r for r in window.vault.repo.list_recordings(ws.recording.case_id)
+                  if window.vault.received.origin_of(r.id) is None]  # a film sent to you goes back only as comments
+    dialog = SendForSupervisionDialog(window.vault, recordings, ws.recording.id, Path.home(), window)
+    dialog.show()
+    return dialog
+
+
+def send_comments(window: MainWindow, out: Path | None = None) -> Path | None:
+    """The Supervision lane of a film that came for supervision, back to the practitioner (no footage)."""
+    ws = window.workspace
+    if ws is None or window.vault.received.origin_of(ws.recording.id) is None:
+        window.statusBar().showMessage("Comments go back on a film that came to you for supervision "
+                                       "(File ▸ Open a package).", 8000)
+        return None
+    if out is None:
+        name, _ = QFileDialog.getSaveFileName(window, "Save your comments as",
+                                              str(Path.home() / f"comments on {ws.recording.source_name}"
+                                                  f"{PACKAGE_SUFFIX}"), f"Encrypted package (*{PACKAGE_SUFFIX})")
+        if not name:
+            return None
+        out = Path(name)
+    try:
+        supervision.send_comments(window.vault, ws.recording, out)
+    except (MediaError, ValueError, OSError) as exc:
+        QMessageBox.warning(window, "Comments not sent", str(exc))
+        return None
+    window.statusBar().showMessage(f"Wrote {out.name}: your comments on the Supervision lane, no footage, "
+                                   "for the practitioner who sent the film.", 10000)
+    return out
+
+
+def show_partners(window: MainWindow) -> PartnersDialog:
+    dialog = PartnersDialog(window.vault, window)
+    dialog.show()
+    return dialog
