@@ -85,6 +85,22 @@ def test_partners_send_for_supervision_and_comments_back(qtbot: QtBot, tmp_path:
         assert "Merged 1 comment(s)" in window.statusBar().currentMessage()
         assert window.workspace is not None
         assert "Supervision (Dr Rivers)" in [t.name for t in window.workspace.layer.tracks]
+
+        # How closely her lane and his own agree, with the table of where they differ.
+        agreeing = qt_supervision.show_agreement(window)
+        assert agreeing is not None
+        qtbot.addWidget(agreeing)
+        assert (agreeing.lane_a.currentText(), agreeing.lane_b.currentText()) == ("Parent",
+                                                                                  "Supervision (Dr Rivers)")
+        expected = supervision.agreement(mine, consented, "Parent", "Supervision (Dr Rivers)")
+        assert agreeing.agreement == expected and expected.kappa is not None
+        assert f"<b>{expected.kappa:.2f}</b>" in agreeing.summary.text()
+        headers = [agreeing.table.verticalHeaderItem(k).text() for k in range(agreeing.table.rowCount())]
+        assert (headers == ["not marked", "p3.5"] and "Rows as Parent" in agreeing.caption.text().capitalize()) or \
+            "rows as Parent" in agreeing.caption.text()
+        assert agreeing.table.verticalHeaderItem(1).toolTip() == window.workspace.codebook.code("p3.5").label
+        agreeing.coded_only.setChecked(True)
+        assert agreeing.agreement is not None and agreeing.agreement.frames == 50  # frames 10-40 and 50-70 only
         window.close()
         theirs.close()
 

@@ -112,6 +112,7 @@ class WindowActions:
         for dock in w.findChildren(QDockWidget):
             view.addAction(dock.toggleViewAction())
         self.add(view, "Add a track…", "Ctrl+Shift+T", timeline.add_track)
+        self.add(view, "A&greement between two lanes…", "Ctrl+Shift+G", lambda: qt_supervision.show_agreement(w))
 
         help_menu = self._menu(bar.addMenu("&Help"))
         self.add(help_menu, "&Keyboard shortcuts", "F1", self.show_cheat_sheet)
