@@ -26,7 +26,7 @@ from storage.repository import DuplicateRecordingError, StoredFilm
 from storage.sealed_media import MediaKind
 from vigtool.domain.model import Case, Recording
 from vigtool.media.errors import MediaError
-from vigtool.media.probe import ProbeResult, probe_file
+from vigtool.media.probe import ProbeResult, SeekableFile, probe_file
 from vigtool.media.raw_reader import PositionedRawReader
 from vigtool.services.vault import Vault, VaultError
 
@@ -54,10 +54,10 @@ class ImportResult:
 class _TeeSource(PositionedRawReader):
     """The source file as the demuxer reads it; each byte also goes once, in order, to `consume`."""
 
-    def __init__(self, fd: int, size: int, consume: Callable[[memoryview], None], progress: Progress | None,
-                 cancelled: Cancelled | None, name: str) -> None:
+    def __init__(self, pread: Callable[[int, int], bytes], size: int, consume: Callable[[memoryview], None],
+                 progress: Progress | None, cancelled: Cancelled | None, name: str) -> None:
         super().__init__()
-        self._fd, self._size, self._consume = fd, size, consume
+        self._source_pread, self._size, self._consume = pread, size, consume
         self._progress, self._cancelled, self._name = progress, cancelled, name
         self.passed_on = 0  # bytes [0, passed_on) went to `consume`
         self.bytes_read = 0
@@ -67,7 +67,7 @@ class _TeeSource(PositionedRawReader):
 
     def _pread(self, length: int, offset: int) -> bytes:
         try:
-            data = os.pread(self._fd, length, offset)
+            data = self._source_pread(length, offset)
         except OSError as exc:
             raise MediaError(self._name, f"could not be read to the end ({exc.strerror})") from exc
         self.bytes_read += len(data)
@@ -163,18 +163,40 @@ def _sealing_consumer(sink: SealedSink, digest: hashlib._Hash, vault: Vault, nam
 
 
 def import_recording(vault: Vault, path: Path, case_label: str, progress: Progress | None = None,
-                     cancelled: Cancelled | None = None, *, source_name: str | None = None) -> ImportResult:
-    """Import one file into the case labelled `case_label` (created when it is new). `source_name` names
-    it when the path does not (a film arriving in a package, read from memory)."""
+                     cancelled: Cancelled | None = None) -> ImportResult:
+    """Import one file into the case labelled `case_label` (created when it is new)."""
     fd, size = _open_source(path)
+    try:
+        return _import(vault, lambda length, offset: os.pread(fd, length, offset), size, str(path), path.name,
+                       str(path.resolve()), case_label, progress, cancelled)
+    finally:
+        os.close(fd)
+
+
+def import_from_reader(vault: Vault, reader: SeekableFile, size: int, source_name: str, case_label: str,
+                       progress: Progress | None = None, cancelled: Cancelled | None = None) -> ImportResult:
+    """Import a film read from a seekable file object (one inside an encrypted package): it goes from there
+    into the vault in pieces, never whole in memory and never in the clear on the disk."""
+    if size == 0:
+        raise MediaError(source_name, "is empty (0 bytes)")
+
+    def pread(length: int, offset: int) -> bytes:
+        reader.seek(offset)
+        return reader.read(length)
+
+    return _import(vault, pread, size, source_name, source_name, "", case_label, progress, cancelled)
+
+
+def _import(vault: Vault, pread: Callable[[int, int], bytes], size: int, name: str, source_name: str,
+            source_path: str, case_label: str, progress: Progress | None, cancelled: Cancelled | None) -> ImportResult:
     media_id, data_key = os.urandom(16).hex(), new_data_key()
     digest = hashlib.sha256()
     try:
         with vault.media.create(media_id, MediaKind.FILM, data_key) as sink:
-            tee = _TeeSource(fd, size, _sealing_consumer(sink, digest, vault, path.name), progress, cancelled,
-                             str(path))
+            tee = _TeeSource(pread, size, _sealing_consumer(sink, digest, vault, source_name), progress, cancelled,
+                             name)
             try:
-                probe: ProbeResult = probe_file(tee, str(path), size)
+                probe: ProbeResult = probe_file(tee, name, size)
             except MediaError:
                 tee.raise_failure()  # a cancel or a full disk, not a damaged film
                 raise
@@ -187,14 +209,11 @@ def import_recording(vault: Vault, path: Path, case_label: str, progress: Progre
                 return ImportResult(existing, vault.repo.get_case(existing.case_id), duplicate=True)
             sink.commit()
     except OSError as exc:  # creating, filling or committing the sealed file (source errors are MediaError)
-        raise _write_failed(vault, path.name, exc) from exc
-    finally:
-        os.close(fd)
+        raise _write_failed(vault, source_name, exc) from exc
     film = StoredFilm(media_id, vault.keys.wrap_data_key(data_key, media_id), sha256, fingerprint)
     try:
         case = vault.repo.find_case(case_label) or vault.repo.create_case(case_label)
-        recording = vault.repo.add_recording(case.id, probe, film, source_name or path.name,
-                                             "" if source_name else str(path.resolve()))
+        recording = vault.repo.add_recording(case.id, probe, film, source_name, source_path)
     except DuplicateRecordingError:
         vault.media.delete(media_id)  # another import of the same film committed first
         existing = vault.repo.find_recording_by_fingerprint(fingerprint)
@@ -203,5 +222,5 @@ def import_recording(vault: Vault, path: Path, case_label: str, progress: Progre
     except BaseException:
         vault.media.delete(media_id)
         raise
-    vault.audit.append("import", {"recording": recording.id, "case": case.id, "source": source_name or path.name})
+    vault.audit.append("import", {"recording": recording.id, "case": case.id, "source": source_name})
     return ImportResult(recording, case, duplicate=False)

@@ -4,7 +4,8 @@ practitioner's own marks without touching them.
 
 - `send_for_supervision`: only recordings whose family consented to supervision; one package, to one
   contact (their public key), signed with this vault's identity.
-- `open_for_supervision`: the supervisor's side. Each film is imported (from memory: no plaintext on disk)
+- `open_for_supervision`: the supervisor's side. Each film is imported straight from the package (no
+  plaintext on disk, never whole in memory)
   with the practitioner's marks on read-only "Practitioner" lanes and an empty "Supervision" lane; the
   only purpose recorded for it is supervision, so it cannot be exported for anything else.
 - `send_comments` / `merge_comments`: the Supervision lane's marks go back; merging replaces the lane
@@ -14,7 +15,6 @@ practitioner's own marks without touching them.
 
 from __future__ import annotations
 
-import shutil
 import time
 from dataclasses import dataclass
 from datetime import date
@@ -28,11 +28,10 @@ from vigtool.domain.agreement import Agreement, cohens_kappa, frame_labels
 from vigtool.domain.consent import Purpose
 from vigtool.domain.model import Actor, Annotation, Recording, TrackKind, TurnLink, TurnRole
 from vigtool.domain.time import FrameRange
-from vigtool.media.memory_file import MemoryFile
 from vigtool.media.smart_cut import Cancelled, ExportCancelledError, Progress
 from vigtool.services import consent
 from vigtool.services.exporting import ExportError
-from vigtool.services.importing import import_recording
+from vigtool.services.importing import import_from_reader
 from vigtool.services.vault import Vault
 
 SUPERVISION, COMMENTS = "supervision", "comments"
@@ -225,11 +224,9 @@ def open_for_supervision(vault: Vault, path: Path | PackageReader) -> list[Recor
                 sender.fingerprint]
     received = []
     for entry in package.manifest.get("recordings", []):
-        with MemoryFile(entry["file"]) as memory:
-            with package.open(entry["file"]) as film, open(memory.fd, "wb", closefd=False) as sink:
-                shutil.copyfileobj(film, sink, 1 << 20)
-            result = import_recording(vault, memory.path, f"{entry['case']} (supervision for {known_as})",
-                                      source_name=entry["source_name"])
+        with package.open(entry["file"]) as film:  # straight from the package into the vault, in pieces
+            result = import_from_reader(vault, film, film.size, entry["source_name"],
+                                        f"{entry['case']} (supervision for {known_as})")
         recording = result.recording
         if result.duplicate:  # sent again with newer marks: they replace the old ones, her lane stays
             for track in vault.repo.list_tracks(recording.id):
