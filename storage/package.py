@@ -220,16 +220,6 @@ class PackageMember(PositionedRawReader):
         self._pos += got
         return got
 
-    def read(self, size: int = -1) -> bytes:
-        if size is None or size < 0:
-            size = self._size - self._pos
-        buffer = bytearray(max(0, min(size, self._size - self._pos)))
-        got = self.readinto(buffer)
-        return bytes(buffer[:got])
-
-    def readall(self) -> bytes:
-        return self.read(-1)
-
     def close(self) -> None:
         if not self.closed:
             self._contents.close()

@@ -222,16 +222,6 @@ class SealedMediaReader(PositionedRawReader):
             self._pos += len(chunk)
         return done
 
-    def read(self, size: int = -1) -> bytes:
-        if size is None or size < 0:
-            size = max(self._size - self._pos, 0)
-        buffer = bytearray(min(size, max(self._size - self._pos, 0)))
-        got = self.readinto(buffer)
-        return bytes(buffer[:got])
-
-    def readall(self) -> bytes:
-        return self.read(-1)
-
     def close(self) -> None:
         if not self.closed:
             self._raw.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import subprocess
+import sys
 import tempfile
 import threading
 from collections.abc import Iterator
@@ -51,6 +52,15 @@ def samples(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Sample]:
 
 
 PASSPHRASE = "a kind and long test passphrase"  # noqa: S105 - a throwaway test vault
+
+
+def vigtool(*args: str, vault: Path | None = None, env: dict[str, str] | None = None,
+            python_prelude: str = "") -> subprocess.CompletedProcess[str]:
+    """Run the CLI in a child process; the passphrase comes from the environment as in a script."""
+    argv = ([*(["--vault", str(vault)] if vault else []), *args])
+    code = f"{python_prelude}import sys; from vigtool.cli import main; sys.exit(main({argv!r}))"
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "VIGTOOL_PASSPHRASE": PASSPHRASE, **(env or {})}, check=False)
 # Tests create many vaults; a light Argon2id keeps them quick (real vaults use the RFC 9106 default).
 FAST_KDF = KdfParams(iterations=1, lanes=1, memory_cost_kib=8 * 1024)
 

@@ -4,29 +4,18 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
-from conftest import PASSPHRASE, Sample, ffmpeg_frame, open_vault, psnr
+from conftest import Sample, ffmpeg_frame, open_vault, psnr, vigtool
 
 from vigtool.domain.model import ReviewItemKind
 from vigtool.domain.time import FrameRange
 from vigtool.services import review
 from vigtool.services.demo import DEMO_PASSPHRASE
 from vigtool.synth.stamp import read_stamp
-
-
-def vigtool(*args: str, vault: Path | None = None, env: dict[str, str] | None = None,
-            python_prelude: str = "") -> subprocess.CompletedProcess[str]:
-    """Run the CLI in a child process; the passphrase comes from the environment as in a script."""
-    argv = ([*(["--vault", str(vault)] if vault else []), *args])
-    code = f"{python_prelude}import sys; from vigtool.cli import main; sys.exit(main({argv!r}))"
-    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
-                          env={**os.environ, "VIGTOOL_PASSPHRASE": PASSPHRASE, **(env or {})}, check=False)
 
 
 def allow(vault: Path, python_prelude: str = "") -> None:

@@ -3,14 +3,12 @@ moment they withdraw; withdrawing everything lists what to recall and can destro
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import FAST_KDF, PASSPHRASE, Sample
+from conftest import FAST_KDF, PASSPHRASE, Sample, vigtool
 from pytestqt.qtbot import QtBot
 
 from storage.keys import KEY_FILE_NAME
@@ -115,9 +113,7 @@ def test_presenter_and_handout_are_refused_without_consent(qtbot: QtBot, tmp_pat
 
 def test_cli_sets_shows_and_withdraws_with_shredding(tmp_path: Path, samples: dict[str, Sample]) -> None:
     def run(*args: str) -> subprocess.CompletedProcess[str]:
-        code = f"import sys; from vigtool.cli import main; sys.exit(main({['--vault', str(tmp_path / 'v'), *args]!r}))"
-        return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
-                              check=False, env={**os.environ, "VIGTOOL_PASSPHRASE": PASSPHRASE})
+        return vigtool(*args, vault=tmp_path / "v")
 
     assert run("init").returncode == 0
     assert run("import", str(samples["h264"].path), "--case", "Family A").returncode == 0

@@ -4,16 +4,14 @@ comments come back without footage and merge beside her own marks; agreement as 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
 import pytest
-from conftest import PASSPHRASE, Sample, give_consent, open_vault
+from conftest import Sample, give_consent, open_vault, vigtool
 from pytestqt.qtbot import QtBot
 
 from storage.identity import Identity
@@ -172,9 +170,7 @@ def test_kappa_matches_a_hand_computed_example() -> None:
 
 def test_from_the_command_line_and_in_the_window(tmp_path: Path, samples: dict[str, Sample], qtbot: QtBot) -> None:
     def run(vault: str, *args: str) -> subprocess.CompletedProcess[str]:
-        code = f"import sys; from vigtool.cli import main; sys.exit(main({['--vault', vault, *args]!r}))"
-        return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
-                              check=False, env={**os.environ, "VIGTOOL_PASSPHRASE": PASSPHRASE})
+        return vigtool(*args, vault=Path(vault))
 
     mine, hers = str(tmp_path / "p"), str(tmp_path / "s")
     for vault, name in ((mine, "Practitioner"), (hers, "Supervisor")):

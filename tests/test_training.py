@@ -3,9 +3,7 @@ photograph moving, growing and tilting), the rest untouched; the voice disguised
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import av
@@ -13,7 +11,7 @@ import cv2
 import imageio_ffmpeg
 import numpy as np
 import pytest
-from conftest import PASSPHRASE, Sample, give_consent, open_vault
+from conftest import Sample, give_consent, open_vault, vigtool
 from pytestqt.qtbot import QtBot
 from skimage import data
 
@@ -91,9 +89,7 @@ def test_the_voice_is_disguised(vault: Vault, samples: dict[str, Sample], tmp_pa
 
 def test_cli_writes_a_training_pack_only_with_consent(tmp_path: Path, samples: dict[str, Sample]) -> None:
     def run(*args: str) -> subprocess.CompletedProcess[str]:
-        code = f"import sys; from vigtool.cli import main; sys.exit(main({['--vault', str(tmp_path / 'v'), *args]!r}))"
-        return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
-                              check=False, env={**os.environ, "VIGTOOL_PASSPHRASE": PASSPHRASE})
+        return vigtool(*args, vault=tmp_path / "v")
 
     assert run("init").returncode == 0
     assert run("import", str(samples["h264"].path), "--case", "Family A").returncode == 0

@@ -93,6 +93,36 @@ class JobDialog(QDialog):
         self.bar.setRange(0, 0)
         return self.job
 
+    def _controls(self, layout: QVBoxLayout, note: str, action: str, slot: Callable[[], object]) -> QPushButton:
+        """The progress bar, a status line saying `note`, and Cancel beside the dialog's `action` button,
+        at the foot of `layout`; returns the action button."""
+        self.status = QLabel(note)
+        self.status.setWordWrap(True)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        button = self.buttons.addButton(action, QDialogButtonBox.ButtonRole.AcceptRole)
+        button.clicked.connect(lambda _checked=False: slot())
+        self.buttons.rejected.connect(self._cancel_or_close)
+        layout.addWidget(self.bar)
+        layout.addWidget(self.status)
+        layout.addWidget(self.buttons)
+        return button
+
+    def _save_path(self, suggested: Path, caption: str, file_filter: Callable[[], str]) -> QHBoxLayout:
+        """`self.path`, with a Choose… button that asks where to save (`file_filter` is asked each time)."""
+        self.path = QLineEdit(str(suggested))
+        browse = QPushButton("Choose…")
+
+        def choose() -> None:
+            name, _ = QFileDialog.getSaveFileName(self, caption, self.path.text(), file_filter())
+            if name:
+                self.path.setText(name)
+
+        browse.clicked.connect(lambda _checked=False: choose())
+        row = QHBoxLayout()
+        row.addWidget(self.path, 1)
+        row.addWidget(browse)
+        return row
+
     def _progress(self, done: int, total: int) -> None:
         self.bar.setRange(0, max(total, 1))
         self.bar.setValue(done)
@@ -127,25 +157,14 @@ class ExportDialog(JobDialog):
         self.setWindowTitle("Export clip")
         layout = QVBoxLayout(self)
         layout.addLayout(self._form(folder))
-        self.status = QLabel(_CLEAR_NOTE)
-        self.status.setWordWrap(True)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
-        self.export_button = self.buttons.addButton("Export", QDialogButtonBox.ButtonRole.AcceptRole)
-        self.export_button.clicked.connect(self.start)
-        self.buttons.rejected.connect(self._cancel_or_close)
-        layout.addWidget(self.bar)
-        layout.addWidget(self.status)
-        layout.addWidget(self.buttons)
+        self.export_button = self._controls(layout, _CLEAR_NOTE, "Export", self.start)
 
     def _form(self, folder: Path) -> QFormLayout:
         clip, recording = self.clip, self.recording
         seconds = float(clip.range.length / recording.rate)
-        self.path = QLineEdit(str(folder / f"moment-{clip.range.start}.mp4"))
-        browse = QPushButton("Choose…")
-        browse.clicked.connect(self._browse)
-        where = QHBoxLayout()
-        where.addWidget(self.path, 1)
-        where.addWidget(browse)
+        where = self._save_path(folder / f"moment-{clip.range.start}.mp4", "Export clip as",
+                                lambda: f"Encrypted package (*{PACKAGE_SUFFIX})" if self.encrypt.isChecked()
+                                else "MP4 video (*.mp4)")
         self.speed = QComboBox()
         for label, value in (("Normal speed", Fraction(1)), ("Slow motion ½×", Fraction(1, 2)),
                              ("Slow motion ¼×", Fraction(1, 4))):
@@ -205,12 +224,6 @@ class ExportDialog(JobDialog):
         path = Path(self.path.text())
         self.path.setText(str(path.with_suffix(PACKAGE_SUFFIX if encrypted else ".mp4")))
         self.status.setText(_SEALED_NOTE if encrypted else _CLEAR_NOTE)
-
-    def _browse(self) -> None:
-        kind = f"Encrypted package (*{PACKAGE_SUFFIX})" if self.encrypt.isChecked() else "MP4 video (*.mp4)"
-        name, _ = QFileDialog.getSaveFileName(self, "Export clip as", self.path.text(), kind)
-        if name:
-            self.path.setText(name)
 
     def options(self) -> ClipOptions:
         return ClipOptions(

@@ -43,12 +43,8 @@ class PackageReviewDialog(JobDialog):
         self.vault, self.session = vault, session
         self.outcome: PackageResult | None = None
         self.setWindowTitle("Save the review as an encrypted package")
-        self.path = QLineEdit(str(folder / f"shared-review{SUFFIX}"))
-        browse = QPushButton("Choose…")
-        browse.clicked.connect(self._browse)
-        where = QHBoxLayout()
-        where.addWidget(self.path, 1)
-        where.addWidget(browse)
+        where = self._save_path(folder / f"shared-review{SUFFIX}", "Save package as",
+                                lambda: f"Encrypted package (*{SUFFIX})")
         self.passphrase = QLineEdit(echoMode=QLineEdit.EchoMode.Password)
         self.passphrase_again = QLineEdit(echoMode=QLineEdit.EchoMode.Password)
         form = QFormLayout()
@@ -57,23 +53,11 @@ class PackageReviewDialog(JobDialog):
         form.addRow("Save as", where)
         form.addRow("Passphrase", self.passphrase)
         form.addRow("The same again", self.passphrase_again)
-        self.status = QLabel("Tell the passphrase to no one who should not see the film; it cannot be recovered.")
-        self.status.setWordWrap(True)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
-        self.save_button = self.buttons.addButton("Save package", QDialogButtonBox.ButtonRole.AcceptRole)
-        self.save_button.clicked.connect(self.start)
-        self.buttons.rejected.connect(self._cancel_or_close)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
-        layout.addWidget(self.bar)
-        layout.addWidget(self.status)
-        layout.addWidget(self.buttons)
-
-    def _browse(self) -> None:
-        name, _ = QFileDialog.getSaveFileName(self, "Save package as", self.path.text(),
-                                              f"Encrypted package (*{SUFFIX})")
-        if name:
-            self.path.setText(name)
+        self.save_button = self._controls(
+            layout, "Tell the passphrase to no one who should not see the film; it cannot be recovered.",
+            "Save package", self.start)
 
     def start(self) -> None:
         if self.job is not None:

@@ -160,23 +160,13 @@ class SendForSupervisionDialog(JobDialog):
         row.addWidget(QLabel("To:"))
         row.addWidget(self.partners, 1)
         layout.addLayout(row)
-        self.path = QLineEdit(str(folder / f"for supervision{PACKAGE_SUFFIX}"))
-        browse = QPushButton("Choose…")
-        browse.clicked.connect(self._browse)
         row = QHBoxLayout()
         row.addWidget(QLabel("Save as:"))
-        row.addWidget(self.path, 1)
-        row.addWidget(browse)
+        row.addLayout(self._save_path(folder / f"for supervision{PACKAGE_SUFFIX}", "Save the package as",
+                                      lambda: f"Encrypted package (*{PACKAGE_SUFFIX})"), 1)
         layout.addLayout(row)
-        self.status = QLabel("Only the partner you choose can open it; it shows them it came from you.")
-        self.status.setWordWrap(True)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
-        self.send_button = self.buttons.addButton("Send", QDialogButtonBox.ButtonRole.AcceptRole)
-        self.send_button.clicked.connect(self.start)
-        self.buttons.rejected.connect(self._cancel_or_close)
-        layout.addWidget(self.bar)
-        layout.addWidget(self.status)
-        layout.addWidget(self.buttons)
+        self.send_button = self._controls(
+            layout, "Only the partner you choose can open it; it shows them it came from you.", "Send", self.start)
         if not self._contacts:
             self.status.setText("Add your supervisor's key card first (File ▸ Supervision partners…).")
             self.send_button.setEnabled(False)
@@ -201,12 +191,6 @@ class SendForSupervisionDialog(JobDialog):
         return [self._recordings[int(item.data(Qt.ItemDataRole.UserRole))]
                 for item in (self.films.item(k) for k in range(self.films.count()))
                 if item.flags() & Qt.ItemFlag.ItemIsUserCheckable and item.checkState() == Qt.CheckState.Checked]
-
-    def _browse(self) -> None:
-        name, _ = QFileDialog.getSaveFileName(self, "Save the package as", self.path.text(),
-                                              f"Encrypted package (*{PACKAGE_SUFFIX})")
-        if name:
-            self.path.setText(name)
 
     def start(self) -> None:
         recordings = self.chosen()

@@ -7,7 +7,7 @@ import io
 
 
 class PositionedRawReader(io.RawIOBase):
-    """Subclasses set `_size` and read from `_pos`, moving it forward by what they return."""
+    """Subclasses set `_size` and implement `readinto` from `_pos`, moving it forward by what they return."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -35,3 +35,15 @@ class PositionedRawReader(io.RawIOBase):
             raise ValueError("negative seek position")
         self._pos = bases[whence] + offset
         return self._pos
+
+    def read(self, size: int = -1) -> bytes:
+        """Up to `size` bytes (the rest when negative) in one readinto: RawIOBase's own would go through
+        readall in small steps."""
+        if size is None or size < 0:
+            size = self._size - self._pos
+        buffer = bytearray(max(0, min(size, self._size - self._pos)))
+        got = self.readinto(buffer)
+        return bytes(buffer[:got])
+
+    def readall(self) -> bytes:
+        return self.read(-1)
