@@ -69,13 +69,8 @@ class AtomicFile:
 
 
 def write_atomically(path: Path, data: bytes) -> None:
-    target = AtomicFile(path)
-    try:
-        target.handle.write(data)
-        target.commit()
-    except BaseException:
-        target.discard()
-        raise
+    """`data` at `path`, whole or not at all, readable by its owner only."""
+    _publish_named(path, [data], 0o600)
 
 
 def publish(path: Path, chunks: Iterable[bytes], *, mode: int = 0o644, replace: bool = False) -> None:

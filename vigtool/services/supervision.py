@@ -15,6 +15,7 @@ practitioner's own marks without touching them.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass
 from datetime import date
@@ -96,15 +97,13 @@ def _write(vault: Vault, out: Path, recipient: PublicIdentity, kind: str, manife
     temp = temp_name_for(out)
     writer = PackageWriter.for_recipient(temp, vault.identity, recipient, kind, time.time_ns())
     try:
-        total, done = 0, 0
-        for _name, recording in films:
-            with vault.open_film(recording) as film:
-                total += film.size
-        for name, recording in films:
-            with vault.open_film(recording) as film:
+        with contextlib.ExitStack() as stack:  # every film opened once: their sizes first, for the progress
+            opened = [(name, stack.enter_context(vault.open_film(recording))) for name, recording in films]
+            total, done = sum(film.size for _name, film in opened), 0
+            for name, film in opened:
                 writer.add_file(name, cast(BinaryIO, _Counted(cast(BinaryIO, film), done, total, progress,
                                                               cancelled)), film.size)
-            done += film.size
+                done += film.size
         writer.commit(manifest)
         temp.replace(out)
         fsync_dir(out.parent)
