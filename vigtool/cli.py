@@ -1,5 +1,5 @@
-"""`vigtool` on the command line: init, import, list, still, export, handout, package, analyse, identity, contact,
-audit, consent, verify, passwd, delete, gui, demo.
+"""`vigtool` on the command line: init, import, list, still, export, handout, package, marks, analyse, identity,
+contact, audit, consent, verify, passwd, delete, gui, demo.
 
 With --json, stdout carries exactly one JSON document; messages and progress go to stderr. Any failure
 exits non-zero with a message that names the file and the problem. The passphrase comes from
@@ -36,6 +36,7 @@ from vigtool.cli_common import (
     progress_bar,
     recording_json,
 )
+from vigtool.cli_marks import add_marks_parsers
 from vigtool.cli_sharing import add_sharing_parsers
 from vigtool.domain.export import CaptionMode, ClipOptions, ExportMode
 from vigtool.domain.model import Recording
@@ -341,6 +342,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--items", metavar="1,3", help="only these items (1-based, as listed in the session)")
     p.set_defaults(func=cmd_handout)
     add_sharing_parsers(sub)
+    add_marks_parsers(sub)
     p = sub.add_parser("analyse", help="propose turn-taking from the sound (who vocalised when, and the turns)")
     p.add_argument("target", metavar="FILE_OR_RECORDING", help="a film file, or a recording in the vault")
     p.add_argument("--json", action="store_true", help="print exactly one JSON document (times in seconds)")

@@ -273,6 +273,36 @@ class Workspace:
         self.undo_stack.push(_Step(f"Add track “{name}”", do, undo))
         return state["track"]
 
+    def import_marks(self, new_lanes: list[str], marks: list[tuple[int | str, Annotation]],
+                     text: str = "Import marks") -> list[Annotation]:
+        """Marks onto lanes by id, or onto new lanes by name made on the way: one undo step (an import)."""
+        made: dict[str, Track] = {}
+        stored: list[Annotation] = []
+
+        def do() -> Changes:
+            for name in new_lanes:
+                old = made.get(name)
+                made[name] = self.repo.add_track(self.recording.id, name, TrackKind.CUSTOM,
+                                                 track_id=old.id if old else None,
+                                                 position=old.position if old else None)
+                self.layer.put_track(made[name])
+            pending = stored or [replace(a, track_id=made[lane].id if isinstance(lane, str) else lane)
+                                 for lane, a in marks]
+            stored[:] = self.repo.add_annotations(pending)  # with their ids: a redo brings back the same ones
+            for a in stored:
+                self.layer.put(a)
+            return Changes(tracks={t.id for t in made.values()}, annotations={a.id for a in stored})
+
+        def undo() -> Changes:
+            changes = self._delete([a.id for a in stored])
+            for track in made.values():
+                self.repo.delete_track(track.id)
+                self.layer.remove_track(track.id)
+            return changes | Changes(tracks={t.id for t in made.values()})
+
+        self.undo_stack.push(_Step(text, do, undo))
+        return list(stored)
+
     def _update_tracks(self, text: str, new: list[Track]) -> None:
         old = [self.layer.track(t.id) for t in new]
         if old == new:
