@@ -21,7 +21,12 @@ import pytest
 import webvtt
 import xmlschema
 from conftest import open_vault, vigtool
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication, QFileDialog
+from pytestqt.qtbot import QtBot
 
+from ui.main_window import MainWindow
+from ui.qt_marks import LaneChooser
 from vigtool.domain.model import Actor, Recording, TrackKind
 from vigtool.domain.time import FrameRange
 from vigtool.services.importing import import_recording
@@ -204,7 +209,7 @@ def test_round_trip_keeps_every_mark(coded: Coded, other: tuple[Vault, Recording
     workspace = Workspace(hers.repo, film)
     result = import_marks(workspace, hers, out)
     assert _marks_of(hers, film) == sorted(MARKS)
-    assert result.problems == []
+    assert result.problems == [] and result.empty_lanes == []
     # ELAN has no "note only" annotation: its value is the note, which matches no code and is kept as one.
     assert result.as_notes == (1 if suffix == ".eaf" else 0)
     workspace.undo()  # the whole import is one step
@@ -281,7 +286,7 @@ def test_an_elan_file_with_vocabulary_and_tiers_imports(other: tuple[Vault, Reco
     assert ("Baby", 60, 75, "init.smile", "") in marks
     assert len(marks) == 3  # the one at 9 s is past the film's 3 s
     assert any("a5" in p and "after the film ends" in p for p in result.problems)
-    assert any("Empty tier" in p for p in result.problems)
+    assert result.empty_lanes == ["Empty tier"] and "'Empty tier' had no marks" in result.summary()
     assert {a.actor for a in hers.repo.list_annotations(film.id) if a.code_id == "p2.3"} == {None}
 
 
@@ -367,3 +372,51 @@ def test_unknown_lane_named(coded: Coded, tmp_path: Path) -> None:
     with pytest.raises(MarksError, match="no lane 'Grandma'"):
         export_marks(coded.vault, coded.recording, tmp_path / "x.csv", tracks=["Grandma"])
 
+
+
+# -- in the window ---------------------------------------------------------------------------------------
+def test_window_exports_chosen_lanes_and_imports_as_one_undo_step(qtbot: QtBot, coded: Coded, tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    window = MainWindow(coded.vault, restore_state=False)
+    qtbot.addWidget(window)
+    window.show()
+    window.open_recording(coded.recording.id)
+    qtbot.waitUntil(lambda: window.workspace is not None, timeout=5000)
+    out = tmp_path / "for ELAN.eaf"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *_a, **_k: (str(out), "ELAN (*.eaf)"))
+    seen: list[list[str]] = []
+
+    def untick_notes_and_go() -> None:
+        chooser = next((w for w in QApplication.topLevelWidgets() if isinstance(w, LaneChooser) and w.isVisible()),
+                       None)
+        if chooser is None:  # not shown yet
+            QTimer.singleShot(50, untick_notes_and_go)
+            return
+        ticked = chooser.chosen()
+        seen.append(ticked)
+        notes = chooser.lanes.findItems("Notes  (1 mark)", Qt.MatchFlag.MatchExactly)[0]
+        notes.setCheckState(Qt.CheckState.Unchecked)
+        chooser.choose.click()
+
+    QTimer.singleShot(200, untick_notes_and_go)
+    action = next(a for a in window.actions() if a.text().startswith("E&xport marks"))
+    action.trigger()
+    assert seen == [["Parent", "Baby", "Turn-taking", "Notes"]]  # every lane but Suggestions, to start with
+    assert str(out) in window.statusBar().currentMessage()
+    eaf = pympi.Elan.Eaf(str(out))
+    assert "Notes" not in eaf.get_tier_names() and len(eaf.get_annotation_data_for_tier("Baby")) == 2
+
+    ws = window.workspace
+    assert ws is not None
+    before = len(list(ws.layer))
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *_a, **_k: (str(out), ""))
+    next(a for a in window.actions() if a.text().startswith("I&mport marks")).trigger()
+    assert len(list(ws.layer)) == before + 5
+    assert {t.name for t in ws.layer.tracks} >= {"Parent (imported)", "Baby (imported)"}
+    assert "Ctrl+Z" in window.statusBar().currentMessage()
+    window.activateWindow()  # the lane chooser had it; offscreen there is no window manager to give it back
+    qtbot.waitUntil(window.isActiveWindow, timeout=2000)
+    qtbot.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert len(list(ws.layer)) == before
+    assert "Parent (imported)" not in {t.name for t in ws.layer.tracks}
+    window.close()

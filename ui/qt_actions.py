@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDialog, QDockWidget, QFileDialog, QLabel, QMenu, QScrollArea, QVBoxLayout
 
-from ui import qt_supervision
+from ui import qt_marks, qt_supervision
 from vigtool.domain.codebook import Codebook
 from vigtool.domain.model import Actor
 from vigtool.domain.undo import UndoStack
@@ -100,6 +100,10 @@ class WindowActions:
         accept.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         w.removeAction(accept)
         timeline.addAction(accept)
+        self.mark_menu.addSeparator()
+        self.add(self.mark_menu, "E&xport marks (ELAN, BORIS, table, WebVTT, OTIO)…", "",
+                 lambda: qt_marks.export_marks_dialog(w))
+        self.add(self.mark_menu, "I&mport marks…", "", lambda: qt_marks.import_marks_dialog(w))
         self.mark_menu.addSeparator()
         self.codes_menu = self.mark_menu.addMenu("Mark with a code (Shift: over in–out)")
 

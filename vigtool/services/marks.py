@@ -36,7 +36,7 @@ from vigtool.services.vault import Vault
 from vigtool.services.workspace import Workspace
 
 __all__ = ["READABLE", "WRITABLE", "ExportedMarks", "ImportedMarks", "MarksError", "MarksFormatError",
-           "export_marks", "film_pseudonym", "import_marks", "marks_document"]
+           "export_marks", "film_pseudonym", "import_marks", "marks_document", "refusal"]
 
 
 class MarksError(ValueError):
@@ -57,12 +57,15 @@ class ImportedMarks:
     lanes: list[str] = field(default_factory=list)  # the lanes the marks went on
     new_lanes: list[str] = field(default_factory=list)
     as_notes: int = 0  # values that matched no code and were kept as notes
-    problems: list[str] = field(default_factory=list)  # marks left out, lanes with nothing, times clipped
+    problems: list[str] = field(default_factory=list)  # marks left out, or cut at the film's end
+    empty_lanes: list[str] = field(default_factory=list)  # tiers or subjects with nothing on them: not added
 
     def summary(self) -> str:
         text = f"{len(self.marks)} mark(s) on {', '.join(repr(n) for n in self.lanes) or 'no lane'}"
         if self.as_notes:
             text += f"; {self.as_notes} value(s) matched no code and were kept as notes"
+        if self.empty_lanes:
+            text += f"; {', '.join(repr(n) for n in self.empty_lanes)} had no marks and were not added"
         return text
 
 
@@ -71,11 +74,20 @@ def film_pseudonym(recording: Recording) -> str:
     return f"recording-{recording.id}.mp4"
 
 
-def _refuse_received(vault: Vault, recording: Recording) -> None:
+def refusal(vault: Vault, recording: Recording) -> str | None:
+    """Why this film's marks may not go out to a file or come in from one, or None: asked before any file
+    is chosen, so the window can say so at once."""
     origin = vault.received.origin_of(recording.id)
     if origin is not None:
-        raise MarksError(f"This film was sent to you for supervision by {origin[0]}: its marks stay in the vault "
-                         "and go back to them only as your comments (File ▸ Send my supervision comments)")
+        return (f"This film was sent to you for supervision by {origin[0]}: its marks stay in the vault and go "
+                "back to them only as your comments (File ▸ Send my supervision comments)")
+    return None
+
+
+def _refuse_received(vault: Vault, recording: Recording) -> None:
+    reason = refusal(vault, recording)
+    if reason is not None:
+        raise MarksError(reason)
 
 
 def marks_document(vault: Vault, recording: Recording, tracks: list[str] | None = None) -> MarksDocument:
@@ -180,11 +192,11 @@ def import_marks(workspace: Workspace, vault: Vault, path: Path, *, into: str | 
         actor = actor_value(mark.actor) or (workspace.actor_of_track(lane) if isinstance(lane, int) else None)
         placed.append((lane, Annotation(0, 0, FrameRange(start, end), code, actor, note)))
     used = {into or m.track for m in found.marks}
-    result.problems += [f"the lane {name!r} has no marks; not added" for name in found.tracks
-                        if name not in used and not into]
+    result.empty_lanes = [name for name in found.tracks if name not in used and not into]
     if not placed:
-        raise MarksError(f"{path}: nothing to import (" + ("; ".join(result.problems) or "the file holds no marks")
-                         + ")")
+        raise MarksError(f"{path}: nothing to import (" + ("; ".join(
+            result.problems + [f"{name!r} has no marks" for name in result.empty_lanes]) or "the file holds no marks")
+            + ")")
     new_lanes = [v for v in dict.fromkeys(taken.values()) if isinstance(v, str)]
     result.marks = workspace.import_marks(new_lanes, placed, f"Import marks from {path.name}")
     result.new_lanes = new_lanes
