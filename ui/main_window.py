@@ -522,6 +522,9 @@ class MainWindow(QMainWindow):
         return self.package_viewer
 
     def present_review(self) -> Presenter | None:
+        if self.presenter is not None and not self.presenter.over:
+            self.presenter.arrange()  # F5 again while presenting: the review comes to the front, once
+            return self.presenter
         session = self.review_session()
         if session is None or not session.items:
             self.statusBar().showMessage("Make a clip (C) or a still (S) of a moment first.", 5000)

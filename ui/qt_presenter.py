@@ -204,7 +204,7 @@ class Presenter(QObject):
         self._show_place()
 
     def _playing_changed(self, playing: bool) -> None:
-        self.actions["play"].setText("⏸ Pause" if playing else "▶ Play")
+        self.actions["play"].setText("❚❚ Pause" if playing else "▶ Play")
         if self.family.bar.isVisible():
             self._place_bar(playing=playing)
 

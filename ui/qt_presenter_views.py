@@ -165,7 +165,7 @@ class PractitionerWindow(QWidget):
         layout.addWidget(self.note)
         self.addActions(list(actions.values()))
         self.end_action = actions["end"]
-        self.resize(760, 420)
+        self.resize(760, 360)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
         # Closing her window (the title bar's ×) ends the review, as Esc does, once.
