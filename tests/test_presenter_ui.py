@@ -69,6 +69,10 @@ def test_the_bar_comes_with_the_mouse_and_keeps_off_the_playing_moment(qtbot: Qt
     assert presenter is not None
     family = presenter.family
     qtbot.waitUntil(lambda: family.isFullScreen() and family.player.frame == 30)
+    assert not family.bar.isVisible()
+    qtbot.mouseClick(family.player.canvas, Qt.MouseButton.LeftButton)  # a click on the footage calls it up
+    assert family.bar.isVisible() and family.player.frame == 30 and not family.player.playing
+    family.show_bar_at(None)
     QCursor.setPos(QPoint(100, 100))
     qtbot.wait(300)
     QCursor.setPos(QPoint(140, 120))

@@ -58,7 +58,8 @@ class Presenter(QObject):
         self.over = False
         self.family.player.playing_changed.connect(self._playing_changed)
         self._hide_bar = QTimer(self, singleShot=True, interval=BAR_SHOWN_MS)
-        self._hide_bar.timeout.connect(lambda: self.family.show_bar_at(None))
+        self._hide_bar.timeout.connect(self._bar_timed_out)
+        self.family.clicked.connect(lambda: self._place_bar(playing=self.family.player.playing))
         self._mouse = QTimer(self, interval=MOUSE_POLL_MS)
         self._mouse.timeout.connect(self._watch_mouse)
         self._last_pointer = QPoint()
@@ -216,6 +217,12 @@ class Presenter(QObject):
             self._last_pointer = pointer
             if not first:  # where the pointer was when the review began is not a movement
                 self._place_bar(playing=self.family.player.playing)
+
+    def _bar_timed_out(self) -> None:
+        if self.family.pointer_on_bar():
+            self._hide_bar.start()  # not from under her hand while she reads the buttons
+        else:
+            self.family.show_bar_at(None)
 
     def _place_bar(self, *, playing: bool) -> None:
         entry = self.presentation.entry

@@ -8,8 +8,8 @@ a shared QAction, so the same keys work in whichever of the windows has the focu
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QCloseEvent
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QCursor, QMouseEvent
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -91,6 +91,8 @@ class FamilyWindow(QWidget):
     """The family's view: the footage full screen on black. No title, no cursor, no text of ours, except the
     practitioner's bar and prompt when she presents on this one screen and calls them up."""
 
+    clicked = Signal()  # on the footage: the bar comes up (a click lands before the pointer is seen moving)
+
     def __init__(self, actions: dict[str, QAction]) -> None:
         super().__init__(None, Qt.WindowType.FramelessWindowHint)
         self.setWindowTitle(" ")
@@ -111,6 +113,13 @@ class FamilyWindow(QWidget):
 
     def area(self) -> Area:
         return Area(0, 0, self.width(), self.height())
+
+    def pointer_on_bar(self) -> bool:
+        return self.bar.isVisible() and self.bar.rect().contains(self.bar.mapFromGlobal(QCursor.pos()))
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt's name
+        self.clicked.emit()
+        super().mousePressEvent(event)
 
     def show_bar_at(self, where: Area | None) -> None:
         if where is None or not self.one_window:
