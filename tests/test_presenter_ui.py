@@ -89,3 +89,12 @@ def test_the_bar_comes_with_the_mouse_and_keeps_off_the_playing_moment(qtbot: Qt
     presenter.end()
     # Where the film fills the screen's height (the laptop), the bar keeps away while it plays:
     # test_presenter_x11 and test_presenter_logic.test_the_bar_never_covers_the_moment_while_it_plays.
+
+
+def test_closing_the_workspace_takes_the_footage_off_the_screen(qtbot: QtBot, window: MainWindow) -> None:  # noqa: F811
+    presenter = window.present_review()
+    assert presenter is not None
+    qtbot.waitUntil(lambda: presenter.family.isVisible() and presenter.family.player.frame == 30)
+    assert window.present_review() is presenter  # F5 again: the same review, not a second one
+    window.close()
+    assert presenter.over and not presenter.family.isVisible() and presenter.family.player.recording is None
