@@ -41,6 +41,7 @@ def test_moments_go_forward_and_back_and_stop_at_the_ends() -> None:
     assert not shown.next() and shown.position == 1
     assert shown.previous() and shown.position == 0
     assert Presentation([]).entry is None and not Presentation([]).next()
+    assert shown.labels() == ["1. Clip at 00:01.2 (1.6 s)  Turn-taking", "2. Still at 00:03.6"]
 
 
 def test_space_plays_on_from_where_it_paused_and_from_the_start_once_finished() -> None:

@@ -51,7 +51,7 @@ class Presenter(QObject):
         self.home = home.name() if home is not None else None
         self.actions = self._make_actions()
         self.family = FamilyWindow(self.actions)
-        self.practitioner = PractitionerWindow(session.title, [e.label for e in self.presentation.items],
+        self.practitioner = PractitionerWindow(session.title, self.presentation.labels(),
                                                self.actions)
         self.practitioner.moments.currentRowChanged.connect(self.go_to)
         self.plan: ScreenPlan | None = None

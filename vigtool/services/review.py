@@ -26,6 +26,7 @@ from vigtool.domain.model import (
     ReviewSession,
     Still,
 )
+from vigtool.domain.time import timecode
 from vigtool.services import consent
 from vigtool.services.consent import Purpose
 from vigtool.services.frames import read_frame
@@ -220,6 +221,19 @@ class Presentation:
 
     def previous(self) -> bool:
         return self.go_to(self.position - 1)
+
+    def labels(self) -> list[str]:
+        """The moments as the practitioner's own window lists them: "2. Clip at 00:01.0 (1.3 s)  Turn-taking"."""
+        rows = []
+        for number, entry in enumerate(self.items, 1):
+            rate, clip = entry.recording.rate, entry.clip
+            if clip is not None:
+                text = (f"Clip at {timecode(clip.range.start, rate)[3:-2]} "
+                        f"({float(clip.range.length / rate):.1f} s)  {clip.title or clip.caption}")
+            else:
+                text = f"Still at {timecode(entry.key_frame, rate)[3:-2]}  {entry.caption}"
+            rows.append(f"{number}. {text.strip()}")
+        return rows
 
     def toggle_prompt(self) -> bool:
         self.prompt_shown = not self.prompt_shown and self.entry is not None
