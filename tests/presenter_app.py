@@ -1,5 +1,5 @@
 """Run by test_presenter_x11 in a child process on a real X server: the real app window over a vault with
-one synthetic film, a clip (frames 30-69, key instant 50) and a still (frame 90) in its shared review.
+one synthetic film, a clip (frames 10-99, key instant 50) and a still (frame 110) in its shared review.
 
     python tests/presenter_app.py VAULT_FOLDER FILM
 
@@ -70,10 +70,10 @@ def main() -> None:
     window.open_recording(recording.id)
     ws = window.workspace
     assert ws is not None
-    clip = ws.add_clip(FrameRange(30, 70), "Turn-taking")
+    clip = ws.add_clip(FrameRange(10, 100), "Turn-taking")
     ws.update_clip(Clip(clip.id, clip.recording_id, clip.range, clip.title, "You waited, and she answered.",
                         key_frame=50))
-    ws.add_still(90)
+    ws.add_still(110)
     window.showMaximized()
 
     def answer() -> None:
