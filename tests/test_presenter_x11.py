@@ -169,7 +169,8 @@ def test_one_laptop_screen_keys_work_at_once_and_esc_comes_back(tmp_path: Path, 
             bar = app.wait("the bar, paused", lambda s: s["bar"])
             assert "▶ Play" in bar["family_text"] and "End" in bar["family_text"]
             app.key("space")  # on from where it paused, to the end of the moment
-            app.wait("playing on", lambda s: s["playing"] and s["frame"] >= paused)
+            on = app.wait("playing on", lambda s: s["playing"] and s["frame"] >= paused)
+            assert not on["bar"]  # the bar went down as the moment started to play
             app.wait("the end of the moment", lambda s: not s["playing"] and s["frame"] == 99)
 
             app.key("Right")

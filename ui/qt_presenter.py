@@ -119,7 +119,7 @@ class Presenter(QObject):
 
     def _show_full_screen_on(self, screen: QScreen) -> None:
         window = self.family
-        if window.isVisible() and window.screen() is screen and window.isFullScreen():
+        if window.isVisible() and window.screen().name() == screen.name() and window.isFullScreen():
             return
         if window.isFullScreen():
             window.showNormal()  # a window manager full-screens a window on the screen it is on
