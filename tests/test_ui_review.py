@@ -74,30 +74,6 @@ def visible_text(widget: QWidget) -> list[str]:
     return texts
 
 
-def test_presenter_shows_the_family_only_footage(qtbot: QtBot, window: MainWindow) -> None:
-    controls = window.present_review()
-    assert controls is not None
-    family = controls.family
-    qtbot.waitUntil(lambda: family.isVisible() and family.isFullScreen())
-    assert visible_text(family) == []  # no buttons, counters, titles, codes or notes
-    assert "answered" not in " ".join(visible_text(family))
-    assert controls.prompt.text() == review.DEFAULT_PROMPT  # the prompt is on the practitioner's side
-    qtbot.waitUntil(lambda: family.player.frame == 30)  # the clip's first frame, waiting
-
-    controls.pause_on_key()  # plays from the start and stops exactly on the key frame
-    qtbot.waitUntil(lambda: not family.player.playing and family.player.frame == 50, timeout=10000)
-    qtbot.waitUntil(lambda: stamp_of(family.player) == 50, timeout=5000)
-
-    controls.replay_slowly()
-    assert family.player.speed == 0.5
-    qtbot.waitUntil(lambda: not family.player.playing and family.player.frame == 69, timeout=15000)
-
-    controls.next_item()  # the still
-    qtbot.waitUntil(lambda: stamp_of(family.player) == 90, timeout=5000)
-    controls.end()
-    assert not family.isVisible()
-
-
 def test_preparing_the_review_in_its_panel(qtbot: QtBot, window: MainWindow) -> None:
     panel = window.review_panel
     window.review_dock.raise_()

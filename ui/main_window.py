@@ -35,7 +35,7 @@ from ui.qt_jobs import BackgroundJob
 from ui.qt_package import PackageReviewDialog, PackageViewer
 from ui.qt_panels import CaseBrowser, ClipBin, CodebookPalette
 from ui.qt_player import PlayerView
-from ui.qt_presenter import PresenterControls, start_presenting
+from ui.qt_presenter import Presenter, start_presenting
 from ui.qt_review_panel import ReviewPanel, ReviewRow
 from ui.qt_timeline import TimelineWidget
 from ui.qt_training import TrainingDialog
@@ -71,7 +71,7 @@ class MainWindow(QMainWindow):
         self.workspace: Workspace | None = None
         self.clipboard: list[Annotation] = []  # copied marks stay in this window: notes never reach the OS
         self.turn_mode = False
-        self.presenter: PresenterControls | None = None
+        self.presenter: Presenter | None = None
         self.package_viewer: PackageViewer | None = None
         self.suggest_job: BackgroundJob | None = None
         self.in_mark: int | None = None
@@ -521,7 +521,10 @@ class MainWindow(QMainWindow):
         self.package_viewer.show()
         return self.package_viewer
 
-    def present_review(self) -> PresenterControls | None:
+    def present_review(self) -> Presenter | None:
+        if self.presenter is not None and not self.presenter.over:
+            self.presenter.arrange()  # F5 again while presenting: the review comes to the front, once
+            return self.presenter
         session = self.review_session()
         if session is None or not session.items:
             self.statusBar().showMessage("Make a clip (C) or a still (S) of a moment first.", 5000)
@@ -532,8 +535,19 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"Not presenting: {exc} (File ▸ Consent for this film)", 10000)
             return None
         self.player.pause()
-        self.presenter = start_presenting(self.vault, session)
+        self.presenter = start_presenting(self.vault, session, home=self.screen())
+        self.presenter.ended.connect(self._back_from_presenting)
         return self.presenter
+
+    def _back_from_presenting(self, row: int, recording_id: int, frame: int) -> None:
+        """The workspace again, on the moment and the frame the family saw last."""
+        if self.workspace is None or self.workspace.recording.id != recording_id:
+            self.open_recording(recording_id, frame)
+        self.player.show_frame(frame)
+        self.review_dock.raise_()
+        self.review_panel.items.setCurrentRow(row)
+        self.activateWindow()
+        self.player.setFocus()
 
     def handout_dialog(self) -> None:
         session = self.review_session()
@@ -718,6 +732,8 @@ class MainWindow(QMainWindow):
             self.restoreState(state)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
+        if self.presenter is not None:  # the family's screen never outlives the window (or the vault)
+            self.presenter.end()
         settings = app_settings()
         settings.setValue("main/geometry", self.saveGeometry())
         settings.setValue("main/state", self.saveState())

@@ -1,155 +1,269 @@
-"""Presenter mode for the shared review: the family's screen shows the picture and nothing else; the
-practitioner's controls and private prompts are on her own screen (or, with one screen, in a small window
-that stays on top in a corner).
+"""Presenting the shared review: the family sees the footage; the practitioner keeps the controls.
 
-Nothing clinical can reach the family's screen by accident: it holds one video area on black with no
-buttons, labels, titles or cursor, and it never shows anything but the footage of the session's items.
+On one screen (a laptop on the sofa) it is one full-screen window, and the keyboard drives it from the
+first moment: Space, ←/→, S, A, K, P for the prompt, Esc to end. A slim bar of the same controls appears
+when the mouse moves and hides again, and never covers the moment while it plays. On two screens the
+family's window on the other screen is footage only, and the practitioner's window (moments, prompt,
+buttons) stays on hers. A screen plugged in or pulled out mid-review moves the views, without ending it.
+
+What goes where is decided by `vigtool.services.review` (Presentation, plan_screens, bar_area), so it is
+tested without a window; this module only applies it to Qt's windows and screens.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QCloseEvent, QGuiApplication, QKeyEvent
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QListWidget, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtCore import QObject, QPoint, QTimer, Signal
+from PySide6.QtGui import QAction, QCursor, QGuiApplication, QKeySequence, QScreen
 
-from ui.qt_player import PlayerView
+from ui.qt_presenter_views import COMMANDS, ControlBar, FamilyWindow, PractitionerWindow
 from vigtool.domain.model import ReviewSession
-from vigtool.services.review import ResolvedItem, resolve
+from vigtool.services.review import (
+    Area,
+    Playback,
+    Presentation,
+    ScreenPlan,
+    bar_area,
+    picture_area,
+    plan_screens,
+    resolve,
+)
 from vigtool.services.vault import Vault
 
-SLOW = 0.5
+BAR_SHOWN_MS = 2500  # after the mouse last moved
+MOUSE_POLL_MS = 120  # the video is a native window of its own, so the pointer is watched, not its events
 
 
-class FamilyScreen(QWidget):
-    """The picture only, on black."""
-
-    def __init__(self) -> None:
-        super().__init__(None, Qt.WindowType.FramelessWindowHint)
-        self.setWindowTitle(" ")
-        self.setStyleSheet("background: black;")
-        self.setCursor(Qt.CursorShape.BlankCursor)
-        self.player = PlayerView(self)
-        self.player.set_controls_visible(False)
-        self.player.canvas.empty_text = ""
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.player)
+def area_of(screen: QScreen) -> Area:
+    rect = screen.geometry()
+    return Area(rect.x(), rect.y(), rect.width(), rect.height())
 
 
-class PresenterControls(QWidget):
-    """The practitioner's side: the items, the prompt to ask, and the buttons."""
+class Presenter(QObject):
+    """One shared review being presented. `ended(moment, recording id, frame)` when it is over: the moment
+    (its row in the review) and the frame the family saw last, for the workspace to come back to."""
 
-    ended = Signal()
+    ended = Signal(int, int, int)
 
-    def __init__(self, vault: Vault, session: ReviewSession, family: FamilyScreen, *, compact: bool) -> None:
-        flags = Qt.WindowType.Tool | Qt.WindowType.WindowStaysOnTopHint if compact else Qt.WindowType.Window
-        super().__init__(None, flags)
-        self.vault, self.session, self.family = vault, session, family
-        self.items: list[ResolvedItem] = resolve(vault, session)
-        self.current = -1
-        self.setWindowTitle(f"Presenting: {session.title}")
-        self.list = QListWidget()
-        for entry in self.items:
-            self.list.addItem(entry.label)
-        self.list.currentRowChanged.connect(self.go_to)
-        self.prompt = QLabel()
-        self.prompt.setWordWrap(True)
-        self.prompt.setStyleSheet("font-size: 14pt; color: #2f6f5e;")
-        buttons = QHBoxLayout()
-        self.buttons: dict[str, QPushButton] = {}
-        for key, text, slot in (("play", "▶ Play", self.play), ("key", "Pause on the moment", self.pause_on_key),
-                                ("slow", "Again, slowly", self.replay_slowly),
-                                ("still", "Show the still", self.show_still),
-                                ("next", "Next ▶▶", self.next_item), ("end", "End", self.end)):
-            button = QPushButton(text)
-            button.clicked.connect(slot)
-            buttons.addWidget(button)
-            self.buttons[key] = button
-        layout = QVBoxLayout(self)
-        if not compact:
-            layout.addWidget(self.list, 1)
-        layout.addWidget(self.prompt)
-        layout.addLayout(buttons)
+    def __init__(self, vault: Vault, session: ReviewSession, home: QScreen | None = None) -> None:
+        super().__init__()
+        self.vault, self.session = vault, session
+        self.presentation = Presentation(resolve(vault, session))
+        self.home = home.name() if home is not None else None
+        self.actions = self._make_actions()
+        self.family = FamilyWindow(self.actions)
+        self.practitioner = PractitionerWindow(session.title, self.presentation.labels(),
+                                               self.actions)
+        self.practitioner.moments.currentRowChanged.connect(self.go_to)
+        self.plan: ScreenPlan | None = None
+        self.over = False
+        self.family.player.playing_changed.connect(self._playing_changed)
+        self._hide_bar = QTimer(self, singleShot=True, interval=BAR_SHOWN_MS)
+        self._hide_bar.timeout.connect(self._bar_timed_out)
+        self.family.clicked.connect(lambda: self._place_bar(playing=self.family.player.playing))
+        self._mouse = QTimer(self, interval=MOUSE_POLL_MS)
+        self._mouse.timeout.connect(self._watch_mouse)
+        self._last_pointer = QPoint()
+        self._replan = QTimer(self, singleShot=True, interval=150)  # let Qt finish moving windows first
+        self._replan.timeout.connect(self.arrange)
+        app = QGuiApplication.instance()
+        assert isinstance(app, QGuiApplication)
+        app.screenAdded.connect(self._screens_changed)
+        app.screenRemoved.connect(self._screens_changed)
 
-    def go_to(self, position: int) -> None:
-        if not 0 <= position < len(self.items) or position == self.current:
+    def _make_actions(self) -> dict[str, QAction]:
+        slots = {"previous": self.previous, "play": self.play_pause, "moment": self.to_the_moment,
+                 "slowly": self.again_slowly, "still": self.show_still, "next": self.next,
+                 "prompt": self.toggle_prompt, "end": self.end}
+        actions = {}
+        for name, text, key, tip in COMMANDS:
+            action = QAction(text, self)
+            action.setShortcut(QKeySequence(key))
+            action.setToolTip(tip)
+            action.triggered.connect(slots[name])
+            actions[name] = action
+        return actions
+
+    # -- where the windows go ----------------------------------------------------------------------
+    def screens(self) -> dict[str, QScreen]:
+        return {screen.name(): screen for screen in QGuiApplication.screens()}
+
+    def arrange(self) -> None:
+        """Put the windows where the plan for the screens there are now says (at the start, and again
+        whenever a screen comes or goes)."""
+        if self.over:
             return
-        self.current = position
-        entry = self.items[position]
-        self.list.setCurrentRow(position)
-        self.prompt.setText(entry.item.prompt or "(no prompt)")
+        screens = self.screens()
+        if not screens:
+            return
+        plan = plan_screens([(name, area_of(s)) for name, s in screens.items()], self.home)
+        self.plan = plan
+        family_screen = screens[plan.family]
+        self.family.one_window = plan.one_window
+        self._show_full_screen_on(family_screen)
+        if plan.practitioner is None:
+            self.practitioner.hide()
+            self.family.raise_()
+            self.family.activateWindow()
+            self.family.setFocus()
+            self._mouse.start()
+        else:
+            self._mouse.stop()
+            self.family.show_bar_at(None)
+            self.family.show_prompt(None)
+            mine = screens[plan.practitioner].availableGeometry()
+            self.practitioner.move(mine.center() - self.practitioner.rect().center())
+            self.practitioner.show()
+            self.practitioner.raise_()
+            self.practitioner.activateWindow()
+        self._show_place()
+
+    def _show_full_screen_on(self, screen: QScreen) -> None:
+        window = self.family
+        if window.isVisible() and window.screen().name() == screen.name() and window.isFullScreen():
+            return
+        if window.isFullScreen():
+            window.showNormal()  # a window manager full-screens a window on the screen it is on
+        window.setScreen(screen)
+        window.setGeometry(screen.geometry())
+        window.showFullScreen()
+
+    def _screens_changed(self, _screen: QScreen) -> None:
+        self._replan.start()
+
+    # -- moving between moments ---------------------------------------------------------------------
+    def go_to(self, position: int) -> None:
+        if self.presentation.go_to(position):
+            self.show_moment()
+
+    def next(self) -> None:
+        if self.presentation.next():
+            self.show_moment()
+
+    def previous(self) -> None:
+        if self.presentation.previous():
+            self.show_moment()
+
+    def show_moment(self) -> None:
+        """Show the current moment as it opens: a clip's first frame, waiting; a still."""
+        entry, frame = self.presentation.entry, self.presentation.opening_frame
+        if entry is None or frame is None:
+            return
         player = self.family.player
         player.pause()
+        player.stop_at = None
         if player.recording is None or player.recording.id != entry.recording.id:
-            player.open(self.vault, entry.recording, entry.key_frame)
-        first = entry.clip.range.start if entry.clip is not None else entry.key_frame
-        player.show_frame(first)
+            player.open(self.vault, entry.recording, frame)
+        player.show_frame(frame)
+        self._show_place()
 
+    def _show_place(self) -> None:
+        presentation = self.presentation
+        entry = presentation.entry
+        prompt = entry.item.prompt if entry is not None else ""
+        self.practitioner.moments.blockSignals(True)
+        self.practitioner.moments.setCurrentRow(presentation.position)
+        self.practitioner.moments.blockSignals(False)
+        self.practitioner.prompt.setText(prompt or "(no prompt)")
+        self.family.bar.place.setText(f"Moment {presentation.position + 1} of {len(presentation.items)}")
+        self.family.show_prompt((prompt or "(no prompt)") if presentation.prompt_shown else None)
+        self.actions["prompt"].setText("Hide the prompt" if presentation.prompt_shown else "Prompt")
+
+    # -- playing -------------------------------------------------------------------------------------
     @property
-    def entry(self) -> ResolvedItem | None:
-        return self.items[self.current] if 0 <= self.current < len(self.items) else None
+    def player_frame(self) -> int:
+        return self.family.player.frame
 
-    def play(self, speed: float = 1.0) -> None:
-        entry = self.entry
-        if entry is None or entry.clip is None:
+    def _run(self, playback: Playback | None) -> None:
+        if playback is None:
             return
-        self.family.player.set_speed(speed)
-        self.family.player.play_range(entry.clip.range.start, entry.clip.range.end - 1)
+        player = self.family.player
+        player.set_speed(playback.speed)
+        player.play_range(playback.first, playback.stop)
 
-    def pause_on_key(self) -> None:
-        entry = self.entry
-        if entry is None or entry.clip is None:
-            return
-        self.family.player.set_speed(1.0)
-        self.family.player.play_range(entry.clip.range.start, entry.key_frame)
+    def play_pause(self) -> None:
+        player = self.family.player
+        if player.playing:
+            player.stop_at = None
+            player.pause()
+        else:
+            self._run(self.presentation.play_from(player.frame))
 
-    def replay_slowly(self) -> None:
-        self.play(SLOW)
+    def again_slowly(self) -> None:
+        self._run(self.presentation.again_slowly())
+
+    def to_the_moment(self) -> None:
+        self._run(self.presentation.to_the_moment())
 
     def show_still(self) -> None:
-        entry = self.entry
+        entry = self.presentation.entry
         if entry is not None:
-            self.family.player.pause()
+            self.family.player.stop_at = None
             self.family.player.show_frame(entry.key_frame)
 
-    def next_item(self) -> None:
-        self.go_to(min(self.current + 1, len(self.items) - 1))
+    def toggle_prompt(self) -> None:
+        self.presentation.toggle_prompt()
+        self._show_place()
 
-    def end(self) -> None:
-        self.close()
+    def _playing_changed(self, playing: bool) -> None:
+        self.actions["play"].setText("❚❚ Pause" if playing else "▶ Play")
+        if self.family.bar.isVisible():
+            self._place_bar(playing=playing)
 
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's name
-        keys = {Qt.Key.Key_Space: self.play, Qt.Key.Key_K: self.pause_on_key, Qt.Key.Key_S: self.show_still,
-                Qt.Key.Key_Right: self.next_item, Qt.Key.Key_Escape: self.end}
-        action = keys.get(Qt.Key(event.key()))
-        if action is None:
-            super().keyPressEvent(event)
+    # -- the bar ---------------------------------------------------------------------------------------
+    def _watch_mouse(self) -> None:
+        pointer = QCursor.pos()
+        if pointer != self._last_pointer:
+            first = self._last_pointer.isNull()
+            self._last_pointer = pointer
+            if not first:  # where the pointer was when the review began is not a movement
+                self._place_bar(playing=self.family.player.playing)
+
+    def _bar_timed_out(self) -> None:
+        if self.family.pointer_on_bar():
+            self._hide_bar.start()  # not from under her hand while she reads the buttons
         else:
-            action()
+            self.family.show_bar_at(None)
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
+    def _place_bar(self, *, playing: bool) -> None:
+        entry = self.presentation.entry
+        window = self.family.area()
+        film = entry.recording.display_size if entry is not None else (window.width, window.height)
+        where = bar_area(window, picture_area(window, film), ControlBar.HEIGHT, playing=playing)
+        self.family.show_bar_at(where)
+        if where is not None:
+            self._hide_bar.start()
+
+    # -- ending ----------------------------------------------------------------------------------------
+    def end(self) -> None:
+        """Esc: the family's screen goes dark, and the workspace comes back on this moment."""
+        if self.over:
+            return
+        self.over = True
+        for action in self.actions.values():
+            action.setEnabled(False)
+        self._mouse.stop()
+        self._hide_bar.stop()
+        self._replan.stop()
+        app = QGuiApplication.instance()
+        assert isinstance(app, QGuiApplication)
+        app.screenAdded.disconnect(self._screens_changed)
+        app.screenRemoved.disconnect(self._screens_changed)
+        entry = self.presentation.entry
+        frame = self.family.player.frame
         self.family.player.close_film()
         self.family.close()
-        self.ended.emit()
-        super().closeEvent(event)
+        self.practitioner.close()
+        if entry is not None:
+            self.ended.emit(self.presentation.position, entry.recording.id, frame)
+
+    def close(self) -> None:
+        self.end()
 
 
-def start_presenting(vault: Vault, session: ReviewSession) -> PresenterControls:
-    """Family screen full-screen on the second screen if there is one; controls on this one (or a corner)."""
-    screens = QGuiApplication.screens()
-    family = FamilyScreen()
-    controls = PresenterControls(vault, session, family, compact=len(screens) < 2)
-    if len(screens) >= 2:
-        family.setScreen(screens[1])
-        family.move(screens[1].geometry().topLeft())
-    family.showFullScreen()
-    if len(screens) < 2:
-        area = screens[0].availableGeometry()
-        controls.adjustSize()  # as wide as its buttons need, so the corner placement keeps it on screen
-        controls.resize(min(max(controls.width(), 520), area.width() - 32), controls.height())
-        controls.move(area.right() - controls.width() - 16, area.bottom() - controls.height() - 16)
-    controls.show()
-    controls.raise_()
-    if controls.items:
-        controls.go_to(0)
-    return controls
+def start_presenting(vault: Vault, session: ReviewSession, home: QScreen | None = None) -> Presenter:
+    """Present `session`: `home` is the practitioner's screen (where her workspace is)."""
+    presenter = Presenter(vault, session, home)
+    presenter.arrange()
+    if presenter.presentation.entry is not None:
+        presenter.show_moment()  # the first moment, once the windows are in place
+    return presenter

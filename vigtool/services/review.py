@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import base64
 import html
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 
 import cv2
@@ -25,13 +26,15 @@ from vigtool.domain.model import (
     ReviewSession,
     Still,
 )
+from vigtool.domain.time import timecode
 from vigtool.services import consent
 from vigtool.services.consent import Purpose
 from vigtool.services.frames import read_frame
 from vigtool.services.vault import Vault
 
-__all__ = ["DEFAULT_PROMPT", "Handout", "ResolvedItem", "add_item", "build_handout", "check_consent",
-           "move_item", "resolve", "save_handout"]
+__all__ = ["DEFAULT_PROMPT", "Area", "Handout", "Playback", "Presentation", "ResolvedItem", "ScreenPlan",
+           "add_item", "bar_area", "build_handout", "check_consent", "move_item", "picture_area", "plan_screens",
+           "resolve", "save_handout"]
 
 HANDOUT_TITLE = "Moments that went well"
 
@@ -175,3 +178,157 @@ def save_handout(vault: Vault, session: ReviewSession, out: Path, chosen: set[in
     vault.exports.add("handout", None, {"file": str(out.resolve()), "session": session.id,
                                         "pictures": len(handout.images), "bytes": out.stat().st_size})
     return out
+
+
+# -- presenting the shared review (the window is a thin view over these) ---------------------------
+SLOW = 0.5  # "again, slowly"
+
+
+@dataclass(frozen=True)
+class Playback:
+    """Play frames first..stop (inclusive) at `speed` and pause exactly on `stop`."""
+
+    first: int
+    stop: int
+    speed: float = 1.0
+
+
+class Presentation:
+    """The shared review as it is being shown: which moment, and whether the practitioner asked to see its
+    prompt. The prompt is read aloud in VIG, so it is hidden again whenever another moment comes up."""
+
+    def __init__(self, items: list[ResolvedItem]) -> None:
+        self.items = items
+        self.position = 0 if items else -1
+        self.prompt_shown = False
+
+    @property
+    def entry(self) -> ResolvedItem | None:
+        return self.items[self.position] if 0 <= self.position < len(self.items) else None
+
+    def go_to(self, position: int) -> bool:
+        """Move to the moment at `position` (clamped); True if it is another moment."""
+        if not self.items:
+            return False
+        position = min(max(position, 0), len(self.items) - 1)
+        if position == self.position:
+            return False
+        self.position, self.prompt_shown = position, False
+        return True
+
+    def next(self) -> bool:
+        return self.go_to(self.position + 1)
+
+    def previous(self) -> bool:
+        return self.go_to(self.position - 1)
+
+    def labels(self) -> list[str]:
+        """The moments as the practitioner's own window lists them: "2. Clip at 00:01.0 (1.3 s)  Turn-taking"."""
+        rows = []
+        for number, entry in enumerate(self.items, 1):
+            rate, clip = entry.recording.rate, entry.clip
+            if clip is not None:
+                text = (f"Clip at {timecode(clip.range.start, rate)[3:-2]} "
+                        f"({float(clip.range.length / rate):.1f} s)  {clip.title or clip.caption}")
+            else:
+                text = f"Still at {timecode(entry.key_frame, rate)[3:-2]}  {entry.caption}"
+            rows.append(f"{number}. {text.strip()}")
+        return rows
+
+    def toggle_prompt(self) -> bool:
+        self.prompt_shown = not self.prompt_shown and self.entry is not None
+        return self.prompt_shown
+
+    @property
+    def opening_frame(self) -> int | None:
+        """What the family sees when a moment comes up: a clip's first frame, waiting; a still's frame."""
+        entry = self.entry
+        if entry is None:
+            return None
+        return entry.clip.range.start if entry.clip is not None else entry.key_frame
+
+    def play_from(self, frame: int) -> Playback | None:
+        """Play (Space): on from `frame` to the clip's end, or from its start if `frame` is outside it or at
+        its end. A still does not play."""
+        clip = self.entry.clip if self.entry is not None else None
+        if clip is None:
+            return None
+        last = clip.range.end - 1
+        first = frame if clip.range.start <= frame < last else clip.range.start
+        return Playback(first, last)
+
+    def again_slowly(self) -> Playback | None:
+        clip = self.entry.clip if self.entry is not None else None
+        return Playback(clip.range.start, clip.range.end - 1, SLOW) if clip is not None else None
+
+    def to_the_moment(self) -> Playback | None:
+        """From the clip's start, pausing on its key instant (the look, the answering smile)."""
+        entry = self.entry
+        if entry is None or entry.clip is None:
+            return None
+        return Playback(entry.clip.range.start, entry.key_frame)
+
+
+@dataclass(frozen=True)
+class Area:
+    """A rectangle in desktop pixels: a screen, a window, the picture in it."""
+
+    x: int
+    y: int
+    width: int
+    height: int
+
+    @property
+    def bottom(self) -> int:
+        return self.y + self.height
+
+    def overlaps(self, other: Area) -> bool:
+        return (self.x < other.x + other.width and other.x < self.x + self.width
+                and self.y < other.bottom and other.y < self.bottom)
+
+
+@dataclass(frozen=True)
+class ScreenPlan:
+    """Where the views go: the family's footage on `family`; the practitioner's controls in their own
+    window on `practitioner`, or (None) on the keyboard and a bar inside the one full-screen window."""
+
+    family: str
+    practitioner: str | None
+
+    @property
+    def one_window(self) -> bool:
+        return self.practitioner is None
+
+
+def plan_screens(screens: Sequence[tuple[str, Area]], home: str | None) -> ScreenPlan:
+    """The layout for the screens there are now (name, area), `home` being the practitioner's (where her
+    workspace is). With one screen, everything is one window on it. With more, the family gets the largest
+    of the others (the TV, the projector) and the practitioner keeps her own screen."""
+    if not screens:
+        raise ValueError("no screen to present on")
+    names = [name for name, _ in screens]
+    mine = home if home in names else names[0]
+    others = [(name, area) for name, area in screens if name != mine]
+    if not others:
+        return ScreenPlan(mine, None)
+    family = max(others, key=lambda screen: screen[1].width * screen[1].height)[0]
+    return ScreenPlan(family, mine)
+
+
+def picture_area(window: Area, film_size: tuple[int, int]) -> Area:
+    """Where the footage is drawn in a window: as large as fits, centred, its shape kept (window-relative)."""
+    width, height = film_size
+    if width <= 0 or height <= 0:
+        return Area(0, 0, window.width, window.height)
+    scale = min(Fraction(window.width, width), Fraction(window.height, height))
+    shown_w, shown_h = round(width * scale), round(height * scale)
+    return Area((window.width - shown_w) // 2, (window.height - shown_h) // 2, shown_w, shown_h)
+
+
+def bar_area(window: Area, picture: Area, bar_height: int, *, playing: bool) -> Area | None:
+    """Where the practitioner's control bar may appear (window-relative), or None for not now. Paused, at
+    the foot of the window; playing, only in the black band under the picture, never over the moment."""
+    foot = Area(0, window.height - bar_height, window.width, bar_height)
+    if not playing or not foot.overlaps(picture):
+        return foot
+    return None
