@@ -95,8 +95,8 @@ def plan_cover(found: list[list[Find]], first: int, manual: Iterable[ManualBox] 
     left_clear = {first + k for k, (a, b) in enumerate(zip(covers, kept, strict=True)) if len(a) < len(b)}
     for correction in manual:  # a click clears onwards: the later frames it changed need their own look
         if correction.remove:
-            for frame in left_clear & set(range(correction.first + 1, correction.end)):
-                needs.setdefault(frame, CHANGED)
+            for cleared in left_clear & set(range(correction.first + 1, correction.end)):
+                needs.setdefault(cleared, CHANGED)
     settled = dict.fromkeys(confirmed, "confirmed")
     settled.update({c.first: "drawn" for c in manual if not c.remove})
     span = range(first, first + len(found))

@@ -87,8 +87,8 @@ class CenterFaceFinder:
         cx = (cols + offsets[0, 1, rows, cols] + 0.5) * 4
         scores = heat[0, 0, rows, cols]
         sx, sy = net_w / width, net_h / height
-        boxes = [(int(round(float(x - bw / 2) / sx)), int(round(float(y - bh / 2) / sy)),
-                  max(1, int(round(float(bw) / sx))), max(1, int(round(float(bh) / sy))))
+        boxes = [(round(float(x - bw / 2) / sx), round(float(y - bh / 2) / sy),
+                  max(1, round(float(bw) / sx)), max(1, round(float(bh) / sy)))
                  for x, y, bw, bh in zip(cx, cy, w, h, strict=True)]
         kept = cv2.dnn.NMSBoxes(boxes, [float(s) for s in scores], UNSURE, 0.3)
         return [Find(boxes[int(i)], float(scores[int(i)])) for i in np.asarray(kept).reshape(-1)]
@@ -203,11 +203,11 @@ def blur(picture: Image, boxes: Iterable[Box]) -> Image:
         if x1 - x0 < 2 or y1 - y0 < 2:
             continue
         region = out[y0:y1, x0:x1]
-        blocks = max(2, min(region.shape[:2]) // 12)
+        blocks = max(4, min(region.shape[:2]) // 8)  # at least 4 pixels: a small face keeps no detail
         coarse = cv2.resize(region, (max(1, region.shape[1] // blocks), max(1, region.shape[0] // blocks)),
                             interpolation=cv2.INTER_AREA)
         hidden = cv2.GaussianBlur(cv2.resize(coarse, (region.shape[1], region.shape[0]),
-                                             interpolation=cv2.INTER_NEAREST), (0, 0), blocks / 2)
+                                             interpolation=cv2.INTER_NEAREST), (0, 0), blocks)
         mask = np.zeros(region.shape[:2], np.uint8)
         cv2.ellipse(mask, ((x + w / 2 - x0, y + h / 2 - y0), (w, h), 0), 255, -1)
         out[y0:y1, x0:x1] = np.where(mask[..., None] > 0, hidden, region)

@@ -47,9 +47,9 @@ class FaceFilm:
 def _room(width: int, height: int, seed: int) -> Image:
     rng = np.random.default_rng(seed)
     room = rng.normal(120, 30, (height // 8 + 1, width // 8 + 1, 3)).clip(0, 255).astype(np.uint8)
-    room = cv2.resize(room, (width, height), interpolation=cv2.INTER_CUBIC)
+    smooth = cv2.resize(room, (width, height), interpolation=cv2.INTER_CUBIC).astype(np.float64)
     grain = rng.normal(0, 6, (height, width, 3))
-    return np.asarray((room + grain).clip(0, 255), np.uint8)
+    return np.asarray((smooth + grain).clip(0, 255), np.uint8)
 
 
 def _place(picture: Image, face: Face, t: float) -> Box:
@@ -57,7 +57,7 @@ def _place(picture: Image, face: Face, t: float) -> Box:
     height, width = picture.shape[:2]
     cx, cy, scale, angle, squeeze = face.motion(t)
     ph, pw = face.photo.shape[:2]
-    turn = cv2.getRotationMatrix2D((pw / 2, ph / 2), angle, scale)
+    turn = np.asarray(cv2.getRotationMatrix2D((pw / 2, ph / 2), angle, scale), np.float64)
     turn[:, 0] *= squeeze  # narrower across, before the tilt's effect on x
     turn[:, 2] += (cx * width - pw / 2, cy * height - ph / 2)
     # keep the photo's centre where asked whatever the squeeze

@@ -20,7 +20,7 @@ ASTRONAUT_FACE = (67, 56, 95, 95)  # her face within the head-and-shoulders crop
 def astronaut() -> tuple[Image, Box]:
     from skimage import data  # noqa: PLC0415 - a test dependency, not the app's
 
-    return np.ascontiguousarray(data.astronaut()[10:250, 110:370]), ASTRONAUT_FACE
+    return np.ascontiguousarray(data.astronaut()[10:250, 110:370]), ASTRONAUT_FACE  # type: ignore[no-untyped-call]
 
 
 def lfw(index: int, side: int = 80) -> tuple[Image, Box]:
@@ -28,7 +28,7 @@ def lfw(index: int, side: int = 80) -> tuple[Image, Box]:
     the face from brow to chin, so the box is the whole crop but a thin border)."""
     from skimage import data  # noqa: PLC0415 - a test dependency, not the app's
 
-    grey = (data.lfw_subset()[index] * 255).astype(np.uint8)
+    grey = (data.lfw_subset()[index] * 255).astype(np.uint8)  # type: ignore[no-untyped-call]
     photo = cv2.cvtColor(cv2.resize(grey, (side, side), interpolation=cv2.INTER_CUBIC), cv2.COLOR_GRAY2RGB)
     border = side // 10
     return np.ascontiguousarray(photo), (border, border, side - 2 * border, side - 2 * border)
