@@ -1,6 +1,6 @@
 """The training pack dialog as a practitioner uses it: the frames the finder cannot vouch for are shown
-one after another, "Write the pack" stays off until each is settled (a box drawn with the mouse, or "No face
-left uncovered here"), the counts it shows are the ones about.txt gives, and the pack blurs every face."""
+one after another, "Write the pack" stays off until each is settled (a box drawn with the mouse, or Ctrl+Enter
+for "No face left uncovered here", even while the caption field has the focus), the counts it shows are the ones about.txt gives, and the pack blurs every face."""
 
 from __future__ import annotations
 
@@ -48,6 +48,8 @@ def open_dialog(qtbot: QtBot, vault: Vault, tmp_path: Path,
     dialog = window.training_dialog()
     assert dialog is not None
     qtbot.waitUntil(lambda: dialog.found is not None, timeout=60000)
+    dialog.activateWindow()  # offscreen has no window manager to hand the dialog the keyboard
+    qtbot.waitUntil(dialog.isActiveWindow)
     return window, dialog, truth
 
 
@@ -63,8 +65,9 @@ def test_each_unsure_frame_is_settled_before_the_pack_is_written(qtbot: QtBot, v
     while dialog.plan().waiting():
         shown = dialog.slider.value()
         assert shown in dialog.plan().waiting()
-        qtbot.mouseClick(dialog.confirm_button, Qt.MouseButton.LeftButton)  # "no face left uncovered", next
+        qtbot.keyClick(dialog.caption, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
         presses += 1
+        qtbot.waitUntil(lambda: len(dialog.confirmed) == presses)  # a button's shortcut clicks it 100 ms later
         assert presses <= len(waiting)
     assert presses == len(waiting) and dialog.write_button.isEnabled()
     assert f"Looked at and settled by the practitioner: {len(waiting)} frames (0 with a box drawn by hand, " \
@@ -109,13 +112,14 @@ def test_a_missed_face_is_covered_by_a_box_drawn_with_the_mouse(qtbot: QtBot, va
     assert dialog.write_button.isEnabled()
     dialog.whole.setChecked(False)
     assert not dialog.write_button.isEnabled()
-    dialog.go_to_next()
+    qtbot.keyClick(dialog.caption, Qt.Key.Key_F3)
+    qtbot.waitUntil(lambda: dialog.slider.value() == 1)
     for _ in range(7):
-        dialog.confirm()
+        qtbot.mouseClick(dialog.confirm_button, Qt.MouseButton.LeftButton)
     assert dialog.write_button.isEnabled()
-    dialog.undo()  # the last confirmation taken back: the pack waits again
+    qtbot.mouseClick(dialog.undo_button, Qt.MouseButton.LeftButton)  # the last confirmation taken back
     assert not dialog.write_button.isEnabled() and dialog.plan().waiting() == [7]
-    dialog.confirm()
+    qtbot.mouseClick(dialog.confirm_button, Qt.MouseButton.LeftButton)
     dialog.folder.setText(str(tmp_path))
     dialog.write()
     qtbot.waitUntil(lambda: dialog.written is not None, timeout=60000)

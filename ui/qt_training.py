@@ -113,13 +113,15 @@ class TrainingDialog(JobDialog):
 
     def _settle_row(self) -> QHBoxLayout:
         """Next frame to look at, No face left uncovered here, Undo (all off until the faces are found)."""
-        # Alt+letter mnemonics: a bare letter would be typed into the caption field instead.
-        self.next_button = QPushButton("&Next frame to look at")
-        self.next_button.setShortcut(QKeySequence("Alt+N"))
+        # Keys that work while the caption field has focus (a bare letter would be typed into it).
+        self.next_button = QPushButton("Next frame to look at")
+        self.next_button.setShortcut(QKeySequence("F3"))
+        self.next_button.setToolTip("Show the next frame that still needs a look (F3)")
         self.next_button.clicked.connect(lambda _checked=False: self.go_to_next())
-        self.confirm_button = QPushButton("No face left &uncovered here")
-        self.confirm_button.setShortcut(QKeySequence("Alt+U"))
-        self.confirm_button.setToolTip("You looked at this frame: every face in it is blurred (Alt+U)")
+        self.confirm_button = QPushButton("No face left uncovered here")
+        self.confirm_button.setShortcut(QKeySequence("Ctrl+Return"))
+        self.confirm_button.setToolTip("You looked at this frame and every face in it is blurred: settle it and go on "
+                                       "to the next frame that needs a look (Ctrl+Enter)")
         self.confirm_button.clicked.connect(lambda _checked=False: self.confirm())
         self.undo_button = QPushButton("Undo")
         self.undo_button.clicked.connect(lambda _checked=False: self.undo())
@@ -194,7 +196,7 @@ class TrainingDialog(JobDialog):
             self.summary.setText(" ".join(plan.counts().lines()))
             self.status.setText(
                 f"Frames {ranges(waiting)} need a look before the pack can be written: draw a box over any face "
-                "still showing, or press \u201cNo face left uncovered here\u201d (Alt+U)." if waiting else
+                "still showing, or press \u201cNo face left uncovered here\u201d (Ctrl+Enter)." if waiting else
                 "Every frame is settled. Ready to write.")
         self.write_button.setEnabled(self.job is None and (self.whole.isChecked() or not waiting))
         self.undo_button.setEnabled(bool(self._undo))
