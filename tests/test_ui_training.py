@@ -1,6 +1,7 @@
 """The training pack dialog as a practitioner uses it: the frames the finder cannot vouch for are shown
-one after another, "Write the pack" stays off until each is settled (a box drawn with the mouse, or Ctrl+Enter
-for "No face left uncovered here", even while the caption field has the focus), the counts it shows are the ones about.txt gives, and the pack blurs every face."""
+one after another; "Write the pack" stays off until each is settled (a box drawn with the mouse, or
+Ctrl+Enter for "No face left uncovered here", even while the caption field has the focus); the counts it
+shows are the ones about.txt gives; the pack blurs every face."""
 
 from __future__ import annotations
 
@@ -67,7 +68,7 @@ def test_each_unsure_frame_is_settled_before_the_pack_is_written(qtbot: QtBot, v
         assert shown in dialog.plan().waiting()
         qtbot.keyClick(dialog.caption, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
         presses += 1
-        qtbot.waitUntil(lambda: len(dialog.confirmed) == presses)  # a button's shortcut clicks it 100 ms later
+        qtbot.waitUntil(lambda done=presses: len(dialog.confirmed) == done)  # a shortcut clicks 100 ms later
         assert presses <= len(waiting)
     assert presses == len(waiting) and dialog.write_button.isEnabled()
     assert f"Looked at and settled by the practitioner: {len(waiting)} frames (0 with a box drawn by hand, " \
