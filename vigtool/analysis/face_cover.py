@@ -39,16 +39,21 @@ class CoverCounts:
         """What was done, each line exactly true (the dialog's summary and about.txt's)."""
         if self.whole:
             return [f"Every one of the {self.frames} frames is blurred whole but for the outline of the scene."]
-        said = [f"{self.frames} frames. Every face the face finder found, and every box drawn by hand, is blurred: "
-                f"{self.patches} patches in {self.blurred_frames} frames."]
+        said = [f"{_frames(self.frames)}. Every face the face finder found, and every box drawn by hand, is "
+                f"blurred: {self.patches} {'patch' if self.patches == 1 else 'patches'} in "
+                f"{_frames(self.blurred_frames)}."]
         if self.drawn or self.confirmed:
-            said.append(f"Looked at and settled by the practitioner: {self.drawn + self.confirmed} frames "
+            said.append(f"Looked at and settled by the practitioner: {_frames(self.drawn + self.confirmed)} "
                         f"({self.drawn} with a box drawn by hand, {self.confirmed} confirmed as they are).")
         if self.left_clear:
-            said.append(f"A blurred patch was left clear by hand in {self.left_clear} frames.")
+            said.append(f"A blurred patch was left clear by hand in {_frames(self.left_clear)}.")
         if self.waiting:
-            said.append(f"{self.waiting} frames still need a look.")
+            said.append(f"{_frames(self.waiting)} still {'needs' if self.waiting == 1 else 'need'} a look.")
         return said
+
+
+def _frames(count: int) -> str:
+    return f"{count} frame" if count == 1 else f"{count} frames"
 
 
 @dataclass(frozen=True)

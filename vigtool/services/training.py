@@ -123,10 +123,11 @@ def training_pack(vault: Vault, recording: Recording, frames: FrameRange, out_di
         plan = cover_plan(found, frames, options)
         waiting = plan.waiting()
         if waiting:
+            plural = "s" if len(waiting) > 1 else ""
             raise FramesNotSettledError(
-                recording.source_name, f"has {len(waiting)} frames where no one has shown that every face is "
-                f"covered (frames {ranges(waiting)}): look at each, draw a box over any face still showing or "
-                "confirm none is, or blur the whole picture")
+                recording.source_name, f"has {len(waiting)} frame{plural} where no one has shown that every face "
+                f"is covered (frame{plural} {ranges(waiting)}): look at each, draw a box over any face still "
+                "showing or confirm none is, or blur the whole picture")
         boxes = plan.boxes()
         said = plan.counts().lines()
     reference = pack_reference()
