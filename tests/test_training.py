@@ -240,6 +240,8 @@ def test_a_patch_cleared_on_one_frame_makes_the_later_frames_it_clears_wait() ->
     assert plan.waiting() == [2, 3, 4]  # frame 1 was the one she looked at; the others were not
     assert plan.counts().left_clear == 4
     assert "A blurred patch was left clear by hand in 4 frames." in plan.counts().lines()
+    assert plan.counts().lines()[0] == ("5 frames. Every face the face finder found, and every box drawn by hand, is "
+                                        "blurred but for the patches left clear by hand: 1 patch in 1 frame.")
 
 
 def test_without_the_finder_s_model_only_the_whole_picture_can_be_written(

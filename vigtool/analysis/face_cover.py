@@ -39,8 +39,9 @@ class CoverCounts:
         """What was done, each line exactly true (the dialog's summary and about.txt's)."""
         if self.whole:
             return [f"Every one of the {self.frames} frames is blurred whole but for the outline of the scene."]
+        but = " but for the patches left clear by hand" if self.left_clear else ""
         said = [f"{_frames(self.frames)}. Every face the face finder found, and every box drawn by hand, is "
-                f"blurred: {self.patches} {'patch' if self.patches == 1 else 'patches'} in "
+                f"blurred{but}: {self.patches} {'patch' if self.patches == 1 else 'patches'} in "
                 f"{_frames(self.blurred_frames)}."]
         if self.drawn or self.confirmed:
             said.append(f"Looked at and settled by the practitioner: {_frames(self.drawn + self.confirmed)} "
