@@ -1,8 +1,11 @@
-"""Make a training pack from a clip: find the faces, look at every frame blurred before anything is
-written, draw a box over a face the detector missed (or click one it got wrong to leave it), then write.
+"""Make a training pack from a clip: find the faces, look at the frames the finder cannot vouch for, settle
+each (draw a box over a face still showing, or confirm no face is left uncovered), then write.
 
-The faces are found on a worker thread; the preview keeps small copies of the frames only. Boxes drawn
-here cover the face from the frame shown to the end of the clip, as `ManualBox`es in the options.
+The faces are found on a worker thread; the preview keeps small copies of the frames only. A box drawn
+here covers its place from the frame shown to the end of the clip and settles the frame shown; a click on a
+blurred patch leaves it clear (the later frames it clears then need their own look). "Write the pack" is
+enabled only when no frame waits, or when the whole picture is blurred but for the outline of the scene.
+The rules are the core's (vigtool.analysis.face_cover): the dialog shows them, the service enforces them.
 """
 
 from __future__ import annotations
@@ -14,20 +17,24 @@ from typing import Any
 import cv2
 import numpy as np
 from PySide6.QtCore import QPoint, QRect, Qt, Signal
-from PySide6.QtGui import QImage, QMouseEvent, QPixmap
+from PySide6.QtGui import QImage, QKeySequence, QMouseEvent, QPixmap, QShortcut
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialogButtonBox,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
+    QPushButton,
     QSlider,
     QVBoxLayout,
     QWidget,
 )
 
 from ui.qt_export import JobDialog, Work
-from vigtool.analysis.faces import Box, ManualBox, blur, track
+from vigtool.analysis.face_cover import CoverPlan, ranges
+from vigtool.analysis.faces import Box, Find, ManualBox, blur, outline_only
 from vigtool.domain.model import Recording
 from vigtool.domain.time import FrameRange
 from vigtool.services import training
@@ -60,38 +67,74 @@ class TrainingDialog(JobDialog):
         super().__init__(parent)
         self.vault, self.recording, self.frames = vault, recording, frames
         self.setWindowTitle("Training pack")
-        self.found: list[list[Box]] | None = None
+        self.found: list[list[Find]] | None = None
         self.small: list[np.ndarray] = []
         self.scale = 1.0
         self.manual: list[ManualBox] = []
+        self.confirmed: set[int] = set()
         self.written: Path | None = None
         self.caption = QLineEdit(placeholderText="a pseudonym, e.g. Parent and baby (4 months)")
         self.voice = QComboBox()
         for label, value in (("Voice disguised", "disguise"), ("No sound", "mute"), ("Voice as recorded", "keep")):
             self.voice.addItem(label, value)
         self.folder = QLineEdit(str(folder))
+        self.whole = QCheckBox("Blur everything but the outline of the scene")
+        self.whole.setToolTip("For the most cautious use: no face can show, and no frame needs a look")
+        self.whole.toggled.connect(lambda _on: self.refresh())
         form = QFormLayout()
-        form.addRow(QLabel(f"Frames {frames.start}–{frames.end - 1} of {recording.source_name}. Faces are blurred "
-                           "in every frame; check them below before writing."))
+        form.addRow(QLabel(f"Frames {frames.start}–{frames.end - 1} of {recording.source_name}. Look at every frame "
+                           "marked below before writing."))
         form.addRow("Caption", self.caption)
         form.addRow("Sound", self.voice)
         form.addRow("Folder", self.folder)
+        form.addRow("", self.whole)
         self.picture = _Canvas()
         self.picture.setMinimumSize(PREVIEW_SIDE, PREVIEW_SIDE * 9 // 16)
-        self.picture.setToolTip("Drag to cover a face that was missed; click a blurred patch to leave it clear")
+        self.picture.setToolTip("Drag to cover a face still showing; click a blurred patch to leave it clear")
         self.picture.dragged.connect(self._dragged)
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setEnabled(False)
         self.slider.valueChanged.connect(self.show_frame)
+        self.frame_note = QLabel()
+        self.frame_note.setWordWrap(True)
+        row = self._settle_row()
+        self.summary = QLabel()
+        self.summary.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.picture, 1)
         layout.addWidget(self.slider)
+        layout.addWidget(self.frame_note)
+        layout.addLayout(row)
+        layout.addWidget(self.summary)
         self.write_button = self._controls(layout, "Finding the faces…", "Write the pack", self.write)
         self.write_button.setEnabled(False)
         self._find()
 
-    # -- finding and previewing ------------------------------------------------------------------
+    def _settle_row(self) -> QHBoxLayout:
+        """Next frame to look at, No face left uncovered here, Undo (all off until the faces are found)."""
+        # Keys that work while the caption field has focus (a bare letter would be typed into it).
+        self.next_button = QPushButton("Next frame to look at")
+        self.next_button.setShortcut(QKeySequence("F3"))
+        self.next_button.setToolTip("Show the next frame that still needs a look (F3)")
+        self.next_button.clicked.connect(lambda _checked=False: self.go_to_next())
+        self.confirm_button = QPushButton("No face left uncovered here")
+        self.confirm_button.setShortcut(QKeySequence("Ctrl+Return"))
+        self.confirm_button.setToolTip("You looked at this frame and every face in it is blurred: settle it and go on "
+                                       "to the next frame that needs a look (Ctrl+Enter)")
+        self.confirm_button.clicked.connect(lambda _checked=False: self.confirm())
+        self.undo_button = QPushButton("Undo")
+        self.undo_button.clicked.connect(lambda _checked=False: self.undo())
+        QShortcut(QKeySequence.StandardKey.Undo, self, self.undo)
+        self._undo: list[tuple[str, Any]] = []
+        row = QHBoxLayout()
+        for button in (self.next_button, self.confirm_button, self.undo_button):
+            button.setEnabled(False)
+            row.addWidget(button)
+        row.addStretch(1)
+        return row
+
+    # -- finding --------------------------------------------------------------------------------------------
     def _find(self) -> None:
         vault, recording, frames = self.vault, self.recording, self.frames
         width, height = recording.display_size
@@ -104,8 +147,7 @@ class TrainingDialog(JobDialog):
             small.append(np.ascontiguousarray(cv2.resize(picture, size, interpolation=cv2.INTER_AREA)))
 
         self._start(lambda progress, cancelled: training.find_faces(
-            vault, recording, frames, training.TrainingOptions(), progress=progress, cancelled=cancelled,
-            keep=keep), self._found)
+            vault, recording, frames, progress=progress, cancelled=cancelled, keep=keep), self._found)
 
     def _start(self, work: Work, done: Callable[[Any], None]) -> None:
         job = self._run(work)
@@ -114,31 +156,93 @@ class TrainingDialog(JobDialog):
         job.cancelled.connect(lambda: self._ended("Stopped; nothing was written."))
         job.start()
 
-    def _found(self, found: list[list[Box]]) -> None:
+    def _found(self, found: list[list[Find]]) -> None:
         self._ended("")
         self.found = found
         self.slider.setRange(0, max(len(self.small) - 1, 0))
         self.slider.setEnabled(True)
-        self.write_button.setEnabled(True)
-        faces = sum(1 for boxes in self.boxes() if boxes)
-        self.status.setText(f"Faces covered in {faces} of {len(self.small)} frames. Step through them; drag over "
-                            "any face still visible.")
-        self.show_frame(self.slider.value())
+        self.next_button.setEnabled(True)
+        self.confirm_button.setEnabled(True)
+        waiting = self.plan().waiting()
+        if waiting:
+            self.slider.setValue(waiting[0] - self.frames.start)
+        self.refresh()
+
+    # -- the plan and what it says ---------------------------------------------------------------------------
+    def options(self) -> training.TrainingOptions:
+        return training.TrainingOptions(caption=self.caption.text().strip(), voice=self.voice.currentData(),
+                                        manual=tuple(self.manual), confirmed=frozenset(self.confirmed),
+                                        whole_picture=self.whole.isChecked())
+
+    def plan(self) -> CoverPlan:
+        return training.cover_plan(self.found or [[] for _ in self.small], self.frames, self.options())
 
     def boxes(self) -> list[list[Box]]:
         """What will be blurred, frame by frame (found, tracked, and corrected here)."""
-        return track(self.found or [], self.manual, self.frames.start)
+        return self.plan().boxes()
+
+    def refresh(self) -> None:
+        """The summary, the status and the Write button from the plan: the same counts about.txt gives."""
+        if self.found is None:  # still finding, or the finder could not run: only the whole picture may go
+            self.write_button.setEnabled(self.job is None and self.whole.isChecked())
+            return
+        plan = self.plan()
+        waiting = plan.waiting()
+        if self.whole.isChecked():
+            self.summary.setText(f"Every one of the {self.frames.length} frames will be blurred whole but for the "
+                                 "outline of the scene.")
+            self.status.setText("Ready to write.")
+        else:
+            self.summary.setText(" ".join(plan.counts().lines()))
+            self.status.setText(
+                f"Frames {ranges(waiting)} need a look before the pack can be written: draw a box over any face "
+                "still showing, or press \u201cNo face left uncovered here\u201d (Ctrl+Enter)." if waiting else
+                "Every frame is settled. Ready to write.")
+        self.write_button.setEnabled(self.job is None and (self.whole.isChecked() or not waiting))
+        self.undo_button.setEnabled(bool(self._undo))
+        self.show_frame(self.slider.value())
 
     def show_frame(self, k: int) -> None:
         if not 0 <= k < len(self.small):
             return
         s = self.scale
-        shown = blur(self.small[k], [(round(x * s), round(y * s), round(w * s), round(h * s))
-                                     for x, y, w, h in self.boxes()[k]])
+        frame = self.frames.start + k
+        if self.whole.isChecked():
+            shown = outline_only(self.small[k])
+            note = f"Frame {frame}: blurred whole."
+        else:
+            plan = self.plan()
+            shown = blur(self.small[k], [(round(x * s), round(y * s), round(w * s), round(h * s))
+                                         for x, y, w, h in plan.boxes()[k]])
+            why = plan.needs_look.get(frame)
+            settled = plan.settled.get(frame)
+            note = (f"Frame {frame}: {why}; " + ("settled (a box drawn)." if settled == "drawn" else
+                                                  "settled (confirmed)." if settled else "needs your look.")
+                    if why else f"Frame {frame}: every face the finder found here it was sure of.")
+        self.frame_note.setText(note)
         image = QImage(shown.data, shown.shape[1], shown.shape[0], shown.strides[0], QImage.Format.Format_RGB888)
         self.picture.setPixmap(QPixmap.fromImage(image.copy()))
+        self.picture.setMinimumSize(image.size())  # the whole frame, the slider below it
 
-    # -- corrections ----------------------------------------------------------------------------------
+    # -- settling and corrections ----------------------------------------------------------------------------
+    def go_to_next(self) -> None:
+        """Show the next frame that still needs a look (after the one shown, else the first)."""
+        waiting = [f - self.frames.start for f in self.plan().waiting()]
+        if waiting:
+            later = [k for k in waiting if k > self.slider.value()]
+            self.slider.setValue(later[0] if later else waiting[0])
+
+    def confirm(self) -> None:
+        """The frame shown was looked at: no face in it is left uncovered. Then on to the next one."""
+        if self.found is None or self.whole.isChecked():
+            return
+        frame = self.frames.start + self.slider.value()
+        if frame not in self.confirmed:
+            self.confirmed.add(frame)
+            self._undo.append(("confirm", frame))
+        self.go_to_next()
+        self.refresh()
+
     def _to_picture(self, point: QPoint) -> tuple[int, int]:
         pixmap = self.picture.pixmap()
         left = (self.picture.width() - pixmap.width()) // 2
@@ -146,7 +250,7 @@ class TrainingDialog(JobDialog):
         return round((point.x() - left) / self.scale), round((point.y() - top) / self.scale)
 
     def _dragged(self, start: QPoint, end: QPoint) -> None:
-        if self.found is None:
+        if self.found is None or self.whole.isChecked():
             return
         rect = QRect(start, end).normalized()
         x0, y0 = self._to_picture(rect.topLeft())
@@ -160,14 +264,24 @@ class TrainingDialog(JobDialog):
         """Cover `box` (or leave clear what lies under it) from the frame shown to the end of the clip."""
         first = self.frames.start + self.slider.value()
         self.manual.append(ManualBox(first, self.frames.end, box, remove))
-        self.show_frame(self.slider.value())
+        self._undo.append(("box", None))
+        self.refresh()
 
-    # -- writing ----------------------------------------------------------------------------------------
+    def undo(self) -> None:
+        if not self._undo:
+            return
+        what, frame = self._undo.pop()
+        if what == "confirm":
+            self.confirmed.discard(frame)
+        else:
+            self.manual.pop()
+        self.refresh()
+
+    # -- writing -------------------------------------------------------------------------------------------
     def write(self) -> None:
         if self.job is not None:
             return
-        options = training.TrainingOptions(caption=self.caption.text().strip(), voice=self.voice.currentData(),
-                                           manual=tuple(self.manual))
+        options = self.options()
         vault, recording, frames, folder = self.vault, self.recording, self.frames, Path(self.folder.text())
         found = self.found  # searched once already, for the preview
         self.write_button.setEnabled(False)
@@ -178,12 +292,13 @@ class TrainingDialog(JobDialog):
 
     def _written(self, path: Path) -> None:
         self.written = path
-        self._ended(f"Wrote {path.name} and about.txt in {path.parent}: faces blurred, watermarked, no metadata.")
+        self._ended(f"Wrote {path.name} and about.txt in {path.parent}, watermarked, no metadata. about.txt says "
+                    "what was blurred and what was looked at by hand.")
         self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("Close")
 
     def _failed(self, message: str) -> None:
         self._ended(f"Not written: {message}")
-        self.write_button.setEnabled(self.found is not None)
+        self.refresh()
 
     def _ended(self, message: str) -> None:
         self._end_job()

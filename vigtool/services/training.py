@@ -1,15 +1,19 @@
 """Training packs: teaching material from a film whose family consented to training, never the original.
 
-Every face is found, tracked and blurred in every frame (vigtool.analysis.faces; the practitioner's own
-boxes added or removed, and a preview before anything is written). The voice can be disguised (pitch
-moved, as rubberband does without changing the pace) or left out. A watermark names the purpose and the
-consent reference; the caption is the pseudonym the practitioner writes; no metadata is carried over.
+Faces are found in every frame and tracked (vigtool.analysis.faces); a frame is written only when every
+face in it can be shown to be covered: where the finder was unsure, or found nothing, or filled a face in
+from the frames around it, the practitioner must have looked and settled the frame (a box drawn, or "no
+face left uncovered") or the pack is refused (vigtool.analysis.face_cover). Or the whole picture is blurred
+but for the outline of the scene. The voice can be disguised (pitch moved, as rubberband does without
+changing the pace) or left out. The watermark and about.txt carry a pseudonymous reference made for this
+pack (the export log ties it to the film); never the consent form's reference, never a name.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import subprocess
 import threading
 from collections.abc import Callable, Iterator
@@ -22,7 +26,8 @@ import ffmpeg
 import imageio_ffmpeg
 import numpy as np
 
-from vigtool.analysis.faces import Box, FaceDetector, ManualBox, blur, track
+from vigtool.analysis.face_cover import CoverPlan, plan_cover, ranges
+from vigtool.analysis.faces import Box, CenterFaceFinder, FaceFinderMissingError, Find, ManualBox, blur, outline_only
 from vigtool.domain.consent import Purpose
 from vigtool.domain.model import Recording
 from vigtool.domain.time import FrameRange
@@ -37,6 +42,11 @@ Progress = Callable[[int, int], None]
 Cancelled = Callable[[], bool]
 VOICES = ("disguise", "keep", "mute")
 DISGUISED_PITCH = 0.8  # a voice made lower by about a third of an octave: still warm, no longer theirs
+_REFERENCE_LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
+
+
+class FramesNotSettledError(ExportError):
+    """Frames where the finder cannot show every face covered, not yet looked at by the practitioner."""
 
 
 @dataclass(frozen=True)
@@ -44,32 +54,38 @@ class TrainingOptions:
     caption: str = ""  # a pseudonym and context, e.g. "Parent and baby (4 months), first visit"
     voice: str = "disguise"
     manual: tuple[ManualBox, ...] = ()
-    detect_every: int = 2  # faces are searched in every n-th frame and tracked between
+    confirmed: frozenset[int] = frozenset()  # frames (absolute) she looked at: no face left uncovered
+    whole_picture: bool = False  # blur everything but the outline of the scene (no finder needed)
 
 
 def pictures(vault: Vault, recording: Recording, frames: FrameRange) -> Iterator[np.ndarray]:
-    """Frames [start, end) upright, one at a time (a 1080p clip does not fit in memory whole)."""
+    """Frames [start, end) upright, each exactly once and in order, one at a time (a 1080p clip does not
+    fit in memory whole). Frame by frame: decoding to the last one alone would start at its keyframe."""
     index = vault.repo.frame_index(recording.id)
     decoder = FrameDecoder(vault.open_film(recording), index, recording.source_name)
     try:
-        for at, frame in decoder.decode_to(frames.end - 1):
-            if at >= frames.start:
-                yield to_display(np.asarray(frame.to_ndarray(format="rgb24"), np.uint8), recording.rotation)
+        for number in range(frames.start, frames.end):
+            for at, frame in decoder.decode_to(number):
+                if at == number:
+                    yield to_display(np.asarray(frame.to_ndarray(format="rgb24"), np.uint8), recording.rotation)
     finally:
         decoder.close()
 
 
-def find_faces(vault: Vault, recording: Recording, frames: FrameRange, options: TrainingOptions, *,
+def find_faces(vault: Vault, recording: Recording, frames: FrameRange, *,
                progress: Progress | None = None, cancelled: Cancelled | None = None,
-               keep: Callable[[int, np.ndarray], None] | None = None) -> list[list[Box]]:
-    """The faces found in each frame (searched in every `detect_every`-th; `track` fills the rest).
-    `keep(k, picture)` sees each picture on the way (the preview keeps small copies)."""
-    detector = FaceDetector()
-    found: list[list[Box]] = []
+               keep: Callable[[int, np.ndarray], None] | None = None) -> list[list[Find]]:
+    """The finder's finds in each frame of `frames`, every frame searched. `keep(k, picture)` sees each
+    picture on the way (the preview keeps small copies). Raises ExportError without the finder's model."""
+    try:
+        finder = CenterFaceFinder()
+    except FaceFinderMissingError as exc:
+        raise ExportError(recording.source_name, f"cannot be searched for faces: {exc}") from exc
+    found: list[list[Find]] = []
     for k, picture in enumerate(pictures(vault, recording, frames)):
         if cancelled is not None and cancelled():
             raise ExportCancelledError("training pack cancelled")
-        found.append(detector.detect(picture) if k % max(options.detect_every, 1) == 0 else [])
+        found.append(finder.finds(picture))
         if keep is not None:
             keep(k, picture)
         if progress is not None:
@@ -77,37 +93,65 @@ def find_faces(vault: Vault, recording: Recording, frames: FrameRange, options: 
     return found
 
 
+def cover_plan(found: list[list[Find]], frames: FrameRange, options: TrainingOptions) -> CoverPlan:
+    return plan_cover(found, frames.start, options.manual, options.confirmed)
+
+
+def pack_reference() -> str:
+    """A fresh pseudonymous reference for one pack, e.g. TP-7K3QX2: it names nobody and no paperwork."""
+    return "TP-" + "".join(secrets.choice(_REFERENCE_LETTERS) for _ in range(6))
+
+
 def training_pack(vault: Vault, recording: Recording, frames: FrameRange, out_dir: Path,
-                  options: TrainingOptions | None = None, *, found: list[list[Box]] | None = None,
+                  options: TrainingOptions | None = None, *, found: list[list[Find]] | None = None,
                   progress: Progress | None = None, cancelled: Cancelled | None = None) -> Path:
-    """Write `out_dir`/training-clip.mp4 and about.txt (refused without the family's training consent).
-    `found`: the faces `find_faces` gave for these frames already (the preview's), not searched again."""
+    """Write `out_dir`/training-clip.mp4 and about.txt. Refused without the family's training consent, and
+    while any frame needs the practitioner's look. `found`: the finds `find_faces` gave for these frames
+    already (the preview's), not searched again."""
     options = options or TrainingOptions()
     if options.voice not in VOICES:
         raise ValueError(f"the voice is {', '.join(VOICES)}, not {options.voice!r}")
     consent.check(vault, recording, Purpose.TRAINING)
     if not out_dir.is_dir():
         raise ExportError(str(out_dir), "is not a folder")
-    references = sorted({c.form_reference for c in consent.consents(vault, recording) if c.form_reference})
-    watermark = f"For training only — consent {', '.join(references) or 'on file'}"
-    if found is None or len(found) != frames.length:
-        found = find_faces(vault, recording, frames, options, progress=progress, cancelled=cancelled)
-    boxes = track(found, options.manual, frames.start)
+    if options.whole_picture:
+        boxes: list[list[Box]] | None = None
+        said = [f"Every one of the {frames.length} frames is blurred whole but for the outline of the scene."]
+    else:
+        if found is None or len(found) != frames.length:
+            found = find_faces(vault, recording, frames, progress=progress, cancelled=cancelled)
+        plan = cover_plan(found, frames, options)
+        waiting = plan.waiting()
+        if waiting:
+            plural = "s" if len(waiting) > 1 else ""
+            raise FramesNotSettledError(
+                recording.source_name, f"has {len(waiting)} frame{plural} where no one has shown that every face "
+                f"is covered (frame{plural} {ranges(waiting)}): look at each, draw a box over any face still "
+                "showing or confirm none is, or blur the whole picture")
+        boxes = plan.boxes()
+        said = plan.counts().lines()
+    reference = pack_reference()
+    watermark = f"For training only · {reference}"
     out = out_dir / "training-clip.mp4"
     with pending_export(vault, out) as temp:  # a kill halfway leaves nothing once the vault opens again
         _encode(vault, recording, frames, boxes, options, watermark, temp, progress, cancelled)
         temp.replace(out)
+    voice = {"disguise": "disguised", "mute": "left out", "keep": "as recorded"}[options.voice]
     (out_dir / "about.txt").write_text(
-        f"{options.caption or 'A parent and baby'}\n\n{watermark}.\nFaces are blurred in every frame; the voice is "
-        f"{'disguised' if options.voice == 'disguise' else 'left out' if options.voice == 'mute' else 'as recorded'}"
-        ". Nothing identifying is carried over from the original film.\n")
+        f"{options.caption or 'A parent and baby'}\n\nFor training only. Pack {reference} "
+        f"(the practitioner's vault ties this reference to the family's consent).\n\n" + "\n".join(said) +
+        ("" if options.whole_picture else
+         "\nA face the finder did not see, in a frame where it found every other face with certainty, is not "
+         "blurred: watch the pack through before showing it.") +
+        f"\n\nThe voice is {voice}. No metadata is carried over from the original film.\n")
     vault.exports.add("training", recording.id, {"file": str(out.resolve()), "source": recording.source_name,
                                                  "frames": [frames.start, frames.end], "voice": options.voice,
+                                                 "reference": reference, "whole_picture": options.whole_picture,
                                                  "purpose": Purpose.TRAINING.value})
     return out
 
 
-def _encode(vault: Vault, recording: Recording, frames: FrameRange, boxes: list[list[Box]],
+def _encode(vault: Vault, recording: Recording, frames: FrameRange, boxes: list[list[Box]] | None,
             options: TrainingOptions, watermark: str, out: Path, progress: Progress | None,
             cancelled: Cancelled | None) -> None:
     width, height = recording.display_size
@@ -115,7 +159,8 @@ def _encode(vault: Vault, recording: Recording, frames: FrameRange, boxes: list[
                          framerate=f"{recording.rate.numerator}/{recording.rate.denominator}").video
     size = max(12, height // 28)
     video = video.filter("drawtext", text=watermark, fontsize=size, fontcolor="white@0.85", box=1,
-                         boxcolor="black@0.45", boxborderw=size // 3, x=size // 2, y=size // 2)
+                         boxcolor="black@0.45", boxborderw=size // 3, x=size // 2, y=f"h-th-{size // 2}")
+    # bottom left: the top left corner is where the generator's frame stamp is read in the tests
     if options.caption.strip():
         video = caption_band(video, options.caption.strip(), width, height)
     video = video.filter("pad", "ceil(iw/2)*2", "ceil(ih/2)*2", 0, 0, color="white")  # 4:2:0 wants even sizes
@@ -143,11 +188,12 @@ def _encode(vault: Vault, recording: Recording, frames: FrameRange, boxes: list[
         feeder = threading.Thread(target=_write_all, args=(sound_write, data), name="training-sound", daemon=True)
         feeder.start()
     try:
-        for k, (picture, covered) in enumerate(zip(pictures(vault, recording, frames), boxes, strict=True)):
+        for k, picture in enumerate(pictures(vault, recording, frames)):
             if cancelled is not None and cancelled():
                 raise ExportCancelledError("training pack cancelled")
+            hidden = outline_only(picture) if boxes is None else blur(picture, boxes[k])
             try:
-                process.stdin.write(np.ascontiguousarray(blur(picture, covered)).tobytes())
+                process.stdin.write(np.ascontiguousarray(hidden).tobytes())
             except BrokenPipeError:  # ffmpeg stopped: its own words say why, below
                 break
             if progress is not None:

@@ -1,0 +1,131 @@
+"""The training pack dialog as a practitioner uses it: the frames the finder cannot vouch for are shown
+one after another; "Write the pack" stays off until each is settled (a box drawn with the mouse, or
+Ctrl+Enter for "No face left uncovered here", even while the caption field has the focus); the counts it
+shows are the ones about.txt gives; the pack blurs every face."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+from conftest import give_consent
+from PySide6.QtCore import QPoint, Qt
+from pytestqt.qtbot import QtBot
+
+from ui.main_window import MainWindow
+from ui.qt_training import TrainingDialog
+from vigtool.services.importing import import_recording
+from vigtool.services.vault import Vault
+from vigtool.synth.face_films import Face, FaceFilm, render_face_film
+from vigtool.synth.face_photos import astronaut, film_set
+from vigtool.synth.stamp import read_stamp
+
+
+def frames_of(path: Path) -> list[np.ndarray]:
+    import av  # noqa: PLC0415
+
+    with av.open(str(path)) as container:
+        return [f.to_ndarray(format="rgb24") for f in container.decode(video=0)]
+
+
+def sharpness(image: np.ndarray) -> float:
+    return float(cv2.Laplacian(cv2.cvtColor(image, cv2.COLOR_RGB2GRAY), cv2.CV_64F).var())
+
+
+def open_dialog(qtbot: QtBot, vault: Vault, tmp_path: Path,
+                film: FaceFilm) -> tuple[MainWindow, TrainingDialog, list[list[tuple[int, int, int, int]]]]:
+    path = tmp_path / "film.mp4"
+    truth = render_face_film(film, path)
+    recording = import_recording(vault, path, "Family A").recording
+    window = MainWindow(vault, restore_state=False)
+    qtbot.addWidget(window)
+    window.show()
+    window.open_recording(recording.id)
+    window.in_mark, window.out_mark = 0, film.frames - 1
+    assert window.training_dialog() is None  # no training consent yet: said plainly, nothing started
+    assert "consent" in window.statusBar().currentMessage()
+    give_consent(vault, recording)
+    dialog = window.training_dialog()
+    assert dialog is not None
+    qtbot.waitUntil(lambda: dialog.found is not None, timeout=60000)
+    dialog.activateWindow()  # offscreen has no window manager to hand the dialog the keyboard
+    qtbot.waitUntil(dialog.isActiveWindow)
+    return window, dialog, truth
+
+
+def test_each_unsure_frame_is_settled_before_the_pack_is_written(qtbot: QtBot, vault: Vault, tmp_path: Path) -> None:
+    covered = film_set(frames=16)[2]  # a card slides over most of the face: the finder is unsure mid-way
+    window, dialog, truth = open_dialog(qtbot, vault, tmp_path, covered)
+    waiting = dialog.plan().waiting()
+    assert len(waiting) >= 2, "the card should leave frames the finder cannot vouch for"
+    assert not dialog.write_button.isEnabled()
+    assert f"{len(waiting)} frames still need a look" in dialog.summary.text()
+    assert dialog.slider.value() == waiting[0]  # the dialog opens on the first frame to look at
+    presses = 0
+    while dialog.plan().waiting():
+        shown = dialog.slider.value()
+        assert shown in dialog.plan().waiting()
+        qtbot.keyClick(dialog.caption, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+        presses += 1
+        qtbot.waitUntil(lambda done=presses: len(dialog.confirmed) == done)  # a shortcut clicks 100 ms later
+        assert presses <= len(waiting)
+    assert presses == len(waiting) and dialog.write_button.isEnabled()
+    assert f"Looked at and settled by the practitioner: {len(waiting)} frames (0 with a box drawn by hand, " \
+           f"{len(waiting)} confirmed as they are)." in dialog.summary.text()
+    said = dialog.summary.text()
+    dialog.folder.setText(str(tmp_path))
+    dialog.write_button.click()
+    qtbot.waitUntil(lambda: dialog.written is not None, timeout=60000)
+    about = (tmp_path / "about.txt").read_text()
+    for line in about.splitlines():
+        if line.startswith(("16 frames.", "Looked at")):
+            assert line in said  # the window and the file say the same
+    pack, source = frames_of(tmp_path / "training-clip.mp4"), frames_of(tmp_path / "film.mp4")
+    assert [read_stamp(p) for p in pack] == list(range(16))
+    for before, after, ((x, y, w, h),) in zip(source, pack, truth, strict=True):
+        assert sharpness(after[y:y + h, x:x + w]) <= 0.25 * sharpness(before[y:y + h, x:x + w])
+    dialog.close()
+    window.close()
+
+
+def test_a_missed_face_is_covered_by_a_box_drawn_with_the_mouse(qtbot: QtBot, vault: Vault, tmp_path: Path) -> None:
+    photo, face = astronaut()
+    far = FaceFilm("far away", (Face(photo, face, lambda t: (0.5 + 0.02 * t, 0.5, 0.12, 0.0, 1.0)),), 8)
+    window, dialog, truth = open_dialog(qtbot, vault, tmp_path, far)
+    assert dialog.plan().waiting() == list(range(8)) and not dialog.write_button.isEnabled()
+    pixmap = dialog.picture.pixmap()
+    left = (dialog.picture.width() - pixmap.width()) // 2
+    top = (dialog.picture.height() - pixmap.height()) // 2
+    x, y, w, h = truth[0][0]
+    s = dialog.scale
+
+    def at(px: float, py: float) -> QPoint:
+        return QPoint(left + round(px * s), top + round(py * s))
+
+    qtbot.mousePress(dialog.picture, Qt.MouseButton.LeftButton, pos=at(x - w, y - h))
+    qtbot.mouseRelease(dialog.picture, Qt.MouseButton.LeftButton, pos=at(x + 2 * w, y + 2 * h))
+    assert dialog.plan().settled == {0: "drawn"}
+    (drawn,) = dialog.manual
+    assert drawn.box[0] <= x and drawn.box[1] <= y and drawn.box[0] + drawn.box[2] >= x + w, (drawn.box, truth[0])
+    assert "7 frames still need a look" in dialog.summary.text()
+    dialog.whole.setChecked(True)  # the cautious way needs no look at all
+    assert dialog.write_button.isEnabled()
+    dialog.whole.setChecked(False)
+    assert not dialog.write_button.isEnabled()
+    qtbot.keyClick(dialog.caption, Qt.Key.Key_F3)
+    qtbot.waitUntil(lambda: dialog.slider.value() == 1)
+    for _ in range(7):
+        qtbot.mouseClick(dialog.confirm_button, Qt.MouseButton.LeftButton)
+    assert dialog.write_button.isEnabled()
+    qtbot.mouseClick(dialog.undo_button, Qt.MouseButton.LeftButton)  # the last confirmation taken back
+    assert not dialog.write_button.isEnabled() and dialog.plan().waiting() == [7]
+    qtbot.mouseClick(dialog.confirm_button, Qt.MouseButton.LeftButton)
+    dialog.folder.setText(str(tmp_path))
+    dialog.write()
+    qtbot.waitUntil(lambda: dialog.written is not None, timeout=60000)
+    pack, source = frames_of(tmp_path / "training-clip.mp4"), frames_of(tmp_path / "film.mp4")
+    for k, (before, after, ((x, y, w, h),)) in enumerate(zip(source, pack, truth, strict=True)):
+        assert sharpness(after[y:y + h, x:x + w]) <= 0.25 * sharpness(before[y:y + h, x:x + w]), (k, drawn, truth[k])
+    dialog.close()
+    window.close()
