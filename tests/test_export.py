@@ -197,8 +197,13 @@ def test_auto_falls_back_when_smart_cut_cannot_be_exact(vault: Vault, samples: d
         export_clip(vault, recording, FrameRange(5, 50), tmp_path / "a.mp4", mode=ExportMode.SMART)
     assert not (tmp_path / "a.mp4").exists()
     result = export_clip(vault, recording, FrameRange(5, 50), tmp_path / "b.mp4")
-    assert result.mode is ExportMode.REENCODE and "mpeg4" in result.note
+    assert result.mode is ExportMode.REENCODE
+    assert result.note == ("re-encoded, because a smart cut cannot copy this film: smart cut handles H.264 and "
+                           "HEVC, not mpeg4")
     assert [read_stamp(f) for f in decoded(result.path)] == list(range(5, 50))
+    # The export log says so too, and why: the practitioner can tell a copy from a re-encoding afterwards.
+    entry, = vault.exports.entries(recording.id)
+    assert entry.detail["mode"] == "reencode" and entry.detail["note"] == result.note
 
 
 def test_export_log_records_what_when_where(vault: Vault, samples: dict[str, Sample], tmp_path: Path) -> None:
@@ -208,6 +213,7 @@ def test_export_log_records_what_when_where(vault: Vault, samples: dict[str, Sam
     clip_entry, still_entry = vault.exports.entries(recording.id)
     assert clip_entry.kind == "clip" and clip_entry.detail["file"] == str(clip.path.resolve())
     assert clip_entry.detail["frames"] == [0, 30] and clip_entry.detail["mode"] == "smart"
+    assert clip_entry.detail["note"] == ""  # a smart cut: no fall back to explain
     assert still_entry.kind == "still" and still_entry.detail["frames"] == [12, 13]
     stored = b"".join(p.read_bytes() for p in vault.path.glob(f"{DATABASE_NAME}*"))
     assert str(tmp_path).encode() not in stored  # where it went is sealed, like every note

@@ -34,41 +34,56 @@ def length_prefixed(units: list[bytes], size: int) -> bytes:
     return b"".join(len(u).to_bytes(size, "big") + u for u in units)
 
 
+class _Reader:
+    """Bounds-checked reading of codec data: a truncated avcC/hvcC is a BitstreamError, never an IndexError."""
+
+    def __init__(self, data: bytes, what: str) -> None:
+        self.data, self.pos, self.what = data, 0, what
+
+    def take(self, count: int) -> bytes:
+        if self.pos + count > len(self.data):
+            raise BitstreamError(f"{self.what} is cut short (byte {self.pos + count} of {len(self.data)})")
+        piece = self.data[self.pos:self.pos + count]
+        self.pos += count
+        return piece
+
+    def byte(self) -> int:
+        return self.take(1)[0]
+
+    def number(self, count: int) -> int:
+        return int.from_bytes(self.take(count), "big")
+
+
 def _avcc_parameter_sets(extra: bytes) -> tuple[int, list[bytes]]:
     if len(extra) < 7:
         raise BitstreamError("avcC is too short")
-    size = (extra[4] & 3) + 1
+    reader = _Reader(extra, "avcC")
+    reader.take(4)  # version, profile, compatibility, level
+    size = (reader.byte() & 3) + 1
     units: list[bytes] = []
-    pos = 5
-    count = extra[pos] & 0x1F
-    pos += 1
-    for table in range(2):
-        if table == 1:
-            count = extra[pos]
-            pos += 1
-        for _ in range(count):
-            length = int.from_bytes(extra[pos:pos + 2], "big")
-            units.append(extra[pos + 2:pos + 2 + length])
-            pos += 2 + length
+    for table in range(2):  # sequence, then picture parameter sets
+        count = reader.byte() & (0x1F if table == 0 else 0xFF)
+        units += [reader.take(reader.number(2)) for _ in range(count)]
+    if not units or any(not u for u in units):
+        raise BitstreamError("avcC holds no parameter sets")
     return size, units
 
 
 def _hvcc_parameter_sets(extra: bytes) -> tuple[int, list[bytes]]:
     if len(extra) < 23:
         raise BitstreamError("hvcC is too short")
-    size = (extra[21] & 3) + 1
-    arrays = extra[22]
-    pos = 23
+    reader = _Reader(extra, "hvcC")
+    reader.take(21)
+    size = (reader.byte() & 3) + 1
     units: list[bytes] = []
-    for _ in range(arrays):
-        nal_type = extra[pos] & 0x3F
-        count = int.from_bytes(extra[pos + 1:pos + 3], "big")
-        pos += 3
-        for _ in range(count):
-            length = int.from_bytes(extra[pos:pos + 2], "big")
-            if nal_type in (32, 33, 34):  # VPS, SPS, PPS (SEI arrays are not needed to decode)
-                units.append(extra[pos + 2:pos + 2 + length])
-            pos += 2 + length
+    for _ in range(reader.byte()):
+        unit_type = reader.byte() & 0x3F
+        for _ in range(reader.number(2)):
+            unit = reader.take(reader.number(2))
+            if unit_type in (32, 33, 34):  # VPS, SPS, PPS (SEI arrays are not needed to decode)
+                units.append(unit)
+    if not units or any(not u for u in units):
+        raise BitstreamError("hvcC holds no parameter sets")
     return size, units
 
 
@@ -109,3 +124,99 @@ def is_disposable(codec: str, sample: bytes, size: int) -> bool:
         return False
     slices = [u for u in units_of(sample, size) if u and 1 <= (u[0] & 0x1F) <= 5]
     return bool(slices) and all((u[0] >> 5) & 3 == 0 for u in slices)
+
+
+def _unescaped(data: bytes) -> bytes:
+    """A NAL unit's payload without its emulation-prevention bytes (00 00 03 → 00 00)."""
+    return data.replace(b"\x00\x00\x03", b"\x00\x00")
+
+
+class _Bits:
+    """Exp-Golomb reading of a slice header or SEI payload (only its first few bytes are ever needed)."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data, self.pos = data, 0
+
+    def bit(self) -> int:
+        byte = self.pos >> 3
+        if byte >= len(self.data):
+            raise BitstreamError("a slice header is cut short")
+        self.pos += 1
+        return (self.data[byte] >> (7 - ((self.pos - 1) & 7))) & 1
+
+    def ue(self) -> int:
+        zeros = 0
+        while self.bit() == 0:
+            zeros += 1
+            if zeros > 31:
+                raise BitstreamError("a slice header holds an impossible number")
+        value = 0
+        for _ in range(zeros):
+            value = (value << 1) | self.bit()
+        return (1 << zeros) - 1 + value
+
+
+def _unit_heads(sample: memoryview, size: int, whole: int = -1) -> list[bytes]:
+    """The first bytes of each NAL unit of a length-prefixed sample (without copying the slices); units of
+    H.264 type `whole` (SEI) whole."""
+    heads, pos = [], 0
+    while pos + size <= len(sample):
+        unit_length = int.from_bytes(sample[pos:pos + size], "big")
+        start = pos + size
+        keep = unit_length if start < len(sample) and sample[start] & 0x1F == whole else min(unit_length, 48)
+        heads.append(bytes(sample[start:start + keep]))
+        pos = start + unit_length
+    return heads
+
+
+def _recovers_at_once(sei: bytes) -> bool:
+    """Whether an H.264 SEI unit holds a recovery point with recovery_frame_cnt 0 (pictures are right from
+    this one on: an open GOP's I picture, not an intra-refresh wave that needs N more pictures)."""
+    data, pos = _unescaped(sei[1:]), 0
+    while pos < len(data) and data[pos] != 0x80:  # 0x80: the rbsp trailing bits
+        kind = size = 0
+        while pos < len(data) and data[pos] == 0xFF:
+            kind, pos = kind + 255, pos + 1
+        if pos >= len(data):
+            return False
+        kind, pos = kind + data[pos], pos + 1
+        while pos < len(data) and data[pos] == 0xFF:
+            size, pos = size + 255, pos + 1
+        if pos >= len(data):
+            return False
+        size, pos = size + data[pos], pos + 1
+        if kind == 6:
+            return _Bits(data[pos:pos + size]).ue() == 0
+        pos += size
+    return False
+
+
+def starts_cleanly(codec: str, sample: memoryview | bytes, size: int) -> bool:
+    """Whether a decoder can start at this sample and show it and everything after it (in presentation order,
+    after its leading pictures) exactly: H.264 IDR, or an I picture with a recovery point at once; HEVC
+    IDR/CRA/BLA. An intra-refresh recovery point (a P picture the MP4 still marks as a sync sample) is not."""
+    heads = _unit_heads(memoryview(sample), size)
+    if codec == "hevc":
+        vcl = [h for h in heads if len(h) >= 2 and (h[0] >> 1) & 0x3F < 32]
+        return bool(vcl) and 16 <= (vcl[0][0] >> 1) & 0x3F <= 21
+    kinds = [h[0] & 0x1F for h in heads if h]
+    if 5 in kinds:
+        return True
+    slices = [h for h in heads if h and h[0] & 0x1F == 1]
+    if not slices:
+        return False
+    try:
+        for head in slices:
+            bits = _Bits(_unescaped(head[1:]))
+            bits.ue()  # first_mb_in_slice
+            if bits.ue() % 5 not in (2, 4):  # I or SI
+                return False
+        seis = [h for h in _unit_heads(memoryview(sample), size, whole=6) if h and h[0] & 0x1F == 6]
+        return any(_recovers_at_once(h) for h in seis)
+    except BitstreamError:
+        return False
+
+
+def is_idr(sample: bytes, size: int) -> bool:
+    """Whether an H.264 sample is an IDR picture (a fresh start of the sequence, not only a recovery point)."""
+    return any(u and u[0] & 0x1F == 5 for u in units_of(sample, size))

@@ -8,10 +8,11 @@ timestamps. That is one read of the file, which import does anyway for the check
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import av
 import numpy as np
@@ -19,6 +20,7 @@ import numpy.typing as npt
 
 from vigtool.domain.time import snap_rate
 from vigtool.media.errors import MediaError
+from vigtool.media.nal import BitstreamError, parameter_sets, starts_cleanly
 
 
 class SeekableFile(Protocol):
@@ -149,16 +151,29 @@ def _check_complete(video: av.video.stream.VideoStream, size: int, name: str) ->
                          f"{last.pos + last.size} (an interrupted copy or recording?)")
 
 
+def _keyframe_test(video: av.video.stream.VideoStream) -> Callable[[av.Packet[Any]], bool]:
+    """Whether a packet is a true keyframe, one a decoder can start from. The MP4 sync flag alone is not:
+    x264's intra-refresh marks its recovery-point P pictures too. H.264/HEVC sync samples are checked by
+    their NAL units (vigtool.media.nal.starts_cleanly); other codecs' flags are trusted."""
+    codec = video.codec_context.name
+    try:
+        nal_size = parameter_sets(codec, bytes(video.codec_context.extradata or b""))[0]
+    except BitstreamError:
+        return lambda packet: bool(packet.is_keyframe)
+    return lambda packet: bool(packet.is_keyframe) and starts_cleanly(codec, memoryview(packet), nal_size)
+
+
 def _demux_index(container: av.container.InputContainer, video: av.video.stream.VideoStream,
                  name: str) -> FrameIndex:
     pts: list[int] = []
     keys: list[int] = []
+    is_keyframe = _keyframe_test(video)
     try:
         for packet in container.demux(video):
             if packet.size == 0 or packet.pts is None or packet.is_discard:
                 continue
             pts.append(packet.pts)
-            keys.append(1 if packet.is_keyframe else 0)
+            keys.append(1 if is_keyframe(packet) else 0)
     except av.error.FFmpegError as exc:
         raise MediaError(name, f"is damaged: reading stopped after {len(pts)} frames ({exc})") from exc
     if not pts:

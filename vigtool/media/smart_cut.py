@@ -29,12 +29,13 @@ import av
 import numpy as np
 
 from vigtool.media.errors import MediaError
-from vigtool.media.frames import FrameDecoder, RGBImage
+from vigtool.media.frames import CONTINUE_WITHIN, FrameDecoder, RGBImage
 from vigtool.media.heap import keep_freed_memory
 from vigtool.media.nal import (
     BitstreamError,
     annexb_units,
     end_of_sequence,
+    is_idr,
     length_prefixed,
     parameter_sets,
 )
@@ -176,21 +177,40 @@ class _Writer:
             self.write(data + ending, pts, pts - dts_lowering, duration, key)
 
     def write_copied(self, plan: _CopyPlan) -> None:
-        """The film's own packets, its parameter sets before the first (for the decoder leaving the head) and
-        an end-of-sequence unit after the last."""
+        """The film's own packets, its parameter sets before every keyframe and an end-of-sequence unit after
+        the last. The head's and tail's parameter sets share the film's ids with other contents: a player
+        that has shown the head and then seeks to a later copied keyframe must meet the film's own there."""
         last = len(plan.packets) - 1
+        leading_sets = length_prefixed(self.source_parameter_sets, self.nal_size)
         for k, (data, pts, dts, duration, key) in enumerate(plan.packets):
-            leading = length_prefixed(self.source_parameter_sets, self.nal_size) if k == 0 else b""
+            leading = leading_sets if k == 0 or key else b""
             ending = self._end_of_sequence() if k == last else b""
             self.write(leading + data + ending, pts, dts, duration, key)
             self.step()
 
 
-def _first_key_within(index: FrameIndex, first: int, end: int) -> int | None:
-    """The first keyframe in [first, end), where copying can start."""
+def _copy_start(container: av.container.InputContainer, index: FrameIndex, first: int, end: int) -> int | None:
+    """The first keyframe in [first, end) where copying can start. HEVC: any (IDR, CRA, BLA: the
+    end-of-sequence unit before it makes the decoder drop the leading pictures). H.264: an IDR only. An open
+    GOP's I picture is a true keyframe to seek to, but after the head (another sequence) FFmpeg's decoder
+    loses pictures at it, so the head runs on to the next IDR instead."""
     keys = index.keyframes
-    pos = int(np.searchsorted(keys, first, side="left"))
-    return int(keys[pos]) if pos < keys.size and int(keys[pos]) < end else None
+    candidates = [int(k) for k in keys[int(np.searchsorted(keys, first, side="left")):] if int(k) < end]
+    stream = container.streams.video[0]
+    if not candidates or stream.codec_context.name != "h264":
+        return candidates[0] if candidates else None
+    try:
+        size = parameter_sets("h264", bytes(stream.codec_context.extradata or b""))[0]
+    except BitstreamError as exc:
+        raise SmartCutUnsupportedError("the film", str(exc)) from exc
+    for key in candidates:
+        container.seek(int(index.pts[key]), stream=stream, backward=True)
+        for packet in container.demux(stream):
+            if packet.pts is not None and packet.pts >= int(index.pts[key]):
+                if packet.pts == int(index.pts[key]) and is_idr(bytes(packet), size):
+                    return key
+                break
+    return None
 
 
 def _plan_copy(container: av.container.InputContainer, stream: av.video.stream.VideoStream, index: FrameIndex,
@@ -200,6 +220,9 @@ def _plan_copy(container: av.container.InputContainer, stream: av.video.stream.V
     key_pts = int(index.pts[key])
     container.seek(key_pts, stream=stream, backward=True)
     read: list[tuple[bytes, int, int, int, bool]] = []
+    # The index's keyframes, not the sync flag: a recovery-point P picture copied as a sync sample would be
+    # where a player seeking in the clip starts decoding, and it would show broken pictures there.
+    true_keys = set(index.keyframes.tolist())
     best = 0
     highest = -1
     for packet in container.demux(stream):
@@ -214,7 +237,7 @@ def _plan_copy(container: av.container.InputContainer, stream: av.video.stream.V
             raise SmartCutUnsupportedError("the film", "seeking did not land on its keyframe")
         next_pts = int(index.pts[at + 1]) if at + 1 < len(index) else stop
         read.append((bytes(packet), packet.pts, packet.dts if packet.dts is not None else packet.pts,
-                     max(min(next_pts, stop) - packet.pts, 1), packet.is_keyframe))
+                     max(min(next_pts, stop) - packet.pts, 1), packet.is_keyframe and at in true_keys))
         highest = max(highest, at)
         if highest >= end:  # no later packet can complete a run ending before `end`
             break
@@ -288,11 +311,16 @@ def _decoded_range(decoder: FrameDecoder, first: int, end: int, keep: Callable[[
         if at == first:
             keep(at, frame)
             yield frame
-    if end - 1 > first:
-        for at, frame in decoder.decode_to(end - 1):
-            if at > first:
-                keep(at, frame)
+    # On in steps the decoder continues through: a head may span keyframes (an open GOP's I pictures, where
+    # an H.264 copy cannot start), and one long step would seek to the last of them.
+    at = first
+    while at < end - 1:
+        target = min(at + CONTINUE_WITHIN, end - 1)
+        for number, frame in decoder.decode_to(target):
+            if number > at:
+                keep(number, frame)
                 yield frame
+        at = target
 
 
 def _rgb(frame: av.VideoFrame) -> RGBImage:
@@ -316,14 +344,16 @@ class _SideWork:
         self.last_picture: RGBImage | None = None
         self._error: BaseException | None = None
         self._writer: _Writer | None = None
+        self._key: int | None = None
         self._writer_ready = threading.Event()
         self._thread = threading.Thread(target=self._run, name="export-side", daemon=True,
                                         args=(open_handle, index, rate, name, first, end))
         self._thread.start()
 
-    def begin(self, writer: _Writer | None) -> None:
-        """Hand over the output (None: it could not be made, so stop as soon as possible)."""
-        self._writer = writer
+    def begin(self, writer: _Writer | None, key: int | None = None) -> None:
+        """Hand over the output and where copying starts (None: it could not be made, so stop as soon as
+        possible)."""
+        self._writer, self._key = writer, key
         self._writer_ready.set()
 
     def _run(self, open_handle: Callable[[], SeekableFile], index: FrameIndex, rate: Fraction, name: str,
@@ -333,13 +363,12 @@ class _SideWork:
             try:
                 container = decoder.container
                 stop = end_pts(index, end)
-                key = _first_key_within(index, first, end)
-                if key is not None:
-                    self.plan = _plan_copy(container, container.streams.video[0], index, key, end, stop)
                 self._writer_ready.wait()
-                writer = self._writer
+                writer, key = self._writer, self._key
                 if writer is None:
                     return
+                if key is not None:
+                    self.plan = _plan_copy(container, container.streams.video[0], index, key, end, stop)
                 if writer.audio is not None:
                     self.packets = _encoded_sound(container, writer, Fraction(int(index.pts[first])) * index.time_base,
                                                   Fraction(stop) * index.time_base)
@@ -398,10 +427,11 @@ def smart_cut(open_handle: Callable[[], SeekableFile], index: FrameIndex, rate: 
             container = decoder.container
             video = container.streams.video[0]
             audio = container.streams.audio[0] if container.streams.audio else None
+            key = _copy_start(container, index, first, end)
             writer = _Writer(out, video, audio, int(index.pts[first]), progress, cancelled, total=end - first)
             try:
-                side.begin(writer)
-                return _write_parts(index, rate, first, end, decoder, writer, side)
+                side.begin(writer, key)
+                return _write_parts(index, rate, first, end, key, decoder, writer, side)
             finally:
                 side.join()  # never close the output under the side work's encoders
                 writer.close()
@@ -411,8 +441,8 @@ def smart_cut(open_handle: Callable[[], SeekableFile], index: FrameIndex, rate: 
         side.join()
 
 
-def _write_parts(index: FrameIndex, rate: Fraction, first: int, end: int, decoder: FrameDecoder,
-                 writer: _Writer, side: _SideWork) -> CutReport:
+def _write_parts(index: FrameIndex, rate: Fraction, first: int, end: int, key: int | None,
+                 decoder: FrameDecoder, writer: _Writer, side: _SideWork) -> CutReport:
     """The head (here, while the side work runs), then every part in decode order into the writer."""
     pictures: dict[int, RGBImage] = {}
 
@@ -420,7 +450,6 @@ def _write_parts(index: FrameIndex, rate: Fraction, first: int, end: int, decode
         if at == first:
             pictures[at] = _rgb(frame)
 
-    key = _first_key_within(index, first, end)
     head_end = key if key is not None else end
     head: Part = []
     if head_end > first:

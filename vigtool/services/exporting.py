@@ -79,7 +79,8 @@ def _smart(recording: Recording, source: Source, frames: FrameRange, out: Path,
            progress: Progress | None, cancelled: Cancelled | None) -> list[str]:
     """Smart-cut into `out` (a temp file); the problems the check found (empty: it is exact)."""
     if recording.video_codec not in ENCODERS:
-        return [f"smart cut handles H.264 and HEVC, not {recording.video_codec}"]
+        raise SmartCutUnsupportedError(recording.source_name,
+                                       f"smart cut handles H.264 and HEVC, not {recording.video_codec}")
     with out.open("wb") as sink:
         report = smart_cut(source.open_handle, source.index, recording.rate, frames.start, frames.end, sink,
                            recording.source_name, progress=progress, cancelled=cancelled)
@@ -112,7 +113,7 @@ def export_clip(vault: Vault, recording: Recording, frames: FrameRange, out: Pat
     vault.exports.add("clip", recording.id, {
         "file": str(out.resolve()), "source": recording.source_name, "frames": [frames.start, frames.end],
         "options": options.describe(), "mode": used.value, "bytes": out.stat().st_size,
-        "purpose": purpose.value})
+        "purpose": purpose.value, "note": note})  # why a smart cut fell back, if it did
     return ExportResult(out, used, count, time.perf_counter() - started, note)
 
 
@@ -131,15 +132,18 @@ def write_clip(vault: Vault, recording: Recording, frames: FrameRange, work: Pat
         raise ExportError(str(work), f"a smart cut copies the film as it is; {options.describe()} needs re-encoding")
     source = _source(vault, recording)
     if mode is not ExportMode.REENCODE and not options.needs_reencode:
+        why = "a smart cut was not exact"
         try:
             problems = _smart(recording, source, frames, work, progress, cancelled)
         except SmartCutUnsupportedError as exc:
-            problems = [str(exc)]
+            problems, why = [exc.problem], "a smart cut cannot copy this film"
+        except MediaError as exc:  # the film decodes wrongly somewhere; the re-encode says so if it fails too
+            problems, why = [exc.problem], "a smart cut could not be made"
         if not problems:
             return ExportMode.SMART, ""
         if mode is ExportMode.SMART:
-            raise ExportError(str(work), "the smart cut did not come out exact (" + "; ".join(problems) + ")")
-        note = "re-encoded, because a smart cut was not exact: " + "; ".join(problems)
+            raise ExportError(str(work), f"{why} (" + "; ".join(problems) + ")")
+        note = f"re-encoded, because {why}: " + "; ".join(problems)
     else:
         note = ""
     reencode(source, frames.start, frames.end, options, work, progress=progress, cancelled=cancelled,

@@ -1,0 +1,117 @@
+"""Smart cuts of the encodes phones and cameras write (tests/encode_styles.py), each cut on keyframes, just
+after one, mid-GOP to mid-GOP and mid-GOP to a keyframe: exact frame by frame, a smart cut (no fall back),
+copied wherever the film allows, and right wherever a player enters it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+from conftest import give_consent, open_vault, psnr
+from encode_styles import STYLES, Style, encode, render_masters
+from test_export import decoded, durations
+
+from vigtool.domain.export import ExportMode
+from vigtool.domain.time import FrameRange
+from vigtool.media.probe import probe_path
+from vigtool.services.exporting import export_clip
+from vigtool.services.importing import import_recording
+from vigtool.services.vault import Vault
+from vigtool.synth.stamp import read_stamp
+
+# (in, out) with keyframes every 30 frames: on keyframes; just after one to a keyframe; mid-GOP to mid-GOP;
+# mid-GOP to a keyframe. Each spans two or more keyframes, so a player has later copied keyframes to seek to.
+CUTS = ((30, 90), (31, 120), (40, 115), (40, 90))
+
+
+@pytest.fixture(scope="session")
+def style_films(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("styles")
+    masters = render_masters(folder)
+    return {style.name: encode(style, masters, folder) for style in STYLES}
+
+
+@pytest.fixture(scope="module")
+def style_vault(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Vault]:
+    with open_vault(tmp_path_factory.mktemp("style-vault") / "vault") as opened:
+        yield opened
+
+
+def straight_decode(path: Path) -> dict[int, np.ndarray]:
+    """Every picture of `path` by its timestamp, decoded from the start to the end in one go."""
+    with av.open(str(path)) as container:
+        return {int(f.pts): f.to_ndarray(format="rgb24") for f in container.decode(video=0) if f.pts is not None}
+
+
+def seek_problems(path: Path) -> list[str]:
+    """Play the clip from its start through its head, then seek to each later keyframe and back to each one
+    from the end (as a player scrubbing does: the decoder keeps the parameter sets it has seen); every
+    picture shown from a keyframe on must be the one a straight decode shows."""
+    straight = straight_decode(path)
+    problems = []
+    with av.open(str(path)) as container:
+        video = container.streams.video[0]
+        keys = sorted(int(p.pts) for p in container.demux(video) if p.is_keyframe and p.pts is not None)
+        container.seek(0, stream=video)
+        for frame in container.decode(video):  # the head, and on into the first copied keyframe
+            if frame.pts is not None and len(keys) > 1 and frame.pts > keys[1]:
+                break
+        for key in keys[1:] + keys[::-1]:
+            container.seek(key, stream=video, backward=True)
+            shown = 0
+            try:
+                for frame in container.decode(video):
+                    if frame.pts is None or frame.pts < key:  # leading pictures of an open GOP
+                        continue
+                    expected = straight.get(int(frame.pts))
+                    if expected is None or not np.array_equal(frame.to_ndarray(format="rgb24"), expected):
+                        problems.append(f"entered at {key}: the picture at {frame.pts} is not the straight one")
+                        break
+                    shown += 1
+                    if shown == 4:
+                        break
+            except av.error.FFmpegError as exc:
+                problems.append(f"entered at {key}: {exc}")
+            if shown == 0 and not problems:
+                problems.append(f"entered at {key}: nothing was shown")
+    return problems
+
+
+def copied_packets(clip: Path, film: Path) -> int:
+    """How many of the clip's pictures are the film's own packets, byte for byte."""
+    with av.open(str(film)) as container:
+        own = {bytes(p) for p in container.demux(video=0) if p.size}
+    with av.open(str(clip)) as container:
+        return sum(1 for p in container.demux(video=0) if p.size and bytes(p) in own)
+
+
+@pytest.mark.parametrize("style", STYLES, ids=[s.name for s in STYLES])
+def test_every_style_cuts_smart_exact_and_seek_safe(style: Style, style_films: dict[str, Path], style_vault: Vault,
+                                                   tmp_path: Path) -> None:
+    film = style_films[style.name]
+    recording = import_recording(style_vault, film, "Family S").recording
+    give_consent(style_vault, recording)
+    keys = set(style_vault.repo.frame_index(recording.id).keyframes.tolist())
+    # The index holds the pictures a decoder can start from, whatever the MP4's sync flags claim.
+    assert keys == set(style.true_keyframes) if style.name == "intra-refresh" else set(style.true_keyframes) <= keys
+    reference = decoded(film)
+    truth = probe_path(film)
+    for first, end in CUTS:
+        out = tmp_path / f"{first}-{end}.mp4"
+        result = export_clip(style_vault, recording, FrameRange(first, end), out)  # auto: smart unless it cannot
+        assert result.mode is ExportMode.SMART and result.note == "", (first, end, result.note)
+        frames = decoded(out)
+        assert [read_stamp(f) for f in frames] == list(range(first, end)), (first, end)
+        worst = min(psnr(frames[k], reference[first + k]) for k in range(len(frames)))
+        assert worst >= 35, f"{(first, end)}: frame quality {worst:.1f} dB"
+        assert seek_problems(out) == [], (first, end)
+        assert probe_path(out).rotation == truth.rotation
+        seconds = durations(out)
+        last = float((truth.index.pts[end] - truth.index.pts[end - 1]) * truth.index.time_base)
+        assert abs(seconds["audio"] - (seconds["video"] + last)) < 0.03, (first, end, seconds)
+        # Copied where the film allows it: from the first keyframe a copy can start at in the clip.
+        if style.copies:
+            assert copied_packets(out, film) >= 20, (first, end)
