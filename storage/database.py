@@ -19,6 +19,8 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session
 
+from storage.integrity import RowSeals, install
+
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
@@ -65,10 +67,14 @@ class Database:
         _configure(self.engine)
         self._writer = self.engine.execution_options(vigtool_write=True)
         self._write_lock = threading.Lock()
+        # Set once the vault is unlocked: every write transaction then seals the rows it wrote.
+        self.row_seals: RowSeals | None = None
+        self.migration_keys: dict[str, object] = {}  # what revisions that re-seal need (the vault's keys)
 
     def migrate(self, revision: str = "head") -> None:
         """Bring the schema up to `revision` (Alembic); a fresh file gets every table."""
         config = alembic_config(self.url)
+        config.attributes.update(self.migration_keys)
         with self.engine.connect() as connection:
             # SQLite rebuilds a table to alter it (Alembic's batch mode): with foreign keys on, dropping the
             # old copy would cascade and delete every track and annotation of every recording. So keys are
@@ -99,6 +105,7 @@ class Database:
     def write(self) -> Iterator[Session]:
         """A write transaction: committed when the block ends, rolled back if it raises."""
         with self._write_lock, Session(self._writer, expire_on_commit=False) as session, session.begin():
+            install(session, self.row_seals)
             yield session
 
     def checkpoint(self) -> None:

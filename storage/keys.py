@@ -92,6 +92,7 @@ class VaultKeys:
         self.vault_id = vault_id
         self._master = master
         self.field_key = _subkey(master, "fields")
+        self.row_seal_key = _subkey(master, "row-seals")  # storage.integrity: the clear columns that matter
         self._fingerprint_key = _subkey(master, "fingerprint")
         self._data_key_wrapper = AESGCM(_subkey(master, "data-keys"))
 

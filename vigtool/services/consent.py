@@ -15,6 +15,7 @@ from storage.export_log import ExportEntry
 from vigtool.domain.consent import Consent, Purpose, refusal
 from vigtool.domain.model import Recording
 from vigtool.media.errors import MediaError
+from vigtool.services import sharing
 from vigtool.services.vault import Vault
 
 __all__ = ["ConsentRefusedError", "Purpose", "check", "consents", "record_consent", "withdraw"]
@@ -28,12 +29,12 @@ def consents(vault: Vault, recording: Recording) -> list[Consent]:
     return vault.consents.list(recording.id)
 
 
-def check(vault: Vault, recording: Recording, purpose: Purpose, today: date | None = None) -> None:
-    """Raise ConsentRefusedError, naming the film and the person, unless every person filmed consented."""
-    why = refusal(consents(vault, recording), purpose, today or date.today(), recording.source_name)
+def check(vault: Vault, recording: Recording, purpose: Purpose | sharing.Use, today: date | None = None) -> None:
+    """Raise ConsentRefusedError, in plain words, unless the film may be used for this (`sharing.refusal`:
+    its record unchanged, not a film received for supervision, and every person filmed consented)."""
+    why = sharing.refusal(vault, recording, purpose, today)
     if why is not None:
-        name, _, problem = why.partition(": ")
-        raise ConsentRefusedError(name, problem)
+        raise ConsentRefusedError(recording.source_name, why.removeprefix(f"{recording.source_name}: "))
 
 
 def record_consent(vault: Vault, recording: Recording, person: str, purposes: Iterable[Purpose], *,

@@ -20,6 +20,7 @@ from storage.consent import ConsentStore
 from storage.database import Database
 from storage.export_log import ExportLog
 from storage.identity import Identity, IdentityStore
+from storage.integrity import Integrity, RowSeals
 from storage.keys import (
     KEY_FILE_NAME,
     KdfParams,
@@ -32,6 +33,7 @@ from storage.keys import (
 )
 from storage.keys import WrongPassphraseError as WrongKeyPassphraseError
 from storage.media_store import MEDIA_FOLDER, MediaStore
+from storage.models import Base
 from storage.paths import DATABASE_NAME
 from storage.received import ReceivedStore
 from storage.repository import Repository
@@ -86,6 +88,12 @@ class Vault:
         return ConsentStore(self.db, self.repo.sealer)
 
     @property
+    def integrity(self) -> Integrity:
+        """The row seals: what was changed in the database outside vigtool."""
+        assert self.db.row_seals is not None
+        return Integrity(self.db.engine, self.db.row_seals, Base.metadata)
+
+    @property
     def received(self) -> ReceivedStore:
         return ReceivedStore(self.db)
 
@@ -137,6 +145,8 @@ class Vault:
             raise VaultError(f"{db_path}: is not a vault database file")
         lock_fd, alone = _lock(path)
         db = Database(db_path)
+        db.row_seals = RowSeals(keys.row_seal_key)
+        db.migration_keys = {"field_key": keys.field_key, "row_seal_key": keys.row_seal_key}
         try:
             db.migrate()
         except Exception as exc:

@@ -1,4 +1,5 @@
-"""`vigtool verify`: read every sealed segment and every sealed value, and say what is damaged.
+"""`vigtool verify`: read every sealed segment, every sealed value and every row seal, and say what is
+damaged or was changed outside vigtool (which column of which row).
 
 Each film is decrypted in full and its SHA-256 compared with the one taken at import, so a film that
 was swapped, cut, lengthened or flipped anywhere is reported; previews are checked the same way.
@@ -11,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from storage.sealing import SealingError
 from vigtool.domain.model import Recording
 from vigtool.media.errors import MediaError
 from vigtool.services.previews import PREVIEW_KINDS, load_preview
@@ -58,7 +60,13 @@ def verify_vault(vault: Vault, progress: Callable[[Recording, int, int], None] |
     report = VerifyReport()
     report.problems += [f"database: {p}" for p in vault.db.integrity_problems()]
     report.problems += [f"database: {p}" for p in vault.repo.sealed_value_problems()]
-    recordings = vault.repo.list_recordings()
+    # Clear columns (consent purposes, the frame index, whose film it is, frames of marks): their row seals.
+    report.problems += [f"database: {c}" for c in vault.integrity.changes()]
+    try:
+        recordings = vault.repo.list_recordings()
+    except (SealingError, ValueError) as exc:  # reported above, row by row
+        report.problems.append(f"database: the recordings cannot be listed ({exc})")
+        return report
     for recording in recordings:
         report.recordings += 1
         step = (lambda done, total, r=recording: progress(r, done, total)) if progress else None

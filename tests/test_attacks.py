@@ -1,0 +1,253 @@
+"""Attacks as a careless user or an attacker without the passphrase would make them: forwarding a film
+received for supervision (in a chain of three vaults, from the CLI), SQL edits of consent and of the frame
+index, rows swapped, a consent moved onto another film, and an old vault's upgrade."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from conftest import Sample, give_consent, open_vault, vigtool
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from storage.identity import PublicIdentity
+from storage.paths import DATABASE_NAME
+from storage.sealing import NOT_SEALED, AeadSealer, SealingError, where
+from vigtool.domain.consent import Purpose
+from vigtool.domain.model import Recording
+from vigtool.domain.time import FrameRange
+from vigtool.services import sharing
+from vigtool.services.consent import ConsentRefusedError, record_consent, withdraw
+from vigtool.services.exporting import export_still
+from vigtool.services.importing import import_recording
+from vigtool.services.supervision import open_for_supervision, send_for_supervision
+from vigtool.services.vault import Vault
+from vigtool.services.verify import verify_vault
+
+RECEIVED = ("This film was sent to you for supervision: you can watch it, code it and send your comments back "
+            "to Anna; it cannot be exported or sent on.")
+
+
+@dataclass
+class Chain:
+    anna: Path  # the practitioner
+    bea: Path  # her supervisor
+    cleo: Path  # someone the supervisor knows, who should never get the film
+    received: int  # the film's id in Bea's vault
+
+
+def _befriend(a: Vault, b: Vault, a_calls_b: str, b_calls_a: str) -> None:
+    assert a.identity is not None and b.identity is not None
+    a.identities.add_contact(PublicIdentity(a_calls_b, b.identity.public.x25519, b.identity.public.ed25519))
+    b.identities.add_contact(PublicIdentity(b_calls_a, a.identity.public.x25519, a.identity.public.ed25519))
+
+
+@pytest.fixture
+def chain(tmp_path: Path, samples: dict[str, Sample]) -> Iterator[Chain]:
+    paths = Chain(tmp_path / "anna", tmp_path / "bea", tmp_path / "cleo", 0)
+    with open_vault(paths.anna) as anna, open_vault(paths.bea) as bea, open_vault(paths.cleo) as cleo:
+        _befriend(anna, bea, "Bea", "Anna")
+        _befriend(bea, cleo, "Cleo", "Bea")
+        recording = import_recording(anna, samples["h264"].path, "Family A").recording
+        give_consent(anna, recording)
+        assert bea.identity is not None
+        package = send_for_supervision(anna, [recording], bea.identity.public, tmp_path / "to-bea.vigpkg")
+        [received] = open_for_supervision(bea, package)
+        paths.received = received.id
+    yield paths
+
+
+def _sql(vault_dir: Path, statement: str, *params: object) -> None:
+    """An edit made with the sqlite3 tool, without the passphrase."""
+    with sqlite3.connect(vault_dir / DATABASE_NAME) as raw:
+        raw.execute(statement, params)
+
+
+def test_a_film_received_for_supervision_goes_nowhere_else(chain: Chain, tmp_path: Path) -> None:
+    with open_vault(chain.bea) as bea:
+        received = bea.repo.get_recording(chain.received)
+        for use in sharing.Use:  # the same answer for every way out, before anything is chosen
+            assert sharing.refusal(bea, received, use) == RECEIVED
+        cleo = next(c for c in bea.identities.contacts() if c.name == "Cleo")
+        with pytest.raises(ConsentRefusedError, match="sent to you for supervision"):
+            send_for_supervision(bea, [received], cleo, tmp_path / "to-cleo.vigpkg")
+        # Recording a consent for it in her own vault changes nothing: it is still Anna's film.
+        record_consent(bea, received, "Mother", list(Purpose), recorded_by="Bea", given_on=received.imported_at.date())
+        assert sharing.refusal(bea, received, sharing.Use.SUPERVISION) == RECEIVED
+    result = vigtool("package", "supervision", str(chain.received), "--to", "Cleo", "-o",
+                     str(tmp_path / "cli-to-cleo.vigpkg"), vault=chain.bea)
+    assert result.returncode != 0
+    assert RECEIVED in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "cli-to-cleo.vigpkg").exists()
+    for command in (["export", str(chain.received), "--from", "0", "--to", "5", "-o", str(tmp_path / "c.mp4")],
+                    ["still", str(chain.received), "--frame", "3", "-o", str(tmp_path / "s.png")]):
+        result = vigtool(*command, vault=chain.bea)
+        assert result.returncode != 0 and RECEIVED in result.stderr, result.stderr
+    assert not (tmp_path / "c.mp4").exists() and not (tmp_path / "s.png").exists()
+
+
+def test_deleting_the_record_of_who_sent_it_does_not_make_it_hers(chain: Chain, tmp_path: Path) -> None:
+    _sql(chain.bea, "DELETE FROM supervision_links WHERE recording_id = ?", chain.received)
+    with open_vault(chain.bea) as bea:
+        received = bea.repo.get_recording(chain.received)
+        why = sharing.refusal(bea, received, sharing.Use.SUPERVISION)
+        assert why is not None and "changed outside vigtool" in why and "record of who sent it" in why
+        cleo = next(c for c in bea.identities.contacts() if c.name == "Cleo")
+        with pytest.raises(ConsentRefusedError, match="changed outside vigtool"):
+            send_for_supervision(bea, [received], cleo, tmp_path / "to-cleo.vigpkg")
+        problems = verify_vault(bea).problems
+    assert any("supervision_link" in p and f"recordings row {chain.received}" in p for p in problems), problems
+
+
+def _own_film(vault_dir: Path, samples: dict[str, Sample], *purposes: Purpose) -> Recording:
+    with open_vault(vault_dir) as vault:
+        recording = import_recording(vault, samples["h264"].path, "Family A").recording
+        give_consent(vault, recording, *purposes)
+        return recording
+
+
+def test_widening_consent_in_the_database_is_refused_and_reported(tmp_path: Path,
+                                                                 samples: dict[str, Sample]) -> None:
+    recording = _own_film(tmp_path / "v", samples, Purpose.REVIEW)
+    _sql(tmp_path / "v", "UPDATE consents SET purposes = 'review,supervision,training'")
+    with open_vault(tmp_path / "v") as vault:
+        why = sharing.refusal(vault, recording, sharing.Use.TRAINING)
+        assert why is not None and "purposes (consented purposes) of consents row" in why
+        report = verify_vault(vault)
+    assert not report.sound
+    assert sorted(p for p in report.problems if "consents" in p) == [
+        "database: purposes (consented purposes) of consents row 1 changed outside vigtool",
+        "database: purposes (consented purposes) of consents row 2 changed outside vigtool"]
+    result = vigtool("verify", vault=tmp_path / "v")
+    assert result.returncode == 1 and "purposes (consented purposes) of consents row 1" in result.stdout + result.stderr
+
+
+def test_clearing_a_withdrawal_or_an_expiry_is_refused(tmp_path: Path, samples: dict[str, Sample]) -> None:
+    recording = _own_film(tmp_path / "v", samples)
+    with open_vault(tmp_path / "v") as vault:
+        withdraw(vault, recording, [Purpose.REVIEW])
+    _sql(tmp_path / "v", "UPDATE consents SET withdrawn = '', withdrawn_on = NULL, expires_on = NULL")
+    with open_vault(tmp_path / "v") as vault, pytest.raises(ConsentRefusedError, match="withdrawals"):
+        export_still(vault, recording, 3, tmp_path / "still.png")
+    assert not (tmp_path / "still.png").exists()
+
+
+def test_a_consent_row_moved_onto_another_film_does_not_let_it_out(tmp_path: Path,
+                                                                   samples: dict[str, Sample]) -> None:
+    consented = _own_film(tmp_path / "v", samples)
+    with open_vault(tmp_path / "v") as vault:
+        other = import_recording(vault, samples["hevc"].path, "Family B").recording
+    _sql(tmp_path / "v", "UPDATE consents SET recording_id = ?", other.id)
+    with open_vault(tmp_path / "v") as vault:
+        with pytest.raises(ConsentRefusedError, match="film it belongs to"):
+            export_still(vault, other, 3, tmp_path / "still.png")
+        assert any("recording_id (film it belongs to) of consents row 1" in p for p in verify_vault(vault).problems)
+    del consented
+
+
+def test_an_edited_frame_index_is_refused_and_reported(tmp_path: Path, samples: dict[str, Sample]) -> None:
+    recording = _own_film(tmp_path / "v", samples)
+    with sqlite3.connect(tmp_path / "v" / DATABASE_NAME) as raw:
+        pts = bytearray(raw.execute("SELECT frame_pts FROM recordings").fetchone()[0])
+        pts[8 * 5] ^= 0x01  # one frame's time, a little off
+        raw.execute("UPDATE recordings SET frame_pts = ?", (bytes(pts),))
+    with open_vault(tmp_path / "v") as vault:
+        with pytest.raises(ConsentRefusedError, match=r"frame_pts \(frame index\) of recordings row 1"):
+            export_still(vault, recording, 3, tmp_path / "still.png")
+        assert "database: frame_pts (frame index) of recordings row 1 changed outside vigtool" in \
+            verify_vault(vault).problems
+
+
+def test_notes_and_labels_swapped_between_rows_do_not_open(tmp_path: Path, samples: dict[str, Sample]) -> None:
+    recording = _own_film(tmp_path / "v", samples)
+    with open_vault(tmp_path / "v") as vault:
+        track = vault.repo.list_tracks(recording.id)[0]
+        vault.repo.add_annotation(track.id, FrameRange(1, 5), note="family A's note")
+        vault.repo.add_annotation(track.id, FrameRange(6, 9), note="another note")
+        vault.repo.create_case("Family B")
+    with sqlite3.connect(tmp_path / "v" / DATABASE_NAME) as raw:
+        (a, note_a), (b, note_b) = raw.execute("SELECT id, note FROM annotations ORDER BY id").fetchall()
+        raw.execute("UPDATE annotations SET note = ? WHERE id = ?", (note_b, a))
+        raw.execute("UPDATE annotations SET note = ? WHERE id = ?", (note_a, b))
+        (c1, label1), (c2, label2) = raw.execute("SELECT id, label FROM cases ORDER BY id").fetchall()
+        raw.execute("UPDATE cases SET label = ? WHERE id = ?", (label2, c1))
+        raw.execute("UPDATE cases SET label = ? WHERE id = ?", (label1, c2))
+    with open_vault(tmp_path / "v") as vault:
+        with pytest.raises(SealingError, match=f"note of annotations row {a} is damaged or was moved"):
+            vault.repo.list_annotations(recording.id)
+        with pytest.raises(SealingError, match=f"label of cases row {c1}"):
+            vault.repo.list_cases()
+        problems = verify_vault(vault).problems
+    for expected in (f"the note of annotations row {a} does not open", f"the note of annotations row {b} does not open",
+                     f"the label of cases row {c1} does not open", f"note of annotations row {a} changed outside"):
+        assert any(expected in p for p in problems), (expected, problems)
+
+
+def test_a_row_added_outside_vigtool_shows(tmp_path: Path, samples: dict[str, Sample]) -> None:
+    recording = _own_film(tmp_path / "v", samples, Purpose.REVIEW)
+    # A copy of a sealed consent row under a new id, naming training.
+    _sql(tmp_path / "v", "INSERT INTO consents (id, recording_id, person, purposes, recorded_by, given_on, "
+         "form_reference, expires_on, withdrawn, withdrawn_on) SELECT 9, recording_id, person, 'training', "
+         "recorded_by, given_on, form_reference, expires_on, withdrawn, withdrawn_on FROM consents WHERE id = 1")
+    with open_vault(tmp_path / "v") as vault:
+        why = sharing.refusal(vault, recording, sharing.Use.EXPORT)
+        assert why is not None and "consents row 9 was added or its seal changed outside vigtool" in why
+
+
+def _as_made_by_0009(vault_dir: Path, field_key: bytes) -> None:
+    """Turn a vault back into what vigtool wrote before revision 0010 (the same format, byte for byte in
+    kind): sealed values bound to table and column only (scheme 0x01), no row seals."""
+    legacy = AESGCM(field_key)
+    with sqlite3.connect(vault_dir / DATABASE_NAME) as raw:
+        tables = [r[0] for r in raw.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+                  if r[0] not in {"row_seals", "alembic_version"}]
+        for table in tables:
+            columns = [r[1] for r in raw.execute(f'PRAGMA table_info("{table}")')]
+            for row in raw.execute(f'SELECT rowid, * FROM "{table}"').fetchall():  # noqa: S608
+                for column, value in zip(columns, row[1:], strict=True):
+                    if column in NOT_SEALED or not isinstance(value, bytes) or value[:1] != b"\x02":
+                        continue
+                    key = row[1 + columns.index("seq")] if table == "audit_log" else None
+                    key = key if key is not None else "/".join(
+                        str(row[1 + columns.index(k)]) for k in _key_columns(raw, table))
+                    plain = AeadSealer(field_key).open(value, where(table, column, key))
+                    nonce = os.urandom(12)
+                    aad = b"\x01" + f"{table}.{column}".encode()
+                    old = b"\x01" + nonce + legacy.encrypt(nonce, plain.encode(), aad)
+                    raw.execute(f'UPDATE "{table}" SET "{column}" = ? WHERE rowid = ?', (old, row[0]))  # noqa: S608
+        raw.execute("DROP TABLE row_seals")
+        raw.execute("UPDATE alembic_version SET version_num = '0009'")
+
+
+def _key_columns(raw: sqlite3.Connection, table: str) -> list[str]:
+    info = sorted((r[5], r[1]) for r in raw.execute(f'PRAGMA table_info("{table}")') if r[5])
+    return [name for _, name in info]
+
+
+def test_a_vault_made_before_row_seals_opens_and_is_sealed(tmp_path: Path, samples: dict[str, Sample]) -> None:
+    recording = _own_film(tmp_path / "v", samples, Purpose.REVIEW)
+    with open_vault(tmp_path / "v") as vault:
+        track = vault.repo.list_tracks(recording.id)[0]
+        vault.repo.add_annotation(track.id, FrameRange(1, 5), note="she turns to him")
+        vault.repo.add_clip(recording.id, FrameRange(0, 10), title="the smile")
+        field_key = vault.keys.field_key
+    _as_made_by_0009(tmp_path / "v", field_key)
+    with sqlite3.connect(tmp_path / "v" / DATABASE_NAME) as raw:
+        assert raw.execute("SELECT substr(note, 1, 1) FROM annotations").fetchone()[0] == b"\x01"
+    with open_vault(tmp_path / "v") as vault:
+        assert vault.db.current_revision() == "0010"
+        assert [a.note for a in vault.repo.list_annotations(recording.id)] == ["she turns to him"]
+        assert [c.title for c in vault.repo.list_clips(recording.id)] == ["the smile"]
+        assert {c.person for c in vault.consents.list(recording.id)} == {"Mother", "Baby (by mother)"}
+        assert verify_vault(vault).problems == []
+        assert sharing.refusal(vault, recording, sharing.Use.EXPORT) is None
+        assert len(vault.audit.entries()) > 3 and vault.audit.verify() == []
+    with sqlite3.connect(tmp_path / "v" / DATABASE_NAME) as raw:
+        assert raw.execute("SELECT substr(note, 1, 1) FROM annotations").fetchone()[0] == b"\x02"
+    _sql(tmp_path / "v", "UPDATE consents SET purposes = 'review,training'")  # and now the seals hold
+    with open_vault(tmp_path / "v") as vault:
+        assert sharing.refusal(vault, recording, sharing.Use.TRAINING) is not None
