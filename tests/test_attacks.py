@@ -10,19 +10,27 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import cv2
+import numpy as np
 import pytest
 from conftest import Sample, give_consent, open_vault, vigtool
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox
+from pytestqt.qtbot import QtBot
 
 from storage.identity import PublicIdentity
 from storage.paths import DATABASE_NAME
 from storage.sealing import NOT_SEALED, AeadSealer, SealingError, where
+from ui import qt_supervision
+from ui.main_window import MainWindow
 from vigtool.domain.consent import Purpose
 from vigtool.domain.model import Recording
 from vigtool.domain.time import FrameRange
+from vigtool.media.errors import MediaError
 from vigtool.services import sharing
 from vigtool.services.consent import ConsentRefusedError, record_consent, withdraw
-from vigtool.services.exporting import export_still
+from vigtool.services.exporting import ExportError, export_still
 from vigtool.services.importing import import_recording
 from vigtool.services.supervision import open_for_supervision, send_for_supervision
 from vigtool.services.vault import Vault
@@ -251,3 +259,68 @@ def test_a_vault_made_before_row_seals_opens_and_is_sealed(tmp_path: Path, sampl
     _sql(tmp_path / "v", "UPDATE consents SET purposes = 'review,training'")  # and now the seals hold
     with open_vault(tmp_path / "v") as vault:
         assert sharing.refusal(vault, recording, sharing.Use.TRAINING) is not None
+
+
+def test_the_window_says_why_before_any_file_is_chosen(chain: Chain, qtbot: QtBot) -> None:
+    with open_vault(chain.bea) as bea:
+        bea.repo.add_clip(chain.received, FrameRange(0, 10), title="a moment")
+        window = MainWindow(bea, restore_state=False)
+        qtbot.addWidget(window)
+        window.show()
+        window.open_recording(chain.received)
+        window.in_mark, window.out_mark = 0, 9
+        seen: list[tuple[str, str]] = []
+
+        def close_what_pops_up() -> None:  # as a user reading it would, noting what it was
+            box = QApplication.activeModalWidget()
+            if box is not None:
+                seen.append((type(box).__name__, box.text() if isinstance(box, QMessageBox) else ""))
+                box.close()
+
+        timer = QTimer()
+        timer.timeout.connect(close_what_pops_up)
+        timer.start(50)
+        try:
+            for action in (window.export_clip_dialog, window.export_still_dialog, window.training_dialog,
+                           window.package_review_dialog, window.present_review, window.handout_dialog,
+                           lambda: qt_supervision.send_for_supervision(window)):
+                seen.clear()
+                assert action() is None
+                assert seen == [("QMessageBox", RECEIVED)], (action, seen)
+        finally:
+            timer.stop()
+            window.close()
+
+
+def test_pipes_devices_and_photos_are_refused_at_once(vault: Vault, tmp_path: Path) -> None:
+    pipe = tmp_path / "film.mp4"
+    os.mkfifo(pipe)  # nobody ever writes to it: an import that opened it would wait for ever
+    photo, picture = tmp_path / "photo.png", tmp_path / "snap.jpg"
+    for path in (photo, picture):
+        cv2.imwrite(str(path), np.full((48, 64, 3), 128, np.uint8))
+    for path, problem in ((pipe, "is a named pipe, not a video file"), (Path("/dev/zero"), "is a device"),
+                          (photo, "is a photo, not a film"), (picture, "is a photo, not a film")):
+        with pytest.raises(MediaError, match=problem) as caught:
+            import_recording(vault, path, "Family A")
+        assert str(path) in str(caught.value)
+    assert vault.repo.list_recordings() == [] and vault.repo.list_cases() == []
+    assert list((vault.path / "media").iterdir()) == []
+    result = vigtool("import", str(pipe), "--case", "Family A", vault=vault.path)
+    assert result.returncode != 0 and "is a named pipe" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_an_existing_file_is_kept_unless_told_to_replace_it(tmp_path: Path, samples: dict[str, Sample]) -> None:
+    recording = _own_film(tmp_path / "v", samples)
+    still, clip = tmp_path / "kept.png", tmp_path / "kept.mp4"
+    for path in (still, clip):
+        path.write_bytes(b"the family's own file")
+    for command in (["still", str(recording.id), "--frame", "3", "-o", str(still)],
+                    ["export", str(recording.id), "--from", "0", "--to", "5", "-o", str(clip)]):
+        result = vigtool(*command, vault=tmp_path / "v")
+        assert result.returncode != 0 and "already exists and was left as it is" in result.stderr, result.stderr
+    assert still.read_bytes() == clip.read_bytes() == b"the family's own file"
+    with open_vault(tmp_path / "v") as vault, pytest.raises(ExportError, match="already exists"):
+        export_still(vault, recording, 3, still)
+    result = vigtool("still", str(recording.id), "--frame", "3", "-o", str(still), "--overwrite", vault=tmp_path / "v")
+    assert result.returncode == 0, result.stderr
+    assert still.read_bytes().startswith(b"\x89PNG")

@@ -397,7 +397,8 @@ class MainWindow(QMainWindow):
         name, _ = QFileDialog.getSaveFileName(self, "Export still as", suggested, "Pictures (*.png *.jpg)")
         if name:
             try:
-                export_still(self.vault, ws.recording, self.player.frame, Path(name))
+                # The file chooser asked before replacing a file of that name.
+                export_still(self.vault, ws.recording, self.player.frame, Path(name), overwrite=True)
             except (MediaError, OSError) as exc:
                 QMessageBox.warning(self, "Still not exported", str(exc))
                 return

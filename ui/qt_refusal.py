@@ -7,6 +7,7 @@ its own words, so that nobody picks a file name for something that will be refus
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 
 from PySide6.QtWidgets import QMessageBox, QWidget
 
@@ -23,3 +24,12 @@ def refused(parent: QWidget, vault: Vault, recordings: Iterable[Recording], use:
             QMessageBox.information(parent, f"No {use.plain}", why)
             return True
     return False
+
+
+def replace_asked(parent: QWidget, out: Path) -> bool | None:
+    """Whether writing `out` replaces a file: False (there is none), True (the user said replace it), or
+    None (the user said keep it; nothing is to be written)."""
+    if not out.exists():
+        return False
+    answer = QMessageBox.question(parent, "Replace the file?", f"{out} already exists. Replace it?")
+    return True if answer == QMessageBox.StandardButton.Yes else None

@@ -40,7 +40,8 @@ def cmd_package_review(args: argparse.Namespace) -> int:
         except (LookupError, ValueError) as exc:
             raise CliError(f"no review session {args.session!r} in this vault") from exc
         try:
-            result = packaging.package_review(vault, session, out, passphrase, progress=progress_bar(out.name))
+            result = packaging.package_review(vault, session, out, passphrase, progress=progress_bar(out.name),
+                                              overwrite=args.overwrite)
         finally:
             if sys.stderr.isatty():
                 print(file=sys.stderr)
@@ -230,6 +231,7 @@ def _add_package_parser(sub: Any) -> None:
                            f"encrypted file (passphrase from ${PACKAGE_PASSPHRASE_ENV} or asked)")
     p.add_argument("session", metavar="SESSION", help="the review session's id")
     p.add_argument("-o", "--output", required=True, metavar=f"OUT{PACKAGE_SUFFIX}")
+    p.add_argument("--overwrite", action="store_true", help="replace OUT if it exists (kept otherwise)")
     p.set_defaults(func=cmd_package_review)
     p = package.add_parser("supervision", help="films with their marks, encrypted to a contact (supervision "
                            "consent needed)")
