@@ -4,16 +4,20 @@ index, rows swapped, a consent moved onto another film, and an old vault's upgra
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
+import subprocess
+import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
-from conftest import Sample, give_consent, open_vault, vigtool
+from conftest import PASSPHRASE, Sample, give_consent, open_vault, vigtool
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
@@ -33,7 +37,7 @@ from vigtool.services.consent import ConsentRefusedError, record_consent, withdr
 from vigtool.services.exporting import ExportError, export_still
 from vigtool.services.importing import import_recording
 from vigtool.services.supervision import open_for_supervision, send_for_supervision
-from vigtool.services.vault import Vault
+from vigtool.services.vault import Vault, VaultError
 from vigtool.services.verify import verify_vault
 
 RECEIVED = ("This film was sent to you for supervision: you can watch it, code it and send your comments back "
@@ -69,9 +73,20 @@ def chain(tmp_path: Path, samples: dict[str, Sample]) -> Iterator[Chain]:
     yield paths
 
 
+@contextmanager
+def _raw(path: Path) -> Iterator[sqlite3.Connection]:
+    """The sqlite3 tool's view of a database file: no key, every edit committed, closed afterwards."""
+    connection = sqlite3.connect(path)
+    try:
+        with connection:
+            yield connection
+    finally:
+        connection.close()
+
+
 def _sql(vault_dir: Path, statement: str, *params: object) -> None:
     """An edit made with the sqlite3 tool, without the passphrase."""
-    with sqlite3.connect(vault_dir / DATABASE_NAME) as raw:
+    with _raw(vault_dir / DATABASE_NAME) as raw:
         raw.execute(statement, params)
 
 
@@ -159,7 +174,7 @@ def test_a_consent_row_moved_onto_another_film_does_not_let_it_out(tmp_path: Pat
 
 def test_an_edited_frame_index_is_refused_and_reported(tmp_path: Path, samples: dict[str, Sample]) -> None:
     recording = _own_film(tmp_path / "v", samples)
-    with sqlite3.connect(tmp_path / "v" / DATABASE_NAME) as raw:
+    with _raw(tmp_path / "v" / DATABASE_NAME) as raw:
         pts = bytearray(raw.execute("SELECT frame_pts FROM recordings").fetchone()[0])
         pts[8 * 5] ^= 0x01  # one frame's time, a little off
         raw.execute("UPDATE recordings SET frame_pts = ?", (bytes(pts),))
@@ -177,7 +192,7 @@ def test_notes_and_labels_swapped_between_rows_do_not_open(tmp_path: Path, sampl
         vault.repo.add_annotation(track.id, FrameRange(1, 5), note="family A's note")
         vault.repo.add_annotation(track.id, FrameRange(6, 9), note="another note")
         vault.repo.create_case("Family B")
-    with sqlite3.connect(tmp_path / "v" / DATABASE_NAME) as raw:
+    with _raw(tmp_path / "v" / DATABASE_NAME) as raw:
         (a, note_a), (b, note_b) = raw.execute("SELECT id, note FROM annotations ORDER BY id").fetchall()
         raw.execute("UPDATE annotations SET note = ? WHERE id = ?", (note_b, a))
         raw.execute("UPDATE annotations SET note = ? WHERE id = ?", (note_a, b))
@@ -210,7 +225,7 @@ def _as_made_by_0009(vault_dir: Path, field_key: bytes) -> None:
     """Turn a vault back into what vigtool wrote before revision 0010 (the same format, byte for byte in
     kind): sealed values bound to table and column only (scheme 0x01), no row seals."""
     legacy = AESGCM(field_key)
-    with sqlite3.connect(vault_dir / DATABASE_NAME) as raw:
+    with _raw(vault_dir / DATABASE_NAME) as raw:
         tables = [r[0] for r in raw.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
                   if r[0] not in {"row_seals", "alembic_version"}]
         for table in tables:
@@ -244,7 +259,7 @@ def test_a_vault_made_before_row_seals_opens_and_is_sealed(tmp_path: Path, sampl
         vault.repo.add_clip(recording.id, FrameRange(0, 10), title="the smile")
         field_key = vault.keys.field_key
     _as_made_by_0009(tmp_path / "v", field_key)
-    with sqlite3.connect(tmp_path / "v" / DATABASE_NAME) as raw:
+    with _raw(tmp_path / "v" / DATABASE_NAME) as raw:
         assert raw.execute("SELECT substr(note, 1, 1) FROM annotations").fetchone()[0] == b"\x01"
     with open_vault(tmp_path / "v") as vault:
         assert vault.db.current_revision() == "0010"
@@ -254,7 +269,7 @@ def test_a_vault_made_before_row_seals_opens_and_is_sealed(tmp_path: Path, sampl
         assert verify_vault(vault).problems == []
         assert sharing.refusal(vault, recording, sharing.Use.EXPORT) is None
         assert len(vault.audit.entries()) > 3 and vault.audit.verify() == []
-    with sqlite3.connect(tmp_path / "v" / DATABASE_NAME) as raw:
+    with _raw(tmp_path / "v" / DATABASE_NAME) as raw:
         assert raw.execute("SELECT substr(note, 1, 1) FROM annotations").fetchone()[0] == b"\x02"
     _sql(tmp_path / "v", "UPDATE consents SET purposes = 'review,training'")  # and now the seals hold
     with open_vault(tmp_path / "v") as vault:
@@ -324,3 +339,59 @@ def test_an_existing_file_is_kept_unless_told_to_replace_it(tmp_path: Path, samp
     result = vigtool("still", str(recording.id), "--frame", "3", "-o", str(still), "--overwrite", vault=tmp_path / "v")
     assert result.returncode == 0, result.stderr
     assert still.read_bytes().startswith(b"\x89PNG")
+
+
+def test_a_failed_open_lets_go_of_the_vault(tmp_path: Path) -> None:
+    with open_vault(tmp_path / "v"):
+        pass
+    with _raw(tmp_path / "v" / DATABASE_NAME) as raw:
+        private = bytearray(raw.execute("SELECT x25519_private FROM identity").fetchone()[0])
+        private[20] ^= 0xFF
+        raw.execute("UPDATE identity SET x25519_private = ?", (bytes(private),))
+    for _ in range(2):  # the second open would wait for ever on a lock the first one kept
+        with pytest.raises(VaultError, match=f"{DATABASE_NAME}: the vault's identity .* does not open"):
+            open_vault(tmp_path / "v")
+    result = vigtool("verify", vault=tmp_path / "v")  # and so would another process
+    assert result.returncode != 0 and "identity" in result.stderr
+    assert not [f for f in Path("/proc/self/fd").iterdir() if str(tmp_path) in os.path.realpath(f)]
+
+
+def test_messages_say_what_happened_to_which_file(tmp_path: Path, samples: dict[str, Sample]) -> None:
+    vault_dir = tmp_path / "v"
+    recording = _own_film(vault_dir, samples, Purpose.REVIEW)
+    key_file = vault_dir / "vault.key"
+    original = key_file.read_text()
+    document = json.loads(original)
+    document["kdf"]["salt"] = document["kdf"]["salt"][::-1]  # a damaged file, not a wrong passphrase
+    key_file.write_text(json.dumps(document))
+    result = vigtool("list", vault=vault_dir)
+    assert f"{key_file}: the vault's key file is damaged" in result.stderr, result.stderr
+    document = json.loads(original)
+    document["kdf"]["memory_cost_kib"] = 1
+    document.pop("checksum")
+    key_file.write_text(json.dumps(document))
+    result = vigtool("list", vault=vault_dir)
+    assert f"{key_file}: the vault's key file names key derivation settings that cannot be used" in result.stderr
+    key_file.unlink()
+    result = vigtool("list", vault=vault_dir)
+    assert f"{key_file}: the vault's key file is missing" in result.stderr and "development" not in result.stderr
+    key_file.write_text(original)
+    result = vigtool("consent", "set", str(recording.id), "--person", "Mother", "--purposes", "review",
+                     "--expires", "2020-01-01", vault=vault_dir)
+    assert result.returncode != 0 and "expiry date 2020-01-01 is in the past" in result.stderr
+    result = vigtool("package", "training", str(recording.id), "-o", str(tmp_path / "pack"), vault=vault_dir)
+    assert result.returncode != 0 and "not consented to training" in result.stderr
+    assert not (tmp_path / "pack").exists()  # no empty folder left behind
+
+
+def test_a_reader_that_stops_reading_is_no_error(tmp_path: Path, samples: dict[str, Sample]) -> None:
+    _own_film(tmp_path / "v", samples)
+    code = (f"import sys; from vigtool.cli import main; sys.exit(main(['--vault', {str(tmp_path / 'v')!r}, "
+            "'audit', 'show']))")
+    reader = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              env={**os.environ, "VIGTOOL_PASSPHRASE": PASSPHRASE})
+    assert reader.stdout is not None and reader.stderr is not None
+    reader.stdout.read(10)
+    reader.stdout.close()  # as `| head -c 10` does
+    errors = reader.stderr.read().decode()
+    assert reader.wait(timeout=60) == 0 and "Broken pipe" not in errors and "Traceback" not in errors, errors

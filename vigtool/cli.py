@@ -377,6 +377,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     keep_freed_memory()  # the window and the commands decode and encode pictures again and again
     try:
         code: int = args.func(args)
+    except BrokenPipeError:  # `vigtool … | head` stopped reading: not an error of ours
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second complaint at exit
+        return EXIT_OK
     except (CliError, VaultError, MediaError, RecordingNotFoundError, OSError, ValueError) as exc:
         print(f"vigtool: {exc}", file=sys.stderr)
         return EXIT_FAILED

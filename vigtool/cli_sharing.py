@@ -63,9 +63,10 @@ def cmd_package_supervision(args: argparse.Namespace) -> int:
 
 def cmd_package_training(args: argparse.Namespace) -> int:
     out = Path(args.output)
-    out.mkdir(parents=True, exist_ok=True)
     with open_vault(args) as vault:
         recording = find_recording(vault, args.recording)
+        consent.check(vault, recording, Purpose.TRAINING)  # before a folder is made for it
+        out.mkdir(parents=True, exist_ok=True)
         end = args.to if args.to is not None else recording.frame_count
         written = training.training_pack(vault, recording, FrameRange(args.from_, end), out,
                                          training.TrainingOptions(caption=args.caption or "", voice=args.voice),

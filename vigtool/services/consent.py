@@ -39,11 +39,15 @@ def check(vault: Vault, recording: Recording, purpose: Purpose | sharing.Use, to
 
 def record_consent(vault: Vault, recording: Recording, person: str, purposes: Iterable[Purpose], *,
                    recorded_by: str, given_on: date, form_reference: str = "",
-                   expires_on: date | None = None) -> Consent:
-    """Record (or replace) one person's consent for a recording."""
+                   expires_on: date | None = None, today: date | None = None) -> Consent:
+    """Record (or replace) one person's consent for a recording (`today`: the day it is recorded)."""
     person = person.strip()
     if not person:
         raise ValueError("say whose consent this is (as the signed form names them)")
+    today = today or date.today()
+    if expires_on is not None and expires_on < max(today, given_on):
+        raise ValueError(f"the consent's expiry date {expires_on.isoformat()} is in the past (or before it was "
+                         f"given, {given_on.isoformat()}); nothing was recorded. Check the date on the form")
     known = next((c for c in consents(vault, recording) if c.person.casefold() == person.casefold()), None)
     stored = vault.consents.put(Consent(known.id if known else 0, recording.id, person, frozenset(purposes),
                                         recorded_by, given_on, form_reference, expires_on))

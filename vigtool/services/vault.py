@@ -38,7 +38,7 @@ from storage.paths import DATABASE_NAME
 from storage.received import ReceivedStore
 from storage.repository import Repository
 from storage.sealed_media import MediaKind, SealedMediaError, SealedMediaReader
-from storage.sealing import AeadSealer
+from storage.sealing import AeadSealer, SealingError
 from vigtool.domain.model import Recording
 
 LOCK_NAME = "vault.lock"
@@ -125,8 +125,8 @@ class Vault:
         key_path, db_path = path / KEY_FILE_NAME, path / DATABASE_NAME
         if not key_path.exists():
             if db_path.exists():
-                raise VaultError(f"{path}: this vault was made by a development build of vigtool that did not "
-                                 "encrypt; move it aside and import the films into a new vault")
+                raise VaultError(f"{key_path}: the vault's key file is missing; without it nothing in this vault "
+                                 "can be opened. Put it back from a backup of this folder")
             if not create:
                 raise VaultError(f"{path}: there is no vigtool vault here (run 'vigtool init' first)")
             return cls.create(path, passphrase, kdf)
@@ -155,15 +155,30 @@ class Vault:
             raise VaultError(f"{db_path}: cannot open the vault database ({exc})") from exc
         vault = cls(path, db, Repository(db, AeadSealer(keys.field_key)), keys, MediaStore(path / MEDIA_FOLDER),
                     _lock_fd=lock_fd)
-        vault.identity = vault.identities.load()
-        if vault.identity is None:  # a new vault, or one from before identities
-            vault.identity = vault.identities.create(os.environ.get("VIGTOOL_NAME") or getpass.getuser())
-            vault.audit.append("identity", {"fingerprint": vault.identity.public.fingerprint})
-        vault.audit.append("unlock", {"pid": os.getpid()})
-        if alone:
-            vault.cleaned = vault.remove_leftovers()
-            fcntl.flock(lock_fd, fcntl.LOCK_SH)  # now others may open it too
+        try:
+            vault._start(alone)
+        except BaseException as exc:
+            vault.close()  # the lock and every handle go, whatever happened: the next open must not wait
+            if isinstance(exc, SealingError | ValueError):
+                raise VaultError(f"{db_path}: {exc}; the vault's database was changed or damaged outside "
+                                 "vigtool ('vigtool verify' says what)") from exc
+            raise
         return vault
+
+    def _start(self, alone: bool) -> None:
+        """What opening does once the database is there: the identity, the audit entry, the leftovers."""
+        try:
+            self.identity = self.identities.load()
+        except (SealingError, ValueError) as exc:
+            raise SealingError(f"the vault's identity (its keys for packages and the audit trail) does not "
+                               f"open: {exc}") from exc
+        if self.identity is None:  # a new vault, or one from before identities
+            self.identity = self.identities.create(os.environ.get("VIGTOOL_NAME") or getpass.getuser())
+            self.audit.append("identity", {"fingerprint": self.identity.public.fingerprint})
+        self.audit.append("unlock", {"pid": os.getpid()})
+        if alone:
+            self.cleaned = self.remove_leftovers()
+            fcntl.flock(self._lock_fd, fcntl.LOCK_SH)  # now others may open it too
 
     def remove_leftovers(self) -> list[Path]:
         """Delete temp files and films no row refers to (an import killed between its file and its row), and
@@ -200,8 +215,10 @@ class Vault:
 
     def change_passphrase(self, new_passphrase: str, kdf: KdfParams | None = None) -> None:
         """Rewrap the master key under a new passphrase; films, keys and notes stay as they are."""
+        # Noted before the key file is swapped: a kill right after the swap still leaves the entry.
+        self.audit.append("passphrase", {"state": "changing"})
         rewrap_key_file(self.path / KEY_FILE_NAME, self.keys, new_passphrase, kdf)
-        self.audit.append("passphrase", {})
+        self.audit.append("passphrase", {"state": "changed"})
 
     def close(self) -> None:
         self.db.close()
