@@ -28,6 +28,7 @@ from storage.paths import DATABASE_NAME
 from storage.sealing import NOT_SEALED, AeadSealer, SealingError, where
 from ui import qt_supervision
 from ui.main_window import MainWindow
+from ui.qt_export import ExportJob
 from vigtool.domain.consent import Purpose
 from vigtool.domain.model import Recording
 from vigtool.domain.time import FrameRange
@@ -395,3 +396,15 @@ def test_a_reader_that_stops_reading_is_no_error(tmp_path: Path, samples: dict[s
     reader.stdout.close()  # as `| head -c 10` does
     errors = reader.stderr.read().decode()
     assert reader.wait(timeout=60) == 0 and "Broken pipe" not in errors and "Traceback" not in errors, errors
+
+
+def test_an_export_job_that_meets_any_failure_says_so_and_ends(qtbot: QtBot) -> None:
+    def work(_progress: object, _cancelled: object) -> None:
+        raise KeyError("a bug deep in a library")  # not a MediaError, OSError or ValueError
+
+    job = ExportJob(work)
+    with qtbot.waitSignal(job.failed, timeout=10_000) as failed:
+        job.start()
+    job.wait()
+    assert "did not expect (KeyError" in failed.args[0] and "a bug deep in a library" in failed.args[0]
+    assert not job._thread.is_alive()

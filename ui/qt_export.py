@@ -72,6 +72,8 @@ class ExportJob(QObject):
             self.cancelled.emit()
         except (MediaError, OSError, ValueError) as exc:
             self.failed.emit(str(exc))
+        except Exception as exc:  # noqa: BLE001 - any other failure too: the window must hear of it, the thread end
+            self.failed.emit(f"it stopped on a problem vigtool did not expect ({type(exc).__name__}: {exc})")
         else:
             self.finished.emit(result)
 
