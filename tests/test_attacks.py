@@ -20,7 +20,7 @@ import pytest
 from conftest import PASSPHRASE, Sample, give_consent, open_vault, vigtool
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from storage.identity import PublicIdentity
@@ -29,6 +29,7 @@ from storage.sealing import NOT_SEALED, AeadSealer, SealingError, where
 from ui import qt_supervision
 from ui.main_window import MainWindow
 from ui.qt_export import ExportJob
+from vigtool.domain.codebook import Codebook, CodebookError
 from vigtool.domain.consent import Purpose
 from vigtool.domain.model import Recording
 from vigtool.domain.time import FrameRange
@@ -408,3 +409,78 @@ def test_an_export_job_that_meets_any_failure_says_so_and_ends(qtbot: QtBot) -> 
     job.wait()
     assert "did not expect (KeyError" in failed.args[0] and "a bug deep in a library" in failed.args[0]
     assert not job._thread.is_alive()
+
+
+def _codebook(**changes: object) -> str:
+    doc = json.loads(Codebook.built_in().to_json())
+    for path, value in changes.items():
+        *parents, last = path.split("__")
+        target = doc
+        for part in parents:
+            target = target[int(part)] if part.isdigit() else target[part]
+        if value is _DROP:
+            del target[int(last) if last.isdigit() else last]
+        else:
+            target[int(last) if last.isdigit() else last] = value
+    return json.dumps(doc)
+
+
+_DROP = object()
+MALFORMED_CODEBOOKS = [
+    ("{not json", "not a codebook file"),
+    ("[1, 2]", "not a vigtool codebook file"),
+    (json.dumps({"format": "vigtool.codebook"}), "version: must be a whole number from 1, not nothing (null)"),
+    (_codebook(version="one"), "version: must be a whole number from 1, not str"),
+    (_codebook(version=99), "version: 99 is newer than this vigtool reads"),
+    (_codebook(name=_DROP), "the codebook: has no 'name'"),
+    (_codebook(principles={"p1": "x"}), "principles: must be a list, not an object"),
+    (_codebook(principles__0=7), "principles[0]: must be an object with named fields, not a number (7)"),
+    (_codebook(principles__1__colour="blue"), 'principles[1].colour: must be a colour like "#4e79a7", not str'),
+    (_codebook(principles__2__id=_DROP), "principles[2]: has no 'id'"),
+    (_codebook(principles__0__number="1"), "principles[0].number: must be a whole number or null"),
+    (_codebook(codes__3__principle_id="p9"), "codes[3].principle_id: 'p9' is not one of the principles (p1, p2"),
+    (_codebook(codes__4__label=None), "codes[4].label: must be text, not nothing (null)"),
+    (_codebook(codes__5__id="x" * 80), "codes[5].id: is 80 characters long; at most 64 fit"),
+    (_codebook(codes__6__key="Space"), "codes[6].key: 'Space' is kept for playback and marking"),
+    (_codebook(codes__2__id="p1.1"), "codes[2].id: 'p1.1' is used twice (also codes[1])"),
+]
+
+
+@pytest.mark.parametrize(("text", "message"), MALFORMED_CODEBOOKS)
+def test_a_malformed_codebook_says_what_is_wrong_where(text: str, message: str) -> None:
+    with pytest.raises(CodebookError) as caught:
+        Codebook.from_json(text)
+    assert message in str(caught.value)
+
+
+def test_the_window_shows_a_malformed_codebook_by_name(vault: Vault, samples: dict[str, Sample], qtbot: QtBot,
+                                                       tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    recording = import_recording(vault, samples["h264"].path, "Family A").recording
+    broken = tmp_path / "codebook.json"
+    broken.write_text(MALFORMED_CODEBOOKS[11][0])
+    window = MainWindow(vault, restore_state=False)
+    qtbot.addWidget(window)
+    window.show()
+    window.open_recording(recording.id)
+    assert window.workspace is not None
+    before = window.workspace.codebook.to_json()
+    # The file chooser is the desktop's; what it returns is the file the user picked.
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *_a, **_k: (str(broken), ""))
+    seen: list[str] = []
+
+    def read_and_close() -> None:
+        box = QApplication.activeModalWidget()
+        if isinstance(box, QMessageBox):
+            seen.append(box.text())
+            box.close()
+
+    timer = QTimer()
+    timer.timeout.connect(read_and_close)
+    timer.start(50)
+    try:
+        window.import_codebook()
+    finally:
+        timer.stop()
+        window.close()
+    assert seen and f"{broken}: codes[3].principle_id: 'p9' is not one of the principles" in seen[0]
+    assert window.workspace.codebook.to_json() == before
