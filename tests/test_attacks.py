@@ -31,13 +31,14 @@ from ui.main_window import MainWindow
 from ui.qt_export import ExportJob
 from vigtool.domain.codebook import Codebook, CodebookError
 from vigtool.domain.consent import Purpose
-from vigtool.domain.model import Recording
+from vigtool.domain.model import Recording, ReviewItem, ReviewItemKind, ReviewSession
 from vigtool.domain.time import FrameRange
 from vigtool.media.errors import MediaError
 from vigtool.services import sharing
 from vigtool.services.consent import ConsentRefusedError, record_consent, withdraw
 from vigtool.services.exporting import ExportError, export_still
 from vigtool.services.importing import import_recording
+from vigtool.services.packaging import open_package, package_review
 from vigtool.services.supervision import open_for_supervision, send_for_supervision
 from vigtool.services.vault import Vault, VaultError
 from vigtool.services.verify import verify_vault
@@ -484,3 +485,19 @@ def test_the_window_shows_a_malformed_codebook_by_name(vault: Vault, samples: di
         window.close()
     assert seen and f"{broken}: codes[3].principle_id: 'p9' is not one of the principles" in seen[0]
     assert window.workspace.codebook.to_json() == before
+
+
+def test_packages_carry_pseudonyms_only(chain: Chain, tmp_path: Path) -> None:
+    with open_vault(chain.anna) as anna, open_vault(chain.bea) as bea:
+        [recording] = anna.repo.list_recordings()
+        received = bea.repo.get_recording(chain.received)
+        names = {c.label for c in bea.repo.list_cases()} | {received.source_name}
+        assert not any("Family A" in n or "h264" in n for n in names), names
+        session = anna.repo.add_review_session(recording.case_id, "Our review")
+        clip = anna.repo.add_clip(recording.id, FrameRange(0, 10), title="a smile")
+        still = anna.repo.add_still(recording.id, 4)
+        anna.repo.save_review_session(ReviewSession(session.id, session.case_id, session.title, (
+            ReviewItem(ReviewItemKind.CLIP, clip.id, "What do you see?"), ReviewItem(ReviewItemKind.STILL, still.id))))
+        package_review(anna, anna.repo.get_review_session(session.id), tmp_path / "review.vigpkg", "family passphrase")
+    manifest = json.dumps(open_package(tmp_path / "review.vigpkg", "family passphrase").manifest)
+    assert "h264" not in manifest and "Family A" not in manifest and "What do you see?" in manifest

@@ -131,7 +131,7 @@ def _add(vault: Vault, writer: PackageWriter, number: int, item: PackageItem, mo
         name = f"{number:02d} still.png"
         writer.add_bytes(name, still_bytes(vault, item.recording, item.frame, ".png", item.caption))
         return {"file": name, "kind": "still", "caption": item.caption, "prompt": item.prompt,
-                "frame": item.frame, "source": item.recording.source_name}
+                "frame": item.frame}
     name = f"{number:02d} clip.mp4"
     try:
         memory = MemoryFile(name)
@@ -146,8 +146,8 @@ def _add(vault: Vault, writer: PackageWriter, number: int, item: PackageItem, mo
     return {"file": name, "kind": "clip", "caption": item.caption, "prompt": item.prompt,
             "frames": [item.frames.start, item.frames.end], "pause_at": key - item.frames.start,
             "rate": [item.recording.rate.numerator, item.recording.rate.denominator],
-            "options": item.options.describe(), "mode": used.value, "note": note,
-            "source": item.recording.source_name}
+            "options": item.options.describe(), "mode": used.value, "note": note}
+    # No "source": the family sees the package's own names only, never the film's file name.
 
 
 def review_items(vault: Vault, session: ReviewSession) -> list[PackageItem]:
