@@ -32,6 +32,7 @@ SEALS_TABLE = "row_seals"
 # The audit trail is hash-chained and signed on its own (storage.audit); Alembic's own table names only
 # the schema revision.
 EXEMPT = frozenset({SEALS_TABLE, "audit_log", "audit_head", "alembic_version"})
+SCHEMA = "schema"  # the seal of the tables' definitions (sqlite_master), under this table and row name
 LINK_COLUMN = "supervision_link"  # the virtual column of a recording: its row in supervision_links
 # What a practitioner would call the columns that matter most (a refusal names them so).
 PLAIN = {"frame_pts": "frame index", "keyframes": "key frames", LINK_COLUMN: "record of who sent it",
@@ -50,6 +51,9 @@ class Change:
     columns: tuple[str, ...] = ()  # empty: the row has no seal at all, or its seal itself was changed
 
     def __str__(self) -> str:
+        if self.table == SCHEMA:
+            what = f" ({', '.join(self.columns)})" if self.columns else ""
+            return f"the database's table definitions{what} changed outside vigtool"
         if not self.columns:
             return f"{self.table} row {self.row} was added or its seal changed outside vigtool"
         named = ", ".join(f"{c} ({PLAIN[c]})" if c in PLAIN else c for c in self.columns)
@@ -142,6 +146,32 @@ class RowSeals:
             connection.exec_driver_sql("INSERT OR REPLACE INTO row_seals (tbl, row_key, columns, seal) "
                                        "VALUES (?, ?, ?, ?)", (shape.name, row_key, listed, seal))
         return len(rows)
+
+    # -- the schema itself ---------------------------------------------------------------------------
+    @staticmethod
+    def _schema(connection: Connection) -> dict[str, object]:
+        return {f"{kind} {name}": f"{table}|{sql}" for kind, name, table, sql in connection.exec_driver_sql(
+            "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'")}
+
+    def seal_schema(self, connection: Connection) -> None:
+        """Seal the tables' and indexes' definitions (after a migration: only vigtool changes them)."""
+        listed, seal = self._tags(SCHEMA, SCHEMA, self._schema(connection))
+        connection.exec_driver_sql("INSERT OR REPLACE INTO row_seals (tbl, row_key, columns, seal) "
+                                   "VALUES (?, ?, ?, ?)", (SCHEMA, SCHEMA, listed, seal))
+
+    def check_schema(self, connection: Connection) -> list[Change]:
+        stored = connection.exec_driver_sql("SELECT columns, seal FROM row_seals WHERE tbl = ? AND row_key = ?",
+                                            (SCHEMA, SCHEMA)).first()
+        shape = TableShape(SCHEMA, (), ())
+        if stored is None:
+            return [Change(SCHEMA, SCHEMA)]
+        now = self._schema(connection)
+        changes = self._compare(connection, shape, SCHEMA, now, (stored[0], bytes(stored[1])))
+        added = tuple(sorted(set(now) - set(stored[0].split(","))))  # a table, index or trigger slipped in
+        if added:
+            changed = changes[0].columns if changes else ()
+            changes = [Change(SCHEMA, SCHEMA, (*changed, *added))]
+        return changes
 
     # -- checking -----------------------------------------------------------------------------------
     def check(self, connection: Connection, shape: TableShape, where: str = "",
@@ -242,4 +272,5 @@ class Integrity:
     def changes(self) -> list[Change]:
         """Every row of every table that is not as vigtool sealed it."""
         with self._engine.connect() as connection:
-            return [c for shape in self._shapes.values() for c in self._seals.check(connection, shape)]
+            return [*self._seals.check_schema(connection),
+                    *(c for shape in self._shapes.values() for c in self._seals.check(connection, shape))]

@@ -501,3 +501,11 @@ def test_packages_carry_pseudonyms_only(chain: Chain, tmp_path: Path) -> None:
         package_review(anna, anna.repo.get_review_session(session.id), tmp_path / "review.vigpkg", "family passphrase")
     manifest = json.dumps(open_package(tmp_path / "review.vigpkg", "family passphrase").manifest)
     assert "h264" not in manifest and "Family A" not in manifest and "What do you see?" in manifest
+
+
+def test_a_changed_table_definition_shows(tmp_path: Path, samples: dict[str, Sample]) -> None:
+    _own_film(tmp_path / "v", samples)
+    _sql(tmp_path / "v", "CREATE INDEX ix_sneaky ON consents (purposes)")
+    with open_vault(tmp_path / "v") as vault:
+        assert "database: the database's table definitions (index ix_sneaky) changed outside vigtool" in \
+            verify_vault(vault).problems

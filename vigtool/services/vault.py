@@ -11,8 +11,11 @@ import contextlib
 import fcntl
 import getpass
 import os
+import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from sqlalchemy.exc import SQLAlchemyError
 
 from storage.atomic import is_temp_name
 from storage.audit import AuditLog
@@ -162,6 +165,9 @@ class Vault:
             if isinstance(exc, SealingError | ValueError):
                 raise VaultError(f"{db_path}: {exc}; the vault's database was changed or damaged outside "
                                  "vigtool ('vigtool verify' says what)") from exc
+            if isinstance(exc, SQLAlchemyError | sqlite3.Error):
+                raise VaultError(f"{db_path}: the vault's database is damaged and cannot be read "
+                                 f"({str(getattr(exc, 'orig', exc))[:120]})") from exc
             raise
         return vault
 

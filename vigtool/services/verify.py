@@ -8,9 +8,12 @@ was swapped, cut, lengthened or flipped anywhere is reported; previews are check
 from __future__ import annotations
 
 import hashlib
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from sqlalchemy.exc import SQLAlchemyError
 
 from storage.sealing import SealingError
 from vigtool.domain.model import Recording
@@ -58,10 +61,17 @@ def _check_previews(vault: Vault, recording: Recording, report: VerifyReport) ->
 
 def verify_vault(vault: Vault, progress: Callable[[Recording, int, int], None] | None = None) -> VerifyReport:
     report = VerifyReport()
-    report.problems += [f"database: {p}" for p in vault.db.integrity_problems()]
-    report.problems += [f"database: {p}" for p in vault.repo.sealed_value_problems()]
-    # Clear columns (consent purposes, the frame index, whose film it is, frames of marks): their row seals.
-    report.problems += [f"database: {c}" for c in vault.integrity.changes()]
+    checks: list[tuple[str, Callable[[], list[object]]]] = [
+        ("database", lambda: list(vault.db.integrity_problems())),
+        ("database", lambda: list(vault.repo.sealed_value_problems())),
+        # Clear columns (consent purposes, the frame index, whose film it is, frames of marks): row seals.
+        ("database", lambda: list(vault.integrity.changes())),
+        ("audit trail", lambda: list(vault.audit.verify()))]
+    for where, check in checks:
+        try:
+            report.problems += [f"{where}: {p}" for p in check()]
+        except (SQLAlchemyError, sqlite3.Error, ValueError) as exc:  # a damage that stops the reading itself
+            report.problems.append(f"{where}: cannot be read in full ({str(getattr(exc, 'orig', exc))[:160]})")
     try:
         recordings = vault.repo.list_recordings()
     except (SealingError, ValueError) as exc:  # reported above, row by row

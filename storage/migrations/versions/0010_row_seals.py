@@ -46,6 +46,7 @@ def upgrade() -> None:
     seals = RowSeals(seal_key)
     for name in tables:
         seals.seal(connection, TableShape.reflected(connection, name))
+    # (Database.migrate seals the schema once the upgrade is done.)
 
 
 def downgrade() -> None:
