@@ -23,6 +23,7 @@ import sqlite3
 import sys
 import tempfile
 import time
+import traceback
 from contextlib import closing
 from datetime import date
 from pathlib import Path
@@ -38,6 +39,7 @@ from vigtool.services.verify import verify_vault
 from vigtool.synth.generator import RecordingSpec, render
 
 PASSPHRASE = "a bench passphrase, long enough"  # noqa: S105 - a throwaway vault
+SHOW_CRASHES = "--show-crashes" in sys.argv
 FAST = KdfParams(iterations=1, lanes=1, memory_cost_kib=8 * 1024)
 
 
@@ -102,6 +104,8 @@ def judge(work: Path) -> str:
     except VaultError:
         return "refused"
     except Exception:  # noqa: BLE001 - counted: a crash notices the change, but says nothing a user can act on
+        if SHOW_CRASHES:
+            traceback.print_exc()
         return "crashed"
 
 
@@ -142,6 +146,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--flips", type=int, default=500)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--show-crashes", action="store_true", help="print the traceback of each crash")
     args = parser.parse_args()
     print(json.dumps(run(args.flips, args.seed), indent=2))
     return 0

@@ -509,3 +509,15 @@ def test_a_changed_table_definition_shows(tmp_path: Path, samples: dict[str, Sam
     with open_vault(tmp_path / "v") as vault:
         assert "database: the database's table definitions (index ix_sneaky) changed outside vigtool" in \
             verify_vault(vault).problems
+
+
+def test_random_byte_changes_in_the_database_do_not_go_unnoticed() -> None:
+    """bench/tamper.py, small: every change of content is refused at opening or reported by verify."""
+    bench = Path(__file__).parent.parent / "bench" / "tamper.py"
+    result = subprocess.run([sys.executable, str(bench), "--flips", "40", "--seed", "3"], capture_output=True,
+                            text=True, timeout=240, check=False)
+    assert result.returncode == 0, result.stderr
+    figures = json.loads(result.stdout)
+    assert figures["missed"] == 0 and figures["crashed"] == 0, figures
+    changed = figures["flips"] - figures["no_change"]
+    assert figures["refused"] + figures["reported"] == changed > 0, figures

@@ -74,7 +74,7 @@ def verify_vault(vault: Vault, progress: Callable[[Recording, int, int], None] |
             report.problems.append(f"{where}: cannot be read in full ({str(getattr(exc, 'orig', exc))[:160]})")
     try:
         recordings = vault.repo.list_recordings()
-    except (SealingError, ValueError) as exc:  # reported above, row by row
+    except (SealingError, ValueError, SQLAlchemyError) as exc:  # reported above, row by row
         report.problems.append(f"database: the recordings cannot be listed ({exc})")
         return report
     for recording in recordings:
