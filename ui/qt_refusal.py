@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from vigtool.domain.model import Recording
@@ -17,11 +18,18 @@ from vigtool.services.vault import Vault
 
 
 def refused(parent: QWidget, vault: Vault, recordings: Iterable[Recording], use: sharing.Use) -> bool:
-    """True (after saying why, in a message box) if any of `recordings` may not be used for `use`."""
+    """True (after saying why, in a message box over `parent`) if any of `recordings` may not be used for
+    `use`. The box does not block: the window goes on (and its status bar says it too)."""
     for recording in recordings:
         why = sharing.refusal(vault, recording, use)
         if why is not None:
-            QMessageBox.information(parent, f"No {use.plain}", why)
+            box = QMessageBox(QMessageBox.Icon.Information, f"No {use.plain}", why, QMessageBox.StandardButton.Ok,
+                              parent)
+            box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            box.open()
+            status_bar = getattr(parent, "statusBar", None)
+            if callable(status_bar):
+                status_bar().showMessage(why, 15000)
             return True
     return False
 

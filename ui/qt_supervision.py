@@ -176,7 +176,8 @@ class SendForSupervisionDialog(JobDialog):
         item = QListWidgetItem(recording.source_name)
         why = sharing.refusal(self.vault, recording, sharing.Use.SUPERVISION)
         if why is not None:  # shown, not hidden: the practitioner sees why it cannot go
-            item.setText(f"{recording.source_name} — cannot be sent")
+            short = why.removeprefix(f"{recording.source_name}: ").split(";")[0].split(", so")[0]
+            item.setText(f"{recording.source_name} — {short}")
             item.setToolTip(why)
             item.setFlags(Qt.ItemFlag.NoItemFlags)
         else:
