@@ -19,11 +19,10 @@ from sqlalchemy import delete, select
 from storage.database import Database
 from storage.identity import Identity
 from storage.models import AuditHeadRow, AuditRow
-from storage.sealing import FieldSealer, SealingError
+from storage.sealing import FieldSealer, SealingError, where
 
 GENESIS = "0" * 64
 TAMPERED = "tampered"  # written by vigtool itself when it finds the end of the trail changed
-_AAD = b"audit_log.detail"
 
 
 @dataclass(frozen=True)
@@ -72,8 +71,9 @@ class AuditLog:
         """Write entry `seq` after `after` (its number and hash) and move the head to it; its (seq, hash)."""
         text = json.dumps(detail, sort_keys=True)
         digest = _entry_hash(seq, at, kind, text, after[1])
-        s.add(AuditRow(seq=seq, created_at=at, kind=kind, detail=self._sealer.seal(text, _AAD), prev_hash=after[1],
-                       hash=digest, signature=self._identity.sign(bytes.fromhex(digest)).hex()))
+        sealed = self._sealer.seal(text, where("audit_log", "detail", seq))
+        s.add(AuditRow(seq=seq, created_at=at, kind=kind, detail=sealed,
+                       prev_hash=after[1], hash=digest, signature=self._identity.sign(bytes.fromhex(digest)).hex()))
         s.flush()
         s.execute(delete(AuditHeadRow))
         s.add(AuditHeadRow(id=1, seq=seq, hash=digest, signature=self._identity.sign(_head_message(seq, digest)).hex()))
@@ -82,7 +82,8 @@ class AuditLog:
 
     def entries(self) -> list[AuditEntry]:
         with self.db.read() as s:
-            return [AuditEntry(r.seq, r.created_at, r.kind, json.loads(self._sealer.open(r.detail, _AAD)))
+            return [AuditEntry(r.seq, r.created_at, r.kind,
+                               json.loads(self._sealer.open(r.detail, where("audit_log", "detail", r.seq))))
                     for r in s.scalars(select(AuditRow).order_by(AuditRow.seq))]
 
     def verify(self) -> list[str]:
@@ -100,7 +101,7 @@ class AuditLog:
                 if row.seq != expected:
                     problems.append(f"entry {expected} is missing (the next one is {row.seq})")
                 try:
-                    text = self._sealer.open(row.detail, _AAD)
+                    text = self._sealer.open(row.detail, where("audit_log", "detail", row.seq))
                 except SealingError:
                     problems.append(f"entry {row.seq}: its detail was changed (it does not open)")
                     text = ""

@@ -19,6 +19,8 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session
 
+from storage.integrity import RowSeals, install
+
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
@@ -65,10 +67,14 @@ class Database:
         _configure(self.engine)
         self._writer = self.engine.execution_options(vigtool_write=True)
         self._write_lock = threading.Lock()
+        # Set once the vault is unlocked: every write transaction then seals the rows it wrote.
+        self.row_seals: RowSeals | None = None
+        self.migration_keys: dict[str, object] = {}  # what revisions that re-seal need (the vault's keys)
 
     def migrate(self, revision: str = "head") -> None:
         """Bring the schema up to `revision` (Alembic); a fresh file gets every table."""
         config = alembic_config(self.url)
+        config.attributes.update(self.migration_keys)
         with self.engine.connect() as connection:
             # SQLite rebuilds a table to alter it (Alembic's batch mode): with foreign keys on, dropping the
             # old copy would cascade and delete every track and annotation of every recording. So keys are
@@ -79,7 +85,11 @@ class Database:
             try:
                 with connection.begin():
                     config.attributes["connection"] = connection
+                    before = MigrationContext.configure(connection).get_current_revision()
                     command.upgrade(config, revision)
+                    after = MigrationContext.configure(connection).get_current_revision()
+                    if self.row_seals is not None and after != before and after is not None and after >= "0010":
+                        self.row_seals.seal_schema(connection)  # only vigtool's own migrations change it
                     broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
                     if broken:
                         raise DatabaseError(f"migrating would leave {len(broken)} broken references; not done")
@@ -99,6 +109,7 @@ class Database:
     def write(self) -> Iterator[Session]:
         """A write transaction: committed when the block ends, rolled back if it raises."""
         with self._write_lock, Session(self._writer, expire_on_commit=False) as session, session.begin():
+            install(session, self.row_seals)
             yield session
 
     def checkpoint(self) -> None:

@@ -18,7 +18,7 @@ from storage.atomic import is_temp_name
 from storage.audit import AuditLog
 from storage.database import Database
 from storage.models import ExportLogRow
-from storage.sealing import FieldSealer
+from storage.sealing import FieldSealer, where
 
 
 @dataclass(frozen=True)
@@ -42,11 +42,10 @@ class ExportLog:
     def add(self, kind: str, recording_id: int | None, detail: dict[str, Any]) -> ExportEntry:
         now = datetime.now(UTC).replace(tzinfo=None)
         with self.db.write() as s:
-            row = ExportLogRow(recording_id=recording_id, kind=kind, created_at=now,
-                               detail=self._sealer.seal(json.dumps(detail, sort_keys=True),
-                                                        b"export_log.detail"))
+            row = ExportLogRow(recording_id=recording_id, kind=kind, created_at=now, detail=b"")
             s.add(row)
             s.flush()
+            row.detail = self._sealer.seal(json.dumps(detail, sort_keys=True), where("export_log", "detail", row.id))
             entry = ExportEntry(row.id, recording_id, kind, now, detail)
         if self._audit is not None and kind != PENDING:
             self._audit.append("export", {"kind": kind, "recording": recording_id, "file": detail.get("file"),
@@ -67,7 +66,8 @@ class ExportLog:
         removed = []
         with self.db.read() as s:
             rows = list(s.scalars(select(ExportLogRow).where(ExportLogRow.kind == PENDING)))
-            pending = [(r.id, Path(json.loads(self._sealer.open(r.detail, b"export_log.detail"))["temp"]))
+            pending = [(r.id, Path(json.loads(self._sealer.open(r.detail, where("export_log", "detail", r.id)))
+                                   ["temp"]))
                        for r in rows]
         for marker, temp in pending:
             if not temp.parent.is_dir():
@@ -89,5 +89,5 @@ class ExportLog:
             if recording_id is not None:
                 query = query.where(ExportLogRow.recording_id == recording_id)
             return [ExportEntry(r.id, r.recording_id, r.kind, r.created_at,
-                                json.loads(self._sealer.open(r.detail, b"export_log.detail")))
+                                json.loads(self._sealer.open(r.detail, where("export_log", "detail", r.id))))
                     for r in s.scalars(query)]

@@ -23,7 +23,7 @@ from sqlalchemy import select
 
 from storage.database import Database
 from storage.models import ContactRow, IdentityRow
-from storage.sealing import FieldSealer
+from storage.sealing import FieldSealer, where
 
 KEY_FILE_FORMAT = "vigtool.identity"
 KEY_FILE_VERSION = 1
@@ -116,29 +116,34 @@ class IdentityStore:
         self.db = db
         self._sealer = sealer
 
-    def _seal(self, data: bytes, column: str) -> bytes:
-        return self._sealer.seal(_b64(data), f"identity.{column}".encode())
+    def _seal(self, data: bytes, column: str, row: int) -> bytes:
+        return self._sealer.seal(_b64(data), where("identity", column, row))
 
-    def _open(self, sealed: bytes, column: str) -> bytes:
-        return base64.b64decode(self._sealer.open(sealed, f"identity.{column}".encode()))
+    def _open(self, sealed: bytes, column: str, row: int) -> bytes:
+        return base64.b64decode(self._sealer.open(sealed, where("identity", column, row)))
 
     def load(self) -> Identity | None:
         with self.db.read() as s:
             row = s.scalars(select(IdentityRow).order_by(IdentityRow.id)).first()
             if row is None:
                 return None
-            return Identity(self._sealer.open(row.name, b"identity.name"),
-                            X25519PrivateKey.from_private_bytes(self._open(row.x25519_private, "x25519_private")),
-                            Ed25519PrivateKey.from_private_bytes(self._open(row.ed25519_private, "ed25519_private")))
+            return Identity(self._sealer.open(row.name, where("identity", "name", row.id)),
+                            X25519PrivateKey.from_private_bytes(self._open(row.x25519_private, "x25519_private",
+                                                                           row.id)),
+                            Ed25519PrivateKey.from_private_bytes(self._open(row.ed25519_private, "ed25519_private",
+                                                                            row.id)))
 
     def create(self, name: str) -> Identity:
         identity = Identity(name, X25519PrivateKey.generate(), Ed25519PrivateKey.generate())
         with self.db.write() as s:
-            s.add(IdentityRow(name=self._sealer.seal(name, b"identity.name"),
-                              x25519_private=self._seal(_raw_private(identity.agreement_key), "x25519_private"),
-                              ed25519_private=self._seal(_raw_private(identity._ed25519), "ed25519_private"),
+            row = IdentityRow(name=b"", x25519_private=b"", ed25519_private=b"",
                               x25519_public=_b64(identity.public.x25519), ed25519_public=_b64(identity.public.ed25519),
-                              created_at=datetime.now(UTC).replace(tzinfo=None)))
+                              created_at=datetime.now(UTC).replace(tzinfo=None))
+            s.add(row)
+            s.flush()  # the sealed values are bound to the row's id
+            row.name = self._sealer.seal(name, where("identity", "name", row.id))
+            row.x25519_private = self._seal(_raw_private(identity.agreement_key), "x25519_private", row.id)
+            row.ed25519_private = self._seal(_raw_private(identity._ed25519), "ed25519_private", row.id)
         return identity
 
     def add_contact(self, contact: PublicIdentity) -> bool:
@@ -147,13 +152,16 @@ class IdentityStore:
             known = s.scalars(select(ContactRow).where(ContactRow.fingerprint == contact.fingerprint)).first()
             if known is not None:
                 return False
-            s.add(ContactRow(name=self._sealer.seal(contact.name, b"contacts.name"),
-                             x25519_public=_b64(contact.x25519), ed25519_public=_b64(contact.ed25519),
-                             fingerprint=contact.fingerprint, added_at=datetime.now(UTC).replace(tzinfo=None)))
+            row = ContactRow(name=b"", x25519_public=_b64(contact.x25519), ed25519_public=_b64(contact.ed25519),
+                             fingerprint=contact.fingerprint, added_at=datetime.now(UTC).replace(tzinfo=None))
+            s.add(row)
+            s.flush()
+            row.name = self._sealer.seal(contact.name, where("contacts", "name", row.id))
         return True
 
     def contacts(self) -> list[PublicIdentity]:
         with self.db.read() as s:
-            return [PublicIdentity(self._sealer.open(r.name, b"contacts.name"), base64.b64decode(r.x25519_public),
+            return [PublicIdentity(self._sealer.open(r.name, where("contacts", "name", r.id)),
+                                   base64.b64decode(r.x25519_public),
                                    base64.b64decode(r.ed25519_public))
                     for r in s.scalars(select(ContactRow).order_by(ContactRow.id))]

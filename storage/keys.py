@@ -12,6 +12,7 @@ Keys live in memory as `bytes` (Python cannot reliably wipe them) and never appe
 from __future__ import annotations
 
 import base64
+import hashlib
 import hmac
 import json
 import os
@@ -92,6 +93,7 @@ class VaultKeys:
         self.vault_id = vault_id
         self._master = master
         self.field_key = _subkey(master, "fields")
+        self.row_seal_key = _subkey(master, "row-seals")  # storage.integrity: the clear columns that matter
         self._fingerprint_key = _subkey(master, "fingerprint")
         self._data_key_wrapper = AESGCM(_subkey(master, "data-keys"))
 
@@ -128,8 +130,15 @@ def new_data_key() -> bytes:
 # -- the key file ---------------------------------------------------------------------------------
 def _master_aad(document: dict[str, Any]) -> bytes:
     # Everything but the sealed key itself is bound to it: changing the cost or the salt breaks the unwrap.
-    bound = {k: v for k, v in document.items() if k != "master_key"}
+    bound = {k: v for k, v in document.items() if k not in {"master_key", "checksum"}}
     return json.dumps(bound, sort_keys=True, separators=(",", ":")).encode()
+
+
+def _checksum(document: dict[str, Any]) -> str:
+    """A plain SHA-256 of the file's content: a damaged key file is told from a wrong passphrase (files
+    written before it was added have none)."""
+    body = {k: v for k, v in document.items() if k != "checksum"}
+    return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
 def _seal_master(master: bytes, vault_id: bytes, passphrase: str, params: KdfParams) -> dict[str, Any]:
@@ -141,6 +150,7 @@ def _seal_master(master: bytes, vault_id: bytes, passphrase: str, params: KdfPar
     kek = AESGCM(params.derive(passphrase, salt))
     nonce = os.urandom(NONCE_BYTES)
     document["master_key"] = _b64(nonce + kek.encrypt(nonce, master, _master_aad(document)))
+    document["checksum"] = _checksum(document)
     return document
 
 
@@ -175,6 +185,9 @@ def _read_key_file(path: Path) -> dict[str, Any]:
 def unlock_key_file(path: Path, passphrase: str) -> VaultKeys:
     """Open the vault key with `passphrase`; WrongPassphraseError when it does not fit."""
     document = _read_key_file(path)
+    if "checksum" in document and document["checksum"] != _checksum(document):
+        raise VaultKeyError(f"{path}: the vault's key file is damaged (it changed since vigtool wrote it); "
+                            "put back a copy from a backup")
     kdf = document.get("kdf")
     if not isinstance(kdf, dict) or kdf.get("algorithm") != "argon2id":
         raise VaultKeyError(f"{path}: the vault's key file names an unknown key derivation")
@@ -185,7 +198,11 @@ def unlock_key_file(path: Path, passphrase: str) -> VaultKeys:
         raise VaultKeyError(f"{path}: the vault's key file is damaged") from exc
     salt = _unb64(kdf.get("salt"), "salt")
     sealed = _unb64(document.get("master_key"), "sealed key")
-    kek = AESGCM(params.derive(passphrase, salt))
+    try:
+        kek = AESGCM(params.derive(passphrase, salt))
+    except ValueError as exc:  # Argon2id refuses the settings (e.g. a memory cost lowered below its minimum)
+        raise VaultKeyError(f"{path}: the vault's key file names key derivation settings that cannot be used "
+                            f"({exc}); it was changed or damaged") from exc
     try:
         master = kek.decrypt(sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], _master_aad(document))
     except (InvalidTag, ValueError) as exc:

@@ -19,6 +19,7 @@ from sqlalchemy import (
     LargeBinary,
     MetaData,
     String,
+    Text,
     UniqueConstraint,
     true,
 )
@@ -281,3 +282,13 @@ class SupervisionLinkRow(Base):
     recording_id: Mapped[int] = mapped_column(ForeignKey("recordings.id", ondelete="CASCADE"), primary_key=True)
     origin: Mapped[str] = mapped_column(String(32))  # the practitioner's fingerprint
     origin_recording_id: Mapped[int] = mapped_column(Integer)
+
+
+class RowSealRow(Base):
+    """The seal of one row of another table (storage.integrity): a change made outside vigtool shows."""
+
+    __tablename__ = "row_seals"
+    tbl: Mapped[str] = mapped_column(String(64), primary_key=True)
+    row_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    columns: Mapped[str] = mapped_column(Text)  # the columns sealed, in the order of their tags
+    seal: Mapped[bytes] = mapped_column(LargeBinary)  # a head tag, then one tag per column

@@ -32,7 +32,7 @@ from storage.models import (
     TurnChainRow,
     TurnLinkRow,
 )
-from storage.sealing import FieldSealer, SealingError
+from storage.sealing import NOT_SEALED, FieldSealer, SealingError, where
 from storage.suggestions import SuggestionStore
 from vigtool.domain.codebook import Codebook
 from vigtool.domain.model import (
@@ -55,9 +55,6 @@ from vigtool.domain.model import (
 from vigtool.domain.time import FrameRange
 from vigtool.domain.turns import without
 from vigtool.media.probe import FrameIndex, ProbeResult
-
-# Binary columns that hold numbers or wrapped keys, not sealed text.
-_BINARY_NOT_SEALED = frozenset({"frame_pts", "keyframes", "wrapped_key"})
 
 
 class NotFoundError(LookupError):
@@ -95,27 +92,34 @@ class Repository:
     def sealer(self) -> FieldSealer:
         return self._sealer
 
-    def _seal(self, text: str, table: str, column: str) -> bytes:
-        return self._sealer.seal(text, f"{table}.{column}".encode())
+    def _seal(self, text: str, table: str, column: str, row: object) -> bytes:
+        return self._sealer.seal(text, where(table, column, row))
 
-    def _open(self, sealed: bytes, table: str, column: str) -> str:
-        return self._sealer.open(sealed, f"{table}.{column}".encode())
+    def _open(self, sealed: bytes, table: str, column: str, row: object) -> str:
+        return self._sealer.open(sealed, where(table, column, row))
+
+    def _insert(self, s: Session, row: Base, **texts: str) -> None:
+        """Add a new row whose `texts` are sealed bound to it: it is written first, for its id."""
+        for column in texts:
+            setattr(row, column, b"")
+        s.add(row)
+        s.flush()
+        table = row.__table__.name  # type: ignore[attr-defined]
+        for column, text in texts.items():
+            setattr(row, column, self._seal(text, table, column, row.id))  # type: ignore[attr-defined]
 
     # -- cases -----------------------------------------------------------------------------------
     def _case(self, row: CaseRow) -> Case:
-        return Case(row.id, self._open(row.label, "cases", "label"),
-                    self._open(row.helping_question, "cases", "helping_question"), row.created_at)
+        return Case(row.id, self._open(row.label, "cases", "label", row.id),
+                    self._open(row.helping_question, "cases", "helping_question", row.id), row.created_at)
 
     def create_case(self, label: str, helping_question: str = "") -> Case:
         label = label.strip()
         if not label:
             raise ValueError("a case needs a label (a pseudonym such as 'Family A')")
         with self.db.write() as s:
-            row = CaseRow(label=self._seal(label, "cases", "label"),
-                          helping_question=self._seal(helping_question, "cases", "helping_question"),
-                          created_at=_now())
-            s.add(row)
-            s.flush()
+            row = CaseRow(created_at=_now())
+            self._insert(s, row, label=label, helping_question=helping_question)
             return self._case(row)
 
     def list_cases(self) -> list[Case]:
@@ -138,8 +142,8 @@ class Repository:
     def _recording(self, row: RecordingRow) -> Recording:
         return Recording(
             id=row.id, case_id=row.case_id,
-            sha256=self._open(row.sha256, "recordings", "sha256") if row.sha256 is not None else "",
-            source_name=self._open(row.source_name, "recordings", "source_name"),
+            sha256=self._open(row.sha256, "recordings", "sha256", row.id) if row.sha256 is not None else "",
+            source_name=self._open(row.source_name, "recordings", "source_name", row.id),
             container=row.container, video_codec=row.video_codec, audio_codec=row.audio_codec,
             rate=Fraction(row.rate_num, row.rate_den), frame_count=row.frame_count,
             width=row.width, height=row.height, rotation=row.rotation,
@@ -161,10 +165,7 @@ class Repository:
                        source_path: str, tracks: Iterable[tuple[str, TrackKind]]) -> Recording:
         with self.db.write() as s:
             row = RecordingRow(
-                case_id=case_id, fingerprint=film.fingerprint, sha256=self._seal(film.sha256, "recordings", "sha256"),
-                media_id=film.media_id, wrapped_key=film.wrapped_key,
-                source_name=self._seal(source_name, "recordings", "source_name"),
-                source_path=self._seal(source_path, "recordings", "source_path"),
+                case_id=case_id, fingerprint=film.fingerprint, media_id=film.media_id, wrapped_key=film.wrapped_key,
                 container=probe.container, video_codec=probe.video_codec, audio_codec=probe.audio_codec,
                 rate_num=probe.rate.numerator, rate_den=probe.rate.denominator,
                 frame_count=probe.frame_count, width=probe.width, height=probe.height,
@@ -173,14 +174,13 @@ class Repository:
                 time_base_num=probe.index.time_base.numerator, time_base_den=probe.index.time_base.denominator,
                 frame_pts=probe.index.pts.astype("<i8").tobytes(),
                 keyframes=probe.index.keyframes.astype("<i8").tobytes(),
-                media_metadata=self._seal(json.dumps(probe.metadata), "recordings", "media_metadata"),
                 imported_at=_now(),
             )
-            s.add(row)
-            s.flush()
+            self._insert(s, row, sha256=film.sha256, source_name=source_name, source_path=source_path,
+                         media_metadata=json.dumps(probe.metadata))
             for position, (name, kind) in enumerate(tracks):
-                s.add(TrackRow(recording_id=row.id, name=self._seal(name, "tracks", "name"), kind=kind.value,
-                               position=position, visible=True))
+                self._insert(s, TrackRow(recording_id=row.id, kind=kind.value, position=position, visible=True),
+                             name=name)
             return self._recording(row)
 
     def delete_recording(self, recording_id: int) -> str:
@@ -239,17 +239,18 @@ class Repository:
 
     def source_path(self, recording_id: int) -> str:
         with self.db.read() as s:
-            return self._open(self._recording_row(s, recording_id).source_path, "recordings", "source_path")
+            return self._open(self._recording_row(s, recording_id).source_path, "recordings", "source_path",
+                              recording_id)
 
     def media_metadata(self, recording_id: int) -> dict[str, str]:
         with self.db.read() as s:
             row = self._recording_row(s, recording_id)
-            loaded: dict[str, str] = json.loads(self._open(row.media_metadata, "recordings", "media_metadata"))
+            loaded: dict[str, str] = json.loads(self._open(row.media_metadata, "recordings", "media_metadata", row.id))
             return loaded
 
     # -- tracks and annotations ----------------------------------------------------------------
     def _track(self, row: TrackRow) -> Track:
-        return Track(row.id, row.recording_id, self._open(row.name, "tracks", "name"), TrackKind(row.kind),
+        return Track(row.id, row.recording_id, self._open(row.name, "tracks", "name", row.id), TrackKind(row.kind),
                      row.position, row.visible)
 
     def list_tracks(self, recording_id: int) -> list[Track]:
@@ -265,10 +266,8 @@ class Repository:
             self._recording_row(s, recording_id)
             if position is None:
                 position = len(s.scalars(select(TrackRow.id).where(TrackRow.recording_id == recording_id)).all())
-            row = TrackRow(id=track_id, recording_id=recording_id, name=self._seal(name, "tracks", "name"),
-                           kind=kind.value, position=position, visible=True)
-            s.add(row)
-            s.flush()
+            row = TrackRow(id=track_id, recording_id=recording_id, kind=kind.value, position=position, visible=True)
+            self._insert(s, row, name=name)
             return self._track(row)
 
     def update_tracks(self, tracks: Iterable[Track]) -> None:
@@ -278,7 +277,7 @@ class Repository:
                 row = s.get(TrackRow, track.id)
                 if row is None:
                     raise NotFoundError(f"there is no track {track.id}")
-                row.name = self._seal(track.name, "tracks", "name")
+                row.name = self._seal(track.name, "tracks", "name", row.id)
                 row.position, row.visible = track.position, track.visible
 
     def delete_track(self, track_id: int) -> None:
@@ -287,7 +286,7 @@ class Repository:
 
     def _annotation(self, row: AnnotationRow) -> Annotation:
         return Annotation(row.id, row.track_id, FrameRange(row.start_frame, row.end_frame), row.code_id,
-                          Actor(row.actor) if row.actor else None, self._open(row.note, "annotations", "note"))
+                          Actor(row.actor) if row.actor else None, self._open(row.note, "annotations", "note", row.id))
 
     def add_annotation(self, track_id: int, frames: FrameRange, code_id: str | None = None,
                        actor: Actor | None = None, note: str = "") -> Annotation:
@@ -296,9 +295,12 @@ class Repository:
     def add_annotations(self, annotations: Iterable[Annotation]) -> list[Annotation]:
         """Store annotations in one transaction; an id other than 0 is kept (redo of an undone delete)."""
         with self.db.write() as s:
-            rows = [self._annotation_row(s, a) for a in annotations]
+            wanted = list(annotations)
+            rows = [self._annotation_row(s, a) for a in wanted]
             s.add_all(rows)
             s.flush()
+            for row, a in zip(rows, wanted, strict=True):
+                row.note = self._seal(a.note, "annotations", "note", row.id)
             return [self._annotation(r) for r in rows]
 
     def _check_range(self, s: Session, recording_id: int, frames: FrameRange) -> None:
@@ -323,7 +325,7 @@ class Repository:
                 row.track_id, row.start_frame, row.end_frame = annotation.track_id, annotation.start, annotation.end
                 row.code_id = annotation.code_id
                 row.actor = annotation.actor.value if annotation.actor else None
-                row.note = self._seal(annotation.note, "annotations", "note")
+                row.note = self._seal(annotation.note, "annotations", "note", row.id)
                 rows.append(row)
             return [self._annotation(r) for r in rows]
 
@@ -353,9 +355,11 @@ class Repository:
     def restore(self, annotations: Iterable[Annotation], chains: Iterable[TurnChain]) -> None:
         """Put back deleted annotations (same ids) and their chains as they were, in one transaction."""
         with self.db.write() as s:
-            for a in annotations:
-                s.add(self._annotation_row(s, a))
+            restored = [(self._annotation_row(s, a), a.note) for a in annotations]
+            s.add_all(row for row, _ in restored)
             s.flush()
+            for row, note in restored:
+                row.note = self._seal(note, "annotations", "note", row.id)
             for chain in chains:
                 if s.get(TurnChainRow, chain.id) is None:
                     s.add(TurnChainRow(id=chain.id, recording_id=chain.recording_id))
@@ -373,6 +377,7 @@ class Repository:
                 chain_row = TurnChainRow(id=chain.id or None, recording_id=chain.recording_id)
                 s.add(chain_row)
             s.flush()
+            row.note = self._seal(annotation.note, "annotations", "note", row.id)
             last = chain.links[-1]
             links = (*chain.links[:-1], TurnLink(row.id, last.role))
             stored = TurnChain(chain_row.id, chain.recording_id, links)
@@ -386,7 +391,7 @@ class Repository:
         self._check_range(s, track.recording_id, a.range)
         return AnnotationRow(id=a.id or None, track_id=a.track_id, start_frame=a.start, end_frame=a.end,
                              code_id=a.code_id, actor=a.actor.value if a.actor else None,
-                             note=self._seal(a.note, "annotations", "note"))
+                             note=b"")  # sealed once the row has its id
 
     def _write_links(self, s: Session, chain: TurnChain) -> None:
         s.execute(delete(TurnLinkRow).where(TurnLinkRow.chain_id == chain.id))
@@ -413,16 +418,15 @@ class Repository:
             row = s.scalars(select(CodebookRow).order_by(CodebookRow.id)).first()
             if row is None:
                 return Codebook.built_in()
-            return Codebook.from_json(self._open(row.document, "codebooks", "document"))
+            return Codebook.from_json(self._open(row.document, "codebooks", "document", row.id))
 
     def save_codebook(self, book: Codebook) -> None:
         with self.db.write() as s:
             row = s.scalars(select(CodebookRow).order_by(CodebookRow.id)).first()
-            document = self._seal(book.to_json(), "codebooks", "document")
             if row is None:
-                s.add(CodebookRow(document=document))
+                self._insert(s, CodebookRow(), document=book.to_json())
             else:
-                row.document = document
+                row.document = self._seal(book.to_json(), "codebooks", "document", row.id)
 
     # -- turn-taking chains ---------------------------------------------------------------------
     def add_turn_chain(self, recording_id: int, links: Iterable[TurnLink], *, chain_id: int | None = None) -> TurnChain:
@@ -461,15 +465,14 @@ class Repository:
         with self.db.write() as s:
             self._check_range(s, recording_id, frames)
             row = ClipRow(id=clip_id, recording_id=recording_id, start_frame=frames.start, end_frame=frames.end,
-                          title=self._seal(title, "clips", "title"), caption=self._seal(caption, "clips", "caption"),
                           key_frame=key_frame)
-            s.add(row)
-            s.flush()
+            self._insert(s, row, title=title, caption=caption)
             return Clip(row.id, recording_id, frames, title, caption, key_frame)
 
     def _clip(self, r: ClipRow) -> Clip:
         return Clip(r.id, r.recording_id, FrameRange(r.start_frame, r.end_frame),
-                    self._open(r.title, "clips", "title"), self._open(r.caption, "clips", "caption"), r.key_frame)
+                    self._open(r.title, "clips", "title", r.id), self._open(r.caption, "clips", "caption", r.id),
+                    r.key_frame)
 
     def list_clips(self, recording_id: int) -> list[Clip]:
         with self.db.read() as s:
@@ -489,8 +492,8 @@ class Repository:
             row = s.get(ClipRow, clip.id)
             if row is None:
                 raise NotFoundError(f"there is no clip {clip.id}")
-            row.title = self._seal(clip.title, "clips", "title")
-            row.caption = self._seal(clip.caption, "clips", "caption")
+            row.title = self._seal(clip.title, "clips", "title", row.id)
+            row.caption = self._seal(clip.caption, "clips", "caption", row.id)
             row.key_frame = clip.key_frame
 
     def get_still(self, still_id: int) -> Still:
@@ -498,14 +501,14 @@ class Repository:
             row = s.get(StillRow, still_id)
             if row is None:
                 raise NotFoundError(f"there is no still {still_id}")
-            return Still(row.id, row.recording_id, row.frame, self._open(row.caption, "stills", "caption"))
+            return Still(row.id, row.recording_id, row.frame, self._open(row.caption, "stills", "caption", row.id))
 
     def update_still(self, still: Still) -> None:
         with self.db.write() as s:
             row = s.get(StillRow, still.id)
             if row is None:
                 raise NotFoundError(f"there is no still {still.id}")
-            row.caption = self._seal(still.caption, "stills", "caption")
+            row.caption = self._seal(still.caption, "stills", "caption", row.id)
 
     def delete_clip(self, clip_id: int) -> None:
         with self.db.write() as s:
@@ -517,16 +520,15 @@ class Repository:
         with self.db.write() as s:
             if not 0 <= frame < self._recording_row(s, recording_id).frame_count:
                 raise ValueError(f"frame {frame} is not in the recording")
-            row = StillRow(id=still_id, recording_id=recording_id, frame=frame,
-                           caption=self._seal(caption, "stills", "caption"))
-            s.add(row)
-            s.flush()
+            row = StillRow(id=still_id, recording_id=recording_id, frame=frame)
+            self._insert(s, row, caption=caption)
             return Still(row.id, recording_id, frame, caption)
 
     def list_stills(self, recording_id: int) -> list[Still]:
         with self.db.read() as s:
             rows = s.scalars(select(StillRow).where(StillRow.recording_id == recording_id).order_by(StillRow.id))
-            return [Still(r.id, r.recording_id, r.frame, self._open(r.caption, "stills", "caption")) for r in rows]
+            return [Still(r.id, r.recording_id, r.frame, self._open(r.caption, "stills", "caption", r.id))
+                    for r in rows]
 
     def delete_still(self, still_id: int) -> None:
         with self.db.write() as s:
@@ -537,9 +539,8 @@ class Repository:
     # -- review sessions ------------------------------------------------------------------------
     def add_review_session(self, case_id: int, title: str) -> ReviewSession:
         with self.db.write() as s:
-            row = ReviewSessionRow(case_id=case_id, title=self._seal(title, "review_sessions", "title"))
-            s.add(row)
-            s.flush()
+            row = ReviewSessionRow(case_id=case_id)
+            self._insert(s, row, title=title)
             return ReviewSession(row.id, case_id, title)
 
     def save_review_session(self, session: ReviewSession) -> None:
@@ -548,11 +549,13 @@ class Repository:
             row = s.get(ReviewSessionRow, session.id)
             if row is None:
                 raise NotFoundError(f"there is no review session {session.id}")
-            row.title = self._seal(session.title, "review_sessions", "title")
+            row.title = self._seal(session.title, "review_sessions", "title", row.id)
             s.execute(delete(ReviewItemRow).where(ReviewItemRow.session_id == session.id))
             for position, item in enumerate(session.items):
                 s.add(ReviewItemRow(session_id=session.id, position=position, kind=item.kind.value,
-                                    ref_id=item.ref_id, prompt=self._seal(item.prompt, "review_items", "prompt"),
+                                    ref_id=item.ref_id,
+                                    prompt=self._seal(item.prompt, "review_items", "prompt",
+                                                      f"{session.id}/{position}"),
                                     in_handout=item.in_handout))
 
     def delete_review_session(self, session_id: int) -> None:
@@ -576,9 +579,10 @@ class Repository:
                 items = s.scalars(select(ReviewItemRow).where(ReviewItemRow.session_id == row.id)
                                   .order_by(ReviewItemRow.position))
                 result.append(ReviewSession(
-                    row.id, case_id, self._open(row.title, "review_sessions", "title"),
+                    row.id, case_id, self._open(row.title, "review_sessions", "title", row.id),
                     tuple(ReviewItem(ReviewItemKind(i.kind), i.ref_id,
-                                     self._open(i.prompt, "review_items", "prompt"), i.in_handout)
+                                     self._open(i.prompt, "review_items", "prompt", f"{row.id}/{i.position}"),
+                                     i.in_handout)
                           for i in items)))
             return result
 
@@ -591,7 +595,7 @@ class Repository:
                 table = mapper.local_table
                 assert isinstance(table, Table)
                 columns = [c for c in table.columns
-                           if isinstance(c.type, LargeBinary) and c.name not in _BINARY_NOT_SEALED]
+                           if isinstance(c.type, LargeBinary) and c.name not in NOT_SEALED]
                 if not columns:
                     continue
                 keys = list(table.primary_key.columns)
@@ -601,7 +605,7 @@ class Repository:
                         if value is None:
                             continue
                         try:
-                            self._open(value, table.name, column.name)
+                            self._open(value, table.name, column.name, ident)
                         except (SealingError, UnicodeDecodeError):
                             problems.append(f"the {column.name} of {table.name} row {ident} does not open "
                                             "(damaged or changed)")

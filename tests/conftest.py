@@ -8,6 +8,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -97,10 +98,15 @@ def no_failing_listeners(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
 
 @pytest.fixture(autouse=True)
 def no_leaked_threads() -> Iterator[None]:
-    """A test that leaves a thread running fails (as napari's fixtures do)."""
+    """A test that leaves a thread running fails (as napari's fixtures do), daemon threads included: a job
+    thread that died without a word, or one that never ends, is where such leaks live. A thread about to end
+    gets a moment to do so."""
     before = set(threading.enumerate())
     yield
-    leaked = [t for t in threading.enumerate() if t not in before and t.is_alive() and not t.daemon]
+    deadline = time.monotonic() + 2
+    for thread in [t for t in threading.enumerate() if t not in before]:
+        thread.join(max(0.0, deadline - time.monotonic()))
+    leaked = [t for t in threading.enumerate() if t not in before and t.is_alive()]
     assert not leaked, f"threads left running: {leaked}"
 
 

@@ -70,7 +70,8 @@ def test_withdrawal_is_honoured_at_once_and_lists_what_to_recall(vault: Vault, s
 def test_consent_can_expire(vault: Vault, samples: dict[str, Sample], tmp_path: Path) -> None:
     recording = import_recording(vault, samples["h264"].path, "Family A").recording
     record_consent(vault, recording, "Mother", list(Purpose), recorded_by="A. Smith",
-                   given_on=date.today() - timedelta(days=400), expires_on=date.today() - timedelta(days=1))
+                   given_on=date.today() - timedelta(days=400), expires_on=date.today() - timedelta(days=1),
+                   today=date.today() - timedelta(days=400))  # recorded back then; it has expired since
     with pytest.raises(ConsentRefusedError, match="Mother's consent for the shared review with the family expired on"):
         export_clip(vault, recording, FrameRange(0, 20), tmp_path / "a.mp4")
 

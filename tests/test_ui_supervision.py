@@ -56,7 +56,7 @@ def test_partners_send_for_supervision_and_comments_back(qtbot: QtBot, tmp_path:
         qtbot.addWidget(dialog)
         texts = [dialog.films.item(k).text() for k in range(dialog.films.count())]
         assert texts[0] == consented.source_name
-        assert texts[1] == f"{not_consented.source_name} — the family has not consented to supervision"
+        assert texts[1] == f"{not_consented.source_name} — no consent is recorded for this film"
         assert "no consent" in dialog.films.item(1).toolTip()
         assert [r.id for r in dialog.chosen()] == [consented.id]
         dialog.path.setText(str(tmp_path / "for Dr Rivers"))
@@ -73,10 +73,9 @@ def test_partners_send_for_supervision_and_comments_back(qtbot: QtBot, tmp_path:
         assert theirs.workspace is not None
         lane = next(t for t in theirs.workspace.layer.tracks if t.name == supervision.SUPERVISION_TRACK)
         theirs.workspace.mark("p2.1", FrameRange(50, 70), track_id=lane.id)
-        hers_to_send = qt_supervision.send_for_supervision(theirs)
-        assert hers_to_send is not None
-        qtbot.addWidget(hers_to_send)
-        assert hers_to_send.films.count() == 0  # a film sent to her goes back only as comments
+        # A film sent to her goes back only as comments: she is told so before anything else.
+        assert qt_supervision.send_for_supervision(theirs) is None
+        assert "This film was sent to you for supervision" in theirs.statusBar().currentMessage()
         comments = qt_supervision.send_comments(theirs, tmp_path / "comments.vigpkg")
         assert comments is not None and "no footage" in theirs.statusBar().currentMessage()
 

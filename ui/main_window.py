@@ -36,18 +36,18 @@ from ui.qt_package import PackageReviewDialog, PackageViewer
 from ui.qt_panels import CaseBrowser, ClipBin, CodebookPalette
 from ui.qt_player import PlayerView
 from ui.qt_presenter import Presenter, start_presenting
+from ui.qt_refusal import refused
 from ui.qt_review_panel import ReviewPanel, ReviewRow
 from ui.qt_timeline import TimelineWidget
 from ui.qt_training import TrainingDialog
 from vigtool.domain.codebook import Codebook, CodebookError
 from vigtool.domain.events import Event
-from vigtool.domain.model import Actor, Annotation, Clip, ReviewItemKind, ReviewSession
+from vigtool.domain.model import Actor, Annotation, Clip, Recording, ReviewItemKind, ReviewSession
 from vigtool.domain.suggestions import Suggestion
 from vigtool.domain.time import FrameRange, timecode
 from vigtool.media.errors import MediaError
-from vigtool.services import consent, review, supervision
+from vigtool.services import review, sharing, supervision
 from vigtool.services.analysis import AnalysisCancelledError, AnalysisResult, suggest_turn_taking
-from vigtool.services.consent import Purpose
 from vigtool.services.exporting import export_still
 from vigtool.services.packaging import open_package
 from vigtool.services.previews import PreviewBuilder, load_audio_envelope, load_filmstrip
@@ -372,6 +372,8 @@ class MainWindow(QMainWindow):
         if clip is None or self.workspace is None:
             self.statusBar().showMessage("Choose a clip under Clips and stills (or mark in and out) first.", 5000)
             return None
+        if refused(self, self.vault, [self.workspace.recording], sharing.Use.EXPORT):
+            return None
         dialog = ExportDialog(self.vault, self.workspace.recording, clip, Path.home(), self)
         dialog.show()
         return dialog
@@ -381,10 +383,7 @@ class MainWindow(QMainWindow):
         if clip is None or self.workspace is None:
             self.statusBar().showMessage("Choose a clip under Clips and stills (or mark in and out) first.", 5000)
             return None
-        try:  # say it plainly before any work starts
-            consent.check(self.vault, self.workspace.recording, Purpose.TRAINING)
-        except MediaError as exc:
-            self.statusBar().showMessage(f"No training pack: {exc} (File ▸ Consent for this film)", 10000)
+        if refused(self, self.vault, [self.workspace.recording], sharing.Use.TRAINING):  # before any work starts
             return None
         dialog = TrainingDialog(self.vault, self.workspace.recording, clip.range, Path.home(), self)
         dialog.show()
@@ -392,13 +391,14 @@ class MainWindow(QMainWindow):
 
     def export_still_dialog(self) -> None:
         ws = self.workspace
-        if ws is None:
+        if ws is None or refused(self, self.vault, [ws.recording], sharing.Use.STILL):
             return
         suggested = str(Path.home() / f"still-{self.player.frame}.png")
         name, _ = QFileDialog.getSaveFileName(self, "Export still as", suggested, "Pictures (*.png *.jpg)")
         if name:
             try:
-                export_still(self.vault, ws.recording, self.player.frame, Path(name))
+                # The file chooser asked before replacing a file of that name.
+                export_still(self.vault, ws.recording, self.player.frame, Path(name), overwrite=True)
             except (MediaError, OSError) as exc:
                 QMessageBox.warning(self, "Still not exported", str(exc))
                 return
@@ -471,6 +471,8 @@ class MainWindow(QMainWindow):
         if session is None or not session.items:
             self.statusBar().showMessage("Put a clip or still into the shared review first.", 5000)
             return None
+        if refused(self, self.vault, self._review_films(session), sharing.Use.REVIEW_PACKAGE):
+            return None
         dialog = PackageReviewDialog(self.vault, session, Path.home(), self)
         dialog.show()
         return dialog
@@ -529,10 +531,8 @@ class MainWindow(QMainWindow):
         if session is None or not session.items:
             self.statusBar().showMessage("Make a clip (C) or a still (S) of a moment first.", 5000)
             return None
-        try:  # nothing goes on the family's screen without their consent to the shared review
-            review.check_consent(self.vault, session)
-        except MediaError as exc:
-            self.statusBar().showMessage(f"Not presenting: {exc} (File ▸ Consent for this film)", 10000)
+        # Nothing goes on the family's screen without their consent to the shared review.
+        if refused(self, self.vault, self._review_films(session), sharing.Use.PRESENTER):
             return None
         self.player.pause()
         self.presenter = start_presenting(self.vault, session, home=self.screen())
@@ -554,6 +554,8 @@ class MainWindow(QMainWindow):
         if session is None or not session.items:
             self.statusBar().showMessage("Make a clip (C) or a still (S) of a moment first.", 5000)
             return
+        if refused(self, self.vault, self._review_films(session), sharing.Use.HANDOUT):
+            return
         name, _ = QFileDialog.getSaveFileName(self, "Save the handout as", str(Path.home() / "moments.pdf"),
                                               "PDF (*.pdf);;Web page (*.html)")
         if not name:
@@ -566,6 +568,9 @@ class MainWindow(QMainWindow):
             QMessageBox.warning(self, "Handout not saved", str(exc))
             return
         self.statusBar().showMessage(f"Saved the handout {out.name}.", 5000)
+
+    def _review_films(self, session: ReviewSession) -> list[Recording]:
+        return list({e.recording.id: e.recording for e in review.resolve(self.vault, session)}.values())
 
     def _delete_from_bin(self, kind: str, item_id: int) -> None:
         if self.workspace is not None:

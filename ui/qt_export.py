@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from storage.keys import MIN_PASSPHRASE_LENGTH
 from storage.package import SUFFIX as PACKAGE_SUFFIX
+from ui.qt_refusal import replace_asked
 from vigtool.domain.export import HEIGHTS, CaptionMode, ClipOptions, ExportMode, SlowSound
 from vigtool.domain.model import Clip, Recording
 from vigtool.media.errors import MediaError
@@ -71,6 +72,8 @@ class ExportJob(QObject):
             self.cancelled.emit()
         except (MediaError, OSError, ValueError) as exc:
             self.failed.emit(str(exc))
+        except Exception as exc:  # noqa: BLE001 - any other failure too: the window must hear of it, the thread end
+            self.failed.emit(f"it stopped on a problem vigtool did not expect ({type(exc).__name__}: {exc})")
         else:
             self.finished.emit(result)
 
@@ -255,9 +258,13 @@ class ExportDialog(JobDialog):
     def _work(self, options: ClipOptions) -> Work | None:
         out, mode = Path(self.path.text()), self.mode.currentData()
         vault, recording, clip = self.vault, self.recording, self.clip
+        replace = replace_asked(self, out)
+        if replace is None:
+            self.status.setText(f"{out.name} was left as it is; choose another name.")
+            return None
         if not self.encrypt.isChecked():
             return lambda progress, cancelled: export_clip(vault, recording, clip.range, out, options, mode,
-                                                           progress=progress, cancelled=cancelled)
+                                                           progress=progress, cancelled=cancelled, overwrite=replace)
         passphrase = self.passphrase.text()
         if passphrase != self.passphrase_again.text():
             self.status.setText("The two passphrases differ; type the same one twice.")
@@ -267,7 +274,7 @@ class ExportDialog(JobDialog):
             return None
         item = PackageClip(recording, clip.range, options, caption=options.caption, key_frame=clip.pause_frame)
         return lambda progress, cancelled: write_package(vault, [item], out, passphrase, mode=mode,
-                                                         progress=progress, cancelled=cancelled)
+                                                         progress=progress, cancelled=cancelled, overwrite=replace)
 
     def _finished(self, result: ExportResult | PackageResult) -> None:
         self.outcome = result

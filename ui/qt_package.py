@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from storage.keys import MIN_PASSPHRASE_LENGTH
 from storage.package import SUFFIX, PackageReader
 from ui.qt_export import JobDialog
+from ui.qt_refusal import replace_asked
 from ui.qt_sealed_device import SealedMediaDevice
 from vigtool.domain.model import ReviewSession
 from vigtool.media.errors import MediaError
@@ -70,8 +71,13 @@ class PackageReviewDialog(JobDialog):
             self.status.setText(f"A package's passphrase needs at least {MIN_PASSPHRASE_LENGTH} characters.")
             return
         vault, session, out = self.vault, self.session, Path(self.path.text())
+        replace = replace_asked(self, out)
+        if replace is None:
+            self.status.setText(f"{out.name} was left as it is; choose another name.")
+            return
         job = self._run(lambda progress, cancelled: package_review(vault, session, out, passphrase,
-                                                                   progress=progress, cancelled=cancelled))
+                                                                   progress=progress, cancelled=cancelled,
+                                                                   overwrite=replace))
         job.finished.connect(self._finished)
         job.failed.connect(lambda message: self._ended(f"Not saved: {message}"))
         job.cancelled.connect(lambda: self._ended("Cancelled; nothing was written."))

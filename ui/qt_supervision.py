@@ -36,12 +36,12 @@ from PySide6.QtWidgets import (
 from storage.identity import IdentityError, PublicIdentity
 from storage.package import SUFFIX as PACKAGE_SUFFIX
 from ui.qt_export import JobDialog
+from ui.qt_refusal import refused
 from vigtool.domain.agreement import NONE, Agreement
 from vigtool.domain.codebook import Codebook
-from vigtool.domain.consent import Purpose
 from vigtool.domain.model import Recording
 from vigtool.media.errors import MediaError
-from vigtool.services import consent, supervision
+from vigtool.services import sharing, supervision
 from vigtool.services.vault import Vault
 
 if TYPE_CHECKING:
@@ -174,11 +174,11 @@ class SendForSupervisionDialog(JobDialog):
 
     def _add_film(self, recording: Recording, checked: bool) -> None:
         item = QListWidgetItem(recording.source_name)
-        try:
-            consent.check(self.vault, recording, Purpose.SUPERVISION)
-        except MediaError as exc:  # shown, not hidden: the practitioner sees why it cannot go
-            item.setText(f"{recording.source_name} — the family has not consented to supervision")
-            item.setToolTip(f"{exc}. Record their consent under File ▸ Consent for this film.")
+        why = sharing.refusal(self.vault, recording, sharing.Use.SUPERVISION)
+        if why is not None:  # shown, not hidden: the practitioner sees why it cannot go
+            short = why.removeprefix(f"{recording.source_name}: ").split(";")[0].split(", so")[0]
+            item.setText(f"{recording.source_name} — {short}")
+            item.setToolTip(why)
             item.setFlags(Qt.ItemFlag.NoItemFlags)
         else:
             item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsUserCheckable)
@@ -228,8 +228,9 @@ def send_for_supervision(window: MainWindow) -> SendForSupervisionDialog | None:
     if ws is None:
         window.statusBar().showMessage("Open a film first; its case's films can then be sent.", 5000)
         return None
-    recordings = [r for r in window.vault.repo.list_recordings(ws.recording.case_id)
-                  if window.vault.received.origin_of(r.id) is None]  # a film sent to you goes back only as comments
+    if refused(window, window.vault, [ws.recording], sharing.Use.SUPERVISION):  # e.g. a film sent to you
+        return None
+    recordings = window.vault.repo.list_recordings(ws.recording.case_id)
     dialog = SendForSupervisionDialog(window.vault, recordings, ws.recording.id, Path.home(), window)
     dialog.show()
     return dialog

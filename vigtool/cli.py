@@ -128,7 +128,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 def cmd_still(args: argparse.Namespace) -> int:
     with open_vault(args) as vault:
         recording = find_recording(vault, args.recording)
-        export_still(vault, recording, args.frame, Path(args.output), args.caption or "")
+        export_still(vault, recording, args.frame, Path(args.output), args.caption or "", overwrite=args.overwrite)
     print(f"Wrote frame {args.frame} of {recording.source_name} to {args.output}", file=sys.stderr)
     return EXIT_OK
 
@@ -139,6 +139,9 @@ def cmd_export(args: argparse.Namespace) -> int:
                           fade_seconds=args.fade, mute=args.mute, height=args.height)
     out = Path(args.output)
     package_passphrase = None
+    if out.exists() and not args.overwrite:  # before a passphrase is asked for
+        raise CliError(f"{out}: already exists and was left as it is; choose another name, or say to replace it "
+                       "(--overwrite)")
     if out.suffix.lower() == PACKAGE_SUFFIX:
         package_passphrase = new_passphrase(PACKAGE_PASSPHRASE_ENV, f"A passphrase for the package {out}")
     with open_vault(args) as vault:
@@ -149,12 +152,13 @@ def cmd_export(args: argparse.Namespace) -> int:
                 package = packaging.write_package(
                     vault, [packaging.PackageClip(recording, FrameRange(args.from_, end), options,
                                                   caption=options.caption)],
-                    out, package_passphrase, mode=ExportMode(args.mode), progress=progress_bar(out.name))
+                    out, package_passphrase, mode=ExportMode(args.mode), progress=progress_bar(out.name),
+                    overwrite=args.overwrite)
                 print(f"Wrote frames {args.from_} to {end - 1} of {recording.source_name} into the encrypted "
                       f"package {out} ({package.bytes / 1e6:.1f} MB, in {package.seconds:.2f} s)", file=sys.stderr)
                 return EXIT_OK
             result = export_clip(vault, recording, FrameRange(args.from_, end), out, options,
-                                 ExportMode(args.mode), progress=progress_bar(out.name))
+                                 ExportMode(args.mode), progress=progress_bar(out.name), overwrite=args.overwrite)
         except ExportCancelledError as exc:
             raise CliError(f"{args.output}: {exc}; nothing was written") from exc
         finally:
@@ -297,6 +301,7 @@ def _add_export_parser(sub: Any) -> None:
     p.add_argument("-o", "--output", required=True, metavar="OUT.mp4",
                    help=f"an .mp4 file, or an encrypted package ({PACKAGE_SUFFIX}; its passphrase from "
                    f"${PACKAGE_PASSPHRASE_ENV} or asked)")
+    p.add_argument("--overwrite", action="store_true", help="replace OUT if it exists (kept otherwise)")
     p.add_argument("--mode", choices=[m.value for m in ExportMode], default="auto",
                    help="smart: copy all but the frames up to the next keyframe (checked); reencode: all afresh; "
                    "auto: smart when possible, else re-encode (default)")
@@ -334,6 +339,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--frame", type=int, required=True, metavar="N", help="0-based frame in display order")
     p.add_argument("-o", "--output", required=True, metavar="OUT.png", help="a .png or .jpg file")
     p.add_argument("--caption", metavar="TEXT", help="a caption band under the picture")
+    p.add_argument("--overwrite", action="store_true", help="replace OUT if it exists (kept otherwise)")
     p.set_defaults(func=cmd_still)
     _add_export_parser(sub)
     p = sub.add_parser("handout", help="write a review session's handout for the family (.pdf or .html)")
@@ -373,6 +379,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     keep_freed_memory()  # the window and the commands decode and encode pictures again and again
     try:
         code: int = args.func(args)
+    except BrokenPipeError:  # `vigtool … | head` stopped reading: not an error of ours
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second complaint at exit
+        return EXIT_OK
     except (CliError, VaultError, MediaError, RecordingNotFoundError, OSError, ValueError) as exc:
         print(f"vigtool: {exc}", file=sys.stderr)
         return EXIT_FAILED

@@ -40,7 +40,8 @@ def cmd_package_review(args: argparse.Namespace) -> int:
         except (LookupError, ValueError) as exc:
             raise CliError(f"no review session {args.session!r} in this vault") from exc
         try:
-            result = packaging.package_review(vault, session, out, passphrase, progress=progress_bar(out.name))
+            result = packaging.package_review(vault, session, out, passphrase, progress=progress_bar(out.name),
+                                              overwrite=args.overwrite)
         finally:
             if sys.stderr.isatty():
                 print(file=sys.stderr)
@@ -62,9 +63,10 @@ def cmd_package_supervision(args: argparse.Namespace) -> int:
 
 def cmd_package_training(args: argparse.Namespace) -> int:
     out = Path(args.output)
-    out.mkdir(parents=True, exist_ok=True)
     with open_vault(args) as vault:
         recording = find_recording(vault, args.recording)
+        consent.check(vault, recording, Purpose.TRAINING)  # before a folder is made for it
+        out.mkdir(parents=True, exist_ok=True)
         end = args.to if args.to is not None else recording.frame_count
         written = training.training_pack(vault, recording, FrameRange(args.from_, end), out,
                                          training.TrainingOptions(caption=args.caption or "", voice=args.voice,
@@ -231,6 +233,7 @@ def _add_package_parser(sub: Any) -> None:
                            f"encrypted file (passphrase from ${PACKAGE_PASSPHRASE_ENV} or asked)")
     p.add_argument("session", metavar="SESSION", help="the review session's id")
     p.add_argument("-o", "--output", required=True, metavar=f"OUT{PACKAGE_SUFFIX}")
+    p.add_argument("--overwrite", action="store_true", help="replace OUT if it exists (kept otherwise)")
     p.set_defaults(func=cmd_package_review)
     p = package.add_parser("supervision", help="films with their marks, encrypted to a contact (supervision "
                            "consent needed)")

@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from vigtool.domain.codebook_schema import CodebookSchemaError, validate
 from vigtool.domain.events import EventEmitter
 
 CODEBOOK_FORMAT = "vigtool.codebook"
@@ -204,10 +205,10 @@ class Codebook:
             doc = json.loads(text)
         except json.JSONDecodeError as exc:
             raise CodebookError(f"not a codebook file: {exc}") from exc
-        if not isinstance(doc, dict) or doc.get("format") != CODEBOOK_FORMAT:
-            raise CodebookError("not a vigtool codebook file")
-        if int(doc.get("version", 0)) > CODEBOOK_VERSION:
-            raise CodebookError(f"codebook version {doc['version']} is newer than this vigtool reads")
+        try:
+            validate(doc, CODEBOOK_FORMAT, CODEBOOK_VERSION, RESERVED_KEYS)
+        except CodebookSchemaError as exc:
+            raise CodebookError(str(exc)) from exc
         book = cls(name=str(doc["name"]))
         for p in doc["principles"]:
             book.principles.append(Principle(p["id"], p["name"], p["colour"], p.get("number")))

@@ -15,6 +15,7 @@ from storage.export_log import ExportEntry
 from vigtool.domain.consent import Consent, Purpose, refusal
 from vigtool.domain.model import Recording
 from vigtool.media.errors import MediaError
+from vigtool.services import sharing
 from vigtool.services.vault import Vault
 
 __all__ = ["ConsentRefusedError", "Purpose", "check", "consents", "record_consent", "withdraw"]
@@ -28,21 +29,25 @@ def consents(vault: Vault, recording: Recording) -> list[Consent]:
     return vault.consents.list(recording.id)
 
 
-def check(vault: Vault, recording: Recording, purpose: Purpose, today: date | None = None) -> None:
-    """Raise ConsentRefusedError, naming the film and the person, unless every person filmed consented."""
-    why = refusal(consents(vault, recording), purpose, today or date.today(), recording.source_name)
+def check(vault: Vault, recording: Recording, purpose: Purpose | sharing.Use, today: date | None = None) -> None:
+    """Raise ConsentRefusedError, in plain words, unless the film may be used for this (`sharing.refusal`:
+    its record unchanged, not a film received for supervision, and every person filmed consented)."""
+    why = sharing.refusal(vault, recording, purpose, today)
     if why is not None:
-        name, _, problem = why.partition(": ")
-        raise ConsentRefusedError(name, problem)
+        raise ConsentRefusedError(recording.source_name, why.removeprefix(f"{recording.source_name}: "))
 
 
 def record_consent(vault: Vault, recording: Recording, person: str, purposes: Iterable[Purpose], *,
                    recorded_by: str, given_on: date, form_reference: str = "",
-                   expires_on: date | None = None) -> Consent:
-    """Record (or replace) one person's consent for a recording."""
+                   expires_on: date | None = None, today: date | None = None) -> Consent:
+    """Record (or replace) one person's consent for a recording (`today`: the day it is recorded)."""
     person = person.strip()
     if not person:
         raise ValueError("say whose consent this is (as the signed form names them)")
+    today = today or date.today()
+    if expires_on is not None and expires_on < max(today, given_on):
+        raise ValueError(f"the consent's expiry date {expires_on.isoformat()} is in the past (or before it was "
+                         f"given, {given_on.isoformat()}); nothing was recorded. Check the date on the form")
     known = next((c for c in consents(vault, recording) if c.person.casefold() == person.casefold()), None)
     stored = vault.consents.put(Consent(known.id if known else 0, recording.id, person, frozenset(purposes),
                                         recorded_by, given_on, form_reference, expires_on))

@@ -61,9 +61,12 @@ class ExportResult:
     note: str = ""  # e.g. why a smart cut fell back to re-encoding
 
 
-def _check_destination(out: Path, suffixes: tuple[str, ...], what: str) -> None:
+def _check_destination(out: Path, suffixes: tuple[str, ...], what: str, overwrite: bool = False) -> None:
     if out.suffix.lower() not in suffixes:
         raise ExportError(str(out), f"a {what} is written as {' or '.join(suffixes)}")
+    if out.exists() and not overwrite:
+        raise ExportError(str(out), "already exists and was left as it is; choose another name, or say to "
+                          "replace it (--overwrite)")
     if not out.parent.is_dir():
         raise ExportError(str(out), "its folder does not exist")
     if not os.access(out.parent, os.W_OK):
@@ -98,11 +101,11 @@ def _smart(recording: Recording, source: Source, frames: FrameRange, out: Path,
 def export_clip(vault: Vault, recording: Recording, frames: FrameRange, out: Path,
                 options: ClipOptions | None = None, mode: ExportMode = ExportMode.AUTO, *,
                 progress: Progress | None = None, cancelled: Cancelled | None = None,
-                purpose: Purpose = Purpose.REVIEW) -> ExportResult:
+                purpose: Purpose = Purpose.REVIEW, overwrite: bool = False) -> ExportResult:
     """Write frames [start, end) of `recording` to `out` (.mp4), exactly, with `options` applied, if the
-    family consented to `purpose`."""
+    family consented to `purpose`. An existing `out` is kept unless `overwrite`."""
     options = options or ClipOptions()
-    _check_destination(out, CLIP_SUFFIXES, "clip")
+    _check_destination(out, CLIP_SUFFIXES, "clip", overwrite)
     consent.check(vault, recording, purpose)
     started = time.perf_counter()
     with pending_export(vault, out) as temp:
@@ -209,10 +212,10 @@ def still_bytes(vault: Vault, recording: Recording, frame: int, suffix: str, cap
 
 
 def export_still(vault: Vault, recording: Recording, frame: int, out: Path, caption: str = "", *,
-                 purpose: Purpose = Purpose.REVIEW) -> Path:
+                 purpose: Purpose = Purpose.REVIEW, overwrite: bool = False) -> Path:
     """The exact frame `frame` at full resolution, upright, as PNG or JPEG, optionally with a caption band
-    (if the family consented to `purpose`)."""
-    _check_destination(out, STILL_SUFFIXES, "still")
+    (if the family consented to `purpose`). An existing `out` is kept unless `overwrite`."""
+    _check_destination(out, STILL_SUFFIXES, "still", overwrite)
     consent.check(vault, recording, purpose)
     data = still_bytes(vault, recording, frame, out.suffix.lower(), caption)
     with pending_export(vault, out) as temp:

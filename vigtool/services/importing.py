@@ -16,6 +16,7 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -125,19 +126,41 @@ class _TeeSource(PositionedRawReader):
             self._pass_on(memoryview(data))
 
 
+def _is_photo(probe: ProbeResult) -> bool:
+    """FFmpeg reads still images through its image demuxers (image2, and png_pipe, jpeg_pipe, … by content)."""
+    return probe.container in {"image2", "image2pipe"} or probe.container.endswith("_pipe")
+
+
+def _not_a_file(mode: int) -> str | None:
+    """What a path is when it is not a plain file (a pipe would make the import wait for ever)."""
+    kinds = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe"), (stat.S_ISSOCK, "a socket"),
+             (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device"))
+    return next((f"is {what}, not a video file" for test, what in kinds if test(mode)), None)
+
+
 def _open_source(path: Path) -> tuple[int, int]:
     name = str(path)
-    if path.is_dir():
-        raise MediaError(name, "is a folder, not a video file")
     try:
-        fd = os.open(path, os.O_RDONLY)
+        problem = _not_a_file(path.stat().st_mode)
+    except OSError:
+        problem = None  # reported by the open below, in its own words
+    if problem is not None:
+        raise MediaError(name, problem)
+    try:
+        # Non-blocking, so that a pipe put in the file's place since the check cannot hang the open.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except FileNotFoundError as exc:
         raise MediaError(name, "does not exist") from exc
     except PermissionError as exc:
         raise MediaError(name, "cannot be read (permission denied)") from exc
     except OSError as exc:
         raise MediaError(name, f"cannot be read ({exc.strerror})") from exc
-    size = os.fstat(fd).st_size
+    status = os.fstat(fd)
+    size = status.st_size
+    if _not_a_file(status.st_mode) is not None or not stat.S_ISREG(status.st_mode):
+        os.close(fd)
+        raise MediaError(name, _not_a_file(status.st_mode) or "is not a plain file")
+    os.set_blocking(fd, True)
     if size == 0:
         os.close(fd)
         raise MediaError(name, "is empty (0 bytes)")
@@ -201,6 +224,8 @@ def _import(vault: Vault, pread: Callable[[int, int], bytes], size: int, name: s
                 tee.raise_failure()  # a cancel or a full disk, not a damaged film
                 raise
             tee.raise_failure()
+            if _is_photo(probe):
+                raise MediaError(name, "is a photo, not a film (vigtool imports video recordings)")
             tee.finish()
             sha256 = digest.hexdigest()
             fingerprint = vault.keys.fingerprint(sha256)

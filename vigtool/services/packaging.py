@@ -60,9 +60,12 @@ class PackageResult:
     seconds: float
 
 
-def _check_destination(out: Path) -> None:
+def _check_destination(out: Path, overwrite: bool = False) -> None:
     if out.suffix.lower() != SUFFIX:
         raise ExportError(str(out), f"an encrypted package is written as {SUFFIX}")
+    if out.exists() and not overwrite:
+        raise ExportError(str(out), "already exists and was left as it is; choose another name, or say to "
+                          "replace it (--overwrite)")
     if not out.parent.is_dir():
         raise ExportError(str(out), "its folder does not exist")
     if not os.access(out.parent, os.W_OK):
@@ -72,12 +75,13 @@ def _check_destination(out: Path) -> None:
 def write_package(vault: Vault, items: Sequence[PackageItem], out: Path, passphrase: str, *, title: str = "",
                   handout_html: str | None = None, kdf: KdfParams | None = None,
                   mode: ExportMode = ExportMode.AUTO, progress: Progress | None = None,
-                  cancelled: Cancelled | None = None, purpose: Purpose = Purpose.REVIEW) -> PackageResult:
+                  cancelled: Cancelled | None = None, purpose: Purpose = Purpose.REVIEW,
+                  overwrite: bool = False) -> PackageResult:
     """Seal `items` (in order) into the package `out`, protected by `passphrase` (if the family consented
     to `purpose` for every film in it)."""
     if not items:
         raise ExportError(str(out), "there is nothing to put in the package")
-    _check_destination(out)
+    _check_destination(out, overwrite)
     for item in items:
         consent.check(vault, item.recording, purpose)
     started = time.perf_counter()
@@ -127,7 +131,7 @@ def _add(vault: Vault, writer: PackageWriter, number: int, item: PackageItem, mo
         name = f"{number:02d} still.png"
         writer.add_bytes(name, still_bytes(vault, item.recording, item.frame, ".png", item.caption))
         return {"file": name, "kind": "still", "caption": item.caption, "prompt": item.prompt,
-                "frame": item.frame, "source": item.recording.source_name}
+                "frame": item.frame}
     name = f"{number:02d} clip.mp4"
     try:
         memory = MemoryFile(name)
@@ -142,8 +146,8 @@ def _add(vault: Vault, writer: PackageWriter, number: int, item: PackageItem, mo
     return {"file": name, "kind": "clip", "caption": item.caption, "prompt": item.prompt,
             "frames": [item.frames.start, item.frames.end], "pause_at": key - item.frames.start,
             "rate": [item.recording.rate.numerator, item.recording.rate.denominator],
-            "options": item.options.describe(), "mode": used.value, "note": note,
-            "source": item.recording.source_name}
+            "options": item.options.describe(), "mode": used.value, "note": note}
+    # No "source": the family sees the package's own names only, never the film's file name.
 
 
 def review_items(vault: Vault, session: ReviewSession) -> list[PackageItem]:
@@ -160,11 +164,11 @@ def review_items(vault: Vault, session: ReviewSession) -> list[PackageItem]:
 
 def package_review(vault: Vault, session: ReviewSession, out: Path, passphrase: str, *,
                    kdf: KdfParams | None = None, progress: Progress | None = None,
-                   cancelled: Cancelled | None = None) -> PackageResult:
+                   cancelled: Cancelled | None = None, overwrite: bool = False) -> PackageResult:
     """The whole review (clips, stills, prompts, handout) in one package, to take to the family's home."""
     return write_package(vault, review_items(vault, session), out, passphrase, title=session.title,
                          handout_html=build_handout(vault, session).standalone_html(), kdf=kdf,
-                         progress=progress, cancelled=cancelled, purpose=Purpose.REVIEW)
+                         progress=progress, cancelled=cancelled, purpose=Purpose.REVIEW, overwrite=overwrite)
 
 
 def open_package(path: Path, passphrase: str) -> PackageReader:

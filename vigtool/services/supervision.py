@@ -126,8 +126,9 @@ def send_for_supervision(vault: Vault, recordings: list[Recording], to: PublicId
     for number, recording in enumerate(recordings, 1):
         name = f"film-{number}.mp4"
         films.append((name, recording))
-        entries.append({"file": name, "origin_id": recording.id, "source_name": recording.source_name,
-                        "case": vault.repo.get_case(recording.case_id).label, **_marks(vault, recording)})
+        # Pseudonyms only: the supervisor sees neither the family's case label nor the film's file name.
+        entries.append({"file": name, "origin_id": recording.id, "source_name": f"recording {recording.id}.mp4",
+                        "case": f"case {recording.case_id}", **_marks(vault, recording)})
     _write(vault, out, to, SUPERVISION, {"recordings": entries}, films, progress, cancelled)
     for recording in recordings:
         vault.exports.add("package", recording.id, {"file": str(out.resolve()), "source": recording.source_name,

@@ -11,8 +11,11 @@ import contextlib
 import fcntl
 import getpass
 import os
+import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from sqlalchemy.exc import SQLAlchemyError
 
 from storage.atomic import is_temp_name
 from storage.audit import AuditLog
@@ -20,6 +23,7 @@ from storage.consent import ConsentStore
 from storage.database import Database
 from storage.export_log import ExportLog
 from storage.identity import Identity, IdentityStore
+from storage.integrity import Integrity, RowSeals
 from storage.keys import (
     KEY_FILE_NAME,
     KdfParams,
@@ -32,11 +36,12 @@ from storage.keys import (
 )
 from storage.keys import WrongPassphraseError as WrongKeyPassphraseError
 from storage.media_store import MEDIA_FOLDER, MediaStore
+from storage.models import Base
 from storage.paths import DATABASE_NAME
 from storage.received import ReceivedStore
 from storage.repository import Repository
 from storage.sealed_media import MediaKind, SealedMediaError, SealedMediaReader
-from storage.sealing import AeadSealer
+from storage.sealing import AeadSealer, SealingError
 from vigtool.domain.model import Recording
 
 LOCK_NAME = "vault.lock"
@@ -86,6 +91,12 @@ class Vault:
         return ConsentStore(self.db, self.repo.sealer)
 
     @property
+    def integrity(self) -> Integrity:
+        """The row seals: what was changed in the database outside vigtool."""
+        assert self.db.row_seals is not None
+        return Integrity(self.db.engine, self.db.row_seals, Base.metadata)
+
+    @property
     def received(self) -> ReceivedStore:
         return ReceivedStore(self.db)
 
@@ -117,8 +128,8 @@ class Vault:
         key_path, db_path = path / KEY_FILE_NAME, path / DATABASE_NAME
         if not key_path.exists():
             if db_path.exists():
-                raise VaultError(f"{path}: this vault was made by a development build of vigtool that did not "
-                                 "encrypt; move it aside and import the films into a new vault")
+                raise VaultError(f"{key_path}: the vault's key file is missing; without it nothing in this vault "
+                                 "can be opened. Put it back from a backup of this folder")
             if not create:
                 raise VaultError(f"{path}: there is no vigtool vault here (run 'vigtool init' first)")
             return cls.create(path, passphrase, kdf)
@@ -137,6 +148,8 @@ class Vault:
             raise VaultError(f"{db_path}: is not a vault database file")
         lock_fd, alone = _lock(path)
         db = Database(db_path)
+        db.row_seals = RowSeals(keys.row_seal_key)
+        db.migration_keys = {"field_key": keys.field_key, "row_seal_key": keys.row_seal_key}
         try:
             db.migrate()
         except Exception as exc:
@@ -145,15 +158,33 @@ class Vault:
             raise VaultError(f"{db_path}: cannot open the vault database ({exc})") from exc
         vault = cls(path, db, Repository(db, AeadSealer(keys.field_key)), keys, MediaStore(path / MEDIA_FOLDER),
                     _lock_fd=lock_fd)
-        vault.identity = vault.identities.load()
-        if vault.identity is None:  # a new vault, or one from before identities
-            vault.identity = vault.identities.create(os.environ.get("VIGTOOL_NAME") or getpass.getuser())
-            vault.audit.append("identity", {"fingerprint": vault.identity.public.fingerprint})
-        vault.audit.append("unlock", {"pid": os.getpid()})
-        if alone:
-            vault.cleaned = vault.remove_leftovers()
-            fcntl.flock(lock_fd, fcntl.LOCK_SH)  # now others may open it too
+        try:
+            vault._start(alone)
+        except BaseException as exc:
+            vault.close()  # the lock and every handle go, whatever happened: the next open must not wait
+            if isinstance(exc, SealingError | ValueError):
+                raise VaultError(f"{db_path}: {exc}; the vault's database was changed or damaged outside "
+                                 "vigtool ('vigtool verify' says what)") from exc
+            if isinstance(exc, SQLAlchemyError | sqlite3.Error):
+                raise VaultError(f"{db_path}: the vault's database is damaged and cannot be read "
+                                 f"({str(getattr(exc, 'orig', exc))[:120]})") from exc
+            raise
         return vault
+
+    def _start(self, alone: bool) -> None:
+        """What opening does once the database is there: the identity, the audit entry, the leftovers."""
+        try:
+            self.identity = self.identities.load()
+        except (SealingError, ValueError) as exc:
+            raise SealingError(f"the vault's identity (its keys for packages and the audit trail) does not "
+                               f"open: {exc}") from exc
+        if self.identity is None:  # a new vault, or one from before identities
+            self.identity = self.identities.create(os.environ.get("VIGTOOL_NAME") or getpass.getuser())
+            self.audit.append("identity", {"fingerprint": self.identity.public.fingerprint})
+        self.audit.append("unlock", {"pid": os.getpid()})
+        if alone:
+            self.cleaned = self.remove_leftovers()
+            fcntl.flock(self._lock_fd, fcntl.LOCK_SH)  # now others may open it too
 
     def remove_leftovers(self) -> list[Path]:
         """Delete temp files and films no row refers to (an import killed between its file and its row), and
@@ -190,8 +221,10 @@ class Vault:
 
     def change_passphrase(self, new_passphrase: str, kdf: KdfParams | None = None) -> None:
         """Rewrap the master key under a new passphrase; films, keys and notes stay as they are."""
+        # Noted before the key file is swapped: a kill right after the swap still leaves the entry.
+        self.audit.append("passphrase", {"state": "changing"})
         rewrap_key_file(self.path / KEY_FILE_NAME, self.keys, new_passphrase, kdf)
-        self.audit.append("passphrase", {})
+        self.audit.append("passphrase", {"state": "changed"})
 
     def close(self) -> None:
         self.db.close()

@@ -1,4 +1,5 @@
-"""`vigtool verify`: read every sealed segment and every sealed value, and say what is damaged.
+"""`vigtool verify`: read every sealed segment, every sealed value and every row seal, and say what is
+damaged or was changed outside vigtool (which column of which row).
 
 Each film is decrypted in full and its SHA-256 compared with the one taken at import, so a film that
 was swapped, cut, lengthened or flipped anywhere is reported; previews are checked the same way.
@@ -7,10 +8,14 @@ was swapped, cut, lengthened or flipped anywhere is reported; previews are check
 from __future__ import annotations
 
 import hashlib
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sqlalchemy.exc import SQLAlchemyError
+
+from storage.sealing import SealingError
 from vigtool.domain.model import Recording
 from vigtool.media.errors import MediaError
 from vigtool.services.previews import PREVIEW_KINDS, load_preview
@@ -56,9 +61,22 @@ def _check_previews(vault: Vault, recording: Recording, report: VerifyReport) ->
 
 def verify_vault(vault: Vault, progress: Callable[[Recording, int, int], None] | None = None) -> VerifyReport:
     report = VerifyReport()
-    report.problems += [f"database: {p}" for p in vault.db.integrity_problems()]
-    report.problems += [f"database: {p}" for p in vault.repo.sealed_value_problems()]
-    recordings = vault.repo.list_recordings()
+    checks: list[tuple[str, Callable[[], list[object]]]] = [
+        ("database", lambda: list(vault.db.integrity_problems())),
+        ("database", lambda: list(vault.repo.sealed_value_problems())),
+        # Clear columns (consent purposes, the frame index, whose film it is, frames of marks): row seals.
+        ("database", lambda: list(vault.integrity.changes())),
+        ("audit trail", lambda: list(vault.audit.verify()))]
+    for where, check in checks:
+        try:
+            report.problems += [f"{where}: {p}" for p in check()]
+        except (SQLAlchemyError, sqlite3.Error, ValueError) as exc:  # a damage that stops the reading itself
+            report.problems.append(f"{where}: cannot be read in full ({str(getattr(exc, 'orig', exc))[:160]})")
+    try:
+        recordings = vault.repo.list_recordings()
+    except (SealingError, ValueError, SQLAlchemyError) as exc:  # reported above, row by row
+        report.problems.append(f"database: the recordings cannot be listed ({exc})")
+        return report
     for recording in recordings:
         report.recordings += 1
         step = (lambda done, total, r=recording: progress(r, done, total)) if progress else None
