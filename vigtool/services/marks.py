@@ -32,6 +32,7 @@ from vigtool.interop import (
     write_marks,
 )
 from vigtool.interop.document import actor_value, decimal_seconds
+from vigtool.services.sharing import received_from
 from vigtool.services.vault import Vault
 from vigtool.services.workspace import Workspace
 
@@ -77,10 +78,10 @@ def film_pseudonym(recording: Recording) -> str:
 def refusal(vault: Vault, recording: Recording) -> str | None:
     """Why this film's marks may not go out to a file or come in from one, or None: asked before any file
     is chosen, so the window can say so at once."""
-    origin = vault.received.origin_of(recording.id)
-    if origin is not None:
-        return (f"This film was sent to you for supervision by {origin[0]}: its marks stay in the vault and go "
-                "back to them only as your comments (File ▸ Send my supervision comments)")
+    sender = received_from(vault, recording)
+    if sender is not None:
+        return (f"This film was sent to you for supervision by {sender}: its marks stay in the vault and go "
+                "back only as your comments (File ▸ Send my supervision comments)")
     return None
 
 
