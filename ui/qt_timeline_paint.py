@@ -92,11 +92,15 @@ def paint_filmstrip(p: QPainter, rect: QRectF, zoom: Zoom, thumbs: list[tuple[in
     p.restore()
 
 
-def paint_wave(p: QPainter, rect: QRectF, zoom: Zoom, rate: Fraction, envelope: AudioEnvelope | None) -> None:
+def paint_wave(p: QPainter, rect: QRectF, zoom: Zoom, rate: Fraction, envelope: AudioEnvelope | None, *,
+               has_sound: bool = True) -> None:
+    """The loudest peak under each pixel column; while the envelope is still being built (it fills in from
+    the start), the columns past its end stay empty."""
     p.fillRect(rect, QColor("#16181b"))
     if envelope is None or not len(envelope.peaks):
         p.setPen(DIM_TEXT)
-        p.drawText(rect.adjusted(8, 0, 0, 0), Qt.AlignmentFlag.AlignVCenter, "No sound in this film")
+        p.drawText(rect.adjusted(8, 0, 0, 0), Qt.AlignmentFlag.AlignVCenter,
+                   "Preparing the sound wave…" if has_sound and envelope is None else "No sound in this film")
         return
     width, height = int(rect.width()), int(rect.height())
     columns = np.arange(width + 1, dtype=np.float64)
