@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import struct
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -36,6 +36,7 @@ MIN_SPACING_S = Fraction(2)
 MAX_THUMBNAILS = 200
 ENVELOPE_RATE = 100  # values per second: one per 10 ms, finer than any frame
 _LENGTH = struct.Struct(">I")
+_BATCH = 8  # keyframes decoded together
 PARTIAL_EVERY_S = 0.3  # how often a preview being built is shown as it is so far
 
 Progress = Callable[[int, int], None]
@@ -142,24 +143,26 @@ def make_filmstrip(handle: SeekableFile, index: FrameIndex, rotation: int, name:
     made: dict[int, bytes] = {}
     size = (0, 0)
     shown = time.monotonic()
+    order = [chosen[position] for position in coarse_to_fine(len(chosen))]
     with container:
         stream = container.streams.video[0]
-        stream.thread_type = "SLICE"
-        codec = stream.codec_context
-        codec.options = {"skip_loop_filter": "all"}  # thumbnails do not need deblocking
-        for done, position in enumerate(coarse_to_fine(len(chosen))):
+        # Keyframes decode independently, so a batch of them is fed to the decoder's frame threads together
+        # (a seek flushes the decoder, so each batch is demuxed first, then decoded).
+        stream.thread_type, stream.thread_count = "FRAME", 2
+        stream.codec_context.options = {"skip_loop_filter": "all"}  # thumbnails do not need deblocking
+        for first in range(0, len(order), _BATCH):
             if cancelled is not None and cancelled():
                 raise PreviewCancelledError(f"{name}: thumbnails cancelled")
-            key = chosen[position]
-            picture = _decode_keyframe(container, stream, int(index.pts[key]), rotation)
-            if picture is not None:
+            batch = order[first:first + _BATCH]
+            for key, frame in _decode_keyframes(container, stream, [int(index.pts[k]) for k in batch], batch):
+                picture = _thumbnail(frame, rotation)
                 size = (picture.shape[1], picture.shape[0])
                 ok, encoded = cv2.imencode(".jpg", cv2.cvtColor(picture, cv2.COLOR_RGB2BGR),
                                            [cv2.IMWRITE_JPEG_QUALITY, 80])
                 if ok:
                     made[key] = encoded.tobytes()
             if progress is not None:
-                progress(done + 1, len(chosen))
+                progress(first + len(batch), len(chosen))
             if partial is not None and time.monotonic() - shown >= PARTIAL_EVERY_S:
                 partial(_in_film_order(made, size))
                 shown = time.monotonic()
@@ -171,22 +174,36 @@ def _in_film_order(made: dict[int, bytes], size: tuple[int, int]) -> Filmstrip:
     return Filmstrip(tuple(frames), tuple(made[f] for f in frames), *size)
 
 
-def _decode_keyframe(container: av.container.InputContainer, stream: av.video.stream.VideoStream, pts: int,
-                     rotation: int) -> npt.NDArray[np.uint8] | None:
+def _decode_keyframes(container: av.container.InputContainer, stream: av.video.stream.VideoStream,
+                      pts: list[int], keys: list[int]) -> Iterator[tuple[int, av.VideoFrame]]:
+    """(key, picture) for each keyframe at `pts` that decodes; one that does not leaves a gap in the strip,
+    not a failed import."""
+    packets = []
+    key_at: dict[int, int] = {}  # the pts of the keyframe found for each wanted one (the same, in an MP4)
+    for at, key in zip(pts, keys, strict=True):
+        container.seek(at, stream=stream, backward=True)
+        try:
+            packet = next((p for p in container.demux(stream) if p.size), None)
+        except av.error.FFmpegError:
+            continue
+        if packet is not None and packet.pts is not None and packet.pts not in key_at:
+            packets.append(packet)
+            key_at[packet.pts] = key
     codec = stream.codec_context
-    container.seek(pts, stream=stream, backward=True)
     try:
-        packet = next((p for p in container.demux(stream) if p.size), None)
-        if packet is None:
-            return None
-        decoded = codec.decode(packet) or codec.decode(None)
-    except av.error.FFmpegError:
-        return None  # one unreadable keyframe leaves a gap in the strip, not a failed import
+        for packet in [*packets, None]:
+            try:
+                decoded = codec.decode(packet)
+            except av.error.FFmpegError:
+                continue
+            for frame in decoded:
+                if frame.pts in key_at:
+                    yield key_at[frame.pts], frame
     finally:
         codec.flush_buffers()
-    if not decoded:
-        return None
-    frame = decoded[0]
+
+
+def _thumbnail(frame: av.VideoFrame, rotation: int) -> npt.NDArray[np.uint8]:
     # THUMB_HEIGHT is the height as shown: for a quarter-turned film that is the stored width.
     if rotation in (0, 180):
         stored_h, stored_w = THUMB_HEIGHT, max(2, round(THUMB_HEIGHT * frame.width / frame.height))
