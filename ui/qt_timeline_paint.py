@@ -107,10 +107,13 @@ def paint_wave(p: QPainter, rect: QRectF, zoom: Zoom, rate: Fraction, envelope: 
     frames = zoom.first + columns / zoom.px_per_frame
     samples = np.clip((frames / float(rate) * envelope.rate).astype(np.int64), 0, len(envelope.peaks))
     peaks = np.asarray(envelope.peaks, dtype=np.float32)
-    padded = np.append(peaks, 0.0)  # the extra zero: columns past the end of the sound
     bounds = np.minimum(samples, len(peaks))  # non-decreasing, as reduceat wants
+    # Only the part in view is copied (a two-hour film has 720 000 values), with an extra zero for the
+    # columns past the end of the sound.
+    first, last = int(bounds[0]), int(bounds[-1])
+    padded = np.append(peaks[first:last + 1], 0.0)
     # The loudest peak under each pixel column: max over peaks[bounds[i]:bounds[i+1]] (one sample if empty).
-    values = np.maximum.reduceat(padded, bounds)[:-1]
+    values = np.maximum.reduceat(padded, np.minimum(bounds - first, padded.size - 1))[:-1]
     half = np.clip(values * (height / 2 - 1), 0.5, height / 2).astype(np.int64)
     rows = np.abs(np.arange(height) - height // 2)[:, None]
     image = np.zeros((height, width, 4), dtype=np.uint8)
