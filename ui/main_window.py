@@ -46,6 +46,7 @@ from vigtool.domain.model import Actor, Annotation, Clip, Recording, ReviewItemK
 from vigtool.domain.suggestions import Suggestion
 from vigtool.domain.time import FrameRange, timecode
 from vigtool.media.errors import MediaError
+from vigtool.media.previews import AudioEnvelope, Filmstrip
 from vigtool.services import review, sharing, supervision
 from vigtool.services.analysis import AnalysisCancelledError, AnalysisResult, suggest_turn_taking
 from vigtool.services.exporting import export_still
@@ -64,6 +65,7 @@ def app_settings() -> QSettings:
 class MainWindow(QMainWindow):
     vault_switch_requested = Signal(str)
     _previews_ready = Signal(int)
+    _preview_part = Signal(int, object)  # a filmstrip or sound wave filling in, from the builder's thread
 
     def __init__(self, vault: Vault, *, restore_state: bool = True) -> None:
         super().__init__()
@@ -80,6 +82,7 @@ class MainWindow(QMainWindow):
         self.importer = ImportRunner(vault, self.previews, self)
         self.importer.all_done.connect(self._imported)
         self._previews_ready.connect(self._reload_previews)
+        self._follow_previews()
         self._place_timer = QTimer(self, singleShot=True, interval=400)
         self._place_timer.timeout.connect(self.remember_place)
         self.setWindowTitle(f"vigtool — {vault.path}")
@@ -194,8 +197,18 @@ class MainWindow(QMainWindow):
     def _reload_previews(self, recording_id: int) -> None:
         ws = self.workspace
         if ws is not None and ws.recording.id == recording_id:
-            self.timeline.set_previews(load_filmstrip(self.vault, ws.recording),
-                                       load_audio_envelope(self.vault, ws.recording))
+            strip, envelope = self.previews.so_far(recording_id)  # what a build under way has made so far
+            self.timeline.set_previews(load_filmstrip(self.vault, ws.recording) or strip,
+                                       load_audio_envelope(self.vault, ws.recording) or envelope)
+
+    def _follow_previews(self) -> None:
+        """Show filmstrips and sound waves filling in while they are built (a long film's take a while)."""
+        self.previews.add_listener(self._preview_part.emit)
+        self._preview_part.connect(self._show_preview_part)
+
+    def _show_preview_part(self, recording_id: int, preview: Filmstrip | AudioEnvelope) -> None:
+        if self.workspace is not None and self.workspace.recording.id == recording_id:
+            self.timeline.show_preview(preview)
 
     def import_dialog(self) -> None:
         names, _ = QFileDialog.getOpenFileNames(self, "Import films", str(Path.home()), VIDEO_FILTER)

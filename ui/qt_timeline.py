@@ -74,6 +74,8 @@ class TimelineWidget(QWidget):
         self.current_code: str | None = None  # what dragging in a lane creates (the palette's choice)
         self.thumbs: list[tuple[int, QPixmap]] = []
         self.envelope: AudioEnvelope | None = None
+        self._thumb_frames: set[int] = set()
+        self._previews_shown = 0  # counts the parts shown, for the painting cache
         self._drag: _Drag | None = None
         self._content: QPixmap | None = None
         self._content_key: tuple[object, ...] | None = None
@@ -93,6 +95,7 @@ class TimelineWidget(QWidget):
         if self.index is not None:
             self.index.disconnect()
         self.workspace, self.selected, self.thumbs, self.envelope = workspace, set(), [], None
+        self._thumb_frames = set()
         self.index = TimelineIndex(workspace.layer) if workspace is not None else None
         if workspace is not None:
             self._disconnects = [workspace.layer.events.connect(self._model_changed),
@@ -105,15 +108,32 @@ class TimelineWidget(QWidget):
         self._invalidate()
 
     def set_previews(self, filmstrip: Filmstrip | None, envelope: AudioEnvelope | None) -> None:
-        self.thumbs = []
-        if filmstrip is not None:
-            for position, frame in enumerate(filmstrip.frames):
-                image = filmstrip.image(position)
-                height, width, _ = image.shape
-                qimage = QImage(image.data, width, height, 3 * width, QImage.Format.Format_RGB888).copy()
-                self.thumbs.append((frame, QPixmap.fromImage(qimage)))
+        self.thumbs, self._thumb_frames = [], set()
         self.envelope = envelope
+        if filmstrip is not None:
+            self._add_thumbnails(filmstrip)
+        self._previews_shown += 1
         self._invalidate()
+
+    def show_preview(self, preview: Filmstrip | AudioEnvelope) -> None:
+        """A preview as far as it is built (or whole): new thumbnails are added, the sound wave replaced."""
+        if isinstance(preview, AudioEnvelope):
+            self.envelope = preview
+        else:
+            self._add_thumbnails(preview)
+        self._previews_shown += 1
+        self._invalidate()
+
+    def _add_thumbnails(self, filmstrip: Filmstrip) -> None:
+        for position, frame in enumerate(filmstrip.frames):
+            if frame in self._thumb_frames:
+                continue  # made into a pixmap when an earlier part arrived
+            image = filmstrip.image(position)
+            height, width, _ = image.shape
+            qimage = QImage(image.data, width, height, 3 * width, QImage.Format.Format_RGB888).copy()
+            self.thumbs.append((frame, QPixmap.fromImage(qimage)))
+            self._thumb_frames.add(frame)
+        self.thumbs.sort(key=lambda thumb: thumb[0])
 
     def _new_painter(self) -> None:
         assert self.workspace is not None
@@ -222,7 +242,7 @@ class TimelineWidget(QWidget):
     # -- painting --------------------------------------------------------------------------------
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
         key = (self.size().toTuple(), self.zoom.first, self.zoom.px_per_frame, self.index and self.index.version,
-               frozenset(self.selected), self.in_mark, self.out_mark, len(self.thumbs), self.envelope is not None,
+               frozenset(self.selected), self.in_mark, self.out_mark, self._previews_shown,
                self._drag and (self._drag.kind, self._drag.current, self._drag.current_track))
         if self._content is None or self._content_key != key or self._content.size() != self.size():
             self._content = self.render_content()
@@ -252,7 +272,8 @@ class TimelineWidget(QWidget):
         width = self._lane_width()
         paint_ruler(p, QRectF(HEADER_W, 0, width, RULER_H), self.zoom, rate)
         paint_filmstrip(p, QRectF(HEADER_W, RULER_H, width, STRIP_H), self.zoom, self.thumbs)
-        paint_wave(p, QRectF(HEADER_W, RULER_H + STRIP_H, width, WAVE_H), self.zoom, rate, self.envelope)
+        paint_wave(p, QRectF(HEADER_W, RULER_H + STRIP_H, width, WAVE_H), self.zoom, rate, self.envelope,
+                   has_sound=self.workspace.recording.has_audio)
         self._paint_header(p, QRectF(0, 0, HEADER_W, RULER_H), "", dim=True)
         self._paint_header(p, QRectF(0, RULER_H, HEADER_W, STRIP_H), "Film", dim=True)
         self._paint_header(p, QRectF(0, RULER_H + STRIP_H, HEADER_W, WAVE_H), "Sound", dim=True)

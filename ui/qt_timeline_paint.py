@@ -92,21 +92,28 @@ def paint_filmstrip(p: QPainter, rect: QRectF, zoom: Zoom, thumbs: list[tuple[in
     p.restore()
 
 
-def paint_wave(p: QPainter, rect: QRectF, zoom: Zoom, rate: Fraction, envelope: AudioEnvelope | None) -> None:
+def paint_wave(p: QPainter, rect: QRectF, zoom: Zoom, rate: Fraction, envelope: AudioEnvelope | None, *,
+               has_sound: bool = True) -> None:
+    """The loudest peak under each pixel column; while the envelope is still being built (it fills in from
+    the start), the columns past its end stay empty."""
     p.fillRect(rect, QColor("#16181b"))
     if envelope is None or not len(envelope.peaks):
         p.setPen(DIM_TEXT)
-        p.drawText(rect.adjusted(8, 0, 0, 0), Qt.AlignmentFlag.AlignVCenter, "No sound in this film")
+        p.drawText(rect.adjusted(8, 0, 0, 0), Qt.AlignmentFlag.AlignVCenter,
+                   "Preparing the sound wave…" if has_sound and envelope is None else "No sound in this film")
         return
     width, height = int(rect.width()), int(rect.height())
     columns = np.arange(width + 1, dtype=np.float64)
     frames = zoom.first + columns / zoom.px_per_frame
     samples = np.clip((frames / float(rate) * envelope.rate).astype(np.int64), 0, len(envelope.peaks))
     peaks = np.asarray(envelope.peaks, dtype=np.float32)
-    padded = np.append(peaks, 0.0)  # the extra zero: columns past the end of the sound
     bounds = np.minimum(samples, len(peaks))  # non-decreasing, as reduceat wants
+    # Only the part in view is copied (a two-hour film has 720 000 values), with an extra zero for the
+    # columns past the end of the sound.
+    first, last = int(bounds[0]), int(bounds[-1])
+    padded = np.append(peaks[first:last + 1], 0.0)
     # The loudest peak under each pixel column: max over peaks[bounds[i]:bounds[i+1]] (one sample if empty).
-    values = np.maximum.reduceat(padded, bounds)[:-1]
+    values = np.maximum.reduceat(padded, np.minimum(bounds - first, padded.size - 1))[:-1]
     half = np.clip(values * (height / 2 - 1), 0.5, height / 2).astype(np.int64)
     rows = np.abs(np.arange(height) - height // 2)[:, None]
     image = np.zeros((height, width, 4), dtype=np.uint8)

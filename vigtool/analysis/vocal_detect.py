@@ -94,15 +94,19 @@ _TEMPLATE_CACHE: dict[int, tuple[npt.NDArray[np.float32], npt.NDArray[np.float32
 
 def _spectra(samples: Samples) -> Iterator[npt.NDArray[np.float32]]:
     """Power spectra (bins up to MAX_HZ) of CONTEXT_FRAMES frames at a time."""
-    bins = int(MAX_HZ / _bin_hz()) + 1
-    window = np.hanning(WINDOW).astype(np.float32)
     frames = max(0, (samples.size - WINDOW) // HOP + 1)
     for first in range(0, frames, CONTEXT_FRAMES):
-        count = min(CONTEXT_FRAMES, frames - first)
-        view = np.lib.stride_tricks.as_strided(samples[first * HOP:], shape=(count, WINDOW),
-                                               strides=(samples.strides[0] * HOP, samples.strides[0]))
-        spectrum = np.fft.rfft(view * window, n=NFFT, axis=1)[:, :bins]
-        yield (spectrum.real ** 2 + spectrum.imag ** 2).astype(np.float32)
+        yield _power(samples[first * HOP:], min(CONTEXT_FRAMES, frames - first))
+
+
+def _power(samples: Samples, count: int) -> npt.NDArray[np.float32]:
+    """Power spectra of the first `count` frames of `samples`."""
+    bins = int(MAX_HZ / _bin_hz()) + 1
+    window = np.hanning(WINDOW).astype(np.float32)
+    view = np.lib.stride_tricks.as_strided(samples, shape=(count, WINDOW),
+                                           strides=(samples.strides[0] * HOP, samples.strides[0]))
+    spectrum = np.fft.rfft(view * window, n=NFFT, axis=1)[:, :bins]
+    return (spectrum.real ** 2 + spectrum.imag ** 2).astype(np.float32)
 
 
 def _local_floor(power: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
@@ -117,39 +121,45 @@ def _local_floor(power: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
     return (np.repeat(smooth, FLOOR_BLOCK, axis=0)[:power.shape[0]] + 1e-10).astype(np.float32)
 
 
-def frame_features(samples: Samples, progress: Progress | None = None,
-                   cancelled: Cancelled | None = None) -> FrameFeatures:
-    bins = int(MAX_HZ / _bin_hz()) + 1
+def _context_features(power: npt.NDArray[np.float32]) -> FrameFeatures:
+    """The features of one context's frames (power spectra, frames × bins)."""
+    bins = power.shape[1]
     at, between = _TEMPLATE_CACHE.setdefault(bins, _templates(bins))
     candidates = _candidates().astype(np.float32)
+    over = power / _local_floor(power)
+    excess = np.maximum(np.sqrt(over) - 1.0, 0.0).astype(np.float32)  # amplitude above the floor
+    on, off = excess @ at, excess @ between
+    contrast = on - off
+    top = contrast.max(axis=1, keepdims=True)
+    # A comb at 2 or 3 times the pitch fits a voice almost as well as the true one (every 2nd or 3rd
+    # harmonic); the lowest candidate close to the best is the pitch.
+    best = np.argmax(contrast >= top * 0.8, axis=1)
+    rows = np.arange(best.size)
+    # Level-free: a rattle or a knock lifts harmonics and gaps alike (a half); a voice, its harmonics.
+    ratio = on[rows, best] / np.maximum(on[rows, best] + off[rows, best], 1e-6)
+    return FrameFeatures(contrast[rows, best], ratio, candidates[best],
+                         np.log1p(np.maximum(over - 1.0, 0.0)).astype(np.float32))
+
+
+def frame_features(samples: Samples, progress: Progress | None = None,
+                   cancelled: Cancelled | None = None) -> FrameFeatures:
+    """Every frame's features at once (short material: the log-SNR spectra of a long film would not fit)."""
+    bins = int(MAX_HZ / _bin_hz()) + 1
     total = max(1, (samples.size - WINDOW) // HOP + 1)
-    scores, ratios, pitches, snrs = [], [], [], []
+    parts: list[FrameFeatures] = []
     done = 0
     for power in _spectra(samples):
         if cancelled is not None and cancelled():
             raise AnalysisCancelledError("analysis cancelled")
-        over = power / _local_floor(power)
-        excess = np.maximum(np.sqrt(over) - 1.0, 0.0).astype(np.float32)  # amplitude above the floor
-        on, off = excess @ at, excess @ between
-        contrast = on - off
-        top = contrast.max(axis=1, keepdims=True)
-        # A comb at 2 or 3 times the pitch fits a voice almost as well as the true one (every 2nd or 3rd
-        # harmonic); the lowest candidate close to the best is the pitch.
-        best = np.argmax(contrast >= top * 0.8, axis=1)
-        rows = np.arange(best.size)
-        scores.append(contrast[rows, best])
-        # Level-free: a rattle or a knock lifts harmonics and gaps alike (a half); a voice, its harmonics.
-        ratios.append(on[rows, best] / np.maximum(on[rows, best] + off[rows, best], 1e-6))
-        pitches.append(candidates[best])
-        snrs.append(np.log1p(np.maximum(over - 1.0, 0.0)).astype(np.float32))
+        parts.append(_context_features(power))
         done += power.shape[0]
         if progress is not None:
             progress(done, total)
-    if not scores:
+    if not parts:
         empty = np.zeros(0, np.float32)
         return FrameFeatures(empty, empty, empty, np.zeros((0, bins), np.float32))
-    return FrameFeatures(np.concatenate(scores), np.concatenate(ratios), np.concatenate(pitches),
-                         np.concatenate(snrs))
+    return FrameFeatures(np.concatenate([f.score for f in parts]), np.concatenate([f.ratio for f in parts]),
+                         np.concatenate([f.f0 for f in parts]), np.concatenate([f.snr for f in parts]))
 
 
 def _runs(mask: npt.NDArray[np.bool_]) -> list[tuple[int, int]]:
@@ -158,10 +168,10 @@ def _runs(mask: npt.NDArray[np.bool_]) -> list[tuple[int, int]]:
     return list(zip(np.flatnonzero(edges == 1).tolist(), np.flatnonzero(edges == -1).tolist(), strict=True))
 
 
-def voiced_frames(features: FrameFeatures, threshold: float = VOICED_SCORE) -> npt.NDArray[np.bool_]:
+def voiced_frames(features: FrameFeatures | Voicing, threshold: float = VOICED_SCORE) -> npt.NDArray[np.bool_]:
     """Frames with a clear harmonic comb whose pitch carries on smoothly into a neighbouring frame (noise
     makes the best comb jump about from frame to frame)."""
-    strong = (features.score > threshold) & (features.ratio > VOICED_RATIO)
+    strong = _strong(features, threshold)
     octave = np.log2(np.maximum(features.f0, 1.0))
     steady = np.zeros_like(strong)
     if octave.size > 1:
@@ -171,13 +181,13 @@ def voiced_frames(features: FrameFeatures, threshold: float = VOICED_SCORE) -> n
     return strong & steady
 
 
-def _same_pitch(features: FrameFeatures, before: tuple[int, int], after: tuple[int, int]) -> bool:
+def _same_pitch(features: FrameFeatures | Voicing, before: tuple[int, int], after: tuple[int, int]) -> bool:
     a = float(np.median(features.f0[max(before[0], before[1] - 20):before[1]]))
     b = float(np.median(features.f0[after[0]:after[0] + 20]))
     return bool(abs(np.log2(a / b)) < 0.25)
 
 
-def voiced_segments(features: FrameFeatures, threshold: float = VOICED_SCORE) -> list[tuple[int, int]]:
+def voiced_segments(features: FrameFeatures | Voicing, threshold: float = VOICED_SCORE) -> list[tuple[int, int]]:
     """Frame ranges of vocalisations: clearly voiced runs, grown into the weaker voiced frames around them
     (hysteresis: where noise swells, a voice shows only now and then above the stricter threshold), joined
     across short gaps; short ones dropped."""
@@ -201,17 +211,12 @@ class SegmentCues:
     high: float  # share of the energy above the noise floor that lies above HIGH_HZ
 
 
-def segment_cues(features: FrameFeatures, start: int, end: int) -> SegmentCues:
-    voiced = np.flatnonzero(voiced_frames(features)[start:end]) + start
-    if voiced.size == 0:
-        voiced = np.arange(start, end)
-    f0 = float(np.median(features.f0[voiced]))
-    # How much of the harmonic comb (each harmonic over the noise half-way to the next) lies above HIGH_HZ,
-    # frame by frame, then the median: noise lifts harmonics and gaps alike, and a rattle under a few
-    # frames cannot tip the whole vocalisation.
-    shares = []
+def _high_shares(features: FrameFeatures, frames: npt.NDArray[np.int64]) -> npt.NDArray[np.float32]:
+    """For each of `frames`: how much of its harmonic comb (each harmonic over the noise half-way to the
+    next) lies above HIGH_HZ; NaN where the comb has nothing over the floor."""
+    shares = np.full(frames.size, np.nan, np.float32)
     bins = features.snr.shape[1]
-    for frame in voiced:
+    for k, frame in enumerate(frames.tolist()):
         pitch = float(features.f0[frame])
         harmonics = np.arange(1, int(MAX_HZ // pitch) + 1) * pitch
         at = np.minimum(np.rint(harmonics / _bin_hz()).astype(int), bins - 1)
@@ -219,8 +224,41 @@ def segment_cues(features: FrameFeatures, start: int, end: int) -> SegmentCues:
         salience = np.maximum(features.snr[frame, at] - features.snr[frame, half], 0.0)
         total = float(salience.sum())
         if total > 0:
-            shares.append(float(salience[harmonics >= HIGH_HZ].sum()) / total)
-    return SegmentCues(f0, float(np.median(shares)) if shares else 0.0)
+            shares[k] = float(salience[harmonics >= HIGH_HZ].sum()) / total
+    return shares
+
+
+def _strong(features: FrameFeatures | Voicing, threshold: float = VOICED_SCORE) -> npt.NDArray[np.bool_]:
+    return (features.score > threshold) & (features.ratio > VOICED_RATIO)
+
+
+@dataclass(frozen=True)
+class Voicing:
+    """What the speaker decision needs of each 10-ms frame, without the spectra: a long film's log-SNR
+    spectra would take 1 MB per 10 s, its voicing 16 bytes per frame."""
+
+    score: npt.NDArray[np.float32]
+    ratio: npt.NDArray[np.float32]
+    f0: npt.NDArray[np.float32]
+    high: npt.NDArray[np.float32]  # _high_shares of the strongly voiced frames, NaN elsewhere
+
+    @classmethod
+    def of(cls, features: FrameFeatures) -> Voicing:
+        high = np.full(features.score.size, np.nan, np.float32)
+        strong = np.flatnonzero(_strong(features))  # every frame voiced_frames() can keep is among them
+        high[strong] = _high_shares(features, strong)
+        return cls(features.score, features.ratio, features.f0, high)
+
+
+def segment_cues(voicing: Voicing, start: int, end: int) -> SegmentCues:
+    voiced = np.flatnonzero(voiced_frames(voicing)[start:end]) + start
+    if voiced.size == 0:
+        voiced = np.arange(start, end)
+    f0 = float(np.median(voicing.f0[voiced]))
+    # The median over the frames, so a rattle under a few frames cannot tip the whole vocalisation.
+    shares = voicing.high[voiced]
+    shares = shares[~np.isnan(shares)]
+    return SegmentCues(f0, float(np.median(shares)) if shares.size else 0.0)
 
 
 def infant_likeness(cues: SegmentCues) -> float:
@@ -230,16 +268,71 @@ def infant_likeness(cues: SegmentCues) -> float:
     return float(pitch + extent)
 
 
+class VocalDetector:
+    """Finds vocalisations in sound fed in pieces of any size, CONTEXT_FRAMES (20 s) at a time, so a long
+    film's sound is never held whole: what stays is its voicing, 16 bytes per 10 ms. Feeding a film's sound
+    piece by piece finds exactly what feeding it in one array does."""
+
+    _CONTEXT_SAMPLES = (CONTEXT_FRAMES - 1) * HOP + WINDOW  # the samples one context's frames cover
+
+    def __init__(self, cancelled: Cancelled | None = None) -> None:
+        self._cancelled = cancelled
+        self._pending: list[Samples] = []
+        self._pending_size = 0
+        self._parts: list[Voicing] = []
+
+    def feed(self, samples: Samples) -> None:
+        self._pending.append(np.asarray(samples, dtype=np.float32))
+        self._pending_size += samples.size
+        if self._pending_size < self._CONTEXT_SAMPLES:
+            return
+        buffer = np.concatenate(self._pending)
+        used = 0
+        while buffer.size - used >= self._CONTEXT_SAMPLES:
+            self._analyse(buffer[used:used + self._CONTEXT_SAMPLES], CONTEXT_FRAMES)
+            used += CONTEXT_FRAMES * HOP  # the next context starts at the next frame's first sample
+        rest = buffer[used:].copy()
+        self._pending, self._pending_size = [rest], rest.size
+
+    def _analyse(self, samples: Samples, frames: int) -> None:
+        if self._cancelled is not None and self._cancelled():
+            raise AnalysisCancelledError("analysis cancelled")
+        self._parts.append(Voicing.of(_context_features(_power(samples, frames))))
+
+    @property
+    def frames_done(self) -> int:
+        return sum(part.score.size for part in self._parts)
+
+    def finish(self) -> list[Vocalisation]:
+        """The vocalisations of all the sound fed, each labelled adult or infant."""
+        rest = np.concatenate(self._pending) if self._pending else np.zeros(0, np.float32)
+        frames = max(0, (rest.size - WINDOW) // HOP + 1)
+        if frames:
+            self._analyse(rest, frames)
+        self._pending, self._pending_size = [], 0
+        if not self._parts:
+            return []
+        voicing = Voicing(*(np.concatenate([getattr(p, name) for p in self._parts])
+                            for name in ("score", "ratio", "f0", "high")))
+        found = []
+        for start, end in voiced_segments(voicing):
+            speaker = Speaker.INFANT if infant_likeness(segment_cues(voicing, start, end)) > 0 else Speaker.ADULT
+            found.append(Vocalisation(speaker, start * HOP + WINDOW // 2 - HOP // 2,
+                                      (end - 1) * HOP + WINDOW // 2 + HOP // 2))
+        return found
+
+
 def detect_vocalisations(samples: Samples, progress: Progress | None = None,
                          cancelled: Cancelled | None = None) -> list[Vocalisation]:
     """Vocalisations in mono `samples` at ANALYSIS_RATE, each labelled adult or infant."""
-    features = frame_features(samples, progress, cancelled)
-    found = []
-    for start, end in voiced_segments(features):
-        speaker = Speaker.INFANT if infant_likeness(segment_cues(features, start, end)) > 0 else Speaker.ADULT
-        found.append(Vocalisation(speaker, start * HOP + WINDOW // 2 - HOP // 2,
-                                  (end - 1) * HOP + WINDOW // 2 + HOP // 2))
-    return found
+    detector = VocalDetector(cancelled)
+    total = max(1, samples.size)
+    step = CONTEXT_FRAMES * HOP
+    for first in range(0, samples.size, step):
+        detector.feed(samples[first:first + step])
+        if progress is not None:
+            progress(min(first + step, total), total)
+    return detector.finish()
 
 
 def naive_vocalisations(samples: Samples) -> list[Vocalisation]:

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import json
 import struct
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -24,7 +25,7 @@ import numpy.typing as npt
 from vigtool.media.errors import MediaError
 from vigtool.media.frames import to_display
 from vigtool.media.probe import FrameIndex, SeekableFile
-from vigtool.media.sound import SoundCancelledError, decode_track
+from vigtool.media.sound import SoundCancelledError, open_mono
 
 FILMSTRIP_FORMAT, ENVELOPE_FORMAT, PREVIEW_VERSION = "vigtool.filmstrip", "vigtool.audio-envelope", 1
 THUMB_HEIGHT = 90
@@ -35,6 +36,8 @@ MIN_SPACING_S = Fraction(2)
 MAX_THUMBNAILS = 200
 ENVELOPE_RATE = 100  # values per second: one per 10 ms, finer than any frame
 _LENGTH = struct.Struct(">I")
+_BATCH = 8  # keyframes decoded together
+PARTIAL_EVERY_S = 0.3  # how often a preview being built is shown as it is so far
 
 Progress = Callable[[int, int], None]
 Cancelled = Callable[[], bool]
@@ -112,53 +115,95 @@ def choose_thumbnail_frames(index: FrameIndex) -> list[int]:
     return chosen[:MAX_THUMBNAILS]
 
 
+def coarse_to_fine(count: int) -> list[int]:
+    """0..count-1 in an order that covers the whole range early: the first, the middle, the quarters, the
+    eighths and so on, so a filmstrip being built spans the whole film at once and then fills in."""
+    order: list[int] = []
+    seen = [False] * count
+    stride = 1 << max(count - 1, 1).bit_length()
+    while stride >= 1:
+        for position in range(0, count, stride):
+            if not seen[position]:
+                seen[position] = True
+                order.append(position)
+        stride //= 2
+    return order
+
+
 def make_filmstrip(handle: SeekableFile, index: FrameIndex, rotation: int, name: str,
-                   progress: Progress | None = None, cancelled: Cancelled | None = None) -> Filmstrip:
+                   progress: Progress | None = None, cancelled: Cancelled | None = None,
+                   partial: Callable[[Filmstrip], None] | None = None) -> Filmstrip:
+    """Thumbnails of keyframes spread over the film, decoded coarse to fine; `partial` gets the strip so far
+    every PARTIAL_EVERY_S seconds (in film order), for a window that shows it filling in."""
     chosen = choose_thumbnail_frames(index)
     try:
         container = av.open(handle, "r")
     except av.error.FFmpegError as exc:
         raise MediaError(name, f"cannot be opened for thumbnails ({exc})") from exc
-    jpegs: list[bytes] = []
-    frames: list[int] = []
+    made: dict[int, bytes] = {}
     size = (0, 0)
+    shown = time.monotonic()
+    order = [chosen[position] for position in coarse_to_fine(len(chosen))]
     with container:
         stream = container.streams.video[0]
-        stream.thread_type = "SLICE"
-        codec = stream.codec_context
-        codec.options = {"skip_loop_filter": "all"}  # thumbnails do not need deblocking
-        for done, key in enumerate(chosen):
+        # Keyframes decode independently, so a batch of them is fed to the decoder's frame threads together
+        # (a seek flushes the decoder, so each batch is demuxed first, then decoded).
+        stream.thread_type, stream.thread_count = "FRAME", 2
+        stream.codec_context.options = {"skip_loop_filter": "all"}  # thumbnails do not need deblocking
+        for first in range(0, len(order), _BATCH):
             if cancelled is not None and cancelled():
                 raise PreviewCancelledError(f"{name}: thumbnails cancelled")
-            picture = _decode_keyframe(container, stream, int(index.pts[key]), rotation)
-            if picture is not None:
+            batch = order[first:first + _BATCH]
+            for key, frame in _decode_keyframes(container, stream, [int(index.pts[k]) for k in batch], batch):
+                picture = _thumbnail(frame, rotation)
                 size = (picture.shape[1], picture.shape[0])
                 ok, encoded = cv2.imencode(".jpg", cv2.cvtColor(picture, cv2.COLOR_RGB2BGR),
                                            [cv2.IMWRITE_JPEG_QUALITY, 80])
                 if ok:
-                    jpegs.append(encoded.tobytes())
-                    frames.append(key)
+                    made[key] = encoded.tobytes()
             if progress is not None:
-                progress(done + 1, len(chosen))
-    return Filmstrip(tuple(frames), tuple(jpegs), *size)
+                progress(first + len(batch), len(chosen))
+            if partial is not None and time.monotonic() - shown >= PARTIAL_EVERY_S:
+                partial(_in_film_order(made, size))
+                shown = time.monotonic()
+    return _in_film_order(made, size)
 
 
-def _decode_keyframe(container: av.container.InputContainer, stream: av.video.stream.VideoStream, pts: int,
-                     rotation: int) -> npt.NDArray[np.uint8] | None:
+def _in_film_order(made: dict[int, bytes], size: tuple[int, int]) -> Filmstrip:
+    frames = sorted(made)
+    return Filmstrip(tuple(frames), tuple(made[f] for f in frames), *size)
+
+
+def _decode_keyframes(container: av.container.InputContainer, stream: av.video.stream.VideoStream,
+                      pts: list[int], keys: list[int]) -> Iterator[tuple[int, av.VideoFrame]]:
+    """(key, picture) for each keyframe at `pts` that decodes; one that does not leaves a gap in the strip,
+    not a failed import."""
+    packets = []
+    key_at: dict[int, int] = {}  # the pts of the keyframe found for each wanted one (the same, in an MP4)
+    for at, key in zip(pts, keys, strict=True):
+        container.seek(at, stream=stream, backward=True)
+        try:
+            packet = next((p for p in container.demux(stream) if p.size), None)
+        except av.error.FFmpegError:
+            continue
+        if packet is not None and packet.pts is not None and packet.pts not in key_at:
+            packets.append(packet)
+            key_at[packet.pts] = key
     codec = stream.codec_context
-    container.seek(pts, stream=stream, backward=True)
     try:
-        packet = next((p for p in container.demux(stream) if p.size), None)
-        if packet is None:
-            return None
-        decoded = codec.decode(packet) or codec.decode(None)
-    except av.error.FFmpegError:
-        return None  # one unreadable keyframe leaves a gap in the strip, not a failed import
+        for packet in [*packets, None]:
+            try:
+                decoded = codec.decode(packet)
+            except av.error.FFmpegError:
+                continue
+            for frame in decoded:
+                if frame.pts in key_at:
+                    yield key_at[frame.pts], frame
     finally:
         codec.flush_buffers()
-    if not decoded:
-        return None
-    frame = decoded[0]
+
+
+def _thumbnail(frame: av.VideoFrame, rotation: int) -> npt.NDArray[np.uint8]:
     # THUMB_HEIGHT is the height as shown: for a quarter-turned film that is the stored width.
     if rotation in (0, 180):
         stored_h, stored_w = THUMB_HEIGHT, max(2, round(THUMB_HEIGHT * frame.width / frame.height))
@@ -190,16 +235,47 @@ class AudioEnvelope:
         return cls(int(header["rate"]), peaks)  # type: ignore[call-overload]
 
 
-def make_audio_envelope(handle: SeekableFile, name: str, cancelled: Cancelled | None = None) -> AudioEnvelope | None:
-    """The envelope of the first audio track, or None for a silent film."""
+class _PeakBlocks:
+    """Peak level of each `block` samples of a sound read in pieces (what is left at the end is dropped, as
+    it is shorter than a block)."""
+
+    def __init__(self, block: int) -> None:
+        self._block = block
+        self._rest = np.zeros(0, np.float32)
+        self._peaks: list[npt.NDArray[np.float32]] = []
+        self.count = 0
+
+    def add(self, piece: npt.NDArray[np.float32]) -> None:
+        data = np.concatenate([self._rest, piece]) if self._rest.size else piece
+        usable = data.size - data.size % self._block
+        if usable:
+            peaks = np.abs(data[:usable]).reshape(-1, self._block).max(axis=1)
+            self._peaks.append(np.clip(peaks, 0.0, 1.0).astype(np.float32))
+            self.count += peaks.size
+        self._rest = data[usable:].copy()
+
+    def envelope(self) -> AudioEnvelope:
+        peaks = np.concatenate(self._peaks) if self._peaks else np.zeros(0, np.float32)
+        self._peaks = [peaks]  # joined once: the next snapshot only joins what came since
+        return AudioEnvelope(ENVELOPE_RATE, peaks)
+
+
+def make_audio_envelope(handle: SeekableFile, name: str, cancelled: Cancelled | None = None,
+                        partial: Callable[[AudioEnvelope], None] | None = None) -> AudioEnvelope | None:
+    """The envelope of the first audio track, or None for a silent film. The sound is read in pieces;
+    `partial` gets the envelope so far every PARTIAL_EVERY_S seconds, for a window that shows it filling in."""
     try:
-        decoded = decode_track(handle, name, cancelled=cancelled)
+        sound = open_mono(handle, name, cancelled=cancelled)
+        if sound is None:
+            return None
+        with sound:
+            blocks = _PeakBlocks(max(1, sound.rate // ENVELOPE_RATE))
+            shown = time.monotonic()
+            for piece in sound.pieces():
+                blocks.add(piece)
+                if partial is not None and time.monotonic() - shown >= PARTIAL_EVERY_S:
+                    partial(blocks.envelope())
+                    shown = time.monotonic()
     except SoundCancelledError as exc:
         raise PreviewCancelledError(f"{name}: sound wave cancelled") from exc
-    if decoded is None:
-        return None
-    sample_rate, samples = decoded
-    block = max(1, sample_rate // ENVELOPE_RATE)
-    usable = samples.size - samples.size % block
-    peaks = np.abs(samples[:usable]).reshape(-1, block).max(axis=1) if usable else np.zeros(0, np.float32)
-    return AudioEnvelope(ENVELOPE_RATE, np.clip(peaks, 0.0, 1.0).astype(np.float32))
+    return blocks.envelope()

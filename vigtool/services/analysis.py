@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from vigtool.analysis.vocal_detect import ANALYSIS_RATE, AnalysisCancelledError, detect_vocalisations
+from vigtool.analysis.vocal_detect import ANALYSIS_RATE, AnalysisCancelledError, VocalDetector
 from vigtool.domain.model import Actor, Recording
 from vigtool.domain.suggestions import SuggestedTurn, Suggestion
 from vigtool.domain.time import FrameRange
@@ -31,7 +31,7 @@ from vigtool.domain.vocal_turns import (
 )
 from vigtool.media.errors import MediaError
 from vigtool.media.probe import FrameIndex, SeekableFile
-from vigtool.media.sound import Cancelled, Progress, SoundCancelledError, decode_mono
+from vigtool.media.sound import Cancelled, Progress, SoundCancelledError, open_mono
 from vigtool.services.vault import Vault
 
 _ACTORS = {Speaker.ADULT: Actor.PARENT, Speaker.INFANT: Actor.INFANT}
@@ -71,31 +71,65 @@ def _empty(note: str) -> AnalysisResult:
     return AnalysisResult(ANALYSIS_RATE, [], [], [], summarise_vocal([], ANALYSIS_RATE), note)
 
 
-def analyse_samples(samples: np.ndarray, *, max_gap: Fraction = DEFAULT_MAX_GAP, progress: Progress | None = None,
-                    cancelled: Cancelled | None = None, name: str = "the recording") -> AnalysisResult:
-    if samples.size < MIN_SECONDS * ANALYSIS_RATE:
+class _SoundFacts:
+    """How much sound there was and how loud it got, kept while the detector is fed piece by piece."""
+
+    def __init__(self) -> None:
+        self.samples = 0
+        self.peak = 0.0
+
+    def add(self, piece: np.ndarray) -> None:
+        self.samples += piece.size
+        if piece.size:
+            self.peak = max(self.peak, float(np.max(np.abs(piece))))
+
+
+def _result(detector: VocalDetector, facts: _SoundFacts, max_gap: Fraction, name: str) -> AnalysisResult:
+    if facts.samples < MIN_SECONDS * ANALYSIS_RATE:
         return _empty(f"{name} is too short to find turn-taking in (under {MIN_SECONDS} s of sound)")
-    if float(np.max(np.abs(samples))) < SILENCE:
+    if facts.peak < SILENCE:
         return _empty(f"{name} is silent: there is no sound to find turn-taking in")
-    found = detect_vocalisations(samples.astype(np.float32), progress, cancelled)
+    found = detector.finish()
     note = "" if found else f"no voices were found in {name}'s sound"
     return AnalysisResult(ANALYSIS_RATE, found, find_turns(found, ANALYSIS_RATE, max_gap),
                           find_exchanges(found, ANALYSIS_RATE, max_gap),
                           summarise_vocal(found, ANALYSIS_RATE, max_gap), note)
 
 
+def analyse_samples(samples: np.ndarray, *, max_gap: Fraction = DEFAULT_MAX_GAP, progress: Progress | None = None,
+                    cancelled: Cancelled | None = None, name: str = "the recording") -> AnalysisResult:
+    """Analyse sound already in memory (mono, ANALYSIS_RATE): for short material and tests."""
+    detector, facts = VocalDetector(cancelled), _SoundFacts()
+    step = ANALYSIS_RATE * 20
+    for first in range(0, samples.size, step):
+        piece = samples[first:first + step].astype(np.float32)
+        facts.add(piece)
+        detector.feed(piece)
+        if progress is not None:
+            progress(min(first + step, samples.size), samples.size)
+    return _result(detector, facts, max_gap, name)
+
+
 def _analyse_handle(handle: SeekableFile, name: str, max_gap: Fraction, progress: Progress | None,
                     cancelled: Cancelled | None) -> AnalysisResult:
-    # Decoding is about half the work; finding the voices the other half.
-    decoding = None if progress is None else (lambda done, total: progress(done * 50 // max(total, 1), 100))
+    """Decode the sound and feed the detector as it comes (20-s contexts): memory stays flat however long
+    the film. `progress` goes from 0 to 100 with the sound decoded and analysed."""
+    percent = None if progress is None else (lambda done, total: progress(done * 100 // max(total, 1), 100))
     try:
-        samples = decode_mono(handle, name, ANALYSIS_RATE, decoding, cancelled)
+        sound = open_mono(handle, name, ANALYSIS_RATE, percent, cancelled)
+        if sound is None:
+            return _empty(f"{name} has no sound track: there is nothing to find turn-taking in")
+        detector, facts = VocalDetector(cancelled), _SoundFacts()
+        with sound:
+            for piece in sound.pieces():
+                facts.add(piece)
+                detector.feed(piece)
     except SoundCancelledError as exc:
         raise AnalysisCancelledError(str(exc)) from exc
-    if samples is None:
-        return _empty(f"{name} has no sound track: there is nothing to find turn-taking in")
-    finding = None if progress is None else (lambda done, total: progress(50 + done * 50 // max(total, 1), 100))
-    return analyse_samples(samples, max_gap=max_gap, progress=finding, cancelled=cancelled, name=name)
+    result = _result(detector, facts, max_gap, name)
+    if progress is not None:
+        progress(100, 100)
+    return result
 
 
 def analyse_recording(vault: Vault, recording: Recording, *, max_gap: Fraction = DEFAULT_MAX_GAP,

@@ -38,20 +38,30 @@ def missing_previews(vault: Vault, recording: Recording) -> list[MediaKind]:
     return [kind for kind in wanted if not vault.media.exists(recording.media_id, kind)]
 
 
+Preview = Filmstrip | AudioEnvelope
+
+
 def build_previews(vault: Vault, recording: Recording, progress: Progress | None = None,
-                   cancelled: Callable[[], bool] | None = None) -> PreviewsBuilt:
-    """Make and store the filmstrip and the audio envelope of `recording`."""
+                   cancelled: Callable[[], bool] | None = None,
+                   partial: Callable[[Preview], None] | None = None) -> PreviewsBuilt:
+    """Make and store the filmstrip and the audio envelope of `recording`, each in one streaming pass over
+    the film. `partial` gets each preview as it is so far, now and then (a window shows it filling in);
+    nothing is stored until a preview is whole, so a cancel leaves nothing behind."""
     key = vault.data_key(recording)
     index = vault.repo.frame_index(recording.id)
     with vault.open_film(recording) as film:
-        strip = make_filmstrip(film, index, recording.rotation, recording.source_name, progress, cancelled)
+        strip = make_filmstrip(film, index, recording.rotation, recording.source_name, progress, cancelled, partial)
     vault.media.write_blob(recording.media_id, MediaKind.FILMSTRIP, key, strip.to_bytes())
+    if partial is not None:
+        partial(strip)  # the whole of it, stored
     envelope = None
     if recording.has_audio:
         with vault.open_film(recording) as film:
-            envelope = make_audio_envelope(film, recording.source_name, cancelled)
+            envelope = make_audio_envelope(film, recording.source_name, cancelled, partial)
         if envelope is not None:
             vault.media.write_blob(recording.media_id, MediaKind.AUDIO_ENVELOPE, key, envelope.to_bytes())
+            if partial is not None:
+                partial(envelope)
     return PreviewsBuilt(recording.id, len(strip.frames), envelope is not None)
 
 
@@ -87,16 +97,50 @@ def load_audio_envelope(vault: Vault, recording: Recording) -> AudioEnvelope | N
     return envelope
 
 
+PreviewListener = Callable[[int, Preview], None]
+
+
 class PreviewBuilder:
-    """Builds previews one recording at a time on a worker thread; `close()` cancels what is left."""
+    """Builds previews one recording at a time on a worker thread; `close()` cancels what is left.
+
+    Listeners hear of each preview as it fills in and when it is whole (recording id, preview), on the
+    worker thread; `so_far` gives a window that opens the film mid-way what there is already.
+    """
 
     def __init__(self, vault: Vault) -> None:
         self._vault = vault
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vigtool-previews")
         self._stop = threading.Event()
+        self._listeners: list[PreviewListener] = []
+        self._lock = threading.Lock()
+        self._so_far: dict[int, dict[type, Preview]] = {}
+
+    def add_listener(self, listener: PreviewListener) -> None:
+        self._listeners.append(listener)
+
+    def so_far(self, recording_id: int) -> tuple[Filmstrip | None, AudioEnvelope | None]:
+        """The previews of a recording being built, as far as they are (None where there is nothing yet)."""
+        with self._lock:
+            parts = dict(self._so_far.get(recording_id, {}))
+        strip, envelope = parts.get(Filmstrip), parts.get(AudioEnvelope)
+        assert strip is None or isinstance(strip, Filmstrip)
+        assert envelope is None or isinstance(envelope, AudioEnvelope)
+        return strip, envelope
 
     def submit(self, recording: Recording, progress: Progress | None = None) -> Future[PreviewsBuilt]:
-        return self._executor.submit(build_previews, self._vault, recording, progress, self._stop.is_set)
+        return self._executor.submit(self._build, recording, progress)
+
+    def _build(self, recording: Recording, progress: Progress | None) -> PreviewsBuilt:
+        def partial(preview: Preview) -> None:
+            with self._lock:
+                self._so_far.setdefault(recording.id, {})[type(preview)] = preview
+            for listener in self._listeners:
+                listener(recording.id, preview)
+        try:
+            return build_previews(self._vault, recording, progress, self._stop.is_set, partial)
+        finally:
+            with self._lock:
+                self._so_far.pop(recording.id, None)
 
     def ensure(self, recording: Recording) -> Future[PreviewsBuilt] | None:
         """Rebuild previews a crash or an older version left missing."""
@@ -110,5 +154,5 @@ class PreviewBuilder:
         self._executor.shutdown(wait=True, cancel_futures=True)
 
 
-__all__ = ["PreviewBuilder", "PreviewCancelledError", "PreviewsBuilt", "build_previews", "load_audio_envelope",
-           "load_filmstrip", "load_preview", "missing_previews"]
+__all__ = ["Preview", "PreviewBuilder", "PreviewCancelledError", "PreviewListener", "PreviewsBuilt", "build_previews",
+           "load_audio_envelope", "load_filmstrip", "load_preview", "missing_previews"]

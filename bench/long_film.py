@@ -1,0 +1,205 @@
+"""Long films in flat memory: peak resident memory and time of `vigtool import` (with its filmstrip and sound
+wave) and `vigtool analyse` for 10 minutes, 1 hour and 2 hours of 1080p, side by side. Prints one JSON document.
+
+    nice python bench/long_film.py [--films DIR] [--lengths 10,60,120] [--code DIR]
+
+The films are made here, never committed: 20 s rendered by the project's generator, looped by ffmpeg stream
+copy (index at the end, as phones write it), and kept in DIR for the next run. Each command runs in a
+fresh process (the real CLI, with its heap settings); its peak is that process's VmHWM. Then a clip from
+the last minutes of the longest film is exported and its frames' stamps read back, to show the export is
+exact. Last, the filmstrip of a 10-minute phone-like film (grain, ~16 Mbit/s) is timed.
+
+Targets (ratios in the same run; the machine is shared): the longest film's peaks ≤ 300 MB and within 1.3×
+of the 10-minute ones; its import ≤ 12× as long as the 10-minute one (the film is 12× as long); the
+phone-like filmstrip ≤ 3 s. `--code DIR` measures another checkout (an older commit, for a before/after).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import av
+import numpy as np
+
+from storage.keys import KdfParams
+from vigtool.domain.consent import Purpose
+from vigtool.services.consent import record_consent
+from vigtool.services.vault import Vault
+from vigtool.synth.generator import RecordingSpec, loop_recording, render
+from vigtool.synth.stamp import read_stamp
+
+PASSPHRASE = "benchmark vault passphrase"  # noqa: S105 - a throwaway vault
+LOOP_SECONDS = 20
+RATE = 30
+ROOT = Path(__file__).resolve().parent.parent
+
+# Runs the real CLI in this process and reports its peak resident memory (VmHWM is this process image's
+# own: ru_maxrss would count a forking parent's too) and wall time on the descriptor it is given.
+CHILD = """
+import os, sys, time
+from pathlib import Path
+from vigtool.cli import main
+started = time.perf_counter()
+code = main(sys.argv[1:])
+elapsed = time.perf_counter() - started
+hwm = next(int(l.split()[1]) for l in Path("/proc/self/status").read_text().splitlines() if l.startswith("VmHWM:"))
+os.write(int(os.environ["BENCH_REPORT_FD"]), f"{code} {hwm} {elapsed}".encode())
+sys.exit(code)
+"""
+
+
+def run_cli(code_root: Path, vault: Path, *args: str) -> tuple[float, float, str]:
+    """(seconds, peak RSS MB, stdout) of `vigtool --vault VAULT ARGS` in a fresh process."""
+    read_end, write_end = os.pipe()
+    env = {**os.environ, "PYTHONPATH": str(code_root), "VIGTOOL_PASSPHRASE": PASSPHRASE,
+           "BENCH_REPORT_FD": str(write_end)}
+    child = subprocess.Popen([sys.executable, "-c", CHILD, "--vault", str(vault), *args], env=env,
+                             stdout=subprocess.PIPE, text=True, pass_fds=(write_end,))
+    os.close(write_end)
+    output, _ = child.communicate()
+    with os.fdopen(read_end) as report:
+        figures = report.read().split()
+    if child.returncode != 0 or len(figures) != 3:
+        raise SystemExit(f"vigtool {' '.join(args)} failed ({child.returncode}): {output}")
+    return float(figures[2]), int(figures[1]) / 1024, output
+
+
+def make_films(folder: Path, lengths: list[int]) -> dict[int, Path]:
+    """One film per length in minutes, looped from 20 s of 1080p (kept in `folder` for the next run)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    base = folder / "phone-20s.mp4"
+    if not base.exists():
+        render(RecordingSpec(duration=LOOP_SECONDS, width=1920, height=1080, grain=3, crf=20, seed=4,
+                             faststart=False), base)
+    films = {}
+    for minutes in lengths:
+        film = folder / f"long-{minutes}min.mp4"
+        if not film.exists():
+            loop_recording(base, film, minutes * 60 // LOOP_SECONDS, faststart=False)
+        films[minutes] = film
+    return films
+
+
+def phone_like_film(folder: Path) -> Path:
+    """10 minutes of 1080p with sensor grain at about 16 Mbit/s, as a phone records it."""
+    base, film = folder / "grain-16mbit-20s.mp4", folder / "grain-16mbit-10min.mp4"
+    if not base.exists():
+        render(RecordingSpec(duration=LOOP_SECONDS, width=1920, height=1080, grain=3.7, crf=20, seed=5,
+                             faststart=False), base)
+    if not film.exists():
+        loop_recording(base, film, 600 // LOOP_SECONDS, faststart=False)
+    return film
+
+
+def fresh_vault(path: Path) -> Path:
+    shutil.rmtree(path, ignore_errors=True)
+    Vault.create(path, PASSPHRASE, KdfParams()).close()
+    return path
+
+
+def measure(code_root: Path, film: Path, vault: Path) -> dict[str, Any]:
+    import_s, import_mb, out = run_cli(code_root, fresh_vault(vault), "import", str(film), "--case", "Bench family",
+                                       "--json")
+    recording_id = json.loads(out)[0]["recording"]
+    analyse_s, analyse_mb, out = run_cli(code_root, vault, "analyse", str(recording_id), "--json")
+    found = json.loads(out)
+    return {"film_mb": round(film.stat().st_size / 1e6), "import_with_previews_s": round(import_s, 1),
+            "import_peak_rss_mb": round(import_mb), "analyse_s": round(analyse_s, 1),
+            "analyse_peak_rss_mb": round(analyse_mb), "vocalisations": len(found.get("vocalisations", []))}
+
+
+def stamps(clip: Path) -> list[int | None]:
+    with av.open(str(clip)) as container:
+        return [read_stamp(np.asarray(f.to_ndarray(format="rgb24"))) for f in container.decode(video=0)]
+
+
+def export_from_the_end(code_root: Path, vault: Path, minutes: int, folder: Path) -> dict[str, Any]:
+    """A 4-s clip starting 3 minutes before the end (off any keyframe): every frame's stamp must be the
+    looped film's own (frame k shows k mod the loop's length)."""
+    with Vault.open(vault, PASSPHRASE) as opened:
+        recording = opened.repo.list_recordings()[0]
+        record_consent(opened, recording, "Bench family", [Purpose.REVIEW], recorded_by="bench",
+                       given_on=date.today())
+        count = recording.frame_count
+    start = count - 3 * 60 * RATE + 7
+    end = start + 4 * RATE
+    clip = folder / "end-clip.mp4"
+    clip.unlink(missing_ok=True)
+    seconds, peak_mb, _ = run_cli(code_root, vault, "export", str(recording.id), "--from", str(start), "--to",
+                                  str(end), "-o", str(clip))
+    seen = stamps(clip)
+    loop = LOOP_SECONDS * RATE
+    expected = [k % loop for k in range(start, end)]
+    clip.unlink()
+    return {"film_minutes": minutes, "frames": [start, end], "at": str(Fraction(start, RATE)) + " s",
+            "exact": seen == expected, "frames_out": len(seen), "export_s": round(seconds, 1),
+            "export_peak_rss_mb": round(peak_mb)}
+
+
+def filmstrip_time(code_root: Path, film: Path, vault: Path) -> dict[str, Any]:
+    run_cli(code_root, fresh_vault(vault), "import", str(film), "--case", "Phone")
+    script = ("import sys, time\nfrom pathlib import Path\nfrom vigtool.services.vault import Vault\n"
+              "from vigtool.media.previews import make_filmstrip\n"
+              "with Vault.open(Path(sys.argv[1]), sys.argv[2]) as v:\n"
+              "    r = v.repo.list_recordings()[0]\n    index = v.repo.frame_index(r.id)\n"
+              "    t = time.perf_counter()\n    with v.open_film(r) as f:\n"
+              "        s = make_filmstrip(f, index, r.rotation, r.source_name)\n"
+              "    print(time.perf_counter() - t, len(s.frames))\n")
+    done = subprocess.run([sys.executable, "-c", script, str(vault), PASSPHRASE], capture_output=True, text=True,
+                          check=True, env={**os.environ, "PYTHONPATH": str(code_root)})
+    seconds, thumbnails = done.stdout.split()
+    return {"film_mb": round(film.stat().st_size / 1e6), "mbit_s": round(film.stat().st_size * 8 / 600 / 1e6, 1),
+            "filmstrip_s": round(float(seconds), 2), "thumbnails": int(thumbnails)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--films", default=str(Path(tempfile.gettempdir()) / "vigtool-long-films"),
+                        help="where the films are made and kept")
+    parser.add_argument("--lengths", default="10,60,120", help="film lengths in minutes (the first is the baseline)")
+    parser.add_argument("--code", default=str(ROOT), help="the vigtool checkout to measure")
+    parser.add_argument("--no-export", action="store_true")
+    parser.add_argument("--no-filmstrip", action="store_true")
+    args = parser.parse_args()
+    folder, code_root = Path(args.films), Path(args.code)
+    lengths = [int(n) for n in args.lengths.split(",")]
+    started = time.perf_counter()
+    films = make_films(folder, lengths)
+    made_s = time.perf_counter() - started
+    vault = folder / "vault"
+    figures: dict[str, Any] = {"code": str(code_root), "films_made_s": round(made_s, 1), "lengths": {}}
+    for minutes in lengths:
+        figures["lengths"][f"{minutes} min"] = measure(code_root, films[minutes], vault)
+        print(json.dumps({f"{minutes} min": figures["lengths"][f"{minutes} min"]}), file=sys.stderr, flush=True)
+        if minutes != lengths[-1]:
+            shutil.rmtree(vault, ignore_errors=True)  # the vault's sealed copy takes as much disk as the film
+    first, last = figures["lengths"][f"{lengths[0]} min"], figures["lengths"][f"{lengths[-1]} min"]
+    figures["longest_vs_first"] = {
+        "length": round(lengths[-1] / lengths[0], 1),
+        "import_peak": round(last["import_peak_rss_mb"] / first["import_peak_rss_mb"], 2),
+        "analyse_peak": round(last["analyse_peak_rss_mb"] / first["analyse_peak_rss_mb"], 2),
+        "import_time": round(last["import_with_previews_s"] / first["import_with_previews_s"], 2),
+        "analyse_time": round(last["analyse_s"] / first["analyse_s"], 2),
+    }
+    if not args.no_export:
+        figures["export_from_the_end"] = export_from_the_end(code_root, vault, lengths[-1], folder)
+    shutil.rmtree(vault, ignore_errors=True)
+    if not args.no_filmstrip:
+        figures["phone_like_filmstrip"] = filmstrip_time(code_root, phone_like_film(folder), vault)
+        shutil.rmtree(vault, ignore_errors=True)
+    print(json.dumps(figures, indent=2))
+
+
+if __name__ == "__main__":
+    main()

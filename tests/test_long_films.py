@@ -1,0 +1,131 @@
+"""Long films in flat memory: every pass streams, so what is kept per film is small and typed, a stopped
+pass leaves nothing behind, and the window shows a long film's previews filling in. (Peak memory and time
+for 10 minutes to 2 hours are measured in bench/long_film.py, not here.)"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import Sample, open_vault
+from pytestqt.qtbot import QtBot
+
+from storage.atomic import is_temp_name
+from storage.sealed_media import MediaKind
+from ui.main_window import MainWindow
+from vigtool.analysis.vocal_detect import ANALYSIS_RATE, VocalDetector, detect_vocalisations
+from vigtool.media import previews as media_previews
+from vigtool.media.previews import AudioEnvelope, Filmstrip, PreviewCancelledError
+from vigtool.media.sound import decode_mono
+from vigtool.services.importing import import_recording
+from vigtool.services.previews import build_previews, load_audio_envelope, load_filmstrip, missing_previews
+from vigtool.synth.generator import loop_recording
+
+
+@pytest.fixture(scope="module")
+def long_film(samples: dict[str, Sample], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Two minutes of the generator's film, looped by stream copy (small pictures: the length is the point)."""
+    path = tmp_path_factory.mktemp("long") / "two-minutes.mp4"
+    loop_recording(samples["h264"].path, path, 30, faststart=False)
+    return path
+
+
+def test_the_detector_fed_in_pieces_finds_what_it_finds_in_one_array(long_film: Path) -> None:
+    with long_film.open("rb") as handle:
+        sound = decode_mono(handle, long_film.name, ANALYSIS_RATE)
+    assert sound is not None and sound.size > 100 * ANALYSIS_RATE
+    whole = detect_vocalisations(sound)
+    assert len(whole) > 20  # the looped script's voices, over the two minutes
+    detector = VocalDetector()
+    cuts = np.sort(np.random.default_rng(5).integers(0, sound.size, 400))  # pieces of any size, some empty
+    for piece in np.split(sound, cuts):
+        detector.feed(piece)
+    assert detector.finish() == whole
+
+
+def test_the_frame_index_is_typed_arrays(tmp_path: Path, long_film: Path) -> None:
+    with open_vault(tmp_path / "v") as vault:
+        recording = import_recording(vault, long_film, "Family L").recording
+        index = vault.repo.frame_index(recording.id)
+    assert index.pts.dtype == np.int64 and index.keyframes.dtype == np.int64
+    assert len(index) == recording.frame_count and bool(np.all(np.diff(index.pts) > 0))
+    assert index.keyframes[0] == 0 and bool(np.all(np.diff(index.keyframes) > 0))
+
+
+def test_stopping_previews_at_any_point_leaves_nothing_behind(tmp_path: Path, long_film: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(media_previews, "PARTIAL_EVERY_S", 0.0)  # a part after every thumbnail and sound frame
+    with open_vault(tmp_path / "v") as vault:
+        recording = import_recording(vault, long_film, "Family L").recording
+        parts: list[Filmstrip | AudioEnvelope] = []
+        build_previews(vault, recording, partial=parts.append)
+        strips = sum(isinstance(p, Filmstrip) for p in parts)
+        assert strips > 3 and len(parts) - strips > 3
+        for kind in MediaKind.FILMSTRIP, MediaKind.AUDIO_ENVELOPE:
+            (vault.media.path_for(recording.media_id, kind)).unlink()
+        for stop_after in (1, strips // 2, strips + 2, len(parts) - 10):
+            seen: list[object] = []
+            with pytest.raises(PreviewCancelledError):
+                build_previews(vault, recording, partial=seen.append, cancelled=_after(seen, stop_after))
+            on_disk = sorted(p.name for p in vault.media.folder.iterdir())
+            # Only the film: no half-made preview, no temp file. (A filmstrip made before the stop is whole
+            # and kept; stopping later than that leaves the sound wave unmade.)
+            assert not any(is_temp_name(vault.media.folder / name) for name in on_disk)
+            expected = {MediaKind.FILMSTRIP, MediaKind.AUDIO_ENVELOPE} if stop_after <= strips else \
+                {MediaKind.AUDIO_ENVELOPE}
+            assert set(missing_previews(vault, recording)) == expected
+            for kind in MediaKind.FILMSTRIP, MediaKind.AUDIO_ENVELOPE:
+                vault.media.path_for(recording.media_id, kind).unlink(missing_ok=True)
+
+
+def _after(seen: list[object], count: int) -> Callable[[], bool]:
+    return lambda: len(seen) >= count
+
+
+def test_the_window_opens_a_long_film_at_once_and_fills_its_previews_in(qtbot: QtBot, tmp_path: Path,
+                                                                        long_film: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(media_previews, "PARTIAL_EVERY_S", 0.0)
+    with open_vault(tmp_path / "v") as vault:
+        recording = import_recording(vault, long_film, "Family L").recording
+        window = MainWindow(vault, restore_state=False)
+        qtbot.addWidget(window)
+        shown: list[tuple[int, int, int]] = []  # (thumbnails, sound-wave values, last thumbnail's frame)
+        builders: set[str] = set()
+        window.previews.add_listener(lambda _id, _part: builders.add(threading.current_thread().name))
+        timeline = window.timeline
+        original = timeline.show_preview
+
+        def record(preview: Filmstrip | AudioEnvelope) -> None:
+            assert threading.current_thread() is threading.main_thread()  # widgets only on the GUI thread
+            original(preview)
+            shown.append((len(timeline.thumbs), 0 if timeline.envelope is None else timeline.envelope.peaks.size,
+                          timeline.thumbs[-1][0] if timeline.thumbs else -1))
+
+        monkeypatch.setattr(timeline, "show_preview", record)
+        window.show()
+        window.open_recording(recording.id)
+        # The film is open and workable before any preview exists: they are made on the builder's thread.
+        assert window.workspace is not None and (timeline.thumbs, timeline.envelope) == ([], None)
+        qtbot.waitUntil(lambda: not missing_previews(vault, recording), timeout=30_000)
+        strip, envelope = load_filmstrip(vault, recording), load_audio_envelope(vault, recording)
+        assert strip is not None and envelope is not None
+        qtbot.waitUntil(lambda: bool(shown) and shown[-1][1] == envelope.peaks.size, timeout=5000)
+        shown_frames = [f for f, _p in timeline.thumbs]
+        shown_wave = timeline.envelope
+        window.close()
+    assert builders == {"vigtool-previews_0"}
+    counts = [s[0] for s in shown]
+    assert counts == sorted(counts) and counts[-1] == len(strip.frames)
+    assert len({c for c in counts if 0 < c < len(strip.frames)}) > 3  # it filled in, part by part
+    # Coarse to fine: with a handful of thumbnails the strip already reaches the film's second half.
+    first_few = next(s for s in shown if s[0] >= 3)
+    assert first_few[2] > recording.frame_count // 2
+    waves = [s[1] for s in shown]
+    assert waves == sorted(waves) and 0 < min(w for w in waves if w) < envelope.peaks.size
+    assert shown_frames == list(strip.frames)
+    assert shown_wave is not None  # the one just made (stored as float16, so compared as stored)
+    assert np.array_equal(AudioEnvelope.from_bytes(shown_wave.to_bytes()).peaks, envelope.peaks)
