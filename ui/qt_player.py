@@ -1,9 +1,13 @@
-"""The player: QtMultimedia for playback with sound, the core's frame server for every paused frame.
+"""The player: the core's picture playback against a clock, QtMultimedia for the sound, the frame server
+for every paused frame.
 
-Playing, QMediaPlayer decodes from the decrypting QIODevice into a QVideoWidget, and each frame it shows
-is mapped back to a frame index through the film's own timestamps. On pause, the frame server shows that
-same frame, decoded exactly, and from then on ←/→, scrubbing and reverse play (J) are served from its
-cache. One time base everywhere: the frame shown is the frame marked and exported.
+Playing, `PicturePlayback` decodes the film (its lighter working copy when there is one) on its own
+thread and hands each frame over when it is due; a frame that would come late is dropped, never the
+clock, so a 4K film on a slow laptop skips frames but keeps time with its sound (QMediaPlayer, playing
+the film's sound from the decrypting QIODevice, showed every frame and fell further behind every second).
+Every frame shown is known by its index. On pause, the frame server shows that same frame, decoded
+exactly, and from then on ←/→, scrubbing and reverse play (J) are served from its cache. One time base
+everywhere: the frame shown is the frame marked and exported.
 """
 
 from __future__ import annotations
@@ -13,8 +17,7 @@ from fractions import Fraction
 
 from PySide6.QtCore import QRectF, QSize, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QCloseEvent, QColor, QImage, QPainter, QPaintEvent, QResizeEvent
-from PySide6.QtMultimedia import QAudioOutput, QMediaDevices, QMediaPlayer, QVideoFrame
-from PySide6.QtMultimediaWidgets import QVideoWidget
+from PySide6.QtMultimedia import QAudioOutput, QMediaDevices, QMediaPlayer
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -30,13 +33,23 @@ from PySide6.QtWidgets import (
 from ui.qt_sealed_device import SealedMediaDevice
 from vigtool.domain.model import Recording
 from vigtool.domain.time import timecode
+from vigtool.media.errors import MediaError
 from vigtool.media.frame_server import FrameServer
 from vigtool.media.frames import RGBImage
+from vigtool.media.playback import PicturePlayback, PlaybackClock, PlaybackStats
 from vigtool.media.probe import FrameIndex
 from vigtool.services.frames import open_frame_server
 from vigtool.services.vault import Vault
+from vigtool.services.working_copy import ViewingSource, viewing_source
 
 SPEEDS = (0.1, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0)
+SOUND_DRIFT_S = 0.08  # the picture's clock follows the sound when they are further apart than this
+HEAVY_AFTER_FRAMES = 60  # frames played before telling whether frames had to be skipped
+HEAVY_SHARE = 0.1
+HEAVY_NOTE = ("Some frames are skipped so that the picture keeps time with the sound: this film is heavy for "
+              "this computer. Smooth playback needs the lighter working copy, which vigtool makes in the "
+              "background after an import.")
+SLOW_NOTE = "Some frames are skipped so that the picture keeps time with the sound."
 
 
 def to_qimage(image: RGBImage) -> QImage:
@@ -85,6 +98,10 @@ class PlayerView(QWidget):
     playing_changed = Signal(bool)
     problem = Signal(str)
     _served = Signal(int, object)  # from the frame server's thread to the GUI thread
+    _played = Signal(object, int, object)  # (run, frame, image) from the playback thread
+    _run_ended = Signal(object)
+    _run_started = Signal(object)
+    _run_failed = Signal(object, object)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -92,6 +109,9 @@ class PlayerView(QWidget):
         self.server: FrameServer | None = None
         self._index: FrameIndex | None = None
         self._device: SealedMediaDevice | None = None
+        self._source: ViewingSource | None = None
+        self._run: PicturePlayback | None = None
+        self._told_heavy: set[int] = set()  # recordings whose skipped frames the practitioner was told of
         self.frame = 0
         self._wanted = 0
         self.loop_range: tuple[int, int] | None = None  # [in, out] while looping
@@ -99,19 +119,20 @@ class PlayerView(QWidget):
         self.speed = 1.0
         self.reverse = False
         self.canvas = FrameCanvas()
-        self.video = QVideoWidget()
-        self.video.setAspectRatioMode(Qt.AspectRatioMode.KeepAspectRatio)
-        self.media = QMediaPlayer(self)
-        self.media.setVideoOutput(self.video)
+        self.media = QMediaPlayer(self)  # the sound only: no video output, so it decodes no pictures
         self.audio: QAudioOutput | None = None
         if QMediaDevices.audioOutputs():
             self.audio = QAudioOutput(self)
             self.media.setAudioOutput(self.audio)
         if self.media.pitchCompensationAvailability() != QMediaPlayer.PitchCompensationAvailability.Unavailable:
             self.media.setPitchCompensation(True)  # slowed speech stays speech, not a growl
-        self.video.videoSink().videoFrameChanged.connect(self._video_frame)
         self.media.errorOccurred.connect(lambda _e, text: self.problem.emit(f"Playback stopped: {text}"))
+        self.media.positionChanged.connect(self._sound_position)
         self._served.connect(self._frame_served)
+        self._played.connect(self._frame_played)
+        self._run_ended.connect(self._played_to_the_end)
+        self._run_started.connect(self._start_sound)
+        self._run_failed.connect(self._playback_failed)
         self._reverse_timer = QTimer(self)
         self._reverse_timer.timeout.connect(self._reverse_tick)
         self._build()
@@ -119,7 +140,6 @@ class PlayerView(QWidget):
     def _build(self) -> None:
         self.stack = QStackedLayout()
         self.stack.addWidget(self.canvas)
-        self.stack.addWidget(self.video)
         self.play_button = tool_button("▶")
         self.play_button.setToolTip("Play / pause (Space)")
         self.play_button.clicked.connect(self.toggle_play)
@@ -141,6 +161,10 @@ class PlayerView(QWidget):
         self.position.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.sound_note = QLabel("" if self.audio else "No sound device: playing without sound")
         self.sound_note.setStyleSheet("color: #9aa0a8;")
+        self.heavy_note = QLabel("")  # told once per film, gently, when frames had to be skipped
+        self.heavy_note.setWordWrap(True)
+        self.heavy_note.setStyleSheet("color: #9aa0a8;")
+        self.heavy_note.hide()
         bar = QHBoxLayout()
         self.controls = [back, self.play_button, forward, self.speed_box, self.loop_box, self.sound_note, self.position]
         for widget in self.controls[:-1]:
@@ -151,6 +175,7 @@ class PlayerView(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(self.stack, 1)
         layout.addLayout(bar)
+        layout.addWidget(self.heavy_note)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
@@ -160,14 +185,17 @@ class PlayerView(QWidget):
     def open(self, vault: Vault, recording: Recording, frame: int = 0) -> None:
         self.close_film()
         box = self._box()
-        self.server = open_frame_server(vault, recording, box=box)
-        self.recording, self._index = recording, self.server.index
+        self._source = viewing_source(vault, recording)
+        self.server = open_frame_server(vault, recording, box=box, source=self._source)
+        self.recording, self._index = recording, vault.repo.frame_index(recording.id)
         self._device = SealedMediaDevice(vault.open_film(recording))
         self.media.setSourceDevice(self._device, QUrl(f"film.{recording.container.split(',')[0] or 'mp4'}"))
         self.show_frame(min(max(frame, 0), recording.frame_count - 1))
 
     def close_film(self) -> None:
+        self._stop_run()
         self._reverse_timer.stop()
+        self.heavy_note.hide()
         self.media.stop()
         self.media.setSource(QUrl())
         if self._device is not None:
@@ -177,6 +205,7 @@ class PlayerView(QWidget):
             self.server.close()
             self.server = None
         self.recording = None
+        self._source = None
         self.canvas.show_image(None)
         self.stack.setCurrentWidget(self.canvas)
 
@@ -213,7 +242,12 @@ class PlayerView(QWidget):
     # -- showing frames --------------------------------------------------------------------------
     @property
     def playing(self) -> bool:
-        return self.media.playbackState() == QMediaPlayer.PlaybackState.PlayingState or self._reverse_timer.isActive()
+        return self._run is not None or self._reverse_timer.isActive()
+
+    @property
+    def playback_stats(self) -> PlaybackStats | None:
+        """What the current (or last) forward playback showed and dropped."""
+        return self._last_stats if self._run is None else self._run.stats
 
     def show_frame(self, number: int) -> None:
         """Pause (if playing) and show the exact frame `number`."""
@@ -224,7 +258,6 @@ class PlayerView(QWidget):
         number = min(max(number, 0), self.recording.frame_count - 1)
         self._wanted = number
         self._set_frame(number)
-        self.stack.setCurrentWidget(self.canvas)
         self.server.request(number, lambda n, image, error: self._served.emit(n, image if error is None else error))
 
     def _frame_served(self, number: int, result: object) -> None:
@@ -264,12 +297,92 @@ class PlayerView(QWidget):
             start = self.loop_range[0]
         elif start >= self.recording.frame_count - 1:
             start = 0
-        self.media.setPlaybackRate(self.speed)
-        self.media.setPosition(self.ms_of_frame(start))
-        self.media.play()
-        self.stack.setCurrentWidget(self.video)
+        self._start_run(start)
         self.play_button.setText("⏸")
         self.playing_changed.emit(True)
+
+    def _start_run(self, start: int) -> None:
+        """Play the picture from `start` on the playback thread; the sound starts with its first frame."""
+        assert self._source is not None and self.server is not None and self._index is not None
+        self._stop_run()
+        self.server.set_playing(True)  # the frame server's prefetch yields the cores to playback
+        source = self._source
+        clock = PlaybackClock(Fraction(0), self.speed)
+        holder: list[PicturePlayback] = []
+        run = PicturePlayback(
+            source.open_handle, source.index, source.size, source.rotation, source.name, self._box(), start, clock,
+            lambda n, image: self._played.emit(holder[0] if holder else None, n, image),
+            ended=lambda: self._run_ended.emit(holder[0] if holder else None),
+            failed=lambda exc: self._run_failed.emit(holder[0] if holder else None, exc),
+            started=lambda: self._run_started.emit(holder[0] if holder else None),
+            rough=source.heavy and not source.working_copy)  # frames only glimpsed: no deblocking on 4K
+        holder.append(run)
+        self._run = run
+        self._run_start = start
+
+    def _stop_run(self) -> None:
+        if self._run is not None:
+            run, self._run = self._run, None
+            run.stop()
+            self._last_stats = run.stats
+            self.media.pause()
+            if self.server is not None:
+                self.server.set_playing(False)
+
+    _last_stats: PlaybackStats | None = None
+    _run_start = 0
+
+    def _start_sound(self, run: object) -> None:
+        if run is not self._run or self._run is None or self.audio is None or self.recording is None:
+            return
+        if not self.recording.has_audio:
+            return
+        self.media.setPlaybackRate(self.speed)
+        self.media.setPosition(self.ms_of_frame(self._run_start))
+        self.media.play()
+
+    def _sound_position(self, ms: int) -> None:
+        """The picture follows the sound: its clock is moved when they drift apart."""
+        run = self._run
+        if run is None or self.media.playbackState() != QMediaPlayer.PlaybackState.PlayingState:
+            return
+        if abs(run.clock.film_time() - ms / 1000) > SOUND_DRIFT_S:
+            run.clock.sync(ms / 1000)
+
+    def _frame_played(self, run: object, number: int, image: RGBImage) -> None:
+        if run is not self._run or self._run is None or self.recording is None:
+            return  # a frame of a run already stopped
+        self.canvas.show_image(to_qimage(image))
+        if self.stop_at is not None and number >= self.stop_at:
+            stop, self.stop_at = self.stop_at, None
+            self._stop_run()
+            self.play_button.setText("▶")
+            self.playing_changed.emit(False)
+            self.show_frame(stop)  # exactly the frame asked for, from the frame server
+            return
+        self._set_frame(number)
+        self._tell_if_heavy(self._run.stats)
+        if self.loop_box.isChecked() and self.loop_range is not None and number >= self.loop_range[1]:
+            self._start_run(self.loop_range[0])
+
+    def _tell_if_heavy(self, stats: PlaybackStats) -> None:
+        """Once per film: frames are being skipped to keep time, and what would make playback smooth."""
+        assert self.recording is not None and self._source is not None
+        if self.recording.id in self._told_heavy or stats.shown + stats.dropped < HEAVY_AFTER_FRAMES:
+            return
+        if stats.dropped_share >= HEAVY_SHARE:
+            self._told_heavy.add(self.recording.id)
+            self.heavy_note.setText(SLOW_NOTE if self._source.working_copy else HEAVY_NOTE)
+            self.heavy_note.show()
+
+    def _played_to_the_end(self, run: object) -> None:
+        if run is self._run:
+            self.pause()
+
+    def _playback_failed(self, run: object, exc: object) -> None:
+        if run is self._run:
+            self.pause()
+            self.problem.emit(str(exc) if isinstance(exc, MediaError) else f"Playback stopped: {exc}")
 
     def play_reverse(self) -> None:
         """Backwards, without sound, from the frame server (QMediaPlayer only plays forwards)."""
@@ -298,34 +411,19 @@ class PlayerView(QWidget):
         self.server.request(number, lambda n, image, error: self._served.emit(n, image if error is None else error))
 
     def pause(self) -> None:
-        was_forward = self.media.playbackState() == QMediaPlayer.PlaybackState.PlayingState
+        was_forward = self._run is not None
+        self._stop_run()
         self._reverse_timer.stop()
-        self.media.pause()
         self.play_button.setText("▶")
         self.playing_changed.emit(False)
         if was_forward:
             self.show_frame(self.frame)  # hand over: the exact frame the video showed last
 
-    def _video_frame(self, frame: QVideoFrame) -> None:
-        if self.recording is None or not frame.isValid() or frame.startTime() < 0:
-            return
-        if self.media.playbackState() != QMediaPlayer.PlaybackState.PlayingState:
-            return
-        number = self.frame_at_us(frame.startTime())
-        if self.stop_at is not None and number >= self.stop_at:
-            stop, self.stop_at = self.stop_at, None
-            self.media.pause()
-            self.play_button.setText("▶")
-            self.playing_changed.emit(False)
-            self.show_frame(stop)  # exactly the frame asked for, from the frame server
-            return
-        self._set_frame(number)
-        if self.loop_box.isChecked() and self.loop_range is not None and number >= self.loop_range[1]:
-            self.media.setPosition(self.ms_of_frame(self.loop_range[0]))
-
     def set_speed(self, speed: float) -> None:
         self.speed = min(max(speed, SPEEDS[0]), SPEEDS[-1])
         self.media.setPlaybackRate(self.speed)
+        if self._run is not None:
+            self._run.clock.set_rate(self.speed)
         if self._reverse_timer.isActive() and self.recording is not None:
             self._reverse_timer.setInterval(max(1, round(1000 / (float(self.recording.rate) * self.speed))))
         nearest = min(range(len(SPEEDS)), key=lambda i: abs(SPEEDS[i] - self.speed))
