@@ -13,6 +13,7 @@ everywhere: the frame shown is the frame marked and exported.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from fractions import Fraction
 
 from PySide6.QtCore import QRectF, QSize, Qt, QTimer, QUrl, Signal
@@ -102,6 +103,7 @@ class PlayerView(QWidget):
     _run_ended = Signal(object)
     _run_started = Signal(object)
     _run_failed = Signal(object, object)
+    _copy_progress = Signal(int, int)  # (recording id, percent) from the working copy's thread
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -133,6 +135,9 @@ class PlayerView(QWidget):
         self._run_ended.connect(self._played_to_the_end)
         self._run_started.connect(self._start_sound)
         self._run_failed.connect(self._playback_failed)
+        self._copy_progress.connect(self._show_copy_progress)
+        self._vault: Vault | None = None
+        self._copy_waiting = False  # a working copy became ready while playing: used from the next pause
         self._reverse_timer = QTimer(self)
         self._reverse_timer.timeout.connect(self._reverse_tick)
         self._build()
@@ -165,6 +170,9 @@ class PlayerView(QWidget):
         self.heavy_note.setWordWrap(True)
         self.heavy_note.setStyleSheet("color: #9aa0a8;")
         self.heavy_note.hide()
+        self.copy_note = QLabel("")
+        self.copy_note.setStyleSheet("color: #9aa0a8;")
+        self.copy_note.hide()
         bar = QHBoxLayout()
         self.controls = [back, self.play_button, forward, self.speed_box, self.loop_box, self.sound_note, self.position]
         for widget in self.controls[:-1]:
@@ -176,6 +184,7 @@ class PlayerView(QWidget):
         layout.addLayout(self.stack, 1)
         layout.addLayout(bar)
         layout.addWidget(self.heavy_note)
+        layout.addWidget(self.copy_note)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
@@ -185,6 +194,7 @@ class PlayerView(QWidget):
     def open(self, vault: Vault, recording: Recording, frame: int = 0) -> None:
         self.close_film()
         box = self._box()
+        self._vault = vault
         self._source = viewing_source(vault, recording)
         self.server = open_frame_server(vault, recording, box=box, source=self._source)
         self.recording, self._index = recording, vault.repo.frame_index(recording.id)
@@ -192,10 +202,40 @@ class PlayerView(QWidget):
         self.media.setSourceDevice(self._device, QUrl(f"film.{recording.container.split(',')[0] or 'mp4'}"))
         self.show_frame(min(max(frame, 0), recording.frame_count - 1))
 
+    def working_copy_progress(self, recording_id: int) -> Callable[[int, int], None]:
+        """A progress callback for making the working copy of `recording_id` (called on its thread)."""
+        last = [-1]
+
+        def progress(done: int, total: int) -> None:
+            percent = done * 100 // max(total, 1)
+            if percent != last[0]:
+                last[0] = percent
+                self._copy_progress.emit(recording_id, percent)
+        return progress
+
+    def _show_copy_progress(self, recording_id: int, percent: int) -> None:
+        if self.recording is not None and self.recording.id == recording_id and percent < 100:
+            self.copy_note.setText(f"Making a lighter copy for smooth playback: {percent} %")
+            self.copy_note.show()
+        else:
+            self.copy_note.hide()
+
+    def use_working_copy(self, recording_id: int) -> None:
+        """The working copy of `recording_id` is ready: watch it from now on (from the next pause if playing)."""
+        if self.recording is None or self.recording.id != recording_id or self._vault is None:
+            return
+        self.copy_note.hide()
+        if self.playing:
+            self._copy_waiting = True
+            return
+        self._copy_waiting = False
+        self.open(self._vault, self.recording, self.frame)
+
     def close_film(self) -> None:
         self._stop_run()
         self._reverse_timer.stop()
         self.heavy_note.hide()
+        self.copy_note.hide()
         self.media.stop()
         self.media.setSource(QUrl())
         if self._device is not None:
@@ -416,7 +456,9 @@ class PlayerView(QWidget):
         self._reverse_timer.stop()
         self.play_button.setText("▶")
         self.playing_changed.emit(False)
-        if was_forward:
+        if was_forward and self._copy_waiting and self.recording is not None:
+            self.use_working_copy(self.recording.id)
+        elif was_forward:
             self.show_frame(self.frame)  # hand over: the exact frame the video showed last
 
     def set_speed(self, speed: float) -> None:

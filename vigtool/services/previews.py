@@ -22,6 +22,7 @@ from vigtool.media.previews import (
     make_filmstrip,
 )
 from vigtool.services.vault import Vault
+from vigtool.services.working_copy import viewing_source
 
 Progress = Callable[[int, int], None]
 
@@ -42,9 +43,12 @@ def build_previews(vault: Vault, recording: Recording, progress: Progress | None
                    cancelled: Callable[[], bool] | None = None) -> PreviewsBuilt:
     """Make and store the filmstrip and the audio envelope of `recording`."""
     key = vault.data_key(recording)
-    index = vault.repo.frame_index(recording.id)
-    with vault.open_film(recording) as film:
-        strip = make_filmstrip(film, index, recording.rotation, recording.source_name, progress, cancelled)
+    source = viewing_source(vault, recording)  # the lighter working copy when a heavy film has one
+    film = source.open_handle()
+    try:
+        strip = make_filmstrip(film, source.index, recording.rotation, recording.source_name, progress, cancelled)
+    finally:
+        film.close()
     vault.media.write_blob(recording.media_id, MediaKind.FILMSTRIP, key, strip.to_bytes())
     envelope = None
     if recording.has_audio:
