@@ -127,3 +127,17 @@ def test_the_filmstrip_is_made_from_the_copy_once_there_is_one(vault: Vault, hea
     assert opened[0] is MediaKind.WORKING_COPY  # the filmstrip; the sound wave reads the film's own sound
     strip = load_filmstrip(vault, recording)
     assert strip is not None and strip.frames[0] == 0
+
+
+def test_verify_reports_a_damaged_copy(vault: Vault, heavy_film: Path) -> None:
+    from vigtool.services.verify import verify_vault  # noqa: PLC0415
+
+    recording = import_recording(vault, heavy_film, "F").recording
+    make_working_copy(vault, recording)
+    assert verify_vault(vault).sound
+    path = vault.media.path_for(recording.media_id, MediaKind.WORKING_COPY)
+    data = bytearray(path.read_bytes())
+    data[100] ^= 1
+    path.write_bytes(bytes(data))
+    problems = verify_vault(vault).problems
+    assert len(problems) == 1 and "working copy" in problems[0] and "made again" in problems[0]

@@ -92,7 +92,8 @@ def has_working_copy(vault: Vault, recording: Recording) -> bool:
     return vault.media.exists(recording.media_id, MediaKind.WORKING_COPY)
 
 
-def _open_copy(vault: Vault, recording: Recording) -> SealedMediaReader:
+def open_working_copy(vault: Vault, recording: Recording) -> SealedMediaReader:
+    """A decrypting reader over the working copy (close it when done); never for stills or exports."""
     return vault.media.open(recording.media_id, MediaKind.WORKING_COPY, vault.data_key(recording),
                             f"the working copy of {recording.source_name}")
 
@@ -113,7 +114,7 @@ def viewing_source(vault: Vault, recording: Recording) -> ViewingSource:
     heavy = is_heavy(recording)
     if has_working_copy(vault, recording):
         try:
-            with _open_copy(vault, recording) as handle, av.open(handle, "r") as container:
+            with open_working_copy(vault, recording) as handle, av.open(handle, "r") as container:
                 stream = container.streams.video[0]
                 time_base, size = stream.time_base, (stream.codec_context.width, stream.codec_context.height)
             assert time_base is not None
@@ -121,7 +122,7 @@ def viewing_source(vault: Vault, recording: Recording) -> ViewingSource:
         except (MediaError, av.error.FFmpegError):
             pass  # a damaged copy: watch the original (verify reports the damage)
         else:
-            return ViewingSource(lambda: _open_copy(vault, recording), index, size, recording.rotation,
+            return ViewingSource(lambda: open_working_copy(vault, recording), index, size, recording.rotation,
                                  recording.source_name, working_copy=True, heavy=True)
     return original_source(vault, recording, original, heavy)
 
@@ -235,7 +236,7 @@ def _check_copy(vault: Vault, recording: Recording, original: FrameIndex, time_b
     """Fail closed: the stored copy has exactly the frames and keyframes the index of the copy claims."""
     expected = copy_index(original, time_base, len(original))
     pts, keys = [], []
-    with _open_copy(vault, recording) as handle, av.open(handle, "r") as container:
+    with open_working_copy(vault, recording) as handle, av.open(handle, "r") as container:
         stream = container.streams.video[0]
         if stream.time_base != time_base:
             raise MediaError(recording.source_name, "its working copy has another time base than written")
