@@ -72,7 +72,7 @@ def play(player: PlayerView, vault: Vault, recording: Recording, speed: float, s
     drifts: list[float] = []
 
     def handed(number: int) -> None:
-        run = player._run
+        run = player.forward.run
         if run is not None:
             drifts.append(run.clock.film_time() - run.due(number))
 
@@ -81,18 +81,18 @@ def play(player: PlayerView, vault: Vault, recording: Recording, speed: float, s
     cpu, started = cpu_seconds(), time.monotonic()
     player.play()
     wait(seconds / speed)
-    run = player._run
+    run = player.forward.run
     behind = run.clock.film_time() - run.due(player.frame) if run is not None else None
     wall, used = time.monotonic() - started, cpu_seconds() - cpu
     player.pause()
     player.frame_changed.disconnect(handed)
-    stats = player.playback_stats
+    stats = player.forward.stats
     assert stats is not None
     return {"shown": stats.shown, "dropped": stats.dropped, "jumps": stats.jumps,
             "shown_per_s": round(stats.shown / wall, 1),
             "drift_p95_s": p95([abs(d) for d in drifts]), "drift_max_s": round(max(map(abs, drifts), default=0), 3),
             "behind_at_end_s": None if behind is None else round(behind, 3),
-            "cpu_cores": round(used / wall, 2), "working_copy": player._source.working_copy}
+            "cpu_cores": round(used / wall, 2), "working_copy": player.forward.source.working_copy}
 
 
 def baseline_qmediaplayer(vault: Vault, recording: Recording, seconds: float) -> dict[str, object]:

@@ -9,7 +9,8 @@ from fractions import Fraction
 from conftest import Sample
 from pytestqt.qtbot import QtBot
 
-from ui.qt_player import HEAVY_NOTE, PlayerView
+from ui.qt_forward_play import HEAVY_NOTE
+from ui.qt_player import PlayerView
 from vigtool.media.frame_server import AHEAD, FrameServer
 from vigtool.media.frames import RGBImage
 from vigtool.media.playback import LATE_S, PicturePlayback, PlaybackClock, PlaybackStats
@@ -40,20 +41,20 @@ def test_a_stall_drops_frames_and_playback_catches_up_with_the_clock(vault: Vaul
 
     def frame_shown(number: int, image: RGBImage) -> None:
         shown.append((number, read_stamp(image), clock.film_time()))
-        if number == 20:
-            wall.offset += 0.6  # 1.2 s of film at 2×: frames 21..56 are due before the picture can come
+        if len(shown) == 1:
+            wall.offset += 0.6  # 1.2 s of film at 2×: the next 36 frames are due before a picture can come
 
     run = PicturePlayback(source.open_handle, source.index, source.size, source.rotation, source.name, (320, 240),
                           10, clock, frame_shown, ended=done.set)
-    assert done.wait(30)
+    assert done.wait(30)  # it plays on to the end
     run.stop()
     numbers = [n for n, _, _ in shown]
-    assert numbers[0] == 10 and numbers == sorted(numbers) and numbers[-1] == 119
+    assert numbers[0] == 10 and numbers == sorted(numbers) and len(set(numbers)) == len(numbers)
     assert all(stamp == n for n, stamp, _ in shown)  # each picture is the frame it is said to be
-    after = [(n, at) for n, _, at in shown if n > 20]
-    assert after[0][0] >= 56, after[:3]  # frame 20 + 1.2 s: none of the frames the stall made late was shown
-    assert all(at - run.due(n) <= LATE_S + 0.03 for n, at in after)  # every frame shown came on time
-    assert run.stats.dropped >= 30 and run.stats.shown == len(shown)
+    assert len(numbers) >= 2 and numbers[1] >= 10 + 36, numbers[:3]  # none the stall made late was shown
+    for n, _, at in shown[1:]:  # on time, or late only as a last resort after half a second without a picture
+        assert at - run.due(n) <= LATE_S + 0.03 or n - numbers[numbers.index(n) - 1] >= 15, (n, at - run.due(n))
+    assert run.stats.dropped >= 36 and run.stats.shown == len(shown)
 
 
 def test_speed_changes_keep_the_film_time_reached() -> None:
@@ -117,14 +118,15 @@ def test_the_practitioner_is_told_once_that_frames_are_skipped(qtbot: QtBot, vau
     qtbot.addWidget(player)
     player.show()
     player.open(vault, recording)
-    player._tell_if_heavy(PlaybackStats(shown=20, dropped=5))
-    assert not player.heavy_note.isVisible()
-    player._tell_if_heavy(PlaybackStats(shown=50, dropped=25))
-    assert player.heavy_note.isVisible() and player.heavy_note.text() == HEAVY_NOTE
+    notes = player.notes
+    notes.tell_if_skipping(PlaybackStats(shown=20, dropped=5), working_copy=False)  # too early to tell
+    assert not notes.heavy_note.isVisible()
+    notes.tell_if_skipping(PlaybackStats(shown=50, dropped=25), working_copy=False)
+    assert notes.heavy_note.isVisible() and notes.heavy_note.text() == HEAVY_NOTE
     assert "lighter working copy" in HEAVY_NOTE and "heavy for this computer" in HEAVY_NOTE
-    player.heavy_note.hide()
-    player._tell_if_heavy(PlaybackStats(shown=100, dropped=90))
-    assert not player.heavy_note.isVisible()  # once per film
+    notes.heavy_note.hide()
+    notes.tell_if_skipping(PlaybackStats(shown=100, dropped=90), working_copy=False)
+    assert not notes.heavy_note.isVisible()  # once per film
     player.close_film()
 
 
@@ -143,7 +145,7 @@ def test_the_player_plays_on_the_clock_and_pauses_on_the_exact_frame(qtbot: QtBo
     qtbot.waitUntil(lambda: not player.playing, timeout=20_000)  # it plays to the end and pauses there
     took = time.monotonic() - started
     assert frames[-1] == 119 and frames == sorted(frames)
-    stats = player.playback_stats
+    stats = player.forward.stats
     assert stats is not None and stats.shown + stats.dropped >= 85
     assert took >= (119 - 30) / 30 / 2 - 0.1  # never faster than the clock
     qtbot.waitUntil(lambda: player.canvas.image is not None and player.server is not None

@@ -30,6 +30,7 @@ from vigtool.media.probe import FrameIndex, SeekableFile
 LATE_S = 0.05  # film seconds: a frame due further back than this is dropped (sound and picture stay together)
 SKIP_NONREF_BEHIND = 2  # frames dropped in a row before pictures nobody refers to go undecoded
 JUMP_BEHIND_S = 0.25  # further behind than this: on to the next keyframe still ahead of the clock
+SHOW_AT_LEAST_S = 0.5  # film seconds: a picture this long without a new one is shown even if late
 
 FrameShown = Callable[[int, RGBImage], None]
 
@@ -105,6 +106,7 @@ class PicturePlayback:
         self._decoded_at = 0.0
         self._decode_s = 0.0  # wall time one decoded frame takes, on average lately
         self._started = False
+        self._shown_due: float | None = None  # when the last picture shown was due
         self._on_start = started
         self._thread = threading.Thread(target=self._run, name="vigtool-playback")
         self._thread.start()
@@ -147,20 +149,21 @@ class PicturePlayback:
                     self.stats.dropped += max(at - self._next, 0)  # pictures left undecoded or jumped over
                     self._decode_s += (min(now - self._decoded_at, 1.0) - self._decode_s) / 8
                 self._next, self._decoded_at = at + 1, now
-                jump = self._jump_target(at)
+                due_anyway = self._shown_due is None or self.due(at) - self._shown_due >= SHOW_AT_LEAST_S
+                jump = None if due_anyway else self._jump_target(at)
                 if jump is not None:
                     self.stats.dropped += 1
                     self.stats.jumps += 1
                     number = jump
                     break  # decode afresh from that keyframe
-                if self._late(at):
+                if self._late(at) and not due_anyway:
                     self.stats.dropped += 1
                     self._behind += 1
                     if self._behind >= SKIP_NONREF_BEHIND:
                         decoder.skip_nonref_before(self._frame_due_in(0.1))
                     continue
                 self._behind = 0
-                if not self._show(at, picture):
+                if not self._show(at, picture, anyway=due_anyway):
                     return
             else:
                 if self._ended is not None and not self._stop.is_set():
@@ -179,19 +182,21 @@ class PicturePlayback:
         yield first
         yield from decoder.decode_on()
 
-    def _show(self, at: int, picture: av.VideoFrame) -> bool:
-        """Convert, wait until due, show (or count it dropped if it came late); False when stopped."""
+    def _show(self, at: int, picture: av.VideoFrame, *, anyway: bool = False) -> bool:
+        """Convert, wait until due, show (or count it dropped if it came late, unless `anyway`: the first
+        picture, or one after a long run of dropped ones, so the screen never freezes); False when stopped."""
         width, height = self._scaled
         image = picture.to_ndarray(width=width, height=height, format="rgb24", interpolation="AREA")
         image = to_display(np.ascontiguousarray(image, dtype=np.uint8), self._rotation)
         wait = self.due(at) - self.clock.film_time()
         if wait > 0 and self._stop.wait(wait / max(self.clock.rate, 1e-3)):
             return False
-        if self._late(at):  # the conversion itself made it late
+        if self._late(at) and not anyway:  # the conversion itself made it late
             self.stats.dropped += 1
         else:
             self.stats.shown += 1
             self.stats.lateness_s.append(self.clock.film_time() - self.due(at))
+            self._shown_due = self.due(at)
             self._frame_shown(at, image)
         return True
 
