@@ -1,21 +1,26 @@
 """Frame stepping and random seeking through the encrypted vault. Prints one JSON document.
 
-    python bench/frame_step.py [VIDEO]      (without VIDEO: renders a 60-second 1080p film, 2-second GOPs)
+    nice python bench/frame_step.py [VIDEO] [--films DIR] [--film 4k-hevc10|1080p-h264]
 
-The film is imported into a throwaway vault and served by the FrameServer from the decrypting reader, the
-way the workspace shows it (frames scaled into a 960×540 box). Figures, all from this one run:
+Without VIDEO: a 60-second 4K HEVC 10-bit film made at bench time (bench/heavy_films.py), as recent phones
+record by default. The film is imported into a throwaway vault and served by the FrameServer from the
+decrypting reader, the way the workspace shows it (frames scaled into a 960×540 box): first from the film
+itself (`original`, as right after an import), then from its working copy (`working_copy`, made here,
+timed as `working_copy_seconds`) when the film is heavy. Figures, per source, all from this one run:
 - `step_forward_p95_ms` / `step_backward_p95_ms`: one frame on (→) or back (←), 40 steps from each of
   12 random places, one step per 40 ms (a held arrow key repeats at about 25–30 per second). Target ≤ 16.
 - `random_seek_p95_ms`: a frame anywhere in the film, cold (nothing cached nearby). Target ≤ 150 and
   below `baseline_opencv_seek_p95_ms`: OpenCV's CAP_PROP_POS_FRAMES + read of the same frames from the
   plain file (its usual way to show frame N; full size, no scaling).
 - `unpaced_step_*`: the same steps as fast as the machine goes (no pacing), for scale.
+The machine's two cores are shared with other work: `load_average` says how busy it was.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import statistics
 import tempfile
@@ -24,12 +29,14 @@ from pathlib import Path
 
 import cv2
 
+from bench.heavy_films import heavy_film
 from storage.keys import KdfParams
+from vigtool.domain.model import Recording
 from vigtool.media.frame_server import FrameServer
 from vigtool.services.frames import open_frame_server
 from vigtool.services.importing import import_recording
 from vigtool.services.vault import Vault
-from vigtool.synth.generator import RecordingSpec, render
+from vigtool.services.working_copy import make_working_copy
 
 PASSPHRASE = "benchmark vault passphrase"  # noqa: S105 - a throwaway vault
 STEPS = 40
@@ -71,36 +78,53 @@ def opencv_seeks(video: Path, frames: list[int]) -> list[float]:
     return times
 
 
+def measure(vault: Vault, recording: Recording, original: bool, rng: random.Random) -> dict[str, object]:
+    last = recording.frame_count - 1
+    forward_starts = [rng.randrange(0, last - STEPS) for _ in range(PLACES)]
+    backward_starts = [rng.randrange(STEPS, last) for _ in range(PLACES)]
+    seeks = [rng.randrange(0, last) for _ in range(60)]
+    results: dict[str, object] = {}
+    for pace, prefix in ((KEY_REPEAT_S, ""), (0.0, "unpaced_")):
+        with open_frame_server(vault, recording, original=original) as server:
+            results[f"{prefix}step_forward_p95_ms"] = p95(steps(server, forward_starts, 1, pace))
+        with open_frame_server(vault, recording, original=original) as server:
+            results[f"{prefix}step_backward_p95_ms"] = p95(steps(server, backward_starts, -1, pace))
+    with open_frame_server(vault, recording, prefetch=False, original=original) as server:
+        results["random_seek_p95_ms"] = p95([timed(lambda n=n: server.frame(n)) for n in seeks])
+        results["served_size"] = "x".join(map(str, server.display_size))
+    with open_frame_server(vault, recording, original=original) as server:
+        results["random_seek_with_prefetch_p95_ms"] = p95([timed(lambda n=n: server.frame(n)) for n in seeks])
+    results["seeks"] = seeks
+    return results
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("video", nargs="?", type=Path)
+    parser.add_argument("--films", type=Path, default=Path(tempfile.gettempdir()) / "vigtool-bench-films")
+    parser.add_argument("--film", default="4k-hevc10", choices=["4k-hevc10", "1080p-h264"])
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="vigtool-bench-"))
-    video = args.video
-    if video is None:
-        video = folder / "steps-1080p.mp4"
-        render(RecordingSpec(duration=60, width=1920, height=1080, grain=3, crf=20, seed=5), video)
-    rng = random.Random(args.seed)
+    video = args.video or heavy_film(args.films, args.film)
     with Vault.create(folder / "vault", PASSPHRASE, KdfParams(iterations=1, lanes=1, memory_cost_kib=8192)) as vault:
         recording = import_recording(vault, video, "Bench family").recording
-        last = recording.frame_count - 1
-        forward_starts = [rng.randrange(0, last - STEPS) for _ in range(PLACES)]
-        backward_starts = [rng.randrange(STEPS, last) for _ in range(PLACES)]
-        seeks = [rng.randrange(0, last) for _ in range(60)]
         results: dict[str, object] = {"video": str(video), "frames": recording.frame_count,
-                                      "size": f"{recording.width}x{recording.height}"}
-        for pace, prefix in ((KEY_REPEAT_S, ""), (0.0, "unpaced_")):
-            with open_frame_server(vault, recording) as server:
-                results[f"{prefix}step_forward_p95_ms"] = p95(steps(server, forward_starts, 1, pace))
-            with open_frame_server(vault, recording) as server:
-                results[f"{prefix}step_backward_p95_ms"] = p95(steps(server, backward_starts, -1, pace))
-        with open_frame_server(vault, recording, prefetch=False) as server:
-            results["random_seek_p95_ms"] = p95([timed(lambda n=n: server.frame(n)) for n in seeks])
-            results["served_size"] = "x".join(map(str, server.display_size))
-        with open_frame_server(vault, recording) as server:
-            results["random_seek_with_prefetch_p95_ms"] = p95([timed(lambda n=n: server.frame(n)) for n in seeks])
+                                      "size": f"{recording.width}x{recording.height} {recording.video_codec}",
+                                      "load_average": os.getloadavg()}
+        original = measure(vault, recording, True, random.Random(args.seed))
+        seeks = original.pop("seeks")
+        results["original"] = original
+        started = time.perf_counter()
+        made = make_working_copy(vault, recording)
+        if made is not None:
+            results["working_copy_seconds"] = round(time.perf_counter() - started, 1)
+            copy = measure(vault, recording, False, random.Random(args.seed))  # the same places and seeks
+            copy.pop("seeks")
+            results["working_copy"] = copy
+    assert isinstance(seeks, list)
     results["baseline_opencv_seek_p95_ms"] = p95(opencv_seeks(video, seeks))
+    results["load_average_at_end"] = os.getloadavg()
     print(json.dumps(results, indent=2))
 
 

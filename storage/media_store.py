@@ -1,4 +1,5 @@
-"""The vault's `media/` folder: one sealed file per recording and kind (film, filmstrip, audio envelope).
+"""The vault's `media/` folder: one sealed file per recording and kind (film, filmstrip, audio envelope,
+working copy), all sealed with the recording's own data key and deleted with it.
 
 Names carry only the random media id and the kind (`<media id>.film.vigm`), never a family's or a file's
 name. A file is written under a temp name and renamed into place before its database row is committed,
@@ -87,6 +88,14 @@ class MediaStore:
                 path.unlink()
                 removed.append(path)
         return removed
+
+    def delete_kind(self, media_id: str, kind: MediaKind) -> bool:
+        """Remove one derived file of a recording (a working copy that failed its check)."""
+        try:
+            self.path_for(media_id, kind).unlink()
+        except FileNotFoundError:
+            return False
+        return True
 
     def media_ids_on_disk(self) -> dict[str, list[Path]]:
         found: dict[str, list[Path]] = {}

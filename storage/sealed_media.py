@@ -50,6 +50,7 @@ class MediaKind(IntEnum):
     FILMSTRIP = 2
     AUDIO_ENVELOPE = 3
     PACKAGE = 4  # an export package's contents (storage/package.py), after the package's own preamble
+    WORKING_COPY = 5  # a lighter copy of a heavy film for watching (vigtool/services/working_copy.py)
 
 
 class SealedMediaError(MediaError):

@@ -13,13 +13,13 @@ from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
 from tests.conftest import Sample, ffmpeg_frame, open_vault, psnr
-from tests.test_qt_playback import stamp_of
 from tests.test_ui import wait_shown
 from ui.main_window import MainWindow
 from vigtool.domain.codebook import Codebook
 from vigtool.domain.model import Actor, TrackKind
 from vigtool.domain.timeline import MAX_PX_PER_FRAME
 from vigtool.services.importing import import_recording
+from vigtool.synth.stamp import read_stamp
 
 
 @pytest.fixture
@@ -37,6 +37,15 @@ def window(qtbot: QtBot, tmp_path: Path, samples: dict[str, Sample]) -> Iterator
 
 
 NO_MODIFIER = Qt.KeyboardModifier.NoModifier
+
+
+def canvas_stamp(image: QImage | None) -> int | None:
+    """The frame-index stamp of a picture on the player's canvas."""
+    if image is None:
+        return None
+    rgb = image.convertToFormat(QImage.Format.Format_RGB888)
+    rows = np.frombuffer(rgb.constBits(), np.uint8).reshape(rgb.height(), rgb.bytesPerLine())
+    return read_stamp(rows[:, : rgb.width() * 3].reshape(rgb.height(), rgb.width(), 3))
 
 
 def press(qtbot: QtBot, window: MainWindow, key: Qt.Key, modifier: Qt.KeyboardModifier = NO_MODIFIER) -> None:
@@ -180,11 +189,10 @@ def test_the_player_shows_the_exact_frame_an_independent_decoder_gives(qtbot: Qt
 def test_pausing_hands_over_the_frame_playback_showed(qtbot: QtBot, window: MainWindow) -> None:
     player = window.player
     player.show_frame(10)
-    # While playing, each picture QtMultimedia shows is mapped to a frame index by its time: the stamp
-    # in the picture says which frame it really is.
+    # While playing, each picture shown is handed over with its frame index: the stamp in the picture
+    # says which frame it really is.
     pairs: list[tuple[int | None, int]] = []
-    player.video.videoSink().videoFrameChanged.connect(
-        lambda f: f.isValid() and f.startTime() >= 0 and pairs.append((stamp_of(f), player.frame_at_us(f.startTime()))))
+    player.frame_changed.connect(lambda n: pairs.append((canvas_stamp(player.canvas.image), n)))
     press(qtbot, window, Qt.Key.Key_Space)
     assert player.playing
     qtbot.waitUntil(lambda: player.frame >= 25, timeout=10_000)

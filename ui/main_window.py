@@ -6,7 +6,9 @@ in the vault when it returns, so the title never needs an "unsaved" marker.
 
 from __future__ import annotations
 
+from concurrent.futures import Future
 from fractions import Fraction
+from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
@@ -53,6 +55,7 @@ from vigtool.services.exporting import export_still
 from vigtool.services.packaging import open_package
 from vigtool.services.previews import PreviewBuilder, load_audio_envelope, load_filmstrip
 from vigtool.services.vault import Vault
+from vigtool.services.working_copy import WorkingCopyBuilder, WorkingCopyMade
 from vigtool.services.workspace import Workspace
 
 VIDEO_FILTER = "Videos (*.mp4 *.mov *.m4v *.mkv *.3gp);;All files (*)"
@@ -66,6 +69,7 @@ class MainWindow(QMainWindow):
     vault_switch_requested = Signal(str)
     _previews_ready = Signal(int)
     _preview_part = Signal(int, object)  # a filmstrip or sound wave filling in, from the builder's thread
+    _copy_ready = Signal(int)
 
     def __init__(self, vault: Vault, *, restore_state: bool = True) -> None:
         super().__init__()
@@ -78,9 +82,11 @@ class MainWindow(QMainWindow):
         self.suggest_job: BackgroundJob | None = None
         self.in_mark: int | None = None
         self.out_mark: int | None = None
+        self.player = PlayerView()
         self.previews = PreviewBuilder(vault)  # filmstrips and sound waves, on their own worker thread
         self.importer = ImportRunner(vault, self.previews, self)
         self.importer.all_done.connect(self._imported)
+        self.copies = self._working_copies(vault)
         self._previews_ready.connect(self._reload_previews)
         self._follow_previews()
         self._place_timer = QTimer(self, singleShot=True, interval=400)
@@ -88,7 +94,6 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"vigtool — {vault.path}")
         self.setAcceptDrops(True)
         self.resize(1500, 920)
-        self.player = PlayerView()
         self.timeline = TimelineWidget()
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(self.player)
@@ -174,6 +179,7 @@ class MainWindow(QMainWindow):
         future = self.previews.ensure(recording)  # missing after a crash, or never built: made in the background
         if future is not None:
             future.add_done_callback(lambda _f: self._previews_ready.emit(recording.id))
+        self._ensure_working_copies()
         self.cases.select_recording(recording_id)
         self.codebook_panel.show_codebook(workspace.codebook)
         self._refresh_bin()
@@ -223,8 +229,24 @@ class MainWindow(QMainWindow):
         if not self.importer.start(paths, case_label):
             self.statusBar().showMessage("An import is still running; start the next one when it is done.")
 
+    def _working_copies(self, vault: Vault) -> WorkingCopyBuilder:
+        """Lighter copies of heavy films, made niced one at a time; the player switches to each when ready."""
+        self._copy_ready.connect(self.player.use_working_copy)
+        return WorkingCopyBuilder(vault)
+
+    def _ensure_working_copies(self) -> None:
+        for recording in self.vault.repo.list_recordings():
+            future = self.copies.ensure(recording, progress=self.player.working_copy_progress(recording.id))
+            if future is not None:
+                future.add_done_callback(partial(self._copy_done, recording_id=recording.id))
+
+    def _copy_done(self, future: Future[WorkingCopyMade | None], recording_id: int) -> None:
+        if not future.cancelled() and future.exception() is None and future.result() is not None:
+            self._copy_ready.emit(recording_id)  # to the GUI thread: the player switches to it when paused
+
     def _imported(self, problems: list[str]) -> None:
         self.refresh_cases()
+        self._ensure_working_copies()
         if problems:  # shown without blocking: the window goes on working behind it
             box = QMessageBox(QMessageBox.Icon.Warning, "Not imported", "\n\n".join(problems),
                               QMessageBox.StandardButton.Ok, self)
@@ -762,6 +784,7 @@ class MainWindow(QMainWindow):
             self.suggest_job.requestInterruption()
             self.suggest_job.wait()
         self.previews.close()
+        self.copies.close()
         self.player.close_film()
         self.timeline.set_workspace(None)
         super().closeEvent(event)

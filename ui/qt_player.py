@@ -1,20 +1,23 @@
-"""The player: QtMultimedia for playback with sound, the core's frame server for every paused frame.
+"""The player: the core's picture playback against a clock, QtMultimedia for the sound, the frame server
+for every paused frame.
 
-Playing, QMediaPlayer decodes from the decrypting QIODevice into a QVideoWidget, and each frame it shows
-is mapped back to a frame index through the film's own timestamps. On pause, the frame server shows that
-same frame, decoded exactly, and from then on ←/→, scrubbing and reverse play (J) are served from its
-cache. One time base everywhere: the frame shown is the frame marked and exported.
+Playing, `PicturePlayback` decodes the film (its lighter working copy when there is one) on its own
+thread and hands each frame over when it is due; a frame that would come late is dropped, never the
+clock, so a 4K film on a slow laptop skips frames but keeps time with its sound (QMediaPlayer, playing
+the film's sound from the decrypting QIODevice, showed every frame and fell further behind every second).
+Every frame shown is known by its index. On pause, the frame server shows that same frame, decoded
+exactly, and from then on ←/→, scrubbing and reverse play (J) are served from its cache. One time base
+everywhere: the frame shown is the frame marked and exported.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from fractions import Fraction
 
-from PySide6.QtCore import QRectF, QSize, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QColor, QImage, QPainter, QPaintEvent, QResizeEvent
-from PySide6.QtMultimedia import QAudioOutput, QMediaDevices, QMediaPlayer, QVideoFrame
-from PySide6.QtMultimediaWidgets import QVideoWidget
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -27,6 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui.qt_forward_play import ForwardPlay, PlaybackNotes
 from ui.qt_sealed_device import SealedMediaDevice
 from vigtool.domain.model import Recording
 from vigtool.domain.time import timecode
@@ -35,6 +39,7 @@ from vigtool.media.frames import RGBImage
 from vigtool.media.probe import FrameIndex
 from vigtool.services.frames import open_frame_server
 from vigtool.services.vault import Vault
+from vigtool.services.working_copy import viewing_source
 
 SPEEDS = (0.1, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0)
 
@@ -99,19 +104,16 @@ class PlayerView(QWidget):
         self.speed = 1.0
         self.reverse = False
         self.canvas = FrameCanvas()
-        self.video = QVideoWidget()
-        self.video.setAspectRatioMode(Qt.AspectRatioMode.KeepAspectRatio)
-        self.media = QMediaPlayer(self)
-        self.media.setVideoOutput(self.video)
-        self.audio: QAudioOutput | None = None
-        if QMediaDevices.audioOutputs():
-            self.audio = QAudioOutput(self)
-            self.media.setAudioOutput(self.audio)
-        if self.media.pitchCompensationAvailability() != QMediaPlayer.PitchCompensationAvailability.Unavailable:
-            self.media.setPitchCompensation(True)  # slowed speech stays speech, not a growl
-        self.video.videoSink().videoFrameChanged.connect(self._video_frame)
-        self.media.errorOccurred.connect(lambda _e, text: self.problem.emit(f"Playback stopped: {text}"))
+        self.forward = ForwardPlay(self)  # the picture against a clock, the sound from QtMultimedia
+        self.media, self.audio = self.forward.media, self.forward.audio
+        self.forward.frame_played.connect(self._frame_played)
+        self.forward.ended.connect(lambda: self.show_frame(self.frame_count - 1))  # ends on the last frame
+        self.forward.failed.connect(self.pause)
+        self.forward.failed.connect(self.problem)
+        self.notes = PlaybackNotes()
         self._served.connect(self._frame_served)
+        self._vault: Vault | None = None
+        self._copy_waiting = False  # a working copy became ready while playing: used from the next pause
         self._reverse_timer = QTimer(self)
         self._reverse_timer.timeout.connect(self._reverse_tick)
         self._build()
@@ -119,7 +121,6 @@ class PlayerView(QWidget):
     def _build(self) -> None:
         self.stack = QStackedLayout()
         self.stack.addWidget(self.canvas)
-        self.stack.addWidget(self.video)
         self.play_button = tool_button("▶")
         self.play_button.setToolTip("Play / pause (Space)")
         self.play_button.clicked.connect(self.toggle_play)
@@ -151,6 +152,7 @@ class PlayerView(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(self.stack, 1)
         layout.addLayout(bar)
+        layout.addWidget(self.notes)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
@@ -160,16 +162,34 @@ class PlayerView(QWidget):
     def open(self, vault: Vault, recording: Recording, frame: int = 0) -> None:
         self.close_film()
         box = self._box()
-        self.server = open_frame_server(vault, recording, box=box)
-        self.recording, self._index = recording, self.server.index
-        self._device = SealedMediaDevice(vault.open_film(recording))
-        self.media.setSourceDevice(self._device, QUrl(f"film.{recording.container.split(',')[0] or 'mp4'}"))
+        self._vault = vault
+        source = viewing_source(vault, recording)  # the lighter working copy when there is one
+        self.server = open_frame_server(vault, recording, box=box, source=source)
+        self.recording, self._index = recording, vault.repo.frame_index(recording.id)
+        self._device = SealedMediaDevice(vault.open_film(recording))  # the sound: always the film's own
+        self.forward.set_film(self._device, recording.container.split(",")[0] or "mp4", source, recording.has_audio)
+        self.notes.recording_id = recording.id
         self.show_frame(min(max(frame, 0), recording.frame_count - 1))
 
+    def working_copy_progress(self, recording_id: int) -> Callable[[int, int], None]:
+        """A progress callback for making the working copy of `recording_id` (called on its thread)."""
+        return self.notes.progress_callback(recording_id)
+
+    def use_working_copy(self, recording_id: int) -> None:
+        """The working copy of `recording_id` is ready: watch it from now on (from the next pause if playing)."""
+        if self.recording is None or self.recording.id != recording_id or self._vault is None:
+            return
+        self.notes.copy_note.hide()
+        if self.playing:
+            self._copy_waiting = True
+            return
+        self._copy_waiting = False
+        self.open(self._vault, self.recording, self.frame)
+
     def close_film(self) -> None:
+        self.forward.clear()
         self._reverse_timer.stop()
-        self.media.stop()
-        self.media.setSource(QUrl())
+        self.notes.clear()
         if self._device is not None:
             self._device.close()
             self._device = None
@@ -179,6 +199,10 @@ class PlayerView(QWidget):
         self.recording = None
         self.canvas.show_image(None)
         self.stack.setCurrentWidget(self.canvas)
+
+    @property
+    def frame_count(self) -> int:
+        return self.recording.frame_count if self.recording is not None else 0
 
     def _box(self) -> tuple[int, int]:
         ratio = self.devicePixelRatioF()
@@ -194,13 +218,6 @@ class PlayerView(QWidget):
             self.show_frame(self.frame)
 
     # -- time ------------------------------------------------------------------------------------
-    def frame_at_us(self, microseconds: int) -> int:
-        """The frame shown at a player time (µs from the first frame), by the film's own timestamps."""
-        assert self._index is not None
-        ticks = Fraction(microseconds, 1_000_000) / self._index.time_base
-        # Nearest tick, not floor: a frame starting at 1/3 s is reported as 333333 µs, a hair early.
-        return self._index.frame_at_pts(int(self._index.pts[0]) + round(ticks))
-
     def ms_of_frame(self, frame: int) -> int:
         """A player time in the middle of `frame`: a seek exactly on its start would show the one before."""
         assert self._index is not None
@@ -213,7 +230,7 @@ class PlayerView(QWidget):
     # -- showing frames --------------------------------------------------------------------------
     @property
     def playing(self) -> bool:
-        return self.media.playbackState() == QMediaPlayer.PlaybackState.PlayingState or self._reverse_timer.isActive()
+        return self.forward.run is not None or self._reverse_timer.isActive()
 
     def show_frame(self, number: int) -> None:
         """Pause (if playing) and show the exact frame `number`."""
@@ -224,7 +241,6 @@ class PlayerView(QWidget):
         number = min(max(number, 0), self.recording.frame_count - 1)
         self._wanted = number
         self._set_frame(number)
-        self.stack.setCurrentWidget(self.canvas)
         self.server.request(number, lambda n, image, error: self._served.emit(n, image if error is None else error))
 
     def _frame_served(self, number: int, result: object) -> None:
@@ -264,18 +280,44 @@ class PlayerView(QWidget):
             start = self.loop_range[0]
         elif start >= self.recording.frame_count - 1:
             start = 0
-        self.media.setPlaybackRate(self.speed)
-        self.media.setPosition(self.ms_of_frame(start))
-        self.media.play()
-        self.stack.setCurrentWidget(self.video)
+        self._start_run(start)
         self.play_button.setText("⏸")
         self.playing_changed.emit(True)
+
+    def _start_run(self, start: int) -> None:
+        assert self.server is not None
+        self.server.set_playing(True)  # the frame server's prefetch yields the cores to playback
+        self.forward.start(start, self.speed, self._box(), self.ms_of_frame(start))
+
+    def _stop_run(self) -> None:
+        if self.forward.run is not None:
+            self.forward.stop()
+            if self.server is not None:
+                self.server.set_playing(False)
+
+    def _frame_played(self, number: int, image: RGBImage) -> None:
+        if self.recording is None:
+            return
+        self.canvas.show_image(to_qimage(image))
+        if self.stop_at is not None and number >= self.stop_at:
+            stop, self.stop_at = self.stop_at, None
+            self._stop_run()
+            self.play_button.setText("▶")
+            self.playing_changed.emit(False)
+            self.show_frame(stop)  # exactly the frame asked for, from the frame server
+            return
+        self._set_frame(number)
+        stats, source = self.forward.stats, self.forward.source
+        if stats is not None and source is not None:
+            self.notes.tell_if_skipping(stats, source.working_copy)
+        if self.loop_box.isChecked() and self.loop_range is not None and number >= self.loop_range[1]:
+            self._start_run(self.loop_range[0])
 
     def play_reverse(self) -> None:
         """Backwards, without sound, from the frame server (QMediaPlayer only plays forwards)."""
         if self.recording is None:
             return
-        if self.media.playbackState() == QMediaPlayer.PlaybackState.PlayingState:
+        if self.forward.run is not None:
             self.pause()
         self.reverse = True
         self._reverse_timer.start(max(1, round(1000 / (float(self.recording.rate) * self.speed))))
@@ -298,34 +340,19 @@ class PlayerView(QWidget):
         self.server.request(number, lambda n, image, error: self._served.emit(n, image if error is None else error))
 
     def pause(self) -> None:
-        was_forward = self.media.playbackState() == QMediaPlayer.PlaybackState.PlayingState
+        was_forward = self.forward.run is not None
+        self._stop_run()
         self._reverse_timer.stop()
-        self.media.pause()
         self.play_button.setText("▶")
         self.playing_changed.emit(False)
-        if was_forward:
+        if was_forward and self._copy_waiting and self.recording is not None:
+            self.use_working_copy(self.recording.id)
+        elif was_forward:
             self.show_frame(self.frame)  # hand over: the exact frame the video showed last
-
-    def _video_frame(self, frame: QVideoFrame) -> None:
-        if self.recording is None or not frame.isValid() or frame.startTime() < 0:
-            return
-        if self.media.playbackState() != QMediaPlayer.PlaybackState.PlayingState:
-            return
-        number = self.frame_at_us(frame.startTime())
-        if self.stop_at is not None and number >= self.stop_at:
-            stop, self.stop_at = self.stop_at, None
-            self.media.pause()
-            self.play_button.setText("▶")
-            self.playing_changed.emit(False)
-            self.show_frame(stop)  # exactly the frame asked for, from the frame server
-            return
-        self._set_frame(number)
-        if self.loop_box.isChecked() and self.loop_range is not None and number >= self.loop_range[1]:
-            self.media.setPosition(self.ms_of_frame(self.loop_range[0]))
 
     def set_speed(self, speed: float) -> None:
         self.speed = min(max(speed, SPEEDS[0]), SPEEDS[-1])
-        self.media.setPlaybackRate(self.speed)
+        self.forward.set_speed(self.speed)
         if self._reverse_timer.isActive() and self.recording is not None:
             self._reverse_timer.setInterval(max(1, round(1000 / (float(self.recording.rate) * self.speed))))
         nearest = min(range(len(SPEEDS)), key=lambda i: abs(SPEEDS[i] - self.speed))

@@ -8,8 +8,10 @@ bounded cache (least recently used goes first):
 - on a miss it decodes from the keyframe to the wanted frame and converts only that one (a random seek
   costs the decode, not the conversion of the frames on the way); stepping backwards into an uncached GOP
   converts the whole GOP on the way, so the next steps back are hits;
-- a prefetch thread with its own decoder then fills the rest of the GOP around the wanted frame and the
-  neighbouring GOP in the direction of travel, so stepping on is a cache hit;
+- right after serving a frame, the same decoder (already there) decodes the next few frames on, so the
+  steps forward after a jump are hits at once; a prefetch thread with its own decoder then fills the rest
+  of the GOP around the wanted frame and the neighbouring GOP in the direction of travel;
+- while the film plays, neither decodes anything (`set_playing`): playback needs every core it can get;
 - `request()` serves the latest wish on a worker thread (scrubbing skips frames it no longer needs).
 
 Frame N is always the N-th frame in presentation order, found by its timestamp in the probe's index: the
@@ -32,6 +34,7 @@ from vigtool.media.probe import FrameIndex, SeekableFile
 DEFAULT_BOX = (960, 540)
 DEFAULT_CACHE_BYTES = 320 << 20  # about three 2-second GOPs of 30 fps at 960×540
 QUIET_AFTER_JUMP_S = 0.12
+AHEAD = 8  # frames decoded on from the one served, by its own decoder, before the prefetch fills the GOP
 
 FrameCallback = Callable[[int, RGBImage | None, Exception | None], None]
 
@@ -109,6 +112,9 @@ class FrameServer:
         self._decoder_lock = threading.Lock()
         self._last_served = -1
         self._closed = False
+        self._playing = False
+        self._ahead_from: int | None = None  # a frame just decoded on a miss: decode on from it when idle
+        self._ahead_busy = False
         self._wake = threading.Condition()
         self._prefetch_target: tuple[list[range], bool] | None = None  # (GOPs to fill, after a jump)
         self._current_plan: list[range] = []
@@ -157,6 +163,14 @@ class FrameServer:
                 self._scaled = scaled
                 self._cache.clear()
 
+    def set_playing(self, playing: bool) -> None:
+        """While a film plays, prefetching stops (it would take the cores playback needs); it starts again on
+        the next frame asked for after the pause."""
+        with self._wake:
+            self._playing = playing
+            self._current_plan = []  # a fill stopped half-way is planned afresh
+            self._wake.notify_all()
+
     def peek(self, number: int) -> RGBImage | None:
         """Frame `number` if it is cached, else None (never decodes)."""
         return self._cache.get(number)
@@ -170,6 +184,9 @@ class FrameServer:
         image = self._cache.get(number)
         if image is None:
             image = self._decode(number)
+            with self._wake:
+                self._ahead_from = number
+                self._wake.notify_all()
         self._served(number)
         return image
 
@@ -262,7 +279,8 @@ class FrameServer:
         try:
             while True:
                 with self._wake:
-                    while not self._closed and self._prefetch_target is None:
+                    while not self._closed and (self._prefetch_target is None or self._playing or self._ahead_busy
+                                                or self._ahead_from is not None):
                         self._wake.wait()
                     if self._closed:
                         return
@@ -293,8 +311,8 @@ class FrameServer:
             if not gop.start <= decoder.position < missing[0]:
                 decoder.forget_position()
             for at, decoded in decoder.decode_to(missing[-1]):
-                if self._prefetch_generation != generation or self._closed:
-                    return  # the user moved on: plan again from where she is now
+                if self._prefetch_generation != generation or self._closed or self._playing:
+                    return  # the user moved on (or plays): plan again from where she is now
                 if at >= gop.start and at not in self._cache and self._scaled == scaled:
                     self._cache.put(at, self._convert(decoded))
         with self._wake:
@@ -304,15 +322,50 @@ class FrameServer:
     def _request_loop(self) -> None:
         while True:
             with self._wake:
-                while not self._closed and self._request is None:
+                while not self._closed and self._request is None and self._ahead_from is None:
                     self._wake.wait()
                 if self._closed:
                     return
-                assert self._request is not None
-                (number, callback), self._request = self._request, None
+                if self._request is None:
+                    assert self._ahead_from is not None
+                    ahead_from, self._ahead_from = self._ahead_from, None
+                    self._ahead_busy = True
+                else:
+                    (number, callback), self._request = self._request, None
+                    ahead_from = None
+            if ahead_from is not None:
+                try:
+                    self._decode_ahead(ahead_from)
+                finally:
+                    with self._wake:
+                        self._ahead_busy = False
+                        self._wake.notify_all()  # the prefetch thread's turn
+                continue
             try:
                 image = self.frame(number)
             except (MediaError, IndexError) as exc:
                 callback(number, None, exc)
             else:
                 callback(number, image, None)
+
+    def _idle(self) -> bool:
+        return self._request is None and self._ahead_from is None and not self._playing and not self._closed
+
+    def _decode_ahead(self, number: int) -> None:
+        """The frames stepped to next: decoded on by the decoder that has just reached `number` (no seek, no
+        second decoder starting from the keyframe), one at a time, stopping as soon as anything is asked."""
+        for ahead in range(number + 1, min(number + 1 + AHEAD, self.frame_count)):
+            if not self._idle():
+                return
+            with self._decoder_lock:
+                if ahead in self._cache:
+                    continue
+                if self._decoder.position != ahead - 1:
+                    return  # someone else moved the decoder: the prefetch thread covers the rest
+                scaled = self._scaled
+                try:
+                    for at, decoded in self._decoder.decode_to(ahead):
+                        if at == ahead and self._scaled == scaled:
+                            self._cache.put(at, self._convert(decoded))
+                except MediaError:
+                    return  # the frame asked for raises it itself

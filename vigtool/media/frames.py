@@ -35,10 +35,15 @@ class FrameDecoder:
 
     def __init__(self, handle: SeekableFile, index: FrameIndex, name: str, *,
                  threading: Literal["AUTO", "SLICE"] = "AUTO",
-                 container: av.container.InputContainer | None = None) -> None:
+                 container: av.container.InputContainer | None = None, rough: bool = False) -> None:
         """`threading`: AUTO (frame threads) for runs of frames; SLICE for a frame or two, where frame threads
         only add start-up and a pipeline delay. `container`: one already opened over `handle` and not yet
-        decoded from (opening a long film's index costs about 10 ms); the decoder takes it over."""
+        decoded from (opening a long film's index costs about 10 ms); the decoder takes it over.
+
+        `rough` skips the loop filter (deblocking): 4K HEVC decodes about a fifth faster here
+        (bench/playback.py), but the pictures are no longer the film's own pixels (blocks show, and the
+        error runs on to the end of the GOP). Only for frames shown for a moment while a film plays:
+        a paused, marked or exported frame never comes from a rough decoder."""
         self._handle = handle
         self._index = index
         self._name = name
@@ -53,6 +58,8 @@ class FrameDecoder:
         self._stream = self._container.streams.video[0]
         if not self._stream.codec_context.is_open:  # a container that decoded already keeps its threading
             self._stream.thread_type = threading
+            if rough:
+                self._stream.codec_context.options = {"skip_loop_filter": "all"}
         self._frames: Generator[av.VideoFrame, None, None] | None = None
         self._skip_below = -1
         self._sought = 0  # the keyframe decoding last started from
@@ -98,6 +105,30 @@ class FrameDecoder:
             yield at, frame
             if frame.pts == target:
                 return
+
+    def decode_on(self) -> Iterator[tuple[int, av.VideoFrame]]:
+        """(index, frame) of every frame after the last one decoded, in order, to the end of the film (for
+        playback, after `decode_to`). Pictures left out by `skip_nonref_before` do not come."""
+        while self._frames is not None:
+            try:
+                frame = next(self._frames)
+            except StopIteration:
+                self._frames = None
+                return
+            except av.error.FFmpegError as exc:
+                self._frames = None
+                raise MediaError(self._name, f"could not be decoded ({exc})") from exc
+            if frame.pts is None:
+                continue
+            at = self._index.frame_at_pts(frame.pts)
+            if at < self._sought or at <= self.position:
+                continue
+            self.position = at
+            yield at, frame
+
+    def skip_nonref_before(self, number: int) -> None:
+        """Leave out pictures nobody refers to until frame `number` (playback catching up with its clock)."""
+        self._skip_below = int(self._index.pts[min(max(number, 0), len(self._index) - 1)])
 
     def _decoded(self) -> Generator[av.VideoFrame, None, None]:
         context = self._stream.codec_context

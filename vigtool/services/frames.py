@@ -6,6 +6,7 @@ from vigtool.domain.model import Recording
 from vigtool.media.frame_server import DEFAULT_BOX, FrameServer
 from vigtool.media.frames import FrameReader, RGBImage
 from vigtool.services.vault import Vault
+from vigtool.services.working_copy import ViewingSource, original_source, viewing_source
 
 
 class RecordingNotFoundError(LookupError):
@@ -43,8 +44,11 @@ def read_frame(vault: Vault, recording: Recording, frame: int) -> RGBImage:
 
 
 def open_frame_server(vault: Vault, recording: Recording, *, box: tuple[int, int] = DEFAULT_BOX,
-                      prefetch: bool = True) -> FrameServer:
-    """A frame server for stepping and scrubbing a stored recording (close it when done)."""
-    return FrameServer(lambda: vault.open_film(recording), vault.repo.frame_index(recording.id),
-                       (recording.width, recording.height), recording.rotation, recording.source_name,
+                      prefetch: bool = True, source: ViewingSource | None = None,
+                      original: bool = False) -> FrameServer:
+    """A frame server for stepping and scrubbing a stored recording (close it when done): it reads the
+    working copy when there is one (frame N is the original's frame N), or with `original` the film."""
+    if source is None:
+        source = original_source(vault, recording) if original else viewing_source(vault, recording)
+    return FrameServer(source.open_handle, source.index, source.size, source.rotation, source.name,
                        box=box, prefetch=prefetch)

@@ -22,6 +22,7 @@ from vigtool.media.previews import (
     make_filmstrip,
 )
 from vigtool.services.vault import Vault
+from vigtool.services.working_copy import viewing_source
 
 Progress = Callable[[int, int], None]
 
@@ -48,9 +49,13 @@ def build_previews(vault: Vault, recording: Recording, progress: Progress | None
     the film. `partial` gets each preview as it is so far, now and then (a window shows it filling in);
     nothing is stored until a preview is whole, so a cancel leaves nothing behind."""
     key = vault.data_key(recording)
-    index = vault.repo.frame_index(recording.id)
-    with vault.open_film(recording) as film:
-        strip = make_filmstrip(film, index, recording.rotation, recording.source_name, progress, cancelled, partial)
+    source = viewing_source(vault, recording)  # the lighter working copy when a heavy film has one
+    film = source.open_handle()
+    try:
+        strip = make_filmstrip(film, source.index, recording.rotation, recording.source_name, progress, cancelled,
+                               partial)
+    finally:
+        film.close()
     vault.media.write_blob(recording.media_id, MediaKind.FILMSTRIP, key, strip.to_bytes())
     if partial is not None:
         partial(strip)  # the whole of it, stored

@@ -20,6 +20,7 @@ from vigtool.domain.model import Recording
 from vigtool.media.errors import MediaError
 from vigtool.services.previews import PREVIEW_KINDS, load_preview
 from vigtool.services.vault import Vault
+from vigtool.services.working_copy import has_working_copy, open_working_copy
 
 Progress = Callable[[int, int], None]
 
@@ -57,6 +58,13 @@ def _check_previews(vault: Vault, recording: Recording, report: VerifyReport) ->
             load_preview(vault, recording, kind)
         except (MediaError, ValueError) as exc:
             report.problems.append(f"{exc} (recording {recording.id}; it can be rebuilt)")
+    if has_working_copy(vault, recording):  # derived too: every segment must still decrypt
+        try:
+            with open_working_copy(vault, recording) as copy:
+                for segment in copy.segments():
+                    report.bytes_checked += len(segment)
+        except MediaError as exc:
+            report.problems.append(f"{exc} (recording {recording.id}; it can be made again)")
 
 
 def verify_vault(vault: Vault, progress: Callable[[Recording, int, int], None] | None = None) -> VerifyReport:

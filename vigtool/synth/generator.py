@@ -46,6 +46,7 @@ class RecordingSpec:
     voices: VoiceSettings = field(default_factory=VoiceSettings)
     grain: float = 0.0  # sensor noise (standard deviation in 0..255 levels): phone-like bitrates for benches
     faststart: bool = True  # False puts the index at the end, as most phones write it
+    bit_depth: int = 8  # 10: HEVC as recent phones record it by default (yuv420p10le)
 
 
 @dataclass(frozen=True)
@@ -177,7 +178,8 @@ def _add_video_stream(container: av.container.OutputContainer, spec: RecordingSp
         stream = container.add_stream("libx264", rate=spec.rate, options=options)
     else:
         raise ValueError(f"unknown codec {spec.codec!r}")
-    stream.width, stream.height, stream.pix_fmt = stored_w, stored_h, "yuv420p"
+    stream.width, stream.height = stored_w, stored_h
+    stream.pix_fmt = "yuv420p10le" if spec.bit_depth == 10 else "yuv420p"
     stream.codec_context.time_base = time_base
     if spec.rotation:
         stream.set_display_rotation(-spec.rotation)  # PyAV counts counter-clockwise

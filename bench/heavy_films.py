@@ -1,0 +1,59 @@
+"""The films the playback and frame-step benches play: 4K HEVC 10-bit (as recent phones record by default)
+and 1080p H.264, made at bench time from the generator's stamped scene.
+
+The generator renders 10 seconds at 960×540 (its scene at 4K would take many minutes on 2 shared
+cores); the ffmpeg binary scales them up and adds temporal sensor noise, so the encoder has a phone's
+bitrate to code (tens of Mbit/s at 4K), and the result is looped by stream copy to `seconds`. Every
+frame keeps its index stamp (its geometry is a fraction of the width). Made once into `folder` and
+reused while the files are there.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import imageio_ffmpeg
+
+from vigtool.synth.generator import RecordingSpec, loop_recording, render
+
+PIECE_SECONDS = 10
+
+
+def _encode(source: Path, out: Path, width: int, height: int, video: list[str]) -> None:
+    command = [imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-y", "-i", str(source),
+               "-vf", f"scale={width}:{height}:flags=bicubic,noise=alls=7:allf=t", *video,
+               "-c:a", "copy", "-movflags", "+faststart", str(out)]
+    subprocess.run(command, check=True, capture_output=True)
+
+
+def heavy_film(folder: Path, kind: str, seconds: int = 60) -> Path:
+    """`kind` "4k-hevc10" or "1080p-h264": a film of `seconds` (a multiple of 10) in `folder`."""
+    out = folder / f"{kind}-{seconds}s.mp4"
+    if out.exists():
+        return out
+    folder.mkdir(parents=True, exist_ok=True)
+    source = folder / "source-540p.mp4"
+    if not source.exists():
+        render(RecordingSpec(duration=PIECE_SECONDS, width=960, height=540, crf=16, seed=11), source)
+    piece = folder / f"{kind}-piece.mp4"
+    if kind == "4k-hevc10":
+        _encode(source, piece, 3840, 2160, [
+            "-c:v", "libx265", "-preset", "ultrafast", "-crf", "22", "-pix_fmt", "yuv420p10le", "-tag:v", "hvc1",
+            "-x265-params", "log-level=error:keyint=30:min-keyint=30:scenecut=0"])
+    elif kind == "1080p-h264":
+        _encode(source, piece, 1920, 1080, [
+            "-c:v", "libx264", "-preset", "veryfast", "-crf", "20", "-pix_fmt", "yuv420p", "-g", "60"])
+    else:
+        raise ValueError(f"unknown film kind {kind!r}")
+    loop_recording(piece, out, seconds // PIECE_SECONDS)
+    return out
+
+
+if __name__ == "__main__":
+    import sys
+    import tempfile
+
+    where = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(tempfile.gettempdir()) / "vigtool-bench-films"
+    for name in ("4k-hevc10", "1080p-h264"):
+        print(heavy_film(where, name))

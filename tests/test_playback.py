@@ -1,0 +1,153 @@
+"""Playback keeps time: frames that would come late are dropped, never the clock; the frame server yields."""
+
+from __future__ import annotations
+
+import threading
+import time
+from fractions import Fraction
+
+from conftest import Sample
+from pytestqt.qtbot import QtBot
+
+from ui.qt_forward_play import HEAVY_NOTE
+from ui.qt_player import PlayerView
+from vigtool.media.frame_server import AHEAD, FrameServer
+from vigtool.media.frames import RGBImage
+from vigtool.media.playback import LATE_S, PicturePlayback, PlaybackClock, PlaybackStats
+from vigtool.services.frames import open_frame_server
+from vigtool.services.importing import import_recording
+from vigtool.services.vault import Vault
+from vigtool.services.working_copy import viewing_source
+from vigtool.synth.stamp import read_stamp
+
+
+class SteppedClock:
+    """Wall time, plus jumps the test makes: a stall of the whole machine, as the decoder sees it."""
+
+    def __init__(self) -> None:
+        self.offset = 0.0
+
+    def __call__(self) -> float:
+        return time.monotonic() + self.offset
+
+
+def test_a_stall_drops_frames_and_playback_catches_up_with_the_clock(vault: Vault, samples: dict[str, Sample]) -> None:
+    recording = import_recording(vault, samples["h264"].path, "F").recording  # 120 frames, keyframes 0, 60
+    source = viewing_source(vault, recording)
+    wall = SteppedClock()
+    clock = PlaybackClock(Fraction(0), 2.0, now=wall)
+    shown: list[tuple[int, int | None, float]] = []  # (frame, its stamp, the clock when it was handed over)
+    done = threading.Event()
+
+    def frame_shown(number: int, image: RGBImage) -> None:
+        shown.append((number, read_stamp(image), clock.film_time()))
+        if len(shown) == 1:
+            wall.offset += 0.6  # 1.2 s of film at 2×: the next 36 frames are due before a picture can come
+
+    run = PicturePlayback(source.open_handle, source.index, source.size, source.rotation, source.name, (320, 240),
+                          10, clock, frame_shown, ended=done.set)
+    assert done.wait(30)  # it plays on to the end
+    run.stop()
+    numbers = [n for n, _, _ in shown]
+    assert numbers[0] == 10 and numbers == sorted(numbers) and len(set(numbers)) == len(numbers)
+    assert all(stamp == n for n, stamp, _ in shown)  # each picture is the frame it is said to be
+    assert len(numbers) >= 2 and numbers[1] >= 10 + 36, numbers[:3]  # none the stall made late was shown
+    for n, _, at in shown[1:]:  # on time, or late only as a last resort after half a second without a picture
+        assert at - run.due(n) <= LATE_S + 0.03 or n - numbers[numbers.index(n) - 1] >= 15, (n, at - run.due(n))
+    assert run.stats.dropped >= 36 and run.stats.shown == len(shown)
+
+
+def test_speed_changes_keep_the_film_time_reached() -> None:
+    ticks = [100.0]
+    clock = PlaybackClock(Fraction(1), 1.0, now=lambda: ticks[0])
+    ticks[0] += 2
+    assert clock.film_time() == 3.0
+    clock.set_rate(2.0)
+    ticks[0] += 1
+    assert clock.film_time() == 5.0
+    clock.sync(4.0)  # the sound says it is at 4 s: the picture follows it
+    assert clock.film_time() == 4.0
+
+
+def test_prefetch_waits_while_the_film_plays(vault: Vault, samples: dict[str, Sample]) -> None:
+    recording = import_recording(vault, samples["h264"].path, "F").recording
+    with open_frame_server(vault, recording, box=(320, 240)) as server:
+        server.set_playing(True)
+        server.frame(30)
+        time.sleep(0.8)  # a prefetch would fill the GOP (60 frames) in well under this
+        assert server.cached_frames <= 1 + AHEAD  # the frame asked for, and the few decoded on from it
+        server.set_playing(False)
+        server.frame(31)
+        deadline = time.monotonic() + 20
+        while server.cached_frames < 60 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert all(server.peek(n) is not None for n in range(0, 60))  # paused: it fills the GOP again
+
+
+def test_after_a_jump_the_frames_stepped_to_next_come_first(vault: Vault, samples: dict[str, Sample]) -> None:
+    recording = import_recording(vault, samples["h264"].path, "F").recording
+    with open_frame_server(vault, recording, box=(320, 240)) as server:
+        order = cache_order(server)
+        server.frame(40)  # a jump into the middle of the first GOP (keyframe 0)
+        deadline = time.monotonic() + 20
+        while len(order) < 1 + AHEAD + 5 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert order[:1 + AHEAD] == list(range(40, 41 + AHEAD)), order[:12]
+        for n in range(41, 41 + AHEAD):
+            assert read_stamp(server.frame(n)) == n
+
+
+def cache_order(server: FrameServer) -> list[int]:
+    """Record the order in which frames enter the server's cache."""
+    order: list[int] = []
+    cache = server._cache
+    put = cache.put
+
+    def recording_put(number: int, image: RGBImage) -> None:
+        order.append(number)
+        put(number, image)
+
+    cache.put = recording_put  # type: ignore[method-assign]
+    return order
+
+
+def test_the_practitioner_is_told_once_that_frames_are_skipped(qtbot: QtBot, vault: Vault,
+                                                               samples: dict[str, Sample]) -> None:
+    recording = import_recording(vault, samples["h264"].path, "F").recording
+    player = PlayerView()
+    qtbot.addWidget(player)
+    player.show()
+    player.open(vault, recording)
+    notes = player.notes
+    notes.tell_if_skipping(PlaybackStats(shown=20, dropped=5), working_copy=False)  # too early to tell
+    assert not notes.heavy_note.isVisible()
+    notes.tell_if_skipping(PlaybackStats(shown=50, dropped=25), working_copy=False)
+    assert notes.heavy_note.isVisible() and notes.heavy_note.text() == HEAVY_NOTE
+    assert "lighter working copy" in HEAVY_NOTE and "heavy for this computer" in HEAVY_NOTE
+    notes.heavy_note.hide()
+    notes.tell_if_skipping(PlaybackStats(shown=100, dropped=90), working_copy=False)
+    assert not notes.heavy_note.isVisible()  # once per film
+    player.close_film()
+
+
+def test_the_player_plays_on_the_clock_and_pauses_on_the_exact_frame(qtbot: QtBot, vault: Vault,
+                                                                     samples: dict[str, Sample]) -> None:
+    recording = import_recording(vault, samples["h264"].path, "F").recording
+    player = PlayerView()
+    qtbot.addWidget(player)
+    player.show()
+    player.open(vault, recording, 30)
+    frames: list[int] = []
+    player.frame_changed.connect(frames.append)
+    player.set_speed(2.0)
+    started = time.monotonic()
+    player.play()
+    qtbot.waitUntil(lambda: not player.playing, timeout=20_000)  # it plays to the end and pauses there
+    took = time.monotonic() - started
+    assert frames[-1] == 119 and frames == sorted(frames)
+    stats = player.forward.stats
+    assert stats is not None and stats.shown + stats.dropped >= 85
+    assert took >= (119 - 30) / 30 / 2 - 0.1  # never faster than the clock
+    qtbot.waitUntil(lambda: player.canvas.image is not None and player.server is not None
+                    and player.server.peek(119) is not None, timeout=5000)
+    player.close_film()

@@ -1,0 +1,143 @@
+"""The lighter working copy of a heavy film: made in the background, frame for frame, sealed, shredded with
+the film; watched by playback and the paused frame server, never used for stills or exports."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+from conftest import give_consent
+
+from storage.sealed_media import MAGIC, MediaKind
+from vigtool.domain.export import ExportMode
+from vigtool.domain.time import FrameRange
+from vigtool.services.exporting import export_clip
+from vigtool.services.frames import open_frame_server, read_frame
+from vigtool.services.importing import import_recording
+from vigtool.services.vault import Vault
+from vigtool.services.working_copy import (
+    COPY_GOP,
+    WorkingCopyBuilder,
+    WorkingCopyCancelledError,
+    make_working_copy,
+    viewing_source,
+)
+from vigtool.synth.generator import RecordingSpec, render
+from vigtool.synth.stamp import read_stamp
+
+# Heavy by its codec (HEVC 10-bit) and larger than the copy's 1280×720, so the copy is scaled down; one
+# second (two of the copy's GOPs) keeps it quick to render on two shared cores.
+HEAVY = RecordingSpec(duration=1.0, width=1600, height=900, codec="hevc", bit_depth=10, gop_seconds=0.5, seed=3)
+
+
+@pytest.fixture(scope="module")
+def heavy_film(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("heavy") / "phone-hevc10.mp4"
+    render(HEAVY, path)
+    return path
+
+
+def test_a_heavy_film_gets_a_lighter_copy_frame_for_frame(vault: Vault, heavy_film: Path) -> None:
+    recording = import_recording(vault, heavy_film, "F").recording
+    with av.open(str(heavy_film)) as container:
+        assert container.streams.video[0].codec_context.pix_fmt == "yuv420p10le"
+    assert not viewing_source(vault, recording).working_copy
+    progress: list[tuple[int, int]] = []
+    builder = WorkingCopyBuilder(vault)
+    future = builder.ensure(recording, progress=lambda done, total: progress.append((done, total)))
+    assert future is not None
+    made = future.result(timeout=300)
+    builder.close()
+    assert made is not None and made.size == (1280, 720) and made.frames == recording.frame_count == 30
+    assert progress[-1] == (30, 30)
+    source = viewing_source(vault, recording)
+    assert source.working_copy and source.size == (1280, 720)
+    assert source.index.keyframes.tolist() == list(range(0, 30, COPY_GOP))
+    # Frame N of the copy is frame N of the film, whichever way the server gets there.
+    with open_frame_server(vault, recording, box=(1280, 720)) as server:
+        order = [*range(30), 29, 3, 17, 16, 15, 14, 0]
+        assert [read_stamp(server.frame(n)) for n in order] == order
+        assert server.display_size == (1280, 720)
+    # An exact still comes from the original, at its own size.
+    still = read_frame(vault, recording, 22)
+    assert still.shape == (900, 1600, 3) and read_stamp(still) == 22
+    assert WorkingCopyBuilder(vault).ensure(recording) is None  # made once
+
+
+def test_exports_of_a_film_with_a_copy_come_from_the_original(vault: Vault, heavy_film: Path,
+                                                               tmp_path: Path) -> None:
+    recording = import_recording(vault, heavy_film, "F").recording
+    make_working_copy(vault, recording)
+    give_consent(vault, recording)
+    out = tmp_path / "moment.mp4"
+    export_clip(vault, recording, FrameRange(4, 20), out, mode=ExportMode.REENCODE)
+    with av.open(str(out)) as clip:
+        frames = [np.asarray(f.to_ndarray(format="rgb24"), dtype=np.uint8) for f in clip.decode(video=0)]
+    assert [read_stamp(f) for f in frames] == list(range(4, 20))  # frame for frame
+    assert all(f.shape == (900, 1600, 3) for f in frames)  # the original's pictures, not the 720p copy's
+
+
+def test_the_copy_is_sealed_with_the_films_key_and_shredded_with_it(vault: Vault, heavy_film: Path) -> None:
+    recording = import_recording(vault, heavy_film, "F").recording
+    make_working_copy(vault, recording)
+    path = vault.media.path_for(recording.media_id, MediaKind.WORKING_COPY)
+    data = path.read_bytes()
+    assert data.startswith(MAGIC) and b"ftyp" not in data and b"moof" not in data and b"x264" not in data
+    assert path.name == f"{recording.media_id}.working_copy.vigm"  # no family's or file's name
+    vault.delete_recording(recording)
+    assert not path.exists()
+    assert list(vault.media.folder.iterdir()) == []
+
+
+def test_stopping_the_copy_stores_nothing(vault: Vault, heavy_film: Path) -> None:
+    recording = import_recording(vault, heavy_film, "F").recording
+    seen: list[int] = []
+    with pytest.raises(WorkingCopyCancelledError, match="stopped"):
+        make_working_copy(vault, recording, lambda done, _total: seen.append(done), lambda: len(seen) >= 10)
+    assert len(seen) == 10
+    assert [p.name for p in vault.media.folder.iterdir()] == [f"{recording.media_id}.film.vigm"]
+    assert not viewing_source(vault, recording).working_copy
+
+
+def test_a_light_film_gets_no_copy(vault: Vault, samples: dict[str, object]) -> None:
+    sample = samples["h264"]
+    recording = import_recording(vault, sample.path, "F").recording  # type: ignore[attr-defined]
+    assert WorkingCopyBuilder(vault).ensure(recording) is None
+    assert make_working_copy(vault, recording) is None
+    assert not vault.media.exists(recording.media_id, MediaKind.WORKING_COPY)
+
+
+def test_the_filmstrip_is_made_from_the_copy_once_there_is_one(vault: Vault, heavy_film: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    from vigtool.services.previews import build_previews, load_filmstrip  # noqa: PLC0415
+
+    recording = import_recording(vault, heavy_film, "F").recording
+    make_working_copy(vault, recording)
+    opened: list[MediaKind] = []
+    open_sealed = vault.media.open
+
+    def recording_open(media_id: str, kind: MediaKind, key: bytes, name: str) -> object:
+        opened.append(kind)
+        return open_sealed(media_id, kind, key, name)
+
+    monkeypatch.setattr(vault.media, "open", recording_open)
+    build_previews(vault, recording)
+    assert opened[0] is MediaKind.WORKING_COPY  # the filmstrip; the sound wave reads the film's own sound
+    strip = load_filmstrip(vault, recording)
+    assert strip is not None and strip.frames[0] == 0
+
+
+def test_verify_reports_a_damaged_copy(vault: Vault, heavy_film: Path) -> None:
+    from vigtool.services.verify import verify_vault  # noqa: PLC0415
+
+    recording = import_recording(vault, heavy_film, "F").recording
+    make_working_copy(vault, recording)
+    assert verify_vault(vault).sound
+    path = vault.media.path_for(recording.media_id, MediaKind.WORKING_COPY)
+    data = bytearray(path.read_bytes())
+    data[100] ^= 1
+    path.write_bytes(bytes(data))
+    problems = verify_vault(vault).problems
+    assert len(problems) == 1 and "working copy" in problems[0] and "made again" in problems[0]

@@ -1,0 +1,191 @@
+"""Forward playback of one film: the picture from the core's `PicturePlayback`, the sound from QtMultimedia.
+
+The picture is decoded on its own thread against a clock and frames that would come late are dropped;
+QMediaPlayer plays the film's sound from the decrypting QIODevice, with no video output (so it decodes
+no pictures), and starts when the first picture is ready. The picture's clock follows the sound when
+the two drift apart. Without a sound device the clock is the wall clock.
+
+`PlaybackNotes` tells the practitioner, once per film and gently, that frames are being skipped, and
+how far the lighter working copy has got.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from fractions import Fraction
+
+from PySide6.QtCore import QIODevice, QObject, QUrl, Signal
+from PySide6.QtMultimedia import QAudioOutput, QMediaDevices, QMediaPlayer
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from vigtool.media.errors import MediaError
+from vigtool.media.playback import PicturePlayback, PlaybackClock, PlaybackStats
+from vigtool.services.working_copy import ViewingSource
+
+SOUND_DRIFT_S = 0.08  # the picture's clock follows the sound when they are further apart than this
+HEAVY_AFTER_FRAMES = 60  # frames played before telling whether frames had to be skipped
+HEAVY_SHARE = 0.1
+HEAVY_NOTE = ("Some frames are skipped so that the picture keeps time with the sound: this film is heavy for "
+              "this computer. Smooth playback needs the lighter working copy, which vigtool makes in the "
+              "background after an import.")
+SLOW_NOTE = "Some frames are skipped so that the picture keeps time with the sound."
+
+
+class ForwardPlay(QObject):
+    """Plays one film forwards; `frame_played(number, image)` comes on the GUI thread for the current run."""
+
+    frame_played = Signal(int, object)
+    ended = Signal()
+    failed = Signal(str)
+    _played = Signal(object, int, object)  # (run, frame, image) from the playback thread
+    _run_ended = Signal(object)
+    _run_started = Signal(object)
+    _run_failed = Signal(object, object)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.media = QMediaPlayer(self)  # the sound only
+        self.audio: QAudioOutput | None = None
+        if QMediaDevices.audioOutputs():
+            self.audio = QAudioOutput(self)
+            self.media.setAudioOutput(self.audio)
+        if self.media.pitchCompensationAvailability() != QMediaPlayer.PitchCompensationAvailability.Unavailable:
+            self.media.setPitchCompensation(True)  # slowed speech stays speech, not a growl
+        self.media.errorOccurred.connect(lambda _e, text: self.failed.emit(f"Playback stopped: {text}"))
+        self.media.positionChanged.connect(self._sound_position)
+        self._played.connect(self._frame)
+        self._run_ended.connect(self._ended)
+        self._run_started.connect(self._start_sound)
+        self._run_failed.connect(self._failed)
+        self.source: ViewingSource | None = None
+        self.run: PicturePlayback | None = None
+        self.last_stats: PlaybackStats | None = None
+        self._has_sound = False
+        self._sound_from_ms = 0
+
+    def set_film(self, device: QIODevice, suffix: str, source: ViewingSource, has_sound: bool) -> None:
+        self.media.setSourceDevice(device, QUrl(f"film.{suffix}"))
+        self.source, self._has_sound = source, has_sound
+
+    def clear(self) -> None:
+        self.stop()
+        self.media.stop()
+        self.media.setSource(QUrl())
+        self.source = None
+
+    @property
+    def stats(self) -> PlaybackStats | None:
+        """What the current (or last) run showed and dropped."""
+        return self.last_stats if self.run is None else self.run.stats
+
+    def start(self, start: int, speed: float, box: tuple[int, int], sound_from_ms: int) -> None:
+        """Play from frame `start`; the sound starts at `sound_from_ms` with the first picture."""
+        assert self.source is not None
+        self.stop()
+        source = self.source
+        holder: list[PicturePlayback] = []
+
+        def this_run() -> PicturePlayback | None:
+            return holder[0] if holder else None
+
+        self.run = PicturePlayback(
+            source.open_handle, source.index, source.size, source.rotation, source.name, box, start,
+            PlaybackClock(Fraction(0), speed), lambda n, image: self._played.emit(this_run(), n, image),
+            ended=lambda: self._run_ended.emit(this_run()),
+            failed=lambda exc: self._run_failed.emit(this_run(), exc),
+            started=lambda: self._run_started.emit(this_run()),
+            rough=source.heavy and not source.working_copy)  # frames only glimpsed: no deblocking on 4K
+        holder.append(self.run)
+        self._sound_from_ms = sound_from_ms
+
+    def stop(self) -> None:
+        if self.run is not None:
+            run, self.run = self.run, None
+            run.stop()
+            self.last_stats = run.stats
+            self.media.pause()
+
+    def set_speed(self, speed: float) -> None:
+        self.media.setPlaybackRate(speed)
+        if self.run is not None:
+            self.run.clock.set_rate(speed)
+
+    def _start_sound(self, run: object) -> None:
+        if run is self.run and self.run is not None and self.audio is not None and self._has_sound:
+            self.media.setPlaybackRate(self.run.clock.rate)
+            self.media.setPosition(self._sound_from_ms)
+            self.media.play()
+
+    def _sound_position(self, ms: int) -> None:
+        """The picture follows the sound: its clock is moved when they drift apart."""
+        run = self.run
+        if run is None or self.media.playbackState() != QMediaPlayer.PlaybackState.PlayingState:
+            return
+        if abs(run.clock.film_time() - ms / 1000) > SOUND_DRIFT_S:
+            run.clock.sync(ms / 1000)
+
+    def _frame(self, run: object, number: int, image: object) -> None:
+        if run is self.run and self.run is not None:  # not a frame of a run already stopped
+            self.frame_played.emit(number, image)
+
+    def _ended(self, run: object) -> None:
+        if run is self.run:
+            self.ended.emit()
+
+    def _failed(self, run: object, exc: object) -> None:
+        if run is self.run:
+            self.failed.emit(str(exc) if isinstance(exc, MediaError) else f"Playback stopped: {exc}")
+
+
+class PlaybackNotes(QWidget):
+    """Gentle notes under the player: frames skipped to keep time (once per film), the copy's progress."""
+
+    _progress = Signal(int, int)  # (recording id, percent) from the working copy's thread
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.heavy_note = QLabel("")
+        self.heavy_note.setWordWrap(True)
+        self.copy_note = QLabel("")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        for label in (self.heavy_note, self.copy_note):
+            label.setStyleSheet("color: #9aa0a8;")
+            label.hide()
+            layout.addWidget(label)
+        self._told: set[int] = set()  # recordings whose skipped frames the practitioner was told of
+        self.recording_id: int | None = None  # the film on screen
+        self._progress.connect(self._show_progress)
+
+    def tell_if_skipping(self, stats: PlaybackStats, working_copy: bool) -> None:
+        """Once per film: frames are being skipped to keep time, and what would make playback smooth."""
+        rid = self.recording_id
+        if rid is None or rid in self._told or stats.shown + stats.dropped < HEAVY_AFTER_FRAMES:
+            return
+        if stats.dropped_share >= HEAVY_SHARE:
+            self._told.add(rid)
+            self.heavy_note.setText(SLOW_NOTE if working_copy else HEAVY_NOTE)
+            self.heavy_note.show()
+
+    def progress_callback(self, recording_id: int) -> Callable[[int, int], None]:
+        """A progress callback for making the working copy of `recording_id` (called on its thread)."""
+        last = [-1]
+
+        def progress(done: int, total: int) -> None:
+            percent = done * 100 // max(total, 1)
+            if percent != last[0]:
+                last[0] = percent
+                self._progress.emit(recording_id, percent)
+        return progress
+
+    def _show_progress(self, recording_id: int, percent: int) -> None:
+        if self.recording_id == recording_id and percent < 100:
+            self.copy_note.setText(f"Making a lighter copy for smooth playback: {percent} %")
+            self.copy_note.show()
+        else:
+            self.copy_note.hide()
+
+    def clear(self) -> None:
+        self.heavy_note.hide()
+        self.copy_note.hide()
+        self.recording_id = None

@@ -1,0 +1,294 @@
+"""A lighter working copy of a heavy film (4K, HEVC 10-bit, high frame rates), for watching only.
+
+A phone's 4K HEVC film decodes slower than it plays on an ordinary laptop. After import, a copy is made
+in the background at a size and GOP chosen for fast decoding and stepping: H.264, 8-bit, within
+1280×720, a keyframe every 15 frames, no B-frames, every frame of the original in the same order. It is
+sealed with the film's own data key next to it in the vault (`<media id>.working_copy.vigm`), so deleting
+the recording's key shreds it with the film.
+
+Playback, scrubbing, the filmstrip and the paused frame server read the copy when it exists
+(`viewing_source`); exact stills, clip exports, training packs and packages always read the original
+film, frame for frame (they open it through `Vault.open_film`, never through this module).
+
+Frame N of the copy is frame N of the original: the copy is written one frame for each frame decoded
+from the original, its timestamps are the original's (moved to start at 0, in the muxer's time base),
+and the finished copy is demuxed and checked against that before it is used; one that does not match is
+deleted and the original is watched instead.
+
+The copy is a fragmented MP4 (one fragment per GOP) written straight into the sealed writer, so nothing
+of it is ever in the clear on the disk and little is held in memory. Making it is cancelled when the
+window closes; an interrupted copy is a temp file that the next opening of the vault removes, and it is
+then made again from the start (it is derived data: the vault is whole without it).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from fractions import Fraction
+
+import av
+import numpy as np
+
+from storage.sealed_media import MediaKind, SealedMediaReader
+from vigtool.domain.model import Recording
+from vigtool.media.errors import MediaError
+from vigtool.media.frame_server import fit_in_box
+from vigtool.media.probe import FrameIndex, SeekableFile
+from vigtool.services.vault import Vault
+
+Progress = Callable[[int, int], None]
+COPY_BOX = (1280, 720)  # the frame server's largest box: the copy is never shown smaller than it is
+COPY_GOP = 15  # a keyframe every half second at 30 fps: a random seek decodes at most 14 frames
+COPY_CRF = 23
+HEAVY_PIXELS = 1920 * 1088
+HEAVY_RATE = 50
+NICE = 15  # the copy is made with what the practitioner's own work leaves over
+
+
+class WorkingCopyCancelledError(Exception):
+    """Making the copy was stopped; nothing was stored."""
+
+
+@dataclass(frozen=True)
+class ViewingSource:
+    """What the player and the frame server read: the working copy when there is one, else the film."""
+
+    open_handle: Callable[[], SeekableFile]
+    index: FrameIndex  # of the file read: frame N here is frame N of the original
+    size: tuple[int, int]  # stored (width, height) of the file read
+    rotation: int
+    name: str
+    working_copy: bool
+    heavy: bool  # the original is heavy to decode on this kind of machine
+
+
+def is_heavy(recording: Recording, bit_depth: int = 8) -> bool:
+    """Films that decode slower than they play on an ordinary 2-core laptop without hardware decoding."""
+    pixels = recording.width * recording.height
+    rate = float(recording.rate)
+    return pixels > HEAVY_PIXELS or rate > HEAVY_RATE or (recording.video_codec == "hevc" and bit_depth > 8)
+
+
+def bit_depth_of(stream: av.video.stream.VideoStream) -> int:
+    name = stream.codec_context.pix_fmt or ""
+    for depth in (16, 14, 12, 10, 9):
+        if f"p{depth}" in name:
+            return depth
+    return 8
+
+
+def copy_size(width: int, height: int) -> tuple[int, int]:
+    box = COPY_BOX if width >= height else (COPY_BOX[1], COPY_BOX[0])
+    return fit_in_box(width, height, 0, box)
+
+
+def has_working_copy(vault: Vault, recording: Recording) -> bool:
+    return vault.media.exists(recording.media_id, MediaKind.WORKING_COPY)
+
+
+def open_working_copy(vault: Vault, recording: Recording) -> SealedMediaReader:
+    """A decrypting reader over the working copy (close it when done); never for stills or exports."""
+    return vault.media.open(recording.media_id, MediaKind.WORKING_COPY, vault.data_key(recording),
+                            f"the working copy of {recording.source_name}")
+
+
+def copy_index(original: FrameIndex, time_base: Fraction, frames: int) -> FrameIndex:
+    """The copy's frame index, from the original's: the same frames, timestamps from 0 in `time_base`."""
+    scale = original.time_base / time_base
+    ticks = [(int(p) - int(original.pts[0])) * scale for p in original.pts]
+    if any(t.denominator != 1 for t in ticks):
+        raise MediaError("working copy", f"time base {time_base} cannot hold the film's timestamps exactly")
+    return FrameIndex(np.array([int(t) for t in ticks], dtype=np.int64),
+                      np.arange(0, frames, COPY_GOP, dtype=np.int64), time_base)
+
+
+def viewing_source(vault: Vault, recording: Recording) -> ViewingSource:
+    """The working copy (when it exists and reads as it should), else the original film."""
+    original = vault.repo.frame_index(recording.id)
+    heavy = is_heavy(recording)
+    if has_working_copy(vault, recording):
+        try:
+            with open_working_copy(vault, recording) as handle, av.open(handle, "r") as container:
+                stream = container.streams.video[0]
+                time_base, size = stream.time_base, (stream.codec_context.width, stream.codec_context.height)
+            assert time_base is not None
+            index = copy_index(original, time_base, len(original))
+        except (MediaError, av.error.FFmpegError):
+            pass  # a damaged copy: watch the original (verify reports the damage)
+        else:
+            return ViewingSource(lambda: open_working_copy(vault, recording), index, size, recording.rotation,
+                                 recording.source_name, working_copy=True, heavy=True)
+    return original_source(vault, recording, original, heavy)
+
+
+def original_source(vault: Vault, recording: Recording, index: FrameIndex | None = None,
+                    heavy: bool | None = None) -> ViewingSource:
+    return ViewingSource(lambda: vault.open_film(recording), index or vault.repo.frame_index(recording.id),
+                         (recording.width, recording.height), recording.rotation, recording.source_name,
+                         working_copy=False, heavy=is_heavy(recording) if heavy is None else heavy)
+
+
+class _SinkFile(io.RawIOBase):
+    """The sealed sink as a write-only, unseekable file for the muxer (a fragmented MP4 needs no seek)."""
+
+    def __init__(self, write: Callable[[bytes | memoryview], None]) -> None:
+        super().__init__()
+        self._write = write
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: bytes | memoryview) -> int:  # type: ignore[override]
+        self._write(data)
+        return len(data)
+
+
+@dataclass(frozen=True)
+class WorkingCopyMade:
+    recording_id: int
+    frames: int
+    size: tuple[int, int]
+    bytes: int
+
+
+def make_working_copy(vault: Vault, recording: Recording, progress: Progress | None = None,
+                      cancelled: Callable[[], bool] | None = None, *, force: bool = False) -> WorkingCopyMade | None:
+    """Make and store the working copy of `recording` if it is heavy (or `force`); None when not needed."""
+    key = vault.data_key(recording)
+    original = vault.repo.frame_index(recording.id)
+    name = recording.source_name
+    with vault.open_film(recording) as film:
+        try:
+            source = av.open(film, "r")
+        except av.error.FFmpegError as exc:
+            raise MediaError(name, f"cannot be opened to make its working copy ({exc})") from exc
+        with source:
+            stream = source.streams.video[0]
+            if not force and not is_heavy(recording, bit_depth_of(stream)):
+                return None
+            stream.thread_type = "AUTO"
+            size = copy_size(stream.codec_context.width, stream.codec_context.height)
+            with vault.media.create(recording.media_id, MediaKind.WORKING_COPY, key) as sink:
+                frames, time_base = _encode(source, stream, original, size, _SinkFile(sink.write), name,
+                                            progress, cancelled)
+                sink.commit()
+                written = sink.plaintext_bytes
+    try:
+        _check_copy(vault, recording, original, time_base)
+    except MediaError:
+        vault.media.delete_kind(recording.media_id, MediaKind.WORKING_COPY)
+        raise
+    return WorkingCopyMade(recording.id, frames, size, written)
+
+
+def _encode(source: av.container.InputContainer, stream: av.video.stream.VideoStream, original: FrameIndex,
+            size: tuple[int, int], out_file: _SinkFile, name: str, progress: Progress | None,
+            cancelled: Callable[[], bool] | None) -> tuple[int, Fraction]:
+    """Decode every frame of the original in order and encode it; (frames written, the copy's time base)."""
+    pts0 = int(original.pts[0])
+    total = len(original)
+    with av.open(out_file, "w", format="mp4",
+                 options={"movflags": "frag_keyframe+empty_moov+default_base_moof"}) as out:
+        video = out.add_stream("libx264", rate=stream.average_rate or 30, options={
+            "crf": str(COPY_CRF), "preset": "veryfast", "g": str(COPY_GOP), "keyint_min": str(COPY_GOP),
+            "sc_threshold": "0", "bf": "0"})
+        video.width, video.height, video.pix_fmt = size[0], size[1], "yuv420p"
+        video.codec_context.time_base = original.time_base
+        video.time_base = original.time_base
+        written = 0
+        try:
+            for frame in source.decode(stream):
+                if frame.pts is None:
+                    raise MediaError(name, f"frame {written} has no timestamp; no working copy was made")
+                at = original.frame_at_pts(frame.pts)
+                if at < written:
+                    continue  # a leading picture of an open GOP, shown before the first keyframe's time
+                if at != written or int(original.pts[at]) != frame.pts:
+                    raise MediaError(name, f"decodes frame {at} where frame {written} was expected; "
+                                     "no working copy was made")
+                if cancelled is not None and cancelled():
+                    raise WorkingCopyCancelledError(f"{name}: making its working copy was stopped")
+                scaled = frame.reformat(width=size[0], height=size[1], format="yuv420p", interpolation="AREA")
+                scaled.pts, scaled.time_base = frame.pts - pts0, original.time_base
+                for packet in video.encode(scaled):
+                    out.mux(packet)
+                written += 1
+                if progress is not None:
+                    progress(written, total)
+        except av.error.FFmpegError as exc:
+            raise MediaError(name, f"could not be decoded to make its working copy ({exc})") from exc
+        for packet in video.encode(None):
+            out.mux(packet)
+        time_base = video.time_base
+    if written != total:
+        raise MediaError(name, f"gave {written} of its {total} frames; no working copy was made")
+    assert time_base is not None
+    return written, time_base
+
+
+def _check_copy(vault: Vault, recording: Recording, original: FrameIndex, time_base: Fraction) -> None:
+    """Fail closed: the stored copy has exactly the frames and keyframes the index of the copy claims."""
+    expected = copy_index(original, time_base, len(original))
+    pts, keys = [], []
+    with open_working_copy(vault, recording) as handle, av.open(handle, "r") as container:
+        stream = container.streams.video[0]
+        if stream.time_base != time_base:
+            raise MediaError(recording.source_name, "its working copy has another time base than written")
+        for packet in container.demux(stream):
+            if packet.pts is not None:
+                if packet.is_keyframe:
+                    keys.append(packet.pts)
+                pts.append(packet.pts)
+    pts.sort()
+    if pts != expected.pts.tolist() or sorted(keys) != [int(expected.pts[k]) for k in expected.keyframes]:
+        raise MediaError(recording.source_name, "its working copy does not match the film frame for frame; "
+                         "it was removed and the film itself is shown")
+
+
+class WorkingCopyBuilder:
+    """Makes working copies one film at a time on a low-priority worker thread; `close()` stops it."""
+
+    def __init__(self, vault: Vault) -> None:
+        self._vault = vault
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vigtool-working-copy",
+                                            initializer=_lower_priority)
+        self._stop = threading.Event()
+        self._queued: set[int] = set()
+        self._lock = threading.Lock()
+
+    def ensure(self, recording: Recording, progress: Progress | None = None) -> Future[WorkingCopyMade | None] | None:
+        """Queue the copy of `recording` unless it exists or is queued (films that are not heavy are
+        looked at on the worker thread and left as they are)."""
+        with self._lock:
+            if recording.id in self._queued or has_working_copy(self._vault, recording):
+                return None
+            if not is_heavy(recording, bit_depth=16 if recording.video_codec == "hevc" else 8):
+                return None  # neither large, fast nor HEVC: not even worth opening
+            self._queued.add(recording.id)
+        return self._executor.submit(self._make, recording, progress)
+
+    def _make(self, recording: Recording, progress: Progress | None) -> WorkingCopyMade | None:
+        try:
+            return make_working_copy(self._vault, recording, progress, self._stop.is_set)
+        finally:
+            with self._lock:
+                self._queued.discard(recording.id)
+
+    def wait(self) -> None:
+        self._executor.shutdown(wait=True)
+
+    def close(self) -> None:
+        self._stop.set()
+        self._executor.shutdown(wait=True, cancel_futures=True)
+
+
+def _lower_priority() -> None:
+    """The worker thread (and the decoder and encoder threads it starts, which inherit it) runs niced."""
+    with contextlib.suppress(OSError, AttributeError):  # elsewhere than Linux: made at normal priority
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), NICE)
