@@ -150,7 +150,7 @@ def test_opening_a_missing_or_broken_vault_says_so(tmp_path: Path) -> None:
 def test_migrations_from_empty_match_the_models(tmp_path: Path) -> None:
     db = Database(tmp_path / "fresh.sqlite3")
     db.migrate()
-    assert db.current_revision() == "0009"
+    assert db.current_revision() == "0013"
     with db.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     assert diff == [], f"models and migrations differ: {diff}"
@@ -173,7 +173,7 @@ def test_upgrade_from_the_first_revision_keeps_the_data(tmp_path: Path) -> None:
         raw.execute("INSERT INTO tracks VALUES (1, 1, x'00', 'infant', 0, 1)")
         raw.execute("INSERT INTO annotations VALUES (1, 1, 3, 9, 'init.sound', 'infant', x'00')")
     db.migrate()
-    assert db.current_revision() == "0009"
+    assert db.current_revision() == "0013"
     with sqlite3.connect(path) as raw:
         fingerprint, media_id, key = raw.execute("SELECT fingerprint, media_id, wrapped_key FROM recordings").fetchone()
         assert fingerprint == "cd" * 32 and len(media_id) == 32 and key is None
