@@ -134,14 +134,14 @@ class IdentityStore:
                             Ed25519PrivateKey.from_private_bytes(self._open(row.ed25519_private, "ed25519_private")),
                             named=row.named)
 
-    def create(self, name: str) -> Identity:
-        identity = Identity(name, X25519PrivateKey.generate(), Ed25519PrivateKey.generate())
+    def create(self, name: str, *, named: bool = False) -> Identity:
+        identity = Identity(name, X25519PrivateKey.generate(), Ed25519PrivateKey.generate(), named=named)
         with self.db.write() as s:
             s.add(IdentityRow(name=self._sealer.seal(name, b"identity.name"),
                               x25519_private=self._seal(_raw_private(identity.agreement_key), "x25519_private"),
                               ed25519_private=self._seal(_raw_private(identity._ed25519), "ed25519_private"),
                               x25519_public=_b64(identity.public.x25519), ed25519_public=_b64(identity.public.ed25519),
-                              created_at=datetime.now(UTC).replace(tzinfo=None)))
+                              created_at=datetime.now(UTC).replace(tzinfo=None), named=named))
         return identity
 
     def rename(self, identity: Identity, name: str) -> None:

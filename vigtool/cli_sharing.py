@@ -28,7 +28,7 @@ from vigtool.cli_common import (
 )
 from vigtool.domain.model import Recording
 from vigtool.domain.time import FrameRange
-from vigtool.services import agreement, consent, packaging, supervision, training
+from vigtool.services import agreement, consent, lanes, packaging, supervision, training
 from vigtool.services.consent import Purpose
 from vigtool.services.frames import find_recording
 from vigtool.services.vault import Vault
@@ -172,6 +172,12 @@ def cmd_identity(args: argparse.Namespace) -> int:
     with open_vault(args) as vault:
         assert vault.identity is not None
         public = vault.identity.public
+        if args.identity_command == "name":
+            try:
+                lanes.set_my_name(vault, args.name)
+            except ValueError as exc:
+                raise CliError(str(exc)) from exc
+            public = vault.identity.public
         if args.identity_command == "export":
             out = Path(args.output)
             supervision.save_key_card(vault, out)
@@ -292,6 +298,9 @@ def _add_identity_parsers(sub: Any) -> None:
     p = sub.add_parser("identity", help="your key pair: show its fingerprint, or export the public key file")
     what = p.add_subparsers(dest="identity_command", required=True, metavar="WHAT")
     what.add_parser("show", help="your name and fingerprint").set_defaults(func=cmd_identity)
+    p = what.add_parser("name", help="set your name (on your key card and your lanes)")
+    p.add_argument("name", metavar="NAME")
+    p.set_defaults(func=cmd_identity)
     p = what.add_parser("export", help="write your public key file (for a supervisor to add you)")
     p.add_argument("-o", "--output", required=True, metavar="FILE")
     p.set_defaults(func=cmd_identity)

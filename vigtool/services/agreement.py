@@ -35,6 +35,10 @@ WITHIN_SECONDS = Fraction(1, 2)  # two marks this close are one moment
 _NOT_CODED = (TrackKind.TURN_TAKING, TrackKind.SUGGESTIONS)  # lanes of turns and proposals, not of codes
 
 
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
 @dataclass(frozen=True)
 class Coder:
     """One side of the comparison: a name and the lanes whose coded marks are hers."""
@@ -105,11 +109,11 @@ class Report:
         if not figures.code:
             differ = sum(1 for p in self.result.pairs if p.a and p.b and not p.alike)
             alone = figures.moments - figures.alike - differ
-            return (f"Of the {figures.moments} moments either of you marked, {figures.alike} were marked by both "
+            return (f"Of {_count(figures.moments, 'moment')} either of you marked, {figures.alike} marked by both "
                     f"with the same code ({share:.0%}); {differ} by both with different codes, and {alone} by "
                     f"only one of you.")
-        return (f"{self.a.name} marked it {figures.a} times, {self.b.name} {figures.b} times: {figures.alike} of "
-                f"the {figures.moments} moments were marked with it by both ({share:.0%}).")
+        return (f"{self.a.name} marked it {_count(figures.a, 'time')}, {self.b.name} {_count(figures.b, 'time')}: "
+                f"{figures.alike} of {_count(figures.moments, 'moment')} marked with it by both ({share:.0%}).")
 
     def kappa_sentence(self, figures: CodeFigures) -> str:
         kappa = figures.kappa
@@ -125,7 +129,7 @@ class Report:
             return (f"Kappa is not defined: cut into {slices}, one of you gave every slice the same label, so "
                     "there is no agreement beyond chance to measure.")
         return (f"Kappa {kappa.value:.2f} ({strength(kappa.value)}): cutting the film into {slices} and comparing "
-                f"{what}, you agree on {float(kappa.observed):.0%} of the {kappa.slices} slices, where chance "
+                f"{what}, you agree on {float(kappa.observed):.0%} of {kappa.slices} slices, where chance "
                 f"alone would give {float(kappa.expected):.0%}.")
 
     def to_json(self) -> dict[str, object]:
@@ -173,7 +177,8 @@ class Report:
 
 def agreement(vault: Vault, recording: Recording, a: Coder | None = None, b: Coder | None = None, *,
               slice_seconds: Fraction = SLICE_SECONDS, within_seconds: Fraction = WITHIN_SECONDS) -> Report:
-    """How closely two coders agree on a film (her lanes and mine, unless chosen)."""
+    """How closely two coders agree on a film (her lanes and mine, unless chosen); a slice of 0 s is one
+    frame."""
     tracks = vault.repo.list_tracks(recording.id)
     if a is None or b is None:
         a, b = default_coders(tracks, people(vault))

@@ -45,6 +45,24 @@ def people(vault: Vault) -> People:
     return People(me, {c.fingerprint: c.name for c in vault.identities.contacts()})
 
 
+def needs_name(vault: Vault) -> bool:
+    """True until the vault's user has said her name (the first one is only the computer's login)."""
+    return vault.identity is not None and not vault.identity.named
+
+
+def set_my_name(vault: Vault, name: str) -> str:
+    """Your name on your key card (save it again for partners to see it) and on your lanes here."""
+    name = " ".join(name.split())
+    if not name:
+        raise ValueError("Your name cannot be empty: it goes on your key card and your lanes.")
+    if len(name) > 80:
+        raise ValueError("Your name can have at most 80 characters.")
+    assert vault.identity is not None
+    vault.identities.rename(vault.identity, name)
+    vault.audit.append("name", {"fingerprint": vault.identity.public.fingerprint})
+    return name
+
+
 def lane_labels(tracks: Iterable[Track], who: People) -> dict[int, str]:
     """Each lane's name as shown: with its person's name once anyone else's lane is on the film."""
     tracks = list(tracks)

@@ -147,7 +147,8 @@ class Vault:
                     _lock_fd=lock_fd)
         vault.identity = vault.identities.load()
         if vault.identity is None:  # a new vault, or one from before identities
-            vault.identity = vault.identities.create(os.environ.get("VIGTOOL_NAME") or getpass.getuser())
+            given = os.environ.get("VIGTOOL_NAME", "").strip()  # a name given is her name; a login is a guess
+            vault.identity = vault.identities.create(given or getpass.getuser(), named=bool(given))
             vault.audit.append("identity", {"fingerprint": vault.identity.public.fingerprint})
         vault.audit.append("unlock", {"pid": os.getpid()})
         if alone:
