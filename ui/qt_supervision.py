@@ -95,8 +95,13 @@ class PartnersDialog(QDialog):
             self.partners.addItem(item)
 
     def change_name(self, name: str | None = None) -> bool:
-        changed = ask_name(self.window_of_vault, name) if self.window_of_vault is not None else _ask_name(
-            self, self.vault, name)
+        if self.window_of_vault is not None:
+            changed = ask_name(self.window_of_vault, name)
+        else:
+            problem = _ask_name(self, self.vault, name)
+            changed = not problem
+            if problem not in ("", "-"):
+                self.status.setText(f"Name not changed: {problem}")
         if changed:
             self._fill()
             self.status.setText("Your name is changed here. Save your key card again for your partners: they "
@@ -275,27 +280,36 @@ def show_partners(window: MainWindow) -> PartnersDialog:
     return dialog
 
 
-def _ask_name(parent: QWidget, vault: Vault, name: str | None = None, *, first: bool = False) -> bool:
-    """Ask for (or take) the user's name and keep it; True if it changed."""
+def _ask_name(parent: QWidget, vault: Vault, name: str | None = None, *, first: bool = False) -> str:
+    """Ask for (or take) the user's name and keep it; "" if it changed, else why not ("-" if cancelled)."""
     assert vault.identity is not None
-    if name is None:
-        text = ("Your name, as your partners will see it on your key card and your lanes\n(you can change it "
-                "later under File ▸ Your name):" if first else "Your name, on your key card and your lanes:")
-        name, ok = QInputDialog.getText(parent, "Welcome to vigtool" if first else "Your name", text,
-                                        QLineEdit.EchoMode.Normal, vault.identity.public.name)
-        if not ok:
-            return False
-    try:
-        lanes.set_my_name(vault, name)
-    except ValueError as exc:
-        QMessageBox.information(parent, "Name not changed", str(exc))
-        return False
-    return True
+    asking, problem = name is None, ""
+    while True:
+        if asking:
+            text = ("Your name, as your partners will see it on your key card and your lanes\n(you can change "
+                    "it later under File ▸ Your name):" if first else "Your name, on your key card and your lanes:")
+            name, ok = QInputDialog.getText(parent, "Welcome to vigtool" if first else "Your name",
+                                            f"{problem}\n\n{text}" if problem else text, QLineEdit.EchoMode.Normal,
+                                            name or vault.identity.public.name)
+            if not ok:
+                return "-"
+        assert name is not None
+        try:
+            lanes.set_my_name(vault, name)
+        except ValueError as exc:
+            if not asking:
+                return str(exc)
+            problem = str(exc)  # asked again, saying why
+            continue
+        return ""
 
 
 def ask_name(window: MainWindow, name: str | None = None, *, first: bool = False) -> bool:
     """Your name in the window (asked at the first start, changeable under File ▸ Your name)."""
-    if not _ask_name(window, window.vault, name, first=first):
+    problem = _ask_name(window, window.vault, name, first=first)
+    if problem:
+        if problem != "-":
+            window.statusBar().showMessage(f"Name not changed: {problem}", 8000)
         return False
     assert window.vault.identity is not None
     if window.workspace is not None:  # your lanes carry your name

@@ -97,7 +97,7 @@ class Report:
             return code  # a code no longer in the codebook keeps its id
 
     def seconds(self, frames: int) -> str:
-        return f"{float(Fraction(frames) / self.rate):g} s"
+        return f"{round(float(Fraction(frames) / self.rate), 2):g} s"
 
     def time_of(self, pair: MomentPair) -> str:
         return timecode(pair.start, self.rate)
@@ -105,7 +105,7 @@ class Report:
     def moments_sentence(self, figures: CodeFigures) -> str:
         if figures.moments == 0:
             return "Neither of you marked a moment."
-        share = figures.share or Fraction(0)
+        share = float(figures.share or 0)
         if not figures.code:
             differ = sum(1 for p in self.result.pairs if p.a and p.b and not p.alike)
             alone = figures.moments - figures.alike - differ
@@ -117,7 +117,8 @@ class Report:
 
     def kappa_sentence(self, figures: CodeFigures) -> str:
         kappa = figures.kappa
-        slices = f"{self.seconds(self.result.slice_frames)} slices"
+        frames = self.result.slice_frames
+        slices = "one-frame slices" if frames == 1 else f"{self.seconds(frames)} slices"
         what = "which codes each of you marked in it" if not figures.code else "whether each of you marked it"
         if kappa.slices == 0:
             return "There is nothing to compare: the film has no frames."
