@@ -41,7 +41,7 @@ class CaseBrowser(QTreeWidget):
         self.clear()
         if not cases:
             # On lines of their own: the dock is narrow, and a clipped hint says nothing.
-            empty = QTreeWidgetItem(["No families yet.\nImport a film with\nFile ▸ Import films…"])
+            empty = QTreeWidgetItem(["No families yet.\nTo begin, import a film:\nFile ▸ Import films…"])
             empty.setToolTip(0, "No families yet: import a film with File ▸ Import films… (Ctrl+I)")
             empty.setFlags(Qt.ItemFlag.NoItemFlags)
             self.addTopLevelItem(empty)
