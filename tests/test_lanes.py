@@ -66,3 +66,4 @@ def test_without_a_lane_of_my_own_nothing_is_marked(vault: Vault, samples: dict[
     with pytest.raises(LookupError, match="no lane of your own"):
         ws.mark("p3", FrameRange.point(2))
     assert LaneChoice(ws.layer).people.me == "You"
+

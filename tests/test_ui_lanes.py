@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QFont, QFontMetrics
 from pytestqt.qtbot import QtBot
 
 from tests.conftest import Sample, give_consent, open_vault, vigtool
@@ -20,7 +21,7 @@ from tests.test_ui import wait_shown
 from tests.test_ui_workspace import drag
 from ui import qt_agreement, qt_supervision
 from ui.main_window import MainWindow
-from ui.qt_timeline import HEADER_W
+from ui.qt_timeline import HEADER_W, elided_lane_name
 from vigtool.domain.agreement import NONE
 from vigtool.domain.model import TrackKind
 from vigtool.domain.time import FrameRange
@@ -238,3 +239,15 @@ def test_your_name_is_asked_once_and_goes_on_your_key_card_and_lanes(qtbot: QtBo
         assert not lanes.needs_name(vault)
         for stored in (tmp_path / "v").glob("vigtool.sqlite3*"):
             assert b"Sam R" not in stored.read_bytes()
+
+
+def test_lane_names_are_shortened_from_the_persons_name_first(qtbot: QtBot) -> None:
+    metrics = QFontMetrics(QFont())
+    label = "Anna Lindqvist-Bergström: Turn-taking"
+    width = metrics.horizontalAdvance("Anna L…: Turn-taking") + 2
+    shown = elided_lane_name(metrics, label, width)
+    assert shown.endswith(": Turn-taking") and shown.startswith("Anna") and "…" in shown
+    assert metrics.horizontalAdvance(shown) <= width
+    assert elided_lane_name(metrics, "Parent", 500) == "Parent"
+    narrow = elided_lane_name(metrics, label, 30)
+    assert metrics.horizontalAdvance(narrow) <= 30 and narrow.endswith("…")

@@ -98,7 +98,13 @@ class AgreementDialog(QDialog):
         self.tabs.addTab(self.differences, "Where you differ")
         self.matrix = QTableWidget()
         self.matrix.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.tabs.addTab(self.matrix, "Codes against codes")
+        self.matrix_caption = QLabel()
+        self.matrix_caption.setWordWrap(True)
+        matrix_page = QWidget()
+        matrix_layout = QVBoxLayout(matrix_page)
+        matrix_layout.addWidget(self.matrix_caption)
+        matrix_layout.addWidget(self.matrix, 1)
+        self.tabs.addTab(matrix_page, "Codes against codes")
         layout.addWidget(self.tabs, 1)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         self.export_button = QPushButton("Save as CSV…")
@@ -280,7 +286,9 @@ class AgreementDialog(QDialog):
                 table.setItem(i, j, item)
         table.horizontalHeader().setDefaultSectionSize(112)
         table.horizontalHeader().setTextElideMode(Qt.TextElideMode.ElideRight)
-        table.setToolTip(f"Moments: rows as {report.a.name} marked them, columns as {report.b.name} did.")
+        self.matrix_caption.setText(f"Moments, as {report.a.name} coded them (rows) and {report.b.name} did "
+                                    "(columns). Those coded alike run down the green diagonal. Point at a name "
+                                    "for the whole of it.")
 
     def save_csv(self, out: Path | None = None) -> Path | None:
         if self.report is None:

@@ -19,6 +19,7 @@ from PySide6.QtCore import QEvent, QPointF, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QBrush,
     QColor,
+    QFontMetrics,
     QHelpEvent,
     QImage,
     QMouseEvent,
@@ -59,6 +60,18 @@ HIDDEN_H = 14
 EDGE_PX = 5
 SNAP_PX = 6
 CURRENT_LANE = QColor("#4da3ff")  # the lane the code keys mark: a bar beside its name, a tint over it
+
+
+def elided_lane_name(metrics: QFontMetrics, label: str, width: int) -> str:
+    """A lane's label in `width` pixels: "Person: lane" shortens the person's name first, so the lane
+    stays readable ("Anna Lin…: Parent"), then the lane's own name."""
+    if metrics.horizontalAdvance(label) <= width or ": " not in label:
+        return metrics.elidedText(label, Qt.TextElideMode.ElideRight, width)
+    person, lane = label.split(": ", 1)
+    room = width - metrics.horizontalAdvance(f": {lane}")
+    if room >= metrics.horizontalAdvance("Wi…"):
+        return f"{metrics.elidedText(person, Qt.TextElideMode.ElideRight, room)}: {lane}"
+    return metrics.elidedText(label, Qt.TextElideMode.ElideRight, width)
 
 
 @dataclass
@@ -303,9 +316,8 @@ class TimelineWidget(QWidget):
         p.setPen(DIM_TEXT if dim else TEXT)
         room = rect.adjusted(8, 0, -24, 0)
         if eye:  # a lane's name: never clipped (the whole of it is the tooltip), room left for a lock
-            room.setLeft(room.left() + 10)
-        shown = p.fontMetrics().elidedText(text, Qt.TextElideMode.ElideMiddle, int(room.width()))
-        p.drawText(room, Qt.AlignmentFlag.AlignVCenter, shown)
+            room.setLeft(room.left() + 14)
+        p.drawText(room, Qt.AlignmentFlag.AlignVCenter, elided_lane_name(p.fontMetrics(), text, int(room.width())))
         if eye:
             p.setPen(TEXT if visible else DIM_TEXT)
             p.drawText(QRectF(rect.right() - 22, rect.top(), 18, rect.height()), Qt.AlignmentFlag.AlignCenter,
