@@ -251,3 +251,26 @@ def test_lane_names_are_shortened_from_the_persons_name_first(qtbot: QtBot) -> N
     assert elided_lane_name(metrics, "Parent", 500) == "Parent"
     narrow = elided_lane_name(metrics, label, 30)
     assert metrics.horizontalAdvance(narrow) <= 30 and narrow.endswith("…")
+
+
+def test_the_inspector_shows_her_mark_read_only(qtbot: QtBot, tmp_path: Path, samples: dict[str, Sample]) -> None:
+    with open_vault(tmp_path / "v") as vault:
+        recording = import_recording(vault, samples["h264"].path, "Family A").recording
+        hers = vault.repo.add_track(recording.id, "Baby", TrackKind.INFANT, owner="ANNA-0000-0000-0000-0000")
+        look = vault.repo.add_annotation(hers.id, FrameRange(10, 11), X, note="she looks")
+        window = window_on(qtbot, vault)
+        window.open_recording(recording.id)
+        window.timeline.select({look.id})
+        inspector = window.inspector
+        assert inspector.note.isReadOnly() and not inspector.code.isEnabled()
+        assert "someone else's mark, as someone else sent it: read-only" in inspector.when.text()
+        inspector.note.setFocus()
+        qtbot.keyClicks(inspector.note, "x")
+        assert vault.repo.list_annotations(recording.id)[-1].note == "she looks"
+        own = next(t for t in window.workspace.layer.tracks if not t.read_only) if window.workspace else None
+        assert own is not None
+        mine = window.workspace.mark(X, FrameRange(20, 21), track_id=own.id) if window.workspace else None
+        assert mine is not None
+        window.timeline.select({mine.id})
+        assert not inspector.note.isReadOnly() and inspector.code.isEnabled()
+        window.close()
