@@ -167,6 +167,9 @@ def test_from_the_command_line_and_in_the_window(tmp_path: Path, samples: dict[s
     for vault, name in ((mine, "Practitioner"), (hers, "Supervisor")):
         assert run(vault, "init").returncode == 0
         assert run(vault, "identity", "export", "-o", str(tmp_path / f"{name}.json")).returncode == 0
+    named = run(mine, "identity", "name", "  Sam  ")
+    assert named.returncode == 0 and named.stdout.startswith("Sam: fingerprint")
+    assert run(mine, "identity", "name", " ").returncode != 0
     assert run(mine, "contact", "add", str(tmp_path / "Supervisor.json"), "--name", "Supervisor").returncode == 0
     assert run(hers, "contact", "add", str(tmp_path / "Practitioner.json"), "--name", "Practitioner").returncode == 0
     assert run(mine, "import", str(samples["h264"].path), "--case", "Family A").returncode == 0
