@@ -67,3 +67,13 @@ def test_without_a_lane_of_my_own_nothing_is_marked(vault: Vault, samples: dict[
         ws.mark("p3", FrameRange.point(2))
     assert LaneChoice(ws.layer).people.me == "You"
 
+
+def test_on_my_own_film_with_her_comments_codes_still_go_to_their_lanes(vault: Vault,
+                                                                         samples: dict[str, Sample]) -> None:
+    recording = import_recording(vault, samples["h264"].path, "Family A").recording
+    comments = vault.repo.add_track(recording.id, "Supervision", TrackKind.CUSTOM, owner=ANNA)
+    ws = Workspace(vault.repo, recording, People("Sam", {ANNA: "Dr Rivers"}))
+    assert ws.lanes.current is None
+    assert ws.layer.track(ws.mark("init.look", FrameRange.point(3)).track_id).kind is TrackKind.INFANT
+    assert ws.layer.track(ws.mark("p3", FrameRange.point(3)).track_id).kind is TrackKind.PARENT
+    assert ws.lanes.labels()[comments.id] == "Dr Rivers: Supervision"

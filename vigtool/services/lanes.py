@@ -6,8 +6,9 @@ to them (`ReadOnlyLaneError`), whatever the window lets a mouse or a key try. On
 else's lanes, every lane is labelled with its person ("Anna: Parent", "Beth: Supervision").
 
 The current lane is where the code keys mark (clicking a lane's name chooses it). Without one, a code goes
-to the lane it belongs to (initiatives on the baby's, principles on the parent's); on a film holding
-someone else's lanes it starts as your own first lane (the Supervision lane).
+to the lane it belongs to (initiatives on the baby's, principles on the parent's). On a film sent to you
+(someone else's lanes, and no Parent or Baby lane of your own) it starts as your own lane (Supervision);
+on your own film with a supervisor's comments merged, codes still go to your Parent and Baby lanes.
 """
 
 from __future__ import annotations
@@ -78,9 +79,10 @@ class LaneChoice:
         self._layer = layer
         self.people = who or People()
         self._current: int | None = None
-        if any(t.read_only for t in layer.tracks):
-            own = [t for t in layer.tracks if not t.read_only and t.kind is not TrackKind.SUGGESTIONS]
-            self._current = own[0].id if own else None
+        own = [t for t in layer.tracks if not t.read_only and t.kind is not TrackKind.SUGGESTIONS]
+        routed = any(t.kind in (TrackKind.PARENT, TrackKind.INFANT) for t in own)  # codes find their lane
+        if any(t.read_only for t in layer.tracks) and own and not routed:
+            self._current = own[0].id  # a film sent to you: your own (Supervision) lane
 
     @property
     def current(self) -> int | None:
