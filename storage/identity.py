@@ -96,9 +96,11 @@ class PublicIdentity:
 class Identity:
     """The private keys of this vault's user (never shown, never written unsealed)."""
 
-    def __init__(self, name: str, x25519: X25519PrivateKey, ed25519: Ed25519PrivateKey) -> None:
+    def __init__(self, name: str, x25519: X25519PrivateKey, ed25519: Ed25519PrivateKey, *,
+                 named: bool = False) -> None:
         self._x25519, self._ed25519 = x25519, ed25519
         self.public = PublicIdentity(name, _raw_public(x25519.public_key()), _raw_public(ed25519.public_key()))
+        self.named = named  # False until its user has given her name (the first one is the computer's login)
 
     def __repr__(self) -> str:
         return f"Identity({self.public.name!r}, {self.public.fingerprint})"
@@ -131,20 +133,31 @@ class IdentityStore:
                             X25519PrivateKey.from_private_bytes(self._open(row.x25519_private, "x25519_private",
                                                                            row.id)),
                             Ed25519PrivateKey.from_private_bytes(self._open(row.ed25519_private, "ed25519_private",
-                                                                            row.id)))
+                                                                            row.id)),
+                            named=row.named)
 
-    def create(self, name: str) -> Identity:
-        identity = Identity(name, X25519PrivateKey.generate(), Ed25519PrivateKey.generate())
+    def create(self, name: str, *, named: bool = False) -> Identity:
+        identity = Identity(name, X25519PrivateKey.generate(), Ed25519PrivateKey.generate(), named=named)
         with self.db.write() as s:
             row = IdentityRow(name=b"", x25519_private=b"", ed25519_private=b"",
                               x25519_public=_b64(identity.public.x25519), ed25519_public=_b64(identity.public.ed25519),
-                              created_at=datetime.now(UTC).replace(tzinfo=None))
+                              created_at=datetime.now(UTC).replace(tzinfo=None), named=named)
             s.add(row)
             s.flush()  # the sealed values are bound to the row's id
             row.name = self._sealer.seal(name, where("identity", "name", row.id))
             row.x25519_private = self._seal(_raw_private(identity.agreement_key), "x25519_private", row.id)
             row.ed25519_private = self._seal(_raw_private(identity._ed25519), "ed25519_private", row.id)
         return identity
+
+    def rename(self, identity: Identity, name: str) -> None:
+        """The name on this vault's key card (and its lanes), as its user gave it; the keys stay the same."""
+        with self.db.write() as s:
+            row = s.scalars(select(IdentityRow).order_by(IdentityRow.id)).first()
+            if row is None:
+                raise LookupError("this vault has no identity yet")
+            row.name, row.named = self._sealer.seal(name, where("identity", "name", row.id)), True
+        identity.public = PublicIdentity(name, identity.public.x25519, identity.public.ed25519)
+        identity.named = True
 
     def add_contact(self, contact: PublicIdentity) -> bool:
         """Remember someone (False if they are already known by this fingerprint)."""

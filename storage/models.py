@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -95,6 +96,8 @@ class TrackRow(Base):
     kind: Mapped[str] = mapped_column(String(16))
     position: Mapped[int] = mapped_column(Integer)
     visible: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The fingerprint of whoever sent these marks (they are hers: read-only here); None for your own lanes.
+    owner: Mapped[str | None] = mapped_column(String(32), nullable=True)
 
 
 class AnnotationRow(Base):
@@ -208,6 +211,7 @@ class IdentityRow(Base):
     x25519_public: Mapped[str] = mapped_column(String(64))  # base64
     ed25519_public: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    named: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())  # she gave her name
 
 
 class ContactRow(Base):

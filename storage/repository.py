@@ -251,7 +251,7 @@ class Repository:
     # -- tracks and annotations ----------------------------------------------------------------
     def _track(self, row: TrackRow) -> Track:
         return Track(row.id, row.recording_id, self._open(row.name, "tracks", "name", row.id), TrackKind(row.kind),
-                     row.position, row.visible)
+                     row.position, row.visible, row.owner)
 
     def list_tracks(self, recording_id: int) -> list[Track]:
         with self.db.read() as s:
@@ -260,13 +260,15 @@ class Repository:
             return [self._track(r) for r in rows]
 
     def add_track(self, recording_id: int, name: str, kind: TrackKind, *, track_id: int | None = None,
-                  position: int | None = None) -> Track:
-        """A new track, last unless `position` is given; `track_id` restores one (redo of an undone add)."""
+                  position: int | None = None, owner: str | None = None) -> Track:
+        """A new track, last unless `position` is given; `track_id` restores one (redo of an undone add);
+        `owner` makes it someone else's (read-only) lane."""
         with self.db.write() as s:
             self._recording_row(s, recording_id)
             if position is None:
                 position = len(s.scalars(select(TrackRow.id).where(TrackRow.recording_id == recording_id)).all())
-            row = TrackRow(id=track_id, recording_id=recording_id, kind=kind.value, position=position, visible=True)
+            row = TrackRow(id=track_id, recording_id=recording_id, kind=kind.value, position=position, visible=True,
+                           owner=owner)
             self._insert(s, row, name=name)
             return self._track(row)
 

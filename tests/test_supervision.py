@@ -1,5 +1,5 @@
 """Supervision packages: only consented films, only for the named supervisor, signed by the practitioner;
-comments come back without footage and merge beside her own marks; agreement as Cohen's kappa."""
+comments come back without footage and merge beside her own marks, on lanes that are read-only."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import json
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
-from fractions import Fraction
 from pathlib import Path
 
 import pytest
@@ -17,16 +16,15 @@ from pytestqt.qtbot import QtBot
 from storage.identity import Identity
 from storage.package import PackageError, PackageWriter
 from ui.main_window import MainWindow
-from vigtool.domain.agreement import NONE, cohens_kappa
 from vigtool.domain.consent import Purpose
 from vigtool.domain.model import Actor, Recording, TrackKind
 from vigtool.domain.time import FrameRange
+from vigtool.services.agreement import agreement
 from vigtool.services.consent import ConsentRefusedError
 from vigtool.services.exporting import export_clip
 from vigtool.services.importing import import_recording
 from vigtool.services.supervision import (
     SUPERVISION_TRACK,
-    agreement,
     merge_comments,
     open_for_supervision,
     send_comments,
@@ -76,8 +74,12 @@ def test_only_consented_films_go_and_only_the_supervisor_opens_them(people: Peop
     with pytest.raises(PackageError, match="is for someone else"):
         open_for_supervision(people.stranger, out)
     [received] = open_for_supervision(people.supervisor, out)
-    lanes = {t.name for t in people.supervisor.repo.list_tracks(received.id)}
-    assert {"Practitioner: Parent", SUPERVISION_TRACK} <= lanes
+    practitioner = people.practitioner.identity
+    assert practitioner is not None
+    tracks = people.supervisor.repo.list_tracks(received.id)
+    assert [(t.name, t.read_only) for t in tracks if t.name in ("Parent", SUPERVISION_TRACK)] == [
+        (SUPERVISION_TRACK, False), ("Parent", True)]  # hers, owned by her fingerprint; the Supervision lane is mine
+    assert {t.owner for t in tracks if t.read_only} == {practitioner.public.fingerprint}
     marks = people.supervisor.repo.list_annotations(received.id)
     assert sorted((m.start, m.end, m.code_id, m.note) for m in marks) == [
         (10, 40, "p3.5", "answers warmly"), (60, 90, "p2.1", "waits")]
@@ -112,14 +114,17 @@ def test_comments_come_back_and_merge_idempotently(people: People, tmp_path: Pat
     mine_before = people.practitioner.repo.list_annotations(people.recording.id)
     merged = merge_comments(people.practitioner, comments)
     assert merged.changed and merged.marks == 2 and merged.recording.id == people.recording.id
-    lanes = {t.name: t.id for t in people.practitioner.repo.list_tracks(people.recording.id)}
-    name = f"{SUPERVISION_TRACK} ({supervisor_of(people).public.name})"  # as added to her contacts
+    [lane] = [t for t in people.practitioner.repo.list_tracks(people.recording.id) if t.read_only]
+    assert (lane.name, lane.owner) == (SUPERVISION_TRACK, supervisor_of(people).public.fingerprint)
+    assert merged.track_name == f"{supervisor_of(people).public.name}: {SUPERVISION_TRACK}"  # as it is labelled
     everything = people.practitioner.repo.list_annotations(people.recording.id)
-    assert [a for a in everything if a.track_id != lanes[name]] == mine_before  # her own marks untouched
+    assert [a for a in everything if a.track_id != lane.id] == mine_before  # her own marks untouched
     again = merge_comments(people.practitioner, comments)
     assert not again.changed and people.practitioner.repo.list_annotations(people.recording.id) == everything
-    kappa = agreement(people.practitioner, people.recording, "Parent", name)
-    assert kappa.kappa is not None and 0 < kappa.kappa < 1
+    report = agreement(people.practitioner, people.recording)  # the supervisor's lane and mine
+    assert report.a.name == supervisor_of(people).public.name and report.a.track_ids == (lane.id,)
+    assert report.result.overall.alike == 1 and report.result.overall.moments == 2  # p3.5 alike
+    assert [p.codes() for p in report.result.differences] == [("p2.2", "p2.1")]  # the same moment, coded apart
 
 
 def test_tampered_forged_and_replayed_packages_are_refused(people: People, tmp_path: Path) -> None:
@@ -154,20 +159,6 @@ def test_tampered_forged_and_replayed_packages_are_refused(people: People, tmp_p
         merge_comments(people.practitioner, older)
 
 
-def test_kappa_matches_a_hand_computed_example() -> None:
-    # Ten frames. A: p p p n n q q n n n; B: p p n n n q n n n p (p, q codes; n = none).
-    a = ["p", "p", "p", NONE, NONE, "q", "q", NONE, NONE, NONE]
-    b = ["p", "p", NONE, NONE, NONE, "q", NONE, NONE, NONE, "p"]
-    result = cohens_kappa(a, b)
-    # Observed: frames 0,1,3,4,5,7,8 agree = 7/10. Expected: p 3/10*3/10 + q 2/10*1/10 + n 5/10*6/10 = 0.41.
-    assert result.observed == Fraction(7, 10) and result.expected == Fraction(41, 100)
-    assert result.kappa == pytest.approx((0.7 - 0.41) / (1 - 0.41))
-    assert result.confusion[("p", NONE)] == 1 and result.confusion[(NONE, "p")] == 1
-    coded = cohens_kappa(a, b, coded_only=True)  # frames 3, 4, 7, 8 are nobody's: 6 frames, 3 agree
-    assert coded.frames == 6 and coded.observed == Fraction(1, 2)
-    assert cohens_kappa(["p"] * 4, ["p"] * 4).kappa is None  # undefined, not 1 or a division error
-
-
 def test_from_the_command_line_and_in_the_window(tmp_path: Path, samples: dict[str, Sample], qtbot: QtBot) -> None:
     def run(vault: str, *args: str) -> subprocess.CompletedProcess[str]:
         return vigtool(*args, vault=Path(vault))
@@ -176,6 +167,9 @@ def test_from_the_command_line_and_in_the_window(tmp_path: Path, samples: dict[s
     for vault, name in ((mine, "Practitioner"), (hers, "Supervisor")):
         assert run(vault, "init").returncode == 0
         assert run(vault, "identity", "export", "-o", str(tmp_path / f"{name}.json")).returncode == 0
+    named = run(mine, "identity", "name", "  Sam  ")
+    assert named.returncode == 0 and named.stdout.startswith("Sam: fingerprint")
+    assert run(mine, "identity", "name", " ").returncode != 0
     assert run(mine, "contact", "add", str(tmp_path / "Supervisor.json"), "--name", "Supervisor").returncode == 0
     assert run(hers, "contact", "add", str(tmp_path / "Practitioner.json"), "--name", "Practitioner").returncode == 0
     assert run(mine, "import", str(samples["h264"].path), "--case", "Family A").returncode == 0
@@ -189,8 +183,9 @@ def test_from_the_command_line_and_in_the_window(tmp_path: Path, samples: dict[s
         window.show()
         window.open_package_dialog(package)
         assert window.workspace is not None
-        lanes = [t.name for t in window.workspace.layer.tracks]
-        assert SUPERVISION_TRACK in lanes and "Practitioner: Parent" in lanes
+        labels = window.workspace.lanes.labels()
+        assert f"{vault.identity.public.name if vault.identity else ''}: {SUPERVISION_TRACK}" in labels.values()
+        assert "Practitioner: Parent" in labels.values()  # her lanes named as she is known here
         lane = next(t for t in window.workspace.layer.tracks if t.name == SUPERVISION_TRACK)
         window.workspace.mark("p3.5", FrameRange(5, 30), track_id=lane.id)
         window.close()
@@ -198,5 +193,11 @@ def test_from_the_command_line_and_in_the_window(tmp_path: Path, samples: dict[s
     assert run(hers, "package", "comments", "1", "-o", str(comments)).returncode == 0
     merged = run(mine, "package", "open", str(comments))
     assert merged.returncode == 0 and "Merged 1 mark(s)" in merged.stdout
-    kappa = run(mine, "agreement", "1", "--tracks", "Parent", "Supervision (Supervisor)", "--json")
-    assert kappa.returncode == 0 and set(json.loads(kappa.stdout)) >= {"kappa", "observed", "confusion"}
+    kappa = run(mine, "agreement", "1", "--hers", "Supervisor: Supervision", "--mine", "Parent", "--json")
+    assert kappa.returncode == 0, kappa.stderr
+    figures = json.loads(kappa.stdout)
+    assert figures["a"]["name"] == "Supervisor: Supervision" and figures["overall"]["alike"] == 0
+    assert figures["differences"][0]["b"] is None  # her p3.5 at 5–30, nothing of mine there
+    default = run(mine, "agreement", "1")  # her lanes and mine, in words
+    assert default.returncode == 0 and default.stdout.startswith("Supervisor and ")
+    assert "Of 1 moment either of you marked, 0 marked by both" in default.stdout

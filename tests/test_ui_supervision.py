@@ -9,7 +9,7 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from tests.conftest import Sample, give_consent, open_vault
-from ui import qt_supervision
+from ui import qt_agreement, qt_supervision
 from ui.main_window import MainWindow
 from vigtool.domain.consent import Purpose
 from vigtool.domain.time import FrameRange
@@ -72,7 +72,8 @@ def test_partners_send_for_supervision_and_comments_back(qtbot: QtBot, tmp_path:
         theirs.open_package_dialog(package)
         assert theirs.workspace is not None
         lane = next(t for t in theirs.workspace.layer.tracks if t.name == supervision.SUPERVISION_TRACK)
-        theirs.workspace.mark("p2.1", FrameRange(50, 70), track_id=lane.id)
+        assert theirs.workspace.lanes.current == lane.id  # her code keys mark her own lane
+        theirs.workspace.mark("p2.1", FrameRange(50, 70))
         # A film sent to her goes back only as comments: she is told so before anything else.
         assert qt_supervision.send_for_supervision(theirs) is None
         assert "This film was sent to you for supervision" in theirs.statusBar().currentMessage()
@@ -83,23 +84,17 @@ def test_partners_send_for_supervision_and_comments_back(qtbot: QtBot, tmp_path:
         window.open_package_dialog(comments)
         assert "Merged 1 comment(s)" in window.statusBar().currentMessage()
         assert window.workspace is not None
-        assert "Supervision (Dr Rivers)" in [t.name for t in window.workspace.layer.tracks]
+        assert "Dr Rivers: Supervision" in window.workspace.lanes.labels().values()
 
-        # How closely her lane and his own agree, with the table of where they differ.
-        agreeing = qt_supervision.show_agreement(window)
+        # How closely his own marks and hers agree (the figures themselves: tests/test_ui_lanes.py).
+        agreeing = qt_agreement.show_agreement(window)
         assert agreeing is not None
         qtbot.addWidget(agreeing)
-        assert (agreeing.lane_a.currentText(), agreeing.lane_b.currentText()) == ("Parent",
-                                                                                  "Supervision (Dr Rivers)")
-        expected = supervision.agreement(mine, consented, "Parent", "Supervision (Dr Rivers)")
-        assert agreeing.agreement == expected and expected.kappa is not None
-        assert f"<b>{expected.kappa:.2f}</b>" in agreeing.summary.text()
-        headers = [agreeing.table.verticalHeaderItem(k).text() for k in range(agreeing.table.rowCount())]
-        assert (headers == ["not marked", "p3.5"] and "Rows as Parent" in agreeing.caption.text().capitalize()) or \
-            "rows as Parent" in agreeing.caption.text()
-        assert agreeing.table.verticalHeaderItem(1).toolTip() == window.workspace.codebook.code("p3.5").label
-        agreeing.coded_only.setChecked(True)
-        assert agreeing.agreement is not None and agreeing.agreement.frames == 50  # frames 10-40 and 50-70 only
+        assert agreeing.report is not None and (agreeing.report.a.name, agreeing.report.b.name) == (
+            "Dr Rivers", mine.identity.public.name if mine.identity else "")
+        # p3.5 at 10–40 (his) and p2.1 at 50–70 (hers) are a third of a second apart: one moment, coded apart.
+        assert "Of 1 moment either of you marked, 0 marked by both with the same code (0%); 1 by both with " \
+            "different codes" in agreeing.summary.text()
         window.close()
         theirs.close()
 

@@ -15,6 +15,7 @@ from pytestqt.qtbot import QtBot
 from tests.conftest import Sample, ffmpeg_frame, open_vault, psnr
 from tests.test_ui import wait_shown
 from ui.main_window import MainWindow
+from ui.qt_timeline import HEADER_W
 from vigtool.domain.codebook import Codebook
 from vigtool.domain.model import Actor, TrackKind
 from vigtool.domain.timeline import MAX_PX_PER_FRAME
@@ -238,7 +239,7 @@ def test_tracks_can_be_added_renamed_hidden_and_reordered(qtbot: QtBot, window: 
     assert window.timeline.rows()[0][0].name == "Big sister"
     # A click on the eye hides the lane; it keeps a thin row to be shown again.
     rect = window.timeline.lane_rect(sibling.id)
-    qtbot.mouseClick(window.timeline, Qt.MouseButton.LeftButton, pos=QPoint(120, int(rect.center().y())))
+    qtbot.mouseClick(window.timeline, Qt.MouseButton.LeftButton, pos=QPoint(HEADER_W - 12, int(rect.center().y())))
     assert not ws.layer.track(sibling.id).visible
     assert window.timeline.lane_rect(sibling.id).height() < rect.height()
     assert ws.repo.list_tracks(ws.recording.id)[0].name == "Big sister"

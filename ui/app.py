@@ -10,8 +10,10 @@ from pathlib import Path
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
+from ui import qt_supervision
 from ui.main_window import MainWindow, add_recent_vault
 from ui.qt_unlock_dialog import UnlockDialog
+from vigtool.services import lanes
 from vigtool.services.demo import ensure_demo_case
 from vigtool.services.vault import Vault
 
@@ -58,6 +60,8 @@ def run(vault_dir: Path, passphrase: str | None, *, demo: bool = False, screensh
                 window.show_first_moment()
             elif screenshot is None:
                 window.reopen_last_place()
+            if lanes.needs_name(vault) and screenshot is None and not report_startup:  # the first start
+                QTimer.singleShot(0, lambda w=window: qt_supervision.ask_name(w, first=True))
             if report_startup:
                 _report_when_usable(window)
             if screenshot:

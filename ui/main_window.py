@@ -49,7 +49,7 @@ from vigtool.domain.suggestions import Suggestion
 from vigtool.domain.time import FrameRange, timecode
 from vigtool.media.errors import MediaError
 from vigtool.media.previews import AudioEnvelope, Filmstrip
-from vigtool.services import review, sharing, supervision
+from vigtool.services import lanes, review, sharing, supervision
 from vigtool.services.analysis import AnalysisCancelledError, AnalysisResult, suggest_turn_taking
 from vigtool.services.exporting import export_still
 from vigtool.services.packaging import open_package
@@ -137,6 +137,7 @@ class MainWindow(QMainWindow):
         self.player.problem.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.timeline.seek_requested.connect(self.player.show_frame)
         self.timeline.problem.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        self.timeline.notice.connect(lambda text: self.statusBar().showMessage(text, 6000))
         self.timeline.selection_changed.connect(self._selection_changed)
         self.inspector.jump_requested.connect(self.player.show_frame)
         self.codebook_panel.code_chosen.connect(self._code_chosen)
@@ -164,7 +165,7 @@ class MainWindow(QMainWindow):
         except MediaError as exc:
             QMessageBox.warning(self, "Cannot open this film", str(exc))
             return
-        workspace = Workspace(self.vault.repo, recording)
+        workspace = Workspace(self.vault.repo, recording, lanes.people(self.vault))
         self.workspace = workspace
         self.timeline.set_workspace(workspace)  # first: the window's listeners read the timeline's selection
         workspace.events.connect(self._workspace_changed)
@@ -316,8 +317,8 @@ class MainWindow(QMainWindow):
         made = ws.mark(code_id, frames)
         self.timeline.select({made.id})
         label = ws.codebook.code(code_id).label
-        self.statusBar().showMessage(f"Marked “{label}” at {timecode(made.start, ws.recording.rate)} "
-                                     "— Ctrl+Z takes it back.", 6000)
+        self.statusBar().showMessage(f"Marked “{label}” on '{ws.lanes.label(made.track_id)}' at "
+                                     f"{timecode(made.start, ws.recording.rate)} — Ctrl+Z takes it back.", 6000)
 
     def mark_turn(self, actor: Actor) -> None:
         ws = self.workspace
@@ -523,8 +524,8 @@ class MainWindow(QMainWindow):
                            else "These comments were merged before; nothing changed.")
                 reopen = taken.recording.id
             else:
-                message = (f"Opened {len(taken)} film(s) for supervision: the practitioner's marks are on the "
-                           "'Practitioner:' lanes; add yours on 'Supervision'.")
+                message = (f"Opened {len(taken)} film(s) for supervision: the practitioner's marks are on her "
+                           "lanes, as she sent them; your code keys mark your 'Supervision' lane.")
                 reopen = taken[0].id if taken else None
         except (MediaError, ValueError) as exc:
             QMessageBox.warning(self, "Package not opened", str(exc))

@@ -10,10 +10,11 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDialog, QDockWidget, QFileDialog, QLabel, QMenu, QScrollArea, QVBoxLayout
 
-from ui import qt_marks, qt_supervision
+from ui import qt_agreement, qt_marks, qt_supervision
 from vigtool.domain.codebook import Codebook
 from vigtool.domain.model import Actor
 from vigtool.domain.undo import UndoStack
+from vigtool.services.lanes import ReadOnlyLaneError
 
 if TYPE_CHECKING:
     from ui.main_window import MainWindow
@@ -49,6 +50,7 @@ class WindowActions:
         self.add(file_menu, "Send for super&vision…", "Ctrl+Shift+U", lambda: qt_supervision.send_for_supervision(w))
         self.add(file_menu, "Send my supervision co&mments…", "Ctrl+Shift+M", lambda: qt_supervision.send_comments(w))
         self.add(file_menu, "Supervision &partners…", "", lambda: qt_supervision.show_partners(w))
+        self.add(file_menu, "Your &name…", "", lambda: qt_supervision.ask_name(w))
         file_menu.addSeparator()
         self.add(file_menu, "&Quit", QKeySequence(QKeySequence.StandardKey.Quit), w.close)
 
@@ -116,7 +118,7 @@ class WindowActions:
         for dock in w.findChildren(QDockWidget):
             view.addAction(dock.toggleViewAction())
         self.add(view, "Add a track…", "Ctrl+Shift+T", timeline.add_track)
-        self.add(view, "A&greement between two lanes…", "Ctrl+Shift+G", lambda: qt_supervision.show_agreement(w))
+        self.add(view, "A&greement between two coders…", "Ctrl+Shift+G", lambda: qt_agreement.show_agreement(w))
 
         help_menu = self._menu(bar.addMenu("&Help"))
         self.add(help_menu, "&Keyboard shortcuts", "F1", self.show_cheat_sheet)
@@ -131,10 +133,16 @@ class WindowActions:
         # Window-wide, but text fields still get their own letters (they claim them as shortcut overrides).
         action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
         if slot is not None:
-            action.triggered.connect(lambda _checked=False: slot())
+            action.triggered.connect(lambda _checked=False: self._run(slot))
         menu.addAction(action)
         self.w.addAction(action)
         return action
+
+    def _run(self, slot: Callable[[], object]) -> None:
+        try:
+            slot()
+        except ReadOnlyLaneError as exc:  # a key or paste aimed at someone else's marks: say so, change nothing
+            self.w.statusBar().showMessage(str(exc), 10000)
 
     def _fps(self) -> int:
         ws = self.w.workspace

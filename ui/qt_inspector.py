@@ -112,6 +112,17 @@ class Inspector(QWidget):
             self.note.setPlainText(a.note)
         for widget in (self.code, self.actor, self.start, self.last, self.note):
             widget.blockSignals(False)
+        self._show_whose(ws, a)
+
+    def _show_whose(self, ws: Workspace, a: Annotation) -> None:
+        """Someone else's mark is shown as it is, and cannot be edited here (the workspace refuses it too)."""
+        track = ws.layer.track(a.track_id)
+        for widget in (self.code, self.actor, self.start, self.last):
+            widget.setEnabled(not track.read_only)
+        self.note.setReadOnly(track.read_only)
+        if track.read_only:
+            who = ws.lanes.people.name_of(track.owner)
+            self.when.setText(f"{self.when.text()}\n{who}'s mark, as {who} sent it: read-only")
 
     def _commit(self, text: str) -> None:
         ws, a = self.workspace, self.annotation

@@ -40,7 +40,9 @@ class CaseBrowser(QTreeWidget):
     def show_cases(self, cases: list[tuple[Case, list[Recording]]]) -> None:
         self.clear()
         if not cases:
-            empty = QTreeWidgetItem(["No families yet — import a film (File ▸ Import)"])
+            # On lines of their own: the dock is narrow, and a clipped hint says nothing.
+            empty = QTreeWidgetItem(["No families yet.\nTo begin, import a film:\nFile ▸ Import films…"])
+            empty.setToolTip(0, "No families yet: import a film with File ▸ Import films… (Ctrl+I)")
             empty.setFlags(Qt.ItemFlag.NoItemFlags)
             self.addTopLevelItem(empty)
             return

@@ -1,20 +1,18 @@
-"""Supervision from the window: the people packages go to and come from (key cards and fingerprints),
-sending films with their marks to a supervisor, sending a supervisor's comments back, and how closely two
-lanes agree (Cohen's kappa).
+"""Supervision from the window: your name, the people packages go to and come from (key cards and
+fingerprints), sending films with their marks to a supervisor, and sending a supervisor's comments back.
+(How closely two coders agree is in `ui.qt_agreement`.)
 
 Thin over `vigtool.services.supervision`: the dialogs choose, the services do the work (the sending on an
 export job, off the GUI thread, with progress and Cancel)."""
 
 from __future__ import annotations
 
-import contextlib
+from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
-    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -27,8 +25,6 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QMessageBox,
     QPushButton,
-    QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -37,18 +33,15 @@ from storage.identity import IdentityError, PublicIdentity
 from storage.package import SUFFIX as PACKAGE_SUFFIX
 from ui.qt_export import JobDialog
 from ui.qt_refusal import refused
-from vigtool.domain.agreement import NONE, Agreement
-from vigtool.domain.codebook import Codebook
 from vigtool.domain.model import Recording
 from vigtool.media.errors import MediaError
-from vigtool.services import sharing, supervision
+from vigtool.services import lanes, sharing, supervision
 from vigtool.services.vault import Vault
 
 if TYPE_CHECKING:
     from ui.main_window import MainWindow
 
 KEY_CARD_FILTER = "Key card (*.json)"
-AGREE_COLOUR = "#dcefdc"  # the cells where both lanes say the same: a quiet green
 _COMPARE = ("Read your fingerprints to each other by phone (or side by side): send footage only when they "
             "match. Someone else's key card with your partner's name on it would show a different one.")
 
@@ -56,19 +49,24 @@ _COMPARE = ("Read your fingerprints to each other by phone (or side by side): se
 class PartnersDialog(QDialog):
     """Your key card to give out, and the key cards of the people you send packages to."""
 
-    def __init__(self, vault: Vault, parent: QWidget | None = None) -> None:
+    def __init__(self, vault: Vault, parent: QWidget | None = None, window: MainWindow | None = None) -> None:
         super().__init__(parent)
         self.vault = vault
+        self.window_of_vault = window  # whose lanes to relabel when the name changes
         self.setWindowTitle("Supervision partners")
-        assert vault.identity is not None
-        public = vault.identity.public
         layout = QVBoxLayout(self)
-        you = QLabel(f"<b>You</b>: {public.name}<br>Your fingerprint: <tt>{public.fingerprint}</tt>")
-        you.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        layout.addWidget(you)
+        self.you = QLabel()
+        self.you.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.you)
+        row = QHBoxLayout()
         save = QPushButton("Save my key card…")
         save.clicked.connect(lambda _checked=False: self.save_key_card())  # not clicked(bool) as a path
-        layout.addWidget(save, alignment=Qt.AlignmentFlag.AlignLeft)
+        row.addWidget(save)
+        rename = QPushButton("Change my name…")
+        rename.clicked.connect(lambda _checked=False: self.change_name())
+        row.addWidget(rename)
+        row.addStretch(1)
+        layout.addLayout(row)
         layout.addWidget(QLabel("<b>Partners</b> (supervisors, and the practitioners you supervise)"))
         self.partners = QListWidget()
         layout.addWidget(self.partners)
@@ -85,6 +83,9 @@ class PartnersDialog(QDialog):
         self._fill()
 
     def _fill(self) -> None:
+        assert self.vault.identity is not None
+        public = self.vault.identity.public
+        self.you.setText(f"<b>You</b>: {escape(public.name)}<br>Your fingerprint: <tt>{public.fingerprint}</tt>")
         self.partners.clear()
         for contact in self.vault.identities.contacts():
             self.partners.addItem(f"{contact.name} — {contact.fingerprint}")
@@ -92,6 +93,20 @@ class PartnersDialog(QDialog):
             item = QListWidgetItem("Nobody yet: add your supervisor's key card.")
             item.setFlags(Qt.ItemFlag.NoItemFlags)
             self.partners.addItem(item)
+
+    def change_name(self, name: str | None = None) -> bool:
+        if self.window_of_vault is not None:
+            changed = ask_name(self.window_of_vault, name)
+        else:
+            problem = _ask_name(self, self.vault, name)
+            changed = not problem
+            if problem not in ("", "-"):
+                self.status.setText(f"Name not changed: {problem}")
+        if changed:
+            self._fill()
+            self.status.setText("Your name is changed here. Save your key card again for your partners: they "
+                                "see you under the name they gave you when they added you.")
+        return changed
 
     def save_key_card(self, out: Path | None = None) -> Path | None:
         if out is None:
@@ -261,118 +276,46 @@ def send_comments(window: MainWindow, out: Path | None = None) -> Path | None:
 
 
 def show_partners(window: MainWindow) -> PartnersDialog:
-    dialog = PartnersDialog(window.vault, window)
+    dialog = PartnersDialog(window.vault, window, window)
     dialog.show()
     return dialog
 
 
-def _strength(kappa: float) -> str:
-    """Landis and Koch's words for a kappa, the scale supervisors are taught."""
-    for bound, words in ((0.0, "less than chance"), (0.2, "slight"), (0.4, "fair"), (0.6, "moderate"),
-                         (0.8, "substantial")):
-        if kappa <= bound:
-            return words
-    return "almost perfect"
-
-
-class AgreementDialog(QDialog):
-    """How closely two lanes of one film agree, frame by frame: Cohen's kappa and where they differ."""
-
-    def __init__(self, vault: Vault, recording: Recording, lanes: list[str], codebook: Codebook,
-                 parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.vault, self.recording, self.codebook = vault, recording, codebook
-        self.agreement: Agreement | None = None
-        self.setWindowTitle(f"Agreement — {recording.source_name}")
-        layout = QVBoxLayout(self)
-        self.lane_a, self.lane_b = QComboBox(), QComboBox()
-        for combo in (self.lane_a, self.lane_b):
-            combo.addItems(lanes)
-        supervisors = [k for k, name in enumerate(lanes) if name.startswith("Supervision")]
-        self.lane_b.setCurrentIndex(supervisors[0] if supervisors else min(1, len(lanes) - 1))
-        parent_lanes = [k for k, name in enumerate(lanes) if "Parent" in name]
-        self.lane_a.setCurrentIndex(parent_lanes[0] if parent_lanes else 0)
-        row = QHBoxLayout()
-        row.addWidget(self.lane_a, 1)
-        row.addWidget(QLabel("and"))
-        row.addWidget(self.lane_b, 1)
-        layout.addLayout(row)
-        self.coded_only = QCheckBox("Only the frames at least one lane marks")
-        layout.addWidget(self.coded_only)
-        self.summary = QLabel()
-        self.summary.setWordWrap(True)
-        layout.addWidget(self.summary)
-        self.caption = QLabel()
-        self.caption.setWordWrap(True)
-        layout.addWidget(self.caption)
-        self.table = QTableWidget()
-        self.table.horizontalHeader().setMinimumSectionSize(64)
-        layout.addWidget(self.table, 1)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
-        for combo in (self.lane_a, self.lane_b):
-            combo.currentIndexChanged.connect(lambda _index: self.refresh())
-        self.coded_only.toggled.connect(lambda _on: self.refresh())
-        self.resize(640, 480)
-        self.refresh()
-
-    def _header(self, label: str) -> QTableWidgetItem:
-        """The code's id (short enough for a column), its words as the tooltip."""
-        item = QTableWidgetItem("not marked" if label == NONE else label)
-        with contextlib.suppress(KeyError):  # a code no longer in the codebook keeps its id only
-            item.setToolTip(self.codebook.code(label).label)
-        return item
-
-    def refresh(self) -> None:
-        a, b = self.lane_a.currentText(), self.lane_b.currentText()
+def _ask_name(parent: QWidget, vault: Vault, name: str | None = None, *, first: bool = False) -> str:
+    """Ask for (or take) the user's name and keep it; "" if it changed, else why not ("-" if cancelled)."""
+    assert vault.identity is not None
+    asking, problem = name is None, ""
+    while True:
+        if asking:
+            text = ("Your name, as your partners will see it on your key card and your lanes\n(you can change "
+                    "it later under File ▸ Your name):" if first else "Your name, on your key card and your lanes:")
+            name, ok = QInputDialog.getText(parent, "Welcome to vigtool" if first else "Your name",
+                                            f"{problem}\n\n{text}" if problem else text, QLineEdit.EchoMode.Normal,
+                                            name or vault.identity.public.name)
+            if not ok:
+                return "-"
+        assert name is not None
         try:
-            self.agreement = supervision.agreement(self.vault, self.recording, a, b,
-                                                coded_only=self.coded_only.isChecked())
+            lanes.set_my_name(vault, name)
         except ValueError as exc:
-            self.agreement = None
-            self.summary.setText(str(exc))
-            self.table.clear()
-            return
-        result = self.agreement
-        if result.frames == 0:
-            self.summary.setText("Neither lane marks any frame yet.")
-        elif result.kappa is None:
-            self.summary.setText(f"Both lanes say the same throughout these {result.frames} frames, so kappa "
-                                 "is not defined: there is nothing to tell apart.")
-        else:
-            self.summary.setText(
-                f"Cohen's kappa <b>{result.kappa:.2f}</b> ({_strength(result.kappa)}) over {result.frames} "
-                f"frames: the lanes agree on {float(result.observed):.0%} of them, where chance alone would "
-                f"give {float(result.expected):.0%}.")
-        rows = sorted({la for la, _lb in result.confusion})
-        columns = sorted({lb for _la, lb in result.confusion})
-        self.table.clear()
-        self.table.setRowCount(len(rows))
-        self.table.setColumnCount(len(columns))
-        for k, label in enumerate(rows):
-            self.table.setVerticalHeaderItem(k, self._header(label))
-        for k, label in enumerate(columns):
-            self.table.setHorizontalHeaderItem(k, self._header(label))
-        self.caption.setText(f"Frames in each cell: rows as {a} marks them, columns as {b} does. "
-                             "Point at a code for its words.")
-        for i, row_label in enumerate(rows):
-            for j, column_label in enumerate(columns):
-                frames = result.confusion.get((row_label, column_label), 0)
-                item = QTableWidgetItem(str(frames) if frames else "")
-                item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
-                if row_label == column_label and frames:
-                    item.setBackground(QColor(AGREE_COLOUR))
-                self.table.setItem(i, j, item)
-        self.table.resizeColumnsToContents()
+            if not asking:
+                return str(exc)
+            problem = str(exc)  # asked again, saying why
+            continue
+        return ""
 
 
-def show_agreement(window: MainWindow) -> AgreementDialog | None:
-    ws = window.workspace
-    if ws is None:
-        window.statusBar().showMessage("Open a film first.", 5000)
-        return None
-    lanes = [t.name for t in ws.layer.tracks]
-    dialog = AgreementDialog(window.vault, ws.recording, lanes, ws.codebook, window)
-    dialog.show()
-    return dialog
+def ask_name(window: MainWindow, name: str | None = None, *, first: bool = False) -> bool:
+    """Your name in the window (asked at the first start, changeable under File ▸ Your name)."""
+    problem = _ask_name(window, window.vault, name, first=first)
+    if problem:
+        if problem != "-":
+            window.statusBar().showMessage(f"Name not changed: {problem}", 8000)
+        return False
+    assert window.vault.identity is not None
+    if window.workspace is not None:  # your lanes carry your name
+        window.workspace.lanes.people = lanes.people(window.vault)
+        window.timeline.update_labels()
+    window.statusBar().showMessage(f"You are {window.vault.identity.public.name} on your key card and your lanes.",
+                                   8000)
+    return True

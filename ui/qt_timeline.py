@@ -15,9 +15,22 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
-from PySide6.QtCore import QPointF, QRect, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPaintEvent, QPen, QPixmap, QResizeEvent, QWheelEvent
-from PySide6.QtWidgets import QInputDialog, QMenu, QSizePolicy, QWidget
+from PySide6.QtCore import QEvent, QPointF, QRect, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QFontMetrics,
+    QHelpEvent,
+    QImage,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPen,
+    QPixmap,
+    QResizeEvent,
+    QWheelEvent,
+)
+from PySide6.QtWidgets import QInputDialog, QMenu, QSizePolicy, QToolTip, QWidget
 
 from ui.qt_timeline_paint import (
     DIM_TEXT,
@@ -35,9 +48,10 @@ from vigtool.domain.model import Annotation, Track, TrackKind
 from vigtool.domain.time import FrameRange
 from vigtool.domain.timeline import TimelineIndex, Zoom
 from vigtool.media.previews import AudioEnvelope, Filmstrip
+from vigtool.services.lanes import ReadOnlyLaneError
 from vigtool.services.workspace import Workspace
 
-HEADER_W = 132
+HEADER_W = 156
 RULER_H = 20
 STRIP_H = 46
 WAVE_H = 34
@@ -45,6 +59,19 @@ TRACK_H = 32
 HIDDEN_H = 14
 EDGE_PX = 5
 SNAP_PX = 6
+CURRENT_LANE = QColor("#4da3ff")  # the lane the code keys mark: a bar beside its name, a tint over it
+
+
+def elided_lane_name(metrics: QFontMetrics, label: str, width: int) -> str:
+    """A lane's label in `width` pixels: "Person: lane" shortens the person's name first, so the lane
+    stays readable ("Anna Lin…: Parent"), then the lane's own name."""
+    if metrics.horizontalAdvance(label) <= width or ": " not in label:
+        return metrics.elidedText(label, Qt.TextElideMode.ElideRight, width)
+    person, lane = label.split(": ", 1)
+    room = width - metrics.horizontalAdvance(f": {lane}")
+    if room >= metrics.horizontalAdvance("Wi…"):
+        return f"{metrics.elidedText(person, Qt.TextElideMode.ElideRight, room)}: {lane}"
+    return metrics.elidedText(label, Qt.TextElideMode.ElideRight, width)
 
 
 @dataclass
@@ -61,6 +88,7 @@ class TimelineWidget(QWidget):
     seek_requested = Signal(int)
     selection_changed = Signal()
     problem = Signal(str)
+    notice = Signal(str)  # what a click did (the current lane chosen), for the status bar
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -154,6 +182,10 @@ class TimelineWidget(QWidget):
     def _fit_height(self) -> None:
         self.setMinimumHeight(self.sizeHint().height())  # every lane visible, whatever the splitter says
         self.updateGeometry()
+
+    def update_labels(self) -> None:
+        """Lane names changed outside the model (a person renamed): paint them again."""
+        self._invalidate()
 
     def _invalidate(self) -> None:
         self._content_key = None
@@ -278,10 +310,12 @@ class TimelineWidget(QWidget):
         self._paint_header(p, QRectF(0, RULER_H, HEADER_W, STRIP_H), "Film", dim=True)
         self._paint_header(p, QRectF(0, RULER_H + STRIP_H, HEADER_W, WAVE_H), "Sound", dim=True)
         annotations = {a.id: a for a in self.workspace.layer}
+        labels, current = self.workspace.lanes.labels(), self.workspace.lanes.current
         for number, (track, rect) in enumerate(self.rows()):
-            self._paint_header(p, QRectF(0, rect.top(), HEADER_W, rect.height()), track.name,
+            self._paint_header(p, QRectF(0, rect.top(), HEADER_W, rect.height()), labels[track.id],
                                dim=not track.visible, eye=True, visible=track.visible)
             p.fillRect(rect, LANE_FILL if number % 2 == 0 else LANE_FILL_ALT)
+            self._paint_lane_state(p, track, rect, current=track.id == current)
             if not track.visible:
                 continue
             p.save()
@@ -301,11 +335,50 @@ class TimelineWidget(QWidget):
         p.setPen(QColor("#33373d"))
         p.drawLine(rect.bottomLeft(), rect.bottomRight())
         p.setPen(DIM_TEXT if dim else TEXT)
-        p.drawText(rect.adjusted(8, 0, -24, 0), Qt.AlignmentFlag.AlignVCenter, text)
+        room = rect.adjusted(8, 0, -24, 0)
+        if eye:  # a lane's name: never clipped (the whole of it is the tooltip), room left for a lock
+            room.setLeft(room.left() + 14)
+        p.drawText(room, Qt.AlignmentFlag.AlignVCenter, elided_lane_name(p.fontMetrics(), text, int(room.width())))
         if eye:
             p.setPen(TEXT if visible else DIM_TEXT)
             p.drawText(QRectF(rect.right() - 22, rect.top(), 18, rect.height()), Qt.AlignmentFlag.AlignCenter,
                        "◉" if visible else "○")
+
+    def _paint_lane_state(self, p: QPainter, track: Track, rect: QRectF, *, current: bool) -> None:
+        """The current lane: a bar beside its name and a tint. Someone else's: a lock and a faint hatching."""
+        header = QRectF(0, rect.top(), HEADER_W, rect.height())
+        if current:
+            p.fillRect(QRectF(0, rect.top(), 4, rect.height()), CURRENT_LANE)
+            p.fillRect(rect, QColor(77, 163, 255, 30))
+        if track.read_only:
+            p.fillRect(rect, QBrush(QColor(255, 255, 255, 18), Qt.BrushStyle.BDiagPattern))
+            cx, cy = 12.0, header.center().y()
+            p.setPen(QPen(DIM_TEXT, 1.4))
+            p.setBrush(Qt.BrushStyle.NoBrush)
+            p.drawArc(QRectF(cx - 3, cy - 7, 6, 8), 0, 180 * 16)  # the shackle
+            p.fillRect(QRectF(cx - 4.5, cy - 2, 9, 7), DIM_TEXT)  # the body
+
+    def lane_tooltip(self, track: Track) -> str:
+        ws = self.workspace
+        assert ws is not None
+        label = ws.lanes.label(track.id)
+        if track.read_only:
+            who = ws.lanes.people.name_of(track.owner)
+            return f"{label}\n{who}'s marks, as {who} sent them: read-only."
+        if track.id == ws.lanes.current:
+            return f"{label}\nThe code keys mark this lane (click again: each code to its own lane)."
+        return f"{label}\nClick to make the code keys mark this lane."
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent) and self.workspace is not None:
+            row = self._track_at(event.pos().y())
+            if row is not None and event.pos().x() < HEADER_W:
+                QToolTip.showText(event.globalPos(), self.lane_tooltip(row[0]), self)
+            else:
+                QToolTip.hideText()
+                event.ignore()
+            return True
+        return super().event(event)
 
     def _paint_track(self, p: QPainter, track: Track, rect: QRectF) -> None:
         assert self.index is not None and self._painter is not None
@@ -405,12 +478,14 @@ class TimelineWidget(QWidget):
             if not ctrl:
                 self.select(set())
             self.seek_requested.emit(frame)
-            self._drag = _Drag("create", frame, track.id, current=frame, current_track=track.id)
-            return
-        if ctrl:
+            if not track.read_only:  # someone else's lane is to look at (and copy from), never to draw on
+                self._drag = _Drag("create", frame, track.id, current=frame, current_track=track.id)
+        elif ctrl:
             self.select(self.selected ^ {hit.id})
-            return
-        self._start_drag(hit, track, frame, pos)
+        elif track.read_only:  # chosen to read in the inspector, not dragged
+            self.select({hit.id})
+        else:
+            self._start_drag(hit, track, frame, pos)
 
     def _start_drag(self, hit: Annotation, track: Track, frame: int, pos: QPointF) -> None:
         if hit.id not in self.selected:
@@ -438,7 +513,7 @@ class TimelineWidget(QWidget):
         row = self._track_at(pos.y())
         if (frame, row and row[0].id) != (drag.current, drag.current_track):
             drag.current = frame
-            if row is not None and row[0].visible and (drag.kind in ("move", "create")):
+            if row is not None and row[0].visible and not row[0].read_only and drag.kind in ("move", "create"):
                 drag.current_track = row[0].id if drag.kind == "move" else drag.track_id
             self._invalidate()
 
@@ -497,12 +572,28 @@ class TimelineWidget(QWidget):
         assert ws is not None
         if event.button() == Qt.MouseButton.LeftButton and pos.x() >= HEADER_W - 24:
             ws.set_track_visible(track.id, not track.visible)
+        elif event.button() == Qt.MouseButton.LeftButton:
+            self.choose_lane(track)
         elif event.button() == Qt.MouseButton.RightButton:
             self.track_menu(track).popup(event.globalPosition().toPoint())
 
+    def choose_lane(self, track: Track) -> None:
+        """Make the lane the one code keys mark (again: each code to its own lane); not someone else's."""
+        ws = self.workspace
+        assert ws is not None
+        try:
+            ws.lanes.choose(None if ws.lanes.current == track.id else track.id)
+        except ReadOnlyLaneError as exc:
+            self.problem.emit(str(exc))
+            return
+        current = ws.lanes.current
+        self.notice.emit(f"The code keys mark '{ws.lanes.label(current)}'." if current is not None else
+                         "The code keys mark each code on its own lane (initiatives on Baby, the rest on Parent).")
+        self._invalidate()
+
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt's name
         row = self._track_at(event.position().y())
-        if row is not None and event.position().x() < HEADER_W - 24:
+        if row is not None and event.position().x() < HEADER_W - 24 and not row[0].read_only:
             self.rename_track(row[0])
         else:
             super().mouseDoubleClickEvent(event)
@@ -511,7 +602,9 @@ class TimelineWidget(QWidget):
         ws = self.workspace
         assert ws is not None
         menu = QMenu(self)
-        menu.addAction("Rename…", lambda: self.rename_track(track))
+        menu.addAction("Rename…", lambda: self.rename_track(track)).setEnabled(not track.read_only)
+        if not track.read_only:
+            menu.addAction("Mark here with the code keys", lambda: self.choose_lane(track))
         menu.addAction("Hide" if track.visible else "Show", lambda: ws.set_track_visible(track.id, not track.visible))
         position = [t.id for t in ws.layer.tracks].index(track.id)
         menu.addAction("Move up", lambda: ws.move_track(track.id, position - 1)).setEnabled(position > 0)

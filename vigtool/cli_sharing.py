@@ -9,6 +9,7 @@ import json
 import os
 import sys
 from datetime import date
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -25,10 +26,12 @@ from vigtool.cli_common import (
     progress_bar,
     purposes_arg,
 )
+from vigtool.domain.model import Recording
 from vigtool.domain.time import FrameRange
-from vigtool.services import consent, packaging, supervision, training
+from vigtool.services import agreement, consent, lanes, packaging, supervision, training
 from vigtool.services.consent import Purpose
 from vigtool.services.frames import find_recording
+from vigtool.services.vault import Vault
 
 
 def cmd_package_review(args: argparse.Namespace) -> int:
@@ -95,20 +98,47 @@ def _open_for_person(args: argparse.Namespace, path: Path) -> int:
     else:
         for recording in taken:
             print(f"Opened {recording.source_name} for supervision (recording {recording.id}): the "
-                  "practitioner's marks are on its 'Practitioner:' lanes; add yours on 'Supervision'")
+                  "practitioner's marks are on her lanes (read-only); add yours on 'Supervision'")
     return EXIT_OK
+
+
+def _coder(vault: Vault, recording: Recording, lanes: list[str] | None, side: str) -> agreement.Coder | None:
+    if not lanes:
+        return None
+    return agreement.Coder(side if len(lanes) > 1 else lanes[0], agreement.find_lanes(vault, recording, lanes))
 
 
 def cmd_agreement(args: argparse.Namespace) -> int:
     with open_vault(args) as vault:
         recording = find_recording(vault, args.recording)
-        result = supervision.agreement(vault, recording, *args.tracks, coded_only=args.coded_only)
+        try:
+            a, b = _coder(vault, recording, args.hers, "hers"), _coder(vault, recording, args.mine, "mine")
+            if (a is None) != (b is None):
+                raise ValueError("give both --hers and --mine, or neither (her lanes and yours)")
+            report = agreement.agreement(vault, recording, a, b, slice_seconds=args.slice,
+                                         within_seconds=args.within)
+        except ValueError as exc:
+            raise CliError(str(exc)) from exc
+        if args.csv:
+            agreement.save_csv(report, Path(args.csv))
     if args.json:
-        print(json.dumps(result.to_json(), indent=1))
-    else:
-        kappa = "undefined (one label throughout)" if result.kappa is None else f"{result.kappa:.3f}"
-        print(f"Cohen's kappa {kappa} over {result.frames} frames (agreement {float(result.observed):.1%}, "
-              f"by chance {float(result.expected):.1%})")
+        print(json.dumps(report.to_json(), indent=1))
+        return EXIT_OK
+    result = report.result
+    print(f"{report.a.name} and {report.b.name} on {recording.source_name}")
+    print(f"  {report.moments_sentence(result.overall)}")
+    print(f"  {report.kappa_sentence(result.overall)}")
+    for figures in result.codes:
+        print(f"{report.code_name(figures.code)} ({figures.code})")
+        print(f"  {report.moments_sentence(figures)}")
+        print(f"  {report.kappa_sentence(figures)}")
+    if result.differences:
+        print(f"Where you differ ({report.a.name} | {report.b.name}):")
+        for pair in result.differences:
+            left, right = (report.code_name(c) for c in pair.codes())
+            print(f"  {report.time_of(pair)}  {left} | {right}")
+    if args.csv:
+        print(f"Wrote {args.csv}", file=sys.stderr)
     return EXIT_OK
 
 
@@ -145,6 +175,12 @@ def cmd_identity(args: argparse.Namespace) -> int:
     with open_vault(args) as vault:
         assert vault.identity is not None
         public = vault.identity.public
+        if args.identity_command == "name":
+            try:
+                lanes.set_my_name(vault, args.name)
+            except ValueError as exc:
+                raise CliError(str(exc)) from exc
+            public = vault.identity.public
         if args.identity_command == "export":
             out = Path(args.output)
             supervision.save_key_card(vault, out)
@@ -269,6 +305,9 @@ def _add_identity_parsers(sub: Any) -> None:
     p = sub.add_parser("identity", help="your key pair: show its fingerprint, or export the public key file")
     what = p.add_subparsers(dest="identity_command", required=True, metavar="WHAT")
     what.add_parser("show", help="your name and fingerprint").set_defaults(func=cmd_identity)
+    p = what.add_parser("name", help="set your name (on your key card and your lanes)")
+    p.add_argument("name", metavar="NAME")
+    p.set_defaults(func=cmd_identity)
     p = what.add_parser("export", help="write your public key file (for a supervisor to add you)")
     p.add_argument("-o", "--output", required=True, metavar="FILE")
     p.set_defaults(func=cmd_identity)
@@ -316,9 +355,15 @@ def add_sharing_parsers(sub: Any) -> None:
     _add_package_parser(sub)
     _add_identity_parsers(sub)
     _add_consent_parser(sub)
-    p = sub.add_parser("agreement", help="Cohen's kappa between two lanes' codes (e.g. yours and a supervisor's)")
+    p = sub.add_parser("agreement", help="how closely two coders agree: moments matched, and kappa over time "
+                       "slices, per code and overall (default: her lanes and yours)")
     p.add_argument("recording", metavar="RECORDING")
-    p.add_argument("--tracks", nargs=2, required=True, metavar=("LANE_A", "LANE_B"))
-    p.add_argument("--coded-only", action="store_true", help="leave out frames neither lane marks")
+    p.add_argument("--hers", nargs="+", metavar="LANE", help="her lanes, as shown (e.g. 'Anna: Parent')")
+    p.add_argument("--mine", nargs="+", metavar="LANE", help="your lanes")
+    p.add_argument("--slice", type=Fraction, default=agreement.SLICE_SECONDS, metavar="SECONDS",
+                   help="the time slice kappa compares (default 1)")
+    p.add_argument("--within", type=Fraction, default=agreement.WITHIN_SECONDS, metavar="SECONDS",
+                   help="marks this close count as one moment (default 0.5)")
+    p.add_argument("--csv", metavar="FILE", help="also write the figures and the differences as CSV")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_agreement)

@@ -104,6 +104,13 @@ class Track:
     kind: TrackKind
     position: int
     visible: bool = True
+    owner: str | None = None  # the fingerprint of whoever sent these marks; None: your own lane
+
+    @property
+    def read_only(self) -> bool:
+        """Someone else's marks (a practitioner's sent for supervision, a supervisor's comments): they stay
+        as they came."""
+        return self.owner is not None
 
 
 @dataclass(frozen=True)

@@ -6,10 +6,12 @@ practitioner's own marks without touching them.
   contact (their public key), signed with this vault's identity.
 - `open_for_supervision`: the supervisor's side. Each film is imported straight from the package (no
   plaintext on disk, never whole in memory)
-  with the practitioner's marks on read-only "Practitioner" lanes and an empty "Supervision" lane; the
+  with the practitioner's marks on her read-only lanes (owned by her fingerprint: shown as "Anna: Parent")
+  and an empty "Supervision" lane of the supervisor's own; the
   only purpose recorded for it is supervision, so it cannot be exported for anything else.
-- `send_comments` / `merge_comments`: the Supervision lane's marks go back; merging replaces the lane
-  "Supervision (name)" with exactly what arrived, so merging the same package twice changes nothing, and
+- `send_comments` / `merge_comments`: the Supervision lane's marks go back; merging replaces the
+  supervisor's read-only lane "Supervision" (owned by her fingerprint) with exactly what arrived, so
+  merging the same package twice changes nothing, and
   an older package than the last one merged is refused.
 """
 
@@ -25,7 +27,6 @@ from typing import Any, BinaryIO, cast
 from storage.atomic import fsync_dir, publish, temp_name_for
 from storage.identity import PublicIdentity
 from storage.package import PackageError, PackageReader, PackageWriter
-from vigtool.domain.agreement import Agreement, cohens_kappa, frame_labels
 from vigtool.domain.consent import Purpose
 from vigtool.domain.model import Actor, Annotation, Recording, TrackKind, TurnLink, TurnRole
 from vigtool.domain.time import FrameRange
@@ -37,7 +38,6 @@ from vigtool.services.vault import Vault
 
 SUPERVISION, COMMENTS = "supervision", "comments"
 SUPERVISION_TRACK = "Supervision"
-PRACTITIONER = "Practitioner: "  # the lanes that came in a supervision package
 
 
 @dataclass(frozen=True)
@@ -199,12 +199,14 @@ def _refuse_replay(vault: Vault, package: PackageReader, subject: str) -> bool:
     return False
 
 
-def _put_marks(vault: Vault, recording: Recording, entry: dict[str, Any], prefix: str) -> None:
+def _put_marks(vault: Vault, recording: Recording, entry: dict[str, Any], owner: str) -> None:
+    """The sender's lanes and marks, owned by her (read-only here)."""
     repo = vault.repo
     lanes = {}
     for track in entry["tracks"]:
-        lanes[track["id"]] = repo.add_track(recording.id, f"{prefix}{track['name']}", TrackKind(track["kind"])
-                                            if track["kind"] != TrackKind.SUGGESTIONS else TrackKind.CUSTOM).id
+        lanes[track["id"]] = repo.add_track(recording.id, track["name"], TrackKind(track["kind"])
+                                            if track["kind"] != TrackKind.SUGGESTIONS else TrackKind.CUSTOM,
+                                            owner=owner).id
     made = repo.add_annotations([Annotation(0, lanes[a["track"]], FrameRange(a["start"], a["end"]), a["code"],
                                             Actor(a["actor"]) if a["actor"] else None, a["note"])
                                  for a in entry["annotations"]])
@@ -230,7 +232,7 @@ def open_for_supervision(vault: Vault, path: Path | PackageReader) -> list[Recor
         recording = result.recording
         if result.duplicate:  # sent again with newer marks: they replace the old ones, her lane stays
             for track in vault.repo.list_tracks(recording.id):
-                if track.name.startswith(PRACTITIONER):
+                if track.owner == sender.fingerprint:
                     vault.repo.delete_track(track.id)
         else:
             vault.received.link(recording.id, sender.fingerprint, int(entry["origin_id"]))
@@ -240,7 +242,7 @@ def open_for_supervision(vault: Vault, path: Path | PackageReader) -> list[Recor
             consent.record_consent(vault, recording, f"as sent by {known_as}", [Purpose.SUPERVISION],
                                    recorded_by=known_as, given_on=date.today(),
                                    form_reference=f"package {package.package_id[:8]}")
-        _put_marks(vault, recording, entry, PRACTITIONER)
+        _put_marks(vault, recording, entry, sender.fingerprint)
         received.append(recording)
     vault.received.add(package.package_id, sender.fingerprint, SUPERVISION, "recordings", package.sequence)
     vault.audit.append("package in", {"kind": SUPERVISION, "from": sender.fingerprint,
@@ -254,7 +256,7 @@ def send_comments(vault: Vault, recording: Recording, out: Path) -> Path:
     if origin is None:
         raise ExportError(recording.source_name, "did not come for supervision: there is nobody to send comments to")
     to = contact(vault, origin[0])
-    lanes = {t.id for t in vault.repo.list_tracks(recording.id) if t.name == SUPERVISION_TRACK}
+    lanes = {t.id for t in vault.repo.list_tracks(recording.id) if t.name == SUPERVISION_TRACK and not t.read_only}
     marks = _marks(vault, recording, lanes)
     _write(vault, out, to, COMMENTS, {"origin_recording": origin[1], "for": origin[0], **marks}, [])
     vault.audit.append("package out", {"kind": COMMENTS, "to": to.fingerprint, "recording": recording.id})
@@ -277,34 +279,21 @@ def merge_comments(vault: Vault, path: Path | PackageReader) -> Merged:
     if package.sender.fingerprint not in sent_to:
         raise PackageError(str(path), f"holds comments on {recording.source_name}, which was never sent to "
                            f"{_known_as(vault, package.sender)} for supervision")
-    name = f"{SUPERVISION_TRACK} ({_known_as(vault, package.sender)})"
+    sender = package.sender.fingerprint
+    name = f"{_known_as(vault, package.sender)}: {SUPERVISION_TRACK}"  # as the lane is labelled
     subject = f"recording {recording.id}"
     again = _refuse_replay(vault, package, subject)
     if not again:
         for lane in vault.repo.list_tracks(recording.id):
-            if lane.name == name:
+            if lane.owner == sender:
                 vault.repo.delete_track(lane.id)  # replaced by exactly what arrived
-        lane_id = vault.repo.add_track(recording.id, name, TrackKind.CUSTOM).id
+        lane_id = vault.repo.add_track(recording.id, SUPERVISION_TRACK, TrackKind.CUSTOM, owner=sender).id
         vault.repo.add_annotations([Annotation(0, lane_id, FrameRange(a["start"], a["end"]), a["code"],
                                                Actor(a["actor"]) if a["actor"] else None, a["note"])
                                     for a in manifest.get("annotations", [])])
         vault.received.add(package.package_id, package.sender.fingerprint, COMMENTS, subject, package.sequence)
         vault.audit.append("package in", {"kind": COMMENTS, "from": package.sender.fingerprint,
                                           "recording": recording.id})
-    lanes = {t.id for t in vault.repo.list_tracks(recording.id) if t.name == name}
+    lanes = {t.id for t in vault.repo.list_tracks(recording.id) if t.owner == sender}
     count = sum(1 for a in vault.repo.list_annotations(recording.id) if a.track_id in lanes)
     return Merged(recording, name, count, not again)
-
-
-
-def agreement(vault: Vault, recording: Recording, track_a: str, track_b: str, *,
-              coded_only: bool = False) -> Agreement:
-    """Cohen's kappa between the marks on two lanes of a recording (named as shown)."""
-    tracks = {t.name: t.id for t in vault.repo.list_tracks(recording.id)}
-    for name in (track_a, track_b):
-        if name not in tracks:
-            raise ValueError(f"{recording.source_name} has no lane {name!r} (it has: {', '.join(tracks)})")
-    marks = vault.repo.list_annotations(recording.id)
-    a = frame_labels([m for m in marks if m.track_id == tracks[track_a]], recording.frame_count)
-    b = frame_labels([m for m in marks if m.track_id == tracks[track_b]], recording.frame_count)
-    return cohens_kappa(a, b, coded_only=coded_only)

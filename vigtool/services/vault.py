@@ -179,7 +179,8 @@ class Vault:
             raise SealingError(f"the vault's identity (its keys for packages and the audit trail) does not "
                                f"open: {exc}") from exc
         if self.identity is None:  # a new vault, or one from before identities
-            self.identity = self.identities.create(os.environ.get("VIGTOOL_NAME") or getpass.getuser())
+            given = os.environ.get("VIGTOOL_NAME", "").strip()  # a name given is her name; a login is a guess
+            self.identity = self.identities.create(given or getpass.getuser(), named=bool(given))
             self.audit.append("identity", {"fingerprint": self.identity.public.fingerprint})
         self.audit.append("unlock", {"pid": os.getpid()})
         if alone:

@@ -36,6 +36,7 @@ from vigtool.domain.suggestions import Suggestion, SuggestionState, chain_turns
 from vigtool.domain.time import FrameRange
 from vigtool.domain.turns import TurnSummary, extended, next_role, summarise, without
 from vigtool.domain.undo import Changes, Command, UndoStack
+from vigtool.services.lanes import LaneChoice, People
 
 
 class _Step(Command):
@@ -61,10 +62,11 @@ class _Step(Command):
 class Workspace:
     """Tracks, annotations, turn-taking chains, clips and stills of one recording, with undo and redo."""
 
-    def __init__(self, repo: Repository, recording: Recording) -> None:
+    def __init__(self, repo: Repository, recording: Recording, people: People | None = None) -> None:
         self.repo = repo
         self.recording = recording
         self.layer = AnnotationLayer(repo.list_tracks(recording.id), repo.list_annotations(recording.id))
+        self.lanes = LaneChoice(self.layer, people)  # the current lane; someone else's lanes refuse changes
         self.chains: dict[int, TurnChain] = {c.id: c for c in repo.list_turn_chains(recording.id)}
         self.clips: dict[int, Clip] = {c.id: c for c in repo.list_clips(recording.id)}
         self.stills: dict[int, Still] = {s.id: s for s in repo.list_stills(recording.id)}
@@ -78,15 +80,16 @@ class Workspace:
 
     # -- queries ---------------------------------------------------------------------------------
     def track_of_kind(self, kind: TrackKind) -> Track | None:
-        return next((t for t in self.layer.tracks if t.kind is kind), None)
+        """Your own lane of this kind (never someone else's: it could not take a mark)."""
+        return next((t for t in self.layer.tracks if t.kind is kind and not t.read_only), None)
 
     def track_for_code(self, code_id: str | None) -> Track:
         """Initiatives go on the baby's track, the principles (what the parent does) on the parent's."""
         principle = self.codebook.code(code_id).principle_id if code_id else None
         wanted = TrackKind.INFANT if principle == "init" else TrackKind.PARENT if principle else TrackKind.NOTES
-        track = self.track_of_kind(wanted) or next(iter(self.layer.tracks), None)
+        track = self.track_of_kind(wanted) or next((t for t in self.layer.tracks if not t.read_only), None)
         if track is None:
-            raise LookupError("this recording has no tracks; add one first")
+            raise LookupError("this recording has no lane of your own; add one first")
         return track
 
     def actor_of_track(self, track_id: int) -> Actor | None:
@@ -107,13 +110,16 @@ class Workspace:
     # -- annotations -----------------------------------------------------------------------------
     def mark(self, code_id: str | None, frames: FrameRange, track_id: int | None = None,
              note: str = "") -> Annotation:
-        """Code what happens at `frames` (a point is one frame long) on the track the code belongs to."""
+        """Code what happens at `frames` (a point is one frame long) on `track_id`, else the current lane,
+        else the lane the code belongs to."""
+        track_id = track_id if track_id is not None else self.lanes.current
         track = self.layer.track(track_id) if track_id is not None else self.track_for_code(code_id)
         annotation = Annotation(0, track.id, self._clamp(frames), code_id, self.actor_of_track(track.id), note)
         label = self.codebook.code(code_id).label if code_id else "note"
         return self.add_annotations([annotation], f"Mark “{label}”")[0]
 
     def add_annotations(self, annotations: list[Annotation], text: str = "Add") -> list[Annotation]:
+        self.lanes.check(a.track_id for a in annotations)
         pending = list(annotations)
 
         def do() -> Changes:
@@ -135,6 +141,7 @@ class Workspace:
         old = [self.layer.get(a.id) for a in new]
         if new == old:
             return
+        self.lanes.check([a.track_id for a in old] + [a.track_id for a in new])
 
         def put(values: list[Annotation]) -> Callable[[], Changes]:
             def apply() -> Changes:
@@ -172,6 +179,7 @@ class Workspace:
         if not ids:
             return
         gone = [self.layer.get(i) for i in ids]
+        self.lanes.check(a.track_id for a in gone)
         chains_before = [c for c in self.chains.values() if any(link.annotation_id in ids for link in c.links)]
 
         def undo() -> Changes:
@@ -204,14 +212,21 @@ class Workspace:
         return Changes(annotations=set(ids), chains=bool(touched))
 
     def paste(self, copied: list[Annotation], at_frame: int) -> list[Annotation]:
-        """Copies of `copied` with the earliest one starting at `at_frame`, on the same tracks."""
+        """Copies of `copied` with the earliest one starting at `at_frame`, on the same tracks (copies of
+        someone else's marks on the current lane: hers stay as they came)."""
         if not copied:
             return []
         first = min(a.start for a in copied)
         offset = at_frame - first
         last = self.recording.frame_count
-        pasted = [Annotation(0, a.track_id, FrameRange(a.start + offset, a.end + offset), a.code_id, a.actor, a.note)
-                  for a in copied if a.track_id in {t.id for t in self.layer.tracks} and a.end + offset <= last]
+        tracks = {t.id: t for t in self.layer.tracks}
+
+        def onto(track_id: int) -> int:
+            return self.lanes.current or track_id if tracks[track_id].read_only else track_id
+
+        pasted = [Annotation(0, onto(a.track_id), FrameRange(a.start + offset, a.end + offset), a.code_id,
+                             a.actor, a.note)
+                  for a in copied if a.track_id in tracks and a.end + offset <= last]
         if not pasted:
             return []
         return self.add_annotations(pasted, "Paste" if len(pasted) == 1 else f"Paste {len(pasted)} marks")
@@ -321,6 +336,7 @@ class Workspace:
     def rename_track(self, track_id: int, name: str) -> None:
         if not name.strip():
             raise ValueError("a track needs a name")
+        self.lanes.check([track_id])
         self._update_tracks("Rename track", [replace(self.layer.track(track_id), name=name.strip())])
 
     def set_track_visible(self, track_id: int, visible: bool) -> None:
