@@ -25,7 +25,6 @@ import sys
 import tempfile
 import time
 from datetime import date
-from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -142,7 +141,7 @@ def export_from_the_end(code_root: Path, vault: Path, minutes: int, folder: Path
     loop = LOOP_SECONDS * RATE
     expected = [k % loop for k in range(start, end)]
     clip.unlink()
-    return {"film_minutes": minutes, "frames": [start, end], "at": str(Fraction(start, RATE)) + " s",
+    return {"film_minutes": minutes, "frames": [start, end], "at_s": round(start / RATE),
             "exact": seen == expected, "frames_out": len(seen), "export_s": round(seconds, 1),
             "export_peak_rss_mb": round(peak_mb)}
 

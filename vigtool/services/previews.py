@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from storage.sealed_media import MediaKind
 from vigtool.domain.model import Recording
+from vigtool.media.heap import release_freed_memory
 from vigtool.media.previews import (
     AudioEnvelope,
     Filmstrip,
@@ -49,6 +50,7 @@ def build_previews(vault: Vault, recording: Recording, progress: Progress | None
     nothing is stored until a preview is whole, so a cancel leaves nothing behind."""
     key = vault.data_key(recording)
     index = vault.repo.frame_index(recording.id)
+    release_freed_memory()  # what the import's pass over the film freed, before this one
     with vault.open_film(recording) as film:
         strip = make_filmstrip(film, index, recording.rotation, recording.source_name, progress, cancelled, partial)
     vault.media.write_blob(recording.media_id, MediaKind.FILMSTRIP, key, strip.to_bytes())
@@ -56,6 +58,7 @@ def build_previews(vault: Vault, recording: Recording, progress: Progress | None
         partial(strip)  # the whole of it, stored
     envelope = None
     if recording.has_audio:
+        release_freed_memory()
         with vault.open_film(recording) as film:
             envelope = make_audio_envelope(film, recording.source_name, cancelled, partial)
         if envelope is not None:
