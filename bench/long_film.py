@@ -25,7 +25,6 @@ import sys
 import tempfile
 import time
 from datetime import date
-from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -60,12 +59,13 @@ sys.exit(code)
 
 
 def run_cli(code_root: Path, vault: Path, *args: str) -> tuple[float, float, str]:
-    """(seconds, peak RSS MB, stdout) of `vigtool --vault VAULT ARGS` in a fresh process."""
+    """(seconds, peak RSS MB, stdout) of `vigtool --vault VAULT ARGS` in a fresh process (run in `code_root`:
+    `python -c` puts the working folder first on the path)."""
     read_end, write_end = os.pipe()
     env = {**os.environ, "PYTHONPATH": str(code_root), "VIGTOOL_PASSPHRASE": PASSPHRASE,
            "BENCH_REPORT_FD": str(write_end)}
     child = subprocess.Popen([sys.executable, "-c", CHILD, "--vault", str(vault), *args], env=env,
-                             stdout=subprocess.PIPE, text=True, pass_fds=(write_end,))
+                             stdout=subprocess.PIPE, text=True, pass_fds=(write_end,), cwd=code_root)
     os.close(write_end)
     output, _ = child.communicate()
     with os.fdopen(read_end) as report:
@@ -142,7 +142,7 @@ def export_from_the_end(code_root: Path, vault: Path, minutes: int, folder: Path
     loop = LOOP_SECONDS * RATE
     expected = [k % loop for k in range(start, end)]
     clip.unlink()
-    return {"film_minutes": minutes, "frames": [start, end], "at": str(Fraction(start, RATE)) + " s",
+    return {"film_minutes": minutes, "frames": [start, end], "at_s": round(start / RATE),
             "exact": seen == expected, "frames_out": len(seen), "export_s": round(seconds, 1),
             "export_peak_rss_mb": round(peak_mb)}
 
@@ -157,7 +157,7 @@ def filmstrip_time(code_root: Path, film: Path, vault: Path) -> dict[str, Any]:
               "        s = make_filmstrip(f, index, r.rotation, r.source_name)\n"
               "    print(time.perf_counter() - t, len(s.frames))\n")
     done = subprocess.run([sys.executable, "-c", script, str(vault), PASSPHRASE], capture_output=True, text=True,
-                          check=True, env={**os.environ, "PYTHONPATH": str(code_root)})
+                          check=True, env={**os.environ, "PYTHONPATH": str(code_root)}, cwd=code_root)
     seconds, thumbnails = done.stdout.split()
     return {"film_mb": round(film.stat().st_size / 1e6), "mbit_s": round(film.stat().st_size * 8 / 600 / 1e6, 1),
             "filmstrip_s": round(float(seconds), 2), "thumbnails": int(thumbnails)}

@@ -38,3 +38,15 @@ def keep_freed_memory() -> bool:
     mallopt.restype = ctypes.c_int
     _done = bool(mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD)) and bool(mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD))
     return _done
+
+
+def release_freed_memory() -> None:
+    """Give freed heap memory back to the system now (after a long pass over a film, before the next one:
+    the thresholds above would otherwise keep up to TRIM_THRESHOLD of it resident). Elsewhere than glibc
+    this does nothing."""
+    try:
+        trim = ctypes.CDLL(ctypes.util.find_library("c")).malloc_trim
+    except (OSError, AttributeError, TypeError):
+        return
+    trim.argtypes = [ctypes.c_size_t]
+    trim(0)

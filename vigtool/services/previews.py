@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from storage.sealed_media import MediaKind
 from vigtool.domain.model import Recording
+from vigtool.media.heap import release_freed_memory
 from vigtool.media.previews import (
     AudioEnvelope,
     Filmstrip,
@@ -50,6 +51,7 @@ def build_previews(vault: Vault, recording: Recording, progress: Progress | None
     nothing is stored until a preview is whole, so a cancel leaves nothing behind."""
     key = vault.data_key(recording)
     source = viewing_source(vault, recording)  # the lighter working copy when a heavy film has one
+    release_freed_memory()  # what the import's pass over the film freed, before this one
     film = source.open_handle()
     try:
         strip = make_filmstrip(film, source.index, recording.rotation, recording.source_name, progress, cancelled,
@@ -61,6 +63,7 @@ def build_previews(vault: Vault, recording: Recording, progress: Progress | None
         partial(strip)  # the whole of it, stored
     envelope = None
     if recording.has_audio:
+        release_freed_memory()
         with vault.open_film(recording) as film:
             envelope = make_audio_envelope(film, recording.source_name, cancelled, partial)
         if envelope is not None:
