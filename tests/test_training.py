@@ -113,7 +113,7 @@ def test_the_dialog_previews_takes_corrections_and_writes(qtbot: QtBot, tmp_path
         qtbot.addWidget(window)
         window.show()
         window.open_recording(recording.id)
-        window.in_mark, window.out_mark = 0, 29
+        window.marks.set_both(0, 29)
         assert window.training_dialog() is None  # no training consent yet: said plainly, nothing started
         assert "has no" in window.statusBar().currentMessage() or "consent" in window.statusBar().currentMessage()
         give_consent(vault, recording)

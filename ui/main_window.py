@@ -39,9 +39,10 @@ from ui.qt_presenter import PresenterControls, start_presenting
 from ui.qt_review_panel import ReviewPanel, ReviewRow
 from ui.qt_timeline import TimelineWidget
 from ui.qt_training import TrainingDialog
+from ui.qt_typing_guard import install as install_typing_guard
 from vigtool.domain.codebook import Codebook, CodebookError
 from vigtool.domain.events import Event
-from vigtool.domain.model import Actor, Annotation, Clip, ReviewItemKind, ReviewSession
+from vigtool.domain.model import Actor, Annotation, ReviewItemKind, ReviewSession
 from vigtool.domain.suggestions import Suggestion
 from vigtool.domain.time import FrameRange, timecode
 from vigtool.media.errors import MediaError
@@ -49,6 +50,7 @@ from vigtool.services import consent, review, supervision
 from vigtool.services.analysis import AnalysisCancelledError, AnalysisResult, suggest_turn_taking
 from vigtool.services.consent import Purpose
 from vigtool.services.exporting import export_still
+from vigtool.services.marking import ChosenClip, InOutMarks
 from vigtool.services.packaging import open_package
 from vigtool.services.previews import PreviewBuilder, load_audio_envelope, load_filmstrip
 from vigtool.services.vault import Vault
@@ -67,6 +69,7 @@ class MainWindow(QMainWindow):
 
     def __init__(self, vault: Vault, *, restore_state: bool = True) -> None:
         super().__init__()
+        install_typing_guard()  # one-key shortcuts never fire while a text field has the focus
         self.vault = vault
         self.workspace: Workspace | None = None
         self.clipboard: list[Annotation] = []  # copied marks stay in this window: notes never reach the OS
@@ -74,8 +77,7 @@ class MainWindow(QMainWindow):
         self.presenter: PresenterControls | None = None
         self.package_viewer: PackageViewer | None = None
         self.suggest_job: BackgroundJob | None = None
-        self.in_mark: int | None = None
-        self.out_mark: int | None = None
+        self.marks = InOutMarks()  # in, out and the chosen clip: plain state, the views follow its events
         self.previews = PreviewBuilder(vault)  # filmstrips and sound waves, on their own worker thread
         self.importer = ImportRunner(vault, self.previews, self)
         self.importer.all_done.connect(self._imported)
@@ -136,6 +138,8 @@ class MainWindow(QMainWindow):
         self.codebook_panel.import_requested.connect(self.import_codebook)
         self.codebook_panel.export_requested.connect(self.export_codebook)
         self.clip_bin.clip_chosen.connect(self._clip_chosen)
+        self.clip_bin.clip_picked.connect(self._bin_clip_picked)
+        self.marks.events.connect(self._marks_changed)
         self.clip_bin.still_chosen.connect(self.player.show_frame)
         self.clip_bin.delete_requested.connect(self._delete_from_bin)
         self.review_panel.show_requested.connect(self._clip_chosen)
@@ -165,8 +169,7 @@ class MainWindow(QMainWindow):
         self.timeline.current_code = self.codebook_panel.current_code()
         self.timeline.set_playhead(self.player.frame)
         self.inspector.set_workspace(workspace)
-        self.in_mark = self.out_mark = None
-        self._marks_changed()
+        self.marks.clear()
         self._reload_previews(recording.id)
         future = self.previews.ensure(recording)  # missing after a crash, or never built: made in the background
         if future is not None:
@@ -276,8 +279,8 @@ class MainWindow(QMainWindow):
             return
         frame = self.player.frame
         frames = FrameRange.point(frame)
-        if over_marks and self.in_mark is not None and self.out_mark is not None:
-            frames = FrameRange(self.in_mark, self.out_mark + 1)
+        if over_marks and self.marks.range is not None:
+            frames = self.marks.range
         made = ws.mark(code_id, frames)
         self.timeline.select({made.id})
         label = ws.codebook.code(code_id).label
@@ -315,33 +318,31 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage("Chain ended; the next turn starts a new one.", 4000)
 
     def set_in(self) -> None:
-        self.in_mark = self.player.frame
-        if self.out_mark is not None and self.out_mark < self.in_mark:
-            self.out_mark = None
-        self._marks_changed()
+        self.marks.set_in(self.player.frame)
 
     def set_out(self) -> None:
-        self.out_mark = self.player.frame
-        if self.in_mark is not None and self.in_mark > self.out_mark:
-            self.in_mark = None
-        self._marks_changed()
+        self.marks.set_out(self.player.frame)
 
     def clear_marks(self) -> None:
-        self.in_mark = self.out_mark = None
-        self._marks_changed()
+        self.marks.clear()
 
-    def _marks_changed(self) -> None:
-        self.timeline.set_marks(self.in_mark, self.out_mark)
-        self.player.set_loop(self.in_mark, self.out_mark)
+    def in_and_out(self) -> tuple[int | None, int | None]:
+        return self.marks.pair()
+
+    def _marks_changed(self, _event: Event | None = None) -> None:
+        in_frame, out_frame = self.marks.pair()
+        self.timeline.set_marks(in_frame, out_frame)
+        self.player.set_loop(in_frame, out_frame)
 
     def make_clip(self) -> None:
         ws = self.workspace
         if ws is None:
             return
-        if self.in_mark is None or self.out_mark is None:
+        frames = self.marks.range
+        if frames is None:
             self.statusBar().showMessage("Mark in (I) and out (O) around the moment first.", 5000)
             return
-        ws.add_clip(FrameRange(self.in_mark, self.out_mark + 1))
+        ws.add_clip(frames)
         self.statusBar().showMessage("Clip added to Clips and stills.", 4000)
 
     def make_still(self) -> None:
@@ -350,22 +351,18 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage("Still added to Clips and stills.", 4000)
 
     def _clip_chosen(self, first: int, last: int) -> None:
-        self.in_mark, self.out_mark = first, last
-        self._marks_changed()
+        if self.marks.pair() != (first, last):
+            self.marks.set_both(first, last)
         self.player.show_frame(first)
 
-    # -- exports and the shared review ----------------------------------------------------------
-    def _chosen_clip(self) -> Clip | None:
+    def _bin_clip_picked(self, clip_id: int | None) -> None:
         ws = self.workspace
-        if ws is None:
-            return None
-        item = self.clip_bin.currentItem()
-        data = item.data(Qt.ItemDataRole.UserRole) if item is not None else None
-        if data and data[0] == "clip":
-            return ws.clips[data[1]]
-        if self.in_mark is not None and self.out_mark is not None:
-            return Clip(0, ws.recording.id, FrameRange(self.in_mark, self.out_mark + 1))
-        return None
+        if ws is not None and clip_id is not None and clip_id in ws.clips:
+            self.marks.choose_clip(ws.clips[clip_id])
+
+    # -- exports and the shared review ----------------------------------------------------------
+    def _chosen_clip(self) -> ChosenClip | None:
+        return self.marks.chosen_clip() if self.workspace is not None else None
 
     def export_clip_dialog(self) -> ExportDialog | None:
         clip = self._chosen_clip()

@@ -31,9 +31,10 @@ from PySide6.QtWidgets import (
 from storage.keys import MIN_PASSPHRASE_LENGTH
 from storage.package import SUFFIX as PACKAGE_SUFFIX
 from vigtool.domain.export import HEIGHTS, CaptionMode, ClipOptions, ExportMode, SlowSound
-from vigtool.domain.model import Clip, Recording
+from vigtool.domain.model import Recording
 from vigtool.media.errors import MediaError
 from vigtool.services.exporting import ExportCancelledError, ExportResult, export_clip
+from vigtool.services.marking import ChosenClip
 from vigtool.services.packaging import PackageClip, PackageResult, write_package
 from vigtool.services.vault import Vault
 
@@ -149,7 +150,7 @@ class JobDialog(QDialog):
 class ExportDialog(JobDialog):
     """Options for one clip, where to write it, then progress with Cancel."""
 
-    def __init__(self, vault: Vault, recording: Recording, clip: Clip, folder: Path,
+    def __init__(self, vault: Vault, recording: Recording, clip: ChosenClip, folder: Path,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.vault, self.recording, self.clip = vault, recording, clip

@@ -158,12 +158,14 @@ class ClipBin(QListWidget):
     """The clips and stills chosen for the shared review; double-click to go there, Delete removes."""
 
     clip_chosen = Signal(int, int)  # first and last frame
+    clip_picked = Signal(object)  # a clip's id (its row became the current one), or None
     still_chosen = Signal(int)
     delete_requested = Signal(str, int)  # "clip" or "still", id
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.itemActivated.connect(self._activated)
+        self.currentItemChanged.connect(self._current_changed)
         self.setToolTip("Set in and out (I, O) and press C for a clip; press S for a still of this frame.")
         self.show_items([], [], Fraction(25))
 
@@ -186,6 +188,10 @@ class ClipBin(QListWidget):
             item = QListWidgetItem(f"Still  {timecode(still.frame, rate)[3:]}  {still.caption}")
             item.setData(Qt.ItemDataRole.UserRole, ("still", still.id, still.frame, still.frame))
             self.addItem(item)
+
+    def _current_changed(self, item: QListWidgetItem | None) -> None:
+        data = item.data(Qt.ItemDataRole.UserRole) if item is not None else None
+        self.clip_picked.emit(data[1] if data and data[0] == "clip" else None)
 
     def _activated(self, item: QListWidgetItem) -> None:
         data = item.data(Qt.ItemDataRole.UserRole)
