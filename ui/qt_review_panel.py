@@ -144,9 +144,7 @@ class ReviewPanel(QWidget):
         self._filling = True
         try:
             for index, row in enumerate(rows):
-                item = self.items.item(index)
-                if item is None:
-                    continue
+                item = self.items.item(index)  # the rows are there: the same moments are shown
                 item.setToolTip(row.prompt)
                 state = Qt.CheckState.Checked if row.in_handout else Qt.CheckState.Unchecked
                 if item.checkState() != state:
