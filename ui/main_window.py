@@ -6,6 +6,7 @@ in the vault when it returns, so the title never needs an "unsaved" marker.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
 
@@ -47,9 +48,10 @@ from vigtool.domain.suggestions import Suggestion
 from vigtool.domain.time import FrameRange, timecode
 from vigtool.media.errors import MediaError
 from vigtool.services import consent, review, supervision
-from vigtool.services.analysis import AnalysisCancelledError, AnalysisResult, suggest_turn_taking
+from vigtool.services.analysis import AnalysisResult, suggest_turn_taking
 from vigtool.services.consent import Purpose
 from vigtool.services.exporting import export_still
+from vigtool.services.jobs import JobList, close_question
 from vigtool.services.marking import ChosenClip, InOutMarks
 from vigtool.services.packaging import open_package
 from vigtool.services.previews import PreviewBuilder, load_audio_envelope, load_filmstrip
@@ -77,9 +79,12 @@ class MainWindow(QMainWindow):
         self.presenter: PresenterControls | None = None
         self.package_viewer: PackageViewer | None = None
         self.suggest_job: BackgroundJob | None = None
+        self.answer_stop_question: Callable[[list[str]], bool] | None = None
         self.marks = InOutMarks()  # in, out and the chosen clip: plain state, the views follow its events
         self.previews = PreviewBuilder(vault)  # filmstrips and sound waves, on their own worker thread
-        self.importer = ImportRunner(vault, self.previews, self)
+        self.jobs = JobList()  # every long job of this window: closing it stops them (after asking)
+        self.jobs.events.connect(self._job_event)
+        self.importer = ImportRunner(vault, self.previews, self, self.jobs)
         self.importer.all_done.connect(self._imported)
         self._previews_ready.connect(self._reload_previews)
         self._place_timer = QTimer(self, singleShot=True, interval=400)
@@ -87,6 +92,18 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"vigtool — {vault.path}")
         self.setAcceptDrops(True)
         self.resize(1500, 920)
+        self._build_views()
+        self._connect()
+        self.actions_ = WindowActions(self)
+        book = vault.repo.load_codebook()  # once: the palette and the key actions both follow it
+        self.codebook_panel.show_codebook(book)
+        self.actions_.rebuild_code_actions(book)
+        self.statusBar().showMessage("Everything you do is kept in the vault as you go.")
+        self.refresh_cases()
+        if restore_state:
+            self._restore_state()
+
+    def _build_views(self) -> None:
         self.player = PlayerView()
         self.timeline = TimelineWidget()
         splitter = QSplitter(Qt.Orientation.Vertical)
@@ -108,15 +125,6 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(inspector, self.review_dock)  # one tab each: coding, then preparing the review
         inspector.raise_()
         self.resizeDocks(self.findChildren(QDockWidget), [260, 260, 360, 360, 360], Qt.Orientation.Horizontal)
-        self._connect()
-        self.actions_ = WindowActions(self)
-        book = vault.repo.load_codebook()  # once: the palette and the key actions both follow it
-        self.codebook_panel.show_codebook(book)
-        self.actions_.rebuild_code_actions(book)
-        self.statusBar().showMessage("Everything you do is kept in the vault as you go.")
-        self.refresh_cases()
-        if restore_state:
-            self._restore_state()
 
     def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
@@ -590,7 +598,8 @@ class MainWindow(QMainWindow):
             return self.suggest_job
         vault, recording = self.vault, ws.recording
         job = BackgroundJob(lambda progress, cancelled: suggest_turn_taking(
-            vault, recording, progress=progress, cancelled=cancelled), self)
+            vault, recording, progress=progress, cancelled=cancelled), self,
+            title="Listening for turn-taking", jobs=self.jobs)
         dialog = QProgressDialog("Listening for turn-taking in the sound…", "Stop", 0, 100, self)
         dialog.setWindowModality(Qt.WindowModality.NonModal)
         dialog.setMinimumDuration(400)
@@ -598,8 +607,9 @@ class MainWindow(QMainWindow):
         dialog.canceled.connect(job.requestInterruption)
         job.succeeded.connect(lambda found: self._suggested(ws, found))
         job.failed.connect(self._suggest_failed)
-        job.finished.connect(dialog.reset)
-        job.finished.connect(lambda: setattr(self, "suggest_job", None))
+        job.cancelled.connect(lambda: self.statusBar().showMessage("Stopped listening; nothing was suggested.", 5000))
+        job.ended.connect(dialog.reset)
+        job.ended.connect(lambda: setattr(self, "suggest_job", None))
         self.suggest_job = job
         job.start()
         return job
@@ -617,10 +627,7 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(result.note or "No new turn-taking found in the sound.", 10000)
 
     def _suggest_failed(self, error: BaseException) -> None:
-        if isinstance(error, AnalysisCancelledError):
-            self.statusBar().showMessage("Stopped listening; nothing was suggested.", 5000)
-        else:
-            self.statusBar().showMessage(f"Could not listen for turn-taking: {error}", 10000)
+        self.statusBar().showMessage(f"Could not listen for turn-taking: {error}", 10000)
 
     def accept_suggestions(self) -> None:
         ws = self.workspace
@@ -714,16 +721,30 @@ class MainWindow(QMainWindow):
         if state is not None:
             self.restoreState(state)
 
+    def _job_event(self, event: Event) -> None:
+        if event.kind == "job_ended":  # a notice, even when the job's dialog is out of sight
+            self.statusBar().showMessage(str(event.payload["notice"]), 10000)
+
+    def confirm_stopping(self, titles: list[str]) -> bool:
+        """Ask before closing stops running jobs (tests answer through `answer_stop_question`)."""
+        if self.answer_stop_question is not None:
+            return self.answer_stop_question(titles)
+        answer = QMessageBox.question(self, "Stop and close?", close_question(titles),
+                                      QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                                      QMessageBox.StandardButton.No)
+        return answer == QMessageBox.StandardButton.Yes
+
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
+        if self.jobs and not self.confirm_stopping(self.jobs.titles()):
+            event.ignore()
+            return
+        self.importer.stop()  # then every job is stopped, and each one's clean-up has run
+        self.jobs.stop_all()
         settings = app_settings()
         settings.setValue("main/geometry", self.saveGeometry())
         settings.setValue("main/state", self.saveState())
         self.remember_place()
-        self.importer.stop()
         self.importer.wait()
-        if self.suggest_job is not None:  # never leave a thread listening behind a closed window
-            self.suggest_job.requestInterruption()
-            self.suggest_job.wait()
         self.previews.close()
         self.player.close_film()
         self.timeline.set_workspace(None)
