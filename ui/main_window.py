@@ -30,6 +30,7 @@ from ui.handout_pdf import handout_pdf
 from ui.qt_actions import WindowActions
 from ui.qt_consent import ConsentDialog
 from ui.qt_export import ExportDialog
+from ui.qt_families import FamiliesAdapter
 from ui.qt_import import ImportRunner
 from ui.qt_inspector import Inspector
 from ui.qt_jobs import BackgroundJob
@@ -51,6 +52,7 @@ from vigtool.services import consent, review, supervision
 from vigtool.services.analysis import AnalysisResult, suggest_turn_taking
 from vigtool.services.consent import Purpose
 from vigtool.services.exporting import export_still
+from vigtool.services.families import Families
 from vigtool.services.jobs import JobList, close_question
 from vigtool.services.marking import ChosenClip, InOutMarks
 from vigtool.services.packaging import open_package
@@ -94,6 +96,7 @@ class MainWindow(QMainWindow):
         self.resize(1500, 920)
         self._build_views()
         self._connect()
+        self.families = FamiliesAdapter(self, Families(vault))
         self.actions_ = WindowActions(self)
         book = vault.repo.load_codebook()  # once: the palette and the key actions both follow it
         self.codebook_panel.show_codebook(book)
@@ -189,10 +192,17 @@ class MainWindow(QMainWindow):
         self._refresh_summary()
         self.actions_.rebuild_code_actions(workspace.codebook)
         self.actions_.refresh_undo(workspace.undo_stack)
-        self.setWindowTitle(f"vigtool — {self.vault.repo.get_case(recording.case_id).label} — "
-                            f"{recording.source_name}")
+        self.show_title()
         self.remember_place()
         self.player.setFocus()
+
+    def show_title(self) -> None:
+        ws = self.workspace
+        if ws is None:
+            self.setWindowTitle(f"vigtool — {self.vault.path}")
+            return
+        self.setWindowTitle(f"vigtool — {self.families.families.label_of(ws.recording.case_id)} — "
+                            f"{ws.recording.source_name}")
 
     def show_first_moment(self) -> None:
         """Select the first mark after the playhead (the demo opens on a moment, with the inspector filled)."""
@@ -211,15 +221,23 @@ class MainWindow(QMainWindow):
     def import_dialog(self) -> None:
         names, _ = QFileDialog.getOpenFileNames(self, "Import films", str(Path.home()), VIDEO_FILTER)
         if names:
-            self.import_files([Path(n) for n in names])
+            self.import_asking([Path(n) for n in names])
+
+    def import_asking(self, paths: list[Path]) -> None:
+        """Ask which family the films are of (offering the open or last one), then import them there."""
+        label = self.families.ask_family(len(paths))
+        if label is not None:
+            self.import_files(paths, label)
 
     def import_files(self, paths: list[Path], case_label: str | None = None) -> None:
         """Import films one after another on a worker thread, with a progress dialog that can stop."""
         if case_label is None:
-            case = self.workspace and self.vault.repo.get_case(self.workspace.recording.case_id)
-            case_label = case.label if case else "New family"
+            ws = self.workspace
+            case_label = self.families.families.offered_label(ws.recording.case_id if ws is not None else None)
         if not self.importer.start(paths, case_label):
             self.statusBar().showMessage("An import is still running; start the next one when it is done.")
+            return
+        self.families.families.imported_into(case_label)
 
     def _imported(self, problems: list[str]) -> None:
         self.refresh_cases()
@@ -237,7 +255,7 @@ class MainWindow(QMainWindow):
         paths = [Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()]
         if paths:
             event.acceptProposedAction()
-            self.import_files(paths)
+            self.import_asking(paths)
 
     # -- following the model ---------------------------------------------------------------------
     def _frame_changed(self, frame: int) -> None:
@@ -467,7 +485,7 @@ class MainWindow(QMainWindow):
             self.workspace = None
             self.clip_bin.show_items([], [], Fraction(25))
             self.review_panel.show_rows(None, [])
-            self.setWindowTitle(f"vigtool — {self.vault.path}")
+            self.show_title()
         self.refresh_cases()
         self.statusBar().showMessage("The film is destroyed: its key first, then its files.", 8000)
 
@@ -564,12 +582,16 @@ class MainWindow(QMainWindow):
 
     # -- editing ---------------------------------------------------------------------------------
     def undo(self) -> None:
+        if self.families.undo():  # in the Families panel, Ctrl+Z takes back a rename or a merge
+            return
         if self.workspace is not None and self.workspace.undo_stack.can_undo:
             text = self.workspace.undo_stack.undo_text
             self.workspace.undo()
             self.statusBar().showMessage(f"Undone: {text}", 4000)
 
     def redo(self) -> None:
+        if self.families.redo():
+            return
         if self.workspace is not None and self.workspace.undo_stack.can_redo:
             text = self.workspace.undo_stack.redo_text
             self.workspace.redo()

@@ -154,10 +154,18 @@ class WindowActions:
     def _marker(self, code_id: str, over_marks: bool) -> Callable[[], None]:
         return lambda: self.w.mark_code(code_id, over_marks=over_marks)
 
-    def refresh_undo(self, stack: UndoStack) -> None:
-        self.undo.setEnabled(stack.can_undo)
+    def refresh_undo(self, stack: UndoStack | None = None) -> None:
+        """Undo and Redo say what they take back: the film's last change, or in the Families panel the last
+        family change (both stacks keep the actions enabled: which one applies depends on the focus)."""
+        ws, families = self.w.workspace, self.w.families.families.undo_stack
+        stack = stack or (ws.undo_stack if ws is not None else None)
+        if self.w.cases.hasFocus() or stack is None:
+            stack, other = families, stack
+        else:
+            other = families
+        self.undo.setEnabled(stack.can_undo or (other is not None and other.can_undo))
         self.undo.setText(f"&Undo {stack.undo_text}" if stack.can_undo else "&Undo")
-        self.redo.setEnabled(stack.can_redo)
+        self.redo.setEnabled(stack.can_redo or (other is not None and other.can_redo))
         self.redo.setText(f"&Redo {stack.redo_text}" if stack.can_redo else "&Redo")
 
     def _fill_recent(self) -> None:
