@@ -388,12 +388,19 @@ class MainWindow(QMainWindow):
 
     # -- exports and the shared review ----------------------------------------------------------
     def _chosen_clip(self) -> ChosenClip | None:
-        return self.marks.chosen_clip() if self.workspace is not None else None
+        ws = self.workspace
+        return self.marks.chosen_clip(ws.clips.values(), self.player.frame) if ws is not None else None
 
     def export_clip_dialog(self) -> ExportDialog | None:
         clip = self._chosen_clip()
         if clip is None or self.workspace is None:
-            self.statusBar().showMessage("Choose a clip under Clips and stills (or mark in and out) first.", 5000)
+            self.statusBar().showMessage("Make a clip first: mark in (I) and out (O) around the moment, then C.",
+                                         5000)
+            return None
+        try:  # said before the form is filled in, not after
+            consent.check(self.vault, self.workspace.recording, Purpose.REVIEW)
+        except MediaError as exc:
+            self.statusBar().showMessage(f"No export: {exc} (File ▸ Consent for this film)", 10000)
             return None
         dialog = ExportDialog(self.vault, self.workspace.recording, clip, Path.home(), self)
         dialog.show()
@@ -402,7 +409,8 @@ class MainWindow(QMainWindow):
     def training_dialog(self) -> TrainingDialog | None:
         clip = self._chosen_clip()
         if clip is None or self.workspace is None:
-            self.statusBar().showMessage("Choose a clip under Clips and stills (or mark in and out) first.", 5000)
+            self.statusBar().showMessage("Make a clip first: mark in (I) and out (O) around the moment, then C.",
+                                         5000)
             return None
         try:  # say it plainly before any work starts
             consent.check(self.vault, self.workspace.recording, Purpose.TRAINING)

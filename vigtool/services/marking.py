@@ -7,6 +7,7 @@ are set, is a clip-to-be (it has no id yet, so it is a range, never a made-up Cl
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from vigtool.domain.events import EventEmitter
@@ -81,12 +82,21 @@ class InOutMarks:
             self.in_frame, self.out_frame = clip.range.start, clip.range.end - 1
         self._changed()
 
-    def chosen_clip(self) -> ChosenClip | None:
-        """The chosen clip if in and out still frame it, else the stretch between in and out, else None."""
+    def chosen_clip(self, clips: Iterable[Clip] = (), playhead: int | None = None) -> ChosenClip | None:
+        """What Export clip (Ctrl+E) and a training pack are made from, without asking the practitioner to
+        pick it in the list first: the clip picked in the bin while in and out still frame it; else the
+        stretch between in and out (the film's clip of that stretch, with its caption, if there is one);
+        else the clip under the playhead; else the last clip made; else None."""
+        clips = sorted(clips, key=lambda c: c.id)
         frames = self.range
         if self.chosen is not None and (frames is None or frames == self.chosen.range):
             return ChosenClip(self.chosen.range, self.chosen)
-        return ChosenClip(frames) if frames is not None else None
+        if frames is not None:
+            same = next((c for c in clips if c.range == frames), None)
+            return ChosenClip(frames, same)
+        under = [c for c in clips if playhead is not None and c.range.start <= playhead < c.range.end]
+        pick = under[-1] if under else clips[-1] if clips else None
+        return ChosenClip(pick.range, pick) if pick is not None else None
 
     def _changed(self) -> None:
         self.events.emit("marks_changed", self, in_frame=self.in_frame, out_frame=self.out_frame)
