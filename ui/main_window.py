@@ -47,10 +47,12 @@ from vigtool.domain.events import Event
 from vigtool.domain.model import Actor, Annotation, ReviewItemKind, ReviewSession
 from vigtool.domain.suggestions import Suggestion
 from vigtool.domain.time import FrameRange, timecode
+from vigtool.domain.wording import count
 from vigtool.media.errors import MediaError
 from vigtool.services import consent, review, supervision
 from vigtool.services.analysis import AnalysisResult, suggest_turn_taking
 from vigtool.services.consent import Purpose
+from vigtool.services.dropping import films_in
 from vigtool.services.exporting import export_still
 from vigtool.services.families import Families
 from vigtool.services.jobs import JobList, close_question
@@ -255,7 +257,15 @@ class MainWindow(QMainWindow):
         paths = [Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()]
         if paths:
             event.acceptProposedAction()
-            self.import_asking(paths)
+            self.import_dropped(paths)
+
+    def import_dropped(self, paths: list[Path]) -> None:
+        """A folder dropped stands for the films in it (the import asks the family for all of them)."""
+        films, notes = films_in(paths)
+        if notes:
+            self.statusBar().showMessage("; ".join(notes) + ".", 8000)
+        if films:
+            self.import_asking(films)
 
     # -- following the model ---------------------------------------------------------------------
     def _frame_changed(self, frame: int) -> None:
@@ -512,12 +522,12 @@ class MainWindow(QMainWindow):
         try:
             taken = supervision.take_in(self.vault, path)
             if isinstance(taken, supervision.Merged):
-                message = (f"Merged {taken.marks} comment(s) on the lane '{taken.track_name}' of "
+                message = (f"Merged {count(taken.marks, 'comment')} on the lane '{taken.track_name}' of "
                            f"{taken.recording.source_name}; your own marks are as they were." if taken.changed
                            else "These comments were merged before; nothing changed.")
                 reopen = taken.recording.id
             else:
-                message = (f"Opened {len(taken)} film(s) for supervision: the practitioner's marks are on the "
+                message = (f"Opened {count(len(taken), 'film')} for supervision: the practitioner's marks are on the "
                            "'Practitioner:' lanes; add yours on 'Supervision'.")
                 reopen = taken[0].id if taken else None
         except (MediaError, ValueError) as exc:
@@ -651,7 +661,7 @@ class MainWindow(QMainWindow):
         made = ws.suggest(proposals)
         if made:
             self.statusBar().showMessage(
-                f"{len(made)} moment(s) of turn-taking to look at on the Suggestions lane — Enter accepts one, "
+                f"{count(len(made), 'moment')} of turn-taking to look at on the Suggestions lane — Enter accepts one, "
                 f"Delete dismisses it. {result.summary.text()}", 15000)
         else:
             self.statusBar().showMessage(result.note or "No new turn-taking found in the sound.", 10000)
@@ -672,7 +682,7 @@ class MainWindow(QMainWindow):
     def copy_selected(self) -> None:
         self.clipboard = self.timeline.selected_annotations()
         if self.clipboard:
-            self.statusBar().showMessage(f"Copied {len(self.clipboard)} mark(s); Ctrl+V pastes at the playhead.",
+            self.statusBar().showMessage(f"Copied {count(len(self.clipboard), 'mark')}; Ctrl+V pastes at the playhead.",
                                          4000)
 
     def paste(self) -> None:

@@ -75,8 +75,13 @@ class ExportJob(QObject):
 def _words(error: BaseException) -> str:
     """A failure in plain words (an OSError as its reason and file, never Python's "[Errno 2]")."""
     if isinstance(error, OSError) and error.strerror:
-        where = f" ({Path(error.filename).name})" if error.filename else ""
-        return f"{error.strerror.lower()}{where}" if where else error.strerror.lower()
+        reason = error.strerror[0].lower() + error.strerror[1:]
+        if not error.filename:
+            return reason
+        path = Path(str(error.filename))
+        if path.name.startswith("."):  # our own hidden temp file: the practitioner chose its folder, not it
+            return f"cannot write in the folder {path.parent} ({reason})"
+        return f"{path}: {reason}"
     return str(error)
 
 

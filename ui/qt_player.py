@@ -51,6 +51,9 @@ def tool_button(text: str) -> QToolButton:
     return button
 
 
+PAUSE_GLYPH = "❚❚"  # U+23F8 is missing from common fonts (a box was shown); U+275A is in DejaVu
+
+
 class FrameCanvas(QWidget):
     """Paints the exact frame from the frame server, centred and scaled to fit."""
 
@@ -268,7 +271,7 @@ class PlayerView(QWidget):
         self.media.setPosition(self.ms_of_frame(start))
         self.media.play()
         self.stack.setCurrentWidget(self.video)
-        self.play_button.setText("⏸")
+        self.play_button.setText(PAUSE_GLYPH)
         self.playing_changed.emit(True)
 
     def play_reverse(self) -> None:
@@ -279,7 +282,7 @@ class PlayerView(QWidget):
             self.pause()
         self.reverse = True
         self._reverse_timer.start(max(1, round(1000 / (float(self.recording.rate) * self.speed))))
-        self.play_button.setText("⏸")
+        self.play_button.setText(PAUSE_GLYPH)
         self.playing_changed.emit(True)
 
     def _reverse_tick(self) -> None:

@@ -40,6 +40,7 @@ from vigtool.domain.agreement import NONE, Agreement
 from vigtool.domain.codebook import Codebook
 from vigtool.domain.consent import Purpose
 from vigtool.domain.model import Recording
+from vigtool.domain.wording import count
 from vigtool.media.errors import MediaError
 from vigtool.services import consent, supervision
 from vigtool.services.vault import Vault
@@ -205,12 +206,12 @@ class SendForSupervisionDialog(JobDialog):
         job = self._run(lambda progress, cancelled: supervision.send_for_supervision(
             vault, recordings, to, out, progress=progress, cancelled=cancelled))
         job.finished.connect(lambda written: self._ended(
-            f"Wrote {out.name}: {len(recordings)} film(s) with their marks, for {to.name} only, signed by you.",
+            f"Wrote {out.name}: {count(len(recordings), 'film')} with their marks, for {to.name} only, signed by you.",
             written))
         job.failed.connect(lambda message: self._ended(f"Not sent: {message}"))
         job.cancelled.connect(lambda: self._ended("Cancelled; nothing was written."))
         self.send_button.setEnabled(False)
-        self.status.setText(f"Encrypting {len(recordings)} film(s) for {to.name}…")
+        self.status.setText(f"Encrypting {count(len(recordings), 'film')} for {to.name}…")
         job.start()
 
     def _ended(self, message: str, written: Path | None = None) -> None:
