@@ -131,6 +131,7 @@ def test_typing_in_every_dialog_keeps_every_key_and_changes_nothing_else(
         "export": type_into_dialog(qtbot, window, window.export_clip_dialog()),
         "training": type_into_dialog(qtbot, window, window.training_dialog()),
         "package": type_into_dialog(qtbot, window, window.package_review_dialog()),
+        "handout": type_into_dialog(qtbot, window, window.handout_dialog()),
         "partners": type_into_dialog(qtbot, window, qt_supervision.show_partners(window)),
         "supervision": type_into_dialog(qtbot, window, qt_supervision.send_for_supervision(window)),
     }

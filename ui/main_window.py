@@ -26,11 +26,11 @@ from PySide6.QtWidgets import (
 
 from storage.package import SUFFIX as PACKAGE_SUFFIX
 from storage.package import is_for_person
-from ui.handout_pdf import handout_pdf
 from ui.qt_actions import WindowActions
 from ui.qt_consent import ConsentDialog
 from ui.qt_export import ExportDialog
 from ui.qt_families import FamiliesAdapter
+from ui.qt_handout import HandoutDialog
 from ui.qt_import import ImportRunner
 from ui.qt_inspector import Inspector
 from ui.qt_jobs import BackgroundJob
@@ -576,23 +576,16 @@ class MainWindow(QMainWindow):
         self.presenter = start_presenting(self.vault, session)
         return self.presenter
 
-    def handout_dialog(self) -> None:
+    def handout_dialog(self) -> HandoutDialog | None:
         session = self.review_session()
-        if session is None or not session.items:
+        ws = self.workspace
+        if ws is None or session is None or not session.items:
             self.statusBar().showMessage("Make a clip (C) or a still (S) of a moment first.", 5000)
-            return
-        name, _ = QFileDialog.getSaveFileName(self, "Save the handout as", str(Path.home() / "moments.pdf"),
-                                              "PDF (*.pdf);;Web page (*.html)")
-        if not name:
-            return
-        out = Path(name)
-        try:
-            review.save_handout(self.vault, session, out,
-                                render=None if out.suffix.lower() == ".html" else handout_pdf)
-        except (MediaError, OSError) as exc:
-            QMessageBox.warning(self, "Handout not saved", str(exc))
-            return
-        self.statusBar().showMessage(f"Saved the handout {out.name}.", 5000)
+            return None
+        dialog = HandoutDialog(self.vault, ws, self.families.families.label_of(ws.recording.case_id), Path.home(),
+                               self)
+        dialog.show()
+        return dialog
 
     def _delete_from_bin(self, kind: str, item_id: int) -> None:
         if self.workspace is not None:
