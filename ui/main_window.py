@@ -24,8 +24,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from storage.package import SUFFIX as PACKAGE_SUFFIX
-from storage.package import is_for_person
 from ui.qt_actions import WindowActions
 from ui.qt_consent import ConsentDialog
 from ui.qt_export import ExportDialog
@@ -49,13 +47,14 @@ from vigtool.domain.suggestions import Suggestion
 from vigtool.domain.time import FrameRange, timecode
 from vigtool.domain.wording import count
 from vigtool.media.errors import MediaError
-from vigtool.services import consent, review, supervision
+from vigtool.services import consent, library, review, supervision
 from vigtool.services.analysis import AnalysisResult, suggest_turn_taking
 from vigtool.services.consent import Purpose
 from vigtool.services.dropping import films_in
 from vigtool.services.exporting import export_still
 from vigtool.services.families import Families
 from vigtool.services.jobs import JobList, close_question
+from vigtool.services.library import PACKAGE_SUFFIX, is_for_person
 from vigtool.services.marking import ChosenClip, InOutMarks
 from vigtool.services.packaging import open_package
 from vigtool.services.previews import PreviewBuilder, load_audio_envelope, load_filmstrip
@@ -100,7 +99,7 @@ class MainWindow(QMainWindow):
         self._connect()
         self.families = FamiliesAdapter(self, Families(vault))
         self.actions_ = WindowActions(self)
-        book = vault.repo.load_codebook()  # once: the palette and the key actions both follow it
+        book = library.codebook(vault)  # once: the palette and the key actions both follow it
         self.codebook_panel.show_codebook(book)
         self.actions_.rebuild_code_actions(book)
         self.statusBar().showMessage("Everything you do is kept in the vault as you go.")
@@ -163,17 +162,16 @@ class MainWindow(QMainWindow):
 
     # -- opening ---------------------------------------------------------------------------------
     def refresh_cases(self) -> None:
-        repo = self.vault.repo
-        self.cases.show_cases([(case, repo.list_recordings(case.id)) for case in repo.list_cases()])
+        self.cases.show_cases(library.families_and_films(self.vault))
 
     def open_recording(self, recording_id: int, frame: int = 0) -> None:
-        recording = self.vault.repo.get_recording(recording_id)
+        recording = library.film(self.vault, recording_id)
         try:
             self.player.open(self.vault, recording, frame)
         except MediaError as exc:
             QMessageBox.warning(self, "Cannot open this film", str(exc))
             return
-        workspace = Workspace(self.vault.repo, recording)
+        workspace = library.open_workspace(self.vault, recording)
         self.workspace = workspace
         self.timeline.set_workspace(workspace)  # first: the window's listeners read the timeline's selection
         workspace.events.connect(self._workspace_changed)
@@ -713,7 +711,7 @@ class MainWindow(QMainWindow):
         self.workspace.replace_codebook(book, "Import codebook")
 
     def export_codebook(self) -> None:
-        book = self.workspace.codebook if self.workspace else self.vault.repo.load_codebook()
+        book = self.workspace.codebook if self.workspace else library.codebook(self.vault)
         name, _ = QFileDialog.getSaveFileName(self, "Export the codebook", str(Path.home() / "codebook.json"),
                                               "Codebook (*.json)")
         if name:
@@ -741,7 +739,7 @@ class MainWindow(QMainWindow):
             frame = int(str(settings.value("session/frame", 0)))
         except ValueError:
             return False
-        if recording_id not in {r.id for r in self.vault.repo.list_recordings()}:
+        if recording_id not in {r.id for r in library.films_of(self.vault)}:
             return False
         self.open_recording(recording_id, frame)
         return True

@@ -27,13 +27,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from storage.keys import MIN_PASSPHRASE_LENGTH
-from storage.package import SUFFIX as PACKAGE_SUFFIX
 from ui.qt_jobs import BackgroundJob, Work
 from vigtool.domain.export import HEIGHTS, CaptionMode, ClipOptions, ExportMode, SlowSound
 from vigtool.domain.model import Recording
 from vigtool.services.exporting import ExportResult, export_clip
 from vigtool.services.jobs import JobList
+from vigtool.services.library import MIN_PASSPHRASE_LENGTH, PACKAGE_SUFFIX
 from vigtool.services.marking import ChosenClip
 from vigtool.services.packaging import PackageClip, PackageResult, write_package
 from vigtool.services.vault import Vault

@@ -33,8 +33,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from storage.identity import IdentityError, PublicIdentity
-from storage.package import SUFFIX as PACKAGE_SUFFIX
 from ui.qt_export import JobDialog
 from vigtool.domain.agreement import NONE, Agreement
 from vigtool.domain.codebook import Codebook
@@ -42,7 +40,8 @@ from vigtool.domain.consent import Purpose
 from vigtool.domain.model import Recording
 from vigtool.domain.wording import count
 from vigtool.media.errors import MediaError
-from vigtool.services import consent, supervision
+from vigtool.services import consent, library, supervision
+from vigtool.services.library import PACKAGE_SUFFIX, IdentityError, PublicIdentity
 from vigtool.services.vault import Vault
 
 if TYPE_CHECKING:
@@ -87,7 +86,7 @@ class PartnersDialog(QDialog):
 
     def _fill(self) -> None:
         self.partners.clear()
-        for contact in self.vault.identities.contacts():
+        for contact in library.contacts(self.vault):
             self.partners.addItem(f"{contact.name} — {contact.fingerprint}")
         if self.partners.count() == 0:
             item = QListWidgetItem("Nobody yet: add your supervisor's key card.")
@@ -154,7 +153,7 @@ class SendForSupervisionDialog(JobDialog):
             self._add_film(recording, recording.id == chosen)
         layout.addWidget(self.films)
         self.partners = QComboBox()
-        self._contacts = vault.identities.contacts()
+        self._contacts = library.contacts(vault)
         for contact in self._contacts:
             self.partners.addItem(f"{contact.name} — {contact.fingerprint}")
         row = QHBoxLayout()
@@ -229,8 +228,7 @@ def send_for_supervision(window: MainWindow) -> SendForSupervisionDialog | None:
     if ws is None:
         window.statusBar().showMessage("Open a film first; its case's films can then be sent.", 5000)
         return None
-    recordings = [r for r in window.vault.repo.list_recordings(ws.recording.case_id)
-                  if window.vault.received.origin_of(r.id) is None]  # a film sent to you goes back only as comments
+    recordings = library.sendable_films(window.vault, ws.recording.case_id)  # received films go back as comments
     dialog = SendForSupervisionDialog(window.vault, recordings, ws.recording.id, Path.home(), window)
     dialog.show()
     return dialog
@@ -239,7 +237,7 @@ def send_for_supervision(window: MainWindow) -> SendForSupervisionDialog | None:
 def send_comments(window: MainWindow, out: Path | None = None) -> Path | None:
     """The Supervision lane of a film that came for supervision, back to the practitioner (no footage)."""
     ws = window.workspace
-    if ws is None or window.vault.received.origin_of(ws.recording.id) is None:
+    if ws is None or not library.is_received(window.vault, ws.recording.id):
         window.statusBar().showMessage("Comments go back on a film that came to you for supervision "
                                        "(File ▸ Open a package).", 8000)
         return None
