@@ -49,7 +49,7 @@ def state_of(window: MainWindow) -> tuple[object, ...]:
     ws = window.workspace
     assert ws is not None
     marks = sorted((a.id, a.track_id, a.code_id, a.range.start, a.range.end) for a in ws.layer)
-    return (marks, sorted(ws.clips), sorted(ws.stills), window.player.frame, window.in_and_out(),
+    return (marks, sorted(ws.clips), sorted(ws.stills), window.player.frame, window.marks.pair(),
             window.actions_.turn_mode.isChecked(), window.player.playing)
 
 

@@ -19,19 +19,19 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMainWindow,
     QMessageBox,
-    QProgressDialog,
     QSplitter,
     QWidget,
 )
 
 from ui.qt_actions import WindowActions
+from ui.qt_codebook_files import CodebookFiles
 from ui.qt_consent import ConsentDialog
 from ui.qt_export import ExportDialog
 from ui.qt_families import FamiliesAdapter
 from ui.qt_handout import HandoutDialog
 from ui.qt_import import ImportRunner
 from ui.qt_inspector import Inspector
-from ui.qt_jobs import BackgroundJob
+from ui.qt_marking import MarkingControls
 from ui.qt_package import PackageReviewDialog, PackageViewer
 from ui.qt_panels import CaseBrowser, ClipBin, CodebookPalette
 from ui.qt_player import PlayerView
@@ -40,15 +40,12 @@ from ui.qt_review_panel import ReviewPanel, ReviewRow
 from ui.qt_timeline import TimelineWidget
 from ui.qt_training import TrainingDialog
 from ui.qt_typing_guard import install as install_typing_guard
-from vigtool.domain.codebook import Codebook, CodebookError
 from vigtool.domain.events import Event
-from vigtool.domain.model import Actor, Annotation, ReviewItemKind, ReviewSession
-from vigtool.domain.suggestions import Suggestion
-from vigtool.domain.time import FrameRange, timecode
+from vigtool.domain.model import ReviewItemKind, ReviewSession
+from vigtool.domain.time import timecode
 from vigtool.domain.wording import count
 from vigtool.media.errors import MediaError
 from vigtool.services import consent, library, review, supervision
-from vigtool.services.analysis import AnalysisResult, suggest_turn_taking
 from vigtool.services.consent import Purpose
 from vigtool.services.dropping import films_in
 from vigtool.services.exporting import export_still
@@ -58,6 +55,7 @@ from vigtool.services.library import PACKAGE_SUFFIX, is_for_person
 from vigtool.services.marking import ChosenClip, InOutMarks
 from vigtool.services.packaging import open_package
 from vigtool.services.previews import PreviewBuilder, load_audio_envelope, load_filmstrip
+from vigtool.services.session import SessionState
 from vigtool.services.vault import Vault
 from vigtool.services.workspace import Workspace
 
@@ -77,11 +75,8 @@ class MainWindow(QMainWindow):
         install_typing_guard()  # one-key shortcuts never fire while a text field has the focus
         self.vault = vault
         self.workspace: Workspace | None = None
-        self.clipboard: list[Annotation] = []  # copied marks stay in this window: notes never reach the OS
-        self.turn_mode = False
         self.presenter: PresenterControls | None = None
         self.package_viewer: PackageViewer | None = None
-        self.suggest_job: BackgroundJob | None = None
         self.answer_stop_question: Callable[[list[str]], bool] | None = None
         self.marks = InOutMarks()  # in, out and the chosen clip: plain state, the views follow its events
         self.previews = PreviewBuilder(vault)  # filmstrips and sound waves, on their own worker thread
@@ -98,6 +93,8 @@ class MainWindow(QMainWindow):
         self._build_views()
         self._connect()
         self.families = FamiliesAdapter(self, Families(vault))
+        self.marking = MarkingControls(self)
+        self.codebook_files = CodebookFiles(self)
         self.actions_ = WindowActions(self)
         book = library.codebook(vault)  # once: the palette and the key actions both follow it
         self.codebook_panel.show_codebook(book)
@@ -146,15 +143,8 @@ class MainWindow(QMainWindow):
         self.timeline.selection_changed.connect(self._selection_changed)
         self.inspector.jump_requested.connect(self.player.show_frame)
         self.codebook_panel.code_chosen.connect(self._code_chosen)
-        self.codebook_panel.rebind_requested.connect(self.rebind_key)
-        self.codebook_panel.import_requested.connect(self.import_codebook)
-        self.codebook_panel.export_requested.connect(self.export_codebook)
-        self.clip_bin.clip_chosen.connect(self._clip_chosen)
-        self.clip_bin.clip_picked.connect(self._bin_clip_picked)
-        self.marks.events.connect(self._marks_changed)
         self.clip_bin.still_chosen.connect(self.player.show_frame)
         self.clip_bin.delete_requested.connect(self._delete_from_bin)
-        self.review_panel.show_requested.connect(self._clip_chosen)
         self.review_panel.add_requested.connect(self.add_to_review)
         self.review_panel.present_requested.connect(self.present_review)
         self.review_panel.handout_requested.connect(self.handout_dialog)
@@ -306,93 +296,6 @@ class MainWindow(QMainWindow):
         self.timeline.current_code = code_id
 
     # -- marking ---------------------------------------------------------------------------------
-    def mark_code(self, code_id: str, *, over_marks: bool = False) -> None:
-        """Mark the moment at the playhead with a code (or, with Shift, the stretch between in and out)."""
-        ws = self.workspace
-        if ws is None:
-            return
-        frame = self.player.frame
-        frames = FrameRange.point(frame)
-        if over_marks and self.marks.range is not None:
-            frames = self.marks.range
-        made = ws.mark(code_id, frames)
-        self.timeline.select({made.id})
-        label = ws.codebook.code(code_id).label
-        self.statusBar().showMessage(f"Marked “{label}” at {timecode(made.start, ws.recording.rate)} "
-                                     "— Ctrl+Z takes it back.", 6000)
-
-    def mark_turn(self, actor: Actor) -> None:
-        ws = self.workspace
-        if ws is None:
-            return
-        if not self.turn_mode:
-            self.statusBar().showMessage("Press T for turn-taking mode first.", 4000)
-            return
-        made = ws.mark_turn(actor, self.player.frame)
-        chain = ws.chain_of(made.id)
-        who = "baby" if actor is Actor.INFANT else "parent"
-        if chain is not None and len(chain.links) > 1:
-            latency = chain.latency_seconds({a.id: a for a in ws.layer}, ws.recording.rate)[-1]
-            self.statusBar().showMessage(f"The {who} answered after {float(latency):.2f} s.", 6000)
-        else:
-            self.statusBar().showMessage(f"An initiative by the {who}. Now mark the answer "
-                                         f"({'P' if actor is Actor.INFANT else 'B'}), or Esc to end.", 6000)
-
-    def set_turn_mode(self, on: bool) -> None:
-        self.turn_mode = on
-        if self.workspace is not None:
-            self.workspace.close_chain()
-        self.statusBar().showMessage(
-            "Turn-taking mode: B marks a turn by the baby, P by the parent; Esc ends a chain." if on
-            else "Turn-taking mode is off.", 8000)
-
-    def end_chain(self) -> None:
-        if self.workspace is not None:
-            self.workspace.close_chain()
-            self.statusBar().showMessage("Chain ended; the next turn starts a new one.", 4000)
-
-    def set_in(self) -> None:
-        self.marks.set_in(self.player.frame)
-
-    def set_out(self) -> None:
-        self.marks.set_out(self.player.frame)
-
-    def clear_marks(self) -> None:
-        self.marks.clear()
-
-    def in_and_out(self) -> tuple[int | None, int | None]:
-        return self.marks.pair()
-
-    def _marks_changed(self, _event: Event | None = None) -> None:
-        in_frame, out_frame = self.marks.pair()
-        self.timeline.set_marks(in_frame, out_frame)
-        self.player.set_loop(in_frame, out_frame)
-
-    def make_clip(self) -> None:
-        ws = self.workspace
-        if ws is None:
-            return
-        frames = self.marks.range
-        if frames is None:
-            self.statusBar().showMessage("Mark in (I) and out (O) around the moment first.", 5000)
-            return
-        ws.add_clip(frames)
-        self.statusBar().showMessage("Clip added to Clips and stills.", 4000)
-
-    def make_still(self) -> None:
-        if self.workspace is not None:
-            self.workspace.add_still(self.player.frame)
-            self.statusBar().showMessage("Still added to Clips and stills.", 4000)
-
-    def _clip_chosen(self, first: int, last: int) -> None:
-        if self.marks.pair() != (first, last):
-            self.marks.set_both(first, last)
-        self.player.show_frame(first)
-
-    def _bin_clip_picked(self, clip_id: int | None) -> None:
-        ws = self.workspace
-        if ws is not None and clip_id is not None and clip_id in ws.clips:
-            self.marks.choose_clip(ws.clips[clip_id])
 
     # -- exports and the shared review ----------------------------------------------------------
     def _chosen_clip(self) -> ChosenClip | None:
@@ -606,143 +509,20 @@ class MainWindow(QMainWindow):
             self.workspace.redo()
             self.statusBar().showMessage(f"Redone: {text}", 4000)
 
-    def delete_selected(self) -> None:
-        """Delete what is selected where the focus is: a clip or still in the bin, else the marks (a
-        suggestion is dismissed, and remembered as dismissed)."""
-        if self.clip_bin.hasFocus() and self.clip_bin.delete_current():
-            return
-        ws = self.workspace
-        if ws is None or not self.timeline.selected:
-            return
-        suggested = [s for s in map(ws.suggestion_at, sorted(self.timeline.selected)) if s is not None]
-        for suggestion in suggested:
-            ws.dismiss_suggestion(suggestion.id)
-        marks = [a for a in sorted(self.timeline.selected) if a in ws.layer]
-        if marks:
-            ws.delete_annotations(marks)
-
     # -- turn-taking suggested from the sound ------------------------------------------------------
-    def suggest_turns(self) -> BackgroundJob | None:
-        """Listen for turn-taking in the background; the moments found go on the Suggestions lane."""
-        ws = self.workspace
-        if ws is None or self.suggest_job is not None:
-            return self.suggest_job
-        vault, recording = self.vault, ws.recording
-        job = BackgroundJob(lambda progress, cancelled: suggest_turn_taking(
-            vault, recording, progress=progress, cancelled=cancelled), self,
-            title="Listening for turn-taking", jobs=self.jobs)
-        dialog = QProgressDialog("Listening for turn-taking in the sound…", "Stop", 0, 100, self)
-        dialog.setWindowModality(Qt.WindowModality.NonModal)
-        dialog.setMinimumDuration(400)
-        job.progressed.connect(lambda done, total: dialog.setValue(int(done * 100 // max(total, 1))))
-        dialog.canceled.connect(job.requestInterruption)
-        job.succeeded.connect(lambda found: self._suggested(ws, found))
-        job.failed.connect(self._suggest_failed)
-        job.cancelled.connect(lambda: self.statusBar().showMessage("Stopped listening; nothing was suggested.", 5000))
-        job.ended.connect(dialog.reset)
-        job.ended.connect(lambda: setattr(self, "suggest_job", None))
-        self.suggest_job = job
-        job.start()
-        return job
-
-    def _suggested(self, ws: Workspace, found: tuple[list[Suggestion], AnalysisResult]) -> None:
-        proposals, result = found
-        if ws is not self.workspace:  # another film was opened meanwhile
-            return
-        made = ws.suggest(proposals)
-        if made:
-            self.statusBar().showMessage(
-                f"{count(len(made), 'moment')} of turn-taking to look at on the Suggestions lane — Enter accepts one, "
-                f"Delete dismisses it. {result.summary.text()}", 15000)
-        else:
-            self.statusBar().showMessage(result.note or "No new turn-taking found in the sound.", 10000)
-
-    def _suggest_failed(self, error: BaseException) -> None:
-        self.statusBar().showMessage(f"Could not listen for turn-taking: {error}", 10000)
-
-    def accept_suggestions(self) -> None:
-        ws = self.workspace
-        chosen = [s for s in map(ws.suggestion_at, sorted(self.timeline.selected)) if s is not None] if ws else []
-        if ws is None or not chosen:
-            self.statusBar().showMessage("Choose a suggestion on the Suggestions lane first.", 5000)
-            return
-        for suggestion in chosen:
-            ws.accept_suggestion(suggestion.id)
-        self.statusBar().showMessage("Added to your turn-taking — Ctrl+Z takes it back.", 5000)
-
-    def copy_selected(self) -> None:
-        self.clipboard = self.timeline.selected_annotations()
-        if self.clipboard:
-            self.statusBar().showMessage(f"Copied {count(len(self.clipboard), 'mark')}; Ctrl+V pastes at the playhead.",
-                                         4000)
-
-    def paste(self) -> None:
-        if self.workspace is not None and self.clipboard:
-            pasted = self.workspace.paste(self.clipboard, self.player.frame)
-            self.timeline.select({a.id for a in pasted})
 
     # -- codebook --------------------------------------------------------------------------------
-    def rebind_key(self, code_id: str) -> None:
-        ws = self.workspace
-        if ws is None:
-            return
-        from ui.qt_key_dialog import ask_key  # noqa: PLC0415 - a dialog used rarely
-
-        key = ask_key(self, ws.codebook.code(code_id).label)
-        if key is None:
-            return
-        book = ws.codebook.copy()
-        try:
-            book.bind_key(code_id, key or None)
-        except CodebookError as exc:
-            QMessageBox.information(self, "Key not changed", str(exc))
-            return
-        ws.replace_codebook(book, f"Bind {key or 'no key'}")
-
-    def import_codebook(self) -> None:
-        name, _ = QFileDialog.getOpenFileName(self, "Import a codebook", str(Path.home()), "Codebook (*.json)")
-        if not name or self.workspace is None:
-            return
-        try:
-            book = Codebook.from_json(Path(name).read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, CodebookError) as exc:
-            QMessageBox.warning(self, "Codebook not imported", f"{name}: {exc}")
-            return
-        self.workspace.replace_codebook(book, "Import codebook")
-
-    def export_codebook(self) -> None:
-        book = self.workspace.codebook if self.workspace else library.codebook(self.vault)
-        name, _ = QFileDialog.getSaveFileName(self, "Export the codebook", str(Path.home() / "codebook.json"),
-                                              "Codebook (*.json)")
-        if name:
-            try:
-                Path(name).write_text(book.to_json(), encoding="utf-8")
-            except OSError as exc:
-                QMessageBox.warning(self, "Codebook not exported", f"{name}: {exc.strerror}")
 
     # -- vaults and window state -----------------------------------------------------------------
     def remember_place(self) -> None:
-        """Where the practitioner is, so that after a crash the app reopens there."""
-        settings = app_settings()
-        settings.setValue("session/vault", str(self.vault.path))
-        if self.workspace is not None:
-            settings.setValue("session/recording", self.workspace.recording.id)
-            settings.setValue("session/frame", self.player.frame)
-        settings.sync()
+        ws = self.workspace
+        session_state().remember(self.vault.path, ws.recording.id if ws is not None else None, self.player.frame)
 
     def reopen_last_place(self) -> bool:
-        settings = app_settings()
-        if settings.value("session/vault") != str(self.vault.path):
-            return False
-        try:
-            recording_id = int(str(settings.value("session/recording")))
-            frame = int(str(settings.value("session/frame", 0)))
-        except ValueError:
-            return False
-        if recording_id not in {r.id for r in library.films_of(self.vault)}:
-            return False
-        self.open_recording(recording_id, frame)
-        return True
+        place = session_state().last_place(self.vault.path, (r.id for r in library.films_of(self.vault)))
+        if place is not None:
+            self.open_recording(*place)
+        return place is not None
 
     def _restore_state(self) -> None:
         settings = app_settings()
@@ -782,14 +562,13 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
 
 
+def session_state() -> SessionState:
+    return SessionState(app_settings())
+
+
 def add_recent_vault(path: Path) -> list[str]:
-    settings = app_settings()
-    recent = [str(path), *[p for p in (settings.value("recent/vaults") or []) if p != str(path)]]
-    settings.setValue("recent/vaults", recent[:8])
-    return recent[:8]
+    return session_state().add_recent_vault(path)
 
 
 def recent_vaults() -> list[str]:
-    value = app_settings().value("recent/vaults") or []
-    return [str(v) for v in value] if isinstance(value, list) else [str(value)]
-
+    return session_state().recent_vaults()

@@ -57,9 +57,9 @@ class WindowActions:
         self.redo = self.add(edit, "&Redo", "Ctrl+Shift+Z", w.redo)
         self.redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
         edit.addSeparator()
-        self.add(edit, "&Copy marks", "Ctrl+C", w.copy_selected)
-        self.add(edit, "&Paste marks at the playhead", "Ctrl+V", w.paste)
-        self.add(edit, "&Delete marks", "Delete", w.delete_selected)
+        self.add(edit, "&Copy marks", "Ctrl+C", w.marking.copy_selected)
+        self.add(edit, "&Paste marks at the playhead", "Ctrl+V", w.marking.paste)
+        self.add(edit, "&Delete marks", "Delete", w.marking.delete_selected)
 
     def _playback(self) -> None:
         w, player = self.w, self.w.player
@@ -76,9 +76,9 @@ class WindowActions:
         self.add(play, "To the start", "Home", lambda: player.show_frame(0))
         self.add(play, "To the end", "End", lambda: player.show_frame(10**9))
         play.addSeparator()
-        self.add(play, "Set in", "I", w.set_in)
-        self.add(play, "Set out", "O", w.set_out)
-        self.add(play, "Clear in and out", "Ctrl+Shift+X", w.clear_marks)
+        self.add(play, "Set in", "I", w.marking.set_in)
+        self.add(play, "Set out", "O", w.marking.set_out)
+        self.add(play, "Clear in and out", "Ctrl+Shift+X", w.marking.clear_marks)
         self.add(play, "Loop between in and out", "Ctrl+L", player.loop_box.toggle)
 
     def _mark_and_view(self) -> None:
@@ -86,17 +86,17 @@ class WindowActions:
         self.mark_menu = self._menu(bar.addMenu("&Mark"))
         self.turn_mode = self.add(self.mark_menu, "&Turn-taking mode", "T", None)
         self.turn_mode.setCheckable(True)
-        self.turn_mode.toggled.connect(w.set_turn_mode)
-        self.add(self.mark_menu, "Turn by the baby", "B", lambda: w.mark_turn(Actor.INFANT))
-        self.add(self.mark_menu, "Turn by the parent", "P", lambda: w.mark_turn(Actor.PARENT))
-        self.add(self.mark_menu, "End the chain", "Escape", w.end_chain)
+        self.turn_mode.toggled.connect(w.marking.set_turn_mode)
+        self.add(self.mark_menu, "Turn by the baby", "B", lambda: w.marking.mark_turn(Actor.INFANT))
+        self.add(self.mark_menu, "Turn by the parent", "P", lambda: w.marking.mark_turn(Actor.PARENT))
+        self.add(self.mark_menu, "End the chain", "Escape", w.marking.end_chain)
         self.mark_menu.addSeparator()
-        self.add(self.mark_menu, "Make a &clip from in to out", "C", w.make_clip)
-        self.add(self.mark_menu, "Make a &still of this frame", "S", w.make_still)
+        self.add(self.mark_menu, "Make a &clip from in to out", "C", w.marking.make_clip)
+        self.add(self.mark_menu, "Make a &still of this frame", "S", w.marking.make_still)
         self.mark_menu.addSeparator()
-        self.add(self.mark_menu, "S&uggest turn-taking from the sound", "Ctrl+Shift+A", w.suggest_turns)
+        self.add(self.mark_menu, "S&uggest turn-taking from the sound", "Ctrl+Shift+A", w.marking.suggest_turns)
         # Enter belongs to the timeline only: in a note or a prompt it must stay a new line.
-        accept = self.add(self.mark_menu, "Accept the chosen suggestion", "Return", w.accept_suggestions)
+        accept = self.add(self.mark_menu, "Accept the chosen suggestion", "Return", w.marking.accept_suggestions)
         accept.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         w.removeAction(accept)
         timeline.addAction(accept)
@@ -152,7 +152,7 @@ class WindowActions:
                 self.code_actions.append(action)
 
     def _marker(self, code_id: str, over_marks: bool) -> Callable[[], None]:
-        return lambda: self.w.mark_code(code_id, over_marks=over_marks)
+        return lambda: self.w.marking.mark_code(code_id, over_marks=over_marks)
 
     def refresh_undo(self, stack: UndoStack | None = None) -> None:
         """Undo and Redo say what they take back: the film's last change, or in the Families panel the last
