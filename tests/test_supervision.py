@@ -187,7 +187,7 @@ def test_from_the_command_line_and_in_the_window(tmp_path: Path, samples: dict[s
         window = MainWindow(vault, restore_state=False)
         qtbot.addWidget(window)
         window.show()
-        window.open_package_dialog(package)
+        window.sharing.open_package_dialog(package)
         assert window.workspace is not None
         lanes = [t.name for t in window.workspace.layer.tracks]
         assert SUPERVISION_TRACK in lanes and "Practitioner: Parent" in lanes

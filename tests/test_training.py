@@ -114,10 +114,10 @@ def test_the_dialog_previews_takes_corrections_and_writes(qtbot: QtBot, tmp_path
         window.show()
         window.open_recording(recording.id)
         window.marks.set_both(0, 29)
-        assert window.training_dialog() is None  # no training consent yet: said plainly, nothing started
+        assert window.sharing.training_dialog() is None  # no training consent yet: said plainly, nothing started
         assert "has no" in window.statusBar().currentMessage() or "consent" in window.statusBar().currentMessage()
         give_consent(vault, recording)
-        dialog = window.training_dialog()
+        dialog = window.sharing.training_dialog()
         assert dialog is not None
         qtbot.waitUntil(lambda: dialog.found is not None, timeout=60000)
         assert "Faces covered in 30 of 30 frames" in dialog.status.text()

@@ -131,10 +131,10 @@ def test_the_import_asks_which_family_offering_the_open_one(qtbot: QtBot, tmp_pa
             dialog.accept()
 
         QTimer.singleShot(200, lambda: answer(None))
-        window.import_asking([samples["h264"].path])
+        window.importing.import_asking([samples["h264"].path])
         assert seen == [("Demo family", ["Demo family"])] and not window.importer.running  # cancelled: nothing
         QTimer.singleShot(200, lambda: answer("Family Birch"))
-        window.import_asking([samples["h264"].path])
+        window.importing.import_asking([samples["h264"].path])
         qtbot.waitUntil(lambda: not window.importer.running, timeout=30000)
         assert family_names(window) == ["Demo family", "Family Birch"]
         window.close()

@@ -60,7 +60,7 @@ def test_export_without_consent_is_refused_before_the_form(qtbot: QtBot, tmp_pat
         window.show()
         window.open_recording(recording.id)
         window.marks.set_both(0, 20)
-        assert window.export_clip_dialog() is None
+        assert window.sharing.export_clip_dialog() is None
         assert not window.findChildren(ExportDialog)
         message = window.statusBar().currentMessage()
         assert message.startswith("No export:") and "consent" in message.lower() and "Consent for this film" in message
@@ -69,7 +69,7 @@ def test_export_without_consent_is_refused_before_the_form(qtbot: QtBot, tmp_pat
 
 def test_consent_dates_are_written_out(qtbot: QtBot, demo: tuple[MainWindow, Vault]) -> None:
     window, _vault = demo
-    dialog = window.consent_dialog()
+    dialog = window.sharing.consent_dialog()
     assert dialog is not None
     qtbot.addWidget(dialog)
     month = dialog.given_on.date().toString("MMMM")
@@ -94,7 +94,7 @@ def test_words_and_glyphs_a_practitioner_reads(qtbot: QtBot, demo: tuple[MainWin
     assert not [n for n in names if n.isupper()], names
     # An export into a folder that cannot be written names the folder, not Python's errno or our temp file.
     window.clip_bin.setCurrentRow(0)
-    dialog = window.export_clip_dialog()
+    dialog = window.sharing.export_clip_dialog()
     assert dialog is not None
     qtbot.addWidget(dialog)
     dialog.path.setText("/proc/moment.mp4")
@@ -136,7 +136,7 @@ def test_a_dropped_folder_offers_the_films_inside(qtbot: QtBot, demo: tuple[Main
     (tmp_path / "empty").mkdir()
     asked: list[int] = []
     window.families.ask_family = lambda n: asked.append(n) and None  # type: ignore[method-assign]
-    window.import_dropped([folder, tmp_path / "empty"])
+    window.importing.import_dropped([folder, tmp_path / "empty"])
     assert asked == [1]  # the one film inside, not "is a folder"
     assert "empty: no films in this folder" in window.statusBar().currentMessage()
     films, notes = films_in([folder])

@@ -21,7 +21,7 @@ def test_the_handout_is_prepared_previewed_and_saved_readable(qtbot: QtBot, tmp_
         qtbot.addWidget(window)
         window.show()
         window.open_recording(demo.recording.id, 100)
-        dialog = window.handout_dialog()
+        dialog = window.sharing.handout_dialog()
         assert dialog is not None
         qtbot.addWidget(dialog)
         first = sorted(dialog.prompts)[0]

@@ -33,7 +33,7 @@ def demo_window(qtbot: QtBot, tmp_path: Path) -> Iterator[MainWindow]:
 def slow_export(qtbot: QtBot, window: MainWindow, out: Path) -> ExportDialog:
     """An export at a quarter speed (re-encoded: long enough to stop), under way when this returns."""
     window.clip_bin.setCurrentRow(0)
-    dialog = window.export_clip_dialog()
+    dialog = window.sharing.export_clip_dialog()
     assert dialog is not None
     qtbot.addWidget(dialog)
     dialog.path.setText(str(out))
@@ -63,7 +63,7 @@ def test_esc_stops_an_export_and_leaves_nothing(qtbot: QtBot, demo_window: MainW
 def test_the_window_says_when_an_export_is_done(qtbot: QtBot, demo_window: MainWindow, tmp_path: Path) -> None:
     window = demo_window
     window.clip_bin.setCurrentRow(0)
-    dialog = window.export_clip_dialog()
+    dialog = window.sharing.export_clip_dialog()
     assert dialog is not None
     qtbot.addWidget(dialog)
     dialog.path.setText(str(tmp_path / "moment.mp4"))

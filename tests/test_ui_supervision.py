@@ -81,7 +81,7 @@ def test_partners_send_for_supervision_and_comments_back(qtbot: QtBot, tmp_path:
         assert comments is not None and "no footage" in theirs.statusBar().currentMessage()
 
         # Back with the practitioner: merged beside her own marks.
-        window.open_package_dialog(comments)
+        window.sharing.open_package_dialog(comments)
         assert "Merged 1 comment(s)" in window.statusBar().currentMessage()
         assert window.workspace is not None
         assert "Supervision (Dr Rivers)" in [t.name for t in window.workspace.layer.tracks]

@@ -127,11 +127,11 @@ def test_typing_in_every_dialog_keeps_every_key_and_changes_nothing_else(
     give_consent(vault, ws.recording)
     window.clip_bin.setCurrentRow(0)
     typed = {
-        "consent": type_into_dialog(qtbot, window, window.consent_dialog()),
-        "export": type_into_dialog(qtbot, window, window.export_clip_dialog()),
-        "training": type_into_dialog(qtbot, window, window.training_dialog()),
-        "package": type_into_dialog(qtbot, window, window.package_review_dialog()),
-        "handout": type_into_dialog(qtbot, window, window.handout_dialog()),
+        "consent": type_into_dialog(qtbot, window, window.sharing.consent_dialog()),
+        "export": type_into_dialog(qtbot, window, window.sharing.export_clip_dialog()),
+        "training": type_into_dialog(qtbot, window, window.sharing.training_dialog()),
+        "package": type_into_dialog(qtbot, window, window.sharing.package_review_dialog()),
+        "handout": type_into_dialog(qtbot, window, window.sharing.handout_dialog()),
         "partners": type_into_dialog(qtbot, window, qt_supervision.show_partners(window)),
         "supervision": type_into_dialog(qtbot, window, qt_supervision.send_for_supervision(window)),
     }
