@@ -69,7 +69,7 @@ def test_partners_send_for_supervision_and_comments_back(qtbot: QtBot, tmp_path:
         theirs = MainWindow(hers, restore_state=False)
         qtbot.addWidget(theirs)
         theirs.show()
-        theirs.open_package_dialog(package)
+        theirs.sharing.open_package_dialog(package)
         assert theirs.workspace is not None
         lane = next(t for t in theirs.workspace.layer.tracks if t.name == supervision.SUPERVISION_TRACK)
         theirs.workspace.mark("p2.1", FrameRange(50, 70), track_id=lane.id)
