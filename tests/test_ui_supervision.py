@@ -82,7 +82,7 @@ def test_partners_send_for_supervision_and_comments_back(qtbot: QtBot, tmp_path:
 
         # Back with the practitioner: merged beside her own marks.
         window.sharing.open_package_dialog(comments)
-        assert "Merged 1 comment(s)" in window.statusBar().currentMessage()
+        assert "Merged 1 comment on" in window.statusBar().currentMessage()
         assert window.workspace is not None
         assert "Supervision (Dr Rivers)" in [t.name for t in window.workspace.layer.tracks]
 
