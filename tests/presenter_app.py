@@ -40,7 +40,7 @@ def screen_of(window: QWidget) -> str | None:
 
 def state(window: MainWindow) -> dict[str, object]:
     active = QApplication.activeWindow()
-    presenter = window.presenter
+    presenter = window.sharing.presenter
     seen: dict[str, object] = {
         "main_active": active is window, "main_frame": window.player.frame,
         "review_row": window.review_panel.items.currentRow(),
@@ -94,8 +94,8 @@ def main() -> None:
 
     QTimer.singleShot(100, ready)
     app.exec()
-    if window.presenter is not None:
-        window.presenter.close()
+    if window.sharing.presenter is not None:
+        window.sharing.presenter.close()
     window.close()
     vault.close()
 

@@ -286,7 +286,7 @@ def test_the_window_says_why_before_any_file_is_chosen(chain: Chain, qtbot: QtBo
         qtbot.addWidget(window)
         window.show()
         window.open_recording(chain.received)
-        window.in_mark, window.out_mark = 0, 9
+        window.marks.set_both(0, 9)
         seen: list[tuple[str, str]] = []
 
         def close_what_pops_up() -> None:  # a file chooser would be modal: noted and closed
@@ -299,8 +299,9 @@ def test_the_window_says_why_before_any_file_is_chosen(chain: Chain, qtbot: QtBo
         timer.timeout.connect(close_what_pops_up)
         timer.start(50)
         try:
-            for action in (window.export_clip_dialog, window.export_still_dialog, window.training_dialog,
-                           window.package_review_dialog, window.present_review, window.handout_dialog,
+            sharing = window.sharing
+            for action in (sharing.export_clip_dialog, sharing.export_still_dialog, sharing.training_dialog,
+                           sharing.package_review_dialog, sharing.present_review, sharing.handout_dialog,
                            lambda: qt_supervision.send_for_supervision(window)):
                 assert action() is None
                 qtbot.wait(120)
@@ -484,7 +485,7 @@ def test_the_window_shows_a_malformed_codebook_by_name(vault: Vault, samples: di
     timer.timeout.connect(read_and_close)
     timer.start(50)
     try:
-        window.import_codebook()
+        window.codebook_files.import_codebook()
     finally:
         timer.stop()
         window.close()

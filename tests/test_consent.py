@@ -87,25 +87,26 @@ def test_presenter_and_handout_are_refused_without_consent(qtbot: QtBot, tmp_pat
         wait_shown(qtbot, window, 0)
         assert window.workspace is not None
         window.workspace.add_still(12)
-        assert window.present_review() is None and window.presenter is None  # the family's screen stays dark
+        # The family's screen stays dark.
+        assert window.sharing.present_review() is None and window.sharing.presenter is None
         assert "no consent is recorded" in window.statusBar().currentMessage()
         session = window.review_session()
         assert session is not None and session.items[0].kind is ReviewItemKind.STILL
         with pytest.raises(ConsentRefusedError):
             review.build_handout(vault, session)
-        dialog = window.consent_dialog()  # the practitioner records the signed form
+        dialog = window.sharing.consent_dialog()  # the practitioner records the signed form
         assert dialog is not None and "No consent recorded" in dialog.given.item(0).text()
         dialog.person.setText("Mother")
         dialog.purposes[Purpose.REVIEW].setChecked(True)
         dialog.form_reference.setText("F-12")
         assert dialog.record()
         assert dialog.given.item(0).text().startswith("Mother: review (form F-12")
-        controls = window.present_review()
+        controls = window.sharing.present_review()
         assert controls is not None
         controls.close()
         assert "tmp" not in " ".join(dialog.withdraw_all())  # nothing was exported, nothing to recall
         assert "withdrew review" in dialog.given.item(0).text()
-        assert window.present_review() is None  # honoured at once
+        assert window.sharing.present_review() is None  # honoured at once
         assert dialog.shred(confirm=False)  # and the film can go for good
         assert window.workspace is None and vault.repo.list_recordings() == []
         assert window.cases.topLevelItem(0).childCount() == 0

@@ -13,7 +13,7 @@ from vigtool.services import review
 
 
 def test_presenter_shows_the_family_only_footage(qtbot: QtBot, window: MainWindow) -> None:  # noqa: F811
-    presenter = window.present_review()
+    presenter = window.sharing.present_review()
     assert presenter is not None
     family = presenter.family
     qtbot.waitUntil(lambda: family.isVisible() and family.isFullScreen())
@@ -37,7 +37,7 @@ def test_presenter_shows_the_family_only_footage(qtbot: QtBot, window: MainWindo
 
 
 def test_keys_drive_the_one_window_and_esc_comes_back_on_the_moment(qtbot: QtBot, window: MainWindow) -> None:  # noqa: F811
-    presenter = window.present_review()
+    presenter = window.sharing.present_review()
     assert presenter is not None
     family = presenter.family
     qtbot.waitUntil(lambda: family.isActiveWindow() and family.player.frame == 30)
@@ -65,7 +65,7 @@ def test_keys_drive_the_one_window_and_esc_comes_back_on_the_moment(qtbot: QtBot
 
 def test_the_bar_comes_with_the_mouse_and_keeps_off_the_playing_moment(qtbot: QtBot,
                                                                        window: MainWindow) -> None:  # noqa: F811
-    presenter = window.present_review()
+    presenter = window.sharing.present_review()
     assert presenter is not None
     family = presenter.family
     qtbot.waitUntil(lambda: family.isFullScreen() and family.player.frame == 30)
@@ -92,9 +92,9 @@ def test_the_bar_comes_with_the_mouse_and_keeps_off_the_playing_moment(qtbot: Qt
 
 
 def test_closing_the_workspace_takes_the_footage_off_the_screen(qtbot: QtBot, window: MainWindow) -> None:  # noqa: F811
-    presenter = window.present_review()
+    presenter = window.sharing.present_review()
     assert presenter is not None
     qtbot.waitUntil(lambda: presenter.family.isVisible() and presenter.family.player.frame == 30)
-    assert window.present_review() is presenter  # F5 again: the same review, not a second one
+    assert window.sharing.present_review() is presenter  # F5 again: the same review, not a second one
     window.close()
     assert presenter.over and not presenter.family.isVisible() and presenter.family.player.recording is None

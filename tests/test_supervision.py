@@ -181,7 +181,7 @@ def test_from_the_command_line_and_in_the_window(tmp_path: Path, samples: dict[s
         window = MainWindow(vault, restore_state=False)
         qtbot.addWidget(window)
         window.show()
-        window.open_package_dialog(package)
+        window.sharing.open_package_dialog(package)
         assert window.workspace is not None
         labels = window.workspace.lanes.labels()
         assert f"{vault.identity.public.name if vault.identity else ''}: {SUPERVISION_TRACK}" in labels.values()

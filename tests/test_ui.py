@@ -92,7 +92,7 @@ def test_import_runs_off_the_gui_thread_and_can_be_stopped(qtbot: QtBot, tmp_pat
 
 def _import_then_stop(qtbot: QtBot, window: MainWindow, vault: Vault, samples: dict[str, Sample],
                       monkeypatch: pytest.MonkeyPatch) -> None:
-    window.import_files([samples["h264"].path, samples["truncated"].path], "Family C")
+    window.importing.import_files([samples["h264"].path, samples["truncated"].path], "Family C")
     assert window.importer.job is not None  # the window stays responsive while the job runs
     qtbot.waitUntil(lambda: not window.importer.running, timeout=20_000)
     case = window.cases.topLevelItem(0)
@@ -114,7 +114,7 @@ def _import_then_stop(qtbot: QtBot, window: MainWindow, vault: Vault, samples: d
         return import_recording(*args)
 
     monkeypatch.setattr(importing, "import_recording", import_once_stopped)
-    window.import_files([samples["hevc"].path, samples["vfr"].path], "Family C")
+    window.importing.import_files([samples["hevc"].path, samples["vfr"].path], "Family C")
     assert window.importer.running
     window.importer.stop()  # what the dialog's "Stop importing" does
     qtbot.waitUntil(lambda: not window.importer.running, timeout=20_000)

@@ -46,8 +46,8 @@ def window(qtbot: QtBot, tmp_path: Path, samples: dict[str, Sample]) -> Iterator
                                       "You waited, and she answered.", key_frame=50))
         ws.add_still(90)
         yield window
-        if window.presenter is not None:
-            window.presenter.close()
+        if window.sharing.presenter is not None:
+            window.sharing.presenter.close()
         window.close()
 
 
@@ -141,7 +141,7 @@ def test_handout_pdf_holds_the_stills(window: MainWindow, tmp_path: Path) -> Non
 def test_export_dialog_writes_in_the_background_and_cancel_leaves_nothing(qtbot: QtBot, window: MainWindow,
                                                                          tmp_path: Path) -> None:
     window.clip_bin.setCurrentRow(0)
-    dialog = window.export_clip_dialog()
+    dialog = window.sharing.export_clip_dialog()
     assert dialog is not None
     assert dialog.caption.text() == "You waited, and she answered."  # the clip's caption, ready to burn in
     dialog.caption.clear()  # without it, nothing forces a re-encode
@@ -168,7 +168,7 @@ def test_export_dialog_writes_in_the_background_and_cancel_leaves_nothing(qtbot:
 
 
 def test_the_review_travels_as_a_package_and_opens_again(qtbot: QtBot, window: MainWindow, tmp_path: Path) -> None:
-    dialog = window.package_review_dialog()
+    dialog = window.sharing.package_review_dialog()
     assert dialog is not None
     out = tmp_path / "review.vigpkg"
     dialog.path.setText(str(out))
@@ -182,7 +182,7 @@ def test_the_review_travels_as_a_package_and_opens_again(qtbot: QtBot, window: M
     assert out.exists() and "Saved review.vigpkg (2 moments" in dialog.status.text()
     dialog.close()
 
-    viewer = window.open_package_dialog(out, "for the family visit")
+    viewer = window.sharing.open_package_dialog(out, "for the family visit")
     assert viewer is not None
     qtbot.addWidget(viewer)
     assert [viewer.list.item(r).text() for r in range(viewer.list.count())] == [
@@ -212,7 +212,7 @@ def test_the_review_travels_as_a_package_and_opens_again(qtbot: QtBot, window: M
 
 def test_export_dialog_can_seal_the_clip_in_a_package(qtbot: QtBot, window: MainWindow, tmp_path: Path) -> None:
     window.clip_bin.setCurrentRow(0)
-    dialog = window.export_clip_dialog()
+    dialog = window.sharing.export_clip_dialog()
     assert dialog is not None
     dialog.path.setText(str(tmp_path / "moment.mp4"))
     dialog.encrypt.setChecked(True)

@@ -32,8 +32,8 @@ def test_suggestions_in_the_window(qtbot: QtBot, tmp_path: Path) -> None:
         wait_shown(qtbot, window, 0)
         ws = window.workspace
         assert ws is not None
-        assert window.suggest_turns() is not None
-        qtbot.waitUntil(lambda: window.suggest_job is None, timeout=30000)
+        assert window.marking.suggest_turns() is not None
+        qtbot.waitUntil(lambda: window.marking.suggest_job is None, timeout=30000)
         # A progress dialog shown for a longer analysis took the activation; a desktop's window manager hands
         # it back to the window when the dialog goes, the offscreen platform has none to do it.
         window.activateWindow()

@@ -69,7 +69,7 @@ def test_partners_send_for_supervision_and_comments_back(qtbot: QtBot, tmp_path:
         theirs = MainWindow(hers, restore_state=False)
         qtbot.addWidget(theirs)
         theirs.show()
-        theirs.open_package_dialog(package)
+        theirs.sharing.open_package_dialog(package)
         assert theirs.workspace is not None
         lane = next(t for t in theirs.workspace.layer.tracks if t.name == supervision.SUPERVISION_TRACK)
         assert theirs.workspace.lanes.current == lane.id  # her code keys mark her own lane
@@ -81,8 +81,8 @@ def test_partners_send_for_supervision_and_comments_back(qtbot: QtBot, tmp_path:
         assert comments is not None and "no footage" in theirs.statusBar().currentMessage()
 
         # Back with the practitioner: merged beside her own marks.
-        window.open_package_dialog(comments)
-        assert "Merged 1 comment(s)" in window.statusBar().currentMessage()
+        window.sharing.open_package_dialog(comments)
+        assert "Merged 1 comment on" in window.statusBar().currentMessage()
         assert window.workspace is not None
         assert "Dr Rivers: Supervision" in window.workspace.lanes.labels().values()
 

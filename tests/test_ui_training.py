@@ -42,11 +42,11 @@ def open_dialog(qtbot: QtBot, vault: Vault, tmp_path: Path,
     qtbot.addWidget(window)
     window.show()
     window.open_recording(recording.id)
-    window.in_mark, window.out_mark = 0, film.frames - 1
-    assert window.training_dialog() is None  # no training consent yet: said plainly, nothing started
+    window.marks.set_both(0, film.frames - 1)
+    assert window.sharing.training_dialog() is None  # no training consent yet: said plainly, nothing started
     assert "consent" in window.statusBar().currentMessage()
     give_consent(vault, recording)
-    dialog = window.training_dialog()
+    dialog = window.sharing.training_dialog()
     assert dialog is not None
     qtbot.waitUntil(lambda: dialog.found is not None, timeout=60000)
     dialog.activateWindow()  # offscreen has no window manager to hand the dialog the keyboard

@@ -136,7 +136,7 @@ def test_keys_and_mouse_create_move_resize_and_undo_marks(qtbot: QtBot, window: 
 
 def test_turn_taking_mode_links_turns_into_chains(qtbot: QtBot, window: MainWindow) -> None:
     press(qtbot, window, Qt.Key.Key_T)
-    assert window.turn_mode
+    assert window.marking.turn_mode
     window.player.show_frame(12)
     press(qtbot, window, Qt.Key.Key_B)  # the baby coos
     window.player.show_frame(27)

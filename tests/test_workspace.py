@@ -171,3 +171,45 @@ def test_preparing_the_review_is_undoable_and_kept(workspace_at: tuple[Path, int
     with open_vault(folder, create=False) as vault:  # all of it in the vault already
         again = Workspace(vault.repo, vault.repo.get_recording(recording_id))
         assert again.review() == steps[0]
+
+
+def test_the_session_reopens_where_the_practitioner_was_and_keeps_recent_vaults(tmp_path: Path) -> None:
+    from vigtool.services.session import MemorySettings, SessionState  # noqa: PLC0415 - this test's own
+
+    state = SessionState(MemorySettings())
+    vault = tmp_path / "v"
+    assert state.last_place(vault, [1, 2]) is None  # nothing remembered yet
+    state.remember(vault, 2, 140)
+    assert state.last_place(vault, [1, 2]) == (2, 140)
+    assert state.last_place(tmp_path / "other", [1, 2]) is None  # another vault opens at its start
+    assert state.last_place(vault, [1]) is None  # the film was destroyed since
+    for n in range(10):
+        state.add_recent_vault(tmp_path / f"v{n}")
+    assert state.add_recent_vault(tmp_path / "v3")[:2] == [str(tmp_path / "v3"), str(tmp_path / "v9")]
+    assert len(state.recent_vaults()) == 8
+
+
+def test_in_out_and_the_chosen_clip_follow_one_rule() -> None:
+    from vigtool.domain.model import Clip  # noqa: PLC0415 - this test's own
+    from vigtool.services.marking import InOutMarks  # noqa: PLC0415
+
+    marks, seen = InOutMarks(), []
+    marks.events.connect(lambda e: seen.append((e.payload["in_frame"], e.payload["out_frame"])))
+    early = Clip(1, 1, FrameRange(10, 40), caption="You waited.")
+    late = Clip(2, 1, FrameRange(100, 130))
+    assert marks.chosen_clip([early, late], playhead=20).clip == early  # the clip under the playhead
+    assert marks.chosen_clip([early, late], playhead=60).clip == late  # else the last one made
+    assert marks.chosen_clip([], playhead=60) is None
+    marks.set_in(30)
+    marks.set_out(20)  # out before in: in is cleared, never a backwards range
+    assert marks.pair() == (None, 20) and marks.range is None
+    marks.set_both(10, 39)
+    chosen = marks.chosen_clip([early, late])
+    assert chosen is not None and chosen.clip == early and chosen.caption == "You waited."
+    marks.set_both(12, 20)  # a stretch of its own: no made-up clip, the frames only
+    chosen = marks.chosen_clip([early, late])
+    assert chosen is not None and chosen.clip is None and chosen.range == FrameRange(12, 21)
+    assert chosen.pause_frame == 16
+    marks.choose_clip(late)
+    assert marks.pair() == (100, 129) and marks.chosen_clip([early]).clip == late  # type: ignore[union-attr]
+    assert seen[-1] == (100, 129)

@@ -6,8 +6,8 @@ in the vault when it returns, so the title never needs an "unsaved" marker.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import Future
-from fractions import Fraction
 from functools import partial
 from pathlib import Path
 
@@ -15,50 +15,39 @@ from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QDockWidget,
-    QFileDialog,
-    QInputDialog,
-    QLineEdit,
     QMainWindow,
     QMessageBox,
-    QProgressDialog,
     QSplitter,
     QWidget,
 )
 
-from storage.package import SUFFIX as PACKAGE_SUFFIX
-from storage.package import is_for_person
-from ui.handout_pdf import handout_pdf
 from ui.qt_actions import WindowActions
-from ui.qt_consent import ConsentDialog
-from ui.qt_export import ExportDialog
+from ui.qt_codebook_files import CodebookFiles
+from ui.qt_families import FamiliesAdapter
 from ui.qt_import import ImportRunner
+from ui.qt_importing import ImportControls
 from ui.qt_inspector import Inspector
-from ui.qt_jobs import BackgroundJob
-from ui.qt_package import PackageReviewDialog, PackageViewer
+from ui.qt_marking import MarkingControls
 from ui.qt_panels import CaseBrowser, ClipBin, CodebookPalette
 from ui.qt_player import PlayerView
-from ui.qt_presenter import Presenter, start_presenting
-from ui.qt_refusal import refused
 from ui.qt_review_panel import ReviewPanel, ReviewRow
+from ui.qt_sharing import SharingControls
 from ui.qt_timeline import TimelineWidget
-from ui.qt_training import TrainingDialog
-from vigtool.domain.codebook import Codebook, CodebookError
+from ui.qt_typing_guard import install as install_typing_guard
 from vigtool.domain.events import Event
-from vigtool.domain.model import Actor, Annotation, Clip, Recording, ReviewItemKind, ReviewSession
-from vigtool.domain.suggestions import Suggestion
-from vigtool.domain.time import FrameRange, timecode
+from vigtool.domain.model import ReviewSession
+from vigtool.domain.time import timecode
 from vigtool.media.errors import MediaError
 from vigtool.media.previews import AudioEnvelope, Filmstrip
-from vigtool.services import lanes, review, sharing, supervision
-from vigtool.services.analysis import AnalysisCancelledError, AnalysisResult, suggest_turn_taking
-from vigtool.services.exporting import export_still
-from vigtool.services.packaging import open_package
+from vigtool.services import library, review
+from vigtool.services.families import Families
+from vigtool.services.jobs import JobList, close_question
+from vigtool.services.marking import InOutMarks
 from vigtool.services.previews import PreviewBuilder, load_audio_envelope, load_filmstrip
+from vigtool.services.session import SessionState
 from vigtool.services.vault import Vault
 from vigtool.services.working_copy import WorkingCopyBuilder, WorkingCopyMade
 from vigtool.services.workspace import Workspace
-
-VIDEO_FILTER = "Videos (*.mp4 *.mov *.m4v *.mkv *.3gp);;All files (*)"
 
 
 def app_settings() -> QSettings:
@@ -73,20 +62,15 @@ class MainWindow(QMainWindow):
 
     def __init__(self, vault: Vault, *, restore_state: bool = True) -> None:
         super().__init__()
+        install_typing_guard()  # one-key shortcuts never fire while a text field has the focus
         self.vault = vault
         self.workspace: Workspace | None = None
-        self.clipboard: list[Annotation] = []  # copied marks stay in this window: notes never reach the OS
-        self.turn_mode = False
-        self.presenter: Presenter | None = None
-        self.package_viewer: PackageViewer | None = None
-        self.suggest_job: BackgroundJob | None = None
-        self.in_mark: int | None = None
-        self.out_mark: int | None = None
-        self.player = PlayerView()
+        self.answer_stop_question: Callable[[list[str]], bool] | None = None
+        self.marks = InOutMarks()  # in, out and the chosen clip: plain state, the views follow its events
         self.previews = PreviewBuilder(vault)  # filmstrips and sound waves, on their own worker thread
-        self.importer = ImportRunner(vault, self.previews, self)
-        self.importer.all_done.connect(self._imported)
-        self.copies = self._working_copies(vault)
+        self.jobs = JobList()  # every long job of this window: closing it stops them (after asking)
+        self.jobs.events.connect(self._job_event)
+        self.importer = ImportRunner(vault, self.previews, self, self.jobs)
         self._previews_ready.connect(self._reload_previews)
         self._follow_previews()
         self._place_timer = QTimer(self, singleShot=True, interval=400)
@@ -94,6 +78,25 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"vigtool — {vault.path}")
         self.setAcceptDrops(True)
         self.resize(1500, 920)
+        self._build_views()
+        self.copies = self._working_copies(vault)
+        self._connect()
+        self.families = FamiliesAdapter(self, Families(vault))
+        self.marking = MarkingControls(self)
+        self.codebook_files = CodebookFiles(self)
+        self.sharing = SharingControls(self)
+        self.importing = ImportControls(self)
+        self.actions_ = WindowActions(self)
+        book = library.codebook(vault)  # once: the palette and the key actions both follow it
+        self.codebook_panel.show_codebook(book)
+        self.actions_.rebuild_code_actions(book)
+        self.statusBar().showMessage("Everything you do is kept in the vault as you go.")
+        self.refresh_cases()
+        if restore_state:
+            self._restore_state()
+
+    def _build_views(self) -> None:
+        self.player = PlayerView()
         self.timeline = TimelineWidget()
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(self.player)
@@ -114,15 +117,6 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(inspector, self.review_dock)  # one tab each: coding, then preparing the review
         inspector.raise_()
         self.resizeDocks(self.findChildren(QDockWidget), [260, 260, 360, 360, 360], Qt.Orientation.Horizontal)
-        self._connect()
-        self.actions_ = WindowActions(self)
-        book = vault.repo.load_codebook()  # once: the palette and the key actions both follow it
-        self.codebook_panel.show_codebook(book)
-        self.actions_.rebuild_code_actions(book)
-        self.statusBar().showMessage("Everything you do is kept in the vault as you go.")
-        self.refresh_cases()
-        if restore_state:
-            self._restore_state()
 
     def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
@@ -141,31 +135,20 @@ class MainWindow(QMainWindow):
         self.timeline.selection_changed.connect(self._selection_changed)
         self.inspector.jump_requested.connect(self.player.show_frame)
         self.codebook_panel.code_chosen.connect(self._code_chosen)
-        self.codebook_panel.rebind_requested.connect(self.rebind_key)
-        self.codebook_panel.import_requested.connect(self.import_codebook)
-        self.codebook_panel.export_requested.connect(self.export_codebook)
-        self.clip_bin.clip_chosen.connect(self._clip_chosen)
         self.clip_bin.still_chosen.connect(self.player.show_frame)
-        self.clip_bin.delete_requested.connect(self._delete_from_bin)
-        self.review_panel.show_requested.connect(self._clip_chosen)
-        self.review_panel.add_requested.connect(self.add_to_review)
-        self.review_panel.present_requested.connect(self.present_review)
-        self.review_panel.handout_requested.connect(self.handout_dialog)
-        self.review_panel.package_requested.connect(self.package_review_dialog)
 
     # -- opening ---------------------------------------------------------------------------------
     def refresh_cases(self) -> None:
-        repo = self.vault.repo
-        self.cases.show_cases([(case, repo.list_recordings(case.id)) for case in repo.list_cases()])
+        self.cases.show_cases(library.families_and_films(self.vault))
 
     def open_recording(self, recording_id: int, frame: int = 0) -> None:
-        recording = self.vault.repo.get_recording(recording_id)
+        recording = library.film(self.vault, recording_id)
         try:
             self.player.open(self.vault, recording, frame)
         except MediaError as exc:
             QMessageBox.warning(self, "Cannot open this film", str(exc))
             return
-        workspace = Workspace(self.vault.repo, recording, lanes.people(self.vault))
+        workspace = library.open_workspace(self.vault, recording)
         self.workspace = workspace
         self.timeline.set_workspace(workspace)  # first: the window's listeners read the timeline's selection
         workspace.events.connect(self._workspace_changed)
@@ -174,13 +157,12 @@ class MainWindow(QMainWindow):
         self.timeline.current_code = self.codebook_panel.current_code()
         self.timeline.set_playhead(self.player.frame)
         self.inspector.set_workspace(workspace)
-        self.in_mark = self.out_mark = None
-        self._marks_changed()
+        self.marks.clear()
         self._reload_previews(recording.id)
         future = self.previews.ensure(recording)  # missing after a crash, or never built: made in the background
         if future is not None:
             future.add_done_callback(lambda _f: self._previews_ready.emit(recording.id))
-        self._ensure_working_copies()
+        self.ensure_working_copies()
         self.cases.select_recording(recording_id)
         self.codebook_panel.show_codebook(workspace.codebook)
         self._refresh_bin()
@@ -188,10 +170,17 @@ class MainWindow(QMainWindow):
         self._refresh_summary()
         self.actions_.rebuild_code_actions(workspace.codebook)
         self.actions_.refresh_undo(workspace.undo_stack)
-        self.setWindowTitle(f"vigtool — {self.vault.repo.get_case(recording.case_id).label} — "
-                            f"{recording.source_name}")
+        self.show_title()
         self.remember_place()
         self.player.setFocus()
+
+    def show_title(self) -> None:
+        ws = self.workspace
+        if ws is None:
+            self.setWindowTitle(f"vigtool — {self.vault.path}")
+            return
+        self.setWindowTitle(f"vigtool — {self.families.families.label_of(ws.recording.case_id)} — "
+                            f"{ws.recording.source_name}")
 
     def show_first_moment(self) -> None:
         """Select the first mark after the playhead (the demo opens on a moment, with the inspector filled)."""
@@ -217,26 +206,13 @@ class MainWindow(QMainWindow):
         if self.workspace is not None and self.workspace.recording.id == recording_id:
             self.timeline.show_preview(preview)
 
-    def import_dialog(self) -> None:
-        names, _ = QFileDialog.getOpenFileNames(self, "Import films", str(Path.home()), VIDEO_FILTER)
-        if names:
-            self.import_files([Path(n) for n in names])
-
-    def import_files(self, paths: list[Path], case_label: str | None = None) -> None:
-        """Import films one after another on a worker thread, with a progress dialog that can stop."""
-        if case_label is None:
-            case = self.workspace and self.vault.repo.get_case(self.workspace.recording.case_id)
-            case_label = case.label if case else "New family"
-        if not self.importer.start(paths, case_label):
-            self.statusBar().showMessage("An import is still running; start the next one when it is done.")
-
     def _working_copies(self, vault: Vault) -> WorkingCopyBuilder:
         """Lighter copies of heavy films, made niced one at a time; the player switches to each when ready."""
         self._copy_ready.connect(self.player.use_working_copy)
         return WorkingCopyBuilder(vault)
 
-    def _ensure_working_copies(self) -> None:
-        for recording in self.vault.repo.list_recordings():
+    def ensure_working_copies(self) -> None:
+        for recording in library.films_of(self.vault):
             future = self.copies.ensure(recording, progress=self.player.working_copy_progress(recording.id))
             if future is not None:
                 future.add_done_callback(partial(self._copy_done, recording_id=recording.id))
@@ -244,15 +220,6 @@ class MainWindow(QMainWindow):
     def _copy_done(self, future: Future[WorkingCopyMade | None], recording_id: int) -> None:
         if not future.cancelled() and future.exception() is None and future.result() is not None:
             self._copy_ready.emit(recording_id)  # to the GUI thread: the player switches to it when paused
-
-    def _imported(self, problems: list[str]) -> None:
-        self.refresh_cases()
-        self._ensure_working_copies()
-        if problems:  # shown without blocking: the window goes on working behind it
-            box = QMessageBox(QMessageBox.Icon.Warning, "Not imported", "\n\n".join(problems),
-                              QMessageBox.StandardButton.Ok, self)
-            box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-            box.open()
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt's name
         if event.mimeData().hasUrls() and any(u.isLocalFile() for u in event.mimeData().urls()):
@@ -262,7 +229,7 @@ class MainWindow(QMainWindow):
         paths = [Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()]
         if paths:
             event.acceptProposedAction()
-            self.import_files(paths)
+            self.importing.import_dropped(paths)
 
     # -- following the model ---------------------------------------------------------------------
     def _frame_changed(self, frame: int) -> None:
@@ -305,140 +272,8 @@ class MainWindow(QMainWindow):
         self.timeline.current_code = code_id
 
     # -- marking ---------------------------------------------------------------------------------
-    def mark_code(self, code_id: str, *, over_marks: bool = False) -> None:
-        """Mark the moment at the playhead with a code (or, with Shift, the stretch between in and out)."""
-        ws = self.workspace
-        if ws is None:
-            return
-        frame = self.player.frame
-        frames = FrameRange.point(frame)
-        if over_marks and self.in_mark is not None and self.out_mark is not None:
-            frames = FrameRange(self.in_mark, self.out_mark + 1)
-        made = ws.mark(code_id, frames)
-        self.timeline.select({made.id})
-        label = ws.codebook.code(code_id).label
-        self.statusBar().showMessage(f"Marked “{label}” on '{ws.lanes.label(made.track_id)}' at "
-                                     f"{timecode(made.start, ws.recording.rate)} — Ctrl+Z takes it back.", 6000)
-
-    def mark_turn(self, actor: Actor) -> None:
-        ws = self.workspace
-        if ws is None:
-            return
-        if not self.turn_mode:
-            self.statusBar().showMessage("Press T for turn-taking mode first.", 4000)
-            return
-        made = ws.mark_turn(actor, self.player.frame)
-        chain = ws.chain_of(made.id)
-        who = "baby" if actor is Actor.INFANT else "parent"
-        if chain is not None and len(chain.links) > 1:
-            latency = chain.latency_seconds({a.id: a for a in ws.layer}, ws.recording.rate)[-1]
-            self.statusBar().showMessage(f"The {who} answered after {float(latency):.2f} s.", 6000)
-        else:
-            self.statusBar().showMessage(f"An initiative by the {who}. Now mark the answer "
-                                         f"({'P' if actor is Actor.INFANT else 'B'}), or Esc to end.", 6000)
-
-    def set_turn_mode(self, on: bool) -> None:
-        self.turn_mode = on
-        if self.workspace is not None:
-            self.workspace.close_chain()
-        self.statusBar().showMessage(
-            "Turn-taking mode: B marks a turn by the baby, P by the parent; Esc ends a chain." if on
-            else "Turn-taking mode is off.", 8000)
-
-    def end_chain(self) -> None:
-        if self.workspace is not None:
-            self.workspace.close_chain()
-            self.statusBar().showMessage("Chain ended; the next turn starts a new one.", 4000)
-
-    def set_in(self) -> None:
-        self.in_mark = self.player.frame
-        if self.out_mark is not None and self.out_mark < self.in_mark:
-            self.out_mark = None
-        self._marks_changed()
-
-    def set_out(self) -> None:
-        self.out_mark = self.player.frame
-        if self.in_mark is not None and self.in_mark > self.out_mark:
-            self.in_mark = None
-        self._marks_changed()
-
-    def clear_marks(self) -> None:
-        self.in_mark = self.out_mark = None
-        self._marks_changed()
-
-    def _marks_changed(self) -> None:
-        self.timeline.set_marks(self.in_mark, self.out_mark)
-        self.player.set_loop(self.in_mark, self.out_mark)
-
-    def make_clip(self) -> None:
-        ws = self.workspace
-        if ws is None:
-            return
-        if self.in_mark is None or self.out_mark is None:
-            self.statusBar().showMessage("Mark in (I) and out (O) around the moment first.", 5000)
-            return
-        ws.add_clip(FrameRange(self.in_mark, self.out_mark + 1))
-        self.statusBar().showMessage("Clip added to Clips and stills.", 4000)
-
-    def make_still(self) -> None:
-        if self.workspace is not None:
-            self.workspace.add_still(self.player.frame)
-            self.statusBar().showMessage("Still added to Clips and stills.", 4000)
-
-    def _clip_chosen(self, first: int, last: int) -> None:
-        self.in_mark, self.out_mark = first, last
-        self._marks_changed()
-        self.player.show_frame(first)
 
     # -- exports and the shared review ----------------------------------------------------------
-    def _chosen_clip(self) -> Clip | None:
-        ws = self.workspace
-        if ws is None:
-            return None
-        item = self.clip_bin.currentItem()
-        data = item.data(Qt.ItemDataRole.UserRole) if item is not None else None
-        if data and data[0] == "clip":
-            return ws.clips[data[1]]
-        if self.in_mark is not None and self.out_mark is not None:
-            return Clip(0, ws.recording.id, FrameRange(self.in_mark, self.out_mark + 1))
-        return None
-
-    def export_clip_dialog(self) -> ExportDialog | None:
-        clip = self._chosen_clip()
-        if clip is None or self.workspace is None:
-            self.statusBar().showMessage("Choose a clip under Clips and stills (or mark in and out) first.", 5000)
-            return None
-        if refused(self, self.vault, [self.workspace.recording], sharing.Use.EXPORT):
-            return None
-        dialog = ExportDialog(self.vault, self.workspace.recording, clip, Path.home(), self)
-        dialog.show()
-        return dialog
-
-    def training_dialog(self) -> TrainingDialog | None:
-        clip = self._chosen_clip()
-        if clip is None or self.workspace is None:
-            self.statusBar().showMessage("Choose a clip under Clips and stills (or mark in and out) first.", 5000)
-            return None
-        if refused(self, self.vault, [self.workspace.recording], sharing.Use.TRAINING):  # before any work starts
-            return None
-        dialog = TrainingDialog(self.vault, self.workspace.recording, clip.range, Path.home(), self)
-        dialog.show()
-        return dialog
-
-    def export_still_dialog(self) -> None:
-        ws = self.workspace
-        if ws is None or refused(self, self.vault, [ws.recording], sharing.Use.STILL):
-            return
-        suggested = str(Path.home() / f"still-{self.player.frame}.png")
-        name, _ = QFileDialog.getSaveFileName(self, "Export still as", suggested, "Pictures (*.png *.jpg)")
-        if name:
-            try:
-                # The file chooser asked before replacing a file of that name.
-                export_still(self.vault, ws.recording, self.player.frame, Path(name), overwrite=True)
-            except (MediaError, OSError) as exc:
-                QMessageBox.warning(self, "Still not exported", str(exc))
-                return
-            self.statusBar().showMessage(f"Saved {Path(name).name}.", 5000)
 
     def review_session(self) -> ReviewSession | None:
         """The case's review session (made from its clips and stills the first time), reused at every meeting."""
@@ -466,303 +301,37 @@ class MainWindow(QMainWindow):
                                   entry.recording.id == ws.recording.id))
         self.review_panel.show_rows(ws, rows)
 
-    def add_to_review(self) -> None:
-        ws = self.workspace
-        item = self.clip_bin.currentItem()
-        data = item.data(Qt.ItemDataRole.UserRole) if item is not None else None
-        if ws is None or not data:
-            self.statusBar().showMessage("Choose a clip or still under Clips and stills first.", 5000)
-            return
-        kind = ReviewItemKind.CLIP if data[0] == "clip" else ReviewItemKind.STILL
-        if ws.add_to_review(kind, data[1]):
-            self.statusBar().showMessage("Added to the shared review — Ctrl+Z takes it back.", 5000)
-        else:
-            self.statusBar().showMessage("That moment is in the review already.", 5000)
-
-    def consent_dialog(self) -> ConsentDialog | None:
-        ws = self.workspace
-        if ws is None:
-            self.statusBar().showMessage("Open a film first (under Families and films).", 5000)
-            return None
-        dialog = ConsentDialog(self.vault, ws.recording, self)
-        dialog.shredded.connect(self._recording_destroyed)
-        dialog.show()
-        return dialog
-
-    def _recording_destroyed(self, recording_id: int) -> None:
-        """The film was crypto-shredded: nothing of it may stay on screen."""
-        if self.workspace is not None and self.workspace.recording.id == recording_id:
-            self.player.close_film()
-            self.timeline.set_workspace(None)
-            self.inspector.set_workspace(None)
-            self.workspace = None
-            self.clip_bin.show_items([], [], Fraction(25))
-            self.review_panel.show_rows(None, [])
-            self.setWindowTitle(f"vigtool — {self.vault.path}")
-        self.refresh_cases()
-        self.statusBar().showMessage("The film is destroyed: its key first, then its files.", 8000)
-
-    def package_review_dialog(self) -> PackageReviewDialog | None:
-        session = self.review_session()
-        if session is None or not session.items:
-            self.statusBar().showMessage("Put a clip or still into the shared review first.", 5000)
-            return None
-        if refused(self, self.vault, self._review_films(session), sharing.Use.REVIEW_PACKAGE):
-            return None
-        dialog = PackageReviewDialog(self.vault, session, Path.home(), self)
-        dialog.show()
-        return dialog
-
-    def _take_in_package(self, path: Path) -> None:
-        """A package made for this vault's user: films for supervision are taken in, comments merged."""
-        reopen: int | None
-        try:
-            taken = supervision.take_in(self.vault, path)
-            if isinstance(taken, supervision.Merged):
-                message = (f"Merged {taken.marks} comment(s) on the lane '{taken.track_name}' of "
-                           f"{taken.recording.source_name}; your own marks are as they were." if taken.changed
-                           else "These comments were merged before; nothing changed.")
-                reopen = taken.recording.id
-            else:
-                message = (f"Opened {len(taken)} film(s) for supervision: the practitioner's marks are on her "
-                           "lanes, as she sent them; your code keys mark your 'Supervision' lane.")
-                reopen = taken[0].id if taken else None
-        except (MediaError, ValueError) as exc:
-            QMessageBox.warning(self, "Package not opened", str(exc))
-            return
-        self.refresh_cases()
-        if reopen is not None:
-            self.open_recording(reopen)
-        self.statusBar().showMessage(message, 15000)
-
-    def open_package_dialog(self, path: Path | None = None, passphrase: str | None = None) -> PackageViewer | None:
-        if path is None:
-            name, _ = QFileDialog.getOpenFileName(self, "Open a package", str(Path.home()),
-                                                  f"Encrypted package (*{PACKAGE_SUFFIX})")
-            if not name:
-                return None
-            path = Path(name)
-        if passphrase is None and path.exists() and is_for_person(path):
-            self._take_in_package(path)
-            return None
-        if passphrase is None:
-            passphrase, ok = QInputDialog.getText(self, "Open a package", f"Passphrase for {path.name}:",
-                                                  QLineEdit.EchoMode.Password)
-            if not ok:
-                return None
-        try:
-            package = open_package(path, passphrase)
-        except MediaError as exc:
-            QMessageBox.warning(self, "Package not opened", str(exc))
-            return None
-        self.package_viewer = PackageViewer(package)
-        self.package_viewer.show()
-        return self.package_viewer
-
-    def present_review(self) -> Presenter | None:
-        if self.presenter is not None and not self.presenter.over:
-            self.presenter.arrange()  # F5 again while presenting: the review comes to the front, once
-            return self.presenter
-        session = self.review_session()
-        if session is None or not session.items:
-            self.statusBar().showMessage("Make a clip (C) or a still (S) of a moment first.", 5000)
-            return None
-        # Nothing goes on the family's screen without their consent to the shared review.
-        if refused(self, self.vault, self._review_films(session), sharing.Use.PRESENTER):
-            return None
-        self.player.pause()
-        self.presenter = start_presenting(self.vault, session, home=self.screen())
-        self.presenter.ended.connect(self._back_from_presenting)
-        return self.presenter
-
-    def _back_from_presenting(self, row: int, recording_id: int, frame: int) -> None:
-        """The workspace again, on the moment and the frame the family saw last."""
-        if self.workspace is None or self.workspace.recording.id != recording_id:
-            self.open_recording(recording_id, frame)
-        self.player.show_frame(frame)
-        self.review_dock.raise_()
-        self.review_panel.items.setCurrentRow(row)
-        self.activateWindow()
-        self.player.setFocus()
-
-    def handout_dialog(self) -> None:
-        session = self.review_session()
-        if session is None or not session.items:
-            self.statusBar().showMessage("Make a clip (C) or a still (S) of a moment first.", 5000)
-            return
-        if refused(self, self.vault, self._review_films(session), sharing.Use.HANDOUT):
-            return
-        name, _ = QFileDialog.getSaveFileName(self, "Save the handout as", str(Path.home() / "moments.pdf"),
-                                              "PDF (*.pdf);;Web page (*.html)")
-        if not name:
-            return
-        out = Path(name)
-        try:
-            review.save_handout(self.vault, session, out,
-                                render=None if out.suffix.lower() == ".html" else handout_pdf)
-        except (MediaError, OSError) as exc:
-            QMessageBox.warning(self, "Handout not saved", str(exc))
-            return
-        self.statusBar().showMessage(f"Saved the handout {out.name}.", 5000)
-
-    def _review_films(self, session: ReviewSession) -> list[Recording]:
-        return list({e.recording.id: e.recording for e in review.resolve(self.vault, session)}.values())
-
-    def _delete_from_bin(self, kind: str, item_id: int) -> None:
-        if self.workspace is not None:
-            (self.workspace.delete_clip if kind == "clip" else self.workspace.delete_still)(item_id)
-
     # -- editing ---------------------------------------------------------------------------------
     def undo(self) -> None:
+        if self.families.undo():  # in the Families panel, Ctrl+Z takes back a rename or a merge
+            return
         if self.workspace is not None and self.workspace.undo_stack.can_undo:
             text = self.workspace.undo_stack.undo_text
             self.workspace.undo()
             self.statusBar().showMessage(f"Undone: {text}", 4000)
 
     def redo(self) -> None:
+        if self.families.redo():
+            return
         if self.workspace is not None and self.workspace.undo_stack.can_redo:
             text = self.workspace.undo_stack.redo_text
             self.workspace.redo()
             self.statusBar().showMessage(f"Redone: {text}", 4000)
 
-    def delete_selected(self) -> None:
-        """Delete what is selected where the focus is: a clip or still in the bin, else the marks (a
-        suggestion is dismissed, and remembered as dismissed)."""
-        if self.clip_bin.hasFocus() and self.clip_bin.delete_current():
-            return
-        ws = self.workspace
-        if ws is None or not self.timeline.selected:
-            return
-        suggested = [s for s in map(ws.suggestion_at, sorted(self.timeline.selected)) if s is not None]
-        for suggestion in suggested:
-            ws.dismiss_suggestion(suggestion.id)
-        marks = [a for a in sorted(self.timeline.selected) if a in ws.layer]
-        if marks:
-            ws.delete_annotations(marks)
-
     # -- turn-taking suggested from the sound ------------------------------------------------------
-    def suggest_turns(self) -> BackgroundJob | None:
-        """Listen for turn-taking in the background; the moments found go on the Suggestions lane."""
-        ws = self.workspace
-        if ws is None or self.suggest_job is not None:
-            return self.suggest_job
-        vault, recording = self.vault, ws.recording
-        job = BackgroundJob(lambda progress, cancelled: suggest_turn_taking(
-            vault, recording, progress=progress, cancelled=cancelled), self)
-        dialog = QProgressDialog("Listening for turn-taking in the sound…", "Stop", 0, 100, self)
-        dialog.setWindowModality(Qt.WindowModality.NonModal)
-        dialog.setMinimumDuration(400)
-        job.progressed.connect(lambda done, total: dialog.setValue(int(done * 100 // max(total, 1))))
-        dialog.canceled.connect(job.requestInterruption)
-        job.succeeded.connect(lambda found: self._suggested(ws, found))
-        job.failed.connect(self._suggest_failed)
-        job.finished.connect(dialog.reset)
-        job.finished.connect(lambda: setattr(self, "suggest_job", None))
-        self.suggest_job = job
-        job.start()
-        return job
-
-    def _suggested(self, ws: Workspace, found: tuple[list[Suggestion], AnalysisResult]) -> None:
-        proposals, result = found
-        if ws is not self.workspace:  # another film was opened meanwhile
-            return
-        made = ws.suggest(proposals)
-        if made:
-            self.statusBar().showMessage(
-                f"{len(made)} moment(s) of turn-taking to look at on the Suggestions lane — Enter accepts one, "
-                f"Delete dismisses it. {result.summary.text()}", 15000)
-        else:
-            self.statusBar().showMessage(result.note or "No new turn-taking found in the sound.", 10000)
-
-    def _suggest_failed(self, error: BaseException) -> None:
-        if isinstance(error, AnalysisCancelledError):
-            self.statusBar().showMessage("Stopped listening; nothing was suggested.", 5000)
-        else:
-            self.statusBar().showMessage(f"Could not listen for turn-taking: {error}", 10000)
-
-    def accept_suggestions(self) -> None:
-        ws = self.workspace
-        chosen = [s for s in map(ws.suggestion_at, sorted(self.timeline.selected)) if s is not None] if ws else []
-        if ws is None or not chosen:
-            self.statusBar().showMessage("Choose a suggestion on the Suggestions lane first.", 5000)
-            return
-        for suggestion in chosen:
-            ws.accept_suggestion(suggestion.id)
-        self.statusBar().showMessage("Added to your turn-taking — Ctrl+Z takes it back.", 5000)
-
-    def copy_selected(self) -> None:
-        self.clipboard = self.timeline.selected_annotations()
-        if self.clipboard:
-            self.statusBar().showMessage(f"Copied {len(self.clipboard)} mark(s); Ctrl+V pastes at the playhead.",
-                                         4000)
-
-    def paste(self) -> None:
-        if self.workspace is not None and self.clipboard:
-            pasted = self.workspace.paste(self.clipboard, self.player.frame)
-            self.timeline.select({a.id for a in pasted})
 
     # -- codebook --------------------------------------------------------------------------------
-    def rebind_key(self, code_id: str) -> None:
-        ws = self.workspace
-        if ws is None:
-            return
-        from ui.qt_key_dialog import ask_key  # noqa: PLC0415 - a dialog used rarely
-
-        key = ask_key(self, ws.codebook.code(code_id).label)
-        if key is None:
-            return
-        book = ws.codebook.copy()
-        try:
-            book.bind_key(code_id, key or None)
-        except CodebookError as exc:
-            QMessageBox.information(self, "Key not changed", str(exc))
-            return
-        ws.replace_codebook(book, f"Bind {key or 'no key'}")
-
-    def import_codebook(self) -> None:
-        name, _ = QFileDialog.getOpenFileName(self, "Import a codebook", str(Path.home()), "Codebook (*.json)")
-        if not name or self.workspace is None:
-            return
-        try:
-            book = Codebook.from_json(Path(name).read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, CodebookError) as exc:
-            QMessageBox.warning(self, "Codebook not imported", f"{name}: {exc}")
-            return
-        self.workspace.replace_codebook(book, "Import codebook")
-
-    def export_codebook(self) -> None:
-        book = self.workspace.codebook if self.workspace else self.vault.repo.load_codebook()
-        name, _ = QFileDialog.getSaveFileName(self, "Export the codebook", str(Path.home() / "codebook.json"),
-                                              "Codebook (*.json)")
-        if name:
-            try:
-                Path(name).write_text(book.to_json(), encoding="utf-8")
-            except OSError as exc:
-                QMessageBox.warning(self, "Codebook not exported", f"{name}: {exc.strerror}")
 
     # -- vaults and window state -----------------------------------------------------------------
     def remember_place(self) -> None:
-        """Where the practitioner is, so that after a crash the app reopens there."""
-        settings = app_settings()
-        settings.setValue("session/vault", str(self.vault.path))
-        if self.workspace is not None:
-            settings.setValue("session/recording", self.workspace.recording.id)
-            settings.setValue("session/frame", self.player.frame)
-        settings.sync()
+        ws = self.workspace
+        session_state().remember(self.vault.path, ws.recording.id if ws is not None else None, self.player.frame)
 
     def reopen_last_place(self) -> bool:
-        settings = app_settings()
-        if settings.value("session/vault") != str(self.vault.path):
-            return False
-        try:
-            recording_id = int(str(settings.value("session/recording")))
-            frame = int(str(settings.value("session/frame", 0)))
-        except ValueError:
-            return False
-        if recording_id not in {r.id for r in self.vault.repo.list_recordings()}:
-            return False
-        self.open_recording(recording_id, frame)
-        return True
+        place = session_state().last_place(self.vault.path, (r.id for r in library.films_of(self.vault)))
+        if place is not None:
+            self.open_recording(*place)
+        return place is not None
 
     def _restore_state(self) -> None:
         settings = app_settings()
@@ -772,18 +341,32 @@ class MainWindow(QMainWindow):
         if state is not None:
             self.restoreState(state)
 
+    def _job_event(self, event: Event) -> None:
+        if event.kind == "job_ended":  # a notice, even when the job's dialog is out of sight
+            self.statusBar().showMessage(str(event.payload["notice"]), 10000)
+
+    def confirm_stopping(self, titles: list[str]) -> bool:
+        """Ask before closing stops running jobs (tests answer through `answer_stop_question`)."""
+        if self.answer_stop_question is not None:
+            return self.answer_stop_question(titles)
+        answer = QMessageBox.question(self, "Stop and close?", close_question(titles),
+                                      QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                                      QMessageBox.StandardButton.No)
+        return answer == QMessageBox.StandardButton.Yes
+
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
-        if self.presenter is not None:  # the family's screen never outlives the window (or the vault)
-            self.presenter.end()
+        if self.jobs and not self.confirm_stopping(self.jobs.titles()):
+            event.ignore()
+            return
+        if self.sharing.presenter is not None:  # the family's screen never outlives the window (or the vault)
+            self.sharing.presenter.end()
+        self.importer.stop()  # then every job is stopped, and each one's clean-up has run
+        self.jobs.stop_all()
         settings = app_settings()
         settings.setValue("main/geometry", self.saveGeometry())
         settings.setValue("main/state", self.saveState())
         self.remember_place()
-        self.importer.stop()
         self.importer.wait()
-        if self.suggest_job is not None:  # never leave a thread listening behind a closed window
-            self.suggest_job.requestInterruption()
-            self.suggest_job.wait()
         self.previews.close()
         self.copies.close()
         self.player.close_film()
@@ -791,14 +374,13 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
 
 
+def session_state() -> SessionState:
+    return SessionState(app_settings())
+
+
 def add_recent_vault(path: Path) -> list[str]:
-    settings = app_settings()
-    recent = [str(path), *[p for p in (settings.value("recent/vaults") or []) if p != str(path)]]
-    settings.setValue("recent/vaults", recent[:8])
-    return recent[:8]
+    return session_state().add_recent_vault(path)
 
 
 def recent_vaults() -> list[str]:
-    value = app_settings().value("recent/vaults") or []
-    return [str(v) for v in value] if isinstance(value, list) else [str(value)]
-
+    return session_state().recent_vaults()

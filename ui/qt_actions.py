@@ -33,19 +33,20 @@ class WindowActions:
         w = self.w
         bar = w.menuBar()
         file_menu = self._menu(bar.addMenu("&File"))
-        self.add(file_menu, "&Import films…", "Ctrl+I", w.import_dialog)
+        self.add(file_menu, "&Import films…", "Ctrl+I", w.importing.import_dialog)
         self.recent_menu = file_menu.addMenu("Open &recent vault")
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         self.add(file_menu, "&Open vault…", "Ctrl+O", self._open_vault)
         file_menu.addSeparator()
-        self.add(file_menu, "&Export clip…", "Ctrl+E", w.export_clip_dialog)
-        self.add(file_menu, "Export &still…", "Ctrl+Shift+E", w.export_still_dialog)
-        self.add(file_menu, "&Present the shared review…", "F5", w.present_review)
-        self.add(file_menu, "Review &handout…", "Ctrl+P", w.handout_dialog)
-        self.add(file_menu, "Save the review as an encrypted pac&kage…", "Ctrl+Shift+S", w.package_review_dialog)
-        self.add(file_menu, "Open a packa&ge…", "Ctrl+Shift+O", w.open_package_dialog)
-        self.add(file_menu, "Co&nsent for this film…", "Ctrl+Shift+K", w.consent_dialog)
-        self.add(file_menu, "&Training pack from the chosen clip…", "Ctrl+Shift+L", w.training_dialog)
+        self.add(file_menu, "&Export clip…", "Ctrl+E", w.sharing.export_clip_dialog)
+        self.add(file_menu, "Export &still…", "Ctrl+Shift+E", w.sharing.export_still_dialog)
+        self.add(file_menu, "&Present the shared review…", "F5", w.sharing.present_review)
+        self.add(file_menu, "Review &handout…", "Ctrl+P", w.sharing.handout_dialog)
+        self.add(file_menu, "Save the review as an encrypted pac&kage…", "Ctrl+Shift+S",
+                 w.sharing.package_review_dialog)
+        self.add(file_menu, "Open a packa&ge…", "Ctrl+Shift+O", w.sharing.open_package_dialog)
+        self.add(file_menu, "Co&nsent for this film…", "Ctrl+Shift+K", w.sharing.consent_dialog)
+        self.add(file_menu, "&Training pack from the chosen clip…", "Ctrl+Shift+L", w.sharing.training_dialog)
         file_menu.addSeparator()
         self.add(file_menu, "Send for super&vision…", "Ctrl+Shift+U", lambda: qt_supervision.send_for_supervision(w))
         self.add(file_menu, "Send my supervision co&mments…", "Ctrl+Shift+M", lambda: qt_supervision.send_comments(w))
@@ -59,9 +60,9 @@ class WindowActions:
         self.redo = self.add(edit, "&Redo", "Ctrl+Shift+Z", w.redo)
         self.redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
         edit.addSeparator()
-        self.add(edit, "&Copy marks", "Ctrl+C", w.copy_selected)
-        self.add(edit, "&Paste marks at the playhead", "Ctrl+V", w.paste)
-        self.add(edit, "&Delete marks", "Delete", w.delete_selected)
+        self.add(edit, "&Copy marks", "Ctrl+C", w.marking.copy_selected)
+        self.add(edit, "&Paste marks at the playhead", "Ctrl+V", w.marking.paste)
+        self.add(edit, "&Delete marks", "Delete", w.marking.delete_selected)
 
     def _playback(self) -> None:
         w, player = self.w, self.w.player
@@ -78,9 +79,9 @@ class WindowActions:
         self.add(play, "To the start", "Home", lambda: player.show_frame(0))
         self.add(play, "To the end", "End", lambda: player.show_frame(10**9))
         play.addSeparator()
-        self.add(play, "Set in", "I", w.set_in)
-        self.add(play, "Set out", "O", w.set_out)
-        self.add(play, "Clear in and out", "Ctrl+Shift+X", w.clear_marks)
+        self.add(play, "Set in", "I", w.marking.set_in)
+        self.add(play, "Set out", "O", w.marking.set_out)
+        self.add(play, "Clear in and out", "Ctrl+Shift+X", w.marking.clear_marks)
         self.add(play, "Loop between in and out", "Ctrl+L", player.loop_box.toggle)
 
     def _mark_and_view(self) -> None:
@@ -88,17 +89,17 @@ class WindowActions:
         self.mark_menu = self._menu(bar.addMenu("&Mark"))
         self.turn_mode = self.add(self.mark_menu, "&Turn-taking mode", "T", None)
         self.turn_mode.setCheckable(True)
-        self.turn_mode.toggled.connect(w.set_turn_mode)
-        self.add(self.mark_menu, "Turn by the baby", "B", lambda: w.mark_turn(Actor.INFANT))
-        self.add(self.mark_menu, "Turn by the parent", "P", lambda: w.mark_turn(Actor.PARENT))
-        self.add(self.mark_menu, "End the chain", "Escape", w.end_chain)
+        self.turn_mode.toggled.connect(w.marking.set_turn_mode)
+        self.add(self.mark_menu, "Turn by the baby", "B", lambda: w.marking.mark_turn(Actor.INFANT))
+        self.add(self.mark_menu, "Turn by the parent", "P", lambda: w.marking.mark_turn(Actor.PARENT))
+        self.add(self.mark_menu, "End the chain", "Escape", w.marking.end_chain)
         self.mark_menu.addSeparator()
-        self.add(self.mark_menu, "Make a &clip from in to out", "C", w.make_clip)
-        self.add(self.mark_menu, "Make a &still of this frame", "S", w.make_still)
+        self.add(self.mark_menu, "Make a &clip from in to out", "C", w.marking.make_clip)
+        self.add(self.mark_menu, "Make a &still of this frame", "S", w.marking.make_still)
         self.mark_menu.addSeparator()
-        self.add(self.mark_menu, "S&uggest turn-taking from the sound", "Ctrl+Shift+A", w.suggest_turns)
+        self.add(self.mark_menu, "S&uggest turn-taking from the sound", "Ctrl+Shift+A", w.marking.suggest_turns)
         # Enter belongs to the timeline only: in a note or a prompt it must stay a new line.
-        accept = self.add(self.mark_menu, "Accept the chosen suggestion", "Return", w.accept_suggestions)
+        accept = self.add(self.mark_menu, "Accept the chosen suggestion", "Return", w.marking.accept_suggestions)
         accept.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         w.removeAction(accept)
         timeline.addAction(accept)
@@ -164,12 +165,20 @@ class WindowActions:
                 self.code_actions.append(action)
 
     def _marker(self, code_id: str, over_marks: bool) -> Callable[[], None]:
-        return lambda: self.w.mark_code(code_id, over_marks=over_marks)
+        return lambda: self.w.marking.mark_code(code_id, over_marks=over_marks)
 
-    def refresh_undo(self, stack: UndoStack) -> None:
-        self.undo.setEnabled(stack.can_undo)
+    def refresh_undo(self, stack: UndoStack | None = None) -> None:
+        """Undo and Redo say what they take back: the film's last change, or in the Families panel the last
+        family change (both stacks keep the actions enabled: which one applies depends on the focus)."""
+        ws, families = self.w.workspace, self.w.families.families.undo_stack
+        stack = stack or (ws.undo_stack if ws is not None else None)
+        if self.w.cases.hasFocus() or stack is None:
+            stack, other = families, stack
+        else:
+            other = families
+        self.undo.setEnabled(stack.can_undo or (other is not None and other.can_undo))
         self.undo.setText(f"&Undo {stack.undo_text}" if stack.can_undo else "&Undo")
-        self.redo.setEnabled(stack.can_redo)
+        self.redo.setEnabled(stack.can_redo or (other is not None and other.can_redo))
         self.redo.setText(f"&Redo {stack.redo_text}" if stack.can_redo else "&Redo")
 
     def _fill_recent(self) -> None:

@@ -31,6 +31,12 @@ from vigtool.domain.model import Recording
 from vigtool.services import consent
 from vigtool.services.vault import Vault
 
+DATE_FORMAT = "d MMMM yyyy"  # "1 December 2026": never "1 12 2026", whose day and month a reader must guess
+
+
+def long_date(day: date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
 
 def _day(edit: QDateEdit) -> date:
     value = edit.date()
@@ -80,9 +86,11 @@ class ConsentDialog(QDialog):
         today = QDate.currentDate()
         self.given_on = QDateEdit(date=today)
         self.given_on.setCalendarPopup(True)
+        self.given_on.setDisplayFormat(DATE_FORMAT)
         self.expires = QCheckBox("Until")
         self.expires_on = QDateEdit(date=today.addYears(1))
         self.expires_on.setCalendarPopup(True)
+        self.expires_on.setDisplayFormat(DATE_FORMAT)
         self.expires_on.setEnabled(False)
         self.expires.toggled.connect(self.expires_on.setEnabled)
         purposes = QVBoxLayout()
@@ -105,9 +113,9 @@ class ConsentDialog(QDialog):
         for c in rows:
             allowed = ", ".join(p.value for p in sorted(c.purposes - c.withdrawn)) or "nothing"
             withdrawn = f" — withdrew {', '.join(p.value for p in sorted(c.withdrawn))}" if c.withdrawn else ""
-            until = f", until {c.expires_on.isoformat()}" if c.expires_on else ""
+            until = f", until {long_date(c.expires_on)}" if c.expires_on else ""
             self.given.addItem(f"{c.person}: {allowed}{withdrawn} (form {c.form_reference or '—'}, "
-                               f"{c.given_on.isoformat()}{until})")
+                               f"{long_date(c.given_on)}{until})")
         if not rows:
             self.given.addItem("No consent recorded: the film cannot be exported or shown yet.")
         self.withdraw_button.setEnabled(bool(rows))

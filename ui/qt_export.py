@@ -3,7 +3,6 @@ Cancel. A cancelled or failed export leaves no file (the core writes under a tem
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
@@ -28,54 +27,62 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from storage.keys import MIN_PASSPHRASE_LENGTH
-from storage.package import SUFFIX as PACKAGE_SUFFIX
+from ui.qt_jobs import BackgroundJob, Work
 from ui.qt_refusal import replace_asked
 from vigtool.domain.export import HEIGHTS, CaptionMode, ClipOptions, ExportMode, SlowSound
-from vigtool.domain.model import Clip, Recording
-from vigtool.media.errors import MediaError
-from vigtool.services.exporting import ExportCancelledError, ExportResult, export_clip
+from vigtool.domain.model import Recording
+from vigtool.services.exporting import ExportResult, export_clip
+from vigtool.services.jobs import JobList
+from vigtool.services.library import MIN_PASSPHRASE_LENGTH, PACKAGE_SUFFIX
+from vigtool.services.marking import ChosenClip
 from vigtool.services.packaging import PackageClip, PackageResult, write_package
 from vigtool.services.vault import Vault
 
+__all__ = ["ExportDialog", "ExportJob", "JobDialog", "Work"]  # Work: the dialogs built on JobDialog take it
+
 _CLEAR_NOTE = "Exports are the one copy that leaves the vault unencrypted. Each is logged."
 _SEALED_NOTE = "The clip is sealed in a package that opens only in vigtool, with its passphrase. It is logged."
-Work = Callable[[Callable[[int, int], None], Callable[[], bool]], object]  # (progress, cancelled) -> result
 
 
 class ExportJob(QObject):
-    """One export (a clip, a package) on its own thread; signals arrive on the GUI thread."""
+    """What a job dialog's work sends back: the one BackgroundJob, with the result, the failure as words,
+    and a stop the practitioner asked for as signals of their own."""
 
-    progress = Signal(int, int)
+    progress = Signal(object, object)
     finished = Signal(object)  # what the work returned: ExportResult, PackageResult
     failed = Signal(str)
     cancelled = Signal()
 
-    def __init__(self, work: Work, parent: QObject | None = None) -> None:
+    def __init__(self, work: Work, parent: QObject | None = None, *, title: str = "",
+                 jobs: JobList | None = None) -> None:
         super().__init__(parent)
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, args=(work,), name="export", daemon=True)
+        self.job = BackgroundJob(work, self, title=title, jobs=jobs)
+        self.job.progressed.connect(self.progress)
+        self.job.succeeded.connect(self.finished)
+        self.job.failed.connect(lambda error: self.failed.emit(_words(error)))
+        self.job.cancelled.connect(self.cancelled)
 
     def start(self) -> None:
-        self._thread.start()
+        self.job.start()
 
     def cancel(self) -> None:
-        self._stop.set()
+        self.job.cancel()
 
     def wait(self) -> None:
-        self._thread.join()
+        self.job.wait()
 
-    def _run(self, work: Work) -> None:
-        try:
-            result = work(self.progress.emit, self._stop.is_set)
-        except ExportCancelledError:
-            self.cancelled.emit()
-        except (MediaError, OSError, ValueError) as exc:
-            self.failed.emit(str(exc))
-        except Exception as exc:  # noqa: BLE001 - any other failure too: the window must hear of it, the thread end
-            self.failed.emit(f"it stopped on a problem vigtool did not expect ({type(exc).__name__}: {exc})")
-        else:
-            self.finished.emit(result)
+
+def _words(error: BaseException) -> str:
+    """A failure in plain words (an OSError as its reason and file, never Python's "[Errno 2]")."""
+    if isinstance(error, OSError) and error.strerror:
+        reason = error.strerror[0].lower() + error.strerror[1:]
+        if not error.filename:
+            return reason
+        path = Path(str(error.filename))
+        if path.name.startswith("."):  # our own hidden temp file: the practitioner chose its folder, not it
+            return f"cannot write in the folder {path.parent} ({reason})"
+        return f"{path}: {reason}"
+    return str(error)
 
 
 class JobDialog(QDialog):
@@ -89,8 +96,12 @@ class JobDialog(QDialog):
         self.bar.setVisible(False)
 
     def _run(self, work: Work) -> ExportJob:
-        """Start `work`; the caller connects what its end means (finished, failed, cancelled)."""
-        self.job = ExportJob(work, self)
+        """Start `work`; the caller connects what its end means (finished, failed, cancelled). The job is in
+        the window's list of jobs while it runs: closing the window stops it, and the window says when done."""
+        path = getattr(self, "path", None)
+        title = self.windowTitle() + (f" — {Path(path.text()).name}" if isinstance(path, QLineEdit) else "")
+        jobs = getattr(self.parent(), "jobs", None)
+        self.job = ExportJob(work, self, title=title, jobs=jobs if isinstance(jobs, JobList) else None)
         self.job.progress.connect(self._progress)
         self.bar.setVisible(True)
         self.bar.setRange(0, 0)
@@ -142,6 +153,14 @@ class JobDialog(QDialog):
             return
         self.reject()
 
+    def reject(self) -> None:
+        """Esc (and Cancel) while a job runs stops the job and keeps the dialog, which then says so."""
+        if self.job is not None:
+            self.job.cancel()
+            self.status.setText("Stopping…")
+            return
+        super().reject()
+
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
         if self.job is not None:
             self.job.cancel()
@@ -152,7 +171,7 @@ class JobDialog(QDialog):
 class ExportDialog(JobDialog):
     """Options for one clip, where to write it, then progress with Cancel."""
 
-    def __init__(self, vault: Vault, recording: Recording, clip: Clip, folder: Path,
+    def __init__(self, vault: Vault, recording: Recording, clip: ChosenClip, folder: Path,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.vault, self.recording, self.clip = vault, recording, clip

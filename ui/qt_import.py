@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QProgressDialog, QWidget
 from ui.qt_jobs import BackgroundJob
 from vigtool.services import importing
 from vigtool.services.importing import ImportResult
+from vigtool.services.jobs import JobList
 from vigtool.services.previews import PreviewBuilder
 from vigtool.services.vault import Vault
 
@@ -24,9 +25,9 @@ class ImportRunner(QObject):
 
     all_done = Signal(list)
 
-    def __init__(self, vault: Vault, previews: PreviewBuilder, parent: QWidget) -> None:
+    def __init__(self, vault: Vault, previews: PreviewBuilder, parent: QWidget, jobs: JobList | None = None) -> None:
         super().__init__(parent)
-        self._vault, self._previews, self._window = vault, previews, parent
+        self._vault, self._previews, self._window, self._jobs = vault, previews, parent, jobs
         self.job: BackgroundJob | None = None
         self.running = False
         self._queue: list[Path] = []
@@ -74,11 +75,11 @@ class ImportRunner(QObject):
         self._dialog.setValue(0)
         vault, label = self._vault, self._case_label
         job = BackgroundJob(lambda progress, cancelled: importing.import_recording(
-            vault, path, label, progress, cancelled), self)
+            vault, path, label, progress, cancelled), self, title=f"Importing {path.name}", jobs=self._jobs)
         job.progressed.connect(self._progressed)
         job.succeeded.connect(self._imported)
         job.failed.connect(self._failed)
-        job.finished.connect(self._finished)
+        job.ended.connect(self._finished)
         self.job = job
         job.start()
 

@@ -95,8 +95,8 @@ class Inspector(QWidget):
         self.code.clear()
         self.code.addItem("A note (no code)", None)
         for code in ws.codebook.codes:
-            self.code.addItem(code.label if code.id.startswith("init") or "." in code.id else code.label.upper(),
-                              code.id)
+            sub_item = code.id.startswith("init") or "." in code.id
+            self.code.addItem(f"    {code.label}" if sub_item else code.label, code.id)  # never in capitals
         self.code.setCurrentIndex(max(self.code.findData(a.code_id), 0))
         self.actor.setCurrentIndex(max(self.actor.findData(a.actor), 0))
         last = ws.recording.frame_count - 1

@@ -25,13 +25,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from storage.keys import MIN_PASSPHRASE_LENGTH
-from storage.package import SUFFIX, PackageReader
 from ui.qt_export import JobDialog
 from ui.qt_refusal import replace_asked
 from ui.qt_sealed_device import SealedMediaDevice
 from vigtool.domain.model import ReviewSession
 from vigtool.media.errors import MediaError
+from vigtool.services.library import MIN_PASSPHRASE_LENGTH, PackageReader
+from vigtool.services.library import PACKAGE_SUFFIX as SUFFIX
 from vigtool.services.packaging import PackageResult, package_review, unpack_package
 from vigtool.services.vault import Vault
 

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from fractions import Fraction
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QKeyEvent
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
+    QMenu,
     QPushButton,
     QTreeWidget,
     QTreeWidgetItem,
@@ -23,22 +26,40 @@ from vigtool.domain.model import Case, Clip, Recording, Still
 from vigtool.domain.time import timecode
 
 RECORDING_ROLE = Qt.ItemDataRole.UserRole + 1
+CASE_ROLE = Qt.ItemDataRole.UserRole + 3
 CODE_ROLE = Qt.ItemDataRole.UserRole + 2
 
 
 class CaseBrowser(QTreeWidget):
-    """Families (by pseudonym) and their recordings."""
+    """Families (by pseudonym) and their recordings. A family's name is edited in place (F2, a double-click,
+    or Rename in its context menu); Merge into moves its films into another family."""
 
     recording_chosen = Signal(int)
+    rename_requested = Signal(int, str)  # a family's id, its new name
+    merge_requested = Signal(int, int)  # the family to fold in, the family it goes into
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setHeaderLabels(["Families and films"])
+        self.setEditTriggers(QAbstractItemView.EditTrigger.EditKeyPressed
+                             | QAbstractItemView.EditTrigger.DoubleClicked)
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.customContextMenuRequested.connect(self._context_menu)
         self.itemActivated.connect(self._activated)
         self.itemClicked.connect(self._activated)
+        self.itemChanged.connect(self._renamed)
+        self._names: dict[int, str] = {}
 
     def show_cases(self, cases: list[tuple[Case, list[Recording]]]) -> None:
+        self.blockSignals(True)  # filling is not renaming
+        try:
+            self._fill(cases)
+        finally:
+            self.blockSignals(False)
+
+    def _fill(self, cases: list[tuple[Case, list[Recording]]]) -> None:
         self.clear()
+        self._names = {case.id: case.label for case, _recordings in cases}
         if not cases:
             # On lines of their own: the dock is narrow, and a clipped hint says nothing.
             empty = QTreeWidgetItem(["No families yet.\nTo begin, import a film:\nFile ▸ Import films…"])
@@ -48,6 +69,9 @@ class CaseBrowser(QTreeWidget):
             return
         for case, recordings in cases:
             top = QTreeWidgetItem([case.label])
+            top.setData(0, CASE_ROLE, case.id)
+            top.setFlags(top.flags() | Qt.ItemFlag.ItemIsEditable)
+            top.setToolTip(0, "F2 or a double-click renames the family; right-click to merge it into another")
             for recording in recordings:
                 w, h = recording.display_size
                 seconds = float(recording.duration)
@@ -70,6 +94,47 @@ class CaseBrowser(QTreeWidget):
         recording_id = item.data(0, RECORDING_ROLE)
         if recording_id is not None:
             self.recording_chosen.emit(int(recording_id))
+
+    def family_item(self, case_id: int) -> QTreeWidgetItem | None:
+        for i in range(self.topLevelItemCount()):
+            top = self.topLevelItem(i)
+            if top is not None and top.data(0, CASE_ROLE) == case_id:
+                return top
+        return None
+
+    def _renamed(self, item: QTreeWidgetItem, _column: int) -> None:
+        case_id = item.data(0, CASE_ROLE)
+        if case_id is None:
+            return
+        text, old = item.text(0).strip(), self._names.get(int(case_id), "")
+        if text != old:
+            self.blockSignals(True)
+            item.setText(0, old)  # the name shown is the vault's until the rename is made (and refreshed)
+            self.blockSignals(False)
+            if text:
+                self.rename_requested.emit(int(case_id), text)
+
+    def _merger(self, case_id: int, into_id: int) -> Callable[[], None]:
+        return lambda: self.merge_requested.emit(case_id, into_id)
+
+    def _context_menu(self, point: QPoint) -> None:
+        item = self.itemAt(point)
+        case_id = item.data(0, CASE_ROLE) if item is not None else None
+        if item is None or case_id is None:
+            return
+        menu = self.family_menu(item, int(case_id))
+        menu.exec(self.viewport().mapToGlobal(point))
+
+    def family_menu(self, item: QTreeWidgetItem, case_id: int) -> QMenu:
+        """Rename, and Merge into each other family (what the right-click shows)."""
+        menu = QMenu(self)
+        menu.addAction("Rename…", lambda: self.editItem(item, 0))
+        into = menu.addMenu("Merge into")
+        for other_id, name in self._names.items():
+            if other_id != case_id:
+                into.addAction(name, self._merger(case_id, other_id))
+        into.setEnabled(len(self._names) > 1)
+        return menu
 
 
 class CodebookPalette(QWidget):
@@ -160,12 +225,14 @@ class ClipBin(QListWidget):
     """The clips and stills chosen for the shared review; double-click to go there, Delete removes."""
 
     clip_chosen = Signal(int, int)  # first and last frame
+    clip_picked = Signal(object)  # a clip's id (its row became the current one), or None
     still_chosen = Signal(int)
     delete_requested = Signal(str, int)  # "clip" or "still", id
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.itemActivated.connect(self._activated)
+        self.currentItemChanged.connect(self._current_changed)
         self.setToolTip("Set in and out (I, O) and press C for a clip; press S for a still of this frame.")
         self.show_items([], [], Fraction(25))
 
@@ -188,6 +255,10 @@ class ClipBin(QListWidget):
             item = QListWidgetItem(f"Still  {timecode(still.frame, rate)[3:]}  {still.caption}")
             item.setData(Qt.ItemDataRole.UserRole, ("still", still.id, still.frame, still.frame))
             self.addItem(item)
+
+    def _current_changed(self, item: QListWidgetItem | None) -> None:
+        data = item.data(Qt.ItemDataRole.UserRole) if item is not None else None
+        self.clip_picked.emit(data[1] if data and data[0] == "clip" else None)
 
     def _activated(self, item: QListWidgetItem) -> None:
         data = item.data(Qt.ItemDataRole.UserRole)

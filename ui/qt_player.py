@@ -56,6 +56,9 @@ def tool_button(text: str) -> QToolButton:
     return button
 
 
+PAUSE_GLYPH = "❚❚"  # U+23F8 is missing from common fonts (a box was shown); U+275A is in DejaVu
+
+
 class FrameCanvas(QWidget):
     """Paints the exact frame from the frame server, centred and scaled to fit."""
 
@@ -281,7 +284,7 @@ class PlayerView(QWidget):
         elif start >= self.recording.frame_count - 1:
             start = 0
         self._start_run(start)
-        self.play_button.setText("⏸")
+        self.play_button.setText(PAUSE_GLYPH)
         self.playing_changed.emit(True)
 
     def _start_run(self, start: int) -> None:
@@ -321,7 +324,7 @@ class PlayerView(QWidget):
             self.pause()
         self.reverse = True
         self._reverse_timer.start(max(1, round(1000 / (float(self.recording.rate) * self.speed))))
-        self.play_button.setText("⏸")
+        self.play_button.setText(PAUSE_GLYPH)
         self.playing_changed.emit(True)
 
     def _reverse_tick(self) -> None:

@@ -62,7 +62,7 @@ class ReviewPanel(QWidget):
         self.items.setToolTip("Drag to change the order the family sees. Ticked moments go into the handout.")
         self.items.model().rowsMoved.connect(self._rows_moved)
         self.items.itemChanged.connect(self._item_changed)
-        self.items.currentRowChanged.connect(self._current_changed)
+        self.items.currentRowChanged.connect(self._current_row_changed)
         self.items.itemActivated.connect(self._activated)
         self.prompt = QLineEdit(placeholderText="A question for the parent at this moment")
         self.prompt.textEdited.connect(self._prompt_edited)
@@ -98,8 +98,17 @@ class ReviewPanel(QWidget):
 
     # -- showing ---------------------------------------------------------------------------------
     def show_rows(self, workspace: Workspace | None, rows: list[ReviewRow]) -> None:
-        """Redraw from the workspace's review (keeps the chosen row, and the prompt being typed)."""
+        """Redraw from the workspace's review, keeping the chosen row and the prompt being typed.
+
+        A change that leaves the same moments in the same order (a prompt typed, a tick) is shown in place:
+        the list is never cleared under the practitioner's hands, so the prompt field keeps its focus.
+        """
+        same_moments = workspace is self.workspace and [self._identity(r) for r in rows] == [
+            self._identity(r) for r in self._rows]
         self.workspace, self._rows = workspace, rows
+        if same_moments and rows:
+            self._update_in_place(rows)
+            return
         current = self.items.currentRow()
         self._filling = True
         try:
@@ -110,7 +119,7 @@ class ReviewPanel(QWidget):
                 empty.setFlags(Qt.ItemFlag.NoItemFlags)
                 self.items.addItem(empty)
             for number, row in enumerate(rows, 1):
-                item = QListWidgetItem(f"{number}. {row.label}" + ("" if row.on_this_film else "  (another film)"))
+                item = QListWidgetItem(self._title(number, row))
                 item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
                               | Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsDragEnabled)
                 item.setCheckState(Qt.CheckState.Checked if row.in_handout else Qt.CheckState.Unchecked)
@@ -123,8 +132,34 @@ class ReviewPanel(QWidget):
             self._filling = False
         self._current_changed(self.items.currentRow())
 
+    @staticmethod
+    def _identity(row: ReviewRow) -> tuple[object, ...]:
+        return row.position, row.kind, row.ref_id, row.label, row.on_this_film
+
+    @staticmethod
+    def _title(number: int, row: ReviewRow) -> str:
+        return f"{number}. {row.label}" + ("" if row.on_this_film else "  (another film)")
+
+    def _update_in_place(self, rows: list[ReviewRow]) -> None:
+        self._filling = True
+        try:
+            for index, row in enumerate(rows):
+                item = self.items.item(index)  # the rows are there: the same moments are shown
+                item.setToolTip(row.prompt)
+                state = Qt.CheckState.Checked if row.in_handout else Qt.CheckState.Unchecked
+                if item.checkState() != state:
+                    item.setCheckState(state)
+        finally:
+            self._filling = False
+        if not self.prompt.hasFocus():  # an undo while elsewhere shows the prompt as it now is
+            self._current_changed(self.items.currentRow())
+
     def _row(self, index: int) -> ReviewRow | None:
         return self._rows[index] if 0 <= index < len(self._rows) else None
+
+    def _current_row_changed(self, index: int) -> None:
+        if not self._filling:  # while the list is refilled its rows come and go; the prompt stays as it is
+            self._current_changed(index)
 
     def _current_changed(self, index: int) -> None:
         row = self._row(index)

@@ -29,13 +29,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from storage.identity import IdentityError, PublicIdentity
-from storage.package import SUFFIX as PACKAGE_SUFFIX
 from ui.qt_export import JobDialog
 from ui.qt_refusal import refused
 from vigtool.domain.model import Recording
+from vigtool.domain.wording import count
 from vigtool.media.errors import MediaError
-from vigtool.services import lanes, sharing, supervision
+from vigtool.services import lanes, library, sharing, supervision
+from vigtool.services.library import PACKAGE_SUFFIX, IdentityError, PublicIdentity
 from vigtool.services.vault import Vault
 
 if TYPE_CHECKING:
@@ -87,7 +87,7 @@ class PartnersDialog(QDialog):
         public = self.vault.identity.public
         self.you.setText(f"<b>You</b>: {escape(public.name)}<br>Your fingerprint: <tt>{public.fingerprint}</tt>")
         self.partners.clear()
-        for contact in self.vault.identities.contacts():
+        for contact in library.contacts(self.vault):
             self.partners.addItem(f"{contact.name} — {contact.fingerprint}")
         if self.partners.count() == 0:
             item = QListWidgetItem("Nobody yet: add your supervisor's key card.")
@@ -168,7 +168,7 @@ class SendForSupervisionDialog(JobDialog):
             self._add_film(recording, recording.id == chosen)
         layout.addWidget(self.films)
         self.partners = QComboBox()
-        self._contacts = vault.identities.contacts()
+        self._contacts = library.contacts(vault)
         for contact in self._contacts:
             self.partners.addItem(f"{contact.name} — {contact.fingerprint}")
         row = QHBoxLayout()
@@ -220,12 +220,12 @@ class SendForSupervisionDialog(JobDialog):
         job = self._run(lambda progress, cancelled: supervision.send_for_supervision(
             vault, recordings, to, out, progress=progress, cancelled=cancelled))
         job.finished.connect(lambda written: self._ended(
-            f"Wrote {out.name}: {len(recordings)} film(s) with their marks, for {to.name} only, signed by you.",
+            f"Wrote {out.name}: {count(len(recordings), 'film')} with their marks, for {to.name} only, signed by you.",
             written))
         job.failed.connect(lambda message: self._ended(f"Not sent: {message}"))
         job.cancelled.connect(lambda: self._ended("Cancelled; nothing was written."))
         self.send_button.setEnabled(False)
-        self.status.setText(f"Encrypting {len(recordings)} film(s) for {to.name}…")
+        self.status.setText(f"Encrypting {count(len(recordings), 'film')} for {to.name}…")
         job.start()
 
     def _ended(self, message: str, written: Path | None = None) -> None:
@@ -245,7 +245,7 @@ def send_for_supervision(window: MainWindow) -> SendForSupervisionDialog | None:
         return None
     if refused(window, window.vault, [ws.recording], sharing.Use.SUPERVISION):  # e.g. a film sent to you
         return None
-    recordings = window.vault.repo.list_recordings(ws.recording.case_id)
+    recordings = library.sendable_films(window.vault, ws.recording.case_id)  # received films go back as comments
     dialog = SendForSupervisionDialog(window.vault, recordings, ws.recording.id, Path.home(), window)
     dialog.show()
     return dialog
@@ -254,7 +254,7 @@ def send_for_supervision(window: MainWindow) -> SendForSupervisionDialog | None:
 def send_comments(window: MainWindow, out: Path | None = None) -> Path | None:
     """The Supervision lane of a film that came for supervision, back to the practitioner (no footage)."""
     ws = window.workspace
-    if ws is None or window.vault.received.origin_of(ws.recording.id) is None:
+    if ws is None or not library.is_received(window.vault, ws.recording.id):
         window.statusBar().showMessage("Comments go back on a film that came to you for supervision "
                                        "(File ▸ Open a package).", 8000)
         return None

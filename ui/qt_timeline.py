@@ -559,9 +559,10 @@ class TimelineWidget(QWidget):
 
     def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802 - Qt's name
         steps = event.angleDelta().y() / 120 or event.angleDelta().x() / 120
-        if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+        sideways = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier) or not event.angleDelta().y()
+        if not sideways:  # the plain wheel zooms at the pointer (it did nothing at whole-film zoom)
             self.zoom_by(1.25 ** steps, event.position().x() - HEADER_W)
-        else:
+        else:  # Shift+wheel, or a sideways wheel or touchpad, moves along the film
             self.zoom.first -= steps * 0.1 * self._lane_width() / self.zoom.px_per_frame
             self.zoom.clamp()
             self._invalidate()

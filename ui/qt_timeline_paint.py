@@ -29,6 +29,9 @@ TEXT = QColor("#d8dbe0")
 DIM_TEXT = QColor("#9aa0a8")
 
 
+MIN_RASTER_PX = 3
+
+
 def _rgba(colour: str) -> tuple[int, int, int, int]:
     c = QColor(colour)
     return c.red(), c.green(), c.blue(), 255
@@ -162,7 +165,10 @@ class TrackPainter:
         width = int(rect.width())
         x0 = np.clip(np.floor((index.starts[found] - zoom.first) * zoom.px_per_frame), 0, width - 1).astype(np.int64)
         x1 = np.clip(np.ceil((index.ends[found] - zoom.first) * zoom.px_per_frame), 0, width).astype(np.int64)
-        x1 = np.maximum(x1, x0 + 1)
+        # A point mark is a pixel wide at whole-film zoom, too thin to see: every mark is at least 3 px.
+        thin = x1 - x0 < MIN_RASTER_PX
+        x0[thin] = np.clip((x0[thin] + x1[thin]) // 2 - MIN_RASTER_PX // 2, 0, max(width - MIN_RASTER_PX, 0))
+        x1 = np.minimum(np.maximum(x1, x0 + MIN_RASTER_PX), width)
         column = np.full(width, -1, dtype=np.int64)
         mine = colours[found]
         for colour in np.unique(mine):  # a handful of colours: per colour, where it covers (difference array)

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from vigtool.domain.wording import sentence
 from vigtool.services.vault import Vault, VaultError, WrongPassphraseError
 
 
@@ -64,7 +65,7 @@ class UnlockDialog(QDialog):
             self.passphrase.setFocus()
             return
         except (VaultError, ValueError) as exc:
-            self.message.setText(str(exc))
+            self.message.setText(sentence(str(exc)))
             self.passphrase.selectAll()
             self.passphrase.setFocus()
             return

@@ -45,9 +45,13 @@ class TurnSummary:
     def text(self) -> str:
         if not self.from_baby and not self.from_parent:
             return "No turn-taking marked yet — press T for turn-taking mode, then B (baby) or P (parent)."
-        parts = [f"{_count(self.from_baby, 'initiative')} from baby, {self.baby_received} received"]
+        parts = []  # only what is there: "0 received" reads to a parent as a failure
+        if self.from_baby:
+            parts.append(f"{_count(self.from_baby, 'initiative')} from baby"
+                         + (f", {self.baby_received} received" if self.baby_received else ""))
         if self.from_parent:
-            parts.append(f"{_count(self.from_parent, 'initiative')} from parent, {self.parent_answered} answered")
+            parts.append(f"{_count(self.from_parent, 'initiative')} from parent"
+                         + (f", {self.parent_answered} answered" if self.parent_answered else ""))
         if self.median_latency is not None:
             parts.append(f"answered after {float(self.median_latency):.1f} s (median)")
         return " · ".join(parts)

@@ -103,7 +103,7 @@ def probe_file(handle: SeekableFile, name: str, size: int | None = None) -> Prob
     try:
         container = av.open(handle, "r")
     except av.error.InvalidDataError as exc:
-        raise MediaError(name, "is not a video vigtool can read, or it is cut short (no index found)") from exc
+        raise MediaError(name, "is not a video vigtool can read, or it is cut short") from exc
     except av.error.FFmpegError as exc:
         raise MediaError(name, f"cannot be opened as a video ({exc.strerror or exc})") from exc
     with container:

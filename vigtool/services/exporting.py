@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -71,6 +72,12 @@ def _check_destination(out: Path, suffixes: tuple[str, ...], what: str, overwrit
         raise ExportError(str(out), "its folder does not exist")
     if not os.access(out.parent, os.W_OK):
         raise ExportError(str(out), "its folder cannot be written to (permission denied)")
+    try:  # as root, access() says yes to /proc and to read-only disks: a nameless empty file tells the truth
+        with tempfile.TemporaryFile(dir=out.parent):
+            pass
+    except OSError as exc:
+        reason = (exc.strerror or str(exc)).lower()
+        raise ExportError(str(out.parent), f"this folder cannot be written to ({reason}); choose another") from None
 
 
 def _source(vault: Vault, recording: Recording) -> Source:

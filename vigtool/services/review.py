@@ -11,6 +11,7 @@ import base64
 import html
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from fractions import Fraction
 from pathlib import Path
 
@@ -126,22 +127,26 @@ _STYLE = """
 body { font-family: 'DejaVu Sans', sans-serif; color: #303030; margin: 24px; }
 h1 { font-size: 22pt; font-weight: normal; color: #2f6f5e; }
 p.intro { font-size: 12pt; }
+p.date { font-size: 12pt; color: #505050; }
 div.moment { margin: 18px 0 28px 0; }
 img { max-width: 100%; }
 p.caption { font-size: 13pt; margin: 6px 0; }
-p.prompt { font-size: 11pt; color: #2f6f5e; font-style: italic; }
+p.prompt { font-size: 12pt; color: #2f6f5e; font-style: italic; }
 """
 
 
 def build_handout(vault: Vault, session: ReviewSession, chosen: set[int] | None = None,
-                  family_name: str = "") -> Handout:
+                  family_name: str = "", review_date: date | None = None) -> Handout:
     """The handout of the items at positions `chosen` (default: those ticked for it), each with the picture
-    at its key frame."""
+    at its key frame, the prompt the practitioner wrote for it, and the date of the review if given. The
+    family's (pseudonymous) name is on it only when `family_name` is given: the practitioner ticks it."""
     parts = [f"<html><head><meta charset='utf-8'><title>{html.escape(HANDOUT_TITLE)}</title>"
              f"<style>{_STYLE}</style></head><body>",
              f"<h1>{html.escape(HANDOUT_TITLE)}{' — ' + html.escape(family_name) if family_name else ''}</h1>",
              "<p class='intro'>These are moments from your film when things went well between you and your "
              "baby. They are yours to keep and to look at again.</p>"]
+    if review_date is not None:
+        parts.append(f"<p class='date'>From our review on {review_date.day} {review_date:%B %Y}</p>")
     images: dict[str, bytes] = {}
     for entry in resolve(vault, session):
         if (entry.position not in chosen) if chosen is not None else not entry.item.in_handout:
@@ -167,12 +172,13 @@ def build_handout(vault: Vault, session: ReviewSession, chosen: set[int] | None 
 
 
 def save_handout(vault: Vault, session: ReviewSession, out: Path, chosen: set[int] | None = None, *,
-                 render: Callable[[Handout], bytes] | None = None) -> Path:
+                 render: Callable[[Handout], bytes] | None = None, family_name: str = "",
+                 review_date: date | None = None) -> Path:
     """Write the handout to `out` and log it: HTML, or what `render` lays it out as (the desktop's PDF).
 
     The family's pictures are in it, so it appears whole or not at all: nothing of it is on the disk
     under any name until it is complete (`storage.atomic.publish`)."""
-    handout = build_handout(vault, session, chosen)
+    handout = build_handout(vault, session, chosen, family_name, review_date)
     data = render(handout) if render is not None else handout.standalone_html().encode()
     publish(out, [data], replace=True)  # the save dialog has asked before replacing
     vault.exports.add("handout", None, {"file": str(out.resolve()), "session": session.id,
