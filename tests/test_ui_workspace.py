@@ -193,13 +193,15 @@ def test_pausing_hands_over_the_frame_playback_showed(qtbot: QtBot, window: Main
     # While playing, each picture shown is handed over with its frame index: the stamp in the picture
     # says which frame it really is.
     pairs: list[tuple[int | None, int]] = []
-    player.frame_changed.connect(lambda n: pairs.append((canvas_stamp(player.canvas.image), n)))
+    player.forward.frame_played.connect(lambda n, image: pairs.append((read_stamp(image), n)))
     press(qtbot, window, Qt.Key.Key_Space)
     assert player.playing
     qtbot.waitUntil(lambda: player.frame >= 25, timeout=10_000)
+    assert canvas_stamp(player.canvas.image) == player.frame  # the picture on screen is the frame counted
     seen = [(stamp, mapped) for stamp, mapped in pairs if stamp is not None]
-    assert len(seen) >= 10 and all(stamp == mapped for stamp, mapped in seen), seen
-    assert seen[0][0] in (10, 11)  # playback starts where the paused frame was
+    # A loaded machine drops frames to keep time; those shown are the frames they are said to be.
+    assert len(seen) >= 3 and all(stamp == mapped for stamp, mapped in seen), seen
+    assert seen[0][0] == 10  # playback starts where the paused frame was
     press(qtbot, window, Qt.Key.Key_Space)
     assert not player.playing
     paused_at = player.frame

@@ -53,6 +53,7 @@ class ForwardPlay(QObject):
             self.media.setPitchCompensation(True)  # slowed speech stays speech, not a growl
         self.media.errorOccurred.connect(lambda _e, text: self.failed.emit(f"Playback stopped: {text}"))
         self.media.positionChanged.connect(self._sound_position)
+        self.media.tracksChanged.connect(self._no_pictures)
         self._played.connect(self._frame)
         self._run_ended.connect(self._ended)
         self._run_started.connect(self._start_sound)
@@ -62,6 +63,11 @@ class ForwardPlay(QObject):
         self.last_stats: PlaybackStats | None = None
         self._has_sound = False
         self._sound_from_ms = 0
+
+    def _no_pictures(self) -> None:
+        """The sound only: with no video track QMediaPlayer decodes no pictures beside the picture's own run."""
+        if self.media.activeVideoTrack() != -1:
+            self.media.setActiveVideoTrack(-1)
 
     def set_film(self, device: QIODevice, suffix: str, source: ViewingSource, has_sound: bool) -> None:
         self.media.setSourceDevice(device, QUrl(f"film.{suffix}"))
