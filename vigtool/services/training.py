@@ -112,6 +112,9 @@ def training_pack(vault: Vault, recording: Recording, frames: FrameRange, out_di
     if options.voice not in VOICES:
         raise ValueError(f"the voice is {', '.join(VOICES)}, not {options.voice!r}")
     consent.check(vault, recording, Purpose.TRAINING)
+    if not 0 <= frames.start < frames.end <= recording.frame_count:
+        raise ExportError(recording.source_name, f"has frames 0–{recording.frame_count - 1}: frames "
+                          f"{frames.start}–{frames.end - 1} cannot all be in a pack")
     if not out_dir.is_dir():
         raise ExportError(str(out_dir), "is not a folder")
     if options.whole_picture:
@@ -155,8 +158,13 @@ def _encode(vault: Vault, recording: Recording, frames: FrameRange, boxes: list[
             options: TrainingOptions, watermark: str, out: Path, progress: Progress | None,
             cancelled: Cancelled | None) -> None:
     width, height = recording.display_size
+    # The clip's own average rate: its frames then last exactly as long as its sound, also in a film of
+    # variable frame rate (where they are shown at an even pace instead of the phone's uneven one).
+    index = vault.repo.frame_index(recording.id)
+    seconds = Fraction(end_pts(index, frames.end) - int(index.pts[frames.start])) * index.time_base
+    rate = Fraction(frames.length) / seconds if seconds > 0 else recording.rate
     video = ffmpeg.input("pipe:0", f="rawvideo", pix_fmt="rgb24", s=f"{width}x{height}",
-                         framerate=f"{recording.rate.numerator}/{recording.rate.denominator}").video
+                         framerate=f"{rate.numerator}/{rate.denominator}").video
     size = max(12, height // 28)
     video = video.filter("drawtext", text=watermark, fontsize=size, fontcolor="white@0.85", box=1,
                          boxcolor="black@0.45", boxborderw=size // 3, x=size // 2, y=f"h-th-{size // 2}")
