@@ -3,7 +3,8 @@
     python bench/face_finder.py [--frames 24]
 
 Films: scikit-image's astronaut and faces from its Labeled Faces in the Wild subset, moved, scaled, tilted,
-turned (squeezed) and partly covered over a textured room, plus a small far face; H.264 at CRF 18. For
+turned (squeezed) and partly covered over a textured room, a far face beside a smaller one, and a tiny
+face (about 12 pixels high: the weak case); H.264 at CRF 18. For
 each finder, per film and in total:
 - recall: the share of (frame, face) pairs with a find on the face (its centre inside the face's box and
   an overlap of at least 0.2), counting every find the finder reports (CenterFace: score >= 0.15);
@@ -35,8 +36,8 @@ import numpy as np
 
 from vigtool.analysis.face_cover import plan_cover
 from vigtool.analysis.faces import SURE, Box, CenterFaceFinder, Find, blur, track
-from vigtool.synth.face_films import render_face_film
-from vigtool.synth.face_photos import film_set
+from vigtool.synth.face_films import Face, FaceFilm, drifting, render_face_film
+from vigtool.synth.face_photos import astronaut, film_set
 
 Finder = Callable[[np.ndarray], list[Find]]
 
@@ -142,6 +143,7 @@ def score(finder: Finder, pictures: list[np.ndarray], truth: list[list[Box]], *,
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--frames", type=int, default=24)
+    parser.add_argument("--films", nargs="*", metavar="NAME", help="only these films (default: all)")
     args = parser.parse_args()
     centerface = CenterFaceFinder()
     finders: dict[str, Finder] = {"centerface": centerface.finds, "skin_colour_baseline": skin_finder}
@@ -153,7 +155,11 @@ def main() -> None:
     per_film: dict[str, dict[str, dict[str, float]]] = {}
     totals: dict[str, list[dict[str, float]]] = {}
     with tempfile.TemporaryDirectory() as folder:
-        for film in film_set(args.frames):
+        photo, face = astronaut()
+        tiny = FaceFilm("tiny", (Face(photo, face, drifting((0.4, 0.6), 0.5, (0.12, 0.14), 10)),), args.frames)
+        for film in [*film_set(args.frames), tiny]:
+            if args.films and film.name not in args.films:
+                continue
             path = Path(folder) / "film.mp4"
             truth = render_face_film(film, path)
             with av.open(str(path)) as container:

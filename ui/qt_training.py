@@ -89,7 +89,9 @@ class TrainingDialog(JobDialog):
         form.addRow("Folder", self.folder)
         form.addRow("", self.whole)
         self.picture = _Canvas()
-        self.picture.setMinimumSize(PREVIEW_SIDE, PREVIEW_SIDE * 9 // 16)
+        width, height = recording.display_size  # room for the whole preview frame, the slider under it
+        fit = min(1.0, PREVIEW_SIDE / max(width, height))
+        self.picture.setMinimumSize(max(1, round(width * fit)), max(1, round(height * fit)))
         self.picture.setToolTip("Drag to cover a face still showing; click a blurred patch to leave it clear")
         self.picture.dragged.connect(self._dragged)
         self.slider = QSlider(Qt.Orientation.Horizontal)
@@ -222,7 +224,6 @@ class TrainingDialog(JobDialog):
         self.frame_note.setText(note)
         image = QImage(shown.data, shown.shape[1], shown.shape[0], shown.strides[0], QImage.Format.Format_RGB888)
         self.picture.setPixmap(QPixmap.fromImage(image.copy()))
-        self.picture.setMinimumSize(image.size())  # the whole frame, the slider below it
 
     # -- settling and corrections ----------------------------------------------------------------------------
     def go_to_next(self) -> None:

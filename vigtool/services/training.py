@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import av
 import ffmpeg
@@ -112,6 +113,9 @@ def training_pack(vault: Vault, recording: Recording, frames: FrameRange, out_di
     if options.voice not in VOICES:
         raise ValueError(f"the voice is {', '.join(VOICES)}, not {options.voice!r}")
     consent.check(vault, recording, Purpose.TRAINING)
+    if not 0 <= frames.start < frames.end <= recording.frame_count:
+        raise ExportError(recording.source_name, f"has frames 0–{recording.frame_count - 1}: frames "
+                          f"{frames.start}–{frames.end - 1} cannot all be in a pack")
     if not out_dir.is_dir():
         raise ExportError(str(out_dir), "is not a folder")
     if options.whole_picture:
@@ -154,23 +158,13 @@ def training_pack(vault: Vault, recording: Recording, frames: FrameRange, out_di
 def _encode(vault: Vault, recording: Recording, frames: FrameRange, boxes: list[list[Box]] | None,
             options: TrainingOptions, watermark: str, out: Path, progress: Progress | None,
             cancelled: Cancelled | None) -> None:
-    width, height = recording.display_size
-    video = ffmpeg.input("pipe:0", f="rawvideo", pix_fmt="rgb24", s=f"{width}x{height}",
-                         framerate=f"{recording.rate.numerator}/{recording.rate.denominator}").video
-    size = max(12, height // 28)
-    video = video.filter("drawtext", text=watermark, fontsize=size, fontcolor="white@0.85", box=1,
-                         boxcolor="black@0.45", boxborderw=size // 3, x=size // 2, y=f"h-th-{size // 2}")
-    # bottom left: the top left corner is where the generator's frame stamp is read in the tests
-    if options.caption.strip():
-        video = caption_band(video, options.caption.strip(), width, height)
-    video = video.filter("pad", "ceil(iw/2)*2", "ceil(ih/2)*2", 0, 0, color="white")  # 4:2:0 wants even sizes
-    outputs = [video.filter("format", "yuv420p")]
+    outputs = [_picture(vault, recording, frames, options, watermark)]
     sound_read = sound_write = None
     sound = None
     if options.voice != "mute" and recording.has_audio:
         sound_read, sound_write = os.pipe()
-        rate, sound = _sound(vault, recording, frames)
-        audio = ffmpeg.input(f"pipe:{sound_read}", f="f32le", ac=1, ar=rate).audio
+        sample_rate, sound = _sound(vault, recording, frames)
+        audio = ffmpeg.input(f"pipe:{sound_read}", f="f32le", ac=1, ar=sample_rate).audio
         if options.voice == "disguise":
             audio = audio.filter("rubberband", pitch=DISGUISED_PITCH, formant="shifted")
         outputs.append(audio)
@@ -211,6 +205,27 @@ def _encode(vault: Vault, recording: Recording, frames: FrameRange, boxes: list[
         process.stderr.close()
     if code != 0:
         raise ExportError(str(out), f"could not be written ({errors.decode(errors='replace').strip()})")
+
+
+def _picture(vault: Vault, recording: Recording, frames: FrameRange, options: TrainingOptions,
+             watermark: str) -> Any:
+    """The pack's picture: raw frames from stdin, watermarked (bottom left: the top left is where the
+    generator's frame stamp is read in the tests), captioned, even-sized, 4:2:0."""
+    width, height = recording.display_size
+    # The clip's own average rate: its frames then last exactly as long as its sound, also in a film of
+    # variable frame rate (where they are shown at an even pace instead of the phone's uneven one).
+    index = vault.repo.frame_index(recording.id)
+    seconds = Fraction(end_pts(index, frames.end) - int(index.pts[frames.start])) * index.time_base
+    rate = Fraction(frames.length) / seconds if seconds > 0 else recording.rate
+    video = ffmpeg.input("pipe:0", f="rawvideo", pix_fmt="rgb24", s=f"{width}x{height}",
+                         framerate=f"{rate.numerator}/{rate.denominator}").video
+    size = max(12, height // 28)
+    video = video.filter("drawtext", text=watermark, fontsize=size, fontcolor="white@0.85", box=1,
+                         boxcolor="black@0.45", boxborderw=size // 3, x=size // 2, y=f"h-th-{size // 2}")
+    if options.caption.strip():
+        video = caption_band(video, options.caption.strip(), width, height)
+    video = video.filter("pad", "ceil(iw/2)*2", "ceil(ih/2)*2", 0, 0, color="white")  # 4:2:0 wants even sizes
+    return video.filter("format", "yuv420p")
 
 
 def _write_all(fd: int, data: bytes) -> None:
