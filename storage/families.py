@@ -1,6 +1,8 @@
 """Families' labels and merging two families into one, with what it takes to undo either.
 
-Labels are sealed as every other label (the same field key and "cases.label" context as the repository's).
+Labels are sealed as every other label (the same field key, bound to the table, column and row). Every change
+goes through the ORM's rows, never a bulk UPDATE, so each flush writes the rows' seals (storage.integrity):
+a film moved to another family is as vigtool wrote it, not a change made outside it.
 A merge moves the films and review sessions of one family into another and removes the emptied family; the
 `Merge` it returns holds what the undo needs to put the family back with its own id, label and films.
 """
@@ -10,11 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from storage.database import Database
 from storage.models import CaseRow, RecordingRow, ReviewSessionRow
-from storage.sealing import FieldSealer
+from storage.sealing import FieldSealer, where
 
 
 class FamilyError(ValueError):
@@ -40,7 +42,8 @@ class FamilyStore:
 
     def _labels(self) -> dict[int, str]:
         with self.db.read() as s:
-            return {row.id: self._sealer.open(row.label, b"cases.label") for row in s.scalars(select(CaseRow))}
+            return {row.id: self._sealer.open(row.label, where("cases", "label", row.id))
+                    for row in s.scalars(select(CaseRow))}
 
     def rename(self, case_id: int, label: str) -> None:
         """Give the family a new pseudonym (unique among the vault's families, ignoring case)."""
@@ -53,8 +56,9 @@ class FamilyStore:
         if any(other.casefold() == label.casefold() for cid, other in labels.items() if cid != case_id):
             raise FamilyError(f"there is a family called '{label}' already; choose another name, or merge them")
         with self.db.write() as s:
-            s.execute(update(CaseRow).where(CaseRow.id == case_id)
-                      .values(label=self._sealer.seal(label, b"cases.label")))
+            row = s.get(CaseRow, case_id)
+            assert row is not None
+            row.label = self._sealer.seal(label, where("cases", "label", case_id))
 
     def merge(self, removed_id: int, into_id: int) -> Merge:
         """Move every film and review session of family `removed_id` into `into_id`, then remove it."""
@@ -68,9 +72,10 @@ class FamilyStore:
             sessions = tuple(s.scalars(select(ReviewSessionRow.id).where(ReviewSessionRow.case_id == removed_id)))
             merge = Merge(into_id, removed_id, removed.label, removed.helping_question, recordings, sessions,
                           removed.created_at)
-            s.execute(update(RecordingRow).where(RecordingRow.case_id == removed_id).values(case_id=into_id))
-            s.execute(update(ReviewSessionRow).where(ReviewSessionRow.case_id == removed_id)
-                      .values(case_id=into_id))
+            for moved in (*s.scalars(select(RecordingRow).where(RecordingRow.case_id == removed_id)),
+                          *s.scalars(select(ReviewSessionRow).where(ReviewSessionRow.case_id == removed_id))):
+                moved.case_id = into_id
+            s.flush()
             s.delete(removed)
         return merge
 
@@ -80,9 +85,6 @@ class FamilyStore:
             s.add(CaseRow(id=merge.removed_id, label=merge.removed_label, helping_question=merge.removed_question,
                           created_at=merge.removed_created_at))
             s.flush()
-            if merge.recording_ids:
-                s.execute(update(RecordingRow).where(RecordingRow.id.in_(merge.recording_ids))
-                          .values(case_id=merge.removed_id))
-            if merge.session_ids:
-                s.execute(update(ReviewSessionRow).where(ReviewSessionRow.id.in_(merge.session_ids))
-                          .values(case_id=merge.removed_id))
+            for moved in (*s.scalars(select(RecordingRow).where(RecordingRow.id.in_(merge.recording_ids))),
+                          *s.scalars(select(ReviewSessionRow).where(ReviewSessionRow.id.in_(merge.session_ids)))):
+                moved.case_id = merge.removed_id

@@ -87,7 +87,7 @@ def test_her_lanes_read_only_my_keys_on_my_lane_and_agreement_by_hand(
 
         # Beth opens it: Anna's lanes carry Anna's name; Beth's keys mark Beth's own Supervision lane.
         supervisor = window_on(qtbot, mine)
-        supervisor.open_package_dialog(package)
+        supervisor.sharing.open_package_dialog(package)
         wait_shown(qtbot, supervisor, 0)
         ws = supervisor.workspace
         assert ws is not None

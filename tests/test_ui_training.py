@@ -11,6 +11,7 @@ import cv2
 import numpy as np
 from conftest import give_consent
 from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
 from ui.main_window import MainWindow
@@ -45,6 +46,8 @@ def open_dialog(qtbot: QtBot, vault: Vault, tmp_path: Path,
     window.marks.set_both(0, film.frames - 1)
     assert window.sharing.training_dialog() is None  # no training consent yet: said plainly, nothing started
     assert "consent" in window.statusBar().currentMessage()
+    for box in window.findChildren(QMessageBox):  # read, and closed as she would
+        box.close()
     give_consent(vault, recording)
     dialog = window.sharing.training_dialog()
     assert dialog is not None

@@ -31,6 +31,7 @@ from ui.qt_jobs import BackgroundJob, Work
 from ui.qt_refusal import replace_asked
 from vigtool.domain.export import HEIGHTS, CaptionMode, ClipOptions, ExportMode, SlowSound
 from vigtool.domain.model import Recording
+from vigtool.media.errors import MediaError
 from vigtool.services.exporting import ExportResult, export_clip
 from vigtool.services.jobs import JobList
 from vigtool.services.library import MIN_PASSPHRASE_LENGTH, PACKAGE_SUFFIX
@@ -82,6 +83,8 @@ def _words(error: BaseException) -> str:
         if path.name.startswith("."):  # our own hidden temp file: the practitioner chose its folder, not it
             return f"cannot write in the folder {path.parent} ({reason})"
         return f"{path}: {reason}"
+    if not isinstance(error, MediaError | OSError | ValueError):  # a bug, not the film or the disk: say so
+        return f"it stopped on a problem vigtool did not expect ({type(error).__name__}: {error})"
     return str(error)
 
 

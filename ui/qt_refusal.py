@@ -23,13 +23,15 @@ def refused(parent: QWidget, vault: Vault, recordings: Iterable[Recording], use:
     for recording in recordings:
         why = sharing.refusal(vault, recording, use)
         if why is not None:
+            if sharing.consent_would_allow(vault, recording):
+                why += " (File ▸ Consent for this film)"
             box = QMessageBox(QMessageBox.Icon.Information, f"No {use.plain}", why, QMessageBox.StandardButton.Ok,
                               parent)
             box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
             box.open()
             status_bar = getattr(parent, "statusBar", None)
             if callable(status_bar):
-                status_bar().showMessage(why, 15000)
+                status_bar().showMessage(f"No {use.plain}: {why}", 15000)
             return True
     return False
 

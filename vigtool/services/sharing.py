@@ -24,7 +24,7 @@ from vigtool.domain.consent import refusal as consent_refusal
 from vigtool.domain.model import Recording
 from vigtool.services.vault import Vault
 
-__all__ = ["Use", "received_from", "refusal"]
+__all__ = ["Use", "consent_would_allow", "received_from", "refusal"]
 
 
 class Use(enum.Enum):
@@ -52,6 +52,12 @@ def received_from(vault: Vault, recording: Recording) -> str | None:
     fingerprint = origin[0]
     return next((c.name for c in vault.identities.contacts() if c.fingerprint == fingerprint),
                 "the practitioner who sent it")
+
+
+def consent_would_allow(vault: Vault, recording: Recording) -> bool:
+    """Whether recording the family's consent could lift a refusal (not so for a film received for
+    supervision, nor for one whose record was changed outside vigtool)."""
+    return not vault.integrity.recording_problems(recording.id) and received_from(vault, recording) is None
 
 
 def refusal(vault: Vault, recording: Recording, use: Use | Purpose, today: date | None = None) -> str | None:
