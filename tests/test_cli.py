@@ -73,9 +73,10 @@ def test_still_by_file_name_and_out_of_range(tmp_path: Path, samples: dict[str, 
     out = tmp_path / "s.jpg"
     assert vigtool("still", "h264.mp4", "--frame", "3", "-o", str(out), vault=tmp_path / "v").returncode == 0
     assert read_stamp(cv2.imread(str(out))) == 3
-    result = vigtool("still", "1", "--frame", "120", "-o", str(out), vault=tmp_path / "v")
+    other = tmp_path / "s2.jpg"  # (`out` exists now: it would be kept, unless --overwrite)
+    result = vigtool("still", "1", "--frame", "120", "-o", str(other), vault=tmp_path / "v")
     assert result.returncode == 1 and "no frame 120" in result.stderr
-    result = vigtool("still", "nothing-like-it", "--frame", "1", "-o", str(out), vault=tmp_path / "v")
+    result = vigtool("still", "nothing-like-it", "--frame", "1", "-o", str(other), vault=tmp_path / "v")
     assert result.returncode == 1 and "no recording 'nothing-like-it'" in result.stderr
 
 

@@ -142,7 +142,7 @@ def test_opening_a_missing_or_broken_vault_says_so(tmp_path: Path) -> None:
     with pytest.raises(VaultError, match="key file is damaged"):
         open_vault(tmp_path / "broken", create=False)
     (tmp_path / "broken" / "vault.key").unlink()
-    with pytest.raises(VaultError, match="did not encrypt"):
+    with pytest.raises(VaultError, match="the vault's key file is missing"):
         open_vault(tmp_path / "broken", create=False)
 
 

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from storage.keys import (
     KdfParams,
     KeyUnwrapError,
+    VaultKeyError,
     WrongPassphraseError,
     create_key_file,
     rewrap_key_file,
@@ -173,6 +174,10 @@ def test_weakening_the_stored_key_derivation_breaks_the_unlock(tmp_path: Path) -
     create_key_file(path, "correct horse battery", FAST)
     document = json.loads(path.read_text())
     document["kdf"]["memory_cost_kib"] = 1024
+    path.write_text(json.dumps(document))
+    with pytest.raises(VaultKeyError, match="key file is damaged"):  # its checksum says so
+        unlock_key_file(path, "correct horse battery")
+    del document["checksum"]  # as key files written before the checksum: the seal's associated data
     path.write_text(json.dumps(document))
     with pytest.raises(WrongPassphraseError):
         unlock_key_file(path, "correct horse battery")
