@@ -28,6 +28,7 @@ import json
 import os
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
 from datetime import date
@@ -172,6 +173,7 @@ def main() -> None:
     with Vault.create(folder / "vault", PASSPHRASE, KdfParams(iterations=1, lanes=1, memory_cost_kib=8192)) as vault:
         for name, video in films.items():
             results[name] = bench_film(vault, video, folder, 3 if args.quick else RUNS)
+            print(json.dumps({name: results[name]}), file=sys.stderr, flush=True)  # a film at a time, as it goes
     print(json.dumps(results, indent=2))
 
 
