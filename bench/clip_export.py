@@ -163,6 +163,7 @@ def main() -> None:
     parser.add_argument("videos", nargs="*", type=Path)
     parser.add_argument("--quick", action="store_true", help="the phone-like films only, three runs each")
     parser.add_argument("--only", nargs="*", help="of the default films, only these")
+    parser.add_argument("--runs", type=int, help="runs of each way on each film (default 5, --quick 3)")
     parser.add_argument("--films", type=Path, help="a folder to keep the default films in between runs")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="vigtool-bench-"))
@@ -172,7 +173,7 @@ def main() -> None:
     results = {}
     with Vault.create(folder / "vault", PASSPHRASE, KdfParams(iterations=1, lanes=1, memory_cost_kib=8192)) as vault:
         for name, video in films.items():
-            results[name] = bench_film(vault, video, folder, 3 if args.quick else RUNS)
+            results[name] = bench_film(vault, video, folder, args.runs or (3 if args.quick else RUNS))
             print(json.dumps({name: results[name]}), file=sys.stderr, flush=True)  # a film at a time, as it goes
     print(json.dumps(results, indent=2))
 
