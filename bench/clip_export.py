@@ -10,7 +10,8 @@ Without VIDEO, the films (all 1080p, rendered by the generator with sensor grain
 - `phone-h264-b`: the same with B-frames (x264's default three);
 - `phone-hevc`: as iPhones write HEVC: x265, 1-second GOPs with B-frames, capped at 10 Mb/s.
 
-On each, a 10-second clip centred on the middle of the film, each way five times, interleaved (medians):
+On each, a 10-second clip from the middle of the film, starting half-way between two keyframes, each way
+five times, interleaved (medians):
 - `smart_cut_s`: export_clip(mode=auto, which must take the smart cut: `auto_took`) from the vault,
   including the check that reads the clip back.
 - `reencode_s`: export_clip(mode=reencode) from the vault (PyAV feeds ffmpeg through a pipe).
@@ -116,9 +117,13 @@ def bench_film(vault: Vault, video: Path, folder: Path, runs: int) -> dict[str, 
     """One film: its import (untimed), then the three ways interleaved, then the memory run."""
     recording = import_recording(vault, video, "Bench family").recording
     record_consent(vault, recording, "Bench family", [Purpose.REVIEW], recorded_by="bench", given_on=date.today())
-    first = recording.frame_count // 2 - round(5 * recording.rate)
-    frames = FrameRange(first, first + round(10 * recording.rate))
     index = vault.repo.frame_index(recording.id)
+    # Mid-GOP, as a moment rarely starts on a keyframe: half-way between the keyframes around the middle.
+    middle = recording.frame_count // 2 - round(5 * recording.rate)
+    after = index.keyframes[index.keyframes > middle]
+    before = index.keyframe_before(middle)
+    first = (before + int(after[0])) // 2 if after.size else middle
+    frames = FrameRange(first, first + round(10 * recording.rate))
     start_s = float(index.pts[first] * index.time_base)
     out = folder / "clip.mp4"
     baseline_out = folder / "baseline.mp4"
