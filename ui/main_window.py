@@ -628,8 +628,8 @@ class MainWindow(QMainWindow):
         made = ws.suggest(proposals)
         if made:
             self.statusBar().showMessage(
-                f"{len(made)} moment(s) of turn-taking to look at on the Suggestions lane — Enter accepts one, "
-                f"Delete dismisses it. {result.summary.text()}", 15000)
+                f"{len(made)} possible moment(s) of turn-taking to look at on the Suggestions lane — Enter "
+                f"accepts one, Delete dismisses it. {result.summary.text()}", 15000)
         else:
             self.statusBar().showMessage(result.note or "No new turn-taking found in the sound.", 10000)
 

@@ -230,15 +230,21 @@ def infant_likeness(cues: SegmentCues) -> float:
     return float(pitch + extent)
 
 
+def attribution_confidence(likeness: float) -> float:
+    """0..1: how far the vocalisation lies from the line between adult and infant (0: on it)."""
+    return float(np.tanh(abs(likeness) / 3.0))
+
+
 def detect_vocalisations(samples: Samples, progress: Progress | None = None,
                          cancelled: Cancelled | None = None) -> list[Vocalisation]:
     """Vocalisations in mono `samples` at ANALYSIS_RATE, each labelled adult or infant."""
     features = frame_features(samples, progress, cancelled)
     found = []
     for start, end in voiced_segments(features):
-        speaker = Speaker.INFANT if infant_likeness(segment_cues(features, start, end)) > 0 else Speaker.ADULT
+        likeness = infant_likeness(segment_cues(features, start, end))
+        speaker = Speaker.INFANT if likeness > 0 else Speaker.ADULT
         found.append(Vocalisation(speaker, start * HOP + WINDOW // 2 - HOP // 2,
-                                  (end - 1) * HOP + WINDOW // 2 + HOP // 2))
+                                  (end - 1) * HOP + WINDOW // 2 + HOP // 2, attribution_confidence(likeness)))
     return found
 
 
