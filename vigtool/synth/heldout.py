@@ -117,7 +117,8 @@ def scenes(sources: list[Source] | None = None) -> list[Scene]:
     out = []
     for k, (planned, condition) in enumerate(plan):
         source = _as_father(planned, chosen) if condition == "father" else planned
-        model = "glottal" if condition == "crying-reverb" or k % 2 else "coo"
+        # Alternate the infant models so that every condition is heard with both (not one model per condition).
+        model = "glottal" if condition == "crying-reverb" or (k + k // len(CONDITIONS)) % 2 else "coo"
         out.append(Scene(f"{k:02d}-{condition}-{source.name.replace(':', '-').replace('/', '-')}", source, model,
                          condition, 500 + k))
     return out
