@@ -23,6 +23,7 @@ from vigtool.domain.vocal_turns import Speaker
 FIXED_SPLIT_HZ = 290.0  # between adult and infant pitch when the film itself shows no clear gap
 SPLIT_RANGE_HZ = (220.0, 360.0)  # wherever the film's gap is, the line stays within voices' ranges
 CLEAR_GAP_OCTAVES = 0.6  # two groups this far apart are two kinds of voice
+MIN_PART = 20  # frames (0.2 s): the least of a voice that counts as a vocalisation of its own
 SURE_OCTAVES = 0.35  # this far from the line, the analysis is fairly sure
 
 
@@ -57,9 +58,34 @@ def film_split(cues: list[SegmentCues], weights: list[float]) -> float:
     return float(np.clip(2 ** ((low + high) / 2), *SPLIT_RANGE_HZ))
 
 
-def attribute(cues: list[SegmentCues], weights: list[float]) -> list[tuple[Speaker | None, float]]:
+def split_at_speaker_changes(pitch: npt.NDArray[np.float32], line: float) -> list[tuple[int, int]]:
+    """[start, end) parts of one vocalisation's frames where the voice crosses the film's line and stays
+    across for at least MIN_PART frames: a parent speaking over the end of a baby's call is two voices,
+    though the sound never fell silent between them."""
+    side = np.where(pitch > 0, np.where(pitch >= line, 1, -1), 0)
+    parts: list[tuple[int, int]] = []
+    current, begun, last_seen = 0, 0, 0
+    for k, s in enumerate(side.tolist()):
+        if s == 0:
+            continue
+        if current == 0:
+            current = s
+        elif s != current:
+            run = side[k:k + MIN_PART]
+            if (run == s).sum() >= MIN_PART * 0.8 and k - begun >= MIN_PART:
+                cut = (last_seen + k + 1) // 2
+                parts.append((begun, cut))
+                begun, current = cut, s
+        if s == current:
+            last_seen = k
+    parts.append((begun, pitch.size))
+    return parts
+
+
+def attribute(cues: list[SegmentCues], weights: list[float],
+              line: float | None = None) -> list[tuple[Speaker | None, float]]:
     """(speaker, confidence 0..1) for each vocalisation; speaker None: someone else (none are yet)."""
-    line = film_split(cues, weights)
+    line = film_split(cues, weights) if line is None else line
     named: list[tuple[Speaker | None, float]] = []
     for c in cues:
         if c.f0 <= 0:

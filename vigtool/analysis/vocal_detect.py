@@ -24,7 +24,7 @@ import numpy as np
 import numpy.typing as npt
 import parselmouth
 
-from vigtool.analysis.speakers import attribute, cues_of
+from vigtool.analysis.speakers import attribute, cues_of, film_split, split_at_speaker_changes
 from vigtool.domain.vocal_turns import Speaker, Vocalisation
 
 ANALYSIS_RATE = 16000
@@ -229,9 +229,12 @@ def detect_vocalisations(samples: Samples, progress: Progress | None = None,
     analysis is; voices that are neither (a TV, a radio) are left out: they are nobody's turn."""
     features = frame_features(samples, progress, cancelled)
     segments = voiced_segments(features)
-    cues = [cues_of(features.pitch[s:e], features.f0[s:e]) for s, e in segments]
+    line = film_split([cues_of(features.pitch[s:e], features.f0[s:e]) for s, e in segments],
+                      [e - s for s, e in segments])
+    parts = [(s + a, s + b) for s, e in segments for a, b in split_at_speaker_changes(features.pitch[s:e], line)]
+    cues = [cues_of(features.pitch[s:e], features.f0[s:e]) for s, e in parts]
     found = []
-    for (start, end), (speaker, sure) in zip(segments, attribute(cues, [e - s for s, e in segments]), strict=True):
+    for (start, end), (speaker, sure) in zip(parts, attribute(cues, [e - s for s, e in parts], line), strict=True):
         if speaker is not None:
             found.append(Vocalisation(speaker, start * HOP + WINDOW // 2 - HOP // 2,
                                       (end - 1) * HOP + WINDOW // 2 + HOP // 2, sure))
