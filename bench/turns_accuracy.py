@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import statistics
 import tempfile
 import time
@@ -110,6 +111,7 @@ def main() -> None:
         analyse_recording(vault, recording)
         seconds = time.perf_counter() - started
     duration = float(recording.duration)
+    shutil.rmtree(folder)
 
     def grouped(field: str) -> dict[str, dict[str, float]]:
         groups: dict[str, list[dict[str, float | str]]] = defaultdict(list)
