@@ -1,5 +1,5 @@
-"""Find vocalisations in a recording's sound and tell the parent's from the baby's. Plain numpy, no model
-to download: a harmonic detector over a noise-whitened spectrum, then a speaker decision per vocalisation.
+"""Find vocalisations in a recording's sound and tell the parent's from the baby's. No model to download:
+a harmonic detector over a noise-whitened spectrum (numpy), Praat's pitch, then who spoke per vocalisation.
 
 1. Spectrum every 10 ms (40 ms Hann window). The noise floor of each frequency is a low percentile over
    the surrounding few seconds, so room noise (even as it swells and ebbs) and mains hum (constant tones)
@@ -8,9 +8,9 @@ to download: a harmonic detector over a noise-whitened spectrum, then a speaker 
    half-way between them. A toy rattle or a door is loud but broadband (no harmonic comb); hum is in the
    floor. The best candidate gives the pitch; its score, the voicing.
 3. Voiced frames are joined across short gaps (≤ 0.2 s) into vocalisations of at least 0.2 s.
-4. Speaker, per vocalisation, from two cues, because infant-directed speech is high-pitched too: pitch
-   (median f0) and spectral extent (how much of the energy above the floor lies above 1.8 kHz: speech's
-   formants reach 2.5–3 kHz and its glottal pulses are rich in harmonics; a baby's coo is a few low ones).
+4. Who spoke (vigtool.analysis.speakers): Praat's pitch (praat-parselmouth) of each vocalisation, split
+   parent / baby at this film's own pitch gap, with how sure that is. The comb's pitch is not used for it:
+   it reads ordinary adult voices at two to four times their pitch.
 
 Times are integer sample positions at ANALYSIS_RATE.
 """
