@@ -628,8 +628,7 @@ class MainWindow(QMainWindow):
         made = ws.suggest(proposals)
         if made:
             self.statusBar().showMessage(
-                f"{len(made)} possible moment(s) of turn-taking to look at on the Suggestions lane — Enter "
-                f"accepts one, Delete dismisses it. {result.summary.text()}", 15000)
+                f"On the Suggestions lane: {result.summary.text()} Enter accepts one, Delete dismisses it.", 15000)
         else:
             self.statusBar().showMessage(result.note or "No new turn-taking found in the sound.", 10000)
 

@@ -117,13 +117,13 @@ class VocalSummary:
 
     def text(self) -> str:
         if not self.exchanges:
-            return "The sound suggests no back-and-forth; your own marks are what count."
+            return "No back-and-forth heard in the sound; your own marks are what count."
         moments = f"{self.exchanges} possible moment{'' if self.exchanges == 1 else 's'}"
         begun = (f", {self.exchanges - self.adult_initiatives} perhaps begun by the baby"
                  if self.exchanges - self.adult_initiatives else "")
-        return (f"The sound suggests {moments} of turn-taking to look at ({self.turns} "
-                f"turn{'' if self.turns == 1 else 's'} in all{begun}); the analysis is "
-                f"{sureness_word(self.confidence)} who was speaking. Nothing is counted until you confirm it.")
+        return (f"{moments[0].upper()}{moments[1:]} of turn-taking to look at, from the sound ({self.turns} "
+                f"turn{'' if self.turns == 1 else 's'}{begun}; {sureness_word(self.confidence)} who spoke). "
+                f"Nothing counts until you confirm it.")
 
     def to_json(self) -> dict[str, object]:
         def seconds(value: Fraction | None) -> float | None:
