@@ -22,7 +22,8 @@ from vigtool.domain.vocal_turns import Speaker
 
 FIXED_SPLIT_HZ = 290.0  # between adult and infant pitch when the film itself shows no clear gap
 SPLIT_RANGE_HZ = (220.0, 360.0)  # wherever the film's gap is, the line stays within voices' ranges
-CLEAR_GAP_OCTAVES = 0.6  # two groups this far apart are two kinds of voice
+CLEAR_GAP_OCTAVES = 0.4  # two groups this far apart are two kinds of voice
+SPLIT_MARGIN_OCTAVES = 0.15  # a voice swooping just across the line is not a second voice
 MIN_PART = 20  # frames (0.2 s): the least of a voice that counts as a vocalisation of its own
 SURE_OCTAVES = 0.35  # this far from the line, the analysis is fairly sure
 
@@ -62,7 +63,8 @@ def split_at_speaker_changes(pitch: npt.NDArray[np.float32], line: float) -> lis
     """[start, end) parts of one vocalisation's frames where the voice crosses the film's line and stays
     across for at least MIN_PART frames: a parent speaking over the end of a baby's call is two voices,
     though the sound never fell silent between them."""
-    side = np.where(pitch > 0, np.where(pitch >= line, 1, -1), 0)
+    above, below = line * 2 ** SPLIT_MARGIN_OCTAVES, line / 2 ** SPLIT_MARGIN_OCTAVES
+    side = np.where(pitch <= 0, 0, np.where(pitch >= above, 1, np.where(pitch <= below, -1, 0)))
     parts: list[tuple[int, int]] = []
     current, begun, last_seen = 0, 0, 0
     for k, s in enumerate(side.tolist()):
