@@ -50,3 +50,5 @@ def test_a_voice_near_the_line_is_named_but_flagged_unsure() -> None:
     named = attribute(cues, [1.0] * len(cues))
     assert [s for s, _ in named[:6]] == [Speaker.ADULT] * 3 + [Speaker.INFANT] * 3
     assert min(c for _, c in named[:6]) > 0.75 and named[6][1] < 0.5
+    # Where Praat heard no pitch, the comb's (often a multiple of the true one) decides nobody surely.
+    assert attribute([*cues, SegmentCues(700, heard=False)], [1.0] * 8)[7][1] == 0.0

@@ -31,21 +31,22 @@ SURE_OCTAVES = 0.35  # this far from the line, the analysis is fairly sure
 @dataclass(frozen=True)
 class SegmentCues:
     f0: float  # median pitch, Hz (Praat's where it heard a voice, else the comb's)
+    heard: bool = True  # False: Praat heard no pitch, f0 is the comb's (often a multiple): nobody is sure
 
 
 def cues_of(pitch: npt.NDArray[np.float32], comb_f0: npt.NDArray[np.float32]) -> SegmentCues:
     """A vocalisation's cues from its frames' Praat pitch (0: unvoiced) and comb pitch."""
     heard = pitch > 0
     f0 = float(np.median(pitch[heard])) if heard.sum() >= 3 else float(np.median(comb_f0)) if comb_f0.size else 0.0
-    return SegmentCues(f0)
+    return SegmentCues(f0, bool(heard.sum() >= 3))
 
 
 def film_split(cues: list[SegmentCues], weights: list[float]) -> float:
     """The pitch (Hz) between this film's adult and infant voices."""
-    pitches = np.log2(np.array([c.f0 for c in cues if c.f0 > 0], np.float64))
+    pitches = np.log2(np.array([c.f0 for c in cues if c.f0 > 0 and c.heard], np.float64))
     if pitches.size < 4:
         return FIXED_SPLIT_HZ
-    w = np.array([wt for c, wt in zip(cues, weights, strict=True) if c.f0 > 0])
+    w = np.array([wt for c, wt in zip(cues, weights, strict=True) if c.f0 > 0 and c.heard])
     low, high = np.percentile(pitches, 20), np.percentile(pitches, 80)
     for _ in range(20):  # two-means in octaves, weighted by length
         line = (low + high) / 2
@@ -94,5 +95,6 @@ def attribute(cues: list[SegmentCues], weights: list[float],
             named.append((Speaker.ADULT, 0.0))
             continue
         distance = float(np.log2(c.f0 / line))
-        named.append((Speaker.INFANT if distance > 0 else Speaker.ADULT, float(np.tanh(abs(distance) / SURE_OCTAVES))))
+        sure = float(np.tanh(abs(distance) / SURE_OCTAVES)) if c.heard else 0.0
+        named.append((Speaker.INFANT if distance > 0 else Speaker.ADULT, sure))
     return named

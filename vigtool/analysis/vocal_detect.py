@@ -46,7 +46,7 @@ MIN_GAP_FRAMES = 20  # gaps up to 0.2 s inside a vocalisation are bridged
 SAME_VOICE_GAP_FRAMES = 40  # ... and up to 0.4 s when the pitch on both sides is the same voice's
 MIN_FRAMES = 20  # vocalisations shorter than 0.2 s are dropped
 HIGH_HZ = 1800
-PRAAT_FLOOR = 75.0  # Hz: the lowest voice Praat looks for (a deep father)
+PRAAT_FLOOR = 60.0  # Hz: the lowest voice Praat looks for (a deep father, down to 65 Hz at phrase ends)
 PRAAT_MIN_SAMPLES = 3 * WINDOW  # Praat needs three periods of its floor in the sound
 
 Samples = npt.NDArray[np.float32]
