@@ -1,23 +1,34 @@
-"""Turn-taking from sound against the generator's labelled evaluation set. Prints one JSON document.
+"""Turn-taking from sound on held-out voices and rooms (vigtool.synth.heldout). Prints one JSON document.
 
-    python bench/turns_accuracy.py [--seconds 60]
+    nice python bench/turns_accuracy.py [--seconds 30] [--limit N]
 
-Each case of vigtool.synth.eval_set is rendered as a real recording (video and AAC sound, some portrait,
-some HEVC), imported into a vault and analysed through the vault's decrypting reader, as the app does.
-Per case and on average: vocalisation F1 (speaker must match, IoU >= 0.3) and turn F1 (direction must
-match, response onset within 0.75 s), for vigtool's detector and for a naive energy+pitch baseline run on
-the same decoded sound. Targets: turn F1 >= 0.90 and vocalisation F1 >= 0.85 on every case, well above the
-baseline on the noisy ones. Speed: one case looped to ten minutes, analysed from the vault (target <= 10 s,
-i.e. >= 60x real time).
+Every scene of vigtool.synth.heldout (one per adult source: every espeak-ng voice family, flite's voices,
+the recorded human voice alsa-utils ships; two infant models; conditions rotating over them) is made now,
+written as a real film (AAC sound), imported into a vault and analysed through the vault's decrypting
+reader, as the app does. vigtool's detector and a naive energy+pitch baseline are scored on the same
+decoded sound in the same run.
+
+Leave-one-source-out: TUNED_ON names what any tuning of the detector has used. Those sources are left
+out of every figure below ("held_out"): the generator's coos are one of the two infant models, and the
+detector was tuned on them, so scenes with coos are reported apart ("infant_model").
+
+Figures: vocalisation F1 (speaker must match, IoU >= 0.3), speaker-blind vocalisation F1 (detection
+alone), turn F1 (direction must match, response onset within 0.75 s), per source, per condition and per
+infant model; the TV's and the sibling's talk are "other" in the truth and count against any detector that
+calls them parent or baby. Speed: one scene looped to ten minutes, analysed from the vault (target >= 60x
+real time).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import statistics
 import tempfile
 import time
+from collections import defaultdict
+from dataclasses import replace
 from pathlib import Path
 
 from storage.keys import KdfParams
@@ -28,65 +39,104 @@ from vigtool.media.sound import decode_mono
 from vigtool.services.analysis import analyse_recording
 from vigtool.services.importing import import_recording
 from vigtool.services.vault import Vault
-from vigtool.synth.eval_set import EVAL_CASES, NOISY, render_eval_case
-from vigtool.synth.generator import GroundTruth, loop_recording
+from vigtool.synth.generator import loop_recording
+from vigtool.synth.heldout import Event, render_scene, scenes
 
 PASSPHRASE = "benchmark vault passphrase"  # noqa: S105 - a throwaway vault
+# What the detector's thresholds were set on: the project's generator (its adult pulse-train voices and its
+# coos), and, for the pitch split of vigtool.analysis.speakers, three adult sources heard in every condition
+# (made apart from these scenes, with other seeds). Their scenes are left out below; add any source you tune on.
+# Not held out: the TV's and the sibling's voices (espeak-ng English, the same in every scene).
+# espeak:iro/chr: its father (about 65 Hz) was below Praat's floor, which was lowered after seeing it.
+TUNED_ON = frozenset({"generator:voices", "generator:coo", "espeak:gmw/af", "espeak:roa/an", "flite:kal",
+                      "espeak:iro/chr"})
+KEYS = ("vocalisation_f1", "blind_vocalisation_f1", "turn_f1", "baseline_vocalisation_f1",
+        "baseline_blind_vocalisation_f1", "baseline_turn_f1")
 
 
-def truth_of(truth: GroundTruth) -> list[Vocalisation]:
-    return [Vocalisation(Speaker(v.speaker), round(v.start * ANALYSIS_RATE), round(v.end * ANALYSIS_RATE))
-            for v in truth.vocalisations]
+def truth_of(events: list[Event]) -> list[Vocalisation]:
+    """The family's vocalisations (the TV's and the sibling's talk is nobody's turn)."""
+    return [Vocalisation(Speaker(e.who), round(e.start * ANALYSIS_RATE), round(e.end * ANALYSIS_RATE))
+            for e in events if e.who in ("adult", "infant")]
+
+
+def blind(vocalisations: list[Vocalisation]) -> list[Vocalisation]:
+    return [replace(v, speaker=Speaker.ADULT) for v in vocalisations]
+
+
+def blind_truth(events: list[Event]) -> list[Vocalisation]:
+    """Every voice, whoever's: what a speaker-blind detector should find."""
+    return [Vocalisation(Speaker.ADULT, round(e.start * ANALYSIS_RATE), round(e.end * ANALYSIS_RATE))
+            for e in events]
+
+
+def figures(found: list[Vocalisation], events: list[Event]) -> dict[str, float]:
+    truth = truth_of(events)
+    return {"vocalisation_f1": score_vocalisations(found, truth).f1,
+            "blind_vocalisation_f1": score_vocalisations(blind(found), blind_truth(events)).f1,
+            "turn_f1": score_turns(find_turns(found, ANALYSIS_RATE), find_turns(truth, ANALYSIS_RATE),
+                                   ANALYSIS_RATE).f1}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=60.0, help="length of each case")
+    parser.add_argument("--seconds", type=float, default=30.0, help="length of each scene")
+    parser.add_argument("--limit", type=int, default=0, help="only the first N scenes (0: all)")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="vigtool-bench-turns-"))
-    cases: dict[str, dict[str, float]] = {}
+    chosen = [s for s in scenes() if s.source.name not in TUNED_ON]
+    chosen = chosen[: args.limit] if args.limit else chosen
+    per_scene: dict[str, dict[str, float | str]] = {}
     with Vault.create(folder / "vault", PASSPHRASE, KdfParams(iterations=1, lanes=1, memory_cost_kib=8192)) as vault:
-        for name in EVAL_CASES:
-            path = folder / f"{name}.mp4"
-            truth = truth_of(render_eval_case(name, path, args.seconds))
+        for scene in chosen:
+            path = folder / f"{scene.name}.mp4"
+            events = render_scene(scene, path, args.seconds)
             recording = import_recording(vault, path, "Bench family").recording
             found = analyse_recording(vault, recording).vocalisations
             with vault.open_film(recording) as handle:
-                sound = decode_mono(handle, name, ANALYSIS_RATE)
+                sound = decode_mono(handle, scene.name, ANALYSIS_RATE)
             assert sound is not None
-            naive = naive_vocalisations(sound)
-            truth_turns = find_turns(truth, ANALYSIS_RATE)
-            cases[name] = {
-                "vocalisation_f1": round(score_vocalisations(found, truth).f1, 3),
-                "turn_f1": round(score_turns(find_turns(found, ANALYSIS_RATE), truth_turns, ANALYSIS_RATE).f1, 3),
-                "baseline_vocalisation_f1": round(score_vocalisations(naive, truth).f1, 3),
-                "baseline_turn_f1": round(score_turns(find_turns(naive, ANALYSIS_RATE), truth_turns,
-                                                      ANALYSIS_RATE).f1, 3),
-                "vocalisations": len(truth), "turns": len(truth_turns),
-            }
+            ours, naive = figures(found, events), figures(naive_vocalisations(sound), events)
+            row: dict[str, float | str] = {k: round(v, 3) for k, v in ours.items()}
+            row.update({f"baseline_{k}": round(v, 3) for k, v in naive.items()})
+            row.update({"source": scene.source.name, "condition": scene.condition,
+                        "infant_model": scene.infant_model,
+                        "family_vocalisations": len(truth_of(events)),
+                        "other_vocalisations": sum(e.who == "other" for e in events)})
+            per_scene[scene.name] = row
+            if scene is not chosen[0]:
+                path.unlink()
         long_film = folder / "ten-minutes.mp4"
-        loop_recording(folder / f"{next(iter(EVAL_CASES))}.mp4", long_film, max(1, round(600 / args.seconds)))
+        loop_recording(folder / f"{chosen[0].name}.mp4", long_film, max(1, round(600 / args.seconds)))
         recording = import_recording(vault, long_film, "Bench family").recording
         started = time.perf_counter()
         analyse_recording(vault, recording)
         seconds = time.perf_counter() - started
     duration = float(recording.duration)
+    shutil.rmtree(folder)
 
-    def mean(key: str, names: object = None) -> float:
-        chosen = [c[key] for n, c in cases.items() if names is None or n in names]  # type: ignore[operator]
-        return round(statistics.mean(chosen), 3)
+    def grouped(field: str) -> dict[str, dict[str, float]]:
+        groups: dict[str, list[dict[str, float | str]]] = defaultdict(list)
+        for row in per_scene.values():
+            groups[str(row[field])].append(row)
+        return {name: {k: round(statistics.mean(float(r[k]) for r in rows), 3) for k in KEYS} | {"scenes": len(rows)}
+                for name, rows in sorted(groups.items())}
 
+    held_out = [r for r in per_scene.values() if f"generator:{r['infant_model']}" not in TUNED_ON]
     print(json.dumps({
-        "cases": cases,
-        "mean": {key: mean(key) for key in ("vocalisation_f1", "turn_f1", "baseline_vocalisation_f1",
-                                            "baseline_turn_f1")},
-        "mean_noisy": {key: mean(key, NOISY) for key in ("vocalisation_f1", "turn_f1", "baseline_vocalisation_f1",
-                                                         "baseline_turn_f1")},
-        "worst": {"vocalisation_f1": min(c["vocalisation_f1"] for c in cases.values()),
-                  "turn_f1": min(c["turn_f1"] for c in cases.values())},
+        "tuned_on": sorted(TUNED_ON),
+        "per_condition": grouped("condition"),
+        "per_infant_model": grouped("infant_model"),
+        "per_source": grouped("source"),
+        "held_out_all_sources": {k: round(statistics.mean(float(r[k]) for r in held_out), 3) for k in KEYS}
+        if held_out else {},
+        "beaten_by_baseline": sorted(n for n, r in per_scene.items()
+                                     if float(r["turn_f1"]) < float(r["baseline_turn_f1"])),
+        "scenes": per_scene,
         "speed": {"recording_s": round(duration, 1), "analysis_s": round(seconds, 2),
                   "times_real_time": round(duration / seconds, 1)},
-        "targets": {"turn_f1_each": 0.90, "vocalisation_f1_each": 0.85, "analysis_s_for_10_min": 10.0},
+        "targets": {"turn_f1_clean": 0.90, "turn_f1_each_other": 0.80, "vocalisation_f1_each": 0.80,
+                    "times_real_time": 60},
     }, indent=2))
 
 

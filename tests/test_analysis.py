@@ -16,8 +16,9 @@ from conftest import PASSPHRASE, Sample, open_vault
 
 from vigtool.analysis.scoring import score_turns, score_vocalisations
 from vigtool.analysis.vocal_detect import ANALYSIS_RATE
-from vigtool.domain.model import TrackKind
-from vigtool.domain.suggestions import SuggestionState, chain_turns
+from vigtool.domain.model import Actor, TrackKind
+from vigtool.domain.suggestions import SuggestedTurn, Suggestion, SuggestionState, chain_turns
+from vigtool.domain.time import FrameRange
 from vigtool.domain.vocal_turns import Speaker, Vocalisation, find_exchanges, find_turns, summarise_vocal
 from vigtool.media.errors import MediaError
 from vigtool.services.analysis import analyse_file, analyse_recording, analyse_samples, suggest_turn_taking
@@ -51,8 +52,25 @@ def test_a_turn_is_a_change_of_speaker_within_the_gap() -> None:
     # The baby began the exchange and later called once more unanswered: two initiatives, one received.
     assert (summary.infant_initiatives, summary.received_by_adult, summary.turns) == (2, 1, 2)
     assert summary.median_adult_latency == 1 and summary.median_infant_latency == 3
-    assert summary.text() == ("Your baby took 2 initiatives and you received 1; you answered after 1.0 s "
-                              "(median) — 2 turns in all.")
+    assert summary.text() == ("1 possible moment of turn-taking to look at, from the sound (2 turns, 1 perhaps "
+                              "begun by the baby; fairly sure who spoke). Nothing counts until you confirm it.")
+
+
+def test_unconfirmed_suggestions_are_never_told_to_the_parent() -> None:
+    # The detector is unsure of who spoke: what it says is offered to the practitioner as a possibility,
+    # with its sureness, and no sentence addresses the parent ("your baby took …", "you received …").
+    unsure = [Vocalisation(v.speaker, v.start, v.end, 0.3)
+              for v in (voc(B, 0, 1), voc(A, 1.5, 2.5), voc(B, 3, 4), voc(A, 10, 11), voc(B, 11.5, 12))]
+    summary = summarise_vocal(unsure, R)
+    text = summary.text()
+    assert "unsure who spoke" in text and text.startswith("2 possible moments")
+    assert "your baby" not in text.lower() and "you received" not in text.lower() and "you answered" not in text
+    assert summary.to_json()["confirmed"] is False and summary.to_json()["confidence"] == 0.3
+    suggestion = Suggestion(0, 1, FrameRange(0, 30), (SuggestedTurn(Actor.INFANT, FrameRange(0, 10)),
+                                                      SuggestedTurn(Actor.PARENT, FrameRange(12, 30))),
+                            confidence=0.3)
+    assert suggestion.note() == ("Suggested, to look at: perhaps 1 turn back and forth, seemingly begun by the "
+                                 "baby (unsure who spoke)")
 
 
 @pytest.mark.parametrize("case", ["high-voice-20db", "noisy-10db-high-voice", "father-hum-20db"])
@@ -133,7 +151,8 @@ def test_suggestions_are_accepted_dismissed_undone_and_remembered(tmp_path: Path
         assert lane is not None and len(ws.layer.on_track(lane.id)) == len(proposals)
         first, second = sorted(ws.suggestions.values(), key=lambda s: s.frames.start)[:2]
         assert first.annotation_id is not None and ws.suggestion_at(first.annotation_id) == first
-        assert "Suggested:" in ws.layer.get(first.annotation_id).note
+        note = ws.layer.get(first.annotation_id).note
+        assert note.startswith("Suggested, to look at: perhaps") and "who spoke)" in note and "your" not in note
 
         chain = ws.accept_suggestion(first.id)  # Enter: it becomes the practitioner's own chain
         marks = [ws.layer.get(link.annotation_id) for link in chain.links]

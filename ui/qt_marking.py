@@ -185,8 +185,7 @@ class MarkingControls(QObject):
         made = ws.suggest(proposals)
         if made:
             self.w.statusBar().showMessage(
-                f"{count(len(made), 'moment')} of turn-taking to look at on the Suggestions lane — Enter accepts one, "
-                f"Delete dismisses it. {result.summary.text()}", 15000)
+                f"On the Suggestions lane: {result.summary.text()} Enter accepts one, Delete dismisses it.", 15000)
         else:
             self.w.statusBar().showMessage(result.note or "No new turn-taking found in the sound.", 10000)
 

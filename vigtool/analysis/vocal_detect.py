@@ -1,5 +1,5 @@
-"""Find vocalisations in a recording's sound and tell the parent's from the baby's. Plain numpy, no model
-to download: a harmonic detector over a noise-whitened spectrum, then a speaker decision per vocalisation.
+"""Find vocalisations in a recording's sound and tell the parent's from the baby's. No model to download:
+a harmonic detector over a noise-whitened spectrum (numpy), Praat's pitch, then who spoke per vocalisation.
 
 1. Spectrum every 10 ms (40 ms Hann window). The noise floor of each frequency is a low percentile over
    the surrounding few seconds, so room noise (even as it swells and ebbs) and mains hum (constant tones)
@@ -8,9 +8,9 @@ to download: a harmonic detector over a noise-whitened spectrum, then a speaker 
    half-way between them. A toy rattle or a door is loud but broadband (no harmonic comb); hum is in the
    floor. The best candidate gives the pitch; its score, the voicing.
 3. Voiced frames are joined across short gaps (≤ 0.2 s) into vocalisations of at least 0.2 s.
-4. Speaker, per vocalisation, from two cues, because infant-directed speech is high-pitched too: pitch
-   (median f0) and spectral extent (how much of the energy above the floor lies above 1.8 kHz: speech's
-   formants reach 2.5–3 kHz and its glottal pulses are rich in harmonics; a baby's coo is a few low ones).
+4. Who spoke (vigtool.analysis.speakers): Praat's pitch (praat-parselmouth) of each vocalisation, split
+   parent / baby at this film's own pitch gap, with how sure that is. The comb's pitch is not used for it:
+   it reads ordinary adult voices at two to four times their pitch.
 
 Times are integer sample positions at ANALYSIS_RATE.
 """
@@ -22,7 +22,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
+import parselmouth
 
+from vigtool.analysis.speakers import attribute, cues_of, film_split, split_at_speaker_changes
 from vigtool.domain.vocal_turns import Speaker, Vocalisation
 
 ANALYSIS_RATE = 16000
@@ -43,7 +45,8 @@ STEADY_OCTAVES = 0.12  # a voice's pitch moves less than this from one 10-ms fra
 MIN_GAP_FRAMES = 20  # gaps up to 0.2 s inside a vocalisation are bridged
 SAME_VOICE_GAP_FRAMES = 40  # ... and up to 0.4 s when the pitch on both sides is the same voice's
 MIN_FRAMES = 20  # vocalisations shorter than 0.2 s are dropped
-HIGH_HZ = 1800
+PRAAT_FLOOR = 60.0  # Hz: the lowest voice Praat looks for (a deep father, down to 65 Hz at phrase ends)
+PRAAT_MIN_SAMPLES = 3 * WINDOW  # Praat needs three periods of its floor in the sound
 
 Samples = npt.NDArray[np.float32]
 Progress = Callable[[int, int], None]
@@ -62,6 +65,7 @@ class FrameFeatures:
     ratio: npt.NDArray[np.float32]  # share of that amplitude at the harmonics (noise: about a half)
     f0: npt.NDArray[np.float32]
     snr: npt.NDArray[np.float32]  # frames × bins: log(1 + power over the floor)
+    pitch: npt.NDArray[np.float32]  # Praat's pitch (autocorrelation), Hz; 0 where Praat hears no voice
 
 
 def _bin_hz() -> float:
@@ -121,8 +125,30 @@ def _local_floor(power: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
     return (np.repeat(smooth, FLOOR_BLOCK, axis=0)[:power.shape[0]] + 1e-10).astype(np.float32)
 
 
-def _context_features(power: npt.NDArray[np.float32]) -> FrameFeatures:
-    """The features of one context's frames (power spectra, frames × bins)."""
+def praat_pitch(samples: Samples, frames: int) -> npt.NDArray[np.float32]:
+    """Praat's pitch of each of the first `frames` 10-ms frames of `samples` (0: unvoiced).
+
+    The harmonic comb above finds *that* a frame is voiced well, but reads ordinary adult voices at two to
+    four times their pitch (every 2nd harmonic fits a comb too). Praat's autocorrelation method (Boersma
+    1993) is the standard; it runs on the sound halved to 8 kHz (a voice's pitch needs no more), which
+    halves its cost.
+    """
+    out = np.zeros(frames, np.float32)
+    if frames == 0 or samples.size < PRAAT_MIN_SAMPLES:
+        return out
+    half = np.convolve(samples.astype(np.float64), (0.25, 0.5, 0.25), "same")[::2]
+    pitch = parselmouth.Sound(half, sampling_frequency=ANALYSIS_RATE / 2).to_pitch_ac(
+        time_step=HOP / ANALYSIS_RATE, pitch_floor=PRAAT_FLOOR, pitch_ceiling=F0_MAX)
+    hz = np.asarray(pitch.selected_array["frequency"], np.float32)
+    # Praat's frame i is centred at xs[i] s; ours, frame k, at (k·HOP + WINDOW/2) / rate.
+    index = np.rint((np.asarray(pitch.xs()) * ANALYSIS_RATE - WINDOW / 2) / HOP).astype(np.int64)
+    keep = (index >= 0) & (index < frames)
+    out[index[keep]] = hz[keep]
+    return out
+
+
+def _context_features(power: npt.NDArray[np.float32], pitch: npt.NDArray[np.float32]) -> FrameFeatures:
+    """The features of one context's frames (power spectra, frames × bins; Praat's pitch of each frame)."""
     bins = power.shape[1]
     at, between = _TEMPLATE_CACHE.setdefault(bins, _templates(bins))
     candidates = _candidates().astype(np.float32)
@@ -138,7 +164,7 @@ def _context_features(power: npt.NDArray[np.float32]) -> FrameFeatures:
     # Level-free: a rattle or a knock lifts harmonics and gaps alike (a half); a voice, its harmonics.
     ratio = on[rows, best] / np.maximum(on[rows, best] + off[rows, best], 1e-6)
     return FrameFeatures(contrast[rows, best], ratio, candidates[best],
-                         np.log1p(np.maximum(over - 1.0, 0.0)).astype(np.float32))
+                         np.log1p(np.maximum(over - 1.0, 0.0)).astype(np.float32), pitch)
 
 
 def frame_features(samples: Samples, progress: Progress | None = None,
@@ -151,15 +177,17 @@ def frame_features(samples: Samples, progress: Progress | None = None,
     for power in _spectra(samples):
         if cancelled is not None and cancelled():
             raise AnalysisCancelledError("analysis cancelled")
-        parts.append(_context_features(power))
+        pitch = praat_pitch(samples[done * HOP:(done + power.shape[0] - 1) * HOP + WINDOW], power.shape[0])
+        parts.append(_context_features(power, pitch))
         done += power.shape[0]
         if progress is not None:
             progress(done, total)
     if not parts:
         empty = np.zeros(0, np.float32)
-        return FrameFeatures(empty, empty, empty, np.zeros((0, bins), np.float32))
+        return FrameFeatures(empty, empty, empty, np.zeros((0, bins), np.float32), empty)
     return FrameFeatures(np.concatenate([f.score for f in parts]), np.concatenate([f.ratio for f in parts]),
-                         np.concatenate([f.f0 for f in parts]), np.concatenate([f.snr for f in parts]))
+                         np.concatenate([f.f0 for f in parts]), np.concatenate([f.snr for f in parts]),
+                         np.concatenate([f.pitch for f in parts]))
 
 
 def _runs(mask: npt.NDArray[np.bool_]) -> list[tuple[int, int]]:
@@ -205,29 +233,6 @@ def voiced_segments(features: FrameFeatures | Voicing, threshold: float = VOICED
     return [(s, e) for s, e in joined if e - s >= MIN_FRAMES]
 
 
-@dataclass(frozen=True)
-class SegmentCues:
-    f0: float  # median pitch of the voiced frames, Hz
-    high: float  # share of the energy above the noise floor that lies above HIGH_HZ
-
-
-def _high_shares(features: FrameFeatures, frames: npt.NDArray[np.int64]) -> npt.NDArray[np.float32]:
-    """For each of `frames`: how much of its harmonic comb (each harmonic over the noise half-way to the
-    next) lies above HIGH_HZ; NaN where the comb has nothing over the floor."""
-    shares = np.full(frames.size, np.nan, np.float32)
-    bins = features.snr.shape[1]
-    for k, frame in enumerate(frames.tolist()):
-        pitch = float(features.f0[frame])
-        harmonics = np.arange(1, int(MAX_HZ // pitch) + 1) * pitch
-        at = np.minimum(np.rint(harmonics / _bin_hz()).astype(int), bins - 1)
-        half = np.minimum(np.rint((harmonics + pitch / 2) / _bin_hz()).astype(int), bins - 1)
-        salience = np.maximum(features.snr[frame, at] - features.snr[frame, half], 0.0)
-        total = float(salience.sum())
-        if total > 0:
-            shares[k] = float(salience[harmonics >= HIGH_HZ].sum()) / total
-    return shares
-
-
 def _strong(features: FrameFeatures | Voicing, threshold: float = VOICED_SCORE) -> npt.NDArray[np.bool_]:
     return (features.score > threshold) & (features.ratio > VOICED_RATIO)
 
@@ -239,33 +244,12 @@ class Voicing:
 
     score: npt.NDArray[np.float32]
     ratio: npt.NDArray[np.float32]
-    f0: npt.NDArray[np.float32]
-    high: npt.NDArray[np.float32]  # _high_shares of the strongly voiced frames, NaN elsewhere
+    f0: npt.NDArray[np.float32]  # the comb's pitch (finds *that* a frame is voiced)
+    pitch: npt.NDArray[np.float32]  # Praat's pitch (says *who*: the comb reads adults an octave or two high)
 
     @classmethod
     def of(cls, features: FrameFeatures) -> Voicing:
-        high = np.full(features.score.size, np.nan, np.float32)
-        strong = np.flatnonzero(_strong(features))  # every frame voiced_frames() can keep is among them
-        high[strong] = _high_shares(features, strong)
-        return cls(features.score, features.ratio, features.f0, high)
-
-
-def segment_cues(voicing: Voicing, start: int, end: int) -> SegmentCues:
-    voiced = np.flatnonzero(voiced_frames(voicing)[start:end]) + start
-    if voiced.size == 0:
-        voiced = np.arange(start, end)
-    f0 = float(np.median(voicing.f0[voiced]))
-    # The median over the frames, so a rattle under a few frames cannot tip the whole vocalisation.
-    shares = voicing.high[voiced]
-    shares = shares[~np.isnan(shares)]
-    return SegmentCues(f0, float(np.median(shares)) if shares.size else 0.0)
-
-
-def infant_likeness(cues: SegmentCues) -> float:
-    """> 0: a baby's vocalisation; < 0: an adult's. The two cues count about equally."""
-    pitch = np.log2(cues.f0 / 320.0) * 3.0  # one octave above 320 Hz: +3
-    extent = (0.30 - cues.high) * 20.0  # few harmonics above 1.8 kHz: a coo
-    return float(pitch + extent)
+        return cls(features.score, features.ratio, features.f0, features.pitch)
 
 
 class VocalDetector:
@@ -297,14 +281,15 @@ class VocalDetector:
     def _analyse(self, samples: Samples, frames: int) -> None:
         if self._cancelled is not None and self._cancelled():
             raise AnalysisCancelledError("analysis cancelled")
-        self._parts.append(Voicing.of(_context_features(_power(samples, frames))))
+        self._parts.append(Voicing.of(_context_features(_power(samples, frames), praat_pitch(samples, frames))))
 
     @property
     def frames_done(self) -> int:
         return sum(part.score.size for part in self._parts)
 
     def finish(self) -> list[Vocalisation]:
-        """The vocalisations of all the sound fed, each labelled adult or infant."""
+        """The vocalisations of all the sound fed, each labelled adult or infant with how sure the analysis
+        is; voices that are neither (a TV, a radio) are left out: they are nobody's turn."""
         rest = np.concatenate(self._pending) if self._pending else np.zeros(0, np.float32)
         frames = max(0, (rest.size - WINDOW) // HOP + 1)
         if frames:
@@ -313,18 +298,30 @@ class VocalDetector:
         if not self._parts:
             return []
         voicing = Voicing(*(np.concatenate([getattr(p, name) for p in self._parts])
-                            for name in ("score", "ratio", "f0", "high")))
-        found = []
-        for start, end in voiced_segments(voicing):
-            speaker = Speaker.INFANT if infant_likeness(segment_cues(voicing, start, end)) > 0 else Speaker.ADULT
+                            for name in ("score", "ratio", "f0", "pitch")))
+        return _attributed(voicing)
+
+
+def _attributed(voicing: Voicing) -> list[Vocalisation]:
+    """Who said each vocalisation: Praat's pitch, split at this film's own gap between parent and baby
+    (vigtool.analysis.speakers); a vocalisation whose pitch crosses that line is two."""
+    segments = voiced_segments(voicing)
+    line = film_split([cues_of(voicing.pitch[s:e], voicing.f0[s:e]) for s, e in segments],
+                      [e - s for s, e in segments])
+    parts = [(s + a, s + b) for s, e in segments for a, b in split_at_speaker_changes(voicing.pitch[s:e], line)]
+    cues = [cues_of(voicing.pitch[s:e], voicing.f0[s:e]) for s, e in parts]
+    found = []
+    for (start, end), (speaker, sure) in zip(parts, attribute(cues, [e - s for s, e in parts], line), strict=True):
+        if speaker is not None:
             found.append(Vocalisation(speaker, start * HOP + WINDOW // 2 - HOP // 2,
-                                      (end - 1) * HOP + WINDOW // 2 + HOP // 2))
-        return found
+                                      (end - 1) * HOP + WINDOW // 2 + HOP // 2, sure))
+    return found
 
 
 def detect_vocalisations(samples: Samples, progress: Progress | None = None,
                          cancelled: Cancelled | None = None) -> list[Vocalisation]:
-    """Vocalisations in mono `samples` at ANALYSIS_RATE, each labelled adult or infant."""
+    """Vocalisations in mono `samples` at ANALYSIS_RATE, each labelled adult or infant with how sure the
+    analysis is (the same as feeding a VocalDetector piece by piece)."""
     detector = VocalDetector(cancelled)
     total = max(1, samples.size)
     step = CONTEXT_FRAMES * HOP

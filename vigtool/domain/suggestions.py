@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from vigtool.domain.model import Actor
 from vigtool.domain.time import FrameRange
+from vigtool.domain.vocal_turns import sureness_word
 
 
 class SuggestionState(enum.StrEnum):
@@ -35,16 +36,21 @@ class Suggestion:
     state: SuggestionState = SuggestionState.OPEN
     annotation_id: int | None = None  # its bar on the Suggestions lane, while open
     chain_id: int | None = None  # the chain it became, once accepted
+    confidence: float | None = None  # how sure the analysis was of who spoke (0..1), when just made
+
 
     @property
     def started_by(self) -> Actor:
         return self.turns[0].actor
 
     def note(self) -> str:
-        """What the bar says, in the language of what went well."""
+        """What the bar says: a possible moment to look at, with how sure the analysis is. A guess from the
+        sound, so it never speaks to the parent; once accepted, the chain is the practitioner's own."""
         changes = sum(1 for a, b in zip(self.turns, self.turns[1:], strict=False) if a.actor is not b.actor)
-        who = "your baby" if self.started_by is Actor.INFANT else "you"
-        return f"Suggested: {changes} turn{'' if changes == 1 else 's'} back and forth, begun by {who}"
+        who = "the baby" if self.started_by is Actor.INFANT else "the parent"
+        sure = "" if self.confidence is None else f" ({sureness_word(self.confidence)} who spoke)"
+        return (f"Suggested, to look at: perhaps {changes} turn{'' if changes == 1 else 's'} back and forth, "
+                f"seemingly begun by {who}{sure}")
 
 
 def chain_turns(turns: tuple[SuggestedTurn, ...]) -> list[SuggestedTurn]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import enum
 import itertools
 import statistics
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 
 DEFAULT_MAX_GAP = Fraction(3)  # seconds
@@ -28,6 +28,8 @@ class Vocalisation:
     speaker: Speaker
     start: int  # samples
     end: int
+    # How sure the analysis is of who this was, 0..1 (1 for ground truth and hand-made marks).
+    confidence: float = field(default=1.0, compare=False)
 
 
 @dataclass(frozen=True)
@@ -94,8 +96,16 @@ def find_exchanges(vocalisations: list[Vocalisation], rate: int,
     return exchanges
 
 
+def sureness_word(confidence: float) -> str:
+    """How sure the analysis is, in words a practitioner reads at a glance."""
+    return "fairly sure" if confidence >= 0.75 else "unsure" if confidence < 0.5 else "somewhat sure"
+
+
 @dataclass(frozen=True)
 class VocalSummary:
+    """What the sound suggests, for the practitioner to look at. It is a guess, so it is never phrased to
+    the parent ("your baby took …"): sentences to the family come only from the chains she confirms."""
+
     infant_initiatives: int  # the baby vocalising first: exchanges it started, and calls not answered
     received_by_adult: int  # ... that the parent answered within the gap (the exchanges the baby started)
     adult_initiatives: int  # exchanges the parent started
@@ -103,21 +113,17 @@ class VocalSummary:
     exchanges: int
     median_adult_latency: Fraction | None  # seconds, the parent answering the baby
     median_infant_latency: Fraction | None  # seconds, the baby answering the parent
+    confidence: float = 1.0  # the mean sureness of who spoke, over the vocalisations in the exchanges
 
     def text(self) -> str:
         if not self.exchanges:
-            return "No back-and-forth found in the sound; your own marks are what count."
-        parts = []
-        if self.infant_initiatives:
-            parts.append(f"your baby took {self.infant_initiatives} initiative"
-                         f"{'' if self.infant_initiatives == 1 else 's'} and you received {self.received_by_adult}")
-        if self.adult_initiatives:
-            parts.append(f"your baby answered you {self.adult_initiatives} time"
-                         f"{'' if self.adult_initiatives == 1 else 's'}")
-        if self.median_adult_latency is not None:
-            parts.append(f"you answered after {float(self.median_adult_latency):.1f} s (median)")
-        text = "; ".join(parts) + f" — {self.turns} turns in all."
-        return text[0].upper() + text[1:]
+            return "No back-and-forth heard in the sound; your own marks are what count."
+        moments = f"{self.exchanges} possible moment{'' if self.exchanges == 1 else 's'}"
+        begun = (f", {self.exchanges - self.adult_initiatives} perhaps begun by the baby"
+                 if self.exchanges - self.adult_initiatives else "")
+        return (f"{moments[0].upper()}{moments[1:]} of turn-taking to look at, from the sound ({self.turns} "
+                f"turn{'' if self.turns == 1 else 's'}{begun}; {sureness_word(self.confidence)} who spoke). "
+                f"Nothing counts until you confirm it.")
 
     def to_json(self) -> dict[str, object]:
         def seconds(value: Fraction | None) -> float | None:
@@ -126,7 +132,8 @@ class VocalSummary:
                 "adult_initiatives": self.adult_initiatives,
                 "turns": self.turns, "exchanges": self.exchanges,
                 "median_adult_latency_s": seconds(self.median_adult_latency),
-                "median_infant_latency_s": seconds(self.median_infant_latency), "text": self.text()}
+                "median_infant_latency_s": seconds(self.median_infant_latency),
+                "confidence": round(self.confidence, 2), "confirmed": False, "text": self.text()}
 
 
 def summarise_vocal(vocalisations: list[Vocalisation], rate: int,
@@ -141,5 +148,7 @@ def summarise_vocal(vocalisations: list[Vocalisation], rate: int,
         return Fraction(statistics.median(latencies)) if latencies else None
 
     by_infant = sum(1 for e in exchanges if e.started_by is Speaker.INFANT)
+    sure = [v.confidence for v in in_exchange]
     return VocalSummary(by_infant + infant_alone, by_infant, len(exchanges) - by_infant, len(turns),
-                        len(exchanges), median(Speaker.ADULT), median(Speaker.INFANT))
+                        len(exchanges), median(Speaker.ADULT), median(Speaker.INFANT),
+                        statistics.fmean(sure) if sure else 1.0)

@@ -154,7 +154,7 @@ def proposals(result: AnalysisResult, index: FrameIndex, recording_id: int) -> l
                                                                                       frame(v.start) + 1)))
                       for v in exchange.vocalisations)
         made.append(Suggestion(0, recording_id, FrameRange(turns[0].frames.start, max(t.frames.end for t in turns)),
-                               turns))
+                               turns, confidence=min(v.confidence for v in exchange.vocalisations)))
     return made
 
 
