@@ -271,8 +271,6 @@ class MainWindow(QMainWindow):
     def _code_chosen(self, code_id: str | None) -> None:
         self.timeline.current_code = code_id
 
-    # -- marking ---------------------------------------------------------------------------------
-
     # -- exports and the shared review ----------------------------------------------------------
 
     def review_session(self) -> ReviewSession | None:
@@ -317,10 +315,6 @@ class MainWindow(QMainWindow):
             text = self.workspace.undo_stack.redo_text
             self.workspace.redo()
             self.statusBar().showMessage(f"Redone: {text}", 4000)
-
-    # -- turn-taking suggested from the sound ------------------------------------------------------
-
-    # -- codebook --------------------------------------------------------------------------------
 
     # -- vaults and window state -----------------------------------------------------------------
     def remember_place(self) -> None:

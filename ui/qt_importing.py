@@ -51,7 +51,8 @@ class ImportControls(QObject):
             box = QMessageBox(QMessageBox.Icon.Warning, "Not imported", "\n\n".join(problems),
                               QMessageBox.StandardButton.Ok, self.w)
             box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-            box.open()
+            box.setWindowModality(Qt.WindowModality.NonModal)  # open() would be window-modal
+            box.show()
 
     def import_dropped(self, paths: list[Path]) -> None:
         """A folder dropped stands for the films in it (the import asks the family for all of them)."""

@@ -19,16 +19,16 @@ from vigtool.services.vault import Vault
 
 def refused(parent: QWidget, vault: Vault, recordings: Iterable[Recording], use: sharing.Use) -> bool:
     """True (after saying why, in a message box over `parent`) if any of `recordings` may not be used for
-    `use`. The box does not block: the window goes on (and its status bar says it too)."""
+    `use`. The box does not block (not even window-modal): the window goes on, and its status bar says it too."""
     for recording in recordings:
-        why = sharing.refusal(vault, recording, use)
-        if why is not None:
-            if sharing.consent_would_allow(vault, recording):
-                why += " (File ▸ Consent for this film)"
+        found = sharing.refusal_of(vault, recording, use)
+        if found is not None:
+            why = found.reason + (" (File ▸ Consent for this film)" if found.consent_can_lift else "")
             box = QMessageBox(QMessageBox.Icon.Information, f"No {use.plain}", why, QMessageBox.StandardButton.Ok,
                               parent)
             box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-            box.open()
+            box.setWindowModality(Qt.WindowModality.NonModal)
+            box.show()
             status_bar = getattr(parent, "statusBar", None)
             if callable(status_bar):
                 status_bar().showMessage(f"No {use.plain}: {why}", 15000)

@@ -289,11 +289,11 @@ class VocalDetector:
 
     def finish(self) -> list[Vocalisation]:
         """The vocalisations of all the sound fed, each labelled adult or infant with how sure the analysis
-        is; voices that are neither (a TV, a radio) are left out: they are nobody's turn."""
+        is. (A TV or another child is not yet told apart: it is named parent or baby, with its certainty.)"""
         rest = np.concatenate(self._pending) if self._pending else np.zeros(0, np.float32)
         frames = max(0, (rest.size - WINDOW) // HOP + 1)
-        if frames:
-            self._analyse(rest, frames)
+        if frames:  # exactly the samples these frames cover, as every full context: Praat centres its frames
+            self._analyse(rest[:(frames - 1) * HOP + WINDOW], frames)
         self._pending, self._pending_size = [], 0
         if not self._parts:
             return []

@@ -131,12 +131,16 @@ def _read_events(events: Any, kinds: dict[str, str], found: ForeignMarks, path: 
     if not isinstance(events, list):
         raise MarksFormatError(path, f"{where}: its events are not a list")
     opened: dict[tuple[str, str], tuple[Fraction, str]] = {}
-    for number, event in enumerate(events, start=1):
+    # BORIS pairs a state's starts and stops in time order (it keeps its events sorted; a file may not).
+    timed = sorted(enumerate(events, start=1),
+                   key=lambda e: parse_seconds(str(e[1][0]), path, f"{where}, event {e[0]}")
+                   if isinstance(e[1], list) and e[1] else Fraction(0))
+    for number, event in timed:
         here = f"{where}, event {number}"
         if not isinstance(event, list) or len(event) < 3:
             raise MarksFormatError(path, f"{here}: an event is [time, subject, behaviour, …]")
         at = parse_seconds(str(event[0]), path, here)
-        subject = str(event[1]) or NO_SUBJECT
+        subject = str(event[1] or "") or NO_SUBJECT
         behaviour = str(event[2])
         comment = str(event[4]) if len(event) > 4 and event[4] else ""
         if behaviour not in kinds:

@@ -30,7 +30,8 @@ _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def spreadsheet_safe(text: str) -> str:
-    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+    """Behind an apostrophe when a spreadsheet would run it, or when reading would take an apostrophe off."""
+    return "'" + text if text.startswith(_FORMULA_STARTS) or _unescaped(text) != text else text
 
 
 def _unescaped(text: str) -> str:

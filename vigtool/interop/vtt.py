@@ -39,6 +39,8 @@ def write_vtt(doc: MarksDocument) -> bytes:
             continue
         lines.append(str(number))
         lines.append(f"{_timestamp(doc.seconds(start))} --> {_timestamp(doc.seconds(end))}")
-        lines.append(f"<v {_voice(lane)}>" + "\n".join(_escaped(t).replace("\n\n", "\n") for t in text))
+        # A blank line ends a cue in WebVTT: a note's own blank lines are left out.
+        cue = [line for t in text for line in _escaped(t).splitlines() if line.strip()]
+        lines.append(f"<v {_voice(lane)}>" + "\n".join(cue))
         lines.append("")
     return "\n".join(lines).encode("utf-8")

@@ -32,7 +32,7 @@ from vigtool.interop import (
     write_marks,
 )
 from vigtool.interop.document import actor_value, decimal_seconds
-from vigtool.services.sharing import received_from
+from vigtool.services.sharing import standing_refusal
 from vigtool.services.vault import Vault
 from vigtool.services.workspace import Workspace
 
@@ -78,11 +78,8 @@ def film_pseudonym(recording: Recording) -> str:
 def refusal(vault: Vault, recording: Recording) -> str | None:
     """Why this film's marks may not go out to a file or come in from one, or None: asked before any file
     is chosen, so the window can say so at once."""
-    sender = received_from(vault, recording)
-    if sender is not None:
-        return (f"This film was sent to you for supervision by {sender}: its marks stay in the vault and go "
-                "back only as your comments (File ▸ Send my supervision comments)")
-    return None
+    standing = standing_refusal(vault, recording)  # a changed record, or a film sent to you for supervision
+    return None if standing is None else standing.reason
 
 
 def _refuse_received(vault: Vault, recording: Recording) -> None:
@@ -143,7 +140,8 @@ def _frames(mark: ForeignMark, rate: Fraction) -> tuple[int, int]:
     """The nearest frames (a time that falls exactly between two goes to the later one)."""
     if mark.start_frame is not None:
         start = mark.start_frame
-        end = mark.end_frame if mark.end_frame is not None else start + 1
+        end = (mark.end_frame if mark.end_frame is not None
+               else int(mark.end_s * rate + Fraction(1, 2)) if mark.end_s > mark.start_s else start + 1)
     else:
         start = int(mark.start_s * rate + Fraction(1, 2))
         end = int(mark.end_s * rate + Fraction(1, 2))

@@ -17,6 +17,7 @@ The answer, in this order:
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass
 from datetime import date
 
 from vigtool.domain.consent import Purpose
@@ -24,7 +25,7 @@ from vigtool.domain.consent import refusal as consent_refusal
 from vigtool.domain.model import Recording
 from vigtool.services.vault import Vault
 
-__all__ = ["Use", "consent_would_allow", "received_from", "refusal"]
+__all__ = ["Refusal", "Use", "received_from", "refusal", "refusal_of", "standing_refusal"]
 
 
 class Use(enum.Enum):
@@ -54,23 +55,38 @@ def received_from(vault: Vault, recording: Recording) -> str | None:
                 "the practitioner who sent it")
 
 
-def consent_would_allow(vault: Vault, recording: Recording) -> bool:
-    """Whether recording the family's consent could lift a refusal (not so for a film received for
-    supervision, nor for one whose record was changed outside vigtool)."""
-    return not vault.integrity.recording_problems(recording.id) and received_from(vault, recording) is None
+@dataclass(frozen=True)
+class Refusal:
+    reason: str  # in words a practitioner understands
+    consent_can_lift: bool  # recording what the family agreed to would allow it (not so for a received film)
+
+
+def refusal_of(vault: Vault, recording: Recording, use: Use | Purpose, today: date | None = None) -> Refusal | None:
+    """Why `recording` may not be used for `use`, and whether consent could change that (None: it may)."""
+    purpose = use.purpose if isinstance(use, Use) else use
+    standing = standing_refusal(vault, recording)
+    if standing is not None:
+        return standing
+    why = consent_refusal(vault.consents.list(recording.id), purpose, today or date.today(), recording.source_name)
+    return None if why is None else Refusal(why, consent_can_lift=True)
+
+
+def standing_refusal(vault: Vault, recording: Recording) -> Refusal | None:
+    """What refuses every use of this film, whatever is consented: a record changed outside vigtool, or a
+    film received for supervision (its footage and marks go back only as comments)."""
+    changed = vault.integrity.recording_problems(recording.id)
+    if changed:
+        return Refusal(f"{recording.source_name}: the vault's record of this film was changed outside vigtool "
+                       f"({'; '.join(changed)}), so it cannot be used until this is sorted out. Run 'vigtool "
+                       "verify' to see what changed.", consent_can_lift=False)
+    sender = received_from(vault, recording)
+    if sender is not None:
+        return Refusal(f"This film was sent to you for supervision: you can watch it, code it and send your "
+                       f"comments back to {sender}; it cannot be exported or sent on.", consent_can_lift=False)
+    return None
 
 
 def refusal(vault: Vault, recording: Recording, use: Use | Purpose, today: date | None = None) -> str | None:
     """Why `recording` may not be used for `use` (None: it may), in words a practitioner understands."""
-    purpose = use.purpose if isinstance(use, Use) else use
-    changed = vault.integrity.recording_problems(recording.id)
-    if changed:
-        return (f"{recording.source_name}: the vault's record of this film was changed outside vigtool "
-                f"({'; '.join(changed)}), so it cannot be used until this is sorted out. Run 'vigtool verify' "
-                "to see what changed.")
-    sender = received_from(vault, recording)
-    if sender is not None:
-        return (f"This film was sent to you for supervision: you can watch it, code it and send your comments "
-                f"back to {sender}; it cannot be exported or sent on.")
-    return consent_refusal(vault.consents.list(recording.id), purpose, today or date.today(),
-                           recording.source_name)
+    found = refusal_of(vault, recording, use, today)
+    return None if found is None else found.reason
