@@ -128,6 +128,10 @@ def test_eaf_is_valid_elan_3_with_the_codebook_and_reads_in_pympi(coded: Coded, 
     notes = eaf.get_ref_annotation_data_for_tier("Parent · notes")
     assert [n[2] for n in sorted(notes)] == ["answers warmly", "=HYPERLINK(\"x\") waits again"]
     assert eaf.media_descriptors[0]["RELATIVE_MEDIA_URL"] == f"./recording-{coded.recording.id}.mp4"
+    # Who is speaking travels as the tier's participant where a lane's marks all have one
+    assert eaf.get_parameters_for_tier("Parent")["PARTICIPANT"] == "parent"
+    assert eaf.get_parameters_for_tier("Baby")["PARTICIPANT"] == "infant"
+    assert "PARTICIPANT" not in eaf.get_parameters_for_tier("Notes")
 
 
 def test_boris_project_opens_in_borises_own_code(coded: Coded, tmp_path: Path) -> None:
@@ -212,6 +216,10 @@ def test_round_trip_keeps_every_mark(coded: Coded, other: tuple[Vault, Recording
     assert result.problems == [] and result.empty_lanes == []
     # ELAN has no "note only" annotation: its value is the note, which matches no code and is kept as one.
     assert result.as_notes == (1 if suffix == ".eaf" else 0)
+    if suffix != ".boris":  # BORIS has subjects, not our actors; the others keep who did it
+        actors = {(a.start, a.actor) for a in hers.repo.list_annotations(film.id)}
+        assert actors == {(a.start, a.actor) for a in coded.vault.repo.list_annotations(coded.recording.id)
+                          if a.start in {m[1] for m in MARKS}}
     workspace.undo()  # the whole import is one step
     assert _marks_of(hers, film) == []
     workspace.redo()

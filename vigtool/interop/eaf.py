@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from fractions import Fraction
 from pathlib import Path
 
+from vigtool.domain.model import Annotation
 from vigtool.interop.document import ForeignMark, ForeignMarks, MarksDocument, MarksFormatError, milliseconds, read_text
 
 EAF_VERSION = "3.0"
@@ -49,6 +50,9 @@ def write_eaf(doc: MarksDocument, author: str = "") -> bytes:
     count = 0
     for track in doc.tracks:
         tier = ET.Element("TIER", {"LINGUISTIC_TYPE_REF": MARKS_TYPE, "TIER_ID": track.name})
+        participant = _participant(track.marks)
+        if participant:
+            tier.set("PARTICIPANT", participant)
         notes = ET.Element("TIER", {"LINGUISTIC_TYPE_REF": NOTES_TYPE, "PARENT_REF": track.name,
                                     "TIER_ID": track.name + NOTES_SUFFIX})
         for mark in sorted(track.marks, key=lambda a: (a.start, a.end)):
@@ -97,6 +101,16 @@ def write_eaf(doc: MarksDocument, author: str = "") -> bytes:
     ET.indent(root, space="    ")
     body: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=False)
     return b'<?xml version="1.0" encoding="UTF-8"?>\n' + body + b"\n"
+
+
+def _participant(marks: tuple[Annotation, ...]) -> str:
+    """ELAN names who is speaking per tier, not per annotation: a lane whose marks all have the same actor
+    says so; a lane of mixed or no actors leaves it out (its actors then travel only in CSV and OTIO)."""
+    actors = {mark.actor for mark in marks}
+    if len(actors) != 1:
+        return ""
+    actor = actors.pop()
+    return "" if actor is None else actor.value
 
 
 def _parse(path: Path) -> ET.Element:

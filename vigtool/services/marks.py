@@ -32,7 +32,7 @@ from vigtool.interop import (
     write_marks,
 )
 from vigtool.interop.document import actor_value, decimal_seconds
-from vigtool.services.sharing import standing_refusal
+from vigtool.services.sharing import film_pseudonym, standing_refusal
 from vigtool.services.vault import Vault
 from vigtool.services.workspace import Workspace
 
@@ -68,11 +68,6 @@ class ImportedMarks:
         if self.empty_lanes:
             text += f"; {', '.join(repr(n) for n in self.empty_lanes)} had no marks and were not added"
         return text
-
-
-def film_pseudonym(recording: Recording) -> str:
-    """What a marks file calls the film: never its file name, path or family."""
-    return f"recording-{recording.id}.mp4"
 
 
 def refusal(vault: Vault, recording: Recording) -> str | None:

@@ -25,7 +25,7 @@ from vigtool.domain.consent import refusal as consent_refusal
 from vigtool.domain.model import Recording
 from vigtool.services.vault import Vault
 
-__all__ = ["Refusal", "Use", "received_from", "refusal", "refusal_of", "standing_refusal"]
+__all__ = ["Refusal", "Use", "film_pseudonym", "received_from", "refusal", "refusal_of", "standing_refusal"]
 
 
 class Use(enum.Enum):
@@ -42,6 +42,13 @@ class Use(enum.Enum):
     def __init__(self, plain: str, purpose: Purpose) -> None:
         self.plain = plain
         self.purpose = purpose
+
+
+def film_pseudonym(recording: Recording) -> str:
+    """What any file that leaves the vault calls the film (marks files, supervision packages): never its
+    file name, path or family. One spelling everywhere, so a supervisor's comments and a marks file name
+    the same film the same way."""
+    return f"recording-{recording.id}.mp4"
 
 
 def received_from(vault: Vault, recording: Recording) -> str | None:

@@ -34,6 +34,7 @@ from vigtool.media.smart_cut import Cancelled, ExportCancelledError, Progress
 from vigtool.services import consent
 from vigtool.services.exporting import ExportError
 from vigtool.services.importing import import_from_reader
+from vigtool.services.sharing import film_pseudonym
 from vigtool.services.vault import Vault
 
 SUPERVISION, COMMENTS = "supervision", "comments"
@@ -127,7 +128,7 @@ def send_for_supervision(vault: Vault, recordings: list[Recording], to: PublicId
         name = f"film-{number}.mp4"
         films.append((name, recording))
         # Pseudonyms only: the supervisor sees neither the family's case label nor the film's file name.
-        entries.append({"file": name, "origin_id": recording.id, "source_name": f"recording {recording.id}.mp4",
+        entries.append({"file": name, "origin_id": recording.id, "source_name": film_pseudonym(recording),
                         "case": f"case {recording.case_id}", **_marks(vault, recording)})
     _write(vault, out, to, SUPERVISION, {"recordings": entries}, films, progress, cancelled)
     for recording in recordings:
