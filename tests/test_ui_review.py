@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import av
 import cv2
 import numpy as np
 import pytest
@@ -21,6 +22,7 @@ from ui.handout_pdf import handout_pdf
 from ui.main_window import MainWindow
 from ui.qt_player import PlayerView
 from vigtool.domain.export import ExportMode
+from vigtool.domain.model import Actor
 from vigtool.domain.time import FrameRange
 from vigtool.services import review
 from vigtool.services.importing import import_recording
@@ -225,3 +227,50 @@ def test_export_dialog_can_seal_the_clip_in_a_package(qtbot: QtBot, window: Main
     package = open_package(tmp_path / "moment.vigpkg", "a passphrase for one clip")
     assert [(i["frames"], i["pause_at"]) for i in package.manifest["items"]] == [([30, 70], 20)]
     dialog.close()
+
+
+def test_what_is_chosen_in_the_export_dialog_is_what_is_written(qtbot: QtBot, window: MainWindow,
+                                                                tmp_path: Path) -> None:
+    """Qt hands back an enum member of a drop-down as a plain string: the caption drawn under the picture
+    and "Encode afresh" were silently ignored while the dialog said the clip was saved."""
+    window.clip_bin.setCurrentRow(0)
+    dialog = window.sharing.export_clip_dialog()
+    assert dialog is not None
+    dialog.caption_mode.setCurrentIndex(dialog.caption_mode.findText("Drawn under the picture"))
+    out = tmp_path / "captioned.mp4"
+    dialog.path.setText(str(out))
+    dialog.start()
+    qtbot.waitUntil(lambda: dialog.outcome is not None, timeout=30000)
+    with av.open(str(out)) as film:
+        height = film.streams.video[0].codec_context.height
+    assert height > 240  # the film is 320×240: the caption's band is drawn under it
+    assert "encoded afresh" in dialog.status.text()
+    dialog.close()
+
+    dialog = window.sharing.export_clip_dialog()
+    assert dialog is not None
+    dialog.caption.clear()
+    dialog.mode.setCurrentIndex(dialog.mode.findText("Encode afresh"))
+    again = tmp_path / "afresh.mp4"
+    dialog.path.setText(str(again))
+    dialog.start()
+    qtbot.waitUntil(lambda: dialog.outcome is not None, timeout=30000)
+    assert dialog.outcome is not None and dialog.outcome.mode is ExportMode.REENCODE
+    assert "encoded afresh" in dialog.status.text()
+    dialog.close()
+
+
+def test_the_inspector_changes_who_did_a_mark(qtbot: QtBot, window: MainWindow) -> None:
+    ws = window.workspace
+    assert ws is not None
+    mark = ws.mark("init.look", FrameRange(10, 11))
+    window.inspector.show_annotations([mark])
+    who = window.inspector.actor
+    assert who.currentText() == "Baby"
+    who.setCurrentIndex(who.findText("Parent"))
+    who.activated.emit(who.currentIndex())  # as when the practitioner picks it
+    (changed,) = [a for a in window.vault.repo.list_annotations(ws.recording.id) if a.id == mark.id]
+    assert changed.actor is Actor.PARENT
+    ws.undo()
+    (back,) = [a for a in window.vault.repo.list_annotations(ws.recording.id) if a.id == mark.id]
+    assert back.actor == mark.actor

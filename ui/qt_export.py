@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui.qt_choice import chosen
 from ui.qt_jobs import BackgroundJob, Work
 from ui.qt_refusal import replace_asked
 from vigtool.domain.export import HEIGHTS, CaptionMode, ClipOptions, ExportMode, SlowSound
@@ -252,10 +253,10 @@ class ExportDialog(JobDialog):
 
     def options(self) -> ClipOptions:
         return ClipOptions(
-            speed=self.speed.currentData(), slow_sound=self.slow_sound.currentData(),
+            speed=self.speed.currentData(), slow_sound=chosen(self.slow_sound, SlowSound),
             hold_frame=self.clip.pause_frame if self.hold.isChecked() else None,
             hold_seconds=Fraction(self.hold_seconds.value()).limit_denominator(10),
-            caption=self.caption.text().strip(), caption_mode=self.caption_mode.currentData(),
+            caption=self.caption.text().strip(), caption_mode=chosen(self.caption_mode, CaptionMode),
             fade_seconds=Fraction(self.fade.value()), mute=self.mute.isChecked(), height=self.height_box.currentData())
 
     def start(self) -> None:
@@ -278,7 +279,7 @@ class ExportDialog(JobDialog):
         job.start()
 
     def _work(self, options: ClipOptions) -> Work | None:
-        out, mode = Path(self.path.text()), self.mode.currentData()
+        out, mode = Path(self.path.text()), chosen(self.mode, ExportMode)
         vault, recording, clip = self.vault, self.recording, self.clip
         replace = replace_asked(self, out)
         if replace is None:

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui.qt_choice import chosen_or_none
 from vigtool.domain.model import Actor, Annotation
 from vigtool.domain.time import FrameRange, timecode
 from vigtool.services.workspace import Workspace
@@ -130,7 +131,7 @@ class Inspector(QWidget):
             return
         start = self.start.value()
         end = max(self.last.value() + 1, start + 1)
-        new = replace(a, code_id=self.code.currentData(), actor=self.actor.currentData(), range=FrameRange(start, end))
+        new = replace(a, code_id=self.code.currentData(), actor=chosen_or_none(self.actor, Actor), range=FrameRange(start, end))
         if new != a:
             ws.change_annotations([new], text)
 
