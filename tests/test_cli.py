@@ -212,6 +212,10 @@ def test_handout_as_pdf_and_web_page(tmp_path: Path, samples: dict[str, Sample])
     text = (out / "moments.html").read_text()
     assert "Your smile back" in text and "Later" not in text  # only the item chosen
     assert sorted(p.name for p in out.iterdir()) == ["moments.html", "moments.pdf"]  # no temp file left
+    before = (out / "moments.pdf").read_bytes()
+    kept = vigtool("handout", str(session.id), "--items", "1", "-o", str(out / "moments.pdf"), vault=vault_dir)
+    assert kept.returncode == 1 and "moments.pdf: already exists" in kept.stderr and "--overwrite" in kept.stderr
+    assert (out / "moments.pdf").read_bytes() == before  # the family's handout already saved is not replaced
     missing = vigtool("handout", str(session.id), "-o", str(tmp_path / "nowhere" / "h.pdf"), vault=vault_dir)
     assert missing.returncode == 1 and "nowhere/h.pdf" in missing.stderr and "could not be written" in missing.stderr
     with open_vault(vault_dir, create=False) as vault:

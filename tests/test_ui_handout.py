@@ -40,6 +40,7 @@ def test_the_handout_is_prepared_previewed_and_saved_readable(qtbot: QtBot, tmp_
         assert window.review_session().items[first].prompt == "What did you do just before she smiled?"  # type: ignore[union-attr]
         out = dialog.save(tmp_path / "moments.pdf")
         assert out is not None and "Saved the handout moments.pdf" in dialog.status.text()
+        assert dialog.cancel_button.text() == "Close"  # after saving, nothing is left to cancel
         document = QPdfDocument()
         document.load(str(out))
         page_text = "".join(document.getAllText(p).text() for p in range(document.pageCount()))

@@ -61,6 +61,7 @@ class HandoutDialog(QDialog):
         self.status = QLabel("The preview shows the pages as they will be printed.")
         self.status.setWordWrap(True)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.cancel_button = buttons.button(QDialogButtonBox.StandardButton.Cancel)
         self.save_button = buttons.addButton("Save as PDF…", QDialogButtonBox.ButtonRole.AcceptRole)
         self.save_button.clicked.connect(lambda _c=False: self.save())
         buttons.rejected.connect(self.reject)
@@ -147,10 +148,11 @@ class HandoutDialog(QDialog):
         try:
             review.save_handout(self.vault, self.session, out, self.chosen(),
                                 render=None if out.suffix.lower() == ".html" else handout_pdf,
-                                family_name=family, review_date=day)
+                                family_name=family, review_date=day, overwrite=True)  # the save dialog asked
         except (MediaError, OSError) as exc:
             self.status.setText(f"Handout not saved: {exc}")
             return None
         self.saved = out
         self.status.setText(f"Saved the handout {out.name}.")
+        self.cancel_button.setText("Close")  # nothing is left to cancel
         return out

@@ -175,6 +175,9 @@ def cmd_handout(args: argparse.Namespace) -> int:
     out = Path(args.output)
     if out.suffix.lower() not in (".pdf", ".html"):
         raise CliError(f"{out}: a handout is written as .pdf or .html")
+    if out.exists() and not args.overwrite:  # before the vault's passphrase is asked for
+        raise CliError(f"{out}: already exists and was left as it is; choose another name, or say to replace it "
+                       "(--overwrite)")
     chosen = {int(p) - 1 for p in args.items.split(",")} if args.items else None
     with open_vault(args) as vault:
         try:
@@ -190,7 +193,9 @@ def cmd_handout(args: argparse.Namespace) -> int:
             except ImportError as exc:
                 raise CliError(f"a PDF handout needs the desktop part of vigtool: {exc}") from exc
         try:
-            review.save_handout(vault, session, out, chosen, render=render)
+            review.save_handout(vault, session, out, chosen, render=render, overwrite=args.overwrite)
+        except FileExistsError as exc:  # made meanwhile by something else
+            raise CliError(f"{out}: already exists and was left as it is (--overwrite replaces it)") from exc
         except OSError as exc:
             raise CliError(f"{out}: the handout could not be written ({exc.strerror or exc})") from exc
     print(f"Wrote the review handout to {out}", file=sys.stderr)
@@ -348,6 +353,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("session", metavar="SESSION", help="the review session's id")
     p.add_argument("-o", "--output", required=True, metavar="OUT.pdf")
     p.add_argument("--items", metavar="1,3", help="only these items (1-based, as listed in the session)")
+    p.add_argument("--overwrite", action="store_true", help="replace OUT if it exists (kept otherwise)")
     p.set_defaults(func=cmd_handout)
     add_sharing_parsers(sub)
     add_marks_parsers(sub)

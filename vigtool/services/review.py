@@ -173,14 +173,14 @@ def build_handout(vault: Vault, session: ReviewSession, chosen: set[int] | None 
 
 def save_handout(vault: Vault, session: ReviewSession, out: Path, chosen: set[int] | None = None, *,
                  render: Callable[[Handout], bytes] | None = None, family_name: str = "",
-                 review_date: date | None = None) -> Path:
+                 review_date: date | None = None, overwrite: bool = False) -> Path:
     """Write the handout to `out` and log it: HTML, or what `render` lays it out as (the desktop's PDF).
 
     The family's pictures are in it, so it appears whole or not at all: nothing of it is on the disk
     under any name until it is complete (`storage.atomic.publish`)."""
     handout = build_handout(vault, session, chosen, family_name, review_date)
     data = render(handout) if render is not None else handout.standalone_html().encode()
-    publish(out, [data], replace=True)  # the save dialog has asked before replacing
+    publish(out, [data], replace=overwrite)  # an existing file is kept unless replacing it was asked for
     vault.exports.add("handout", None, {"file": str(out.resolve()), "session": session.id,
                                         "pictures": len(handout.images), "bytes": out.stat().st_size})
     return out
