@@ -100,6 +100,7 @@ class FamilyWindow(QWidget):
         self.setCursor(Qt.CursorShape.BlankCursor)
         self.player = PlayerView(self)
         self.player.set_controls_visible(False)
+        self.player.notes.hide()  # notes on playback are for the practitioner, never on the family's screen
         self.player.canvas.empty_text = ""
         self.player.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
