@@ -271,3 +271,27 @@ def test_a_rebound_key_marks_with_its_new_code_and_the_codebook_round_trips(qtbo
     assert (20, 21, "p3.3") not in marks(window, TrackKind.PARENT)
     ws.replace_codebook(Codebook.from_json(exported.read_text(encoding="utf-8")), "Import codebook")
     assert window.workspace is not None and window.workspace.codebook.code("p3.3").key == "N"
+
+
+def test_a_new_clip_pauses_on_the_parent_receiving_and_shift_k_moves_it(qtbot: QtBot, window: MainWindow) -> None:
+    """The review's key instant is what the practitioner marked, not the middle of the clip."""
+    ws = window.workspace
+    assert ws is not None
+    for frame, key in ((12, Qt.Key.Key_Q), (21, Qt.Key.Key_3)):  # the baby looks; the parent receives it
+        window.player.show_frame(frame)
+        press(qtbot, window, key)
+    for frame, key in ((5, Qt.Key.Key_I), (44, Qt.Key.Key_O), (44, Qt.Key.Key_C)):
+        window.player.show_frame(frame)
+        press(qtbot, window, key)
+    (clip,) = ws.clips.values()
+    assert clip.key_frame == 21 and "pauses at" in window.statusBar().currentMessage()
+    window.player.show_frame(30)
+    press(qtbot, window, Qt.Key.Key_K, Qt.KeyboardModifier.ShiftModifier)
+    assert ws.clips[clip.id].pause_frame == 30
+    assert next(c for c in ws.repo.list_clips(ws.recording.id) if c.id == clip.id).key_frame == 30  # written through
+    press(qtbot, window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert ws.clips[clip.id].pause_frame == 21
+    window.player.show_frame(70)  # outside every clip: nothing changes, and she is told what to do
+    window.marks.clear()
+    press(qtbot, window, Qt.Key.Key_K, Qt.KeyboardModifier.ShiftModifier)
+    assert ws.clips[clip.id].pause_frame == 21 and "Choose a clip" in window.statusBar().currentMessage()

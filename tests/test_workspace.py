@@ -7,9 +7,11 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import Sample, open_vault
-from vigtool.domain.model import DEFAULT_PROMPT, Actor, ReviewItemKind, TrackKind, TurnRole
+from vigtool.domain.codebook import Codebook
+from vigtool.domain.model import DEFAULT_PROMPT, Actor, Annotation, ReviewItemKind, TrackKind, TurnRole
 from vigtool.domain.time import FrameRange
 from vigtool.services.importing import import_recording
+from vigtool.services.marking import key_instant
 from vigtool.services.workspace import Workspace
 
 
@@ -213,3 +215,18 @@ def test_in_out_and_the_chosen_clip_follow_one_rule() -> None:
     marks.choose_clip(late)
     assert marks.pair() == (100, 129) and marks.chosen_clip([early]).clip == late  # type: ignore[union-attr]
     assert seen[-1] == (100, 129)
+
+
+def test_the_key_instant_of_a_clip_is_what_was_marked_in_it() -> None:
+    book = Codebook.built_in()
+    frames = FrameRange(10, 50)
+
+    def mark(mark_id: int, start: int, code: str | None, track: int = 1, actor: Actor | None = None) -> Annotation:
+        return Annotation(mark_id, track, FrameRange.point(start), code, actor)
+
+    look, receive = mark(1, 14, "init.look"), mark(2, 22, "p3")
+    assert key_instant(frames, [receive, look], book) == 22  # the parent receiving, before the initiative
+    assert key_instant(frames, [look, mark(3, 30, None, track=9, actor=Actor.PARENT)], book, turn_lane=9) == 30
+    assert key_instant(frames, [look, mark(4, 40, "p5")], book) == 14  # an initiative before other codes
+    assert key_instant(frames, [mark(4, 40, "p5"), mark(5, 55, "p3"), mark(6, 5, "p3")], book) == 40  # inside only
+    assert key_instant(frames, [mark(7, 20, None)], book) is None  # a note alone: the middle, as before

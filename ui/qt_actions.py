@@ -96,6 +96,7 @@ class WindowActions:
         self.mark_menu.addSeparator()
         self.add(self.mark_menu, "Make a &clip from in to out", "C", w.marking.make_clip)
         self.add(self.mark_menu, "Make a &still of this frame", "S", w.marking.make_still)
+        self.add(self.mark_menu, "Pause the clip's review &here", "Shift+K", w.marking.set_key_instant)
         self.mark_menu.addSeparator()
         self.add(self.mark_menu, "S&uggest turn-taking from the sound", "Ctrl+Shift+A", w.marking.suggest_turns)
         # Enter belongs to the timeline only: in a note or a prompt it must stay a new line.

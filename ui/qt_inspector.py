@@ -131,7 +131,8 @@ class Inspector(QWidget):
             return
         start = self.start.value()
         end = max(self.last.value() + 1, start + 1)
-        new = replace(a, code_id=self.code.currentData(), actor=chosen_or_none(self.actor, Actor), range=FrameRange(start, end))
+        new = replace(a, code_id=self.code.currentData(), actor=chosen_or_none(self.actor, Actor),
+                      range=FrameRange(start, end))
         if new != a:
             ws.change_annotations([new], text)
 

@@ -4,6 +4,7 @@ and turn-taking suggested from the sound. A thin layer between the window's acti
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt
@@ -11,11 +12,12 @@ from PySide6.QtWidgets import QProgressDialog
 
 from ui.qt_jobs import BackgroundJob
 from vigtool.domain.events import Event
-from vigtool.domain.model import Actor, Annotation
+from vigtool.domain.model import Actor, Annotation, TrackKind
 from vigtool.domain.suggestions import Suggestion
 from vigtool.domain.time import FrameRange, timecode
 from vigtool.domain.wording import count
 from vigtool.services.analysis import AnalysisResult, suggest_turn_taking
+from vigtool.services.marking import key_instant
 from vigtool.services.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -101,8 +103,29 @@ class MarkingControls(QObject):
         if frames is None:
             self.w.statusBar().showMessage("Mark in (I) and out (O) around the moment first.", 5000)
             return
-        ws.add_clip(frames)
-        self.w.statusBar().showMessage("Clip added to Clips and stills.", 4000)
+        turns = ws.track_of_kind(TrackKind.TURN_TAKING)
+        key = key_instant(frames, ws.layer, ws.codebook, turns.id if turns is not None else None)
+        clip = ws.add_clip(frames, key_frame=key)
+        self.w.statusBar().showMessage(
+            f"Clip added to Clips and stills. The review pauses at {timecode(clip.pause_frame, ws.recording.rate)}"
+            + (" on what you marked there" if key is not None else ", its middle")
+            + "; Shift+K pauses it at the frame you see instead.", 8000)
+
+    def set_key_instant(self) -> None:
+        """The frame on screen becomes the instant the chosen clip's review pauses on (one undo step)."""
+        ws = self.w.workspace
+        if ws is None:
+            return
+        frame = self.w.player.frame
+        chosen = self.w.marks.chosen_clip(ws.clips.values(), frame)
+        clip = chosen.clip if chosen is not None else None
+        if clip is None or not clip.range.start <= frame < clip.range.end:
+            self.w.statusBar().showMessage("Choose a clip under Clips and stills, go to a frame inside it, then "
+                                           "press Shift+K.", 6000)
+            return
+        ws.update_clip(replace(clip, key_frame=frame), "Pause the review here")
+        self.w.statusBar().showMessage(f"The review of this clip now pauses at {timecode(frame, ws.recording.rate)}."
+                                       " Ctrl+Z takes it back.", 6000)
 
     def make_still(self) -> None:
         if self.w.workspace is not None:

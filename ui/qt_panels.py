@@ -250,6 +250,8 @@ class ClipBin(QListWidget):
             item = QListWidgetItem(f"Clip  {timecode(clip.range.start, rate)[3:]} – "
                                    f"{timecode(clip.range.end - 1, rate)[3:]}  ({seconds:.1f} s)  {clip.title}")
             item.setData(Qt.ItemDataRole.UserRole, ("clip", clip.id, clip.range.start, clip.range.end - 1))
+            item.setToolTip(f"The review pauses at {timecode(clip.pause_frame, rate)[3:]} "
+                            "(Shift+K at another frame of the clip changes it)")
             self.addItem(item)
         for still in sorted(stills, key=lambda s: s.frame):
             item = QListWidgetItem(f"Still  {timecode(still.frame, rate)[3:]}  {still.caption}")

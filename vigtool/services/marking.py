@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from vigtool.domain.codebook import Codebook
 from vigtool.domain.events import EventEmitter
-from vigtool.domain.model import Clip
+from vigtool.domain.model import Actor, Annotation, Clip
 from vigtool.domain.time import FrameRange
 
 
@@ -100,3 +101,35 @@ class InOutMarks:
 
     def _changed(self) -> None:
         self.events.emit("marks_changed", self, in_frame=self.in_frame, out_frame=self.out_frame)
+
+
+RECEIVING = "p3"  # the principle of receiving initiatives: the instant VIG pauses on
+INITIATIVES = "init"
+
+
+def key_instant(frames: FrameRange, marks: Iterable[Annotation], codebook: Codebook,
+                turn_lane: int | None = None) -> int | None:
+    """The instant a new clip's review should pause on, from what the practitioner marked inside it: the
+    parent receiving the baby's initiative (a receiving mark, else the parent's answer in a turn-taking
+    chain), else the baby's initiative, else any coded mark; None (the middle) when nothing is marked.
+    The practitioner can always set another instant; this only saves her from a pause on nothing."""
+    inside = sorted((m for m in marks if frames.start <= m.start < frames.end), key=lambda m: (m.start, m.id))
+
+    def principle(mark: Annotation) -> str | None:
+        if mark.code_id is None:
+            return None
+        try:
+            return codebook.code(mark.code_id).principle_id
+        except KeyError:
+            return None
+
+    for wanted in (lambda m: principle(m) == RECEIVING,
+                   lambda m: turn_lane is not None and m.track_id == turn_lane and m.actor is Actor.PARENT,
+                   lambda m: principle(m) == INITIATIVES,
+                   lambda m: principle(m) is not None):
+        found = next((m for m in inside if wanted(m)), None)
+        if found is not None:
+            return found.start
+    return None
+
+

@@ -349,13 +349,13 @@ class Workspace:
         self._update_tracks("Reorder tracks", [replace(t, position=i) for i, t in enumerate(order)])
 
     # -- clips and stills ------------------------------------------------------------------------
-    def add_clip(self, frames: FrameRange, title: str = "") -> Clip:
+    def add_clip(self, frames: FrameRange, title: str = "", key_frame: int | None = None) -> Clip:
         state: dict[str, Clip] = {}
 
         def do() -> Changes:
             old = state.get("clip")
             clip = self.repo.add_clip(self.recording.id, self._clamp(frames), title, old.caption if old else "",
-                                      clip_id=old.id if old else None)
+                                      clip_id=old.id if old else None, key_frame=key_frame)
             state["clip"] = self.clips[clip.id] = clip
             self.events.emit("clips_changed", self)
             return Changes(clips=True)
