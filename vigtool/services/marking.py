@@ -7,7 +7,7 @@ are set, is a clip-to-be (it has no id yet, so it is a range, never a made-up Cl
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from vigtool.domain.codebook import Codebook
@@ -123,10 +123,12 @@ def key_instant(frames: FrameRange, marks: Iterable[Annotation], codebook: Codeb
         except KeyError:
             return None
 
-    for wanted in (lambda m: principle(m) == RECEIVING,
-                   lambda m: turn_lane is not None and m.track_id == turn_lane and m.actor is Actor.PARENT,
-                   lambda m: principle(m) == INITIATIVES,
-                   lambda m: principle(m) is not None):
+    wanted_in_order: list[Callable[[Annotation], bool]] = [
+        lambda m: principle(m) == RECEIVING,
+        lambda m: turn_lane is not None and m.track_id == turn_lane and m.actor is Actor.PARENT,
+        lambda m: principle(m) == INITIATIVES,
+        lambda m: principle(m) is not None]
+    for wanted in wanted_in_order:
         found = next((m for m in inside if wanted(m)), None)
         if found is not None:
             return found.start
