@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from tests.conftest import Sample, give_consent, open_vault
@@ -59,6 +60,16 @@ def test_partners_send_for_supervision_and_comments_back(qtbot: QtBot, tmp_path:
         assert texts[1] == f"{not_consented.source_name} — no consent is recorded for this film"
         assert "no consent" in dialog.films.item(1).toolTip()
         assert [r.id for r in dialog.chosen()] == [consented.id]
+        # The same dialog, whichever film of the case is open: one without consent hides none that may go.
+        window.open_recording(not_consented.id)
+        other = qt_supervision.send_for_supervision(window)
+        assert other is not None
+        qtbot.addWidget(other)
+        texts = [other.films.item(k).text() for k in range(other.films.count())]
+        assert texts == [consented.source_name, f"{not_consented.source_name} — no consent is recorded for this film"]
+        assert other.films.item(0).flags() & Qt.ItemFlag.ItemIsUserCheckable  # the consented one can be ticked
+        other.close()
+        window.open_recording(consented.id)
         dialog.path.setText(str(tmp_path / "for Dr Rivers"))
         dialog.start()
         qtbot.waitUntil(lambda: dialog.sent is not None, timeout=20000)

@@ -17,11 +17,15 @@ from vigtool.services import sharing
 from vigtool.services.vault import Vault
 
 
-def refused(parent: QWidget, vault: Vault, recordings: Iterable[Recording], use: sharing.Use) -> bool:
+def refused(parent: QWidget, vault: Vault, recordings: Iterable[Recording], use: sharing.Use, *,
+            standing_only: bool = False) -> bool:
     """True (after saying why, in a message box over `parent`) if any of `recordings` may not be used for
-    `use`. The box does not block (not even window-modal): the window goes on, and its status bar says it too."""
+    `use`. The box does not block (not even window-modal): the window goes on, and its status bar says it too.
+    With `standing_only`, only what no consent can lift counts (a film sent to you, a changed record): for
+    dialogs that list several films and show each one's consent themselves."""
     for recording in recordings:
-        found = sharing.refusal_of(vault, recording, use)
+        found = (sharing.standing_refusal(vault, recording) if standing_only
+                 else sharing.refusal_of(vault, recording, use))
         if found is not None:
             why = found.reason + (" (File ▸ Consent for this film)" if found.consent_can_lift else "")
             box = QMessageBox(QMessageBox.Icon.Information, f"No {use.plain}", why, QMessageBox.StandardButton.Ok,

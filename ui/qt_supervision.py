@@ -243,7 +243,9 @@ def send_for_supervision(window: MainWindow) -> SendForSupervisionDialog | None:
     if ws is None:
         window.statusBar().showMessage("Open a film first; its case's films can then be sent.", 5000)
         return None
-    if refused(window, window.vault, [ws.recording], sharing.Use.SUPERVISION):  # e.g. a film sent to you
+    # A film sent to you goes back only as comments; the consent of each film of the case the dialog shows
+    # itself, so a film without it does not hide the ones that may go.
+    if refused(window, window.vault, [ws.recording], sharing.Use.SUPERVISION, standing_only=True):
         return None
     recordings = library.sendable_films(window.vault, ws.recording.case_id)  # received films go back as comments
     dialog = SendForSupervisionDialog(window.vault, recordings, ws.recording.id, Path.home(), window)
