@@ -90,7 +90,7 @@ def _result(detector: VocalDetector, facts: _SoundFacts, max_gap: Fraction, name
     if facts.peak < SILENCE:
         return _empty(f"{name} is silent: there is no sound to find turn-taking in")
     found = detector.finish()
-    note = "" if found else f"no voices were found in {name}'s sound"
+    note = "" if found else f"No voices were found in {name}'s sound."
     return AnalysisResult(ANALYSIS_RATE, found, find_turns(found, ANALYSIS_RATE, max_gap),
                           find_exchanges(found, ANALYSIS_RATE, max_gap),
                           summarise_vocal(found, ANALYSIS_RATE, max_gap), note)
