@@ -7,7 +7,7 @@ import sys
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QLoggingCategory, QTimer
 from PySide6.QtWidgets import QApplication
 
 from ui import qt_supervision
@@ -18,6 +18,13 @@ from vigtool.services.demo import ensure_demo_case
 from vigtool.services.vault import Vault
 
 STARTED = time.perf_counter()  # when the GUI modules were loaded (the bench times the whole process)
+# QtMultimedia's FFmpeg prints every film's container metadata (a title such as "Smith family home visit",
+# a phone's location and model) to the terminal, and from there into session logs: it stays quiet.
+QUIET_MEDIA_LOGS = "qt.multimedia.ffmpeg*=false"
+
+
+def quiet_media_logs() -> None:
+    QLoggingCategory.setFilterRules(QUIET_MEDIA_LOGS)
 
 
 def _unlock(vault_dir: Path, passphrase: str | None) -> Vault | None:
@@ -36,6 +43,7 @@ def run(vault_dir: Path, passphrase: str | None, *, demo: bool = False, screensh
     The window reopens where the practitioner was (film and frame) unless this is the demo or a screenshot.
     File ▸ Open vault switches to another vault: this one is closed, the other unlocked.
     """
+    quiet_media_logs()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("vigtool")
     app.setOrganizationName("vigtool")
