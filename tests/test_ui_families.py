@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import cv2
+import numpy as np
 from conftest import PASSPHRASE, Sample, open_vault
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QApplication, QComboBox, QInputDialog, QLineEdit
+from PySide6.QtWidgets import QApplication, QComboBox, QInputDialog, QLineEdit, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from ui.main_window import MainWindow
@@ -162,3 +164,33 @@ def test_families_refuse_a_taken_or_empty_name_and_offer_an_unused_one(vault: Va
         assert "itself" in str(exc)
     else:
         raise AssertionError("merged into itself")
+
+
+def test_what_is_plainly_no_film_is_said_before_the_family_is_asked(qtbot: QtBot, tmp_path: Path,
+                                                                    samples: dict[str, Sample]) -> None:
+    photo, empty = tmp_path / "baby.png", tmp_path / "nothing.mp4"
+    cv2.imwrite(str(photo), np.full((48, 64, 3), 200, np.uint8))
+    empty.write_bytes(b"")
+    with open_vault(tmp_path / "v") as vault:
+        window = MainWindow(vault, restore_state=False)
+        qtbot.addWidget(window)
+        window.show()
+        asked: list[str] = []
+
+        def answer() -> None:
+            dialog = QApplication.activeModalWidget()
+            assert isinstance(dialog, QInputDialog)
+            asked.append(dialog.labelText())
+            dialog.reject()
+
+        QTimer.singleShot(200, answer)
+        window.importing.import_asking([photo, empty, samples["h264"].path])
+        assert len(asked) == 1 and asked[0].startswith("Which family is this film of?")  # the one film only
+        boxes = [b for b in window.findChildren(QMessageBox) if b.isVisible()]
+        assert len(boxes) == 1
+        assert f"{photo}: is a photo, not a film" in boxes[0].text()
+        assert f"{empty}: is empty (0 bytes)" in boxes[0].text()
+        boxes[0].close()
+        window.importing.import_asking([photo])  # nothing to import: nothing is asked
+        assert len(asked) == 1 and not window.importer.running
+        window.close()

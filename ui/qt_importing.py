@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-from vigtool.services.dropping import films_in
+from vigtool.services.dropping import films_in, screen_films
 
 if TYPE_CHECKING:
     from ui.main_window import MainWindow
@@ -29,10 +29,16 @@ class ImportControls(QObject):
             self.import_asking([Path(n) for n in names])
 
     def import_asking(self, paths: list[Path]) -> None:
-        """Ask which family the films are of (offering the open or last one), then import them there."""
-        label = self.w.families.ask_family(len(paths))
+        """Ask which family the films are of (offering the open or last one), then import them there. What
+        is plainly no film (a photo, an empty file) is said at once, and not counted in the question."""
+        films, problems = screen_films(paths)
+        if problems:
+            self._imported_problems(problems)
+        if not films:
+            return
+        label = self.w.families.ask_family(len(films))
         if label is not None:
-            self.import_files(paths, label)
+            self.import_files(films, label)
 
     def import_files(self, paths: list[Path], case_label: str | None = None) -> None:
         """Import films one after another on a worker thread, with a progress dialog that can stop."""
@@ -47,6 +53,10 @@ class ImportControls(QObject):
     def _imported(self, problems: list[str]) -> None:
         self.w.refresh_cases()
         self.w.ensure_working_copies()
+        if problems:
+            self._imported_problems(problems)
+
+    def _imported_problems(self, problems: list[str]) -> None:
         if problems:  # shown without blocking: the window goes on working behind it
             box = QMessageBox(QMessageBox.Icon.Warning, "Not imported", "\n\n".join(problems),
                               QMessageBox.StandardButton.Ok, self.w)

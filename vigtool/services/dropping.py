@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from vigtool.media.first_look import why_not_a_film
+
 FILM_SUFFIXES = frozenset({".mp4", ".mov", ".m4v", ".mkv", ".3gp", ".avi", ".webm", ".mts"})
 
 
@@ -23,3 +25,18 @@ def films_in(paths: list[Path]) -> tuple[list[Path], list[str]]:
             notes.append(f"{path.name}: no films in this folder")
         films.extend(inside)
     return films, notes
+
+
+def screen_films(paths: list[Path]) -> tuple[list[Path], list[str]]:
+    """The paths that look like films, and a message naming each one that plainly is not (a photo, an
+    empty file, a folder, a pipe), from a first look at its header: asked before the family is, so the
+    question counts only what can be imported."""
+    films: list[Path] = []
+    problems: list[str] = []
+    for path in paths:
+        why = why_not_a_film(path)
+        if why is None:
+            films.append(path)
+        else:
+            problems.append(f"{path}: {why}")
+    return films, problems
