@@ -46,7 +46,7 @@ class ImportControls(QObject):
 
     def _imported(self, problems: list[str]) -> None:
         self.w.refresh_cases()
-        self.w.ensure_working_copies()
+        self.w.film_previews.ensure_working_copies()
         if problems:  # shown without blocking: the window goes on working behind it
             box = QMessageBox(QMessageBox.Icon.Warning, "Not imported", "\n\n".join(problems),
                               QMessageBox.StandardButton.Ok, self.w)
