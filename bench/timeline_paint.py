@@ -32,6 +32,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from fractions import Fraction
+from functools import partial
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -113,11 +114,13 @@ def fill_marks(workspace: Workspace, rng: random.Random) -> None:
 
 
 def wheel(widget: TimelineWidget, x: float, notches: int, *, shift: bool = False) -> None:
+    """One wheel notch at `x` (with Shift: along the film), handled and painted."""
     modifiers = Qt.KeyboardModifier.ShiftModifier if shift else Qt.KeyboardModifier.NoModifier
     position = QPointF(x, widget.height() - 20)
     event = QWheelEvent(position, widget.mapToGlobal(position), QPoint(), QPoint(0, 120 * notches),
                         Qt.MouseButton.NoButton, modifiers, Qt.ScrollPhase.NoScrollPhase, False)
     QApplication.sendEvent(widget, event)
+    widget.repaint()  # as the window would paint it next
 
 
 def playhead_region(widget: TimelineWidget, frames: tuple[int, ...]) -> QRegion:
@@ -146,8 +149,7 @@ def measure(app: QApplication, widget: TimelineWidget, rng: random.Random) -> di
             widget.set_playhead(frame, follow=False)
             widget.repaint()
             widget.set_playhead(frame + 1, follow=False)
-            region = playhead_region(widget, (frame, frame + 1))
-            tick.time(lambda region=region: widget.repaint(region))
+            tick.time(partial(widget.repaint, playhead_region(widget, (frame, frame + 1))))
         results |= full.report(f"{name}_full_paint") | tick.report(f"{name}_playhead_paint")
         all_full.add(full)
         all_tick.add(tick)
@@ -159,8 +161,7 @@ def measure(app: QApplication, widget: TimelineWidget, rng: random.Random) -> di
         x = rng.uniform(200, widget.width() - 20)
         steps = [(1, False)] * 40 + [(-1, True), (1, True)] * 3 + [(-1, False)] * 40  # in, along, out
         for notches, shift in steps:
-            (scrolls if shift else zooms).time(lambda n=notches, s=shift, at=x: (wheel(widget, at, n, shift=s),
-                                                                           widget.repaint()))
+            (scrolls if shift else zooms).time(partial(wheel, widget, x, notches, shift=shift))
     return results | zooms.report("wheel_zoom") | scrolls.report("wheel_scroll")
 
 

@@ -3,6 +3,8 @@ what a drag shows and the one edit its release makes, and the sound wave's loude
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -124,7 +126,7 @@ def loudest_by_blocks(peaks: np.ndarray, bounds: np.ndarray) -> list[float]:
     edges = np.clip(bounds, 0, size)
     block = 1 << (max(int(np.diff(edges).min()), 1).bit_length() - 1)
     shown = []
-    for lo, hi in zip(edges[:-1], edges[1:], strict=True):
+    for lo, hi in itertools.pairwise(edges):
         if lo >= size:
             shown.append(0.0)
             continue

@@ -14,7 +14,18 @@ from fractions import Fraction
 import numpy as np
 import numpy.typing as npt
 from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter, QPainterPath, QPen, QPixmap, QPolygonF
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetrics,
+    QImage,
+    QPainter,
+    QPainterPath,
+    QPen,
+    QPixmap,
+    QPolygonF,
+    QStaticText,
+)
 
 from vigtool.domain.model import Actor, Annotation, TurnChain
 from vigtool.domain.peak_pyramid import PeakPyramid
@@ -32,6 +43,7 @@ DIM_TEXT = QColor("#9aa0a8")
 
 
 MIN_RASTER_PX = 3
+ELIDE_STEP = 12  # a label's room is rounded down to this many pixels
 SELECTED_PEN = QPen(QColor("#ffffff"), 2)
 LABEL_PEN = QPen(QColor("#101214"))
 WAVE_ARGB = 0xFF5EB2A0  # the sound wave's green-blue, as a 32-bit ARGB pixel
@@ -177,7 +189,8 @@ class TrackPainter:
         self.palette = list(dict.fromkeys([*colour_of.values(), *ACTOR_COLOURS.values()]))
         self._argb = np.array([_argb(c) for c in self.palette], dtype=np.uint32)
         self._looks: dict[str, tuple[QColor, QPen]] = {}
-        self._elisions: dict[tuple[str, int], str] = {}
+        self._elisions: dict[tuple[str, int], QStaticText] = {}
+        self._advances: dict[str, int] = {}
 
     def colour(self, annotation: Annotation) -> str:
         if annotation.code_id is not None and annotation.code_id in self.colour_of:
@@ -196,9 +209,33 @@ class TrackPainter:
             for position in found[np.isin(index.ids[found], list(selected))] if selected else ():
                 self._shape(p, rect, zoom, index.annotations[int(position)], selected=True)
             return
-        for position in found:
-            annotation = index.annotations[int(position)]
-            self._shape(p, rect, zoom, annotation, selected=annotation.id in selected)
+        self._shapes(p, rect, zoom, index, colours, found, selected)
+
+    def _shapes(self, p: QPainter, rect: QRectF, zoom: Zoom, index: TrackIndex, colours: npt.NDArray[np.int64],
+                found: npt.NDArray[np.int64], selected: set[int]) -> None:
+        """Each mark in view as a shape with its label, in start order (later ones on top). The positions
+        come from the index's arrays in one go; only the drawing itself is done mark by mark."""
+        left, top, bottom = rect.left(), rect.top() + 4, rect.bottom() - 4
+        starts, ends = index.starts[found], index.ends[found]
+        x0s = (left + (starts - zoom.first) * zoom.px_per_frame).tolist()
+        x1s = (left + (ends - zoom.first) * zoom.px_per_frame).tolist()
+        points = (ends - starts == 1).tolist()
+        for position, x0, x1, point, colour_index in zip(found.tolist(), x0s, x1s, points, colours[found].tolist(),
+                                                        strict=True):
+            annotation = index.annotations[position]
+            if annotation.id in selected:
+                self._shape(p, rect, zoom, annotation, selected=True)
+                continue
+            colour, outline = self._look(self.palette[colour_index])
+            p.setPen(outline)
+            p.setBrush(colour)
+            if point and x1 - x0 < 10:
+                self._pin(p, (x0 + x1) / 2, top, bottom)
+                continue
+            box = QRectF(x0, top, max(x1 - x0, 3.0), bottom - top)
+            p.drawRoundedRect(box, 3, 3)
+            if x1 - x0 > 40:
+                self._label(p, box, annotation)
 
     def _raster(self, p: QPainter, rect: QRectF, zoom: Zoom, index: TrackIndex,
                 colours: npt.NDArray[np.int64], found: npt.NDArray[np.int64]) -> None:
@@ -224,13 +261,23 @@ class TrackPainter:
             look = self._looks[colour_name] = (colour, QPen(colour.darker(160), 1))
         return look
 
-    def _elided(self, p: QPainter, label: str, width: int) -> str:
-        key = (label, width)
+    def _elided(self, p: QPainter, label: str, width: int) -> QStaticText:
+        """The label cut to `width` pixels, laid out once (laying text out per mark per paint added up).
+        Widths are taken in steps of ELIDE_STEP pixels and a label that fits is kept whole, so scrolling and
+        zooming find the layouts already made."""
+        whole = self._advances.get(label)
+        if whole is None:
+            whole = self._advances[label] = p.fontMetrics().horizontalAdvance(label)
+        key = (label, -1 if width >= whole else width // ELIDE_STEP * ELIDE_STEP)
         text = self._elisions.get(key)
         if text is None:
             if len(self._elisions) > 4096:
                 self._elisions.clear()
-            text = self._elisions[key] = p.fontMetrics().elidedText(label, Qt.TextElideMode.ElideRight, width)
+            shown = label if key[1] < 0 else p.fontMetrics().elidedText(label, Qt.TextElideMode.ElideRight, key[1])
+            text = QStaticText(shown)
+            text.setTextFormat(Qt.TextFormat.PlainText)
+            text.prepare(font=p.font())
+            self._elisions[key] = text
         return text
 
     def _shape(self, p: QPainter, rect: QRectF, zoom: Zoom, a: Annotation, *, selected: bool,
@@ -245,17 +292,25 @@ class TrackPainter:
         p.setPen(SELECTED_PEN if selected else outline)
         p.setBrush(colour)
         if a.end - a.start == 1 and x1 - x0 < 10:  # a point: a pin with a head
-            mid = (x0 + x1) / 2
-            p.drawRect(QRectF(mid - 1.5, top + 6, 3, bottom - top - 6))
-            p.drawPolygon(QPolygonF([QPointF(mid - 6, top), QPointF(mid + 6, top), QPointF(mid, top + 9)]))
+            self._pin(p, (x0 + x1) / 2, top, bottom)
             return
         box = QRectF(x0, top, max(x1 - x0, 3.0), bottom - top)
         p.drawRoundedRect(box, 3, 3)
+        if box.width() > 40:
+            self._label(p, box, a)
+
+    @staticmethod
+    def _pin(p: QPainter, mid: float, top: float, bottom: float) -> None:
+        p.drawRect(QRectF(mid - 1.5, top + 6, 3, bottom - top - 6))
+        p.drawPolygon(QPolygonF([QPointF(mid - 6, top), QPointF(mid + 6, top), QPointF(mid, top + 9)]))
+
+    def _label(self, p: QPainter, box: QRectF, a: Annotation) -> None:
         label = self.label_of.get(a.code_id or "", "") or a.note
-        if label and box.width() > 40:
-            p.setPen(LABEL_PEN)
-            p.drawText(box.adjusted(5, 0, -3, 0), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
-                       self._elided(p, label, int(box.width()) - 8))
+        if not label:
+            return
+        text = self._elided(p, label, int(box.width()) - 8)
+        p.setPen(LABEL_PEN)
+        p.drawStaticText(QPointF(box.left() + 5, box.center().y() - text.size().height() / 2), text)
 
     def ghost(self, p: QPainter, rect: QRectF, zoom: Zoom, a: Annotation) -> None:
         self._shape(p, rect, zoom, a, selected=True, ghost=True)
