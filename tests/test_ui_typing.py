@@ -231,12 +231,14 @@ def test_typing_in_every_modal_dialog_keeps_every_key_and_changes_nothing_else(
 def test_a_key_being_chosen_for_a_code_takes_each_key_and_fires_none(
         qtbot: QtBot, demo_window: tuple[MainWindow, Vault]) -> None:
     """The rebind dialog records the key pressed (the last one, as it takes one key); no key typed there
-    marks, plays or steps, and cancelling keeps the codebook's keys."""
+    marks, plays or steps; Backspace leaves no key, Esc cancels (it took Esc as the key to bind), and
+    cancelling keeps the codebook's keys."""
     window, _vault = demo_window
     ws = window.workspace
     assert ws is not None
     keys_before = [(c.id, c.key) for c in ws.codebook.codes]
     shown: list[str] = []
+    closed: list[bool] = []
     failure: list[BaseException] = []
 
     def press_keys() -> None:
@@ -256,6 +258,10 @@ def test_a_key_being_chosen_for_a_code_takes_each_key_and_fires_none(
                 qtbot.wait(10)
                 shown.append(edit.keySequence().toString(QKeySequence.SequenceFormat.PortableText))
             assert state_of(window) == before and len(ws.undo_stack) == steps
+            qtbot.keyClick(edit, Qt.Key.Key_Backspace)  # no key for this code
+            shown.append(edit.keySequence().toString())
+            qtbot.keyClick(edit, Qt.Key.Key_Escape)  # cancels, as in every dialog (it is no key to bind)
+            closed.append(not dialog.isVisible())
         except BaseException as exc:  # noqa: BLE001 - raised again once the dialog's loop has ended
             failure.append(exc)
         finally:
@@ -266,7 +272,8 @@ def test_a_key_being_chosen_for_a_code_takes_each_key_and_fires_none(
     window.codebook_files.rebind_key(ws.codebook.codes[0].id)
     if failure:
         raise failure[0]
-    assert shown == ["Y", "1", "Space", "3", "Q", "R", "T", "I", "O", "C", "S", "B", "P", "J", "K", "L", ","]
+    assert shown == ["Y", "1", "Space", "3", "Q", "R", "T", "I", "O", "C", "S", "B", "P", "J", "K", "L", ",", ""]
+    assert closed == [True]
     assert [(c.id, c.key) for c in ws.codebook.codes] == keys_before
 
 

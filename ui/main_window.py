@@ -70,7 +70,8 @@ class MainWindow(QMainWindow):
         self._place_timer.timeout.connect(self.remember_place)
         self.setWindowTitle(f"vigtool — {vault.path}")
         self.setAcceptDrops(True)
-        self.resize(1500, 920)
+        room = self.screen().availableGeometry()  # a laptop's 1366×768 too: never taller than the screen
+        self.resize(min(1500, int(room.width() * 0.96)), min(920, int(room.height() * 0.93)))
         self.copies = WorkingCopyBuilder(vault)  # lighter copies of heavy films, made niced one at a time
         self._build_views()
         self.film_previews = FilmPreviews(self)
