@@ -33,8 +33,9 @@ from vigtool.domain.time import frame_to_seconds
 from vigtool.domain.timeline import TrackIndex, Zoom
 from vigtool.media.previews import AudioEnvelope
 
-# Marks denser than one per this many pixels are rasterised per pixel column (no room for labels anyway).
-RASTER_PX_PER_MARK = 12
+# Marks denser than one per this many pixels (and more than 40 in a lane) are rasterised per pixel column:
+# there is no room for their labels anyway, and drawing each as a shape would cost a few ms per hundred.
+RASTER_PX_PER_MARK = 36
 ACTOR_COLOURS = {Actor.INFANT: "#e08a1e", Actor.PARENT: "#3f7fbf", None: "#8a8f98"}
 LANE_FILL = QColor("#2a2d33")
 LANE_FILL_ALT = QColor("#25282d")
@@ -233,9 +234,11 @@ class TrackPainter:
                 self._pin(p, (x0 + x1) / 2, top, bottom)
                 continue
             box = QRectF(x0, top, max(x1 - x0, 3.0), bottom - top)
-            p.drawRoundedRect(box, 3, 3)
             if x1 - x0 > 40:
+                p.drawRoundedRect(box, 3, 3)
                 self._label(p, box, annotation)
+            else:  # too narrow for the rounding to show: a plain rectangle is far quicker to draw
+                p.drawRect(box)
 
     def _raster(self, p: QPainter, rect: QRectF, zoom: Zoom, index: TrackIndex,
                 colours: npt.NDArray[np.int64], found: npt.NDArray[np.int64]) -> None:
