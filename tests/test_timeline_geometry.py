@@ -160,3 +160,14 @@ def test_the_pyramid_reads_no_more_values_at_two_hours_than_at_ten_minutes() -> 
         narrowest = int(np.diff(bounds).min())
         level = pyramid.levels[narrowest.bit_length() - 1]
         assert len(level) / 1444 < 2.0 and pyramid.column_max(bounds).min() == 1.0
+
+
+def test_a_wave_filling_in_grows_its_pyramid_to_the_one_made_from_scratch() -> None:
+    peaks = np.random.default_rng(7).random(100_003, dtype=np.float32)
+    pyramid = PeakPyramid(peaks[:5])
+    for end in (6, 7, 1000, 1001, 4096, 65_537, 100_003):  # as the builder shows it, every 0.3 s
+        pyramid = pyramid.grown(peaks[:end])
+        fresh = PeakPyramid(peaks[:end])
+        assert [level.tolist() for level in pyramid.levels] == [level.tolist() for level in fresh.levels]
+    other = np.array([0.5, 0.25], dtype=np.float32)  # not a continuation: made afresh
+    assert [level.tolist() for level in pyramid.grown(other).levels] == [[0.5, 0.25], [0.5]]

@@ -59,7 +59,10 @@ class TimelinePreviews:
 
     def set_envelope(self, envelope: AudioEnvelope | None) -> None:
         self.envelope = envelope
-        self.pyramid = PeakPyramid(envelope.peaks) if envelope is not None and len(envelope.peaks) else None
+        if envelope is None or not len(envelope.peaks):
+            self.pyramid = None
+        else:  # a wave filling in grows its pyramid; a new one is made from scratch
+            self.pyramid = self.pyramid.grown(envelope.peaks) if self.pyramid else PeakPyramid(envelope.peaks)
         self.shown += 1
 
     def add_thumbnails(self, filmstrip: Filmstrip) -> None:
