@@ -18,7 +18,10 @@ and the closest zoom (20 px per frame), each at 40 random places:
 - `wheel_zoom_p95_ms` / `wheel_scroll_p95_ms`: one wheel notch at the pointer (zoom) or with Shift (along
   the film), handled and painted.
 Target: ≤ 8 ms for each at every zoom; `ratio_2h_vs_10min` should stay near 1 (paint time must not grow
-with the film's length, nor with marks out of view).
+with the film's length, nor with marks out of view). Each figure is given as wall time (what one waits,
+other processes included) and as this process's CPU time; `baseline_blank_full_paint` (the widget with no
+film: a fill and a copy) is measured in the same run, so `full_paint_cpu_vs_blank` compares runs made
+under different loads.
 """
 
 from __future__ import annotations
@@ -179,6 +182,17 @@ def main() -> None:
         build_previews(vault, recording)
         strip = load_filmstrip(vault, recording)
         assert strip is not None
+        # A baseline in the same run (this machine is shared and noisy): the same widget with no film, whose
+        # full repaint is a fill, one line of text and a copy to the screen.
+        blank, blank_paint = TimelineWidget(), Timings()
+        blank.resize(1600, 420)
+        blank.show()
+        app.processEvents()
+        for _ in range(PLACES * 5):
+            blank.refresh()
+            blank_paint.time(blank.repaint)
+        blank.close()
+        report |= blank_paint.report("baseline_blank_full_paint")
         for name, seconds in LENGTHS.items():
             film = stretched(recording, seconds)
             workspace = Workspace(vault.repo, film)
@@ -197,6 +211,11 @@ def main() -> None:
     assert isinstance(short_film, dict) and isinstance(long_film, dict)
     report["ratio_2h_vs_10min"] = {key: round(long_film[key] / max(value, 1e-3), 2)
                                    for key, value in short_film.items() if key.endswith("_ms")}
+    baseline = report["baseline_blank_full_paint_cpu_p95_ms"]
+    assert isinstance(baseline, float)
+    report["full_paint_cpu_vs_blank"] = {name: round(figures["full_paint_cpu_p95_ms"] / max(baseline, 1e-3), 1)
+                                         for name, figures in ((n, report[n]) for n in LENGTHS)
+                                         if isinstance(figures, dict)}
     print(json.dumps(report, indent=2))
 
 
