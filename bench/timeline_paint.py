@@ -170,7 +170,11 @@ def measure(app: QApplication, widget: TimelineWidget, rng: random.Random) -> di
 
 def main() -> None:
     app = QApplication([])
-    folder = Path(tempfile.mkdtemp(prefix="vigtool-bench-"))
+    with tempfile.TemporaryDirectory(prefix="vigtool-bench-") as scratch:  # removed afterwards, vault and film
+        measure_all(app, Path(scratch))
+
+
+def measure_all(app: QApplication, folder: Path) -> None:
     short = folder / "short.mp4"
     render(RecordingSpec(duration=20, width=320, height=240, seed=9), short)
     rng = random.Random(3)
