@@ -143,7 +143,7 @@ def test_her_lanes_read_only_my_keys_on_my_lane_and_agreement_by_hand(
         header_y = int(timeline.lane_rect(baby.id).center().y())
         qtbot.mouseClick(timeline, Qt.MouseButton.LeftButton, pos=QPoint(HEADER_W // 2, header_y))
         assert ws.lanes.current == own.id and "cannot be changed here" in supervisor.statusBar().currentMessage()
-        assert "read-only" in timeline.lane_tooltip(baby)
+        assert "read-only" in timeline.headers.lane_tooltip(baby)
         own_y = int(timeline.lane_rect(own.id).center().y())
         qtbot.mouseClick(timeline, Qt.MouseButton.LeftButton, pos=QPoint(HEADER_W // 2, own_y))
         assert ws.lanes.current is None and "each code on its own lane" in supervisor.statusBar().currentMessage()

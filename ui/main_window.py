@@ -7,8 +7,6 @@ in the vault when it returns, so the title never needs an "unsaved" marker.
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import Future
-from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
@@ -24,6 +22,7 @@ from PySide6.QtWidgets import (
 from ui.qt_actions import WindowActions
 from ui.qt_codebook_files import CodebookFiles
 from ui.qt_families import FamiliesAdapter
+from ui.qt_film_previews import FilmPreviews
 from ui.qt_import import ImportRunner
 from ui.qt_importing import ImportControls
 from ui.qt_inspector import Inspector
@@ -38,15 +37,14 @@ from vigtool.domain.events import Event
 from vigtool.domain.model import ReviewSession
 from vigtool.domain.time import timecode
 from vigtool.media.errors import MediaError
-from vigtool.media.previews import AudioEnvelope, Filmstrip
 from vigtool.services import library, review
 from vigtool.services.families import Families
 from vigtool.services.jobs import JobList, close_question
 from vigtool.services.marking import InOutMarks
-from vigtool.services.previews import PreviewBuilder, load_audio_envelope, load_filmstrip
+from vigtool.services.previews import PreviewBuilder
 from vigtool.services.session import SessionState
 from vigtool.services.vault import Vault
-from vigtool.services.working_copy import WorkingCopyBuilder, WorkingCopyMade
+from vigtool.services.working_copy import WorkingCopyBuilder
 from vigtool.services.workspace import Workspace
 
 
@@ -56,9 +54,6 @@ def app_settings() -> QSettings:
 
 class MainWindow(QMainWindow):
     vault_switch_requested = Signal(str)
-    _previews_ready = Signal(int)
-    _preview_part = Signal(int, object)  # a filmstrip or sound wave filling in, from the builder's thread
-    _copy_ready = Signal(int)
 
     def __init__(self, vault: Vault, *, restore_state: bool = True) -> None:
         super().__init__()
@@ -71,15 +66,15 @@ class MainWindow(QMainWindow):
         self.jobs = JobList()  # every long job of this window: closing it stops them (after asking)
         self.jobs.events.connect(self._job_event)
         self.importer = ImportRunner(vault, self.previews, self, self.jobs)
-        self._previews_ready.connect(self._reload_previews)
-        self._follow_previews()
         self._place_timer = QTimer(self, singleShot=True, interval=400)
         self._place_timer.timeout.connect(self.remember_place)
         self.setWindowTitle(f"vigtool — {vault.path}")
         self.setAcceptDrops(True)
-        self.resize(1500, 920)
+        room = self.screen().availableGeometry()  # a laptop's 1366×768 too: never taller than the screen
+        self.resize(min(1500, int(room.width() * 0.96)), min(920, int(room.height() * 0.93)))
+        self.copies = WorkingCopyBuilder(vault)  # lighter copies of heavy films, made niced one at a time
         self._build_views()
-        self.copies = self._working_copies(vault)
+        self.film_previews = FilmPreviews(self)
         self._connect()
         self.families = FamiliesAdapter(self, Families(vault))
         self.marking = MarkingControls(self)
@@ -158,11 +153,7 @@ class MainWindow(QMainWindow):
         self.timeline.set_playhead(self.player.frame)
         self.inspector.set_workspace(workspace)
         self.marks.clear()
-        self._reload_previews(recording.id)
-        future = self.previews.ensure(recording)  # missing after a crash, or never built: made in the background
-        if future is not None:
-            future.add_done_callback(lambda _f: self._previews_ready.emit(recording.id))
-        self.ensure_working_copies()
+        self.film_previews.open(recording.id)
         self.cases.select_recording(recording_id)
         self.codebook_panel.show_codebook(workspace.codebook)
         self._refresh_bin()
@@ -189,37 +180,6 @@ class MainWindow(QMainWindow):
             after = sorted((a for a in ws.layer if a.start >= self.player.frame and a.code_id), key=lambda a: a.start)
             if after:
                 self.timeline.select({after[0].id})
-
-    def _reload_previews(self, recording_id: int) -> None:
-        ws = self.workspace
-        if ws is not None and ws.recording.id == recording_id:
-            strip, envelope = self.previews.so_far(recording_id)  # what a build under way has made so far
-            self.timeline.set_previews(load_filmstrip(self.vault, ws.recording) or strip,
-                                       load_audio_envelope(self.vault, ws.recording) or envelope)
-
-    def _follow_previews(self) -> None:
-        """Show filmstrips and sound waves filling in while they are built (a long film's take a while)."""
-        self.previews.add_listener(self._preview_part.emit)
-        self._preview_part.connect(self._show_preview_part)
-
-    def _show_preview_part(self, recording_id: int, preview: Filmstrip | AudioEnvelope) -> None:
-        if self.workspace is not None and self.workspace.recording.id == recording_id:
-            self.timeline.show_preview(preview)
-
-    def _working_copies(self, vault: Vault) -> WorkingCopyBuilder:
-        """Lighter copies of heavy films, made niced one at a time; the player switches to each when ready."""
-        self._copy_ready.connect(self.player.use_working_copy)
-        return WorkingCopyBuilder(vault)
-
-    def ensure_working_copies(self) -> None:
-        for recording in library.films_of(self.vault):
-            future = self.copies.ensure(recording, progress=self.player.working_copy_progress(recording.id))
-            if future is not None:
-                future.add_done_callback(partial(self._copy_done, recording_id=recording.id))
-
-    def _copy_done(self, future: Future[WorkingCopyMade | None], recording_id: int) -> None:
-        if not future.cancelled() and future.exception() is None and future.result() is not None:
-            self._copy_ready.emit(recording_id)  # to the GUI thread: the player switches to it when paused
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt's name
         if event.mimeData().hasUrls() and any(u.isLocalFile() for u in event.mimeData().urls()):

@@ -119,7 +119,7 @@ class WindowActions:
         view.addSeparator()
         for dock in w.findChildren(QDockWidget):
             view.addAction(dock.toggleViewAction())
-        self.add(view, "Add a track…", "Ctrl+Shift+T", timeline.add_track)
+        self.add(view, "Add a track…", "Ctrl+Shift+T", timeline.headers.add_track)
         self.add(view, "A&greement between two coders…", "Ctrl+Shift+G", lambda: qt_agreement.show_agreement(w))
 
         help_menu = self._menu(bar.addMenu("&Help"))

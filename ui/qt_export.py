@@ -128,6 +128,8 @@ class JobDialog(QDialog):
     def _save_path(self, suggested: Path, caption: str, file_filter: Callable[[], str]) -> QHBoxLayout:
         """`self.path`, with a Choose… button that asks where to save (`file_filter` is asked each time)."""
         self.path = QLineEdit(str(suggested))
+        self.path.setMinimumWidth(340)  # room to read where the file goes
+        self.path.setCursorPosition(0)
         browse = QPushButton("Choose…")
 
         def choose() -> None:
@@ -198,7 +200,7 @@ class ExportDialog(JobDialog):
         self.slow_sound = QComboBox()
         self.slow_sound.addItem("Voices slowed, same pitch", SlowSound.KEEP_PITCH)
         self.slow_sound.addItem("No sound while slowed", SlowSound.MUTE)
-        self.hold = QCheckBox("Hold the key frame still")
+        self.hold = QCheckBox("Freeze at the moment for")  # the clip's pause frame, held still
         self.hold_seconds = QDoubleSpinBox(minimum=0.5, maximum=30, value=3, singleStep=0.5, suffix=" s")
         self.caption = QLineEdit(clip.caption)
         self.caption.setPlaceholderText("e.g. You waited, and your baby answered you.")

@@ -44,7 +44,7 @@ class HandoutDialog(QDialog):
         self.vault, self.workspace, self.family_label, self.folder = vault, workspace, family_label, folder
         self.saved: Path | None = None
         self.setWindowTitle("Handout for the family")
-        self.resize(1000, 760)
+        self.resize(1180, 760)
         moments = self._moments()
         self.review_date = QDateEdit(date=QDate.currentDate())
         self.review_date.setDisplayFormat(DATE_FORMAT)
@@ -93,6 +93,8 @@ class HandoutDialog(QDialog):
             tick.toggled.connect(self._changed)
             prompt = QLineEdit(entry.item.prompt)
             prompt.setPlaceholderText(DEFAULT_PROMPT)
+            prompt.setMinimumWidth(300)  # the whole question readable, not its last words
+            prompt.setCursorPosition(0)
             prompt.textEdited.connect(lambda text, at=entry.position: self._prompt_edited(at, text))
             self.ticks[entry.position], self.prompts[entry.position] = tick, prompt
             moments.addWidget(tick, row, 0)

@@ -52,7 +52,7 @@ class ImportControls(QObject):
 
     def _imported(self, problems: list[str]) -> None:
         self.w.refresh_cases()
-        self.w.ensure_working_copies()
+        self.w.film_previews.ensure_working_copies()
         if problems:
             self._imported_problems(problems)
 

@@ -10,6 +10,7 @@ from PySide6.QtGui import QBrush, QColor, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QListWidget,
     QListWidgetItem,
@@ -153,7 +154,12 @@ class CodebookPalette(QWidget):
         self.summary.setStyleSheet("padding: 6px; background: #23262b; color: #e8e8e8; border-radius: 4px;")
         self.tree = QTreeWidget()
         self.tree.setHeaderLabels(["Principle", "Key"])
-        self.tree.setColumnWidth(0, 290)
+        # The names take the room left by the keys (elided, with no sideways scrolling: a click on a key
+        # used to scroll the names half out of sight).
+        header = self.tree.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         self.tree.currentItemChanged.connect(self._current)
         self.tree.itemDoubleClicked.connect(self._double_clicked)
         self.tree.setToolTip("Choose a code, then drag in a lane to mark a stretch with it. "

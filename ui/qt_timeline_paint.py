@@ -7,21 +7,35 @@ visible, each is drawn as a shape with its label. Either way only the visible fr
 
 from __future__ import annotations
 
+import bisect
 import itertools
 from fractions import Fraction
 
 import numpy as np
 import numpy.typing as npt
-from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPainterPath, QPen, QPixmap
+from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetrics,
+    QImage,
+    QPainter,
+    QPainterPath,
+    QPen,
+    QPixmap,
+    QPolygonF,
+    QStaticText,
+)
 
 from vigtool.domain.model import Actor, Annotation, TurnChain
+from vigtool.domain.peak_pyramid import PeakPyramid
 from vigtool.domain.time import frame_to_seconds
 from vigtool.domain.timeline import TrackIndex, Zoom
 from vigtool.media.previews import AudioEnvelope
 
-# Marks denser than one per this many pixels are rasterised per pixel column (no room for labels anyway).
-RASTER_PX_PER_MARK = 12
+# Marks denser than one per this many pixels (and more than 40 in a lane) are rasterised per pixel column:
+# there is no room for their labels anyway, and drawing each as a shape would cost a few ms per hundred.
+RASTER_PX_PER_MARK = 36
 ACTOR_COLOURS = {Actor.INFANT: "#e08a1e", Actor.PARENT: "#3f7fbf", None: "#8a8f98"}
 LANE_FILL = QColor("#2a2d33")
 LANE_FILL_ALT = QColor("#25282d")
@@ -30,11 +44,27 @@ DIM_TEXT = QColor("#9aa0a8")
 
 
 MIN_RASTER_PX = 3
+ELIDE_STEP = 12  # a label's room is rounded down to this many pixels
+SELECTED_PEN = QPen(QColor("#ffffff"), 2)
+LABEL_PEN = QPen(QColor("#101214"))
+WAVE_ARGB = 0xFF5EB2A0  # the sound wave's green-blue, as a 32-bit ARGB pixel
 
 
-def _rgba(colour: str) -> tuple[int, int, int, int]:
-    c = QColor(colour)
-    return c.red(), c.green(), c.blue(), 255
+def elided_lane_name(metrics: QFontMetrics, label: str, width: int) -> str:
+    """A lane's label in `width` pixels: "Person: lane" shortens the person's name first, so the lane
+    stays readable ("Anna Lin…: Parent"), then the lane's own name."""
+    if metrics.horizontalAdvance(label) <= width or ": " not in label:
+        return metrics.elidedText(label, Qt.TextElideMode.ElideRight, width)
+    person, lane = label.split(": ", 1)
+    room = width - metrics.horizontalAdvance(f": {lane}")
+    if room >= metrics.horizontalAdvance("Wi…"):
+        return f"{metrics.elidedText(person, Qt.TextElideMode.ElideRight, room)}: {lane}"
+    return metrics.elidedText(label, Qt.TextElideMode.ElideRight, width)
+
+
+def _argb(colour: str) -> int:
+    """An opaque colour as a 32-bit ARGB pixel (QImage.Format_ARGB32 in native byte order)."""
+    return 0xFF000000 | QColor(colour).rgb()
 
 
 def ruler_step(px_per_frame: float, rate: Fraction, min_px: float = 90) -> int:
@@ -45,11 +75,10 @@ def ruler_step(px_per_frame: float, rate: Fraction, min_px: float = 90) -> int:
 
 
 def short_time(frame: int, rate: Fraction, with_frames: bool) -> str:
-    seconds = frame_to_seconds(frame, rate)
-    whole = int(seconds)
+    whole = frame * rate.denominator // rate.numerator  # whole seconds, in integers (no Fraction per tick)
     text = f"{whole // 60}:{whole % 60:02d}"
     if with_frames:
-        text += f".{frame - int(whole * rate):02d}"
+        text += f".{frame - whole * rate.numerator // rate.denominator:02d}"
     return text
 
 
@@ -63,42 +92,55 @@ def paint_ruler(p: QPainter, rect: QRectF, zoom: Zoom, rate: Fraction) -> None:
     p.setFont(font)
     with_frames = step < max(1, round(rate))
     minor = max(1, step // 5)
+    ticks, labels = [], []
     for frame in range(first - first % minor, last + 1, minor):
         x = rect.left() + zoom.x_of(frame)
         if x < rect.left():
             continue
         major = frame % step == 0
-        p.drawLine(QPointF(x, rect.bottom() - (9 if major else 4)), QPointF(x, rect.bottom()))
+        ticks.append(QLineF(x, rect.bottom() - (9 if major else 4), x, rect.bottom()))
         if major:
-            p.drawText(QPointF(x + 3, rect.top() + 11), short_time(frame, rate, with_frames))
+            labels.append((QPointF(x + 3, rect.top() + 11), short_time(frame, rate, with_frames)))
+    p.drawLines(ticks)  # one call for every tick
+    for at, text in labels:
+        p.drawText(at, text)
 
 
 def paint_filmstrip(p: QPainter, rect: QRectF, zoom: Zoom, thumbs: list[tuple[int, QPixmap]]) -> None:
+    """Thumbnails at their frames, each where there is room after the last one drawn (the others are
+    jumped over by bisection, so a long film's 200 thumbnails cost no more than the few shown)."""
     p.fillRect(rect, QColor("#16181b"))
     if not thumbs:
         p.setPen(DIM_TEXT)
         p.drawText(rect.adjusted(8, 0, 0, 0), Qt.AlignmentFlag.AlignVCenter, "Preparing the filmstrip…")
         return
     height = rect.height() - 4
-    next_free = rect.left() - 1e9
     p.save()
     p.setClipRect(rect)
-    for frame, pixmap in thumbs:
+    position = 0
+    while position < len(thumbs):
+        frame, pixmap = thumbs[position]
         x = rect.left() + zoom.x_of(frame)
         width = height * pixmap.width() / max(pixmap.height(), 1)
-        if x + width < rect.left() or x < next_free:
-            continue
         if x > rect.right():
             break
-        p.drawPixmap(QRectF(x, rect.top() + 2, width, height), pixmap, QRectF(pixmap.rect()))
-        next_free = x + width + 2
+        if x + width >= rect.left():
+            if pixmap.height() == int(height):  # made to the strip's height when it arrived: a plain copy
+                p.drawPixmap(QPointF(x, rect.top() + 2), pixmap)
+            else:
+                p.drawPixmap(QRectF(x, rect.top() + 2, width, height), pixmap, QRectF(pixmap.rect()))
+            free_from = zoom.frame_at(x + width + 2 - rect.left())  # the first frame with room after it
+        else:
+            free_from = frame + 1
+        position = max(position + 1, bisect.bisect_left(thumbs, free_from, key=lambda thumb: thumb[0]))
     p.restore()
 
 
 def paint_wave(p: QPainter, rect: QRectF, zoom: Zoom, rate: Fraction, envelope: AudioEnvelope | None, *,
-               has_sound: bool = True) -> None:
+               has_sound: bool = True, pyramid: PeakPyramid | None = None) -> None:
     """The loudest peak under each pixel column; while the envelope is still being built (it fills in from
-    the start), the columns past its end stay empty."""
+    the start), the columns past its end stay empty. With the envelope's `pyramid` the cost is the same at
+    any zoom and for any length of film."""
     p.fillRect(rect, QColor("#16181b"))
     if envelope is None or not len(envelope.peaks):
         p.setPen(DIM_TEXT)
@@ -108,26 +150,35 @@ def paint_wave(p: QPainter, rect: QRectF, zoom: Zoom, rate: Fraction, envelope: 
     width, height = int(rect.width()), int(rect.height())
     columns = np.arange(width + 1, dtype=np.float64)
     frames = zoom.first + columns / zoom.px_per_frame
-    samples = np.clip((frames / float(rate) * envelope.rate).astype(np.int64), 0, len(envelope.peaks))
-    peaks = np.asarray(envelope.peaks, dtype=np.float32)
-    bounds = np.minimum(samples, len(peaks))  # non-decreasing, as reduceat wants
-    # Only the part in view is copied (a two-hour film has 720 000 values), with an extra zero for the
-    # columns past the end of the sound.
-    first, last = int(bounds[0]), int(bounds[-1])
-    padded = np.append(peaks[first:last + 1], 0.0)
-    # The loudest peak under each pixel column: max over peaks[bounds[i]:bounds[i+1]] (one sample if empty).
-    values = np.maximum.reduceat(padded, np.minimum(bounds - first, padded.size - 1))[:-1]
+    bounds = np.clip((frames / float(rate) * envelope.rate).astype(np.int64), 0, len(envelope.peaks))
+    values = (pyramid or PeakPyramid(envelope.peaks)).column_max(bounds)
     half = np.clip(values * (height / 2 - 1), 0.5, height / 2).astype(np.int64)
     rows = np.abs(np.arange(height) - height // 2)[:, None]
-    image = np.zeros((height, width, 4), dtype=np.uint8)
-    image[rows <= half[None, :]] = (94, 178, 160, 255)
-    _draw_array(p, rect.topLeft(), image)
+    image = np.zeros((height, width), dtype=np.uint32)  # one pixel per value: far quicker than RGBA bytes
+    image[rows <= half[None, :]] = WAVE_ARGB
+    _draw_array(p, QRectF(rect.left(), rect.top(), width, height), image)
 
 
-def _draw_array(p: QPainter, at: QPointF, image: npt.NDArray[np.uint8]) -> None:
-    height, width, _ = image.shape
-    qimage = QImage(image.data, width, height, 4 * width, QImage.Format.Format_RGBA8888)
-    p.drawImage(at, qimage)  # drawn before `image` goes away: no copy needed
+def _draw_array(p: QPainter, at: QRectF, image: npt.NDArray[np.uint32]) -> None:
+    """Draw 32-bit ARGB pixels (one uint32 each) into `at`, stretched if the sizes differ."""
+    height, width = image.shape
+    pixels = np.ascontiguousarray(image)
+    qimage = QImage(pixels.data, width, height, 4 * width, QImage.Format.Format_ARGB32)
+    p.drawImage(at, qimage)  # drawn before `pixels` goes away: no copy needed
+
+
+def topmost_colour(x0: npt.NDArray[np.int64], x1: npt.NDArray[np.int64], colours: npt.NDArray[np.int64],
+                   palette_size: int, width: int) -> npt.NDArray[np.int64]:
+    """Per pixel column, the highest palette index among the marks covering [x0, x1) there; -1 if none.
+
+    One difference array per colour, all in one bincount (colour-major), so the cost is that of a few
+    passes over the marks in view and over palette_size × width counters, never a Python loop per mark."""
+    stride = width + 1
+    size = palette_size * stride
+    edges = np.bincount(colours * stride + x0, minlength=size) - np.bincount(colours * stride + x1, minlength=size)
+    covered = np.cumsum(edges.reshape(palette_size, stride)[:, :width], axis=1) > 0
+    top = palette_size - 1 - np.argmax(covered[::-1], axis=0)
+    return np.where(covered.any(axis=0), top, -1)
 
 
 class TrackPainter:
@@ -137,7 +188,10 @@ class TrackPainter:
         self.colour_of = colour_of
         self.label_of = label_of
         self.palette = list(dict.fromkeys([*colour_of.values(), *ACTOR_COLOURS.values()]))
-        self._rgba = np.array([_rgba(c) for c in self.palette], dtype=np.uint8)
+        self._argb = np.array([_argb(c) for c in self.palette], dtype=np.uint32)
+        self._looks: dict[str, tuple[QColor, QPen]] = {}
+        self._elisions: dict[tuple[str, int], QStaticText] = {}
+        self._advances: dict[str, int] = {}
 
     def colour(self, annotation: Annotation) -> str:
         if annotation.code_id is not None and annotation.code_id in self.colour_of:
@@ -156,9 +210,35 @@ class TrackPainter:
             for position in found[np.isin(index.ids[found], list(selected))] if selected else ():
                 self._shape(p, rect, zoom, index.annotations[int(position)], selected=True)
             return
-        for position in found:
-            annotation = index.annotations[int(position)]
-            self._shape(p, rect, zoom, annotation, selected=annotation.id in selected)
+        self._shapes(p, rect, zoom, index, colours, found, selected)
+
+    def _shapes(self, p: QPainter, rect: QRectF, zoom: Zoom, index: TrackIndex, colours: npt.NDArray[np.int64],
+                found: npt.NDArray[np.int64], selected: set[int]) -> None:
+        """Each mark in view as a shape with its label, in start order (later ones on top). The positions
+        come from the index's arrays in one go; only the drawing itself is done mark by mark."""
+        left, top, bottom = rect.left(), rect.top() + 4, rect.bottom() - 4
+        starts, ends = index.starts[found], index.ends[found]
+        x0s = (left + (starts - zoom.first) * zoom.px_per_frame).tolist()
+        x1s = (left + (ends - zoom.first) * zoom.px_per_frame).tolist()
+        points = (ends - starts == 1).tolist()
+        for position, x0, x1, point, colour_index in zip(found.tolist(), x0s, x1s, points, colours[found].tolist(),
+                                                        strict=True):
+            annotation = index.annotations[position]
+            if annotation.id in selected:
+                self._shape(p, rect, zoom, annotation, selected=True)
+                continue
+            colour, outline = self._look(self.palette[colour_index])
+            p.setPen(outline)
+            p.setBrush(colour)
+            if point and x1 - x0 < 10:
+                self._pin(p, (x0 + x1) / 2, top, bottom)
+                continue
+            box = QRectF(x0, top, max(x1 - x0, 3.0), bottom - top)
+            if x1 - x0 > 40:
+                p.drawRoundedRect(box, 3, 3)
+                self._label(p, box, annotation)
+            else:  # too narrow for the rounding to show: a plain rectangle is far quicker to draw
+                p.drawRect(box)
 
     def _raster(self, p: QPainter, rect: QRectF, zoom: Zoom, index: TrackIndex,
                 colours: npt.NDArray[np.int64], found: npt.NDArray[np.int64]) -> None:
@@ -169,48 +249,71 @@ class TrackPainter:
         thin = x1 - x0 < MIN_RASTER_PX
         x0[thin] = np.clip((x0[thin] + x1[thin]) // 2 - MIN_RASTER_PX // 2, 0, max(width - MIN_RASTER_PX, 0))
         x1 = np.minimum(np.maximum(x1, x0 + MIN_RASTER_PX), width)
-        column = np.full(width, -1, dtype=np.int64)
-        mine = colours[found]
-        for colour in np.unique(mine):  # a handful of colours: per colour, where it covers (difference array)
-            pick = mine == colour
-            edges = np.zeros(width + 1, dtype=np.int64)
-            np.add.at(edges, x0[pick], 1)
-            np.add.at(edges, x1[pick], -1)
-            column[np.cumsum(edges[:-1]) > 0] = colour
-        height = int(rect.height()) - 8
-        image = np.zeros((height, width, 4), dtype=np.uint8)
+        column = topmost_colour(x0, x1, colours[found], len(self.palette), width)
+        # Every row of the lane is the same: one row of pixels, stretched to the lane's height when drawn.
+        row = np.zeros((1, width), dtype=np.uint32)
         covered = column >= 0
-        image[:, covered] = self._rgba[column[covered]][None, :, :]
-        _draw_array(p, QPointF(rect.left(), rect.top() + 4), image)
+        row[0, covered] = self._argb[column[covered]]
+        _draw_array(p, QRectF(rect.left(), rect.top() + 4, width, rect.height() - 8), row)
+
+    def _look(self, colour_name: str) -> tuple[QColor, QPen]:
+        """A colour's fill and outline, made once (parsing and pens per mark added up close in)."""
+        look = self._looks.get(colour_name)
+        if look is None:
+            colour = QColor(colour_name)
+            look = self._looks[colour_name] = (colour, QPen(colour.darker(160), 1))
+        return look
+
+    def _elided(self, p: QPainter, label: str, width: int) -> QStaticText:
+        """The label cut to `width` pixels, laid out once (laying text out per mark per paint added up).
+        Widths are taken in steps of ELIDE_STEP pixels and a label that fits is kept whole, so scrolling and
+        zooming find the layouts already made."""
+        whole = self._advances.get(label)
+        if whole is None:
+            whole = self._advances[label] = p.fontMetrics().horizontalAdvance(label)
+        key = (label, -1 if width >= whole else width // ELIDE_STEP * ELIDE_STEP)
+        text = self._elisions.get(key)
+        if text is None:
+            if len(self._elisions) > 4096:
+                self._elisions.clear()
+            shown = label if key[1] < 0 else p.fontMetrics().elidedText(label, Qt.TextElideMode.ElideRight, key[1])
+            text = QStaticText(shown)
+            text.setTextFormat(Qt.TextFormat.PlainText)
+            text.prepare(font=p.font())
+            self._elisions[key] = text
+        return text
 
     def _shape(self, p: QPainter, rect: QRectF, zoom: Zoom, a: Annotation, *, selected: bool,
                ghost: bool = False) -> None:
         x0 = rect.left() + zoom.x_of(a.start)
         x1 = rect.left() + zoom.x_of(a.end)
-        colour = QColor(self.colour(a))
+        colour, outline = self._look(self.colour(a))
         if ghost:
+            colour = QColor(colour)
             colour.setAlpha(150)
         top, bottom = rect.top() + 4, rect.bottom() - 4
-        outline = QPen(QColor("#ffffff"), 2) if selected else QPen(colour.darker(160), 1)
-        p.setPen(outline)
+        p.setPen(SELECTED_PEN if selected else outline)
         p.setBrush(colour)
         if a.end - a.start == 1 and x1 - x0 < 10:  # a point: a pin with a head
-            mid = (x0 + x1) / 2
-            p.drawRect(QRectF(mid - 1.5, top + 6, 3, bottom - top - 6))
-            head = QPainterPath()
-            head.moveTo(mid - 6, top)
-            head.lineTo(mid + 6, top)
-            head.lineTo(mid, top + 9)
-            head.closeSubpath()
-            p.drawPath(head)
+            self._pin(p, (x0 + x1) / 2, top, bottom)
             return
         box = QRectF(x0, top, max(x1 - x0, 3.0), bottom - top)
         p.drawRoundedRect(box, 3, 3)
+        if box.width() > 40:
+            self._label(p, box, a)
+
+    @staticmethod
+    def _pin(p: QPainter, mid: float, top: float, bottom: float) -> None:
+        p.drawRect(QRectF(mid - 1.5, top + 6, 3, bottom - top - 6))
+        p.drawPolygon(QPolygonF([QPointF(mid - 6, top), QPointF(mid + 6, top), QPointF(mid, top + 9)]))
+
+    def _label(self, p: QPainter, box: QRectF, a: Annotation) -> None:
         label = self.label_of.get(a.code_id or "", "") or a.note
-        if label and box.width() > 40:
-            p.setPen(QColor("#101214"))
-            p.drawText(box.adjusted(5, 0, -3, 0), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
-                       p.fontMetrics().elidedText(label, Qt.TextElideMode.ElideRight, int(box.width()) - 8))
+        if not label:
+            return
+        text = self._elided(p, label, int(box.width()) - 8)
+        p.setPen(LABEL_PEN)
+        p.drawStaticText(QPointF(box.left() + 5, box.center().y() - text.size().height() / 2), text)
 
     def ghost(self, p: QPainter, rect: QRectF, zoom: Zoom, a: Annotation) -> None:
         self._shape(p, rect, zoom, a, selected=True, ghost=True)

@@ -1,0 +1,68 @@
+"""The open film's previews and working copies, following their builders' threads into the window.
+
+Filmstrips and sound waves are built on the preview builder's worker thread and fill in on the timeline
+part by part (a long film's take a while); lighter working copies of heavy films are made one at a time,
+and the player switches to each when it is ready. Both report from other threads: these signals carry
+their news to the GUI thread.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import Future
+from functools import partial
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, Signal
+
+from vigtool.media.previews import AudioEnvelope, Filmstrip
+from vigtool.services import library
+from vigtool.services.previews import load_audio_envelope, load_filmstrip
+from vigtool.services.working_copy import WorkingCopyMade
+
+if TYPE_CHECKING:
+    from ui.main_window import MainWindow
+
+
+class FilmPreviews(QObject):
+    previews_ready = Signal(int)
+    preview_part = Signal(int, object)  # a filmstrip or sound wave filling in, from the builder's thread
+    copy_ready = Signal(int)
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.w = window
+        self.previews_ready.connect(self.reload)
+        window.previews.add_listener(self.preview_part.emit)
+        self.preview_part.connect(self._show_part)
+        self.copy_ready.connect(window.player.use_working_copy)
+
+    def open(self, recording_id: int) -> None:
+        """Show the film's previews as far as they are made, and have the missing ones made."""
+        self.reload(recording_id)
+        ws = self.w.workspace
+        assert ws is not None
+        future = self.w.previews.ensure(ws.recording)  # missing after a crash, or never built: in the background
+        if future is not None:
+            future.add_done_callback(lambda _f: self.previews_ready.emit(recording_id))
+        self.ensure_working_copies()
+
+    def reload(self, recording_id: int) -> None:
+        ws = self.w.workspace
+        if ws is not None and ws.recording.id == recording_id:
+            strip, envelope = self.w.previews.so_far(recording_id)  # what a build under way has made so far
+            self.w.timeline.set_previews(load_filmstrip(self.w.vault, ws.recording) or strip,
+                                         load_audio_envelope(self.w.vault, ws.recording) or envelope)
+
+    def _show_part(self, recording_id: int, preview: Filmstrip | AudioEnvelope) -> None:
+        if self.w.workspace is not None and self.w.workspace.recording.id == recording_id:
+            self.w.timeline.show_preview(preview)
+
+    def ensure_working_copies(self) -> None:
+        for recording in library.films_of(self.w.vault):
+            future = self.w.copies.ensure(recording, progress=self.w.player.working_copy_progress(recording.id))
+            if future is not None:
+                future.add_done_callback(partial(self._copy_done, recording_id=recording.id))
+
+    def _copy_done(self, future: Future[WorkingCopyMade | None], recording_id: int) -> None:
+        if not future.cancelled() and future.exception() is None and future.result() is not None:
+            self.copy_ready.emit(recording_id)  # to the GUI thread: the player switches to it when paused
