@@ -45,6 +45,7 @@ STEADY_OCTAVES = 0.12  # a voice's pitch moves less than this from one 10-ms fra
 MIN_GAP_FRAMES = 20  # gaps up to 0.2 s inside a vocalisation are bridged
 SAME_VOICE_GAP_FRAMES = 40  # ... and up to 0.4 s when the pitch on both sides is the same voice's
 MIN_FRAMES = 20  # vocalisations shorter than 0.2 s are dropped
+SAME_SPEAKER_GAP_FRAMES = 50  # one speaker's parts up to 0.5 s apart are one vocalisation (a phrase's pause)
 PRAAT_FLOOR = 60.0  # Hz: the lowest voice Praat looks for (a deep father, down to 65 Hz at phrase ends)
 PRAAT_MIN_SAMPLES = 3 * WINDOW  # Praat needs three periods of its floor in the sound
 
@@ -140,10 +141,15 @@ def praat_pitch(samples: Samples, frames: int) -> npt.NDArray[np.float32]:
     pitch = parselmouth.Sound(half, sampling_frequency=ANALYSIS_RATE / 2).to_pitch_ac(
         time_step=HOP / ANALYSIS_RATE, pitch_floor=PRAAT_FLOOR, pitch_ceiling=F0_MAX)
     hz = np.asarray(pitch.selected_array["frequency"], np.float32)
-    # Praat's frame i is centred at xs[i] s; ours, frame k, at (k·HOP + WINDOW/2) / rate.
-    index = np.rint((np.asarray(pitch.xs()) * ANALYSIS_RATE - WINDOW / 2) / HOP).astype(np.int64)
-    keep = (index >= 0) & (index < frames)
-    out[index[keep]] = hz[keep]
+    if hz.size == 0:
+        return out
+    # Praat's frame j is centred at x1 + j·dt s; ours, frame k, at (k·HOP + WINDOW/2) / rate, half a frame
+    # apart. Each of ours takes the nearest of Praat's (rounding Praat's times to ours instead left every
+    # fourth frame or so without a pitch where two fell on one).
+    centres = (np.arange(frames) * HOP + WINDOW / 2) / ANALYSIS_RATE
+    nearest = np.floor((centres - pitch.x1) / pitch.dt + 0.5).astype(np.int64)
+    inside = (nearest >= 0) & (nearest < hz.size)
+    out[inside] = hz[nearest[inside]]
     return out
 
 
@@ -310,12 +316,19 @@ def _attributed(voicing: Voicing) -> list[Vocalisation]:
                       [e - s for s, e in segments])
     parts = [(s + a, s + b) for s, e in segments for a, b in split_at_speaker_changes(voicing.pitch[s:e], line)]
     cues = [cues_of(voicing.pitch[s:e], voicing.f0[s:e]) for s, e in parts]
-    found = []
+    named: list[tuple[Speaker, int, int, float]] = []
     for (start, end), (speaker, sure) in zip(parts, attribute(cues, [e - s for s, e in parts], line), strict=True):
-        if speaker is not None:
-            found.append(Vocalisation(speaker, start * HOP + WINDOW // 2 - HOP // 2,
-                                      (end - 1) * HOP + WINDOW // 2 + HOP // 2, sure))
-    return found
+        if speaker is None:
+            continue
+        if named and named[-1][0] is speaker and start - named[-1][2] <= SAME_SPEAKER_GAP_FRAMES:
+            # A pause inside one speaker's phrase: still one vocalisation (sureness weighted by length).
+            _, first, last, before = named[-1]
+            weight = (last - first) / (end - first)
+            named[-1] = (speaker, first, end, before * weight + sure * (1 - weight))
+        else:
+            named.append((speaker, start, end, sure))
+    return [Vocalisation(speaker, start * HOP + WINDOW // 2 - HOP // 2, (end - 1) * HOP + WINDOW // 2 + HOP // 2,
+                         sure) for speaker, start, end, sure in named]
 
 
 def detect_vocalisations(samples: Samples, progress: Progress | None = None,
