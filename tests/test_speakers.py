@@ -9,7 +9,7 @@ from vigtool.analysis.speakers import SegmentCues, attribute, film_split
 from vigtool.analysis.vocal_detect import ANALYSIS_RATE, praat_pitch
 from vigtool.domain.vocal_turns import Speaker
 from vigtool.services.analysis import analyse_samples
-from vigtool.synth.heldout import infant_sound, reverberate
+from vigtool.synth.heldout import broadcast, infant_sound, reverberate
 from vigtool.synth.voices import VoiceSettings, adult_utterance
 
 
@@ -77,3 +77,28 @@ def test_a_baby_answered_at_once_in_a_reverberant_room_is_two_speakers() -> None
     assert [v.speaker for v in result.vocalisations] == [Speaker.INFANT, Speaker.ADULT]
     (turn,) = result.turns
     assert turn.initiator is Speaker.INFANT and abs(turn.response - answer_at) < 0.2 * ANALYSIS_RATE
+
+
+def test_a_tv_talking_throughout_is_nobodys_turn() -> None:
+    # A TV across the room talks the whole time (band-limited, compressed, reverberant, 6 dB under the
+    # family): what it says alone is no vocalisation of the parent's or the baby's.
+    rng = np.random.default_rng(5)
+    n = 14 * ANALYSIS_RATE
+    talk = np.zeros(n)
+    at = int(0.2 * ANALYSIS_RATE)
+    while at < n:
+        phrase = adult_utterance(float(rng.uniform(1.5, 2.5)), VoiceSettings(adult_f0=210.0), ANALYSIS_RATE, rng)
+        talk[at:at + phrase.size] += phrase[: n - at]
+        at += phrase.size + int(rng.uniform(0.2, 0.5) * ANALYSIS_RATE)
+    family = np.zeros(n)
+    for who, start in (("infant", 1.0), ("adult", 2.4), ("infant", 4.6), ("adult", 6.0)):
+        part = (adult_utterance(1.2, VoiceSettings(adult_f0=100.0), ANALYSIS_RATE, rng) * 0.5 if who == "adult"
+                else infant_sound("coo", rng)[: int(1.0 * ANALYSIS_RATE)] * 0.4)
+        family[int(start * ANALYSIS_RATE):int(start * ANALYSIS_RATE) + part.size] += part
+    tv = reverberate(broadcast(talk), 0.5, rng)
+    tv *= np.sqrt(np.mean(family[np.abs(family) > 1e-4] ** 2) / 4 / np.mean(tv ** 2))
+    sound = family + tv + rng.standard_normal(n) * 0.002
+    result = analyse_samples((sound / np.max(np.abs(sound)) * 0.9).astype(np.float32))
+    assert [v for v in result.vocalisations if v.start > 8 * ANALYSIS_RATE] == []  # the TV alone
+    assert [(t.initiator, t.responder) for t in result.turns] == [
+        (Speaker.INFANT, Speaker.ADULT), (Speaker.ADULT, Speaker.INFANT), (Speaker.INFANT, Speaker.ADULT)]

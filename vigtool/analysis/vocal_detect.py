@@ -10,7 +10,9 @@ a harmonic detector over a noise-whitened spectrum (numpy), Praat's pitch, then 
 3. Voiced frames are joined across short gaps (≤ 0.2 s) into vocalisations of at least 0.2 s.
 4. Who spoke (vigtool.analysis.speakers): Praat's pitch (praat-parselmouth) of each vocalisation, split
    parent / baby at this film's own pitch gap, with how sure that is. The comb's pitch is not used for it:
-   it reads ordinary adult voices at two to four times their pitch.
+   it reads ordinary adult voices at two to four times their pitch. Where a voice talks through most of
+   the film (a TV, a radio), a vocalisation mostly under 6 dB over the film's quieter fifth is far off:
+   nobody's turn. One speaker's parts up to 0.5 s apart are one vocalisation.
 
 Times are integer sample positions at ANALYSIS_RATE.
 """
@@ -46,6 +48,9 @@ MIN_GAP_FRAMES = 20  # gaps up to 0.2 s inside a vocalisation are bridged
 SAME_VOICE_GAP_FRAMES = 40  # ... and up to 0.4 s when the pitch on both sides is the same voice's
 MIN_FRAMES = 20  # vocalisations shorter than 0.2 s are dropped
 SAME_SPEAKER_GAP_FRAMES = 50  # one speaker's parts up to 0.5 s apart are one vocalisation (a phrase's pause)
+BACKGROUND_TALK_SHARE = 0.5  # voiced this much of the film: someone talks throughout (a TV, a radio)
+NEAR_DB = 6.0  # ... then a near voice is this much over the film's quieter fifth
+NEAR_SHARE = 0.5  # ... in at least this share of a vocalisation's frames
 PRAAT_FLOOR = 60.0  # Hz: the lowest voice Praat looks for (a deep father, down to 65 Hz at phrase ends)
 PRAAT_MIN_SAMPLES = 3 * WINDOW  # Praat needs three periods of its floor in the sound
 
@@ -67,6 +72,7 @@ class FrameFeatures:
     f0: npt.NDArray[np.float32]
     snr: npt.NDArray[np.float32]  # frames × bins: log(1 + power over the floor)
     pitch: npt.NDArray[np.float32]  # Praat's pitch (autocorrelation), Hz; 0 where Praat hears no voice
+    level: npt.NDArray[np.float16]  # the frame's power up to MAX_HZ, dB (for voices far off: see _attributed)
 
 
 def _bin_hz() -> float:
@@ -170,7 +176,8 @@ def _context_features(power: npt.NDArray[np.float32], pitch: npt.NDArray[np.floa
     # Level-free: a rattle or a knock lifts harmonics and gaps alike (a half); a voice, its harmonics.
     ratio = on[rows, best] / np.maximum(on[rows, best] + off[rows, best], 1e-6)
     return FrameFeatures(contrast[rows, best], ratio, candidates[best],
-                         np.log1p(np.maximum(over - 1.0, 0.0)).astype(np.float32), pitch)
+                         np.log1p(np.maximum(over - 1.0, 0.0)).astype(np.float32), pitch,
+                         (10 * np.log10(power.sum(axis=1) + 1e-12)).astype(np.float16))
 
 
 def frame_features(samples: Samples, progress: Progress | None = None,
@@ -190,10 +197,10 @@ def frame_features(samples: Samples, progress: Progress | None = None,
             progress(done, total)
     if not parts:
         empty = np.zeros(0, np.float32)
-        return FrameFeatures(empty, empty, empty, np.zeros((0, bins), np.float32), empty)
+        return FrameFeatures(empty, empty, empty, np.zeros((0, bins), np.float32), empty, empty.astype(np.float16))
     return FrameFeatures(np.concatenate([f.score for f in parts]), np.concatenate([f.ratio for f in parts]),
                          np.concatenate([f.f0 for f in parts]), np.concatenate([f.snr for f in parts]),
-                         np.concatenate([f.pitch for f in parts]))
+                         np.concatenate([f.pitch for f in parts]), np.concatenate([f.level for f in parts]))
 
 
 def _runs(mask: npt.NDArray[np.bool_]) -> list[tuple[int, int]]:
@@ -246,21 +253,22 @@ def _strong(features: FrameFeatures | Voicing, threshold: float = VOICED_SCORE) 
 @dataclass(frozen=True)
 class Voicing:
     """What the speaker decision needs of each 10-ms frame, without the spectra: a long film's log-SNR
-    spectra would take 1 MB per 10 s, its voicing 16 bytes per frame."""
+    spectra would take 1 MB per 10 s, its voicing 18 bytes per frame (6.5 MB an hour)."""
 
     score: npt.NDArray[np.float32]
     ratio: npt.NDArray[np.float32]
     f0: npt.NDArray[np.float32]  # the comb's pitch (finds *that* a frame is voiced)
     pitch: npt.NDArray[np.float32]  # Praat's pitch (says *who*: the comb reads adults an octave or two high)
+    level: npt.NDArray[np.float16]  # dB (says whether a voice is near: see _attributed)
 
     @classmethod
     def of(cls, features: FrameFeatures) -> Voicing:
-        return cls(features.score, features.ratio, features.f0, features.pitch)
+        return cls(features.score, features.ratio, features.f0, features.pitch, features.level)
 
 
 class VocalDetector:
     """Finds vocalisations in sound fed in pieces of any size, CONTEXT_FRAMES (20 s) at a time, so a long
-    film's sound is never held whole: what stays is its voicing, 16 bytes per 10 ms. Feeding a film's sound
+    film's sound is never held whole: what stays is its voicing, 18 bytes per 10 ms. Feeding a film's sound
     piece by piece finds exactly what feeding it in one array does."""
 
     _CONTEXT_SAMPLES = (CONTEXT_FRAMES - 1) * HOP + WINDOW  # the samples one context's frames cover
@@ -295,7 +303,9 @@ class VocalDetector:
 
     def finish(self) -> list[Vocalisation]:
         """The vocalisations of all the sound fed, each labelled adult or infant with how sure the analysis
-        is. (A TV or another child is not yet told apart: it is named parent or baby, with its certainty.)"""
+        is. Where a voice talks through most of the film (a TV), vocalisations not loud enough to be near
+        the camera are left out as someone else's; another child is not told apart yet (it is named parent
+        or baby, with its certainty)."""
         rest = np.concatenate(self._pending) if self._pending else np.zeros(0, np.float32)
         frames = max(0, (rest.size - WINDOW) // HOP + 1)
         if frames:  # exactly the samples these frames cover, as every full context: Praat centres its frames
@@ -304,17 +314,32 @@ class VocalDetector:
         if not self._parts:
             return []
         voicing = Voicing(*(np.concatenate([getattr(p, name) for p in self._parts])
-                            for name in ("score", "ratio", "f0", "pitch")))
+                            for name in ("score", "ratio", "f0", "pitch", "level")))
         return _attributed(voicing)
+
+
+def _near(voicing: Voicing) -> npt.NDArray[np.bool_] | None:
+    """Where someone talks through most of the film (a TV, a radio), the frames loud enough to be the family
+    near the camera: 6 dB over the film's quieter fifth, as the naive baseline has it (a far, band-limited
+    loudspeaker's voice is weaker there, the low frequencies of a near voice carry the level). None where
+    nobody does (then every voice is the family's)."""
+    if voicing.score.size == 0 or voiced_frames(voicing).mean() < BACKGROUND_TALK_SHARE:
+        return None
+    level = voicing.level.astype(np.float32)
+    return np.asarray(level > np.percentile(level, 20) + NEAR_DB)
 
 
 def _attributed(voicing: Voicing) -> list[Vocalisation]:
     """Who said each vocalisation: Praat's pitch, split at this film's own gap between parent and baby
-    (vigtool.analysis.speakers); a vocalisation whose pitch crosses that line is two."""
+    (vigtool.analysis.speakers); a vocalisation whose pitch crosses that line is two. Where a voice talks
+    through most of the film, a vocalisation not mostly loud enough to be near is nobody's turn."""
+    near = _near(voicing)
     segments = voiced_segments(voicing)
     line = film_split([cues_of(voicing.pitch[s:e], voicing.f0[s:e]) for s, e in segments],
                       [e - s for s, e in segments])
     parts = [(s + a, s + b) for s, e in segments for a, b in split_at_speaker_changes(voicing.pitch[s:e], line)]
+    if near is not None:
+        parts = [(s, e) for s, e in parts if near[s:e].mean() >= NEAR_SHARE]
     cues = [cues_of(voicing.pitch[s:e], voicing.f0[s:e]) for s, e in parts]
     named: list[tuple[Speaker, int, int, float]] = []
     for (start, end), (speaker, sure) in zip(parts, attribute(cues, [e - s for s, e in parts], line), strict=True):
