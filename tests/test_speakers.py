@@ -102,3 +102,6 @@ def test_a_tv_talking_throughout_is_nobodys_turn() -> None:
     assert [v for v in result.vocalisations if v.start > 8 * ANALYSIS_RATE] == []  # the TV alone
     assert [(t.initiator, t.responder) for t in result.turns] == [
         (Speaker.INFANT, Speaker.ADULT), (Speaker.ADULT, Speaker.INFANT), (Speaker.INFANT, Speaker.ADULT)]
+    # Who spoke is often wrong with a TV on: the practitioner is told the analysis is unsure.
+    assert max(v.confidence for v in result.vocalisations) < 0.5
+    assert "unsure who spoke" in result.summary.text()

@@ -51,6 +51,7 @@ SAME_SPEAKER_GAP_FRAMES = 50  # one speaker's parts up to 0.5 s apart are one vo
 BACKGROUND_TALK_SHARE = 0.5  # voiced this much of the film: someone talks throughout (a TV, a radio)
 NEAR_DB = 6.0  # ... then a near voice is this much over the film's quieter fifth
 NEAR_SHARE = 0.5  # ... in at least this share of a vocalisation's frames
+BACKGROUND_TALK_SURENESS = 0.45  # ... and the analysis is unsure who spoke, at best
 PRAAT_FLOOR = 60.0  # Hz: the lowest voice Praat looks for (a deep father, down to 65 Hz at phrase ends)
 PRAAT_MIN_SAMPLES = 3 * WINDOW  # Praat needs three periods of its floor in the sound
 
@@ -352,8 +353,10 @@ def _attributed(voicing: Voicing) -> list[Vocalisation]:
             named[-1] = (speaker, first, end, before * weight + sure * (1 - weight))
         else:
             named.append((speaker, start, end, sure))
+    # With a voice talking throughout, who spoke is often wrong (bench/turns_accuracy.py, "tv"): say so.
+    cap = 1.0 if near is None else BACKGROUND_TALK_SURENESS
     return [Vocalisation(speaker, start * HOP + WINDOW // 2 - HOP // 2, (end - 1) * HOP + WINDOW // 2 + HOP // 2,
-                         sure) for speaker, start, end, sure in named]
+                         min(sure, cap)) for speaker, start, end, sure in named]
 
 
 def detect_vocalisations(samples: Samples, progress: Progress | None = None,
