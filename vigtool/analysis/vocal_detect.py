@@ -163,7 +163,9 @@ def praat_pitch(samples: Samples, frames: int) -> npt.NDArray[np.float32]:
 def _context_features(power: npt.NDArray[np.float32], pitch: npt.NDArray[np.float32]) -> FrameFeatures:
     """The features of one context's frames (power spectra, frames × bins; Praat's pitch of each frame)."""
     bins = power.shape[1]
-    at, between = _TEMPLATE_CACHE.setdefault(bins, _templates(bins))
+    if bins not in _TEMPLATE_CACHE:  # (setdefault would build the tables anew for every context)
+        _TEMPLATE_CACHE[bins] = _templates(bins)
+    at, between = _TEMPLATE_CACHE[bins]
     candidates = _candidates().astype(np.float32)
     over = power / _local_floor(power)
     excess = np.maximum(np.sqrt(over) - 1.0, 0.0).astype(np.float32)  # amplitude above the floor
