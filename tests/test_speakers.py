@@ -105,3 +105,22 @@ def test_a_tv_talking_throughout_is_nobodys_turn() -> None:
     # Who spoke is often wrong with a TV on: the practitioner is told the analysis is unsure.
     assert max(v.confidence for v in result.vocalisations) < 0.5
     assert "unsure who spoke" in result.summary.text()
+
+
+def test_a_pause_inside_a_parents_phrase_keeps_it_one_vocalisation() -> None:
+    rng = np.random.default_rng(9)
+    sound = np.zeros(6 * ANALYSIS_RATE)
+    coo = infant_sound("coo", rng)[: int(0.8 * ANALYSIS_RATE)] * 0.4
+    sound[ANALYSIS_RATE // 2:ANALYSIS_RATE // 2 + coo.size] += coo
+    settings = VoiceSettings(adult_f0=120.0)
+    first, second = (adult_utterance(0.9, settings, ANALYSIS_RATE, rng) * 0.5 for _ in range(2))
+    start = int(2.0 * ANALYSIS_RATE)
+    sound[start:start + first.size] += first
+    resume = start + first.size + int(0.45 * ANALYSIS_RATE)  # a breath between the halves of the phrase
+    sound[resume:resume + second.size] += second
+    sound += rng.standard_normal(sound.size) * 0.003
+    result = analyse_samples(sound.astype(np.float32))
+    assert [v.speaker for v in result.vocalisations] == [Speaker.INFANT, Speaker.ADULT]
+    phrase = result.vocalisations[1]
+    assert abs(phrase.start - start) < 0.1 * ANALYSIS_RATE
+    assert abs(phrase.end - (resume + second.size)) < 0.2 * ANALYSIS_RATE
