@@ -6,7 +6,7 @@ baby at 300–600 Hz). So the vocalisations' pitches (Praat's, see vocal_detect.
 two by this film's own gap (two-means in octaves), kept within what voices allow; what lies far from the
 line is named with confidence, what lies near it is named but flagged unsure.
 
-A TV or a radio is set aside before this (vocal_detect: a voice through most of the film, and not near);
+A TV or a radio is set aside before this (vocal_detect: a voice far off, not near the camera);
 a sibling is not: another child is named parent or baby. Clustering this film's vocalisations by spectral
 shape (band levels over their floors) was tried: two-means splits every film's parent and every film's baby
 as far apart as a mother and her toddler, so nothing tells when a split is a second voice

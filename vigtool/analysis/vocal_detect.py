@@ -10,9 +10,9 @@ a harmonic detector over a noise-whitened spectrum (numpy), Praat's pitch, then 
 3. Voiced frames are joined across short gaps (≤ 0.2 s) into vocalisations of at least 0.2 s.
 4. Who spoke (vigtool.analysis.speakers): Praat's pitch (praat-parselmouth) of each vocalisation, split
    parent / baby at this film's own pitch gap, with how sure that is. The comb's pitch is not used for it:
-   it reads ordinary adult voices at two to four times their pitch. Where a voice talks through most of
-   the film (a TV, a radio), a vocalisation mostly under 6 dB over the film's quieter fifth is far off:
-   nobody's turn. One speaker's parts up to 0.5 s apart are one vocalisation.
+   it reads ordinary adult voices at two to four times their pitch. Where a voice is far off (a TV, a
+   radio: more than a tenth of the voiced frames under 6 dB over the film's quieter fifth), a vocalisation
+   mostly under that is nobody's turn. One speaker's parts up to 0.5 s apart are one vocalisation.
 
 Times are integer sample positions at ANALYSIS_RATE.
 """
@@ -48,9 +48,9 @@ MIN_GAP_FRAMES = 20  # gaps up to 0.2 s inside a vocalisation are bridged
 SAME_VOICE_GAP_FRAMES = 40  # ... and up to 0.4 s when the pitch on both sides is the same voice's
 MIN_FRAMES = 20  # vocalisations shorter than 0.2 s are dropped
 SAME_SPEAKER_GAP_FRAMES = 50  # one speaker's parts up to 0.5 s apart are one vocalisation (a phrase's pause)
-BACKGROUND_TALK_SHARE = 0.5  # voiced this much of the film: someone talks throughout (a TV, a radio)
-NEAR_DB = 6.0  # ... then a near voice is this much over the film's quieter fifth
-NEAR_SHARE = 0.5  # ... in at least this share of a vocalisation's frames
+NEAR_DB = 6.0  # a voice near the camera is this much over the film's quieter fifth ...
+FAR_VOICE_SHARE = 0.1  # ... and when more of the film's voiced frames are not, a voice is far off (a TV):
+NEAR_SHARE = 0.5  # then a vocalisation needs at least this share of its frames near to be the family's
 BACKGROUND_TALK_SURENESS = 0.45  # ... and the analysis is unsure who spoke, at best
 PRAAT_FLOOR = 60.0  # Hz: the lowest voice Praat looks for (a deep father, down to 65 Hz at phrase ends)
 PRAAT_MIN_SAMPLES = 3 * WINDOW  # Praat needs three periods of its floor in the sound
@@ -306,8 +306,8 @@ class VocalDetector:
 
     def finish(self) -> list[Vocalisation]:
         """The vocalisations of all the sound fed, each labelled adult or infant with how sure the analysis
-        is. Where a voice talks through most of the film (a TV), vocalisations not loud enough to be near
-        the camera are left out as someone else's; another child is not told apart yet (it is named parent
+        is. Where a voice is far off (a TV), vocalisations not loud enough to be near the camera are left
+        out as someone else's; another child is not told apart yet (it is named parent
         or baby, with its certainty)."""
         rest = np.concatenate(self._pending) if self._pending else np.zeros(0, np.float32)
         frames = max(0, (rest.size - WINDOW) // HOP + 1)
@@ -322,20 +322,25 @@ class VocalDetector:
 
 
 def _near(voicing: Voicing) -> npt.NDArray[np.bool_] | None:
-    """Where someone talks through most of the film (a TV, a radio), the frames loud enough to be the family
-    near the camera: 6 dB over the film's quieter fifth, as the naive baseline has it (a far, band-limited
-    loudspeaker's voice is weaker there, the low frequencies of a near voice carry the level). None where
-    nobody does (then every voice is the family's)."""
-    if voicing.score.size == 0 or voiced_frames(voicing).mean() < BACKGROUND_TALK_SHARE:
+    """Where a voice talks on far off (a TV, a radio), the frames loud enough to be the family near the
+    camera: 6 dB over the film's quieter fifth, as the naive baseline has it (a far loudspeaker's voice is
+    weaker, the low frequencies of a near voice carry the level). A film has a voice far off when more than
+    a tenth of its voiced frames are not near: a family alone leaves at most one in twenty so. None where no
+    voice is far off (then every voice is the family's)."""
+    if voicing.score.size == 0:
         return None
     level = voicing.level.astype(np.float32)
-    return np.asarray(level > np.percentile(level, 20) + NEAR_DB)
+    near = np.asarray(level > np.percentile(level, 20) + NEAR_DB)
+    voiced = voiced_frames(voicing, VOICED_SCORE * WEAK_FACTOR)
+    if (voiced & ~near).sum() <= FAR_VOICE_SHARE * max(int(voiced.sum()), 1):
+        return None
+    return near
 
 
 def _attributed(voicing: Voicing) -> list[Vocalisation]:
     """Who said each vocalisation: Praat's pitch, split at this film's own gap between parent and baby
-    (vigtool.analysis.speakers); a vocalisation whose pitch crosses that line is two. Where a voice talks
-    through most of the film, a vocalisation not mostly loud enough to be near is nobody's turn."""
+    (vigtool.analysis.speakers); a vocalisation whose pitch crosses that line is two. Where a voice is far
+    off, a vocalisation not mostly loud enough to be near is nobody's turn."""
     near = _near(voicing)
     segments = voiced_segments(voicing)
     line = film_split([cues_of(voicing.pitch[s:e], voicing.f0[s:e]) for s, e in segments],
@@ -355,7 +360,7 @@ def _attributed(voicing: Voicing) -> list[Vocalisation]:
             named[-1] = (speaker, first, end, before * weight + sure * (1 - weight))
         else:
             named.append((speaker, start, end, sure))
-    # With a voice talking throughout, who spoke is often wrong (bench/turns_accuracy.py, "tv"): say so.
+    # With a voice far off, who spoke is often wrong (bench/turns_accuracy.py, "tv"): say so.
     cap = 1.0 if near is None else BACKGROUND_TALK_SURENESS
     return [Vocalisation(speaker, start * HOP + WINDOW // 2 - HOP // 2, (end - 1) * HOP + WINDOW // 2 + HOP // 2,
                          min(sure, cap)) for speaker, start, end, sure in named]
