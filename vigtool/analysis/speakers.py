@@ -6,9 +6,12 @@ baby at 300–600 Hz). So the vocalisations' pitches (Praat's, see vocal_detect.
 two by this film's own gap (two-means in octaves), kept within what voices allow; what lies far from the
 line is named with confidence, what lies near it is named but flagged unsure.
 
-Not done yet: a TV or a radio in the room is named parent (it is an adult voice). A missing fundamental
-(a small speaker's low cut) was tried and does not tell them apart: in a room with ordinary low-frequency
-noise, a near adult's fundamental is as weak against the floor as a TV's (bench/turns_accuracy.py, "tv").
+A TV or a radio is set aside before this (vocal_detect: a voice far off, not near the camera);
+a sibling is not: another child is named parent or baby. Clustering this film's vocalisations by spectral
+shape (band levels over their floors) was tried: two-means splits every film's parent and every film's baby
+as far apart as a mother and her toddler, so nothing tells when a split is a second voice
+(bench/turns_accuracy.py, "sibling"). A missing fundamental does not tell a TV from a near adult either in a
+room with ordinary low-frequency noise.
 """
 
 from __future__ import annotations

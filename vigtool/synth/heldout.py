@@ -10,9 +10,11 @@ never committed:
 - infants, two models: the generator's coos, and a second one designed differently here (a glottal pulse
   source with jitter and shimmer through the formants of an infant's short vocal tract; coos, canonical
   babble, fussing, crying);
-- a toddler sibling (adult synthetic speech shifted up a third of an octave in pitch and formants, as a
+- a toddler sibling (a female synthetic voice shifted up a third of an octave in pitch and formants, as a
   short vocal tract speaks) and a TV (another adult source, band-limited to 300–3400 Hz, compressed,
-  continuous): both are "other", never a turn;
+  continuous): both are "other", never a turn. Their voices are drawn from the same list of sources as the
+  scenes' parents (another source than the scene's own), so a bench that tunes on some sources and reports
+  on the others holds the TV's and the sibling's voices out too;
 - conditions: father, TV, sibling, overlap, reverberation (RT60 0.3–0.8 s), 10–30 dB SNR, low-bitrate AAC.
 
 `render_scene` mixes a scene with its ground truth (who vocalised when: "adult", "infant", "other") and
@@ -75,6 +77,8 @@ class Scene:
     infant_model: str  # "coo" (the generator's) or "glottal" (this module's)
     condition: str
     seed: int
+    tv: Source = Source("tv", "espeak", "en", "m3", 40, True)  # the TV's voice (condition "tv")
+    sibling: Source = Source("sibling", "espeak", "en", "f4", 80)  # the sibling's (condition "sibling")
 
 
 def espeak_families() -> list[str]:
@@ -107,9 +111,10 @@ def adult_sources() -> list[Source]:
     return sources
 
 
-def scenes(sources: list[Source] | None = None) -> list[Scene]:
+def scenes(sources: list[Source] | None = None, seed: int = 500) -> list[Scene]:
     """One scene per adult source; the conditions and the two infant models rotate over them, so each
-    condition is heard with several sources. "father" takes the next male source."""
+    condition is heard with several sources. "father" takes the next male source; the TV and the sibling
+    speak with other sources of the same list (the sibling with a female voice, high)."""
     chosen = adult_sources() if sources is None else sources
     plan = [(source, CONDITIONS[k % len(CONDITIONS)]) for k, source in enumerate(chosen)]
     # Recorded human speech is the scarcest source: heard in more rooms than the synthetic ones.
@@ -119,8 +124,13 @@ def scenes(sources: list[Source] | None = None) -> list[Scene]:
         source = _as_father(planned, chosen) if condition == "father" else planned
         # Alternate the infant models so that every condition is heard with both (not one model per condition).
         model = "glottal" if condition == "crying-reverb" or (k + k // len(CONDITIONS)) % 2 else "coo"
+        others = [s for s in chosen if s.name != planned.name] or [planned]
+        tv = others[(3 * k + 1) % len(others)]
+        # A child's voice only espeak-ng can be asked for (flite's and the recorded voice are adults).
+        young = [s for s in others if s.engine == "espeak"] or others
+        sibling = replace(young[(5 * k + 2) % len(young)], variant="f4", pitch=80, male=False)
         out.append(Scene(f"{k:02d}-{condition}-{source.name.replace(':', '-').replace('/', '-')}", source, model,
-                         condition, 500 + k))
+                         condition, seed + k, tv, sibling))
     return out
 
 
@@ -306,7 +316,7 @@ def mix_scene(scene: Scene, seconds: float) -> tuple[Signal, list[Event]]:
         events.append(Event(who, round(at, 4), round(at + part.size / RATE, 4)))
         return at + part.size / RATE
 
-    sibling = Source("sibling", "espeak", "en", "f4", 80)
+    sibling = scene.sibling
     t, speaker = 0.5, "infant" if rng.random() < 0.5 else "adult"
     while t < seconds - 1.0:
         if speaker == "adult":
@@ -329,7 +339,7 @@ def mix_scene(scene: Scene, seconds: float) -> tuple[Signal, list[Event]]:
     active = np.abs(voice) > 1e-4
     power = float(np.mean(voice[active] ** 2)) if active.any() else 0.01
     if scene.condition == "tv":
-        tv, spans = _tv_track(n, rng, power)
+        tv, spans = _tv_track(scene.tv, n, rng, power)
         voice = voice + tv
         events += spans
     noise = _pink(n, rng)
@@ -338,16 +348,13 @@ def mix_scene(scene: Scene, seconds: float) -> tuple[Signal, list[Event]]:
     return mix / max(float(np.max(np.abs(mix))), 1.0) * 0.9, sorted(events, key=lambda e: e.start)
 
 
-_TV_SOURCE = Source("tv", "espeak", "en", "m3", 40, True)
-
-
-def _tv_track(n: int, rng: np.random.Generator, power: float) -> tuple[Signal, list[Event]]:
+def _tv_track(source: Source, n: int, rng: np.random.Generator, power: float) -> tuple[Signal, list[Event]]:
     """Continuous talk from the TV, a few metres away (reverberant), 6 dB under the family's voices."""
     out = np.zeros(n)
     pos = int(0.2 * RATE)
     spans = []
     while pos < n:
-        speech = _speak(_TV_SOURCE, TV_PHRASES[int(rng.integers(len(TV_PHRASES)))])[: n - pos]
+        speech = _speak(source, TV_PHRASES[int(rng.integers(len(TV_PHRASES)))])[: n - pos]
         out[pos:pos + speech.size] += speech
         spans.append(Event("other", round(pos / RATE, 4), round((pos + speech.size) / RATE, 4)))
         pos += speech.size + int(rng.uniform(0.2, 0.6) * RATE)
