@@ -52,15 +52,15 @@ def main() -> None:
                                                                         memory_cost_kib=8192)) as vault:
         recording = import_recording(vault, film, "Bench family").recording
         build_previews(vault, recording)
-        tracks = vault.repo.list_tracks(recording.id)
-        codes = [c.id for c in vault.repo.load_codebook().codes] + [None]
+        tracks = vault.repo.tracks.list(recording.id)
+        codes = [c.id for c in vault.repo.codebook.load().codes] + [None]
         last = recording.frame_count
         marks = []
         for _ in range(MARKS):
             start = rng.randrange(0, last - 200)
             length = 1 if rng.random() < 0.5 else rng.randrange(2, 200)
             marks.append(Annotation(0, rng.choice(tracks).id, FrameRange(start, start + length), rng.choice(codes)))
-        vault.repo.add_annotations(marks)
+        vault.repo.annotations.add_all(marks)
         workspace = Workspace(vault.repo, recording)
         widget = TimelineWidget()
         widget.resize(1600, 420)

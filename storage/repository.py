@@ -29,7 +29,7 @@ __all__ = ["DuplicateRecordingError", "NotFoundError", "Repository", "StoredFilm
 class Repository:
     """Reads and writes one vault's database. Thread-safe: writes are serialised by the Database."""
 
-    def __init__(self, db: Database, sealer: FieldSealer) -> None:  # noqa: PLR0915 - for one commit
+    def __init__(self, db: Database, sealer: FieldSealer) -> None:
         self.db = db
         self._sealer = sealer
         self.cases = CaseStore(db, sealer)
@@ -42,53 +42,6 @@ class Repository:
         self.reviews = ReviewStore(db, sealer)
         self.codebook = CodebookStore(db, sealer)
         self.suggestions = SuggestionStore(db, sealer)
-        # The names from before the split, for one commit: the next renames every call site and removes them.
-        self.create_case = self.cases.create
-        self.list_cases = self.cases.list
-        self.find_case = self.cases.find
-        self.get_case = self.cases.get
-        self.add_recording = self.recordings.add
-        self.delete_recording = self.recordings.delete
-        self.list_recordings = self.recordings.list
-        self.get_recording = self.recordings.get
-        self.find_recording_by_fingerprint = self.recordings.find_by_fingerprint
-        self.wrapped_key = self.recordings.wrapped_key
-        self.media_ids = self.recordings.media_ids
-        self.frame_index = self.recordings.frame_index
-        self.source_path = self.recordings.source_path
-        self.media_metadata = self.recordings.media_metadata
-        self.list_tracks = self.tracks.list
-        self.add_track = self.tracks.add
-        self.update_tracks = self.tracks.update
-        self.delete_track = self.tracks.delete
-        self.add_annotation = self.annotations.add
-        self.add_annotations = self.annotations.add_all
-        self.update_annotations = self.annotations.update
-        self.delete_annotations = self.annotations.delete
-        self.restore = self.annotations.restore
-        self.add_turn = self.annotations.add_turn
-        self.list_annotations = self.annotations.list
-        self.load_codebook = self.codebook.load
-        self.save_codebook = self.codebook.save
-        self.add_turn_chain = self.chains.add
-        self.save_turn_chain = self.chains.save
-        self.delete_turn_chain = self.chains.delete
-        self.list_turn_chains = self.chains.list
-        self.add_clip = self.clips.add
-        self.list_clips = self.clips.list
-        self.get_clip = self.clips.get
-        self.update_clip = self.clips.update
-        self.delete_clip = self.clips.delete
-        self.add_still = self.stills.add
-        self.list_stills = self.stills.list
-        self.get_still = self.stills.get
-        self.update_still = self.stills.update
-        self.delete_still = self.stills.delete
-        self.add_review_session = self.reviews.add
-        self.save_review_session = self.reviews.save
-        self.delete_review_session = self.reviews.delete
-        self.get_review_session = self.reviews.get
-        self.list_review_sessions = self.reviews.list
 
     @property
     def sealer(self) -> FieldSealer:

@@ -41,10 +41,10 @@ def window(qtbot: QtBot, tmp_path: Path, samples: dict[str, Sample]) -> Iterator
         wait_shown(qtbot, window, 0)
         ws = window.workspace
         assert ws is not None
-        clip = ws.add_clip(FrameRange(30, 70), "Turn-taking")
-        ws.update_clip(clip.__class__(clip.id, clip.recording_id, clip.range, clip.title,
+        clip = ws.clips.add(FrameRange(30, 70), "Turn-taking")
+        ws.clips.update(clip.__class__(clip.id, clip.recording_id, clip.range, clip.title,
                                       "You waited, and she answered.", key_frame=50))
-        ws.add_still(90)
+        ws.stills.add(90)
         yield window
         if window.sharing.presenter is not None:
             window.sharing.presenter.close()

@@ -261,7 +261,7 @@ class MainWindow(QMainWindow):
 
     def _refresh_summary(self) -> None:
         if self.workspace is not None:
-            self.codebook_panel.summary.setText(self.workspace.summary().text())
+            self.codebook_panel.summary.setText(self.workspace.chains.summary().text())
 
     def _refresh_bin(self) -> None:
         ws = self.workspace
@@ -275,7 +275,7 @@ class MainWindow(QMainWindow):
 
     def review_session(self) -> ReviewSession | None:
         """The case's review session (made from its clips and stills the first time), reused at every meeting."""
-        return self.workspace.review() if self.workspace is not None else None
+        return self.workspace.review.session() if self.workspace is not None else None
 
     def _refresh_review(self) -> None:
         ws = self.workspace
@@ -283,7 +283,7 @@ class MainWindow(QMainWindow):
             self.review_panel.show_rows(None, [])
             return
         rows = []
-        for entry in review.resolve(self.vault, ws.review(create=False)):
+        for entry in review.resolve(self.vault, ws.review.session(create=False)):
             rate = entry.recording.rate
             if entry.clip is not None:
                 span = entry.clip.range

@@ -132,8 +132,8 @@ class Inspector(QWidget):
         end = max(self.last.value() + 1, start + 1)
         new = replace(a, code_id=self.code.currentData(), actor=self.actor.currentData(), range=FrameRange(start, end))
         if new != a:
-            ws.change_annotations([new], text)
+            ws.marks.change([new], text)
 
     def _note_changed(self) -> None:
         if self.workspace is not None and self.annotation is not None:
-            self.workspace.set_note(self.annotation.id, self.note.toPlainText())
+            self.workspace.marks.set_note(self.annotation.id, self.note.toPlainText())

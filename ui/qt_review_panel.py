@@ -174,7 +174,7 @@ class ReviewPanel(QWidget):
     def _prompt_edited(self, text: str) -> None:
         row = self._row(self.items.currentRow())
         if row is not None and self.workspace is not None:
-            self.workspace.set_review_prompt(row.position, text)
+            self.workspace.review.set_prompt(row.position, text)
 
     def _item_changed(self, item: QListWidgetItem) -> None:
         if self._filling or self.workspace is None:
@@ -182,7 +182,7 @@ class ReviewPanel(QWidget):
         row = self._row(self.items.row(item))
         chosen = item.checkState() == Qt.CheckState.Checked
         if row is not None and row.in_handout != chosen:
-            self.workspace.set_in_handout(row.position, chosen)
+            self.workspace.review.set_in_handout(row.position, chosen)
 
     def _rows_moved(self, _parent: QModelIndex | QPersistentModelIndex, start: int, _end: int,
                     _destination: QModelIndex | QPersistentModelIndex, target: int) -> None:
@@ -193,19 +193,19 @@ class ReviewPanel(QWidget):
         if old_row is not None and new_row is not None:
             workspace = self.workspace
             # After the drop has finished: the redraw that follows the change rebuilds this list.
-            QTimer.singleShot(0, lambda: workspace.move_in_review(old_row.position, new_row.position))
+            QTimer.singleShot(0, lambda: workspace.review.move(old_row.position, new_row.position))
 
     def _move(self, step: int) -> None:
         index = self.items.currentRow()
         row, other = self._row(index), self._row(index + step)
         if row is not None and other is not None and self.workspace is not None:
             self.items.setCurrentRow(index + step)  # the chosen row follows the moment
-            self.workspace.move_in_review(row.position, other.position)
+            self.workspace.review.move(row.position, other.position)
 
     def _remove(self) -> None:
         row = self._row(self.items.currentRow())
         if row is not None and self.workspace is not None:
-            self.workspace.remove_from_review(row.position)
+            self.workspace.review.remove(row.position)
 
     def _activated(self, item: QListWidgetItem) -> None:
         row = self._row(self.items.row(item))

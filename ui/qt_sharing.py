@@ -96,7 +96,7 @@ class SharingControls(QObject):
             self.w.statusBar().showMessage("Choose a clip or still under Clips and stills first.", 5000)
             return
         kind = ReviewItemKind.CLIP if data[0] == "clip" else ReviewItemKind.STILL
-        if ws.add_to_review(kind, data[1]):
+        if ws.review.add(kind, data[1]):
             self.w.statusBar().showMessage("Added to the shared review — Ctrl+Z takes it back.", 5000)
         else:
             self.w.statusBar().showMessage("That moment is in the review already.", 5000)
@@ -225,4 +225,4 @@ class SharingControls(QObject):
 
     def _delete_from_bin(self, kind: str, item_id: int) -> None:
         if self.w.workspace is not None:
-            (self.w.workspace.delete_clip if kind == "clip" else self.w.workspace.delete_still)(item_id)
+            (self.w.workspace.clips.delete if kind == "clip" else self.w.workspace.stills.delete)(item_id)

@@ -535,14 +535,14 @@ class TimelineWidget(QWidget):
         self._drag = None
         if drag.kind == "create":
             if abs(event.position().x() - self.x_of_frame(drag.frame + 0.5)) >= 4 and preview:
-                made = ws.mark(self.current_code, preview[0].range, drag.track_id)
+                made = ws.marks.add(self.current_code, preview[0].range, drag.track_id)
                 self.select({made.id})
         elif drag.kind == "move" and (drag.current != drag.frame or drag.current_track != drag.track_id):
             delta = drag.current - drag.frame
             target = drag.current_track if len(drag.ids) == 1 and drag.current_track != drag.track_id else None
-            ws.move_annotations(drag.ids, delta, target)
+            ws.marks.move(drag.ids, delta, target)
         elif drag.kind in ("start", "end") and drag.current != drag.frame:
-            ws.resize_annotation(drag.ids[0], preview[0].range)
+            ws.marks.resize(drag.ids[0], preview[0].range)
         self._invalidate()
 
     def _hover_cursor(self, pos: QPointF) -> None:
@@ -572,7 +572,7 @@ class TimelineWidget(QWidget):
         ws = self.workspace
         assert ws is not None
         if event.button() == Qt.MouseButton.LeftButton and pos.x() >= HEADER_W - 24:
-            ws.set_track_visible(track.id, not track.visible)
+            ws.tracks.set_visible(track.id, not track.visible)
         elif event.button() == Qt.MouseButton.LeftButton:
             self.choose_lane(track)
         elif event.button() == Qt.MouseButton.RightButton:
@@ -606,10 +606,10 @@ class TimelineWidget(QWidget):
         menu.addAction("Rename…", lambda: self.rename_track(track)).setEnabled(not track.read_only)
         if not track.read_only:
             menu.addAction("Mark here with the code keys", lambda: self.choose_lane(track))
-        menu.addAction("Hide" if track.visible else "Show", lambda: ws.set_track_visible(track.id, not track.visible))
+        menu.addAction("Hide" if track.visible else "Show", lambda: ws.tracks.set_visible(track.id, not track.visible))
         position = [t.id for t in ws.layer.tracks].index(track.id)
-        menu.addAction("Move up", lambda: ws.move_track(track.id, position - 1)).setEnabled(position > 0)
-        menu.addAction("Move down", lambda: ws.move_track(track.id, position + 1)).setEnabled(
+        menu.addAction("Move up", lambda: ws.tracks.move(track.id, position - 1)).setEnabled(position > 0)
+        menu.addAction("Move down", lambda: ws.tracks.move(track.id, position + 1)).setEnabled(
             position < len(ws.layer.tracks) - 1)
         menu.addSeparator()
         menu.addAction("Add a track…", self.add_track)
@@ -619,9 +619,9 @@ class TimelineWidget(QWidget):
     def rename_track(self, track: Track) -> None:
         name, ok = QInputDialog.getText(self, "Rename track", "Name of the track:", text=track.name)
         if ok and name.strip() and self.workspace is not None:
-            self.workspace.rename_track(track.id, name)
+            self.workspace.tracks.rename(track.id, name)
 
     def add_track(self) -> None:
         name, ok = QInputDialog.getText(self, "Add a track", "Name of the new track (e.g. “Sibling”):")
         if ok and name.strip() and self.workspace is not None:
-            self.workspace.add_track(name.strip(), TrackKind.CUSTOM)
+            self.workspace.tracks.add(name.strip(), TrackKind.CUSTOM)

@@ -50,42 +50,6 @@ class Workspace:
         self.stills = Stills(self, repo.stills.list(recording.id))
         self.review = CaseReview(self)
         self.suggestions = Suggestions(self, repo.suggestions.list(recording.id))
-        # The names from before the split, for one commit: the next renames every call site and removes them.
-        self.track_of_kind = self.tracks.of_kind
-        self.track_for_code = self.tracks.for_code
-        self.actor_of_track = self.tracks.actor_of
-        self.chain_of = self.chains.of
-        self.summary = self.chains.summary
-        self.mark = self.marks.add
-        self.add_annotations = self.marks.add_all
-        self.change_annotations = self.marks.change
-        self.move_annotations = self.marks.move
-        self.resize_annotation = self.marks.resize
-        self.set_note = self.marks.set_note
-        self.delete_annotations = self.marks.delete
-        self.paste = self.marks.paste
-        self.mark_turn = self.chains.mark_turn
-        self.close_chain = self.chains.close
-        self.add_track = self.tracks.add
-        self.import_marks = self.marks.add_imported
-        self.rename_track = self.tracks.rename
-        self.set_track_visible = self.tracks.set_visible
-        self.move_track = self.tracks.move
-        self.add_clip = self.clips.add
-        self.update_clip = self.clips.update
-        self.delete_clip = self.clips.delete
-        self.add_still = self.stills.add
-        self.delete_still = self.stills.delete
-        self.change_review = self.review.change
-        self.add_to_review = self.review.add
-        self.remove_from_review = self.review.remove
-        self.move_in_review = self.review.move
-        self.set_review_prompt = self.review.set_prompt
-        self.set_in_handout = self.review.set_in_handout
-        self.suggestion_at = self.suggestions.at
-        self.suggest = self.suggestions.suggest
-        self.accept_suggestion = self.suggestions.accept
-        self.dismiss_suggestion = self.suggestions.dismiss
 
     def replace_codebook(self, book: Codebook, text: str = "Change codebook") -> None:
         """A new codebook for the vault (a key rebound, a code renamed, a JSON file imported)."""

@@ -22,9 +22,6 @@ class CaseReview:
         self._ws = workspace
         self._session: ReviewSession | None = None  # loaded when first asked for
 
-    def __call__(self, *, create: bool = True) -> ReviewSession:  # the name from before the split, for one commit
-        return self.session(create=create)
-
     def session(self, *, create: bool = True) -> ReviewSession:
         """The case's review session, reused at every meeting. Until there is one, the film's clips and
         stills in film order are what it would hold; the first change (or `create`) stores that as the
