@@ -8,7 +8,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QModelIndex, QSize, Qt
 from PySide6.QtGui import QImage
 from PySide6.QtMultimedia import QVideoFrame
 from PySide6.QtPdf import QPdfDocument
@@ -106,6 +106,28 @@ def test_each_review_change_is_one_undo_step(qtbot: QtBot, window: MainWindow) -
         window.undo()
     assert window.review_session() == before
     assert panel.items.item(0).text().startswith("1. Clip") and panel.prompt.text() == review.DEFAULT_PROMPT
+
+
+def test_a_moment_dragged_or_added_is_the_one_worked_on(qtbot: QtBot, window: MainWindow) -> None:
+    panel = window.review_panel
+    window.review_dock.raise_()
+    panel.items.setCurrentRow(0)
+    assert panel.items.model().moveRow(QModelIndex(), 1, QModelIndex(), 0)  # the still dragged to the top
+    qtbot.waitUntil(lambda: panel.items.item(0).text().startswith("1. Still"))
+    session = window.review_session()
+    assert session is not None and [i.kind.value for i in session.items] == ["still", "clip"]
+    assert panel.items.currentRow() == 0 and panel.editor is not None and panel.editor.current == 0
+    qtbot.keyClicks(panel.prompt, "?")
+    assert window.review_session().items[0].prompt.endswith("?")  # typed for the moment dragged, not the clip
+    ws = window.workspace
+    assert ws is not None
+    late = ws.stills.add(100, "Later on")
+    window.clip_bin.setCurrentRow(window.clip_bin.count() - 1)  # the new still, chosen in the bin
+    window.sharing.add_to_review()
+    assert panel.items.count() == 3 and panel.items.currentRow() == 2  # ready for its prompt
+    assert panel.items.item(2).text().endswith("Later on")
+    assert panel.prompt.text() == review.DEFAULT_PROMPT and panel.prompt.isEnabled()
+    assert [i.ref_id for i in window.review_session().items][-1] == late.id
 
 
 def test_handout_pdf_holds_the_stills(window: MainWindow, tmp_path: Path) -> None:
