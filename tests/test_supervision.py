@@ -101,7 +101,7 @@ def _comment(people: People, received: Recording, marks: list[tuple[int, int, st
     lane = next(t for t in people.supervisor.repo.tracks.list(received.id) if t.name == SUPERVISION_TRACK)
     for mark in people.supervisor.repo.annotations.list(received.id):
         if mark.track_id == lane.id:
-            people.supervisor.repo.delete_annotation(mark.id)
+            people.supervisor.repo.annotations.delete([mark.id])
     for start, end, code in marks:
         people.supervisor.repo.annotations.add(lane.id, FrameRange(start, end), code, Actor.PARENT, "lovely")
     return send_comments(people.supervisor, received, out)
