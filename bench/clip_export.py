@@ -117,7 +117,7 @@ def bench_film(vault: Vault, video: Path, folder: Path, runs: int) -> dict[str, 
     """One film: its import (untimed), then the three ways interleaved, then the memory run."""
     recording = import_recording(vault, video, "Bench family").recording
     record_consent(vault, recording, "Bench family", [Purpose.REVIEW], recorded_by="bench", given_on=date.today())
-    index = vault.repo.frame_index(recording.id)
+    index = vault.repo.recordings.frame_index(recording.id)
     # Mid-GOP, as a moment rarely starts on a keyframe: half-way between the keyframes around the middle.
     middle = recording.frame_count // 2 - round(5 * recording.rate)
     after = index.keyframes[index.keyframes > middle]

@@ -118,14 +118,14 @@ def main() -> None:
     imports = []
     for _round in range(2):
         with Vault.open(vault_dir, PASSPHRASE) as vault:
-            for recording in vault.repo.list_recordings():
+            for recording in vault.repo.recordings.list():
                 vault.delete_recording(recording)
         imports.append(timed_import(vault_dir, big))
         base.append(baseline(big, folder))
     import_s, peak_kib, modules_kib = min(imports)
     timed_import(vault_dir, ten_minutes)
     with Vault.open(vault_dir, PASSPHRASE) as vault:
-        recording = next(r for r in vault.repo.list_recordings() if r.source_name == ten_minutes.name)
+        recording = next(r for r in vault.repo.recordings.list() if r.source_name == ten_minutes.name)
         started = time.perf_counter()
         built = build_previews(vault, recording)
         previews_s = time.perf_counter() - started
@@ -133,7 +133,8 @@ def main() -> None:
         with vault.open_film(recording) as film:
             from vigtool.media.previews import make_filmstrip  # noqa: PLC0415 - timed on its own
 
-            make_filmstrip(film, vault.repo.frame_index(recording.id), recording.rotation, recording.source_name)
+            make_filmstrip(film, vault.repo.recordings.frame_index(recording.id), recording.rotation,
+                           recording.source_name)
         thumbnails_s = time.perf_counter() - started
     print(json.dumps({
         "film_mb": round(big.stat().st_size / 1e6, 1),

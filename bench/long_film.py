@@ -128,7 +128,7 @@ def export_from_the_end(code_root: Path, vault: Path, minutes: int, folder: Path
     """A 4-s clip starting 3 minutes before the end (off any keyframe): every frame's stamp must be the
     looped film's own (frame k shows k mod the loop's length)."""
     with Vault.open(vault, PASSPHRASE) as opened:
-        recording = opened.repo.list_recordings()[0]
+        recording = opened.repo.recordings.list()[0]
         record_consent(opened, recording, "Bench family", [Purpose.REVIEW], recorded_by="bench",
                        given_on=date.today())
         count = recording.frame_count
@@ -152,7 +152,7 @@ def filmstrip_time(code_root: Path, film: Path, vault: Path) -> dict[str, Any]:
     script = ("import sys, time\nfrom pathlib import Path\nfrom vigtool.services.vault import Vault\n"
               "from vigtool.media.previews import make_filmstrip\n"
               "with Vault.open(Path(sys.argv[1]), sys.argv[2]) as v:\n"
-              "    r = v.repo.list_recordings()[0]\n    index = v.repo.frame_index(r.id)\n"
+              "    r = v.repo.recordings.list()[0]\n    index = v.repo.recordings.frame_index(r.id)\n"
               "    t = time.perf_counter()\n    with v.open_film(r) as f:\n"
               "        s = make_filmstrip(f, index, r.rotation, r.source_name)\n"
               "    print(time.perf_counter() - t, len(s.frames))\n")

@@ -130,7 +130,7 @@ def status(field):
         if line.startswith(field + ":"):
             return int(line.split()[1]) / 1024
 vault = Vault.open(Path(sys.argv[1]), sys.argv[2])
-recording = vault.repo.get_recording(int(sys.argv[3]))
+recording = vault.repo.recordings.get(int(sys.argv[3]))
 before = status("VmRSS")
 Path("/proc/self/clear_refs").write_text("5")  # the peak so far (ru_maxrss even survives exec) is reset
 started, cpu = time.monotonic(), time.process_time()

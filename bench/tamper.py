@@ -52,13 +52,13 @@ def make_vault(folder: Path) -> Path:
         for person in ("Mother", "Baby (by mother)"):
             record_consent(vault, recording, person, [Purpose.REVIEW, Purpose.SUPERVISION],
                            recorded_by="Bench", given_on=date(2026, 1, 5), form_reference="F-1")
-        for k, track in enumerate(vault.repo.list_tracks(recording.id)):
+        for k, track in enumerate(vault.repo.tracks.list(recording.id)):
             for start in range(0, 40, 8):
-                vault.repo.add_annotation(track.id, FrameRange(start, start + 5), f"p{k + 1}.1",
+                vault.repo.annotations.add(track.id, FrameRange(start, start + 5), f"p{k + 1}.1",
                                           note=f"a note on track {k} at {start}")
-        clip = vault.repo.add_clip(recording.id, FrameRange(2, 30), title="the smile", caption="She smiles")
-        still = vault.repo.add_still(recording.id, 12, caption="the look")
-        vault.repo.add_review_session(recording.case_id, "First review")
+        clip = vault.repo.clips.add(recording.id, FrameRange(2, 30), title="the smile", caption="She smiles")
+        still = vault.repo.stills.add(recording.id, 12, caption="the look")
+        vault.repo.reviews.add(recording.case_id, "First review")
         del clip, still
         vault.db.checkpoint()
     return vault_dir

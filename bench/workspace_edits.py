@@ -43,14 +43,14 @@ def main() -> None:
     render(RecordingSpec(duration=60, seed=4), folder / "film.mp4")
     with Vault.create(folder / "vault", "benchmark passphrase", KdfParams(1, 1, 8192)) as vault:
         recording = import_recording(vault, folder / "film.mp4", "Bench family").recording
-        track = vault.repo.list_tracks(recording.id)[0]
-        vault.repo.add_annotations([Annotation(0, track.id, FrameRange(i % 1700, i % 1700 + 5), "p1")
+        track = vault.repo.tracks.list(recording.id)[0]
+        vault.repo.annotations.add_all([Annotation(0, track.id, FrameRange(i % 1700, i % 1700 + 5), "p1")
                                     for i in range(2000)])
         ws = Workspace(vault.repo, recording)
-        figures = {"mark": [timed(lambda i=i: ws.mark("p3", FrameRange(i, i + 1))) for i in range(ROUNDS)]}
+        figures = {"mark": [timed(lambda i=i: ws.marks.add("p3", FrameRange(i, i + 1))) for i in range(ROUNDS)]}
         ids = [a.id for a in ws.layer][-ROUNDS:]
-        figures["move"] = [timed(lambda i=i: ws.move_annotations([i], 3)) for i in ids]
-        figures["note"] = [timed(lambda i=i: (ws.undo_stack.seal(), ws.set_note(i, "kind words"))) for i in ids]
+        figures["move"] = [timed(lambda i=i: ws.marks.move([i], 3)) for i in ids]
+        figures["note"] = [timed(lambda i=i: (ws.undo_stack.seal(), ws.marks.set_note(i, "kind words"))) for i in ids]
         figures["undo"] = [timed(ws.undo) for _ in range(ROUNDS)]
         figures["redo"] = [timed(ws.redo) for _ in range(ROUNDS)]
     db = sqlite3.connect(folder / "bare.sqlite", isolation_level=None)

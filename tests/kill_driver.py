@@ -74,7 +74,7 @@ def main() -> None:
         lambda: key(Qt.Key.Key_Z, ctrl | shift),
         lambda: window.inspector.note.setPlainText("Baby looks up; mum smiles back"),
         lambda: (window.timeline.select({min(a.id for a in ws.layer)}), key(Qt.Key.Key_Delete)),
-        lambda: ws.move_annotations([max(a.id for a in ws.layer)], 7),
+        lambda: ws.marks.move([max(a.id for a in ws.layer)], 7),
         lambda: (key(Qt.Key.Key_I), key(Qt.Key.Key_Right, times=10), key(Qt.Key.Key_O), key(Qt.Key.Key_C)),
         lambda: key(Qt.Key.Key_S),
     ]

@@ -70,10 +70,10 @@ def main() -> None:
     window.open_recording(recording.id)
     ws = window.workspace
     assert ws is not None
-    clip = ws.add_clip(FrameRange(10, 100), "Turn-taking")
-    ws.update_clip(Clip(clip.id, clip.recording_id, clip.range, clip.title, "You waited, and she answered.",
+    clip = ws.clips.add(FrameRange(10, 100), "Turn-taking")
+    ws.clips.update(Clip(clip.id, clip.recording_id, clip.range, clip.title, "You waited, and she answered.",
                         key_frame=50))
-    ws.add_still(110)
+    ws.stills.add(110)
     window.showMaximized()
 
     def answer() -> None:

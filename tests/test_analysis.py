@@ -146,20 +146,20 @@ def test_suggestions_are_accepted_dismissed_undone_and_remembered(tmp_path: Path
         assert len(proposals) == len(result.exchanges) >= 2
         assert all(p.turns[0].frames.start == p.frames.start for p in proposals)
         ws = Workspace(vault.repo, recording)
-        ws.suggest(proposals)
-        lane = ws.track_of_kind(TrackKind.SUGGESTIONS)
+        ws.suggestions.suggest(proposals)
+        lane = ws.tracks.of_kind(TrackKind.SUGGESTIONS)
         assert lane is not None and len(ws.layer.on_track(lane.id)) == len(proposals)
         first, second = sorted(ws.suggestions.values(), key=lambda s: s.frames.start)[:2]
-        assert first.annotation_id is not None and ws.suggestion_at(first.annotation_id) == first
+        assert first.annotation_id is not None and ws.suggestions.at(first.annotation_id) == first
         note = ws.layer.get(first.annotation_id).note
         assert note.startswith("Suggested, to look at: perhaps") and "who spoke)" in note and "your" not in note
 
-        chain = ws.accept_suggestion(first.id)  # Enter: it becomes the practitioner's own chain
+        chain = ws.suggestions.accept(first.id)  # Enter: it becomes the practitioner's own chain
         marks = [ws.layer.get(link.annotation_id) for link in chain.links]
         assert [m.actor for m in marks] == [t.actor for t in chain_turns(first.turns)]
         assert all(a.actor is not b.actor for a, b in itertools.pairwise(marks))  # partners alternate
-        assert ws.summary().turns >= 1
-        ws.dismiss_suggestion(second.id)  # Delete
+        assert ws.chains.summary().turns >= 1
+        ws.suggestions.dismiss(second.id)  # Delete
         assert len(ws.layer.on_track(lane.id)) == len(proposals) - 2
         states = {s.id: s.state for s in ws.suggestions.values()}
         assert states[first.id] is SuggestionState.ACCEPTED and states[second.id] is SuggestionState.DISMISSED
@@ -170,9 +170,9 @@ def test_suggestions_are_accepted_dismissed_undone_and_remembered(tmp_path: Path
         ws.redo()
         ws.redo()
         assert len(ws.chains) == 1 and len(ws.layer.on_track(lane.id)) == len(proposals) - 2
-        ws.suggest(proposals)  # analysing again brings back neither the accepted nor the dismissed one
+        ws.suggestions.suggest(proposals)  # analysing again brings back neither the accepted nor the dismissed one
         assert len(ws.layer.on_track(lane.id)) == len(proposals) - 2
     with open_vault(tmp_path / "v", create=False) as vault:  # and all of it is in the vault
-        again = Workspace(vault.repo, vault.repo.get_recording(recording.id))
+        again = Workspace(vault.repo, vault.repo.recordings.get(recording.id))
         assert {s.id: s.state for s in again.suggestions.values() if s.id in states} == states
         assert len(again.chains) == 1

@@ -95,7 +95,7 @@ def _sql(vault_dir: Path, statement: str, *params: object) -> None:
 
 def test_a_film_received_for_supervision_goes_nowhere_else(chain: Chain, tmp_path: Path) -> None:
     with open_vault(chain.bea) as bea:
-        received = bea.repo.get_recording(chain.received)
+        received = bea.repo.recordings.get(chain.received)
         for use in sharing.Use:  # the same answer for every way out, before anything is chosen
             assert sharing.refusal(bea, received, use) == RECEIVED
         cleo = next(c for c in bea.identities.contacts() if c.name == "Cleo")
@@ -119,7 +119,7 @@ def test_a_film_received_for_supervision_goes_nowhere_else(chain: Chain, tmp_pat
 def test_deleting_the_record_of_who_sent_it_does_not_make_it_hers(chain: Chain, tmp_path: Path) -> None:
     _sql(chain.bea, "DELETE FROM supervision_links WHERE recording_id = ?", chain.received)
     with open_vault(chain.bea) as bea:
-        received = bea.repo.get_recording(chain.received)
+        received = bea.repo.recordings.get(chain.received)
         why = sharing.refusal(bea, received, sharing.Use.SUPERVISION)
         assert why is not None and "changed outside vigtool" in why and "record of who sent it" in why
         cleo = next(c for c in bea.identities.contacts() if c.name == "Cleo")
@@ -191,10 +191,10 @@ def test_an_edited_frame_index_is_refused_and_reported(tmp_path: Path, samples: 
 def test_notes_and_labels_swapped_between_rows_do_not_open(tmp_path: Path, samples: dict[str, Sample]) -> None:
     recording = _own_film(tmp_path / "v", samples)
     with open_vault(tmp_path / "v") as vault:
-        track = vault.repo.list_tracks(recording.id)[0]
-        vault.repo.add_annotation(track.id, FrameRange(1, 5), note="family A's note")
-        vault.repo.add_annotation(track.id, FrameRange(6, 9), note="another note")
-        vault.repo.create_case("Family B")
+        track = vault.repo.tracks.list(recording.id)[0]
+        vault.repo.annotations.add(track.id, FrameRange(1, 5), note="family A's note")
+        vault.repo.annotations.add(track.id, FrameRange(6, 9), note="another note")
+        vault.repo.cases.create("Family B")
     with _raw(tmp_path / "v" / DATABASE_NAME) as raw:
         (a, note_a), (b, note_b) = raw.execute("SELECT id, note FROM annotations ORDER BY id").fetchall()
         raw.execute("UPDATE annotations SET note = ? WHERE id = ?", (note_b, a))
@@ -204,9 +204,9 @@ def test_notes_and_labels_swapped_between_rows_do_not_open(tmp_path: Path, sampl
         raw.execute("UPDATE cases SET label = ? WHERE id = ?", (label1, c2))
     with open_vault(tmp_path / "v") as vault:
         with pytest.raises(SealingError, match=f"note of annotations row {a} is damaged or was moved"):
-            vault.repo.list_annotations(recording.id)
+            vault.repo.annotations.list(recording.id)
         with pytest.raises(SealingError, match=f"label of cases row {c1}"):
-            vault.repo.list_cases()
+            vault.repo.cases.list()
         problems = verify_vault(vault).problems
     for expected in (f"the note of annotations row {a} does not open", f"the note of annotations row {b} does not open",
                      f"the label of cases row {c1} does not open", f"note of annotations row {a} changed outside"):
@@ -259,17 +259,17 @@ def _key_columns(raw: sqlite3.Connection, table: str) -> list[str]:
 def test_a_vault_made_before_row_seals_opens_and_is_sealed(tmp_path: Path, samples: dict[str, Sample]) -> None:
     recording = _own_film(tmp_path / "v", samples, Purpose.REVIEW)
     with open_vault(tmp_path / "v") as vault:
-        track = vault.repo.list_tracks(recording.id)[0]
-        vault.repo.add_annotation(track.id, FrameRange(1, 5), note="she turns to him")
-        vault.repo.add_clip(recording.id, FrameRange(0, 10), title="the smile")
+        track = vault.repo.tracks.list(recording.id)[0]
+        vault.repo.annotations.add(track.id, FrameRange(1, 5), note="she turns to him")
+        vault.repo.clips.add(recording.id, FrameRange(0, 10), title="the smile")
         field_key = vault.keys.field_key
     _as_made_by_0009(tmp_path / "v", field_key)
     with _raw(tmp_path / "v" / DATABASE_NAME) as raw:
         assert raw.execute("SELECT substr(note, 1, 1) FROM annotations").fetchone()[0] == b"\x01"
     with open_vault(tmp_path / "v") as vault:
         assert vault.db.current_revision() == "0013"
-        assert [a.note for a in vault.repo.list_annotations(recording.id)] == ["she turns to him"]
-        assert [c.title for c in vault.repo.list_clips(recording.id)] == ["the smile"]
+        assert [a.note for a in vault.repo.annotations.list(recording.id)] == ["she turns to him"]
+        assert [c.title for c in vault.repo.clips.list(recording.id)] == ["the smile"]
         assert {c.person for c in vault.consents.list(recording.id)} == {"Mother", "Baby (by mother)"}
         assert verify_vault(vault).problems == []
         assert sharing.refusal(vault, recording, sharing.Use.EXPORT) is None
@@ -283,7 +283,7 @@ def test_a_vault_made_before_row_seals_opens_and_is_sealed(tmp_path: Path, sampl
 
 def test_the_window_says_why_before_any_file_is_chosen(chain: Chain, qtbot: QtBot) -> None:
     with open_vault(chain.bea) as bea:
-        bea.repo.add_clip(chain.received, FrameRange(0, 10), title="a moment")
+        bea.repo.clips.add(chain.received, FrameRange(0, 10), title="a moment")
         window = MainWindow(bea, restore_state=False)
         qtbot.addWidget(window)
         window.show()
@@ -329,7 +329,7 @@ def test_pipes_devices_and_photos_are_refused_at_once(vault: Vault, tmp_path: Pa
         with pytest.raises(MediaError, match=problem) as caught:
             import_recording(vault, path, "Family A")
         assert str(path) in str(caught.value)
-    assert vault.repo.list_recordings() == [] and vault.repo.list_cases() == []
+    assert vault.repo.recordings.list() == [] and vault.repo.cases.list() == []
     assert list((vault.path / "media").iterdir()) == []
     result = vigtool("import", str(pipe), "--case", "Family A", vault=vault.path)
     assert result.returncode != 0 and "is a named pipe" in result.stderr and "Traceback" not in result.stderr
@@ -497,16 +497,16 @@ def test_the_window_shows_a_malformed_codebook_by_name(vault: Vault, samples: di
 
 def test_packages_carry_pseudonyms_only(chain: Chain, tmp_path: Path) -> None:
     with open_vault(chain.anna) as anna, open_vault(chain.bea) as bea:
-        [recording] = anna.repo.list_recordings()
-        received = bea.repo.get_recording(chain.received)
-        names = {c.label for c in bea.repo.list_cases()} | {received.source_name}
+        [recording] = anna.repo.recordings.list()
+        received = bea.repo.recordings.get(chain.received)
+        names = {c.label for c in bea.repo.cases.list()} | {received.source_name}
         assert not any("Family A" in n or "h264" in n for n in names), names
-        session = anna.repo.add_review_session(recording.case_id, "Our review")
-        clip = anna.repo.add_clip(recording.id, FrameRange(0, 10), title="a smile")
-        still = anna.repo.add_still(recording.id, 4)
-        anna.repo.save_review_session(ReviewSession(session.id, session.case_id, session.title, (
+        session = anna.repo.reviews.add(recording.case_id, "Our review")
+        clip = anna.repo.clips.add(recording.id, FrameRange(0, 10), title="a smile")
+        still = anna.repo.stills.add(recording.id, 4)
+        anna.repo.reviews.save(ReviewSession(session.id, session.case_id, session.title, (
             ReviewItem(ReviewItemKind.CLIP, clip.id, "What do you see?"), ReviewItem(ReviewItemKind.STILL, still.id))))
-        package_review(anna, anna.repo.get_review_session(session.id), tmp_path / "review.vigpkg", "family passphrase")
+        package_review(anna, anna.repo.reviews.get(session.id), tmp_path / "review.vigpkg", "family passphrase")
     manifest = json.dumps(open_package(tmp_path / "review.vigpkg", "family passphrase").manifest)
     assert "h264" not in manifest and "Family A" not in manifest and "What do you see?" in manifest
 

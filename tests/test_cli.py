@@ -176,8 +176,8 @@ def test_export_into_a_package_and_open_it_again(tmp_path: Path, samples: dict[s
     assert made.returncode == 0, made.stderr
     assert "encrypted package" in made.stderr and sorted(tmp_path.iterdir()) == [out, vault_dir]
     with open_vault(vault_dir, create=False) as vault:  # a review session to package as a whole
-        clip = vault.repo.add_clip(1, FrameRange(20, 50), "", "Her turn")
-        session = review.add_item(vault, vault.repo.add_review_session(1, "Review"), ReviewItemKind.CLIP, clip.id)
+        clip = vault.repo.clips.add(1, FrameRange(20, 50), "", "Her turn")
+        session = review.add_item(vault, vault.repo.reviews.add(1, "Review"), ReviewItemKind.CLIP, clip.id)
     whole = tmp_path / "review.vigpkg"
     made = vigtool("package", "review", str(session.id), "-o", str(whole), vault=vault_dir, env=secret)
     assert made.returncode == 0, made.stderr
@@ -199,9 +199,9 @@ def test_handout_as_pdf_and_web_page(tmp_path: Path, samples: dict[str, Sample])
     assert vigtool("import", str(samples["h264"].path), "--case", "Family A", vault=vault_dir).returncode == 0
     allow(vault_dir)
     with open_vault(vault_dir, create=False) as vault:
-        still = vault.repo.add_still(1, 37, "Your smile back")
-        session = review.add_item(vault, vault.repo.add_review_session(1, "Review"), ReviewItemKind.STILL, still.id)
-        session = review.add_item(vault, session, ReviewItemKind.STILL, vault.repo.add_still(1, 80, "Later").id)
+        still = vault.repo.stills.add(1, 37, "Your smile back")
+        session = review.add_item(vault, vault.repo.reviews.add(1, "Review"), ReviewItemKind.STILL, still.id)
+        session = review.add_item(vault, session, ReviewItemKind.STILL, vault.repo.stills.add(1, 80, "Later").id)
     out = tmp_path / "handouts"
     out.mkdir()
     pdf = vigtool("handout", str(session.id), "-o", str(out / "moments.pdf"), vault=vault_dir)

@@ -86,7 +86,7 @@ def test_presenter_and_handout_are_refused_without_consent(qtbot: QtBot, tmp_pat
         window.open_recording(recording.id)
         wait_shown(qtbot, window, 0)
         assert window.workspace is not None
-        window.workspace.add_still(12)
+        window.workspace.stills.add(12)
         # The family's screen stays dark.
         assert window.sharing.present_review() is None and window.sharing.presenter is None
         assert "no consent is recorded" in window.statusBar().currentMessage()
@@ -108,7 +108,7 @@ def test_presenter_and_handout_are_refused_without_consent(qtbot: QtBot, tmp_pat
         assert "withdrew review" in dialog.given.item(0).text()
         assert window.sharing.present_review() is None  # honoured at once
         assert dialog.shred(confirm=False)  # and the film can go for good
-        assert window.workspace is None and vault.repo.list_recordings() == []
+        assert window.workspace is None and vault.repo.recordings.list() == []
         assert window.cases.topLevelItem(0).childCount() == 0
         window.close()
 

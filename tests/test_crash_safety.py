@@ -61,7 +61,7 @@ def test_a_kill_right_after_an_edit_loses_nothing(tmp_path: Path, samples: dict[
     shown = json.loads(lines[-1].split(" ", 2)[2])
     with open_vault(tmp_path / "v", create=False) as vault:
         assert not vault.db.integrity_problems()
-        kept = state(Workspace(vault.repo, vault.repo.get_recording(recording_id)))
+        kept = state(Workspace(vault.repo, vault.repo.recordings.get(recording_id)))
     assert json.loads(json.dumps(kept)) == shown  # what the window showed is exactly what the vault holds
     assert shown[0], "the edits made marks"
 

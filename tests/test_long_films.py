@@ -49,7 +49,7 @@ def test_the_detector_fed_in_pieces_finds_what_it_finds_in_one_array(long_film: 
 def test_the_frame_index_is_typed_arrays(tmp_path: Path, long_film: Path) -> None:
     with open_vault(tmp_path / "v") as vault:
         recording = import_recording(vault, long_film, "Family L").recording
-        index = vault.repo.frame_index(recording.id)
+        index = vault.repo.recordings.frame_index(recording.id)
     assert index.pts.dtype == np.int64 and index.keyframes.dtype == np.int64
     assert len(index) == recording.frame_count and bool(np.all(np.diff(index.pts) > 0))
     assert index.keyframes[0] == 0 and bool(np.all(np.diff(index.keyframes) > 0))

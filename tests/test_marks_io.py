@@ -63,10 +63,10 @@ MARKS = [  # a point, ranges, a note only, a note with a formula and a line brea
 
 
 def _code(vault: Vault, recording: Recording, marks: list[tuple[str, int, int, str | None, str]]) -> None:
-    tracks = {t.name: t for t in vault.repo.list_tracks(recording.id)}
+    tracks = {t.name: t for t in vault.repo.tracks.list(recording.id)}
     for lane, start, end, code, note in marks:
         actor = {TrackKind.PARENT: Actor.PARENT, TrackKind.INFANT: Actor.INFANT}.get(tracks[lane].kind)
-        vault.repo.add_annotation(tracks[lane].id, FrameRange(start, end), code, actor, note)
+        vault.repo.annotations.add(tracks[lane].id, FrameRange(start, end), code, actor, note)
 
 
 @pytest.fixture
@@ -85,8 +85,8 @@ def other(tmp_path: Path, ntsc_film: Path) -> Iterator[tuple[Vault, Recording]]:
 
 
 def _marks_of(vault: Vault, recording: Recording) -> list[tuple[str, int, int, str | None, str]]:
-    names = {t.id: t.name for t in vault.repo.list_tracks(recording.id)}
-    return sorted((names[a.track_id], a.start, a.end, a.code_id, a.note) for a in vault.repo.list_annotations(
+    names = {t.id: t.name for t in vault.repo.tracks.list(recording.id)}
+    return sorted((names[a.track_id], a.start, a.end, a.code_id, a.note) for a in vault.repo.annotations.list(
         recording.id))
 
 
@@ -121,7 +121,7 @@ def test_eaf_is_valid_elan_3_with_the_codebook_and_reads_in_pympi(coded: Coded, 
     assert {"Parent", "Baby", "Notes", "Turn-taking"} <= set(eaf.get_tier_names())
     parent = sorted(eaf.get_annotation_data_for_tier("Parent"))
     ms = [round(Fraction(f, 1) / RATE * 1000) for f in (10, 11)]
-    book = coded.vault.repo.load_codebook()
+    book = coded.vault.repo.codebook.load()
     assert parent[0][:3] == (ms[0], ms[1], book.code("p3.5").label)
     cv = eaf.get_cv_entries("vig-codebook")
     assert cv["init.look"][0][0][0] == book.code("init.look").label  # CV_ENTRY_ML with the code's words
@@ -157,7 +157,7 @@ print(json.dumps({{"version": pj[cfg.PROJECT_VERSION], "problems": problems, "ob
     assert "unpaired" not in seen["problems"].lower() and "not defined" not in seen["problems"]
     assert seen["obs"] == f"recording-{coded.recording.id}.mp4"
     assert {"Parent", "Baby", "Notes"} <= set(seen["subjects"])
-    book = coded.vault.repo.load_codebook()
+    book = coded.vault.repo.codebook.load()
     waits = [e for e in seen["events"] if e[2] == book.code("p2.1").label]
     assert [(e[1], round(e[0] * float(RATE))) for e in waits] == [("Parent", 12), ("Parent", 40), ("Parent", 41),
                                                                    ("Parent", 89)]
@@ -217,8 +217,8 @@ def test_round_trip_keeps_every_mark(coded: Coded, other: tuple[Vault, Recording
     # ELAN has no "note only" annotation: its value is the note, which matches no code and is kept as one.
     assert result.as_notes == (1 if suffix == ".eaf" else 0)
     if suffix != ".boris":  # BORIS has subjects, not our actors; the others keep who did it
-        actors = {(a.start, a.actor) for a in hers.repo.list_annotations(film.id)}
-        assert actors == {(a.start, a.actor) for a in coded.vault.repo.list_annotations(coded.recording.id)
+        actors = {(a.start, a.actor) for a in hers.repo.annotations.list(film.id)}
+        assert actors == {(a.start, a.actor) for a in coded.vault.repo.annotations.list(coded.recording.id)
                           if a.start in {m[1] for m in MARKS}}
     workspace.undo()  # the whole import is one step
     assert _marks_of(hers, film) == []
@@ -235,7 +235,7 @@ def test_import_into_lanes_that_hold_marks_keeps_them_apart(coded: Coded, tmp_pa
     marks = _marks_of(coded.vault, coded.recording)
     assert sum(1 for m in marks if m[0] == "Parent") == 3 and sum(1 for m in marks if m[0] == "Parent (imported)") == 3
     workspace.undo()
-    assert "Parent (imported)" not in {t.name for t in coded.vault.repo.list_tracks(coded.recording.id)}
+    assert "Parent (imported)" not in {t.name for t in coded.vault.repo.tracks.list(coded.recording.id)}
 
 
 ELAN_STYLE = """<?xml version="1.0" encoding="UTF-8"?>
@@ -295,7 +295,7 @@ def test_an_elan_file_with_vocabulary_and_tiers_imports(other: tuple[Vault, Reco
     assert len(marks) == 3  # the one at 9 s is past the film's 3 s
     assert any("a5" in p and "after the film ends" in p for p in result.problems)
     assert result.empty_lanes == ["Empty tier"] and "'Empty tier' had no marks" in result.summary()
-    assert {a.actor for a in hers.repo.list_annotations(film.id) if a.code_id == "p2.3"} == {None}
+    assert {a.actor for a in hers.repo.annotations.list(film.id) if a.code_id == "p2.3"} == {None}
 
 
 # -- bad input, and what the CLI says ----------------------------------------------------------------------

@@ -41,10 +41,10 @@ def session_package(vault: Vault, samples: dict[str, Sample], tmp_path: Path) ->
     """A review with a clip and a still, in that order, with prompts, sealed into a package."""
     recording = import_recording(vault, samples["portrait"].path, "Family A").recording
     give_consent(vault, recording, Purpose.REVIEW)
-    clip = vault.repo.add_clip(recording.id, FrameRange(17, 75), "Looking up", "She looks up at you",
+    clip = vault.repo.clips.add(recording.id, FrameRange(17, 75), "Looking up", "She looks up at you",
                                key_frame=40)
-    still = vault.repo.add_still(recording.id, 52, "Your smile back")
-    session = vault.repo.add_review_session(recording.case_id, "First review")
+    still = vault.repo.stills.add(recording.id, 52, "Your smile back")
+    session = vault.repo.reviews.add(recording.case_id, "First review")
     session = review.add_item(vault, session, ReviewItemKind.STILL, still.id, "What is your baby telling you?")
     session = review.add_item(vault, session, ReviewItemKind.CLIP, clip.id)
     session = review.move_item(vault, session, 1, 0)  # the clip first
@@ -135,7 +135,7 @@ _KILLED_EXPORT = """
     from vigtool.domain.time import FrameRange
     from vigtool.services.exporting import export_clip
     vault = open_vault(Path(sys.argv[1]), create=False)
-    recording = vault.repo.list_recordings()[0]
+    recording = vault.repo.recordings.list()[0]
     def progress(done, total):
         if done > 20:
             print("WRITING", flush=True)

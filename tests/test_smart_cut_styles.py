@@ -94,7 +94,7 @@ def test_every_style_cuts_smart_exact_and_seek_safe(style: Style, style_films: d
     film = style_films[style.name]
     recording = import_recording(style_vault, film, "Family S").recording
     give_consent(style_vault, recording)
-    keys = set(style_vault.repo.frame_index(recording.id).keyframes.tolist())
+    keys = set(style_vault.repo.recordings.frame_index(recording.id).keyframes.tolist())
     # The index holds the pictures a decoder can start from, whatever the MP4's sync flags claim.
     assert keys == set(style.true_keyframes) if style.name == "intra-refresh" else set(style.true_keyframes) <= keys
     reference = decoded(film)

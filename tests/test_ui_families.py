@@ -74,7 +74,7 @@ def test_a_family_is_renamed_three_ways_and_each_rename_undoes(qtbot: QtBot, tmp
         window.close()
     # Sealed: the name is in the vault (reopened), and not in the database file in plaintext.
     with open_vault(tmp_path / "v", create=False) as vault:
-        assert [c.label for c in vault.repo.list_cases()] == ["Family Oak"]
+        assert [c.label for c in vault.repo.cases.list()] == ["Family Oak"]
     assert b"Family Oak" not in b"".join(p.read_bytes() for p in (tmp_path / "v").rglob("*") if p.is_file())
     assert PASSPHRASE
 
@@ -94,14 +94,14 @@ def test_merging_moves_the_films_and_undo_puts_the_family_back(qtbot: QtBot, tmp
         merge_into = next(a for a in menu.actions() if a.text() == "Merge into").menu()
         next(a for a in merge_into.actions() if a.text() == "Demo family").trigger()
         assert family_names(window) == ["Demo family"]
-        assert {r.id for r in vault.repo.list_recordings(demo.recording.case_id)} == {demo.recording.id, other.id}
+        assert {r.id for r in vault.repo.recordings.list(demo.recording.case_id)} == {demo.recording.id, other.id}
         assert "Demo family" in window.windowTitle() and window.workspace is not None
         window.activateWindow()
         window.cases.setFocus()
         qtbot.waitUntil(window.cases.hasFocus, timeout=2000)
         window.undo()
         assert family_names(window) == ["Demo family", "Family B"]
-        assert [r.id for r in vault.repo.list_recordings(other.case_id)] == [other.id]
+        assert [r.id for r in vault.repo.recordings.list(other.case_id)] == [other.id]
         window.redo()
         assert family_names(window) == ["Demo family"]
         window.close()
@@ -145,8 +145,8 @@ def test_the_import_asks_which_family_offering_the_open_one(qtbot: QtBot, tmp_pa
 def test_families_refuse_a_taken_or_empty_name_and_offer_an_unused_one(vault: Vault) -> None:
     families = Families(vault)
     assert families.offered_label(None) == "Family A"
-    a = vault.repo.create_case("Family A")
-    b = vault.repo.create_case("Family B")
+    a = vault.repo.cases.create("Family A")
+    b = vault.repo.cases.create("Family B")
     assert families.offered_label(None) == "Family C"
     families.imported_into("Family B")
     assert families.offered_label(None) == "Family B"

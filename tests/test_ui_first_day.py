@@ -159,7 +159,7 @@ def test_the_plain_wheel_zooms_the_timeline_and_point_marks_show_at_whole_film_z
     assert ws is not None
     frames = list(range(5, ws.recording.frame_count - 5, 13))
     for frame in frames:
-        ws.mark("init.look", FrameRange.point(frame))
+        ws.marks.add("init.look", FrameRange.point(frame))
     timeline.zoom_fit()
     image = timeline.grab().toImage()
     lane_y = next(y for y in range(image.height()) if _coloured_columns(image, y) >= len(frames))

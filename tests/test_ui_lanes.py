@@ -123,20 +123,20 @@ def test_her_lanes_read_only_my_keys_on_my_lane_and_agreement_by_hand(
         qtbot.keyClick(supervisor, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)  # a copy, on my lane
         assert (60, 61, X) in lane_marks(supervisor)["Beth: Supervision"]
         qtbot.keyClick(supervisor, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
-        for attempt in (lambda: ws.move_annotations([her_look.id], 5),
-                        lambda: ws.move_annotations([her_look.id], 0, own.id),
-                        lambda: ws.resize_annotation(her_look.id, FrameRange(50, 60)),
-                        lambda: ws.set_note(her_look.id, "not hers"),
-                        lambda: ws.delete_annotations([her_look.id]),
-                        lambda: ws.mark(X, FrameRange(3, 4), track_id=baby.id),
-                        lambda: ws.rename_track(baby.id, "Mine now")):
+        for attempt in (lambda: ws.marks.move([her_look.id], 5),
+                        lambda: ws.marks.move([her_look.id], 0, own.id),
+                        lambda: ws.marks.resize(her_look.id, FrameRange(50, 60)),
+                        lambda: ws.marks.set_note(her_look.id, "not hers"),
+                        lambda: ws.marks.delete([her_look.id]),
+                        lambda: ws.marks.add(X, FrameRange(3, 4), track_id=baby.id),
+                        lambda: ws.tracks.rename(baby.id, "Mine now")):
             with pytest.raises(ReadOnlyLaneError, match="Anna's marks"):
                 attempt()
         mine_first = ws.layer.on_track(own.id)[0]
         with pytest.raises(ReadOnlyLaneError):  # nor onto her lane
-            ws.move_annotations([mine_first.id], 0, baby.id)
+            ws.marks.move([mine_first.id], 0, baby.id)
         assert {k: v for k, v in lane_marks(supervisor).items() if k.startswith("Anna")} == before
-        stored = {(a.track_id, a.start, a.end, a.code_id) for a in mine.repo.list_annotations(ws.recording.id)}
+        stored = {(a.track_id, a.start, a.end, a.code_id) for a in mine.repo.annotations.list(ws.recording.id)}
         assert (baby.id, 50, 51, X) in stored and len([s for s in stored if s[0] == baby.id]) == 2
 
         # Clicking a lane's name: hers cannot become current; mine toggles.
@@ -169,18 +169,18 @@ def test_her_lanes_read_only_my_keys_on_my_lane_and_agreement_by_hand(
         summary = dialog.summary.text()
         assert "Of 5 moments either of you marked, 2 marked by both with the same code (40%)" in summary
         assert "Kappa 0.14 (slight)" in summary
-        look, receiving = (mine.repo.load_codebook().code(c).label for c in (X, Y))
+        look, receiving = (mine.repo.codebook.load().code(c).label for c in (X, Y))
         rows = {dialog.per_code.item(r, 0).text(): [dialog.per_code.item(r, c).text() for c in range(1, 6)]
                 for r in range(dialog.per_code.rowCount())}
         assert rows[look] == ["2", "2", "1", "33%", "0.00"]
-        assert rows[mine.repo.load_codebook().code(Z).label][4] == "not defined"
+        assert rows[mine.repo.codebook.load().code(Z).label][4] == "not defined"
         assert rows["All codes"] == ["4", "4", "2", "40%", "0.14"]
         z_row = next(r for r in range(dialog.per_code.rowCount())
-                     if dialog.per_code.item(r, 0).text() == mine.repo.load_codebook().code(Z).label)
+                     if dialog.per_code.item(r, 0).text() == mine.repo.codebook.load().code(Z).label)
         assert "Anna did not mark it" in dialog.per_code.item(z_row, 5).toolTip()
         # The differences, side by side; a click goes to the moment.
         cells = [[dialog.differences.item(r, c).text() for c in range(3)] for r in range(dialog.differences.rowCount())]
-        assert [row[1:] for row in cells] == [[receiving, mine.repo.load_codebook().code(Z).label],
+        assert [row[1:] for row in cells] == [[receiving, mine.repo.codebook.load().code(Z).label],
                                              [look, "— not marked —"], ["— not marked —", look]]
         dialog.differences.cellClicked.emit(1, 0)
         assert supervisor.player.frame == 50
@@ -256,8 +256,8 @@ def test_lane_names_are_shortened_from_the_persons_name_first(qtbot: QtBot) -> N
 def test_the_inspector_shows_her_mark_read_only(qtbot: QtBot, tmp_path: Path, samples: dict[str, Sample]) -> None:
     with open_vault(tmp_path / "v") as vault:
         recording = import_recording(vault, samples["h264"].path, "Family A").recording
-        hers = vault.repo.add_track(recording.id, "Baby", TrackKind.INFANT, owner="ANNA-0000-0000-0000-0000")
-        look = vault.repo.add_annotation(hers.id, FrameRange(10, 11), X, note="she looks")
+        hers = vault.repo.tracks.add(recording.id, "Baby", TrackKind.INFANT, owner="ANNA-0000-0000-0000-0000")
+        look = vault.repo.annotations.add(hers.id, FrameRange(10, 11), X, note="she looks")
         window = window_on(qtbot, vault)
         window.open_recording(recording.id)
         window.timeline.select({look.id})
@@ -266,10 +266,10 @@ def test_the_inspector_shows_her_mark_read_only(qtbot: QtBot, tmp_path: Path, sa
         assert "someone else's mark, as someone else sent it: read-only" in inspector.when.text()
         inspector.note.setFocus()
         qtbot.keyClicks(inspector.note, "x")
-        assert vault.repo.list_annotations(recording.id)[-1].note == "she looks"
+        assert vault.repo.annotations.list(recording.id)[-1].note == "she looks"
         own = next(t for t in window.workspace.layer.tracks if not t.read_only) if window.workspace else None
         assert own is not None
-        mine = window.workspace.mark(X, FrameRange(20, 21), track_id=own.id) if window.workspace else None
+        mine = window.workspace.marks.add(X, FrameRange(20, 21), track_id=own.id) if window.workspace else None
         assert mine is not None
         window.timeline.select({mine.id})
         assert not inspector.note.isReadOnly() and inspector.code.isEnabled()

@@ -9,7 +9,7 @@ import av
 import cv2
 import numpy as np
 import pytest
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QModelIndex, QSize, Qt
 from PySide6.QtGui import QImage
 from PySide6.QtMultimedia import QVideoFrame
 from PySide6.QtPdf import QPdfDocument
@@ -43,10 +43,10 @@ def window(qtbot: QtBot, tmp_path: Path, samples: dict[str, Sample]) -> Iterator
         wait_shown(qtbot, window, 0)
         ws = window.workspace
         assert ws is not None
-        clip = ws.add_clip(FrameRange(30, 70), "Turn-taking")
-        ws.update_clip(clip.__class__(clip.id, clip.recording_id, clip.range, clip.title,
+        clip = ws.clips.add(FrameRange(30, 70), "Turn-taking")
+        ws.clips.update(clip.__class__(clip.id, clip.recording_id, clip.range, clip.title,
                                       "You waited, and she answered.", key_frame=50))
-        ws.add_still(90)
+        ws.stills.add(90)
         yield window
         if window.sharing.presenter is not None:
             window.sharing.presenter.close()
@@ -108,6 +108,28 @@ def test_each_review_change_is_one_undo_step(qtbot: QtBot, window: MainWindow) -
         window.undo()
     assert window.review_session() == before
     assert panel.items.item(0).text().startswith("1. Clip") and panel.prompt.text() == review.DEFAULT_PROMPT
+
+
+def test_a_moment_dragged_or_added_is_the_one_worked_on(qtbot: QtBot, window: MainWindow) -> None:
+    panel = window.review_panel
+    window.review_dock.raise_()
+    panel.items.setCurrentRow(0)
+    assert panel.items.model().moveRow(QModelIndex(), 1, QModelIndex(), 0)  # the still dragged to the top
+    qtbot.waitUntil(lambda: panel.items.item(0).text().startswith("1. Still"))
+    session = window.review_session()
+    assert session is not None and [i.kind.value for i in session.items] == ["still", "clip"]
+    assert panel.items.currentRow() == 0 and panel.editor is not None and panel.editor.current == 0
+    qtbot.keyClicks(panel.prompt, "?")
+    assert window.review_session().items[0].prompt.endswith("?")  # typed for the moment dragged, not the clip
+    ws = window.workspace
+    assert ws is not None
+    late = ws.stills.add(100, "Later on")
+    window.clip_bin.setCurrentRow(window.clip_bin.count() - 1)  # the new still, chosen in the bin
+    window.sharing.add_to_review()
+    assert panel.items.count() == 3 and panel.items.currentRow() == 2  # ready for its prompt
+    assert panel.items.item(2).text().endswith("Later on")
+    assert panel.prompt.text() == review.DEFAULT_PROMPT and panel.prompt.isEnabled()
+    assert [i.ref_id for i in window.review_session().items][-1] == late.id
 
 
 def test_handout_pdf_holds_the_stills(window: MainWindow, tmp_path: Path) -> None:
@@ -263,14 +285,14 @@ def test_what_is_chosen_in_the_export_dialog_is_what_is_written(qtbot: QtBot, wi
 def test_the_inspector_changes_who_did_a_mark(qtbot: QtBot, window: MainWindow) -> None:
     ws = window.workspace
     assert ws is not None
-    mark = ws.mark("init.look", FrameRange(10, 11))
+    mark = ws.marks.add("init.look", FrameRange(10, 11))
     window.inspector.show_annotations([mark])
     who = window.inspector.actor
     assert who.currentText() == "Baby"
     who.setCurrentIndex(who.findText("Parent"))
     who.activated.emit(who.currentIndex())  # as when the practitioner picks it
-    (changed,) = [a for a in window.vault.repo.list_annotations(ws.recording.id) if a.id == mark.id]
+    (changed,) = [a for a in window.vault.repo.annotations.list(ws.recording.id) if a.id == mark.id]
     assert changed.actor is Actor.PARENT
     ws.undo()
-    (back,) = [a for a in window.vault.repo.list_annotations(ws.recording.id) if a.id == mark.id]
+    (back,) = [a for a in window.vault.repo.annotations.list(ws.recording.id) if a.id == mark.id]
     assert back.actor == mark.actor

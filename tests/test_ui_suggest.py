@@ -38,7 +38,7 @@ def test_suggestions_in_the_window(qtbot: QtBot, tmp_path: Path) -> None:
         # it back to the window when the dialog goes, the offscreen platform has none to do it.
         window.activateWindow()
         qtbot.waitUntil(window.isActiveWindow)
-        lane = ws.track_of_kind(TrackKind.SUGGESTIONS)
+        lane = ws.tracks.of_kind(TrackKind.SUGGESTIONS)
         assert lane is not None
         bars = sorted(ws.layer.on_track(lane.id), key=lambda a: a.start)
         assert len(bars) >= 2 and "Suggestions lane" in window.statusBar().currentMessage()

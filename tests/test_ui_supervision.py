@@ -51,7 +51,7 @@ def test_partners_send_for_supervision_and_comments_back(qtbot: QtBot, tmp_path:
 
         # Only the film with consent can be ticked; it goes on a job, with the marks.
         assert window.workspace is not None
-        window.workspace.mark("p3.5", FrameRange(10, 40))
+        window.workspace.marks.add("p3.5", FrameRange(10, 40))
         dialog = qt_supervision.send_for_supervision(window)
         assert dialog is not None
         qtbot.addWidget(dialog)
@@ -84,7 +84,7 @@ def test_partners_send_for_supervision_and_comments_back(qtbot: QtBot, tmp_path:
         assert theirs.workspace is not None
         lane = next(t for t in theirs.workspace.layer.tracks if t.name == supervision.SUPERVISION_TRACK)
         assert theirs.workspace.lanes.current == lane.id  # her code keys mark her own lane
-        theirs.workspace.mark("p2.1", FrameRange(50, 70))
+        theirs.workspace.marks.add("p2.1", FrameRange(50, 70))
         # A film sent to her goes back only as comments: she is told so before anything else.
         assert qt_supervision.send_for_supervision(theirs) is None
         assert "This film was sent to you for supervision" in theirs.statusBar().currentMessage()

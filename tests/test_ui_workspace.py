@@ -56,7 +56,7 @@ def press(qtbot: QtBot, window: MainWindow, key: Qt.Key, modifier: Qt.KeyboardMo
 def marks(window: MainWindow, kind: TrackKind) -> list[tuple[int, int, str | None]]:
     ws = window.workspace
     assert ws is not None
-    track = ws.track_of_kind(kind)
+    track = ws.tracks.of_kind(kind)
     assert track is not None
     return [(a.start, a.end, a.code_id) for a in ws.layer.on_track(track.id)]
 
@@ -92,7 +92,7 @@ def test_keys_and_mouse_create_move_resize_and_undo_marks(qtbot: QtBot, window: 
     assert px > 4
     ws = window.workspace
     assert ws is not None
-    parent = ws.track_of_kind(TrackKind.PARENT)
+    parent = ws.tracks.of_kind(TrackKind.PARENT)
     assert parent is not None
     lane = timeline.lane_rect(parent.id)
     y = int(lane.center().y())
@@ -100,7 +100,7 @@ def test_keys_and_mouse_create_move_resize_and_undo_marks(qtbot: QtBot, window: 
     body = QPoint(int(timeline.x_of_frame(20.5)), y)
     drag(qtbot, timeline, body, body + QPoint(round(5 * px), 0))
     assert (15, 36, "p4") in marks(window, TrackKind.PARENT)
-    stored = {(a.start, a.end) for a in ws.repo.list_annotations(ws.recording.id)}
+    stored = {(a.start, a.end) for a in ws.repo.annotations.list(ws.recording.id)}
     assert (15, 36) in stored
     # Drag its end edge 4 frames left: resized, snapped to whole frames.
     edge = QPoint(int(timeline.x_of_frame(36)), y)
@@ -114,7 +114,7 @@ def test_keys_and_mouse_create_move_resize_and_undo_marks(qtbot: QtBot, window: 
     assert (15, 36, "p4") in marks(window, TrackKind.PARENT)
     # Dragging in an empty stretch of a lane makes a mark with the code chosen in the palette.
     window.codebook_panel.select_code("p1")
-    notes = ws.track_of_kind(TrackKind.NOTES)
+    notes = ws.tracks.of_kind(TrackKind.NOTES)
     assert notes is not None
     y_notes = int(timeline.lane_rect(notes.id).center().y())
     drag(qtbot, timeline, QPoint(int(timeline.x_of_frame(40.5)), y_notes),
@@ -156,7 +156,7 @@ def test_turn_taking_mode_links_turns_into_chains(qtbot: QtBot, window: MainWind
     press(qtbot, window, Qt.Key.Key_B)
     assert len(ws.chains) == 2
     press(qtbot, window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
-    assert len(ws.chains) == 1 and len(ws.repo.list_turn_chains(ws.recording.id)) == 1
+    assert len(ws.chains) == 1 and len(ws.repo.chains.list(ws.recording.id)) == 1
 
 
 def test_zoom_goes_from_the_whole_film_to_a_frame_per_20_pixels(qtbot: QtBot, window: MainWindow) -> None:
@@ -234,9 +234,9 @@ def test_speed_and_shortcuts_are_shown(window: MainWindow) -> None:
 def test_tracks_can_be_added_renamed_hidden_and_reordered(qtbot: QtBot, window: MainWindow) -> None:
     ws = window.workspace
     assert ws is not None
-    sibling = ws.add_track("Sibling")
-    ws.rename_track(sibling.id, "Big sister")
-    ws.move_track(sibling.id, 0)
+    sibling = ws.tracks.add("Sibling")
+    ws.tracks.rename(sibling.id, "Big sister")
+    ws.tracks.move(sibling.id, 0)
     assert ws.layer.tracks[0].name == "Big sister"
     assert window.timeline.rows()[0][0].name == "Big sister"
     # A click on the eye hides the lane; it keeps a thin row to be shown again.
@@ -244,10 +244,10 @@ def test_tracks_can_be_added_renamed_hidden_and_reordered(qtbot: QtBot, window: 
     qtbot.mouseClick(window.timeline, Qt.MouseButton.LeftButton, pos=QPoint(HEADER_W - 12, int(rect.center().y())))
     assert not ws.layer.track(sibling.id).visible
     assert window.timeline.lane_rect(sibling.id).height() < rect.height()
-    assert ws.repo.list_tracks(ws.recording.id)[0].name == "Big sister"
+    assert ws.repo.tracks.list(ws.recording.id)[0].name == "Big sister"
     for _ in range(4):
         window.undo()
-    assert ws.track_of_kind(TrackKind.CUSTOM) is None
+    assert ws.tracks.of_kind(TrackKind.CUSTOM) is None
 
 
 def test_a_rebound_key_marks_with_its_new_code_and_the_codebook_round_trips(qtbot: QtBot, window: MainWindow,
@@ -288,7 +288,7 @@ def test_a_new_clip_pauses_on_the_parent_receiving_and_shift_k_moves_it(qtbot: Q
     window.player.show_frame(30)
     press(qtbot, window, Qt.Key.Key_K, Qt.KeyboardModifier.ShiftModifier)
     assert ws.clips[clip.id].pause_frame == 30
-    assert next(c for c in ws.repo.list_clips(ws.recording.id) if c.id == clip.id).key_frame == 30  # written through
+    assert next(c for c in ws.repo.clips.list(ws.recording.id) if c.id == clip.id).key_frame == 30  # written through
     press(qtbot, window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert ws.clips[clip.id].pause_frame == 21
     window.player.show_frame(70)  # outside every clip: nothing changes, and she is told what to do

@@ -60,11 +60,11 @@ def test_no_footage_or_note_is_on_disk_in_plaintext(tmp_path: Path, samples: dic
                      env={"TMPDIR": str(scratch)})
     assert result.returncode == 0, result.stderr
     with open_vault(vault_dir, create=False) as vault:
-        recording = vault.repo.list_recordings()[0]
-        tracks = vault.repo.list_tracks(recording.id)
+        recording = vault.repo.recordings.list()[0]
+        tracks = vault.repo.tracks.list(recording.id)
         for track, note in zip(tracks, NOTES[:2], strict=False):
-            vault.repo.add_annotation(track.id, FrameRange(2, 9), "p1.1", Actor.PARENT, note)
-        vault.repo.create_case("Family Bluebell", NOTES[2])
+            vault.repo.annotations.add(track.id, FrameRange(2, 9), "p1.1", Actor.PARENT, note)
+        vault.repo.cases.create("Family Bluebell", NOTES[2])
         demo = ensure_demo_case(vault)  # the demo case too (its film is rendered to a temp folder, then sealed)
     render(DEMO_SPEC, tmp_path / "demo.mp4")  # the generator is deterministic: the same bytes as imported
     assert hashlib.sha256((tmp_path / "demo.mp4").read_bytes()).hexdigest() == demo.recording.sha256
@@ -90,7 +90,7 @@ def test_kill_at_random_points_leaves_all_or_nothing(tmp_path: Path, samples: di
     outcomes = set()
     for _attempt in range(14):
         with open_vault(vault_dir, create=False) as vault:
-            for recording in vault.repo.list_recordings():
+            for recording in vault.repo.recordings.list():
                 vault.delete_recording(recording)
         child = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(rng.uniform(0.2, 1.1) * whole_run)
@@ -99,7 +99,7 @@ def test_kill_at_random_points_leaves_all_or_nothing(tmp_path: Path, samples: di
         with open_vault(vault_dir, create=False) as vault:  # opens, cleans what the kill left
             report = verify_vault(vault)
             assert report.sound, report.problems
-            recordings = vault.repo.list_recordings()
+            recordings = vault.repo.recordings.list()
             assert len(recordings) in (0, 1)
             if recordings:
                 assert recordings[0].sha256 == digest  # verify compared the decrypted film with this
@@ -137,7 +137,7 @@ def test_a_full_disk_stores_nothing(tmp_path: Path, samples: dict[str, Sample],
         monkeypatch.setattr(SealedSink, "write", fill_up)
         with pytest.raises(VaultFullError, match=r"the disk is full; h264.mp4 was not imported"):
             import_recording(vault, samples["h264"].path, "F")
-        assert vault.repo.list_cases() == [] and list(vault.media.folder.iterdir()) == []
+        assert vault.repo.cases.list() == [] and list(vault.media.folder.iterdir()) == []
         monkeypatch.setattr(SealedSink, "write", real_write)
         assert not import_recording(vault, samples["h264"].path, "F").duplicate  # and it works once there is room
 
@@ -169,7 +169,7 @@ def test_progress_reaches_the_end_and_cancel_stores_nothing(tmp_path: Path, samp
         with pytest.raises(ImportCancelledError, match="nothing was stored"):
             import_recording(vault, samples["hevc"].path, "F", cancelled=lambda: len(seen) >= 1,
                              progress=lambda done, total: seen.append((done, total)))
-        assert vault.repo.list_recordings() == [] and list(vault.media.folder.iterdir()) == []
+        assert vault.repo.recordings.list() == [] and list(vault.media.folder.iterdir()) == []
         seen.clear()
         import_recording(vault, samples["hevc"].path, "F", progress=lambda d, t: seen.append((d, t)))
         size = samples["hevc"].path.stat().st_size
@@ -185,7 +185,7 @@ def test_verify_finds_damage_and_swapped_films(tmp_path: Path, samples: dict[str
     clean = vigtool("verify", vault=vault_dir)
     assert clean.returncode == 0 and "The vault is sound: 2 recording(s)" in clean.stderr
     with open_vault(vault_dir, create=False) as vault:
-        first, second = vault.repo.list_recordings()
+        first, second = vault.repo.recordings.list()
         give_consent(vault, first)
         paths = [vault.media.path_for(r.media_id, MediaKind.FILM) for r in (first, second)]
     original = paths[0].read_bytes()
@@ -217,8 +217,8 @@ def test_delete_shreds_the_key_and_the_files(tmp_path: Path, samples: dict[str, 
     vault_dir = new_vault(tmp_path / "vault")
     assert vigtool("import", str(samples["h264"].path), "--case", "F", vault=vault_dir).returncode == 0
     with open_vault(vault_dir, create=False) as vault:
-        recording = vault.repo.list_recordings()[0]
-        wrapped = vault.repo.wrapped_key(recording.id)
+        recording = vault.repo.recordings.list()[0]
+        wrapped = vault.repo.recordings.wrapped_key(recording.id)
         assert wrapped is not None
         files = vault.media.media_ids_on_disk()[recording.media_id]
         assert len(files) == 3  # film, filmstrip, sound wave
@@ -256,7 +256,7 @@ def test_filmstrip_and_sound_wave_are_built_and_sealed(vault: Vault, samples: di
     built = build_previews(vault, recording)
     strip = load_filmstrip(vault, recording)
     assert strip is not None and built.thumbnails == len(strip.frames) == 2  # a keyframe every 2 s of 4 s
-    assert set(strip.frames) <= set(vault.repo.frame_index(recording.id).keyframes.tolist())
+    assert set(strip.frames) <= set(vault.repo.recordings.frame_index(recording.id).keyframes.tolist())
     thumb = strip.image(1)
     assert thumb.shape[0] == 90 and thumb.shape[1] < thumb.shape[0]  # portrait, shown upright
     reference = ffmpeg_frame(sample.path, strip.frames[1])

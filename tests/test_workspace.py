@@ -31,36 +31,36 @@ def workspace_at(tmp_path: Path, samples: dict[str, Sample]) -> tuple[Path, int]
 
 def reopened(folder: Path, recording_id: int) -> tuple[object, ...]:
     with open_vault(folder, create=False) as vault:
-        return state(Workspace(vault.repo, vault.repo.get_recording(recording_id)))
+        return state(Workspace(vault.repo, vault.repo.recordings.get(recording_id)))
 
 
 def test_every_edit_is_one_step_and_is_kept_at_once(workspace_at: tuple[Path, int]) -> None:
     folder, recording_id = workspace_at
     with open_vault(folder, create=False) as vault:
-        ws = Workspace(vault.repo, vault.repo.get_recording(recording_id))
+        ws = Workspace(vault.repo, vault.repo.recordings.get(recording_id))
         history = [state(ws)]
-        look = ws.mark("init.look", FrameRange(30, 31))
+        look = ws.marks.add("init.look", FrameRange(30, 31))
         assert ws.layer.track(look.track_id).kind is TrackKind.INFANT and look.actor is Actor.INFANT
         history.append(state(ws))
-        receive = ws.mark("p3", FrameRange(40, 55))
+        receive = ws.marks.add("p3", FrameRange(40, 55))
         assert ws.layer.track(receive.track_id).kind is TrackKind.PARENT
         history.append(state(ws))
-        ws.move_annotations([look.id, receive.id], 5)
+        ws.marks.move([look.id, receive.id], 5)
         history.append(state(ws))
-        ws.resize_annotation(receive.id, FrameRange(45, 70))
+        ws.marks.resize(receive.id, FrameRange(45, 70))
         history.append(state(ws))
         for text in ("Mum", "Mum sm", "Mum smiles back"):  # typing: one step
-            ws.set_note(receive.id, text)
+            ws.marks.set_note(receive.id, text)
         history.append(state(ws))
-        ws.add_track("Sibling")
+        ws.tracks.add("Sibling")
         history.append(state(ws))
-        ws.move_track(ws.layer.tracks[-1].id, 0)
+        ws.tracks.move(ws.layer.tracks[-1].id, 0)
         history.append(state(ws))
-        ws.add_clip(FrameRange(30, 90), "Looking up")
+        ws.clips.add(FrameRange(30, 90), "Looking up")
         history.append(state(ws))
-        ws.add_still(47)
+        ws.stills.add(47)
         history.append(state(ws))
-        ws.delete_annotations([look.id])
+        ws.marks.delete([look.id])
         history.append(state(ws))
         assert reopened(folder, recording_id) == history[-1]  # kept at once, nothing to save
         assert len(ws.undo_stack) == len(history) - 1
@@ -77,42 +77,42 @@ def test_every_edit_is_one_step_and_is_kept_at_once(workspace_at: tuple[Path, in
 def test_marks_stay_inside_the_film(workspace_at: tuple[Path, int]) -> None:
     folder, recording_id = workspace_at
     with open_vault(folder, create=False) as vault:
-        ws = Workspace(vault.repo, vault.repo.get_recording(recording_id))
+        ws = Workspace(vault.repo, vault.repo.recordings.get(recording_id))
         last = ws.recording.frame_count
-        a = ws.mark("p1", FrameRange(last - 3, last))
-        ws.move_annotations([a.id], 50)
+        a = ws.marks.add("p1", FrameRange(last - 3, last))
+        ws.marks.move([a.id], 50)
         assert ws.layer.get(a.id).range == FrameRange(last - 3, last)
-        ws.move_annotations([a.id], -10 * last)
+        ws.marks.move([a.id], -10 * last)
         assert ws.layer.get(a.id).start == 0
 
 
 def test_turn_taking_chains_and_their_summary(workspace_at: tuple[Path, int]) -> None:
     folder, recording_id = workspace_at
     with open_vault(folder, create=False) as vault:
-        ws = Workspace(vault.repo, vault.repo.get_recording(recording_id))
+        ws = Workspace(vault.repo, vault.repo.recordings.get(recording_id))
         rate = ws.recording.rate
-        assert "No turn-taking" in ws.summary().text()
-        baby = ws.mark_turn(Actor.INFANT, 10)
-        mum = ws.mark_turn(Actor.PARENT, 25)
-        baby_again = ws.mark_turn(Actor.INFANT, 40)
-        chain = ws.chain_of(baby.id)
+        assert "No turn-taking" in ws.chains.summary().text()
+        baby = ws.chains.mark_turn(Actor.INFANT, 10)
+        mum = ws.chains.mark_turn(Actor.PARENT, 25)
+        baby_again = ws.chains.mark_turn(Actor.INFANT, 40)
+        chain = ws.chains.of(baby.id)
         assert chain is not None
         assert [link.role for link in chain.links] == [TurnRole.INITIATIVE, TurnRole.RECEPTION, TurnRole.RESPONSE]
         assert [link.annotation_id for link in chain.links] == [baby.id, mum.id, baby_again.id]
         assert chain.latencies({a.id: a for a in ws.layer}) == [15, 15]
-        ws.close_chain()
-        ws.mark_turn(Actor.INFANT, 60)  # not received: the chain is closed before anyone answers
-        ws.close_chain()
-        ws.mark_turn(Actor.PARENT, 80)
-        ws.mark_turn(Actor.PARENT, 90)  # the same partner again: a new chain, started by the parent
-        summary = ws.summary()
+        ws.chains.close()
+        ws.chains.mark_turn(Actor.INFANT, 60)  # not received: the chain is closed before anyone answers
+        ws.chains.close()
+        ws.chains.mark_turn(Actor.PARENT, 80)
+        ws.chains.mark_turn(Actor.PARENT, 90)  # the same partner again: a new chain, started by the parent
+        summary = ws.chains.summary()
         assert (summary.from_baby, summary.baby_received, summary.from_parent) == (2, 1, 2)
         assert summary.text().startswith("2 initiatives from baby, 1 received")
         assert summary.median_latency == 15 / rate
         # Deleting the reception renumbers the chain; undo brings the chain back whole.
         before = state(ws)
-        ws.delete_annotations([mum.id])
-        chain = ws.chain_of(baby.id)
+        ws.marks.delete([mum.id])
+        chain = ws.chains.of(baby.id)
         assert chain is not None
         assert [link.role for link in chain.links] == [TurnRole.INITIATIVE, TurnRole.RECEPTION]
         assert reopened(folder, recording_id) == state(ws)
@@ -121,58 +121,59 @@ def test_turn_taking_chains_and_their_summary(workspace_at: tuple[Path, int]) ->
         # Undoing turns takes them out of their chains, step by step.
         for _ in range(3):
             ws.undo()
-        assert (ws.summary().from_baby, ws.summary().baby_received, ws.summary().from_parent) == (1, 1, 0)
+        summary = ws.chains.summary()
+        assert (summary.from_baby, summary.baby_received, summary.from_parent) == (1, 1, 0)
         assert reopened(folder, recording_id) == state(ws)
 
 
 def test_a_codebook_change_is_undoable(workspace_at: tuple[Path, int]) -> None:
     folder, recording_id = workspace_at
     with open_vault(folder, create=False) as vault:
-        ws = Workspace(vault.repo, vault.repo.get_recording(recording_id))
+        ws = Workspace(vault.repo, vault.repo.recordings.get(recording_id))
         book = ws.codebook.copy()
         book.bind_key("p3.1", "N")
         ws.replace_codebook(book, "Bind N")
-        assert vault.repo.load_codebook().code("p3.1").key == "N"
+        assert vault.repo.codebook.load().code("p3.1").key == "N"
         ws.undo()
-        assert vault.repo.load_codebook().code("p3.1").key is None
+        assert vault.repo.codebook.load().code("p3.1").key is None
         assert ws.codebook.code("p3.1").key is None
 
 
 def test_preparing_the_review_is_undoable_and_kept(workspace_at: tuple[Path, int]) -> None:
     folder, recording_id = workspace_at
     with open_vault(folder, create=False) as vault:
-        ws = Workspace(vault.repo, vault.repo.get_recording(recording_id))
-        early = ws.add_clip(FrameRange(10, 40))
-        still = ws.add_still(60)
-        session = ws.review()  # made the first time from the film's moments, in film order
+        ws = Workspace(vault.repo, vault.repo.recordings.get(recording_id))
+        early = ws.clips.add(FrameRange(10, 40))
+        still = ws.stills.add(60)
+        session = ws.review.session()  # made the first time from the film's moments, in film order
         assert [(i.kind, i.ref_id) for i in session.items] == [(ReviewItemKind.CLIP, early.id),
                                                                (ReviewItemKind.STILL, still.id)]
-        late = ws.add_clip(FrameRange(80, 120))
-        assert ws.add_to_review(ReviewItemKind.CLIP, late.id) and not ws.add_to_review(ReviewItemKind.CLIP, late.id)
-        ws.move_in_review(2, 0)
+        late = ws.clips.add(FrameRange(80, 120))
+        assert ws.review.add(ReviewItemKind.CLIP, late.id) and not ws.review.add(ReviewItemKind.CLIP, late.id)
+        ws.review.move(2, 0)
         for typed in ("W", "Wh", "Wha", "What did she do?"):  # typing a prompt: one step, not one per key
-            ws.set_review_prompt(0, typed)
-        ws.set_in_handout(1, False)
-        steps = [ws.review()]
+            ws.review.set_prompt(0, typed)
+        ws.review.set_in_handout(1, False)
+        steps = [ws.review.session()]
         assert [i.ref_id for i in steps[0].items] == [late.id, early.id, still.id]
         assert steps[0].items[0].prompt == "What did she do?" and not steps[0].items[1].in_handout
         ws.undo()
-        assert ws.review().items[1].in_handout
+        assert ws.review.session().items[1].in_handout
         ws.undo()
-        assert ws.review().items[0].prompt == DEFAULT_PROMPT  # the whole typing undone at once
+        assert ws.review.session().items[0].prompt == DEFAULT_PROMPT  # the whole typing undone at once
         ws.undo()
-        assert [i.ref_id for i in ws.review().items] == [early.id, still.id, late.id]
+        assert [i.ref_id for i in ws.review.session().items] == [early.id, still.id, late.id]
         for _ in range(3):
             ws.redo()
-        assert ws.review() == steps[0]
+        assert ws.review.session() == steps[0]
         # Deleting a clip takes it out of the review; one undo brings back the clip and its place.
-        ws.delete_clip(early.id)
-        assert [i.ref_id for i in ws.review().items] == [late.id, still.id]
+        ws.clips.delete(early.id)
+        assert [i.ref_id for i in ws.review.session().items] == [late.id, still.id]
         ws.undo()
-        assert ws.review() == steps[0]
+        assert ws.review.session() == steps[0]
     with open_vault(folder, create=False) as vault:  # all of it in the vault already
-        again = Workspace(vault.repo, vault.repo.get_recording(recording_id))
-        assert again.review() == steps[0]
+        again = Workspace(vault.repo, vault.repo.recordings.get(recording_id))
+        assert again.review.session() == steps[0]
 
 
 def test_the_session_reopens_where_the_practitioner_was_and_keeps_recent_vaults(tmp_path: Path) -> None:

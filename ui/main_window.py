@@ -29,19 +29,19 @@ from ui.qt_inspector import Inspector
 from ui.qt_marking import MarkingControls
 from ui.qt_panels import CaseBrowser, ClipBin, CodebookPalette
 from ui.qt_player import PlayerView
-from ui.qt_review_panel import ReviewPanel, ReviewRow
+from ui.qt_review_panel import ReviewPanel
 from ui.qt_sharing import SharingControls
 from ui.qt_timeline import TimelineWidget
 from ui.qt_typing_guard import install as install_typing_guard
 from vigtool.domain.events import Event
 from vigtool.domain.model import ReviewSession
-from vigtool.domain.time import timecode
 from vigtool.media.errors import MediaError
-from vigtool.services import library, review
+from vigtool.services import library
 from vigtool.services.families import Families
 from vigtool.services.jobs import JobList, close_question
 from vigtool.services.marking import InOutMarks
 from vigtool.services.previews import PreviewBuilder
+from vigtool.services.review_editing import ReviewEditor
 from vigtool.services.session import SessionState
 from vigtool.services.vault import Vault
 from vigtool.services.working_copy import WorkingCopyBuilder
@@ -157,7 +157,7 @@ class MainWindow(QMainWindow):
         self.cases.select_recording(recording_id)
         self.codebook_panel.show_codebook(workspace.codebook)
         self._refresh_bin()
-        self._refresh_review()
+        self.review_panel.set_editor(ReviewEditor(self.vault, workspace))  # it follows the workspace's review
         self._refresh_summary()
         self.actions_.rebuild_code_actions(workspace.codebook)
         self.actions_.refresh_undo(workspace.undo_stack)
@@ -207,9 +207,6 @@ class MainWindow(QMainWindow):
             return
         if event.kind == "clips_changed":
             self._refresh_bin()
-            self._refresh_review()
-        elif event.kind == "review_changed":
-            self._refresh_review()
         elif event.kind == "chains_changed":
             self._refresh_summary()
         elif event.kind == "codebook_changed":
@@ -221,7 +218,7 @@ class MainWindow(QMainWindow):
 
     def _refresh_summary(self) -> None:
         if self.workspace is not None:
-            self.codebook_panel.summary.setText(self.workspace.summary().text())
+            self.codebook_panel.summary.setText(self.workspace.chains.summary().text())
 
     def _refresh_bin(self) -> None:
         ws = self.workspace
@@ -235,29 +232,7 @@ class MainWindow(QMainWindow):
 
     def review_session(self) -> ReviewSession | None:
         """The case's review session (made from its clips and stills the first time), reused at every meeting."""
-        return self.workspace.review() if self.workspace is not None else None
-
-    def _refresh_review(self) -> None:
-        ws = self.workspace
-        if ws is None:
-            self.review_panel.show_rows(None, [])
-            return
-        rows = []
-        for entry in review.resolve(self.vault, ws.review(create=False)):
-            rate = entry.recording.rate
-            if entry.clip is not None:
-                span = entry.clip.range
-                label = (f"Clip {timecode(span.start, rate)[3:]} ({float(span.duration(rate)):.1f} s)  "
-                         f"{entry.clip.title or entry.caption}")
-                first, last = span.start, span.end - 1
-            else:
-                assert entry.still is not None
-                label, first = f"Still {timecode(entry.still.frame, rate)[3:]}  {entry.caption}", entry.still.frame
-                last = first
-            rows.append(ReviewRow(entry.position, entry.item.kind, entry.item.ref_id, label.strip(),
-                                  entry.item.prompt, entry.item.in_handout, first, last,
-                                  entry.recording.id == ws.recording.id))
-        self.review_panel.show_rows(ws, rows)
+        return self.workspace.review.session() if self.workspace is not None else None
 
     # -- editing ---------------------------------------------------------------------------------
     def undo(self) -> None:

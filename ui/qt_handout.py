@@ -104,7 +104,7 @@ class HandoutDialog(QDialog):
 
     @property
     def session(self) -> ReviewSession:
-        return self.workspace.review()
+        return self.workspace.review.session()
 
     def chosen(self) -> set[int]:
         return {position for position, tick in self.ticks.items() if tick.isChecked()}
@@ -114,7 +114,7 @@ class HandoutDialog(QDialog):
         return (self.family_label if self.with_name.isChecked() else "", date(day.year(), day.month(), day.day()))
 
     def _prompt_edited(self, position: int, text: str) -> None:
-        self.workspace.set_review_prompt(position, text)  # the review says it too; one undo step per moment
+        self.workspace.review.set_prompt(position, text)  # the review says it too; one undo step per moment
         self._changed()
 
     def _changed(self) -> None:

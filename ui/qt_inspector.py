@@ -134,8 +134,8 @@ class Inspector(QWidget):
         new = replace(a, code_id=self.code.currentData(), actor=chosen_or_none(self.actor, Actor),
                       range=FrameRange(start, end))
         if new != a:
-            ws.change_annotations([new], text)
+            ws.marks.change([new], text)
 
     def _note_changed(self) -> None:
         if self.workspace is not None and self.annotation is not None:
-            self.workspace.set_note(self.annotation.id, self.note.toPlainText())
+            self.workspace.marks.set_note(self.annotation.id, self.note.toPlainText())

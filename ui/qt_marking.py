@@ -45,7 +45,7 @@ class MarkingControls(QObject):
         frames = FrameRange.point(frame)
         if over_marks and self.w.marks.range is not None:
             frames = self.w.marks.range
-        made = ws.mark(code_id, frames)
+        made = ws.marks.add(code_id, frames)
         self.w.timeline.select({made.id})
         label = ws.codebook.code(code_id).label
         self.w.statusBar().showMessage(f"Marked “{label}” on '{ws.lanes.label(made.track_id)}' at "
@@ -58,8 +58,8 @@ class MarkingControls(QObject):
         if not self.turn_mode:
             self.w.statusBar().showMessage("Press T for turn-taking mode first.", 4000)
             return
-        made = ws.mark_turn(actor, self.w.player.frame)
-        chain = ws.chain_of(made.id)
+        made = ws.chains.mark_turn(actor, self.w.player.frame)
+        chain = ws.chains.of(made.id)
         who = "baby" if actor is Actor.INFANT else "parent"
         if chain is not None and len(chain.links) > 1:
             latency = chain.latency_seconds({a.id: a for a in ws.layer}, ws.recording.rate)[-1]
@@ -71,14 +71,14 @@ class MarkingControls(QObject):
     def set_turn_mode(self, on: bool) -> None:
         self.turn_mode = on
         if self.w.workspace is not None:
-            self.w.workspace.close_chain()
+            self.w.workspace.chains.close()
         self.w.statusBar().showMessage(
             "Turn-taking mode: B marks a turn by the baby, P by the parent; Esc ends a chain." if on
             else "Turn-taking mode is off.", 8000)
 
     def end_chain(self) -> None:
         if self.w.workspace is not None:
-            self.w.workspace.close_chain()
+            self.w.workspace.chains.close()
             self.w.statusBar().showMessage("Chain ended; the next turn starts a new one.", 4000)
 
     def set_in(self) -> None:
@@ -103,9 +103,9 @@ class MarkingControls(QObject):
         if frames is None:
             self.w.statusBar().showMessage("Mark in (I) and out (O) around the moment first.", 5000)
             return
-        turns = ws.track_of_kind(TrackKind.TURN_TAKING)
+        turns = ws.tracks.of_kind(TrackKind.TURN_TAKING)
         key = key_instant(frames, ws.layer, ws.codebook, turns.id if turns is not None else None)
-        clip = ws.add_clip(frames, key_frame=key)
+        clip = ws.clips.add(frames, key_frame=key)
         self.w.statusBar().showMessage(
             f"Clip added to Clips and stills. The review pauses at {timecode(clip.pause_frame, ws.recording.rate)}"
             + (" on what you marked there" if key is not None else ", its middle")
@@ -123,13 +123,13 @@ class MarkingControls(QObject):
             self.w.statusBar().showMessage("Choose a clip under Clips and stills, go to a frame inside it, then "
                                            "press Shift+K.", 6000)
             return
-        ws.update_clip(replace(clip, key_frame=frame), "Pause the review here")
+        ws.clips.update(replace(clip, key_frame=frame), "Pause the review here")
         self.w.statusBar().showMessage(f"The review of this clip now pauses at {timecode(frame, ws.recording.rate)}."
                                        " Ctrl+Z takes it back.", 6000)
 
     def make_still(self) -> None:
         if self.w.workspace is not None:
-            self.w.workspace.add_still(self.w.player.frame)
+            self.w.workspace.stills.add(self.w.player.frame)
             self.w.statusBar().showMessage("Still added to Clips and stills.", 4000)
 
     def _clip_chosen(self, first: int, last: int) -> None:
@@ -150,7 +150,7 @@ class MarkingControls(QObject):
 
     def paste(self) -> None:
         if self.w.workspace is not None and self.clipboard:
-            pasted = self.w.workspace.paste(self.clipboard, self.w.player.frame)
+            pasted = self.w.workspace.marks.paste(self.clipboard, self.w.player.frame)
             self.w.timeline.select({a.id for a in pasted})
 
     def delete_selected(self) -> None:
@@ -161,21 +161,21 @@ class MarkingControls(QObject):
         ws = self.w.workspace
         if ws is None or not self.w.timeline.selected:
             return
-        suggested = [s for s in map(ws.suggestion_at, sorted(self.w.timeline.selected)) if s is not None]
+        suggested = [s for s in map(ws.suggestions.at, sorted(self.w.timeline.selected)) if s is not None]
         for suggestion in suggested:
-            ws.dismiss_suggestion(suggestion.id)
+            ws.suggestions.dismiss(suggestion.id)
         marks = [a for a in sorted(self.w.timeline.selected) if a in ws.layer]
         if marks:
-            ws.delete_annotations(marks)
+            ws.marks.delete(marks)
 
     def accept_suggestions(self) -> None:
         ws = self.w.workspace
-        chosen = [s for s in map(ws.suggestion_at, sorted(self.w.timeline.selected)) if s is not None] if ws else []
+        chosen = [s for s in map(ws.suggestions.at, sorted(self.w.timeline.selected)) if s is not None] if ws else []
         if ws is None or not chosen:
             self.w.statusBar().showMessage("Choose a suggestion on the Suggestions lane first.", 5000)
             return
         for suggestion in chosen:
-            ws.accept_suggestion(suggestion.id)
+            ws.suggestions.accept(suggestion.id)
         self.w.statusBar().showMessage("Added to your turn-taking — Ctrl+Z takes it back.", 5000)
 
     def suggest_turns(self) -> BackgroundJob | None:
@@ -205,7 +205,7 @@ class MarkingControls(QObject):
         proposals, result = found
         if ws is not self.w.workspace:  # another film was opened meanwhile
             return
-        made = ws.suggest(proposals)
+        made = ws.suggestions.suggest(proposals)
         if made:
             self.w.statusBar().showMessage(
                 f"On the Suggestions lane: {result.summary.text()} Enter accepts one, Delete dismisses it.", 15000)

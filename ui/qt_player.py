@@ -168,7 +168,7 @@ class PlayerView(QWidget):
         self._vault = vault
         source = viewing_source(vault, recording)  # the lighter working copy when there is one
         self.server = open_frame_server(vault, recording, box=box, source=source)
-        self.recording, self._index = recording, vault.repo.frame_index(recording.id)
+        self.recording, self._index = recording, vault.repo.recordings.frame_index(recording.id)
         self._device = SealedMediaDevice(vault.open_film(recording))  # the sound: always the film's own
         self.forward.set_film(self._device, recording.container.split(",")[0] or "mp4", source, recording.has_audio)
         self.notes.recording_id = recording.id

@@ -1,13 +1,14 @@
 """The shared review being prepared: its moments in the order the family will see them, a prompt for the
 parent at each, and a tick for those that go into the family's handout.
 
-A thin view over Workspace.review(): every change here is a workspace operation (one undo step, in the
-vault at once); the window redraws the panel from the workspace's "review_changed" event.
+A thin view over `vigtool.services.review_editing.ReviewEditor`: the editor holds the moments and which one
+is being worked on, and every change here is one of its operations (one undo step, in the vault at once);
+the panel redraws from the editor's "rows_changed" and "current_changed" events.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -22,25 +23,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from vigtool.domain.model import ReviewItemKind
-from vigtool.services.workspace import Workspace
+from vigtool.domain.events import Event
+from vigtool.services.review_editing import ReviewEditor, ReviewRow
+
+__all__ = ["ReviewPanel", "ReviewRow"]
 
 POSITION_ROLE = Qt.ItemDataRole.UserRole + 10
-
-
-@dataclass(frozen=True)
-class ReviewRow:
-    """What the panel shows for one item (the window resolves clips and stills into these)."""
-
-    position: int  # in the session
-    kind: ReviewItemKind
-    ref_id: int
-    label: str  # "Clip 00:12.4 – 00:15.0 (2.6 s)  Looking up"
-    prompt: str
-    in_handout: bool
-    first: int  # frames on its film, to show it in the player
-    last: int
-    on_this_film: bool
 
 
 class ReviewPanel(QWidget):
@@ -52,8 +40,9 @@ class ReviewPanel(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.workspace: Workspace | None = None
-        self._rows: list[ReviewRow] = []
+        self.editor: ReviewEditor | None = None
+        self._stop_following: Callable[[], None] | None = None
+        self._shown: list[ReviewRow] = []
         self._filling = False
         self.items = QListWidget()
         self.items.setWordWrap(True)
@@ -94,22 +83,36 @@ class ReviewPanel(QWidget):
         layout.addWidget(add)
         layout.addLayout(edit_row)
         layout.addLayout(share_row)
-        self.show_rows(None, [])
+        self.set_editor(None)
 
     # -- showing ---------------------------------------------------------------------------------
-    def show_rows(self, workspace: Workspace | None, rows: list[ReviewRow]) -> None:
-        """Redraw from the workspace's review, keeping the chosen row and the prompt being typed.
+    def set_editor(self, editor: ReviewEditor | None) -> None:
+        """Show the review being edited (None: no film is open), and follow it."""
+        if self._stop_following is not None:
+            self._stop_following()
+            self._stop_following = None
+        if self.editor is not None and self.editor is not editor:
+            self.editor.close()
+        self.editor = editor
+        if editor is not None:
+            self._stop_following = editor.events.connect(self._editor_changed)
+        self._rebuild()
 
-        A change that leaves the same moments in the same order (a prompt typed, a tick) is shown in place:
-        the list is never cleared under the practitioner's hands, so the prompt field keeps its focus.
-        """
-        same_moments = workspace is self.workspace and [self._identity(r) for r in rows] == [
-            self._identity(r) for r in self._rows]
-        self.workspace, self._rows = workspace, rows
-        if same_moments and rows:
-            self._update_in_place(rows)
-            return
-        current = self.items.currentRow()
+    def _editor_changed(self, event: Event) -> None:
+        if event.kind == "rows_changed":
+            if event.payload["same_moments"] and self._shown:
+                self._update_in_place()
+            else:
+                self._rebuild()
+        elif event.kind == "current_changed":
+            self._show_current()
+
+    def _rows(self) -> list[ReviewRow]:
+        return self.editor.rows if self.editor is not None else []
+
+    def _rebuild(self) -> None:
+        """Fill the list again (the moments or their order changed)."""
+        rows = self._rows()
         self._filling = True
         try:
             self.items.clear()
@@ -126,21 +129,15 @@ class ReviewPanel(QWidget):
                 item.setData(POSITION_ROLE, row.position)
                 item.setToolTip(row.prompt)
                 self.items.addItem(item)
-            if rows:
-                self.items.setCurrentRow(min(max(current, 0), len(rows) - 1))
         finally:
             self._filling = False
-        self._current_changed(self.items.currentRow())
+        self._shown = list(rows)
+        self._show_current()
 
-    @staticmethod
-    def _identity(row: ReviewRow) -> tuple[object, ...]:
-        return row.position, row.kind, row.ref_id, row.label, row.on_this_film
-
-    @staticmethod
-    def _title(number: int, row: ReviewRow) -> str:
-        return f"{number}. {row.label}" + ("" if row.on_this_film else "  (another film)")
-
-    def _update_in_place(self, rows: list[ReviewRow]) -> None:
+    def _update_in_place(self) -> None:
+        """Only prompts or ticks changed: the list is never cleared under the practitioner's hands, so the
+        prompt field keeps its focus."""
+        rows = self._rows()
         self._filling = True
         try:
             for index, row in enumerate(rows):
@@ -151,18 +148,23 @@ class ReviewPanel(QWidget):
                     item.setCheckState(state)
         finally:
             self._filling = False
+        self._shown = list(rows)
         if not self.prompt.hasFocus():  # an undo while elsewhere shows the prompt as it now is
-            self._current_changed(self.items.currentRow())
+            self._show_current()
 
-    def _row(self, index: int) -> ReviewRow | None:
-        return self._rows[index] if 0 <= index < len(self._rows) else None
+    @staticmethod
+    def _title(number: int, row: ReviewRow) -> str:
+        return f"{number}. {row.label}" + ("" if row.on_this_film else "  (another film)")
 
-    def _current_row_changed(self, index: int) -> None:
-        if not self._filling:  # while the list is refilled its rows come and go; the prompt stays as it is
-            self._current_changed(index)
-
-    def _current_changed(self, index: int) -> None:
-        row = self._row(index)
+    def _show_current(self) -> None:
+        row = self.editor.current_row if self.editor is not None else None
+        index = self.editor.current if self.editor is not None and row is not None else -1
+        if self.items.currentRow() != index:
+            self._filling = True
+            try:
+                self.items.setCurrentRow(index)
+            finally:
+                self._filling = False
         self.prompt.setEnabled(row is not None)
         for button in (self.up, self.down, self.remove):
             button.setEnabled(row is not None)
@@ -170,44 +172,44 @@ class ReviewPanel(QWidget):
         if self.prompt.text() != text:  # never reset what is being typed (and its cursor)
             self.prompt.setText(text)
 
-    # -- editing (each one workspace operation) ----------------------------------------------------
+    # -- editing: each one operation of the editor -----------------------------------------------------
+    def _current_row_changed(self, index: int) -> None:
+        if not self._filling and self.editor is not None:
+            # while the list is refilled its rows come and go; the current moment stays as it is
+            self.editor.choose(index)
+
     def _prompt_edited(self, text: str) -> None:
-        row = self._row(self.items.currentRow())
-        if row is not None and self.workspace is not None:
-            self.workspace.set_review_prompt(row.position, text)
+        if self.editor is not None:
+            self.editor.set_prompt(text)
 
     def _item_changed(self, item: QListWidgetItem) -> None:
-        if self._filling or self.workspace is None:
+        if self._filling or self.editor is None:
             return
-        row = self._row(self.items.row(item))
-        chosen = item.checkState() == Qt.CheckState.Checked
-        if row is not None and row.in_handout != chosen:
-            self.workspace.set_in_handout(row.position, chosen)
+        self.editor.set_in_handout(self.items.row(item), item.checkState() == Qt.CheckState.Checked)
 
     def _rows_moved(self, _parent: QModelIndex | QPersistentModelIndex, start: int, _end: int,
                     _destination: QModelIndex | QPersistentModelIndex, target: int) -> None:
-        if self._filling or self.workspace is None:
+        if self._filling or self.editor is None:
             return
-        new = target if target < start else target - 1
-        old_row, new_row = self._row(start), self._row(new)
-        if old_row is not None and new_row is not None:
-            workspace = self.workspace
-            # After the drop has finished: the redraw that follows the change rebuilds this list.
-            QTimer.singleShot(0, lambda: workspace.move_in_review(old_row.position, new_row.position))
+        editor, new = self.editor, target if target < start else target - 1
+
+        def move_dropped() -> None:  # the moment dragged is the one worked on, wherever it lands
+            editor.choose(start)
+            editor.move(start, new)
+
+        # After the drop has finished: the redraw that follows the change rebuilds this list.
+        QTimer.singleShot(0, move_dropped)
 
     def _move(self, step: int) -> None:
-        index = self.items.currentRow()
-        row, other = self._row(index), self._row(index + step)
-        if row is not None and other is not None and self.workspace is not None:
-            self.items.setCurrentRow(index + step)  # the chosen row follows the moment
-            self.workspace.move_in_review(row.position, other.position)
+        if self.editor is not None:
+            self.editor.move_current(step)
 
     def _remove(self) -> None:
-        row = self._row(self.items.currentRow())
-        if row is not None and self.workspace is not None:
-            self.workspace.remove_from_review(row.position)
+        if self.editor is not None:
+            self.editor.remove_current()
 
     def _activated(self, item: QListWidgetItem) -> None:
-        row = self._row(self.items.row(item))
-        if row is not None and row.on_this_film:
-            self.show_requested.emit(row.first, row.last)
+        index = self.items.row(item)
+        rows = self._rows()
+        if 0 <= index < len(rows) and rows[index].on_this_film:
+            self.show_requested.emit(rows[index].first, rows[index].last)

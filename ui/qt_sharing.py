@@ -96,7 +96,8 @@ class SharingControls(QObject):
             self.w.statusBar().showMessage("Choose a clip or still under Clips and stills first.", 5000)
             return
         kind = ReviewItemKind.CLIP if data[0] == "clip" else ReviewItemKind.STILL
-        if ws.add_to_review(kind, data[1]):
+        editor = self.w.review_panel.editor
+        if editor is not None and editor.add(kind, data[1]):
             self.w.statusBar().showMessage("Added to the shared review — Ctrl+Z takes it back.", 5000)
         else:
             self.w.statusBar().showMessage("That moment is in the review already.", 5000)
@@ -119,7 +120,7 @@ class SharingControls(QObject):
             self.w.inspector.set_workspace(None)
             self.w.workspace = None
             self.w.clip_bin.show_items([], [], Fraction(25))
-            self.w.review_panel.show_rows(None, [])
+            self.w.review_panel.set_editor(None)
             self.w.show_title()
         self.w.refresh_cases()
         self.w.statusBar().showMessage("The film is destroyed: its key first, then its files.", 8000)
@@ -225,4 +226,4 @@ class SharingControls(QObject):
 
     def _delete_from_bin(self, kind: str, item_id: int) -> None:
         if self.w.workspace is not None:
-            (self.w.workspace.delete_clip if kind == "clip" else self.w.workspace.delete_still)(item_id)
+            (self.w.workspace.clips.delete if kind == "clip" else self.w.workspace.stills.delete)(item_id)

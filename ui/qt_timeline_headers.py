@@ -28,7 +28,7 @@ class TrackHeaders:
         ws = self.w.workspace
         assert ws is not None
         if event.button() == Qt.MouseButton.LeftButton and pos.x() >= HEADER_W - EYE_W:
-            ws.set_track_visible(track.id, not track.visible)
+            ws.tracks.set_visible(track.id, not track.visible)
         elif event.button() == Qt.MouseButton.LeftButton:
             self.choose_lane(track)
         elif event.button() == Qt.MouseButton.RightButton:
@@ -74,10 +74,10 @@ class TrackHeaders:
         menu.addAction("Rename…", lambda: self.rename_track(track)).setEnabled(not track.read_only)
         if not track.read_only:
             menu.addAction("Mark here with the code keys", lambda: self.choose_lane(track))
-        menu.addAction("Hide" if track.visible else "Show", lambda: ws.set_track_visible(track.id, not track.visible))
+        menu.addAction("Hide" if track.visible else "Show", lambda: ws.tracks.set_visible(track.id, not track.visible))
         position = [t.id for t in ws.layer.tracks].index(track.id)
-        menu.addAction("Move up", lambda: ws.move_track(track.id, position - 1)).setEnabled(position > 0)
-        menu.addAction("Move down", lambda: ws.move_track(track.id, position + 1)).setEnabled(
+        menu.addAction("Move up", lambda: ws.tracks.move(track.id, position - 1)).setEnabled(position > 0)
+        menu.addAction("Move down", lambda: ws.tracks.move(track.id, position + 1)).setEnabled(
             position < len(ws.layer.tracks) - 1)
         menu.addSeparator()
         menu.addAction("Add a track…", self.add_track)
@@ -87,9 +87,9 @@ class TrackHeaders:
     def rename_track(self, track: Track) -> None:
         name, ok = QInputDialog.getText(self.w, "Rename track", "Name of the track:", text=track.name)
         if ok and name.strip() and self.w.workspace is not None:
-            self.w.workspace.rename_track(track.id, name)
+            self.w.workspace.tracks.rename(track.id, name)
 
     def add_track(self) -> None:
         name, ok = QInputDialog.getText(self.w, "Add a track", "Name of the new track (e.g. “Sibling”):")
         if ok and name.strip() and self.w.workspace is not None:
-            self.w.workspace.add_track(name.strip(), TrackKind.CUSTOM)
+            self.w.workspace.tracks.add(name.strip(), TrackKind.CUSTOM)

@@ -132,11 +132,11 @@ class TimelineMouse(QObject):
         edit = drag.edit(ws.layer, ws.recording.frame_count, w.current_code,
                          moved_px=abs(x - w.x_of_frame(drag.frame + 0.5)))
         if isinstance(edit, Create):
-            w.select({ws.mark(edit.code_id, edit.range, edit.track_id).id})
+            w.select({ws.marks.add(edit.code_id, edit.range, edit.track_id).id})
         elif isinstance(edit, Move):
-            ws.move_annotations(edit.ids, edit.delta, edit.target_track)
+            ws.marks.move(edit.ids, edit.delta, edit.target_track)
         elif isinstance(edit, Resize):
-            ws.resize_annotation(edit.annotation_id, edit.range)
+            ws.marks.resize(edit.annotation_id, edit.range)
         w.refresh()
 
     def _hover_cursor(self, pos: QPointF) -> None:

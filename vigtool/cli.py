@@ -106,9 +106,9 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def cmd_list(args: argparse.Namespace) -> int:
     with open_vault(args) as vault:
-        cases = vault.repo.list_cases()
+        cases = vault.repo.cases.list()
         listing: list[dict[str, Any]] = [{"case": c.label, "id": c.id,
-                    "recordings": [recording_json(r, c) for r in vault.repo.list_recordings(c.id)]}
+                    "recordings": [recording_json(r, c) for r in vault.repo.recordings.list(c.id)]}
                    for c in cases]
     if args.json:
         print(json.dumps(listing, indent=2))
@@ -181,7 +181,7 @@ def cmd_handout(args: argparse.Namespace) -> int:
     chosen = {int(p) - 1 for p in args.items.split(",")} if args.items else None
     with open_vault(args) as vault:
         try:
-            session = vault.repo.get_review_session(int(args.session))
+            session = vault.repo.reviews.get(int(args.session))
         except (LookupError, ValueError) as exc:
             raise CliError(f"no review session {args.session!r} in this vault") from exc
         render = None
@@ -261,7 +261,7 @@ def cmd_passwd(args: argparse.Namespace) -> int:
 def cmd_delete(args: argparse.Namespace) -> int:
     with open_vault(args) as vault:
         recording = find_recording(vault, args.recording)
-        case = vault.repo.get_case(recording.case_id)
+        case = vault.repo.cases.get(recording.case_id)
         what = (f"recording {recording.id} ({recording.source_name}, case {case.label!r}) with all its moments, "
                 "clips and stills")
         if not args.yes:

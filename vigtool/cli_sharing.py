@@ -39,7 +39,7 @@ def cmd_package_review(args: argparse.Namespace) -> int:
     passphrase = new_passphrase(PACKAGE_PASSPHRASE_ENV, f"A passphrase for the package {out}")
     with open_vault(args) as vault:
         try:
-            session = vault.repo.get_review_session(int(args.session))
+            session = vault.repo.reviews.get(int(args.session))
         except (LookupError, ValueError) as exc:
             raise CliError(f"no review session {args.session!r} in this vault") from exc
         try:

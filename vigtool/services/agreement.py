@@ -64,7 +64,7 @@ def default_coders(tracks: list[Track], who: People) -> tuple[Coder, Coder]:
 
 def find_lanes(vault: Vault, recording: Recording, wanted: list[str]) -> tuple[int, ...]:
     """Lanes by the names they are shown with ("Anna: Parent"), or by their own names where that is clear."""
-    tracks = vault.repo.list_tracks(recording.id)
+    tracks = vault.repo.tracks.list(recording.id)
     labels = lane_labels(tracks, people(vault))
     found = []
     for name in wanted:
@@ -180,15 +180,15 @@ def agreement(vault: Vault, recording: Recording, a: Coder | None = None, b: Cod
               slice_seconds: Fraction = SLICE_SECONDS, within_seconds: Fraction = WITHIN_SECONDS) -> Report:
     """How closely two coders agree on a film (her lanes and mine, unless chosen); a slice of 0 s is one
     frame."""
-    tracks = vault.repo.list_tracks(recording.id)
+    tracks = vault.repo.tracks.list(recording.id)
     if a is None or b is None:
         a, b = default_coders(tracks, people(vault))
     known = {t.id for t in tracks}
     for coder in (a, b):
         if not coder.track_ids or not set(coder.track_ids) <= known:
             raise ValueError(f"{recording.source_name}: choose at least one of its lanes for {coder.name}")
-    marks = vault.repo.list_annotations(recording.id)
-    codebook = vault.repo.load_codebook()
+    marks = vault.repo.annotations.list(recording.id)
+    codebook = vault.repo.codebook.load()
     result = compare(moments_of(m for m in marks if m.track_id in a.track_ids),
                      moments_of(m for m in marks if m.track_id in b.track_ids), recording.frame_count,
                      slice_frames=max(1, round(slice_seconds * recording.rate)),

@@ -163,7 +163,7 @@ def suggest_turn_taking(vault: Vault, recording: Recording, *, max_gap: Fraction
         -> tuple[list[Suggestion], AnalysisResult]:
     """What the workspace puts on its Suggestions lane (run off the GUI thread: it takes a second or two)."""
     result = analyse_recording(vault, recording, max_gap=max_gap, progress=progress, cancelled=cancelled)
-    return proposals(result, vault.repo.frame_index(recording.id), recording.id), result
+    return proposals(result, vault.repo.recordings.frame_index(recording.id), recording.id), result
 
 
 def analyse_file(path: Path, *, max_gap: Fraction = DEFAULT_MAX_GAP, progress: Progress | None = None,

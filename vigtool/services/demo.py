@@ -45,9 +45,9 @@ class DemoCase:
 
 def ensure_demo_case(vault: Vault) -> DemoCase:
     """The demo case in this vault, made (film, import, annotations) the first time."""
-    case = vault.repo.find_case(DEMO_CASE)
+    case = vault.repo.cases.find(DEMO_CASE)
     if case is not None:
-        recordings = vault.repo.list_recordings(case.id)
+        recordings = vault.repo.recordings.list(case.id)
         if recordings and vault.media.exists(recordings[0].media_id, MediaKind.FILM):
             return DemoCase(case, recordings[0])
     # The film is synthetic, so rendering it to a private temp folder before sealing it in is harmless.
@@ -67,7 +67,7 @@ def ensure_demo_case(vault: Vault) -> DemoCase:
 
 def _annotate(vault: Vault, recording: Recording, vocalisations: list[tuple[str, float, float]]) -> None:
     repo = vault.repo
-    tracks = {t.kind: t for t in repo.list_tracks(recording.id)}
+    tracks = {t.kind: t for t in repo.tracks.list(recording.id)}
 
     def frames(start: float, end: float) -> FrameRange:
         first = seconds_to_frame(Fraction(start).limit_denominator(1000), recording.rate)
@@ -78,27 +78,27 @@ def _annotate(vault: Vault, recording: Recording, vocalisations: list[tuple[str,
     chain: list[TurnLink] = []
     for speaker, start, end in vocalisations:
         if speaker == "infant":
-            made = repo.add_annotation(tracks[TrackKind.INFANT].id, frames(start, end), "init.sound",
+            made = repo.annotations.add(tracks[TrackKind.INFANT].id, frames(start, end), "init.sound",
                                        Actor.INFANT, "Baby makes a sound")
         else:
-            made = repo.add_annotation(tracks[TrackKind.PARENT].id, frames(start, end), "p3.5", Actor.PARENT,
+            made = repo.annotations.add(tracks[TrackKind.PARENT].id, frames(start, end), "p3.5", Actor.PARENT,
                                        "Parent answers with warmth in the voice")
         answered = previous is not None and previous[0] != speaker and start - previous[1] <= 3.0
         if chain and answered:
             chain.append(TurnLink(made.id, TurnRole.RECEPTION if len(chain) == 1 else TurnRole.RESPONSE))
         else:
             if len(chain) > 1:
-                repo.add_turn_chain(recording.id, chain)
+                repo.chains.add(recording.id, chain)
             chain = [TurnLink(made.id, TurnRole.INITIATIVE)]
         previous = (speaker, end)
     if len(chain) > 1:
-        repo.add_turn_chain(recording.id, chain)
-    repo.add_annotation(tracks[TrackKind.NOTES].id, FrameRange.point(int(recording.rate * 3)), None, None,
+        repo.chains.add(recording.id, chain)
+    repo.annotations.add(tracks[TrackKind.NOTES].id, FrameRange.point(int(recording.rate * 3)), None, None,
                         "Lovely moment: baby looks up and parent smiles back")
     moment = FrameRange(int(recording.rate * 2), int(recording.rate * 9)).clamped(recording.frame_count)
-    clip = repo.add_clip(recording.id, moment, "Taking turns", "You waited, and your baby answered you.")
-    still = repo.add_still(recording.id, moment.start + int(recording.rate), "Your baby is looking at you.")
-    session = repo.add_review_session(recording.case_id, "First shared review")
-    repo.save_review_session(session.with_item(
+    clip = repo.clips.add(recording.id, moment, "Taking turns", "You waited, and your baby answered you.")
+    still = repo.stills.add(recording.id, moment.start + int(recording.rate), "Your baby is looking at you.")
+    session = repo.reviews.add(recording.case_id, "First shared review")
+    repo.reviews.save(session.with_item(
         ReviewItem(ReviewItemKind.CLIP, clip.id, "What do you notice your baby doing here?")).with_item(
         ReviewItem(ReviewItemKind.STILL, still.id, "What were you feeling at this moment?")))

@@ -81,7 +81,7 @@ def _check_destination(out: Path, suffixes: tuple[str, ...], what: str, overwrit
 
 
 def _source(vault: Vault, recording: Recording) -> Source:
-    return Source(lambda: vault.open_film(recording), vault.repo.frame_index(recording.id), recording.rate,
+    return Source(lambda: vault.open_film(recording), vault.repo.recordings.frame_index(recording.id), recording.rate,
                   recording.rotation, *recording.display_size, recording.has_audio, recording.source_name)
 
 

@@ -49,17 +49,17 @@ class Families:
         self.last_label: str | None = None  # the family the last import went into: offered for the next
 
     def all(self) -> list[Case]:
-        return self._vault.repo.list_cases()
+        return self._vault.repo.cases.list()
 
     def labels(self) -> list[str]:
         return [case.label for case in self.all()]
 
     def label_of(self, case_id: int) -> str:
-        return self._vault.repo.get_case(case_id).label
+        return self._vault.repo.cases.get(case_id).label
 
     def family_of(self, recording_id: int) -> int:
         """The family a film is in now (a merge moves films)."""
-        return self._vault.repo.get_recording(recording_id).case_id
+        return self._vault.repo.recordings.get(recording_id).case_id
 
     def offered_label(self, open_case_id: int | None) -> str:
         """What the import offers: the open film's family, else the last family imported into, else a new

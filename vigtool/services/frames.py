@@ -15,7 +15,7 @@ class RecordingNotFoundError(LookupError):
 
 def find_recording(vault: Vault, ref: str) -> Recording:
     """A recording by id, by SHA-256 (or a unique prefix of at least 8 hex digits), or by file name."""
-    recordings = vault.repo.list_recordings()
+    recordings = vault.repo.recordings.list()
     if ref.isdigit():
         match = [r for r in recordings if r.id == int(ref)]
     else:
@@ -32,7 +32,8 @@ def open_frames(vault: Vault, recording: Recording) -> FrameReader:
     """A reader of exact frames for a stored recording, decrypting as it goes (close it when done)."""
     handle = vault.open_film(recording)
     try:
-        return FrameReader(handle, vault.repo.frame_index(recording.id), recording.rotation, recording.source_name)
+        return FrameReader(handle, vault.repo.recordings.frame_index(recording.id), recording.rotation,
+                           recording.source_name)
     except BaseException:
         handle.close()
         raise

@@ -229,21 +229,21 @@ def _import(vault: Vault, pread: Callable[[int, int], bytes], size: int, name: s
             tee.finish()
             sha256 = digest.hexdigest()
             fingerprint = vault.keys.fingerprint(sha256)
-            existing = vault.repo.find_recording_by_fingerprint(fingerprint)
+            existing = vault.repo.recordings.find_by_fingerprint(fingerprint)
             if existing is not None:
-                return ImportResult(existing, vault.repo.get_case(existing.case_id), duplicate=True)
+                return ImportResult(existing, vault.repo.cases.get(existing.case_id), duplicate=True)
             sink.commit()
     except OSError as exc:  # creating, filling or committing the sealed file (source errors are MediaError)
         raise _write_failed(vault, source_name, exc) from exc
     film = StoredFilm(media_id, vault.keys.wrap_data_key(data_key, media_id), sha256, fingerprint)
     try:
-        case = vault.repo.find_case(case_label) or vault.repo.create_case(case_label)
-        recording = vault.repo.add_recording(case.id, probe, film, source_name, source_path)
+        case = vault.repo.cases.find(case_label) or vault.repo.cases.create(case_label)
+        recording = vault.repo.recordings.add(case.id, probe, film, source_name, source_path)
     except DuplicateRecordingError:
         vault.media.delete(media_id)  # another import of the same film committed first
-        existing = vault.repo.find_recording_by_fingerprint(fingerprint)
+        existing = vault.repo.recordings.find_by_fingerprint(fingerprint)
         assert existing is not None
-        return ImportResult(existing, vault.repo.get_case(existing.case_id), duplicate=True)
+        return ImportResult(existing, vault.repo.cases.get(existing.case_id), duplicate=True)
     except BaseException:
         vault.media.delete(media_id)
         raise

@@ -24,20 +24,20 @@ __all__ = ["MIN_PASSPHRASE_LENGTH", "PACKAGE_SUFFIX", "IdentityError", "PackageR
 
 def families_and_films(vault: Vault) -> list[tuple[Case, list[Recording]]]:
     repo = vault.repo
-    return [(case, repo.list_recordings(case.id)) for case in repo.list_cases()]
+    return [(case, repo.recordings.list(case.id)) for case in repo.cases.list()]
 
 
 def film(vault: Vault, recording_id: int) -> Recording:
-    return vault.repo.get_recording(recording_id)
+    return vault.repo.recordings.get(recording_id)
 
 
 def films_of(vault: Vault, case_id: int | None = None) -> list[Recording]:
     """The films of one family (None: every film in the vault)."""
-    return vault.repo.list_recordings(case_id)
+    return vault.repo.recordings.list(case_id)
 
 
 def codebook(vault: Vault) -> Codebook:
-    return vault.repo.load_codebook()
+    return vault.repo.codebook.load()
 
 
 def open_workspace(vault: Vault, recording: Recording) -> Workspace:

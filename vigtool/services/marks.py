@@ -85,7 +85,7 @@ def _refuse_received(vault: Vault, recording: Recording) -> None:
 
 def marks_document(vault: Vault, recording: Recording, tracks: list[str] | None = None) -> MarksDocument:
     """The recording's lanes (all but the Suggestions lane, unless named) with their marks."""
-    lanes = vault.repo.list_tracks(recording.id)
+    lanes = vault.repo.tracks.list(recording.id)
     if tracks:
         missing = [name for name in tracks if name not in {t.name for t in lanes}]
         if missing:
@@ -95,11 +95,11 @@ def marks_document(vault: Vault, recording: Recording, tracks: list[str] | None 
     else:
         lanes = [t for t in lanes if t.kind is not TrackKind.SUGGESTIONS]
     by_track: dict[int, list[Annotation]] = {t.id: [] for t in lanes}
-    for annotation in vault.repo.list_annotations(recording.id):
+    for annotation in vault.repo.annotations.list(recording.id):
         if annotation.track_id in by_track:
             by_track[annotation.track_id].append(annotation)
     return MarksDocument(film_pseudonym(recording), recording.rate, recording.frame_count,
-                         vault.repo.load_codebook(),
+                         vault.repo.codebook.load(),
                          tuple(MarksTrack(t.name, t.kind, tuple(by_track[t.id])) for t in lanes))
 
 
@@ -183,7 +183,7 @@ def import_marks(workspace: Workspace, vault: Vault, path: Path, *, into: str | 
         note = mark.note if code is not None or not mark.value else "\n".join(t for t in (mark.value, mark.note) if t)
         result.as_notes += code is None and bool(mark.value)
         lane = _lane_for(into or mark.track, workspace, taken)
-        actor = actor_value(mark.actor) or (workspace.actor_of_track(lane) if isinstance(lane, int) else None)
+        actor = actor_value(mark.actor) or (workspace.tracks.actor_of(lane) if isinstance(lane, int) else None)
         placed.append((lane, Annotation(0, 0, FrameRange(start, end), code, actor, note)))
     used = {into or m.track for m in found.marks}
     result.empty_lanes = [name for name in found.tracks if name not in used and not into]
@@ -192,7 +192,7 @@ def import_marks(workspace: Workspace, vault: Vault, path: Path, *, into: str | 
             result.problems + [f"{name!r} has no marks" for name in result.empty_lanes]) or "the file holds no marks")
             + ")")
     new_lanes = [v for v in dict.fromkeys(taken.values()) if isinstance(v, str)]
-    result.marks = workspace.import_marks(new_lanes, placed, f"Import marks from {path.name}")
+    result.marks = workspace.marks.add_imported(new_lanes, placed, f"Import marks from {path.name}")
     result.new_lanes = new_lanes
     result.lanes = [workspace.layer.track(i).name for i in dict.fromkeys(a.track_id for a in result.marks)]
     vault.audit.append("marks_import", {"recording": recording.id, "file": path.name, "marks": len(result.marks)})

@@ -82,12 +82,12 @@ def resolve(vault: Vault, session: ReviewSession) -> list[ResolvedItem]:
     for position, item in enumerate(session.items):
         try:
             if item.kind is ReviewItemKind.CLIP:
-                clip = vault.repo.get_clip(item.ref_id)
-                recording = vault.repo.get_recording(clip.recording_id)
+                clip = vault.repo.clips.get(item.ref_id)
+                recording = vault.repo.recordings.get(clip.recording_id)
                 resolved.append(ResolvedItem(position, item, recording, clip, None))
             else:
-                still = vault.repo.get_still(item.ref_id)
-                recording = vault.repo.get_recording(still.recording_id)
+                still = vault.repo.stills.get(item.ref_id)
+                recording = vault.repo.recordings.get(still.recording_id)
                 resolved.append(ResolvedItem(position, item, recording, None, still))
         except LookupError:
             continue
@@ -98,13 +98,13 @@ def add_item(vault: Vault, session: ReviewSession, kind: ReviewItemKind, ref_id:
              prompt: str = DEFAULT_PROMPT) -> ReviewSession:
     """Without undo (scripts, tests); the window edits through Workspace, one undo step each."""
     updated = session.with_item(ReviewItem(kind, ref_id, prompt))
-    vault.repo.save_review_session(updated)
+    vault.repo.reviews.save(updated)
     return updated
 
 
 def move_item(vault: Vault, session: ReviewSession, old: int, new: int) -> ReviewSession:
     updated = session.moved(old, new)
-    vault.repo.save_review_session(updated)
+    vault.repo.reviews.save(updated)
     return updated
 
 

@@ -59,16 +59,16 @@ def contact(vault: Vault, who: str) -> PublicIdentity:
 
 def _marks(vault: Vault, recording: Recording, track_ids: set[int] | None = None) -> dict[str, Any]:
     repo = vault.repo
-    tracks = [t for t in repo.list_tracks(recording.id) if track_ids is None or t.id in track_ids]
+    tracks = [t for t in repo.tracks.list(recording.id) if track_ids is None or t.id in track_ids]
     keep = {t.id for t in tracks}
-    annotations = [a for a in repo.list_annotations(recording.id) if a.track_id in keep]
+    annotations = [a for a in repo.annotations.list(recording.id) if a.track_id in keep]
     position = {a.id: k for k, a in enumerate(annotations)}
     return {
         "tracks": [{"id": t.id, "name": t.name, "kind": t.kind.value} for t in tracks],
         "annotations": [{"track": a.track_id, "start": a.start, "end": a.end, "code": a.code_id,
                          "actor": a.actor.value if a.actor else None, "note": a.note} for a in annotations],
         "chains": [[[position[link.annotation_id], link.role.value] for link in c.links]
-                   for c in repo.list_turn_chains(recording.id)
+                   for c in repo.chains.list(recording.id)
                    if all(link.annotation_id in position for link in c.links)],
     }
 
@@ -205,14 +205,14 @@ def _put_marks(vault: Vault, recording: Recording, entry: dict[str, Any], owner:
     repo = vault.repo
     lanes = {}
     for track in entry["tracks"]:
-        lanes[track["id"]] = repo.add_track(recording.id, track["name"], TrackKind(track["kind"])
+        lanes[track["id"]] = repo.tracks.add(recording.id, track["name"], TrackKind(track["kind"])
                                             if track["kind"] != TrackKind.SUGGESTIONS else TrackKind.CUSTOM,
                                             owner=owner).id
-    made = repo.add_annotations([Annotation(0, lanes[a["track"]], FrameRange(a["start"], a["end"]), a["code"],
+    made = repo.annotations.add_all([Annotation(0, lanes[a["track"]], FrameRange(a["start"], a["end"]), a["code"],
                                             Actor(a["actor"]) if a["actor"] else None, a["note"])
                                  for a in entry["annotations"]])
     for chain in entry.get("chains", []):
-        repo.add_turn_chain(recording.id, [TurnLink(made[k].id, TurnRole(role)) for k, role in chain])
+        repo.chains.add(recording.id, [TurnLink(made[k].id, TurnRole(role)) for k, role in chain])
 
 
 def open_for_supervision(vault: Vault, path: Path | PackageReader) -> list[Recording]:
@@ -223,7 +223,7 @@ def open_for_supervision(vault: Vault, path: Path | PackageReader) -> list[Recor
     sender = package.sender
     known_as = _known_as(vault, sender)
     if _refuse_replay(vault, package, "recordings"):
-        return [r for r in vault.repo.list_recordings() if (vault.received.origin_of(r.id) or ("",))[0] ==
+        return [r for r in vault.repo.recordings.list() if (vault.received.origin_of(r.id) or ("",))[0] ==
                 sender.fingerprint]
     received = []
     for entry in package.manifest.get("recordings", []):
@@ -232,14 +232,14 @@ def open_for_supervision(vault: Vault, path: Path | PackageReader) -> list[Recor
                                         f"{entry['case']} (supervision for {known_as})")
         recording = result.recording
         if result.duplicate:  # sent again with newer marks: they replace the old ones, her lane stays
-            for track in vault.repo.list_tracks(recording.id):
+            for track in vault.repo.tracks.list(recording.id):
                 if track.owner == sender.fingerprint:
-                    vault.repo.delete_track(track.id)
+                    vault.repo.tracks.delete(track.id)
         else:
             vault.received.link(recording.id, sender.fingerprint, int(entry["origin_id"]))
-            for track in vault.repo.list_tracks(recording.id):  # the practitioner's lanes come from the package
-                vault.repo.delete_track(track.id)
-            vault.repo.add_track(recording.id, SUPERVISION_TRACK, TrackKind.CUSTOM)
+            for track in vault.repo.tracks.list(recording.id):  # the practitioner's lanes come from the package
+                vault.repo.tracks.delete(track.id)
+            vault.repo.tracks.add(recording.id, SUPERVISION_TRACK, TrackKind.CUSTOM)
             consent.record_consent(vault, recording, f"as sent by {known_as}", [Purpose.SUPERVISION],
                                    recorded_by=known_as, given_on=date.today(),
                                    form_reference=f"package {package.package_id[:8]}")
@@ -257,7 +257,7 @@ def send_comments(vault: Vault, recording: Recording, out: Path) -> Path:
     if origin is None:
         raise ExportError(recording.source_name, "did not come for supervision: there is nobody to send comments to")
     to = contact(vault, origin[0])
-    lanes = {t.id for t in vault.repo.list_tracks(recording.id) if t.name == SUPERVISION_TRACK and not t.read_only}
+    lanes = {t.id for t in vault.repo.tracks.list(recording.id) if t.name == SUPERVISION_TRACK and not t.read_only}
     marks = _marks(vault, recording, lanes)
     _write(vault, out, to, COMMENTS, {"origin_recording": origin[1], "for": origin[0], **marks}, [])
     vault.audit.append("package out", {"kind": COMMENTS, "to": to.fingerprint, "recording": recording.id})
@@ -273,7 +273,7 @@ def merge_comments(vault: Vault, path: Path | PackageReader) -> Merged:
     if manifest.get("for") != vault.identity.public.fingerprint:
         raise PackageError(str(path), "holds comments on someone else's recording")
     try:
-        recording = vault.repo.get_recording(int(manifest["origin_recording"]))
+        recording = vault.repo.recordings.get(int(manifest["origin_recording"]))
     except LookupError as exc:
         raise PackageError(str(path), "comments on a recording that is no longer in this vault") from exc
     sent_to = {e.detail.get("to") for e in vault.exports.entries(recording.id) if e.kind == "package"}
@@ -285,16 +285,16 @@ def merge_comments(vault: Vault, path: Path | PackageReader) -> Merged:
     subject = f"recording {recording.id}"
     again = _refuse_replay(vault, package, subject)
     if not again:
-        for lane in vault.repo.list_tracks(recording.id):
+        for lane in vault.repo.tracks.list(recording.id):
             if lane.owner == sender:
-                vault.repo.delete_track(lane.id)  # replaced by exactly what arrived
-        lane_id = vault.repo.add_track(recording.id, SUPERVISION_TRACK, TrackKind.CUSTOM, owner=sender).id
-        vault.repo.add_annotations([Annotation(0, lane_id, FrameRange(a["start"], a["end"]), a["code"],
+                vault.repo.tracks.delete(lane.id)  # replaced by exactly what arrived
+        lane_id = vault.repo.tracks.add(recording.id, SUPERVISION_TRACK, TrackKind.CUSTOM, owner=sender).id
+        vault.repo.annotations.add_all([Annotation(0, lane_id, FrameRange(a["start"], a["end"]), a["code"],
                                                Actor(a["actor"]) if a["actor"] else None, a["note"])
                                     for a in manifest.get("annotations", [])])
         vault.received.add(package.package_id, package.sender.fingerprint, COMMENTS, subject, package.sequence)
         vault.audit.append("package in", {"kind": COMMENTS, "from": package.sender.fingerprint,
                                           "recording": recording.id})
-    lanes = {t.id for t in vault.repo.list_tracks(recording.id) if t.owner == sender}
-    count = sum(1 for a in vault.repo.list_annotations(recording.id) if a.track_id in lanes)
+    lanes = {t.id for t in vault.repo.tracks.list(recording.id) if t.owner == sender}
+    count = sum(1 for a in vault.repo.annotations.list(recording.id) if a.track_id in lanes)
     return Merged(recording, name, count, not again)

@@ -62,7 +62,7 @@ class TrainingOptions:
 def pictures(vault: Vault, recording: Recording, frames: FrameRange) -> Iterator[np.ndarray]:
     """Frames [start, end) upright, each exactly once and in order, one at a time (a 1080p clip does not
     fit in memory whole). Frame by frame: decoding to the last one alone would start at its keyframe."""
-    index = vault.repo.frame_index(recording.id)
+    index = vault.repo.recordings.frame_index(recording.id)
     decoder = FrameDecoder(vault.open_film(recording), index, recording.source_name)
     try:
         for number in range(frames.start, frames.end):
@@ -214,7 +214,7 @@ def _picture(vault: Vault, recording: Recording, frames: FrameRange, options: Tr
     width, height = recording.display_size
     # The clip's own average rate: its frames then last exactly as long as its sound, also in a film of
     # variable frame rate (where they are shown at an even pace instead of the phone's uneven one).
-    index = vault.repo.frame_index(recording.id)
+    index = vault.repo.recordings.frame_index(recording.id)
     seconds = Fraction(end_pts(index, frames.end) - int(index.pts[frames.start])) * index.time_base
     rate = Fraction(frames.length) / seconds if seconds > 0 else recording.rate
     video = ffmpeg.input("pipe:0", f="rawvideo", pix_fmt="rgb24", s=f"{width}x{height}",
@@ -235,7 +235,7 @@ def _write_all(fd: int, data: bytes) -> None:
 
 def _sound(vault: Vault, recording: Recording, frames: FrameRange) -> tuple[int, np.ndarray]:
     """The sound of [start, end) frames, mono float, at the film's own rate."""
-    index = vault.repo.frame_index(recording.id)
+    index = vault.repo.recordings.frame_index(recording.id)
     start = Fraction(int(index.pts[frames.start])) * index.time_base
     stop = Fraction(end_pts(index, frames.end)) * index.time_base
     with vault.open_film(recording) as handle, av.open(handle, "r") as container:

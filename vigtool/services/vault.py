@@ -190,7 +190,7 @@ class Vault:
     def remove_leftovers(self) -> list[Path]:
         """Delete temp files and films no row refers to (an import killed between its file and its row), and
         the half-written files of exports that were interrupted (in the folders the user chose)."""
-        removed = self.media.remove_orphans(self.repo.media_ids())
+        removed = self.media.remove_orphans(self.repo.recordings.media_ids())
         removed += self.exports.remove_abandoned()
         for path in self.path.iterdir():
             if is_temp_name(path) and path.is_file():
@@ -201,7 +201,7 @@ class Vault:
 
     # -- films ---------------------------------------------------------------------------------------
     def data_key(self, recording: Recording) -> bytes:
-        wrapped = self.repo.wrapped_key(recording.id)
+        wrapped = self.repo.recordings.wrapped_key(recording.id)
         if wrapped is None:
             raise SealedMediaError(recording.source_name, "was never stored in the vault (it was imported by a "
                                    "development build); import the film again")
@@ -216,7 +216,7 @@ class Vault:
 
     def delete_recording(self, recording: Recording) -> list[Path]:
         """Crypto-shred a recording: its wrapped key and row go first (committed), then its files."""
-        media_id = self.repo.delete_recording(recording.id)
+        media_id = self.repo.recordings.delete(recording.id)
         self.audit.append("delete", {"recording": recording.id, "source": recording.source_name})
         return self.media.delete(media_id)
 

@@ -81,7 +81,7 @@ def verify_vault(vault: Vault, progress: Callable[[Recording, int, int], None] |
         except (SQLAlchemyError, sqlite3.Error, ValueError) as exc:  # a damage that stops the reading itself
             report.problems.append(f"{where}: cannot be read in full ({str(getattr(exc, 'orig', exc))[:160]})")
     try:
-        recordings = vault.repo.list_recordings()
+        recordings = vault.repo.recordings.list()
     except (SealingError, ValueError, SQLAlchemyError) as exc:  # reported above, row by row
         report.problems.append(f"database: the recordings cannot be listed ({exc})")
         return report

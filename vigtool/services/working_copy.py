@@ -110,7 +110,7 @@ def copy_index(original: FrameIndex, time_base: Fraction, frames: int) -> FrameI
 
 def viewing_source(vault: Vault, recording: Recording) -> ViewingSource:
     """The working copy (when it exists and reads as it should), else the original film."""
-    original = vault.repo.frame_index(recording.id)
+    original = vault.repo.recordings.frame_index(recording.id)
     heavy = is_heavy(recording)
     if has_working_copy(vault, recording):
         try:
@@ -129,7 +129,7 @@ def viewing_source(vault: Vault, recording: Recording) -> ViewingSource:
 
 def original_source(vault: Vault, recording: Recording, index: FrameIndex | None = None,
                     heavy: bool | None = None) -> ViewingSource:
-    return ViewingSource(lambda: vault.open_film(recording), index or vault.repo.frame_index(recording.id),
+    return ViewingSource(lambda: vault.open_film(recording), index or vault.repo.recordings.frame_index(recording.id),
                          (recording.width, recording.height), recording.rotation, recording.source_name,
                          working_copy=False, heavy=is_heavy(recording) if heavy is None else heavy)
 
@@ -161,7 +161,7 @@ def make_working_copy(vault: Vault, recording: Recording, progress: Progress | N
                       cancelled: Callable[[], bool] | None = None, *, force: bool = False) -> WorkingCopyMade | None:
     """Make and store the working copy of `recording` if it is heavy (or `force`); None when not needed."""
     key = vault.data_key(recording)
-    original = vault.repo.frame_index(recording.id)
+    original = vault.repo.recordings.frame_index(recording.id)
     name = recording.source_name
     with vault.open_film(recording) as film:
         try:
