@@ -7,7 +7,7 @@ The films are made here, never committed: 20 s rendered by the project's generat
 copy (index at the end, as phones write it), and kept in DIR for the next run. Each command runs in a
 fresh process (the real CLI, with its heap settings); its peak is that process's VmHWM. Then a clip from
 the last minutes of the longest film is exported and its frames' stamps read back, to show the export is
-exact. Last, the filmstrip of a 10-minute phone-like film (grain, ~16 Mbit/s) is timed.
+exact. Last, bench/filmstrip.py times the filmstrip of a 10-minute phone-like film (grain, 16 Mb/s).
 
 Targets (ratios in the same run; the machine is shared): the longest film's peaks ≤ 300 MB and within 1.3×
 of the 10-minute ones; its import ≤ 12× as long as the 10-minute one (the film is 12× as long); the
@@ -119,17 +119,6 @@ def make_films(folder: Path, lengths: list[int]) -> dict[int, Path]:
     return films
 
 
-def phone_like_film(folder: Path) -> Path:
-    """10 minutes of 1080p with sensor grain at about 16 Mbit/s, as a phone records it."""
-    base, film = folder / "grain-16mbit-20s.mp4", folder / "grain-16mbit-10min.mp4"
-    if not base.exists():
-        render(RecordingSpec(duration=LOOP_SECONDS, width=1920, height=1080, grain=3.7, crf=20, seed=5,
-                             faststart=False), base)
-    if not film.exists():
-        loop_recording(base, film, 600 // LOOP_SECONDS, faststart=False)
-    return film
-
-
 def fresh_vault(path: Path) -> Path:
     shutil.rmtree(path, ignore_errors=True)
     Vault.create(path, PASSPHRASE, KdfParams()).close()
@@ -178,20 +167,13 @@ def export_from_the_end(code_root: Path, vault: Path, minutes: int, folder: Path
             "export_peak_rss_mb": round(peak_mb)}
 
 
-def filmstrip_time(code_root: Path, film: Path, vault: Path) -> dict[str, Any]:
-    run_cli(code_root, fresh_vault(vault), "import", str(film), "--case", "Phone")
-    script = ("import sys, time\nfrom pathlib import Path\nfrom vigtool.services.vault import Vault\n"
-              "from vigtool.media.previews import make_filmstrip\n"
-              "with Vault.open(Path(sys.argv[1]), sys.argv[2]) as v:\n"
-              "    r = v.repo.list_recordings()[0]\n    index = v.repo.frame_index(r.id)\n"
-              "    t = time.perf_counter()\n    with v.open_film(r) as f:\n"
-              "        s = make_filmstrip(f, index, r.rotation, r.source_name)\n"
-              "    print(time.perf_counter() - t, len(s.frames))\n")
-    done = subprocess.run([sys.executable, "-c", script, str(vault), PASSPHRASE], capture_output=True, text=True,
-                          check=True, env={**os.environ, "PYTHONPATH": str(code_root)}, cwd=code_root)
-    seconds, thumbnails = done.stdout.split()
-    return {"film_mb": round(film.stat().st_size / 1e6), "mbit_s": round(film.stat().st_size * 8 / 600 / 1e6, 1),
-            "filmstrip_s": round(float(seconds), 2), "thumbnails": int(thumbnails)}
+def filmstrip_time(code_root: Path, folder: Path) -> dict[str, Any]:
+    """bench/filmstrip.py's figures (one run each way), in a fresh process of the checkout measured."""
+    done = subprocess.run([sys.executable, str(code_root / "bench" / "filmstrip.py"), "--films", str(folder),
+                           "--runs", "1"], capture_output=True, text=True, check=True,
+                          env={**os.environ, "PYTHONPATH": str(code_root)}, cwd=code_root)
+    figures: dict[str, Any] = json.loads(done.stdout)
+    return figures
 
 
 def main() -> None:
@@ -230,8 +212,7 @@ def main() -> None:
         figures["export_from_the_end"] = export_from_the_end(code_root, vault, lengths[-1], folder)
     shutil.rmtree(vault, ignore_errors=True)
     if not args.no_filmstrip:
-        figures["phone_like_filmstrip"] = filmstrip_time(code_root, phone_like_film(folder), vault)
-        shutil.rmtree(vault, ignore_errors=True)
+        figures["phone_like_filmstrip"] = filmstrip_time(code_root, folder)
     print(json.dumps(figures, indent=2))
 
 
