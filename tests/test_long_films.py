@@ -256,3 +256,33 @@ def test_stopped_sending_and_packages_leave_nothing_at_any_point(tmp_path: Path,
                     write(_noting(seen), _after(seen, stop))
                 assert list(out.iterdir()) == []  # no package, no temp file
                 assert mine.exports.entries() == entries and len(mine.audit.entries()) == audit
+
+
+@pytest.mark.parametrize("name", ["h264", "hevc", "portrait"])
+def test_two_decoders_make_the_same_filmstrip_as_one(tmp_path: Path, samples: dict[str, Sample], name: str) -> None:
+    with open_vault(tmp_path / "v") as vault:
+        recording = import_recording(vault, samples[name].path, "Family S").recording
+        index = vault.repo.frame_index(recording.id)
+        strips = []
+        for workers in (1, 2):
+            with vault.open_film(recording) as film:
+                strips.append(media_previews.make_filmstrip(film, index, recording.rotation, recording.source_name,
+                                                            workers=workers))
+    one, two = strips
+    assert len(one.frames) >= 2 and two == one  # the same keyframes, the very same JPEG bytes
+    # A quarter-turned film's thumbnails stand upright (taller than wide), on both paths.
+    assert (two.height > two.width) == (recording.rotation in (90, 270))
+
+
+def test_a_stopped_filmstrip_leaves_no_decoding_thread(tmp_path: Path, long_film: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(media_previews, "PARTIAL_EVERY_S", 0.0)
+    with open_vault(tmp_path / "v") as vault:
+        recording = import_recording(vault, long_film, "Family L").recording
+        index = vault.repo.frame_index(recording.id)
+        seen: list[object] = []
+        with vault.open_film(recording) as film, pytest.raises(PreviewCancelledError):
+            media_previews.make_filmstrip(film, index, recording.rotation, recording.source_name,
+                                          partial=seen.append, cancelled=_after(seen, 2), workers=2)
+        assert len(seen) == 2
+    assert not [t for t in threading.enumerate() if t.name.startswith("vigtool-filmstrip")]
