@@ -7,7 +7,7 @@ The films are made here, never committed: 20 s rendered by the project's generat
 copy (index at the end, as phones write it), and kept in DIR for the next run. Each command runs in a
 fresh process (the real CLI, with its heap settings); its peak is that process's VmHWM. Then a clip from
 the last minutes of the longest film is exported and its frames' stamps read back, to show the export is
-exact. Last, the filmstrip of a 10-minute phone-like film (grain, ~16 Mbit/s) is timed.
+exact. Last, bench/filmstrip.py times the filmstrip of a 10-minute phone-like film (grain, 16 Mb/s).
 
 Targets (ratios in the same run; the machine is shared): the longest film's peaks ≤ 300 MB and within 1.3×
 of the 10-minute ones; its import ≤ 12× as long as the 10-minute one (the film is 12× as long); the
@@ -44,23 +44,50 @@ RATE = 30
 ROOT = Path(__file__).resolve().parent.parent
 
 # Runs the real CLI in this process and reports its peak resident memory (VmHWM is this process image's
-# own: ru_maxrss would count a forking parent's too) and wall time on the descriptor it is given.
+# own: ru_maxrss would count a forking parent's too), the peak of each stage and the wall time on the
+# descriptor it is given. A stage's peak: VmHWM is reset (/proc/self/clear_refs) as the stage starts and
+# read as it ends, with the resident memory it started "from"; "start" is the peak before the first stage
+# (the interpreter, its modules, Argon2id's 64 MiB as the vault opens).
 CHILD = """
-import os, sys, time
+import json, os, sys, time
 from pathlib import Path
-from vigtool.cli import main
+import vigtool.cli as cli
+import vigtool.services.previews as previews
+def status(field):
+    return next(int(l.split()[1]) for l in Path("/proc/self/status").read_text().splitlines()
+                if l.startswith(field)) / 1024
+peaks, overall = {}, [0.0]
+def staged(name, call):
+    def run(*args, **kwargs):
+        overall[0] = max(overall[0], status("VmHWM:"))
+        peaks.setdefault("start", {"peak": round(overall[0])})
+        Path("/proc/self/clear_refs").write_text("5")
+        resident = status("VmRSS:")
+        try:
+            return call(*args, **kwargs)
+        finally:
+            peak = max(peaks.get(name, {}).get("peak", 0), round(status("VmHWM:")))
+            peaks[name] = {"from": round(resident), "peak": peak}
+            overall[0] = max(overall[0], peak)
+    return run
+cli.import_recording = staged("seal_and_index", cli.import_recording)
+previews.make_filmstrip = staged("filmstrip", previews.make_filmstrip)
+previews.make_audio_envelope = staged("sound_wave", previews.make_audio_envelope)
+if sys.argv[3] == "analyse":  # (imported for that command only, as the CLI does)
+    import vigtool.services.analysis as analysis
+    analysis.analyse_recording = staged("analyse", analysis.analyse_recording)
 started = time.perf_counter()
-code = main(sys.argv[1:])
+code = cli.main(sys.argv[1:])
 elapsed = time.perf_counter() - started
-hwm = next(int(l.split()[1]) for l in Path("/proc/self/status").read_text().splitlines() if l.startswith("VmHWM:"))
-os.write(int(os.environ["BENCH_REPORT_FD"]), f"{code} {hwm} {elapsed}".encode())
+report = {"code": code, "peak_mb": max(overall[0], status("VmHWM:")), "seconds": elapsed, "stages_mb": peaks}
+os.write(int(os.environ["BENCH_REPORT_FD"]), json.dumps(report).encode())
 sys.exit(code)
 """
 
 
-def run_cli(code_root: Path, vault: Path, *args: str) -> tuple[float, float, str]:
-    """(seconds, peak RSS MB, stdout) of `vigtool --vault VAULT ARGS` in a fresh process (run in `code_root`:
-    `python -c` puts the working folder first on the path)."""
+def run_cli(code_root: Path, vault: Path, *args: str) -> tuple[float, float, str, dict[str, Any]]:
+    """(seconds, peak RSS MB, stdout, peak MB of each stage) of `vigtool --vault VAULT ARGS` in a fresh process
+    (run in `code_root`: `python -c` puts the working folder first on the path)."""
     read_end, write_end = os.pipe()
     env = {**os.environ, "PYTHONPATH": str(code_root), "VIGTOOL_PASSPHRASE": PASSPHRASE,
            "BENCH_REPORT_FD": str(write_end)}
@@ -68,11 +95,12 @@ def run_cli(code_root: Path, vault: Path, *args: str) -> tuple[float, float, str
                              stdout=subprocess.PIPE, text=True, pass_fds=(write_end,), cwd=code_root)
     os.close(write_end)
     output, _ = child.communicate()
-    with os.fdopen(read_end) as report:
-        figures = report.read().split()
-    if child.returncode != 0 or len(figures) != 3:
+    with os.fdopen(read_end) as report_file:
+        text = report_file.read()
+    if child.returncode != 0 or not text:
         raise SystemExit(f"vigtool {' '.join(args)} failed ({child.returncode}): {output}")
-    return float(figures[2]), int(figures[1]) / 1024, output
+    report = json.loads(text)
+    return float(report["seconds"]), float(report["peak_mb"]), output, dict(report["stages_mb"])
 
 
 def make_films(folder: Path, lengths: list[int]) -> dict[int, Path]:
@@ -91,32 +119,24 @@ def make_films(folder: Path, lengths: list[int]) -> dict[int, Path]:
     return films
 
 
-def phone_like_film(folder: Path) -> Path:
-    """10 minutes of 1080p with sensor grain at about 16 Mbit/s, as a phone records it."""
-    base, film = folder / "grain-16mbit-20s.mp4", folder / "grain-16mbit-10min.mp4"
-    if not base.exists():
-        render(RecordingSpec(duration=LOOP_SECONDS, width=1920, height=1080, grain=3.7, crf=20, seed=5,
-                             faststart=False), base)
-    if not film.exists():
-        loop_recording(base, film, 600 // LOOP_SECONDS, faststart=False)
-    return film
-
-
 def fresh_vault(path: Path) -> Path:
     shutil.rmtree(path, ignore_errors=True)
     Vault.create(path, PASSPHRASE, KdfParams()).close()
     return path
 
 
-def measure(code_root: Path, film: Path, vault: Path) -> dict[str, Any]:
-    import_s, import_mb, out = run_cli(code_root, fresh_vault(vault), "import", str(film), "--case", "Bench family",
-                                       "--json")
+def measure(code_root: Path, film: Path, vault: Path, analyse: bool = True) -> dict[str, Any]:
+    import_s, import_mb, out, import_stages = run_cli(code_root, fresh_vault(vault), "import", str(film), "--case",
+                                                      "Bench family", "--json")
+    imported = {"film_mb": round(film.stat().st_size / 1e6), "import_with_previews_s": round(import_s, 1),
+                "import_peak_rss_mb": round(import_mb), "import_stage_peaks_mb": import_stages}
+    if not analyse:
+        return imported
     recording_id = json.loads(out)[0]["recording"]
-    analyse_s, analyse_mb, out = run_cli(code_root, vault, "analyse", str(recording_id), "--json")
+    analyse_s, analyse_mb, out, analyse_stages = run_cli(code_root, vault, "analyse", str(recording_id), "--json")
     found = json.loads(out)
-    return {"film_mb": round(film.stat().st_size / 1e6), "import_with_previews_s": round(import_s, 1),
-            "import_peak_rss_mb": round(import_mb), "analyse_s": round(analyse_s, 1),
-            "analyse_peak_rss_mb": round(analyse_mb), "vocalisations": len(found.get("vocalisations", []))}
+    return {**imported, "analyse_s": round(analyse_s, 1), "analyse_peak_rss_mb": round(analyse_mb),
+            "analyse_stage_peaks_mb": analyse_stages, "vocalisations": len(found.get("vocalisations", []))}
 
 
 def stamps(clip: Path) -> list[int | None]:
@@ -136,7 +156,7 @@ def export_from_the_end(code_root: Path, vault: Path, minutes: int, folder: Path
     end = start + 4 * RATE
     clip = folder / "end-clip.mp4"
     clip.unlink(missing_ok=True)
-    seconds, peak_mb, _ = run_cli(code_root, vault, "export", str(recording.id), "--from", str(start), "--to",
+    seconds, peak_mb, _, _ = run_cli(code_root, vault, "export", str(recording.id), "--from", str(start), "--to",
                                   str(end), "-o", str(clip))
     seen = stamps(clip)
     loop = LOOP_SECONDS * RATE
@@ -147,20 +167,13 @@ def export_from_the_end(code_root: Path, vault: Path, minutes: int, folder: Path
             "export_peak_rss_mb": round(peak_mb)}
 
 
-def filmstrip_time(code_root: Path, film: Path, vault: Path) -> dict[str, Any]:
-    run_cli(code_root, fresh_vault(vault), "import", str(film), "--case", "Phone")
-    script = ("import sys, time\nfrom pathlib import Path\nfrom vigtool.services.vault import Vault\n"
-              "from vigtool.media.previews import make_filmstrip\n"
-              "with Vault.open(Path(sys.argv[1]), sys.argv[2]) as v:\n"
-              "    r = v.repo.recordings.list()[0]\n    index = v.repo.recordings.frame_index(r.id)\n"
-              "    t = time.perf_counter()\n    with v.open_film(r) as f:\n"
-              "        s = make_filmstrip(f, index, r.rotation, r.source_name)\n"
-              "    print(time.perf_counter() - t, len(s.frames))\n")
-    done = subprocess.run([sys.executable, "-c", script, str(vault), PASSPHRASE], capture_output=True, text=True,
-                          check=True, env={**os.environ, "PYTHONPATH": str(code_root)}, cwd=code_root)
-    seconds, thumbnails = done.stdout.split()
-    return {"film_mb": round(film.stat().st_size / 1e6), "mbit_s": round(film.stat().st_size * 8 / 600 / 1e6, 1),
-            "filmstrip_s": round(float(seconds), 2), "thumbnails": int(thumbnails)}
+def filmstrip_time(code_root: Path, folder: Path) -> dict[str, Any]:
+    """bench/filmstrip.py's figures (one run each way), in a fresh process of the checkout measured."""
+    done = subprocess.run([sys.executable, str(code_root / "bench" / "filmstrip.py"), "--films", str(folder),
+                           "--runs", "1"], capture_output=True, text=True, check=True,
+                          env={**os.environ, "PYTHONPATH": str(code_root)}, cwd=code_root)
+    figures: dict[str, Any] = json.loads(done.stdout)
+    return figures
 
 
 def main() -> None:
@@ -170,6 +183,7 @@ def main() -> None:
     parser.add_argument("--lengths", default="10,60,120", help="film lengths in minutes (the first is the baseline)")
     parser.add_argument("--code", default=str(ROOT), help="the vigtool checkout to measure")
     parser.add_argument("--no-export", action="store_true")
+    parser.add_argument("--no-analyse", action="store_true", help="the imports only")
     parser.add_argument("--no-filmstrip", action="store_true")
     args = parser.parse_args()
     folder, code_root = Path(args.films), Path(args.code)
@@ -180,7 +194,7 @@ def main() -> None:
     vault = folder / "vault"
     figures: dict[str, Any] = {"code": str(code_root), "films_made_s": round(made_s, 1), "lengths": {}}
     for minutes in lengths:
-        figures["lengths"][f"{minutes} min"] = measure(code_root, films[minutes], vault)
+        figures["lengths"][f"{minutes} min"] = measure(code_root, films[minutes], vault, not args.no_analyse)
         print(json.dumps({f"{minutes} min": figures["lengths"][f"{minutes} min"]}), file=sys.stderr, flush=True)
         if minutes != lengths[-1]:
             shutil.rmtree(vault, ignore_errors=True)  # the vault's sealed copy takes as much disk as the film
@@ -188,16 +202,17 @@ def main() -> None:
     figures["longest_vs_first"] = {
         "length": round(lengths[-1] / lengths[0], 1),
         "import_peak": round(last["import_peak_rss_mb"] / first["import_peak_rss_mb"], 2),
-        "analyse_peak": round(last["analyse_peak_rss_mb"] / first["analyse_peak_rss_mb"], 2),
         "import_time": round(last["import_with_previews_s"] / first["import_with_previews_s"], 2),
-        "analyse_time": round(last["analyse_s"] / first["analyse_s"], 2),
     }
+    if not args.no_analyse:
+        figures["longest_vs_first"] |= {
+            "analyse_peak": round(last["analyse_peak_rss_mb"] / first["analyse_peak_rss_mb"], 2),
+            "analyse_time": round(last["analyse_s"] / first["analyse_s"], 2)}
     if not args.no_export:
         figures["export_from_the_end"] = export_from_the_end(code_root, vault, lengths[-1], folder)
     shutil.rmtree(vault, ignore_errors=True)
     if not args.no_filmstrip:
-        figures["phone_like_filmstrip"] = filmstrip_time(code_root, phone_like_film(folder), vault)
-        shutil.rmtree(vault, ignore_errors=True)
+        figures["phone_like_filmstrip"] = filmstrip_time(code_root, folder)
     print(json.dumps(figures, indent=2))
 
 

@@ -4,24 +4,32 @@ for 10 minutes to 2 hours are measured in bench/long_film.py, not here.)"""
 
 from __future__ import annotations
 
+import tempfile
 import threading
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import Sample, open_vault
+from conftest import FAST_KDF, Sample, give_consent, open_vault
 from pytestqt.qtbot import QtBot
 
 from storage.atomic import is_temp_name
 from storage.sealed_media import MediaKind
 from ui.main_window import MainWindow
-from vigtool.analysis.vocal_detect import ANALYSIS_RATE, VocalDetector, detect_vocalisations
+from vigtool.analysis.vocal_detect import ANALYSIS_RATE, AnalysisCancelledError, VocalDetector, detect_vocalisations
+from vigtool.domain.time import FrameRange
 from vigtool.media import previews as media_previews
 from vigtool.media.previews import AudioEnvelope, Filmstrip, PreviewCancelledError
 from vigtool.media.sound import decode_mono
-from vigtool.services.importing import import_recording
+from vigtool.services import supervision
+from vigtool.services.analysis import analyse_recording
+from vigtool.services.exporting import ExportCancelledError
+from vigtool.services.importing import ImportCancelledError, import_recording
+from vigtool.services.packaging import PackageClip, write_package
 from vigtool.services.previews import build_previews, load_audio_envelope, load_filmstrip, missing_previews
+from vigtool.services.vault import Vault
+from vigtool.services.verify import VerifyCancelledError, verify_vault
 from vigtool.synth.generator import loop_recording
 
 
@@ -129,3 +137,152 @@ def test_the_window_opens_a_long_film_at_once_and_fills_its_previews_in(qtbot: Q
     assert shown_frames == list(strip.frames)
     assert shown_wave is not None  # the one just made (stored as float16, so compared as stored)
     assert np.array_equal(AudioEnvelope.from_bytes(shown_wave.to_bytes()).peaks, envelope.peaks)
+
+
+def _calls_of(run: Callable[[Callable[..., None]], object]) -> int:
+    """How many times `run` reports progress when it is let finish."""
+    calls: list[object] = []
+    run(lambda *done: calls.append(done))
+    return len(calls)
+
+
+def _noting(seen: list[object]) -> Callable[..., None]:
+    return lambda *done: seen.append(done)
+
+
+def _stops(count: int) -> list[int]:
+    """Where to stop a pass that reports progress `count` times: at the first report, half-way, at the last."""
+    assert count >= 2  # the pass goes in pieces
+    return sorted({1, count // 2, count - 1})
+
+
+def _vault_files(vault: Vault) -> dict[str, bytes]:
+    """Every file of the vault but the database (compared by its rows), with its bytes."""
+    return {str(p.relative_to(vault.path)): p.read_bytes() for p in sorted(vault.path.rglob("*"))
+            if p.is_file() and not p.name.startswith(("vigtool.sqlite3", "vault.lock"))}
+
+
+def test_a_stopped_import_leaves_no_file_no_row_and_no_plaintext(tmp_path: Path, long_film: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    with open_vault(tmp_path / "counting") as counting:
+        calls = _calls_of(lambda progress: import_recording(counting, long_film, "Family L", progress=progress))
+    film_bytes = long_film.read_bytes()
+    pieces = [film_bytes[at:at + 64] for at in range(4096, len(film_bytes), len(film_bytes) // 7)]
+    with open_vault(tmp_path / "v") as vault:
+        before = _vault_files(vault)
+        audit = len(vault.audit.entries())
+        for stop in _stops(calls):
+            seen: list[object] = []
+            with pytest.raises(ImportCancelledError, match="nothing was stored"):
+                import_recording(vault, long_film, "Family L", progress=_noting(seen),
+                                 cancelled=_after(seen, stop))
+            assert len(seen) == stop  # it went as far as asked, in pieces
+            # Nothing behind: no sealed film or temp file, no recording, no case, nothing in the audit trail,
+            # and not a byte of the film in the clear, in the vault or in the temp folder.
+            assert _vault_files(vault) == before and list(vault.media.folder.iterdir()) == []
+            assert vault.repo.recordings.list() == [] and vault.repo.cases.list() == []
+            assert len(vault.audit.entries()) == audit
+            assert list(temp.iterdir()) == []
+        import_recording(vault, long_film, "Family L")  # and the vault takes it whole afterwards
+        assert verify_vault(vault).sound
+    for path in tmp_path.rglob("*"):
+        if path.is_file() and path != long_film:
+            data = path.read_bytes()
+            assert not any(piece in data for piece in pieces), path
+
+
+def test_a_stopped_verify_says_nothing_and_changes_nothing(tmp_path: Path, long_film: Path) -> None:
+    with open_vault(tmp_path / "v") as vault:
+        recording = import_recording(vault, long_film, "Family L").recording
+        build_previews(vault, recording)
+        before, audit = _vault_files(vault), len(vault.audit.entries())
+        calls = _calls_of(lambda progress: verify_vault(vault, progress))
+        for stop in _stops(calls):
+            seen: list[object] = []
+            with pytest.raises(VerifyCancelledError, match="nothing is said about it"):
+                verify_vault(vault, _noting(seen), cancelled=_after(seen, stop))
+            assert len(seen) == stop  # segment by segment
+        assert _vault_files(vault) == before and len(vault.audit.entries()) == audit
+
+
+def test_a_stopped_analysis_stores_nothing(tmp_path: Path, long_film: Path) -> None:
+    with open_vault(tmp_path / "v") as vault:
+        recording = import_recording(vault, long_film, "Family L").recording
+        before, audit = _vault_files(vault), len(vault.audit.entries())
+        percents: list[tuple[int, int]] = []
+        found = analyse_recording(vault, recording, progress=lambda done, total: percents.append((done, total)))
+        assert found.vocalisations and percents[-1] == (100, 100)
+        steps = sorted({done for done, _total in percents})
+        assert len(steps) > 20  # the sound is decoded and analysed in pieces
+        for stop in _stops(len(percents)):
+            seen: list[object] = []
+            with pytest.raises(AnalysisCancelledError):
+                analyse_recording(vault, recording, progress=_noting(seen),
+                                  cancelled=_after(seen, stop))
+            assert stop <= len(seen) < len(percents)
+        assert _vault_files(vault) == before and len(vault.audit.entries()) == audit
+
+
+def test_stopped_sending_and_packages_leave_nothing_at_any_point(tmp_path: Path, long_film: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    with open_vault(tmp_path / "practitioner") as mine, open_vault(tmp_path / "supervisor") as hers:
+        recording = import_recording(mine, long_film, "Family L").recording
+        give_consent(mine, recording)
+        assert hers.identity is not None
+        to = hers.identity.public
+
+        def send(progress: Callable[..., None], cancelled: Callable[[], bool] | None = None) -> object:
+            return supervision.send_for_supervision(mine, [recording], to, out / "for-supervision.vigpkg",
+                                                    progress=progress, cancelled=cancelled)
+
+        clip = PackageClip(recording, FrameRange(recording.frame_count - 400, recording.frame_count - 100))
+
+        def package(progress: Callable[..., None], cancelled: Callable[[], bool] | None = None) -> object:
+            return write_package(mine, [clip, clip], out / "family.vigpkg", "a long package passphrase",
+                                 kdf=FAST_KDF, progress=progress, cancelled=cancelled)
+
+        for write in send, package:
+            calls = _calls_of(write)
+            for made in list(out.iterdir()):
+                made.unlink()
+            entries, audit = mine.exports.entries(), len(mine.audit.entries())
+            for stop in _stops(calls):
+                seen: list[object] = []
+                with pytest.raises(ExportCancelledError):
+                    write(_noting(seen), _after(seen, stop))
+                assert list(out.iterdir()) == []  # no package, no temp file
+                assert mine.exports.entries() == entries and len(mine.audit.entries()) == audit
+
+
+@pytest.mark.parametrize("name", ["h264", "hevc", "portrait"])
+def test_two_decoders_make_the_same_filmstrip_as_one(tmp_path: Path, samples: dict[str, Sample], name: str) -> None:
+    with open_vault(tmp_path / "v") as vault:
+        recording = import_recording(vault, samples[name].path, "Family S").recording
+        index = vault.repo.recordings.frame_index(recording.id)
+        strips = []
+        for workers in (1, 2):
+            with vault.open_film(recording) as film:
+                strips.append(media_previews.make_filmstrip(film, index, recording.rotation, recording.source_name,
+                                                            workers=workers))
+    one, two = strips
+    assert len(one.frames) >= 2 and two == one  # the same keyframes, the very same JPEG bytes
+    # A quarter-turned film's thumbnails stand upright (taller than wide), on both paths.
+    assert (two.height > two.width) == (recording.rotation in (90, 270))
+
+
+def test_a_stopped_filmstrip_leaves_no_decoding_thread(tmp_path: Path, long_film: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(media_previews, "PARTIAL_EVERY_S", 0.0)
+    with open_vault(tmp_path / "v") as vault:
+        recording = import_recording(vault, long_film, "Family L").recording
+        index = vault.repo.recordings.frame_index(recording.id)
+        seen: list[object] = []
+        with vault.open_film(recording) as film, pytest.raises(PreviewCancelledError):
+            media_previews.make_filmstrip(film, index, recording.rotation, recording.source_name,
+                                          partial=seen.append, cancelled=_after(seen, 2), workers=2)
+        assert len(seen) == 2
+    assert not [t for t in threading.enumerate() if t.name.startswith("vigtool-filmstrip")]

@@ -42,7 +42,7 @@ from vigtool.domain.model import Recording
 from vigtool.domain.time import FrameRange, format_rate
 from vigtool.media.errors import MediaError
 from vigtool.media.heap import keep_freed_memory
-from vigtool.services import analysis, packaging, review
+from vigtool.services import packaging, review
 from vigtool.services.demo import DEMO_PASSPHRASE
 from vigtool.services.exporting import ExportCancelledError, export_clip, export_still
 from vigtool.services.frames import RecordingNotFoundError, find_recording
@@ -204,6 +204,8 @@ def cmd_handout(args: argparse.Namespace) -> int:
 
 def cmd_analyse(args: argparse.Namespace) -> int:
     """Turn-taking proposed from the sound of a film file, or of a recording in the vault."""
+    # Imported here: Praat takes 80 MB of resident memory, which the other commands (an import) do not need.
+    from vigtool.services import analysis  # noqa: PLC0415
     target = Path(args.target)
     progress = progress_bar(target.name) if not args.json else None
     try:

@@ -4,18 +4,23 @@ Both are made from any seekable file (in practice the vault's decrypting reader)
 in small versioned formats, which the vault stores sealed like the film itself.
 
 The filmstrip decodes keyframes only (a keyframe needs no other frame), skips the deblocking filter and
-picks at most MAX_THUMBNAILS of them evenly over the film (at least 2 s apart), so a 10-minute 1080p film
-takes about two seconds.
+picks at most MAX_THUMBNAILS of them evenly over the film (at least 2 s apart), decoded on two threads. A
+phone's 1080p keyframe at 16 Mb/s still costs about 25 ms of CPU (entropy decoding, which nothing skips),
+so a 10-minute phone film's strip takes some 5 CPU-seconds (bench/filmstrip.py).
 """
 
 from __future__ import annotations
 
 import json
+import os
+import queue
 import struct
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any, TypeAlias
 
 import av
 import cv2
@@ -130,59 +135,158 @@ def coarse_to_fine(count: int) -> list[int]:
     return order
 
 
+_DECODER_OPTIONS = {"skip_loop_filter": "all"}  # thumbnails do not need deblocking
+# Two decoders keep both cores of the machine this is made for busy (a third would only contend).
+FILMSTRIP_WORKERS = min(2, os.cpu_count() or 1)
+# A batch's packets, and the key each packet's pts stands for.
+_Demuxed: TypeAlias = "tuple[list[av.Packet[Any]], dict[int, int]]"
+_Thumbs = list[tuple[int, bytes, tuple[int, int]]]  # (key, JPEG, (width, height)) of each decoded keyframe
+
+
 def make_filmstrip(handle: SeekableFile, index: FrameIndex, rotation: int, name: str,
                    progress: Progress | None = None, cancelled: Cancelled | None = None,
-                   partial: Callable[[Filmstrip], None] | None = None) -> Filmstrip:
+                   partial: Callable[[Filmstrip], None] | None = None, *,
+                   workers: int = FILMSTRIP_WORKERS) -> Filmstrip:
     """Thumbnails of keyframes spread over the film, decoded coarse to fine; `partial` gets the strip so far
-    every PARTIAL_EVERY_S seconds (in film order), for a window that shows it filling in."""
+    every PARTIAL_EVERY_S seconds (in film order), for a window that shows it filling in.
+
+    This thread reads the film (one demuxer: its index of a long film's packets is held once) and hands
+    each batch of keyframe packets to one of `workers` decoders, each on its own thread (FFmpeg decodes,
+    scales and OpenCV encodes without the GIL), so a film's keyframes are decoded on both cores. With
+    `workers=1` the batches are decoded here, by the stream's own decoder."""
     chosen = choose_thumbnail_frames(index)
     try:
         container = av.open(handle, "r")
     except av.error.FFmpegError as exc:
         raise MediaError(name, f"cannot be opened for thumbnails ({exc})") from exc
-    made: dict[int, bytes] = {}
-    size = (0, 0)
-    shown = time.monotonic()
+    strip = _StripSoFar(len(chosen), progress, cancelled, partial, name)
     order = [chosen[position] for position in coarse_to_fine(len(chosen))]
+    batches = [order[first:first + _BATCH] for first in range(0, len(order), _BATCH)]
     with container:
         stream = container.streams.video[0]
-        # Not the decoder's frame threads: they would decode a batch about 1.3x as fast on this shared 2-core
-        # machine, but each thread keeps its own pictures (15 MB more at 1080p), and memory is the budget
-        # that long films strain. A seek flushes the decoder, so each batch is demuxed first, then decoded.
+        # A seek flushes the decoder, so each batch is demuxed first, then decoded. x264 writes one slice
+        # per picture, so the decoder's slice threads would have nothing to share.
         stream.thread_type = "SLICE"
-        stream.codec_context.options = {"skip_loop_filter": "all"}  # thumbnails do not need deblocking
-        for first in range(0, len(order), _BATCH):
-            if cancelled is not None and cancelled():
-                raise PreviewCancelledError(f"{name}: thumbnails cancelled")
-            batch = order[first:first + _BATCH]
-            for key, frame in _decode_keyframes(container, stream, [int(index.pts[k]) for k in batch], batch):
-                picture = _thumbnail(frame, rotation)
-                size = (picture.shape[1], picture.shape[0])
-                ok, encoded = cv2.imencode(".jpg", cv2.cvtColor(picture, cv2.COLOR_RGB2BGR),
-                                           [cv2.IMWRITE_JPEG_QUALITY, 80])
-                if ok:
-                    made[key] = encoded.tobytes()
-            if progress is not None:
-                progress(first + len(batch), len(chosen))
-            if partial is not None and time.monotonic() - shown >= PARTIAL_EVERY_S:
-                partial(_in_film_order(made, size))
-                shown = time.monotonic()
-    return _in_film_order(made, size)
+        stream.codec_context.options = dict(_DECODER_OPTIONS)
+        decoders = [codec for codec in (_worker_decoder(stream) for _ in range(workers)) if codec is not None] \
+            if workers > 1 else []
+        if len(decoders) < 2:
+            for batch in batches:
+                strip.check_cancelled()
+                strip.add(_decode_batch(stream.codec_context, _demux_keyframes(container, stream, index, batch),
+                                        rotation))
+        else:
+            _decode_on_threads(decoders, (_demux_keyframes(container, stream, index, batch) for batch in batches),
+                               rotation, strip)
+    return strip.whole()
 
 
-def _in_film_order(made: dict[int, bytes], size: tuple[int, int]) -> Filmstrip:
-    frames = sorted(made)
-    return Filmstrip(tuple(frames), tuple(made[f] for f in frames), *size)
+class _StripSoFar:
+    """The thumbnails made so far; on the calling thread it reports progress, shows parts and stops when asked."""
+
+    def __init__(self, count: int, progress: Progress | None, cancelled: Cancelled | None,
+                 partial: Callable[[Filmstrip], None] | None, name: str) -> None:
+        self._count, self._progress, self._cancelled, self._partial, self._name = \
+            count, progress, cancelled, partial, name
+        self._made: dict[int, bytes] = {}
+        self._size = (0, 0)
+        self._tried = 0
+        self._shown = time.monotonic()
+
+    def check_cancelled(self) -> None:
+        if self._cancelled is not None and self._cancelled():
+            raise PreviewCancelledError(f"{self._name}: thumbnails cancelled")
+
+    def add(self, thumbs: _Thumbs, tried: int = _BATCH) -> None:
+        for key, jpeg, size in thumbs:
+            self._made[key], self._size = jpeg, size
+        self._tried = min(self._tried + tried, self._count)
+        if self._progress is not None:
+            self._progress(self._tried, self._count)
+        if self._partial is not None and time.monotonic() - self._shown >= PARTIAL_EVERY_S:
+            self._partial(self.whole())
+            self._shown = time.monotonic()
+
+    def whole(self) -> Filmstrip:
+        frames = sorted(self._made)
+        return Filmstrip(tuple(frames), tuple(self._made[f] for f in frames), *self._size)
 
 
-def _decode_keyframes(container: av.container.InputContainer, stream: av.video.stream.VideoStream,
-                      pts: list[int], keys: list[int]) -> Iterator[tuple[int, av.VideoFrame]]:
-    """(key, picture) for each keyframe at `pts` that decodes; one that does not leaves a gap in the strip,
-    not a failed import."""
+def _decode_on_threads(decoders: list[av.VideoCodecContext], demuxed: Iterator[_Demuxed], rotation: int,
+                       strip: _StripSoFar) -> None:
+    """Each batch from `demuxed` decoded by whichever decoder is free, at most one batch waiting per decoder
+    (what is in memory stays a few pictures); results are taken in on this thread as they come."""
+    jobs: queue.Queue[_Demuxed | None] = queue.Queue()
+    done: queue.Queue[_Thumbs | BaseException] = queue.Queue()
+    stop = threading.Event()
+
+    def work(codec: av.VideoCodecContext) -> None:
+        while (job := jobs.get()) is not None:
+            if stop.is_set():
+                continue
+            try:
+                done.put(_decode_batch(codec, job, rotation))
+            except BaseException as exc:  # noqa: BLE001 - raised on the calling thread
+                done.put(exc)
+
+    threads = [threading.Thread(target=work, args=(codec,), name=f"vigtool-filmstrip-{n}", daemon=True)
+               for n, codec in enumerate(decoders)]
+    for thread in threads:
+        thread.start()
+
+    def take_one() -> None:
+        result = done.get()
+        if isinstance(result, BaseException):
+            raise result
+        strip.add(result)
+        strip.check_cancelled()
+
+    waiting = 0
+    try:
+        for job in demuxed:
+            while waiting >= 2 * len(decoders):
+                take_one()
+                waiting -= 1
+            strip.check_cancelled()
+            jobs.put(job)
+            waiting += 1
+        while waiting:
+            take_one()
+            waiting -= 1
+    finally:
+        stop.set()
+        for _thread in threads:
+            jobs.put(None)
+        for thread in threads:
+            thread.join()
+
+
+def _worker_decoder(stream: av.video.stream.VideoStream) -> av.VideoCodecContext | None:
+    """A decoder of its own for a worker thread, made from the stream's codec and its parameter sets; None
+    when that codec cannot be opened that way (then the stream's own decoder does all the work)."""
+    template = stream.codec_context
+    try:
+        codec = av.CodecContext.create(template.name, "r")
+        assert isinstance(codec, av.VideoCodecContext)
+        if template.extradata:
+            codec.extradata = template.extradata
+        codec.width, codec.height = template.width, template.height
+        codec.thread_count = 1  # it is one of the threads already
+        codec.options = dict(_DECODER_OPTIONS)
+        codec.open()
+    except (av.error.FFmpegError, ValueError, AssertionError):
+        return None
+    return codec
+
+
+def _demux_keyframes(container: av.container.InputContainer, stream: av.video.stream.VideoStream,
+                     index: FrameIndex, keys: list[int]) -> _Demuxed:
+    """The packets of the keyframes `keys`, read from the film; one that cannot be read is left out (a gap in
+    the strip, not a failed import)."""
     packets = []
     key_at: dict[int, int] = {}  # the pts of the keyframe found for each wanted one (the same, in an MP4)
-    for at, key in zip(pts, keys, strict=True):
-        container.seek(at, stream=stream, backward=True)
+    for key in keys:
+        container.seek(int(index.pts[key]), stream=stream, backward=True)
         try:
             packet = next((p for p in container.demux(stream) if p.size), None)
         except av.error.FFmpegError:
@@ -190,7 +294,13 @@ def _decode_keyframes(container: av.container.InputContainer, stream: av.video.s
         if packet is not None and packet.pts is not None and packet.pts not in key_at:
             packets.append(packet)
             key_at[packet.pts] = key
-    codec = stream.codec_context
+    return packets, key_at
+
+
+def _decode_batch(codec: av.VideoCodecContext, demuxed: _Demuxed, rotation: int) -> _Thumbs:
+    """The thumbnails of one batch of keyframe packets; a packet that does not decode leaves a gap."""
+    packets, key_at = demuxed
+    thumbs: _Thumbs = []
     try:
         for packet in [*packets, None]:
             try:
@@ -199,9 +309,14 @@ def _decode_keyframes(container: av.container.InputContainer, stream: av.video.s
                 continue
             for frame in decoded:
                 if frame.pts in key_at:
-                    yield key_at[frame.pts], frame
+                    picture = _thumbnail(frame, rotation)
+                    ok, encoded = cv2.imencode(".jpg", cv2.cvtColor(picture, cv2.COLOR_RGB2BGR),
+                                               [cv2.IMWRITE_JPEG_QUALITY, 80])
+                    if ok:
+                        thumbs.append((key_at[frame.pts], encoded.tobytes(), (picture.shape[1], picture.shape[0])))
     finally:
         codec.flush_buffers()
+    return thumbs
 
 
 def _thumbnail(frame: av.VideoFrame, rotation: int) -> npt.NDArray[np.uint8]:

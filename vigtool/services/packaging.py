@@ -100,6 +100,8 @@ def write_package(vault: Vault, items: Sequence[PackageItem], out: Path, passphr
                     progress(done, total)
             if handout_html is not None:
                 writer.add_bytes("handout.html", handout_html.encode())
+            if cancelled is not None and cancelled():  # a stop asked for after the last frame, before the seal
+                raise ExportCancelledError("export cancelled")
             writer.commit({"title": title, "created": datetime.now(UTC).isoformat(timespec="seconds"),
                            "items": entries, "handout": "handout.html" if handout_html is not None else None})
         except BaseException:

@@ -105,6 +105,8 @@ def _write(vault: Vault, out: Path, recipient: PublicIdentity, kind: str, manife
                 writer.add_file(name, cast(BinaryIO, _Counted(cast(BinaryIO, film), done, total, progress,
                                                               cancelled)), film.size)
                 done += film.size
+        if cancelled is not None and cancelled():  # a stop asked for after the last byte, before the seal
+            raise ExportCancelledError("sending cancelled")
         writer.commit(manifest)
         temp.replace(out)
         fsync_dir(out.parent)

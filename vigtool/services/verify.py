@@ -23,6 +23,11 @@ from vigtool.services.vault import Vault
 from vigtool.services.working_copy import has_working_copy, open_working_copy
 
 Progress = Callable[[int, int], None]
+Cancelled = Callable[[], bool]
+
+
+class VerifyCancelledError(Exception):
+    """Verify was stopped before the end: nothing is said about the vault (it only reads, so nothing changed)."""
 
 
 @dataclass
@@ -37,11 +42,15 @@ class VerifyReport:
         return not self.problems
 
 
-def _check_film(vault: Vault, recording: Recording, report: VerifyReport, progress: Progress | None) -> None:
+def _check_film(vault: Vault, recording: Recording, report: VerifyReport, progress: Progress | None,
+                cancelled: Cancelled | None = None) -> None:
     digest = hashlib.sha256()
     with vault.open_film(recording) as film:
         done = 0
-        for segment in film.segments():
+        for segment in film.segments():  # one segment in memory at a time, however long the film
+            if cancelled is not None and cancelled():
+                raise VerifyCancelledError(f"verify stopped at {recording.source_name}: the vault was not checked "
+                                           "to the end, so nothing is said about it")
             digest.update(segment)
             done += len(segment)
             if progress is not None:
@@ -67,7 +76,10 @@ def _check_previews(vault: Vault, recording: Recording, report: VerifyReport) ->
             report.problems.append(f"{exc} (recording {recording.id}; it can be made again)")
 
 
-def verify_vault(vault: Vault, progress: Callable[[Recording, int, int], None] | None = None) -> VerifyReport:
+def verify_vault(vault: Vault, progress: Callable[[Recording, int, int], None] | None = None,
+                 cancelled: Cancelled | None = None) -> VerifyReport:
+    """Check the whole vault; `cancelled` stops it (VerifyCancelledError: no report, as nothing was checked
+    to the end)."""
     report = VerifyReport()
     checks: list[tuple[str, Callable[[], list[object]]]] = [
         ("database", lambda: list(vault.db.integrity_problems())),
@@ -89,7 +101,7 @@ def verify_vault(vault: Vault, progress: Callable[[Recording, int, int], None] |
         report.recordings += 1
         step = (lambda done, total, r=recording: progress(r, done, total)) if progress else None
         try:
-            _check_film(vault, recording, report, step)
+            _check_film(vault, recording, report, step, cancelled)
         except MediaError as exc:
             report.problems.append(f"{exc} (recording {recording.id})")
             continue
