@@ -20,8 +20,11 @@ import pytest
 from conftest import ffmpeg_frame, give_consent, open_vault
 
 from storage.scratch import SealedScratch
+from vigtool.domain.export import ExportMode
+from vigtool.domain.time import FrameRange
 from vigtool.media.clean_copy import MetadataLeftError, check_without_metadata, copy_without_metadata
 from vigtool.media.errors import MediaError
+from vigtool.services.exporting import export_clip, export_still
 from vigtool.services.importing import import_recording
 from vigtool.services.supervision import open_for_supervision, send_for_supervision
 from vigtool.services.vault import Vault
@@ -175,3 +178,19 @@ def test_a_film_whose_clean_copy_cannot_be_shown_is_not_sent(pair: Pair, phone_f
         send_for_supervision(pair.practitioner, [recording], pair.supervisor.identity.public, out)
     assert list(out.parent.iterdir()) == []
     assert sorted(p.name for p in media.iterdir()) == before  # the scratch copy had no name, and is gone
+
+
+@pytest.mark.parametrize("mode", [ExportMode.SMART, ExportMode.REENCODE])
+def test_clips_and_stills_of_a_phone_film_carry_none_of_its_metadata(vault: Vault, phone_films: dict[str, Path],
+                                                                    tmp_path: Path, mode: ExportMode) -> None:
+    """The other ways a film's pictures leave the vault (a review package holds such clips and stills)."""
+    recording = import_recording(vault, phone_films["h264"], "Smith family").recording
+    give_consent(vault, recording)
+    clip = export_clip(vault, recording, FrameRange(5, 40), tmp_path / "clip.mp4", mode=mode).path
+    made = [clip, *(export_still(vault, recording, 10, tmp_path / f"still{suffix}", "What went well")
+                    for suffix in (".png", ".jpg"))]
+    phones = [leak for leak in LEAKS if leak not in (b"udta", b"Lavf")]  # a clip names ffmpeg, in user data
+    assert {p.name: [leak for leak in phones if leak in p.read_bytes()] for p in made} == {p.name: [] for p in made}
+    with av.open(str(clip)) as container:
+        assert container.chapters() == [] and [s.type for s in container.streams] == ["video", "audio"]
+        assert not {"title", "location", "make", "model", "creation_time"} & set(container.metadata)
