@@ -3,7 +3,8 @@ practitioner; the supervisor's comments come back the same way, with no footage,
 practitioner's own marks without touching them.
 
 - `send_for_supervision`: only recordings whose family consented to supervision; one package, to one
-  contact (their public key), signed with this vault's identity.
+  contact (their public key), signed with this vault's identity. Each film in it is a copy without its
+  metadata (no location, device, title or dates: vigtool.services.outgoing), checked before it goes.
 - `open_for_supervision`: the supervisor's side. Each film is imported straight from the package (no
   plaintext on disk, never whole in memory)
   with the practitioner's marks on her read-only lanes (owned by her fingerprint: shown as "Anna: Parent")
