@@ -27,7 +27,6 @@ from typing import Any, BinaryIO, cast
 from storage.atomic import fsync_dir, publish, temp_name_for
 from storage.identity import PublicIdentity
 from storage.package import PackageError, PackageReader, PackageWriter
-from storage.sealed_media import MediaKind
 from vigtool.domain.consent import Purpose
 from vigtool.domain.model import Actor, Annotation, Recording, TrackKind, TurnLink, TurnRole
 from vigtool.domain.time import FrameRange
@@ -100,7 +99,10 @@ def _write(vault: Vault, out: Path, recipient: PublicIdentity, kind: str, manife
     checked before it goes in. Progress counts each film's bytes twice: copied, then sealed."""
     assert vault.identity is not None
     temp = temp_name_for(out)
-    sizes = [vault.media.path_for(r.media_id, MediaKind.FILM).stat().st_size for _name, r in films]
+    sizes = []
+    for _name, recording in films:  # for the progress bar; a film missing from the vault says so here
+        with vault.open_film(recording) as original:
+            sizes.append(original.size)
     total, done = 2 * sum(sizes), 0
     writer = PackageWriter.for_recipient(temp, vault.identity, recipient, kind, time.time_ns())
     try:
