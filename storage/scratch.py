@@ -67,6 +67,9 @@ class SealedScratch(io.RawIOBase):
     def size(self) -> int:
         return self._size
 
+    def fileno(self) -> int:
+        return self._fd
+
     def readable(self) -> bool:
         return True
 

@@ -194,3 +194,32 @@ def test_clips_and_stills_of_a_phone_film_carry_none_of_its_metadata(vault: Vaul
     with av.open(str(clip)) as container:
         assert container.chapters() == [] and [s.type for s in container.streams] == ["video", "audio"]
         assert not {"title", "location", "make", "model", "creation_time"} & set(container.metadata)
+
+
+def test_the_scratch_file_reads_back_what_was_written_and_holds_no_plaintext(phone_films: dict[str, Path],
+                                                                            tmp_path: Path) -> None:
+    """Written, overwritten and read at random places as a muxer does; on the disk it is sealed and has no
+    name in the folder at all."""
+    film = phone_films["h264"].read_bytes()
+    rng = np.random.default_rng(7)
+    expected = bytearray()
+    with SealedScratch(tmp_path, "scratch", segment_size=4096) as scratch:
+        for _ in range(400):
+            at = int(rng.integers(0, len(expected) + 100))
+            if rng.random() < 0.6:
+                start = int(rng.integers(0, len(film) - 9000))
+                piece = film[start:start + int(rng.integers(1, 9000))]
+                scratch.seek(at)
+                assert scratch.write(piece) == len(piece)
+                expected.extend(bytes(max(0, at - len(expected))))
+                expected[at:at + len(piece)] = piece
+            else:
+                size = int(rng.integers(0, 9000))
+                scratch.seek(at)
+                assert scratch.read(size) == bytes(expected[at:at + size])
+        scratch.seek(0)
+        assert scratch.read() == bytes(expected) and scratch.size == len(expected)
+        scratch.flush()
+        on_disk = Path(f"/proc/self/fd/{scratch.fileno()}").read_bytes()
+        assert len(on_disk) >= len(expected) and TITLE.encode() not in on_disk and b"ftyp" not in on_disk
+        assert list(tmp_path.iterdir()) == []  # nameless
