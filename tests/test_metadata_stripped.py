@@ -36,9 +36,9 @@ LEAKS = [TITLE.encode(), LOCATION.encode(), b"+51.5072", b"iPhone 14", b"Apple",
          b"\xa9xyz", b"tmcd", b"Lavf", b"com.apple", b"2026-11-30", b"Arrival at the flat", b"chpl"]
 
 
-def tag_like_a_phone(plain: Path, out: Path, title: str = TITLE) -> Path:
+def tag_like_a_phone(plain: Path, out: Path, title: str = TITLE, compressor: str = "H.264") -> Path:
     """`plain` with what a phone and a helpful colleague put in a film: place, device, date, a title,
-    a device-named handler, a timecode track and chapters."""
+    a device-named handler, a compressor name, a timecode track and chapters."""
     chapters = out.with_suffix(".chapters.txt")
     chapters.write_text(";FFMETADATA1\n[CHAPTER]\nTIMEBASE=1/1000\nSTART=0\nEND=2000\ntitle=Arrival at the flat\n")
     subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-y", "-i", str(plain), "-i", str(chapters),
@@ -49,6 +49,7 @@ def tag_like_a_phone(plain: Path, out: Path, title: str = TITLE) -> Path:
                     "-metadata", f"com.apple.quicktime.location.ISO6709={LOCATION}",
                     "-metadata", "creation_time=2026-11-30T10:00:00Z",
                     "-metadata:s:v", "handler_name=Core Media Video iPhone 14",
+                    "-metadata:s:v", f"encoder={compressor}",
                     "-metadata:s:a", "handler_name=Core Media Audio", "-timecode", "01:00:00:00", str(out)],
                    check=True, capture_output=True)
     return out
@@ -62,7 +63,8 @@ def phone_films(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     for codec in ("h264", "hevc"):
         plain = folder / f"plain-{codec}.mp4"
         render_variant("portrait", plain, RecordingSpec(duration=2.0, codec=codec))
-        made[codec] = tag_like_a_phone(plain, folder / f"phone-{codec}.mp4")
+        made[codec] = tag_like_a_phone(plain, folder / f"phone-{codec}.mp4",
+                                       compressor="HEVC" if codec == "hevc" else "H.264")
     return made
 
 
@@ -122,6 +124,7 @@ def test_the_supervisor_gets_the_frames_and_none_of_the_metadata(pair: Pair, pho
         assert [s.type for s in container.streams] == ["video", "audio"]  # no timecode, no data track
         assert container.chapters() == []
         assert [s.metadata.get("handler_name") for s in container.streams] == ["VideoHandler", "SoundHandler"]
+        assert [sorted(s.metadata) for s in container.streams] == [["handler_name", "language"]] * 2
     # The same pictures, the same number, at the same frame index, turned upright the same way.
     assert _frame_hashes(pair.supervisor, hers) == _frame_hashes(pair.practitioner, mine)
     sent, got = pair.practitioner.repo.get_recording(mine), pair.supervisor.repo.get_recording(hers)

@@ -56,6 +56,11 @@ _STREAM_KEYS = {"language": {"und"}, "handler_name": {"VideoHandler", "SoundHand
 # Never in a copy's headers, whatever the original said: GPS, Apple's keys, the muxer's name.
 _MARKERS = (b"\xa9xyz", b"ISO6709", b"com.apple", b"com.android", b"Lavf", b"mdta")
 _MIN_VALUE = 4  # shorter metadata values ("1", "eng") would turn up by chance in binary tables
+_PICTURES = frozenset({b"avc1", b"avc3", b"hvc1", b"hev1", b"mp4v", b"av01", b"vp09", b"mjpa"})
+_COMPRESSOR = (42, 74)  # the 32-byte compressor name in a visual sample entry (ISO/IEC 14496-12 12.1.3)
+# Where the decoder's set-up starts in an stsd: version and count, the entry's header, a visual entry's own
+# 78 bytes (a sound entry's are 28: its first 50 bytes of set-up are searched too, which only costs time).
+_SETUP_AT = 8 + 8 + 78
 
 
 @dataclass(frozen=True)
@@ -267,7 +272,12 @@ def check_without_metadata(handle: BinaryIO, name: str, sent: CleanCopy) -> None
             continue
         body = _read(handle, start, end)
         if kind == b"moov":
-            _check_boxes(body, b"moov", name)
+            codec_setups: list[tuple[int, int]] = []
+            _check_boxes(body, b"moov", name, codec_setups)
+            blanked = bytearray(body)  # the decoder's set-up, copied as it is, is not searched (see below)
+            for setup_start, setup_end in codec_setups:
+                blanked[setup_start:setup_end] = bytes(setup_end - setup_start)
+            body = bytes(blanked)
         elif kind != b"ftyp" and body.strip(b"\x00"):
             raise MetadataLeftError(name, "its copy for sending has data in a 'free' box, so it was not sent")
         headers += body
@@ -275,7 +285,10 @@ def check_without_metadata(handle: BinaryIO, name: str, sent: CleanCopy) -> None
     _check_read_back(handle, name, sent)
 
 
-def _check_boxes(data: bytes, parent: bytes, name: str, start: int = 0, end: int | None = None) -> None:
+def _check_boxes(data: bytes, parent: bytes, name: str, codec_setups: list[tuple[int, int]], start: int = 0,
+                 end: int | None = None) -> None:
+    """Walk the boxes under `parent`, refusing what a player does not need; where each sample description
+    keeps the codec set-up is added to `codec_setups`."""
     for kind, child_start, child_end, _at in _boxes(data, start, len(data) if end is None else end, name):
         label = kind.decode("latin-1")
         if kind not in _ALLOWED[parent]:
@@ -284,7 +297,7 @@ def _check_boxes(data: bytes, parent: bytes, name: str, start: int = 0, end: int
                                     "where or with what the film was made, so it was not sent")
         body = data[child_start:child_end]
         if kind in _CONTAINERS:
-            _check_boxes(data, kind, name, child_start, child_end)
+            _check_boxes(data, kind, name, codec_setups, child_start, child_end)
         elif kind in _TIMED:
             wide = body[:1] == b"\x01"
             if body[4:20 if wide else 12].strip(b"\x00"):
@@ -297,19 +310,39 @@ def _check_boxes(data: bytes, parent: bytes, name: str, start: int = 0, end: int
                                         "it was not sent")
         elif kind in (b"free", b"skip") and body.strip(b"\x00"):
             raise MetadataLeftError(name, "its copy for sending has data in a 'free' box, so it was not sent")
+        elif kind == b"stsd":
+            _check_sample_description(body, name)
+            if child_start + _SETUP_AT < child_end:
+                codec_setups.append((child_start + _SETUP_AT, child_end))
         elif kind == b"dref" and body != b"\x00\x00\x00\x00\x00\x00\x00\x01\x00\x00\x00\x0curl \x00\x00\x00\x01":
             raise MetadataLeftError(name, "its copy for sending refers to data outside itself, so it was not sent")
 
 
+def _check_sample_description(body: bytes, name: str) -> None:
+    """The one sample entry's own fields: a picture's compressor name (a free text field) must be empty.
+    What follows it is the decoder's set-up (avcC/hvcC/esds, colour, pixel aspect), kept byte for byte
+    as the original has it, as its packets are: an encoder may have left its name there (x265 does, in an
+    SEI), as it may in the packets, but neither place holds the container's metadata."""
+    entries = list(_boxes(body, 8, len(body), name))
+    if int.from_bytes(body[4:8], "big") != 1 or len(entries) != 1:
+        raise MetadataLeftError(name, "its copy for sending has other than one sample description, so it was "
+                                "not sent")
+    kind, start, end, _at = entries[0]
+    if kind in _PICTURES and (end - start < _COMPRESSOR[1] or body[start + _COMPRESSOR[0]:start + _COMPRESSOR[1]]
+                              .strip(b"\x00")):
+        raise MetadataLeftError(name, "its copy for sending names a compressor in its sample description, so "
+                                "it was not sent")
+
+
 def _check_no_values(headers: bytes, name: str, forbidden: Iterable[str]) -> None:
-    folded = headers.lower()
+    # Exact spellings (UTF-8, and UTF-16 as QuickTime stores some): "HEVC" from a phone is no "hvc1".
     for value in forbidden:
         for spelling in {value.encode(), value.encode("utf-16-be")}:
-            if spelling.lower() in folded:
+            if spelling in headers:
                 raise MetadataLeftError(name, f"its copy for sending still carries {value!r} from the film's "
                                         "metadata, so it was not sent")
     for marker in _MARKERS:
-        if marker.lower() in folded:
+        if marker in headers:
             raise MetadataLeftError(name, f"its copy for sending still carries {marker!r}, so it was not sent")
 
 
