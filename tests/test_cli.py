@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import getpass
 import json
 import os
+import pty
+import subprocess
+import sys
 from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
-from conftest import Sample, ffmpeg_frame, open_vault, psnr, vigtool
+from conftest import PASSPHRASE, Sample, ffmpeg_frame, open_vault, psnr, vigtool
 
 from vigtool.domain.model import ReviewItemKind
 from vigtool.domain.time import FrameRange
@@ -128,6 +132,42 @@ def test_list_and_still_need_a_vault(tmp_path: Path) -> None:
     assert vigtool("list", vault=tmp_path / "new").stdout.startswith("This vault has no cases yet")
     again = vigtool("init", vault=tmp_path / "new")
     assert again.returncode == 1 and "already a vault here" in again.stderr
+
+
+def test_init_puts_the_name_given_on_the_key_card(tmp_path: Path) -> None:
+    made = vigtool("init", "--name", "  Anna   Berg ", vault=tmp_path / "v", env={"VIGTOOL_NAME": ""})
+    assert made.returncode == 0, made.stderr
+    assert "Your key card carries your name: Anna Berg." in made.stderr
+    card = tmp_path / "anna.json"
+    assert vigtool("identity", "export", "-o", str(card), vault=tmp_path / "v").stdout.startswith("Anna Berg: ")
+    assert json.loads(card.read_text())["name"] == "Anna Berg"
+    empty = vigtool("init", "--name", " ", vault=tmp_path / "w")
+    assert empty.returncode == 1 and "--name cannot be empty" in empty.stderr and not (tmp_path / "w").exists()
+
+
+def test_init_asks_for_your_name_in_a_terminal(tmp_path: Path) -> None:
+    """As the window does at its first start; the passphrase comes from the environment here."""
+    leader, follower = pty.openpty()
+    code = f"import sys; from vigtool.cli import main; sys.exit(main(['--vault', {str(tmp_path / 'v')!r}, 'init']))"
+    child = subprocess.Popen([sys.executable, "-c", code], stdin=follower, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True,
+                             env={**os.environ, "VIGTOOL_PASSPHRASE": PASSPHRASE, "VIGTOOL_NAME": ""})
+    os.close(follower)
+    os.write(leader, b"Ben Cole\n")
+    out, err = child.communicate(timeout=120)
+    os.close(leader)
+    assert child.returncode == 0, err
+    assert out.startswith("Your name, as your partners will see it on your key card")
+    shown = vigtool("identity", "show", vault=tmp_path / "v")
+    assert shown.stdout.startswith("Ben Cole: fingerprint")
+
+
+def test_init_without_a_terminal_says_how_to_give_your_name(tmp_path: Path) -> None:
+    made = vigtool("init", vault=tmp_path / "v", env={"VIGTOOL_NAME": ""})
+    assert made.returncode == 0
+    assert f"Your key card says {getpass.getuser()!r} (this computer's login)" in made.stderr
+    assert 'vigtool identity name "Your Name"' in made.stderr
+    assert vigtool("identity", "show", vault=tmp_path / "v").stdout.startswith(f"{getpass.getuser()}: ")
 
 
 def test_vault_from_environment(tmp_path: Path, samples: dict[str, Sample]) -> None:

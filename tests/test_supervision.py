@@ -23,6 +23,7 @@ from vigtool.services.agreement import agreement
 from vigtool.services.consent import ConsentRefusedError
 from vigtool.services.exporting import export_clip
 from vigtool.services.importing import import_recording
+from vigtool.services.lanes import set_my_name
 from vigtool.services.supervision import (
     SUPERVISION_TRACK,
     merge_comments,
@@ -201,3 +202,43 @@ def test_from_the_command_line_and_in_the_window(tmp_path: Path, samples: dict[s
     default = run(mine, "agreement", "1")  # her lanes and mine, in words
     assert default.returncode == 0 and default.stdout.startswith("Supervisor and ")
     assert "Of 1 moment either of you marked, 0 marked by both" in default.stdout
+
+
+def test_two_practitioners_films_are_told_apart_and_open_json_is_json(tmp_path: Path,
+                                                                      samples: dict[str, Sample]) -> None:
+    """Both send their recording 1; the supervisor sees whose each is (and nothing of the families), and
+    `package open --json` prints one JSON document for what was taken in and what was merged."""
+    sue, packages = tmp_path / "sue", {}
+    with open_vault(sue) as hers:
+        set_my_name(hers, "Sue Grey")
+        assert hers.identity is not None
+        for who, sample in (("Anna Berg", "h264"), ("Ben Cole", "hevc")):
+            with open_vault(tmp_path / who.split()[0]) as mine:
+                set_my_name(mine, who)
+                assert mine.identity is not None
+                mine.identities.add_contact(hers.identity.public)
+                hers.identities.add_contact(mine.identity.public)
+                recording = import_recording(mine, samples[sample].path, "Smith family").recording
+                give_consent(mine, recording, Purpose.SUPERVISION)
+                packages[who] = send_for_supervision(mine, [recording], hers.identity.public,
+                                                     tmp_path / f"{who.split()[0]}.vigpkg")
+    opened = {}
+    for who, package in packages.items():
+        taken = vigtool("package", "open", str(package), "--json", vault=sue)
+        assert taken.returncode == 0, taken.stderr
+        opened[who] = json.loads(taken.stdout)  # one JSON document on stdout, no prose
+    assert [(d["kind"], d["from"]) for d in opened.values()] == [("supervision", "Anna Berg"),
+                                                                ("supervision", "Ben Cole")]
+    names = [d["recordings"][0]["file"] for d in opened.values()]
+    assert names == ["Anna Berg, recording-1.mp4", "Ben Cole, recording-1.mp4"]
+    assert not any("Smith" in n or "h264" in n or "hevc" in n for n in names)
+    assert [d["recordings"][0]["frames"] for d in opened.values()] == [
+        samples["h264"].truth.frame_count, samples["hevc"].truth.frame_count]
+    comments = tmp_path / "comments.vigpkg"
+    with open_vault(sue, create=False) as hers:
+        send_comments(hers, hers.repo.recordings.get(opened["Ben Cole"]["recordings"][0]["recording"]), comments)
+    merged = vigtool("package", "open", str(comments), "--json", vault=tmp_path / "Ben")
+    assert merged.returncode == 0, merged.stderr
+    document = json.loads(merged.stdout)
+    assert (document["kind"], document["changed"], document["marks"]) == ("comments", True, 0)
+    assert document["recording"]["recording"] == 1 and document["lane"] == f"Sue Grey: {SUPERVISION_TRACK}"

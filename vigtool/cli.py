@@ -34,6 +34,7 @@ from vigtool.cli_common import (
     open_vault,
     progress_bar,
     recording_json,
+    your_name,
 )
 from vigtool.cli_marks import add_marks_parsers
 from vigtool.cli_sharing import add_sharing_parsers
@@ -42,7 +43,7 @@ from vigtool.domain.model import Recording
 from vigtool.domain.time import FrameRange, format_rate
 from vigtool.media.errors import MediaError
 from vigtool.media.heap import keep_freed_memory
-from vigtool.services import packaging, review
+from vigtool.services import lanes, packaging, review
 from vigtool.services.demo import DEMO_PASSPHRASE
 from vigtool.services.exporting import ExportCancelledError, export_clip, export_still
 from vigtool.services.frames import RecordingNotFoundError, find_recording
@@ -56,9 +57,21 @@ def cmd_init(args: argparse.Namespace) -> int:
     if Vault.exists(args.vault_dir):
         raise CliError(f"{args.vault_dir}: there is already a vault here")
     passphrase = new_passphrase(PASSPHRASE_ENV, f"A passphrase for the new vault at {args.vault_dir}")
+    name = your_name(args.name)
     with Vault.create(args.vault_dir, passphrase) as vault:
+        if name:
+            try:
+                lanes.set_my_name(vault, name)
+            except ValueError as exc:
+                raise CliError(str(exc)) from exc
+        assert vault.identity is not None
         print(f"Vault ready at {vault.path}. Keep the passphrase safe: without it nothing in the vault can "
               "be opened, by anyone.", file=sys.stderr)
+        if vault.identity.named:
+            print(f"Your key card carries your name: {vault.identity.public.name}.", file=sys.stderr)
+        else:  # a script without a terminal: the login stands in until she gives her name
+            print(f"Your key card says {vault.identity.public.name!r} (this computer's login) until you give your "
+                  "name: vigtool identity name \"Your Name\"", file=sys.stderr)
     return EXIT_OK
 
 
@@ -333,7 +346,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--vault", metavar="DIR", help="the vault folder (default: $VIGTOOL_VAULT, "
                         "else your user data folder)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    p = sub.add_parser("init", help=f"create a vault (asks for a passphrase, or reads ${PASSPHRASE_ENV})")
+    p = sub.add_parser("init", help=f"create a vault (asks for a passphrase, or reads ${PASSPHRASE_ENV}, "
+                       "and for your name)")
+    p.add_argument("--name", help="your name, as your partners will see it on your key card and your lanes "
+                   "(asked in a terminal; default: $VIGTOOL_NAME)")
     p.set_defaults(func=cmd_init)
     p = sub.add_parser("import", help="import recordings into a case")
     p.add_argument("files", nargs="+", metavar="FILE")

@@ -75,6 +75,23 @@ def new_passphrase(env: str, what: str) -> str:
     return first
 
 
+def your_name(given: str | None) -> str:
+    """The name for a new vault's key card: `--name`, else asked in a terminal; "" when there is none to ask
+    (a script: $VIGTOOL_NAME, or the computer's login until `vigtool identity name`)."""
+    if given is not None:
+        name = " ".join(given.split())
+        if not name:
+            raise CliError("--name cannot be empty: it goes on your key card and your lanes")
+    elif os.environ.get("VIGTOOL_NAME", "").strip() or not sys.stdin.isatty():
+        return ""
+    else:
+        name = " ".join(input("Your name, as your partners will see it on your key card and your lanes "
+                              "(Enter to give it later): ").split())
+    if len(name) > 80:
+        raise CliError("your name can have at most 80 characters")
+    return name
+
+
 def open_vault(args: argparse.Namespace) -> Vault:
     return Vault.open(args.vault_dir, vault_passphrase(args.vault_dir))
 

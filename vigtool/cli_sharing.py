@@ -25,10 +25,11 @@ from vigtool.cli_common import (
     open_vault,
     progress_bar,
     purposes_arg,
+    recording_json,
 )
 from vigtool.domain.model import Recording
 from vigtool.domain.time import FrameRange
-from vigtool.services import agreement, consent, lanes, packaging, supervision, training
+from vigtool.services import agreement, consent, lanes, packaging, sharing, supervision, training
 from vigtool.services.consent import Purpose
 from vigtool.services.frames import find_recording
 from vigtool.services.vault import Vault
@@ -92,6 +93,9 @@ def cmd_package_comments(args: argparse.Namespace) -> int:
 def _open_for_person(args: argparse.Namespace, path: Path) -> int:
     with open_vault(args) as vault:
         taken = supervision.take_in(vault, path)
+        if args.json:  # one JSON document on stdout, as for every other --json
+            print(json.dumps(_taken_json(vault, taken), indent=2))
+            return EXIT_OK
     if isinstance(taken, supervision.Merged):
         print(f"{'Merged' if taken.changed else 'Already merged:'} {taken.marks} mark(s) on the lane "
               f"'{taken.track_name}' of {taken.recording.source_name}; your own marks are as they were")
@@ -100,6 +104,18 @@ def _open_for_person(args: argparse.Namespace, path: Path) -> int:
             print(f"Opened {recording.source_name} for supervision (recording {recording.id}): the "
                   "practitioner's marks are on her lanes (read-only); add yours on 'Supervision'")
     return EXIT_OK
+
+
+def _taken_json(vault: Vault, taken: supervision.Merged | list[Recording]) -> dict[str, Any]:
+    """What a package made for this vault's user did: the films taken in, or the comments merged."""
+    if isinstance(taken, supervision.Merged):
+        recording = taken.recording
+        return {"kind": supervision.COMMENTS, "changed": taken.changed, "marks": taken.marks,
+                "lane": taken.track_name,
+                "recording": recording_json(recording, vault.repo.cases.get(recording.case_id))}
+    return {"kind": supervision.SUPERVISION,
+            "from": sharing.received_from(vault, taken[0]) if taken else None,
+            "recordings": [recording_json(r, vault.repo.cases.get(r.case_id)) for r in taken]}
 
 
 def _coder(vault: Vault, recording: Recording, lanes: list[str] | None, side: str) -> agreement.Coder | None:
@@ -297,7 +313,8 @@ def _add_package_parser(sub: Any) -> None:
                            "taken in (supervision) or merged (comments)")
     p.add_argument("file", metavar="FILE")
     p.add_argument("--extract", metavar="DIR", help="also write its files into DIR, in the clear")
-    p.add_argument("--json", action="store_true", help="print the package's manifest as JSON")
+    p.add_argument("--json", action="store_true", help="print the package's manifest as JSON (for a package "
+                   "made for you: the films taken in, or the comments merged)")
     p.set_defaults(func=cmd_package_open)
 
 

@@ -3,7 +3,8 @@ practitioner; the supervisor's comments come back the same way, with no footage,
 practitioner's own marks without touching them.
 
 - `send_for_supervision`: only recordings whose family consented to supervision; one package, to one
-  contact (their public key), signed with this vault's identity.
+  contact (their public key), signed with this vault's identity. Each film in it is a copy without its
+  metadata (no location, device, title or dates: vigtool.services.outgoing), checked before it goes.
 - `open_for_supervision`: the supervisor's side. Each film is imported straight from the package (no
   plaintext on disk, never whole in memory)
   with the practitioner's marks on her read-only lanes (owned by her fingerprint: shown as "Anna: Parent")
@@ -17,11 +18,10 @@ practitioner's own marks without touching them.
 
 from __future__ import annotations
 
-import contextlib
 import time
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO, cast
 
 from storage.atomic import fsync_dir, publish, temp_name_for
@@ -34,6 +34,7 @@ from vigtool.media.smart_cut import Cancelled, ExportCancelledError, Progress
 from vigtool.services import consent
 from vigtool.services.exporting import ExportError
 from vigtool.services.importing import import_from_reader
+from vigtool.services.outgoing import film_without_metadata
 from vigtool.services.sharing import film_pseudonym
 from vigtool.services.vault import Vault
 
@@ -87,24 +88,33 @@ class _Counted:
         data = self._film.read(size)
         self._done += len(data)
         if self._progress is not None:
-            self._progress(self._done, self._total)
+            self._progress(min(self._done, self._total), self._total)
         return data
 
 
 def _write(vault: Vault, out: Path, recipient: PublicIdentity, kind: str, manifest: dict[str, Any],
            films: list[tuple[str, Recording]], progress: Progress | None = None,
            cancelled: Cancelled | None = None) -> Path:
+    """The package; each film in it is its copy without metadata (vigtool.services.outgoing), made and
+    checked before it goes in. Progress counts each film's bytes twice: copied, then sealed."""
     assert vault.identity is not None
     temp = temp_name_for(out)
+    sizes = []
+    for _name, recording in films:  # for the progress bar; a film missing from the vault says so here
+        with vault.open_film(recording) as original:
+            sizes.append(original.size)
+    total, done = 2 * sum(sizes), 0
     writer = PackageWriter.for_recipient(temp, vault.identity, recipient, kind, time.time_ns())
     try:
-        with contextlib.ExitStack() as stack:  # every film opened once: their sizes first, for the progress
-            opened = [(name, stack.enter_context(vault.open_film(recording))) for name, recording in films]
-            total, done = sum(film.size for _name, film in opened), 0
-            for name, film in opened:
+        for (name, recording), size in zip(films, sizes, strict=True):
+            def copied(bytes_done: int, _all: int, before: int = done) -> None:
+                if progress is not None:
+                    progress(before + bytes_done, total)
+            with film_without_metadata(vault, recording, progress=copied, cancelled=cancelled) as film:
+                done += size
                 writer.add_file(name, cast(BinaryIO, _Counted(cast(BinaryIO, film), done, total, progress,
                                                               cancelled)), film.size)
-                done += film.size
+                done += size
         if cancelled is not None and cancelled():  # a stop asked for after the last byte, before the seal
             raise ExportCancelledError("sending cancelled")
         writer.commit(manifest)
@@ -190,6 +200,14 @@ def _known_as(vault: Vault, sender: PublicIdentity) -> str:
     return next((c.name for c in vault.identities.contacts() if c.fingerprint == sender.fingerprint), sender.name)
 
 
+def received_name(known_as: str, pseudonym: str) -> str:
+    """What a film received for supervision is called here: who sent it (as this vault's user knows her)
+    and the pseudonym it came under, so two practitioners' "recording-1.mp4" are told apart. Nothing of the
+    family: the sender never sends the film's name, only its pseudonym."""
+    sender = " ".join(known_as.replace("/", " ").split()) or "the practitioner"
+    return f"{sender}, {PurePosixPath(pseudonym).name or 'recording.mp4'}"
+
+
 def _refuse_replay(vault: Vault, package: PackageReader, subject: str) -> bool:
     """True if this very package was taken in before; raises if an older one is being replayed."""
     assert package.sender is not None
@@ -230,7 +248,7 @@ def open_for_supervision(vault: Vault, path: Path | PackageReader) -> list[Recor
     received = []
     for entry in package.manifest.get("recordings", []):
         with package.open(entry["file"]) as film:  # straight from the package into the vault, in pieces
-            result = import_from_reader(vault, film, film.size, entry["source_name"],
+            result = import_from_reader(vault, film, film.size, received_name(known_as, entry["source_name"]),
                                         f"{entry['case']} (supervision for {known_as})")
         recording = result.recording
         if result.duplicate:  # sent again with newer marks: they replace the old ones, her lane stays
