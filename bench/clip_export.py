@@ -41,6 +41,7 @@ import numpy as np
 from storage.keys import KdfParams
 from vigtool.domain.export import ExportMode
 from vigtool.domain.time import FrameRange
+from vigtool.media.heap import keep_freed_memory
 from vigtool.services.consent import Purpose, record_consent
 from vigtool.services.exporting import export_clip
 from vigtool.services.frames import open_frames
@@ -171,6 +172,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, help="runs of each way on each film (default 5, --quick 3)")
     parser.add_argument("--films", type=Path, help="a folder to keep the default films in between runs")
     args = parser.parse_args()
+    keep_freed_memory()  # as vigtool's own main() does, before any thread starts (it caps glibc's arenas)
     folder = Path(tempfile.mkdtemp(prefix="vigtool-bench-"))
     films = {v.name: v for v in args.videos} or make_films(args.films or folder, args.quick)
     if args.only:
