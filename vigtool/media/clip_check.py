@@ -107,13 +107,14 @@ def check_clip(path: Path, source: FrameIndex, first: int, end: int, rotation: i
         return [f"the clip cannot be read back ({exc})"]
     try:
         if container.streams.video:
-            container.streams.video[0].thread_type = "SLICE"  # a few pictures: frame threads only add start-up
+            # The runs are tens of pictures (the head's, the last GOP's): frame threads, as the cut's own decoders.
+            container.streams.video[0].thread_type = "AUTO"
         probe, first_frame = probe_container(container, name, size)
     except MediaError as exc:
         container.close()
         handle.close()
         return [f"the clip cannot be read back ({exc})"]
-    decoder = FrameDecoder(handle, probe.index, name, threading="SLICE", container=container)  # closes both
+    decoder = FrameDecoder(handle, probe.index, name, threading="AUTO", container=container)  # closes both
     try:
         problems = _container_problems(probe, source, first, end, rotation)
         if problems:
@@ -193,7 +194,7 @@ def _decoded_run_of(path: Path, probe: ProbeResult, run: tuple[int, int], first:
         handle = path.open("rb")
     except OSError as exc:
         return {}, [f"the clip cannot be read back ({exc.strerror or exc})"]
-    decoder = FrameDecoder(handle, probe.index, str(path), threading="SLICE")
+    decoder = FrameDecoder(handle, probe.index, str(path), threading="AUTO")
     try:
         return _decoded_run(decoder, *run, first)
     finally:

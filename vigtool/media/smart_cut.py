@@ -58,9 +58,11 @@ _X264 = {"preset": "ultrafast", "qp": "18", "bf": "0"}
 _X265 = {"preset": "ultrafast", "crf": "16",
          "x265-params": "log-level=error:bframes=0:rd=1:merange=16:rc-lookahead=2:lookahead-slices=0"}
 AUDIO_BITRATE = 128_000
-# The head's decoding already overlaps its encoding (and the side work) on the other core; frame threads on
-# top only add their own overhead (about 7 % slower on bench/clip_export.py's film).
-_DECODE_THREADS: Literal["AUTO", "SLICE"] = "SLICE"
+# Frame threads: on a quiet machine the head's decoding already overlaps its encoding (and the side work)
+# on the other core, and frame threads on top cost about 7 % more CPU; but the machine is rarely quiet, and
+# on one shared with other work (as ffmpeg's decoder and x264 do, with their threads) they keep both cores
+# busy: bench/clip_export.py's phone film at a load of 20, 10.6-12.4x against 9.0-9.2x with slice threads.
+_DECODE_THREADS: Literal["AUTO", "SLICE"] = "AUTO"
 
 
 class ExportCancelledError(Exception):
