@@ -149,14 +149,16 @@ def bench_film(vault: Vault, video: Path, folder: Path, runs: int) -> dict[str, 
         expected = [read_stamp(reader.frame(n)) for n in range(frames.start, frames.end)]
     modes: set[str] = set()
     for _ in range(runs):  # interleaved, so a slow spell of the machine touches all three alike
-        smart.append(timed(lambda: modes.add(export_clip(vault, recording, frames, out).mode.value), smart_cpu))
+        smart.append(timed(lambda: modes.add(export_clip(vault, recording, frames, out, overwrite=True).mode.value),
+                           smart_cpu))
         smart_exact &= stamps(out, *recording.display_size) == expected
-        reencode.append(timed(lambda: export_clip(vault, recording, frames, out, mode=ExportMode.REENCODE)))
+        reencode.append(timed(lambda: export_clip(vault, recording, frames, out, mode=ExportMode.REENCODE,
+                                                  overwrite=True)))
         reencode_exact &= stamps(out, *recording.display_size) == expected
         baseline.append(timed(lambda: subprocess.run(baseline_cmd, check=True), baseline_cpu, resource.RUSAGE_CHILDREN))
     resident: list[int] = []
     for _ in range(MEMORY_RUNS):  # back to back, as a practitioner exports one moment after another
-        export_clip(vault, recording, frames, out, mode=ExportMode.SMART)
+        export_clip(vault, recording, frames, out, mode=ExportMode.SMART, overwrite=True)
         resident.append(resident_mb())
     smart_s, reencode_s, baseline_s = (statistics.median(t) for t in (smart, reencode, baseline))
     return {
