@@ -17,6 +17,7 @@ five times, interleaved (medians):
 - `reencode_s`: export_clip(mode=reencode) from the vault (PyAV feeds ffmpeg through a pipe).
 - `baseline_ffmpeg_s`: `ffmpeg -ss … -i PLAIN.mp4 -t 10 -c:v libx264 -preset veryfast` on the plain file.
 Targets: `smart_speedup` (baseline / smart) ≥ 10 for H.264 and ≥ 4 for HEVC, with `smart_exact` true;
+`cpu_ratio` is the same ratio in CPU seconds (all threads of each), which the machine's load changes least;
 `reencode_ratio` (re-encode / baseline) ≤ 1; `resident_growth_mb` over eight more smart cuts in a row
 about 0. `smart_exact` reads the generator's frame stamps of every exported frame. Start-up (imports, the
 vault's opening, the film's import) is outside every timing; ffmpeg's own start is inside the baseline's.
@@ -27,6 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -41,6 +43,7 @@ import numpy as np
 from storage.keys import KdfParams
 from vigtool.domain.export import ExportMode
 from vigtool.domain.time import FrameRange
+from vigtool.media.heap import keep_freed_memory
 from vigtool.services.consent import Purpose, record_consent
 from vigtool.services.exporting import export_clip
 from vigtool.services.frames import open_frames
@@ -55,10 +58,17 @@ MEMORY_RUNS = 8
 FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()
 
 
-def timed(call: object) -> float:
+def timed(call: object, cpu: list[float] | None = None, who: int = resource.RUSAGE_SELF) -> float:
+    """Seconds `call` took; with `cpu`, the CPU seconds of `who` (this process, all its threads, or its
+    children) appended to it."""
+    before = resource.getrusage(who)
     started = time.perf_counter()
     call()  # type: ignore[operator]
-    return time.perf_counter() - started
+    seconds = time.perf_counter() - started
+    after = resource.getrusage(who)
+    if cpu is not None:
+        cpu.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+    return seconds
 
 
 def resident_mb() -> int:
@@ -132,30 +142,44 @@ def bench_film(vault: Vault, video: Path, folder: Path, runs: int) -> dict[str, 
     smart: list[float] = []
     reencode: list[float] = []
     baseline: list[float] = []
+    smart_cpu: list[float] = []
+    baseline_cpu: list[float] = []
     smart_exact = reencode_exact = True
     with open_frames(vault, recording) as reader:  # the film may be looped: its own stamps are the truth
         expected = [read_stamp(reader.frame(n)) for n in range(frames.start, frames.end)]
     modes: set[str] = set()
     for _ in range(runs):  # interleaved, so a slow spell of the machine touches all three alike
-        smart.append(timed(lambda: modes.add(export_clip(vault, recording, frames, out).mode.value)))
+        smart.append(timed(lambda: modes.add(export_clip(vault, recording, frames, out, overwrite=True).mode.value),
+                           smart_cpu))
         smart_exact &= stamps(out, *recording.display_size) == expected
-        reencode.append(timed(lambda: export_clip(vault, recording, frames, out, mode=ExportMode.REENCODE)))
+        reencode.append(timed(lambda: export_clip(vault, recording, frames, out, mode=ExportMode.REENCODE,
+                                                  overwrite=True)))
         reencode_exact &= stamps(out, *recording.display_size) == expected
-        baseline.append(timed(lambda: subprocess.run(baseline_cmd, check=True)))
+        baseline.append(timed(lambda: subprocess.run(baseline_cmd, check=True), baseline_cpu, resource.RUSAGE_CHILDREN))
     resident: list[int] = []
     for _ in range(MEMORY_RUNS):  # back to back, as a practitioner exports one moment after another
-        export_clip(vault, recording, frames, out, mode=ExportMode.SMART)
+        export_clip(vault, recording, frames, out, mode=ExportMode.SMART, overwrite=True)
         resident.append(resident_mb())
     smart_s, reencode_s, baseline_s = (statistics.median(t) for t in (smart, reencode, baseline))
     return {
+        "load_average": [round(x, 1) for x in os.getloadavg()],  # the machine is shared: how busy it was
         "video": video.name, "codec": recording.video_codec, "frames": recording.frame_count,
         "keyframes": int(index.keyframes.size), "clip": [frames.start, frames.end],
         "auto_took": sorted(modes),  # "smart" only: auto mode never fell back
         "smart_cut_s": round(smart_s, 3), "reencode_s": round(reencode_s, 3), "baseline_ffmpeg_s": round(baseline_s, 3),
-        "smart_speedup": round(baseline_s / smart_s, 1), "reencode_ratio": round(reencode_s / baseline_s, 2),
+        "smart_speedup": round(baseline_s / smart_s, 1),
+        # Each run's own ratio (smart cut and baseline side by side): the spread under the machine's load.
+        "smart_speedup_runs": [round(b / t, 1) for t, b in zip(smart, baseline, strict=True)],
+        # CPU seconds (all threads) of each: what the machine's load changes least. Their ratio is what the
+        # speed-up would be on a machine whose cores both ways kept equally busy.
+        "smart_cpu_s": round(statistics.median(smart_cpu), 3),
+        "baseline_cpu_s": round(statistics.median(baseline_cpu), 3),
+        "cpu_ratio": round(statistics.median(baseline_cpu) / statistics.median(smart_cpu), 1),
+        "reencode_ratio": round(reencode_s / baseline_s, 2),
         "smart_exact": smart_exact, "reencode_exact": reencode_exact,
         # Memory the process holds after each of further smart cuts in a row: flat once the first has
-        # sized the heap (exports used to leave their decoders behind until the cycle collector ran).
+        # sized the heap (exports used to leave their decoders behind until the cycle collector ran, and
+        # each export's fresh threads used to fill glibc arenas of their own: vigtool.media.heap).
         "resident_mb_after_each_smart_cut": resident,
         "resident_growth_mb": resident[-1] - resident[0],
         "runs": {"smart": [round(t, 3) for t in smart], "reencode": [round(t, 3) for t in reencode],
@@ -171,6 +195,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, help="runs of each way on each film (default 5, --quick 3)")
     parser.add_argument("--films", type=Path, help="a folder to keep the default films in between runs")
     args = parser.parse_args()
+    keep_freed_memory()  # as vigtool's own main() does, before any thread starts (it caps glibc's arenas)
     folder = Path(tempfile.mkdtemp(prefix="vigtool-bench-"))
     films = {v.name: v for v in args.videos} or make_films(args.films or folder, args.quick)
     if args.only:

@@ -4,7 +4,7 @@ copied wherever the film allows, and right wherever a player enters it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import av
@@ -16,7 +16,10 @@ from test_export import decoded, durations
 
 from vigtool.domain.export import ExportMode
 from vigtool.domain.time import FrameRange
+from vigtool.media.clip_check import check_clip
+from vigtool.media.nal import length_prefixed, units_of
 from vigtool.media.probe import probe_path
+from vigtool.media.smart_cut import smart_cut
 from vigtool.services.exporting import export_clip
 from vigtool.services.importing import import_recording
 from vigtool.services.vault import Vault
@@ -115,3 +118,72 @@ def test_every_style_cuts_smart_exact_and_seek_safe(style: Style, style_films: d
         # Copied where the film allows it: from the first keyframe a copy can start at in the clip.
         if style.copies:
             assert copied_packets(out, film) >= 20, (first, end)
+
+
+def remuxed(clip: Path, out: Path, change: Callable[[int, bytes], bytes]) -> Path:
+    """`clip` packet for packet, each picture's data (the n-th in decode order) passed through `change`."""
+    with av.open(str(clip)) as source, av.open(str(out), "w", format="mp4") as target:
+        video_in, audio_in = source.streams.video[0], source.streams.audio[0]
+        video_out = target.add_stream_from_template(video_in)
+        audio_out = target.add_stream_from_template(audio_in)
+        pictures = 0
+        for packet in source.demux(video_in, audio_in):
+            if packet.dts is None:
+                continue
+            if packet.stream is video_in:
+                fresh = av.Packet(change(pictures, bytes(packet)))
+                fresh.pts, fresh.dts, fresh.duration = packet.pts, packet.dts, packet.duration
+                fresh.time_base, fresh.is_keyframe = packet.time_base, packet.is_keyframe
+                fresh.stream = video_out
+                pictures += 1
+                target.mux(fresh)
+            else:
+                packet.stream = audio_out
+                target.mux(packet)
+    return out
+
+
+def picture_lost(_data: bytes) -> bytes:
+    """The picture's slices gone, an access unit delimiter left: the packet is there, no picture comes out."""
+    return length_prefixed([b"\x09\xf0"], 4)
+
+
+def picture_broken(data: bytes) -> bytes:
+    """The picture's slices cut to a quarter: the decoder conceals the rest."""
+    units = units_of(data, 4)
+    return length_prefixed([u[:max(len(u) // 4, 8)] if 1 <= u[0] & 0x1F <= 5 else u for u in units], 4)
+
+
+SEAMS = (  # (style, what is done to the picture, which side of which junction)
+    ("no-b-frames", picture_lost, "head's last"),
+    ("no-b-frames", picture_broken, "first copied"),
+    ("x264-defaults", picture_lost, "last copied"),
+    ("x264-defaults", picture_broken, "last copied"),
+)
+
+
+@pytest.mark.parametrize(("style", "damage", "where"), SEAMS, ids=[f"{s}-{d.__name__}-{w}" for s, d, w in SEAMS])
+def test_the_check_catches_a_broken_seam(style: str, damage: Callable[[bytes], bytes], where: str,
+                                         style_films: dict[str, Path], tmp_path: Path) -> None:
+    """A clip whose first and last pictures and frame count are right, but with one picture lost or broken
+    where a re-encoded part and a copied one meet, is refused (and the check names the frame)."""
+    film = style_films[style]
+    source = probe_path(film)
+    first, end = 40, 115  # mid-GOP to mid-GOP: a head, a copy, and with B-frames a tail
+    clip = tmp_path / "clip.mp4"
+    with clip.open("wb") as sink:
+        report = smart_cut(lambda: film.open("rb"), source.index, source.rate, first, end, sink, film.name)
+    head_end, copy_end = report.head_frames, report.head_frames + report.copied_frames
+    assert check_clip(clip, source.index, first, end, 0, report.pictures, report.copied) == []
+    # Decode order: the head, then the copy (its keyframe first), then the tail. The copy's last packet in
+    # decode order is its last picture shown for a film without B-frames; with them, one the tail follows.
+    where_in_decode_order = {"head's last": head_end - 1, "first copied": head_end, "last copied": copy_end - 1}[where]
+    if where == "last copied":
+        assert report.tail_frames > 0, "the cut should need a tail with B-frames"
+    broken = remuxed(clip, tmp_path / "broken.mp4",
+                     lambda n, data: damage(data) if n == where_in_decode_order else data)
+    # Looking only at the first and last pictures (the check as it was) the clip passes...
+    assert check_clip(broken, source.index, first, end, 0, report.pictures) == []
+    # ...looking through the junctions, it does not.
+    problems = check_clip(broken, source.index, first, end, 0, report.pictures, report.copied)
+    assert problems, where

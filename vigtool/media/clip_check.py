@@ -1,8 +1,12 @@
-"""Check a written clip against its source before anyone sees it: frame count, timing, rotation, and its
-first and last pictures decoded afresh from the file and compared with the source's frames."""
+"""Check a written clip against its source before anyone sees it: frame count, timing, rotation, and pictures
+decoded afresh from the file and compared with the source's frames: the first, the last, and on either side
+of every junction between a re-encoded part and a copied one, decoded straight through it as a player plays
+it, so a picture lost or broken where the parts meet is caught too."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import av
@@ -24,7 +28,15 @@ def psnr(a: RGBImage, b: RGBImage) -> float:
     return float("inf") if mse == 0 else float(10 * np.log10(255.0**2 / mse))
 
 
-def _rgb(frame: av.VideoFrame) -> RGBImage:
+# Formats whose planes are compared as they are (one byte a sample): no conversion to RGB, a third of
+# the time at 1080p. Others (10-bit, ...) are compared in RGB.
+_PLANAR_8_BIT = frozenset({"yuv420p", "yuvj420p", "yuv422p", "yuvj422p", "yuv444p", "yuvj444p", "gray"})
+
+
+def picture_of(frame: av.VideoFrame) -> np.ndarray:
+    """A decoded picture in the form the check compares: its own 8-bit planes, or RGB."""
+    if frame.format.name in _PLANAR_8_BIT:
+        return np.asarray(frame.to_ndarray(), dtype=np.uint8)
     return np.asarray(frame.to_ndarray(format="rgb24"), dtype=np.uint8)
 
 
@@ -41,12 +53,46 @@ def _late_frame(got: FrameIndex, source: FrameIndex, first: int, end: int) -> in
     return first + int(late[0]) if late.size else None
 
 
-def check_clip(path: Path, source: FrameIndex, first: int, end: int, rotation: int, first_picture: RGBImage,
-               last_picture: RGBImage) -> list[str]:
+def junctions(count: int, copied: range) -> list[int]:
+    """The clip's frames at which a part starts after another, for a clip of `count` frames whose frames
+    `copied` are the film's own packets (the others re-encoded)."""
+    if not copied:
+        return []
+    return [j for j in (copied.start, copied.stop) if 0 < j < count]
+
+
+def run_around(junction: int, reorder: int, first: int, end: int) -> tuple[int, int]:
+    """The frames [a, b) of [first, end) decoded over a junction: from the frame before it to the one after the
+    part's first, widened by the film's reordering depth (with B-frames, the pictures on either side come
+    out of the decoder in another order than they went in, and any of them could be the one lost)."""
+    return max(junction - 1 - reorder, first), min(junction + 2 + reorder, end)
+
+
+def decode_runs(count: int, copied: range, reorder: int) -> list[tuple[int, int]]:
+    """The runs [a, b] of clip frames the check decodes, each straight through without a seek and every frame
+    of it required: `run_around` each junction, and the last frame; overlapping runs merged."""
+    runs = [(a, b - 1) for a, b in (run_around(j, reorder, 0, count) for j in junctions(count, copied))]
+    runs.append((count - 1, count - 1))
+    merged: list[tuple[int, int]] = []
+    for a, b in runs:
+        if merged and a <= merged[-1][1] + 1:
+            merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
+        else:
+            merged.append((a, b))
+    return merged
+
+
+def check_clip(path: Path, source: FrameIndex, first: int, end: int, rotation: int,
+               pictures: Mapping[int, np.ndarray], copied: range = range(0)) -> list[str]:
     """What is wrong with the clip at `path` (empty when it holds exactly frames [first, end) of the source).
 
-    The pictures are the source's frames `first` and `end - 1` as stored (before rotation). The clip is
-    opened once: probed as any film is on import (its first picture kept), then its last picture decoded.
+    `pictures`: the source's frames as stored (before rotation, `picture_of`), by the clip's frame number;
+    the first and the last, and both sides of each junction between the clip's frames `copied` (the film's
+    own packets) and the re-encoded ones, are required, and every other one given that the check decodes
+    is compared too. A copied picture must come out exactly as the film's (the same
+    bytes decode to the same pixels), a re-encoded one within MIN_PSNR. The clip is probed as any film is
+    on import (its first picture kept); then the runs of `decode_runs` are decoded, the first on a second
+    reading of the file alongside the others.
     """
     name = str(path)
     try:
@@ -61,37 +107,95 @@ def check_clip(path: Path, source: FrameIndex, first: int, end: int, rotation: i
         return [f"the clip cannot be read back ({exc})"]
     try:
         if container.streams.video:
-            container.streams.video[0].thread_type = "SLICE"  # two pictures: frame threads only add start-up
+            # The runs are tens of pictures (the head's, the last GOP's): frame threads, as the cut's own decoders.
+            container.streams.video[0].thread_type = "AUTO"
         probe, first_frame = probe_container(container, name, size)
     except MediaError as exc:
         container.close()
         handle.close()
         return [f"the clip cannot be read back ({exc})"]
-    decoder = FrameDecoder(handle, probe.index, name, container=container)  # closes both
+    decoder = FrameDecoder(handle, probe.index, name, threading="AUTO", container=container)  # closes both
     try:
-        return _problems(probe, first_frame, decoder, source, first, end, rotation, first_picture, last_picture)
+        problems = _container_problems(probe, source, first, end, rotation)
+        if problems:
+            return problems
+        reorder = int(container.streams.video[0].codec_context.reorder_depth or 0)
+        runs = decode_runs(end - first, copied, reorder)
+        return _picture_problems(path, probe, first_frame, decoder, first, runs, pictures, copied)
     finally:
         decoder.close()
 
 
-def _problems(probe: ProbeResult, first_frame: av.VideoFrame, decoder: FrameDecoder, source: FrameIndex,
-              first: int, end: int, rotation: int, first_picture: RGBImage, last_picture: RGBImage) -> list[str]:
-    count = end - first
+def _container_problems(probe: ProbeResult, source: FrameIndex, first: int, end: int, rotation: int) -> list[str]:
     problems = []
-    if probe.frame_count != count:
-        problems.append(f"it has {probe.frame_count} frames, not {count}")
+    if probe.frame_count != end - first:
+        problems.append(f"it has {probe.frame_count} frames, not {end - first}")
     if probe.rotation != rotation:
         problems.append(f"it is turned {probe.rotation}°, the film {rotation}°")
     if not problems and (late := _late_frame(probe.index, source, first, end)) is not None:
         problems.append(f"frame {late} is shown at the wrong time")
+    return problems
+
+
+def _decoded_run(decoder: FrameDecoder, a: int, b: int, first: int) -> tuple[dict[int, np.ndarray], list[str]]:
+    """Clip frames [a, b] decoded straight through (from the keyframe before `a`), every one of them required."""
+    shown: dict[int, np.ndarray] = {}
+    try:
+        for target in range(a, b + 1):
+            for at, frame in decoder.decode_to(target, skip_unneeded=True, margin=0):
+                if a <= at <= b:
+                    shown[at] = picture_of(frame)
+    except MediaError as exc:
+        return shown, [f"it does not decode through frame {first + target} ({exc.problem})"]
+    lost = [first + n for n in range(a, b + 1) if n not in shown]
+    return shown, [f"frame {n} is missing where it was decoded" for n in lost[:1]]
+
+
+def _picture_problems(path: Path, probe: ProbeResult, first_frame: av.VideoFrame, decoder: FrameDecoder, first: int,
+                      runs: list[tuple[int, int]], pictures: Mapping[int, np.ndarray], copied: range) -> list[str]:
+    count = probe.frame_count
+    shown: dict[int, np.ndarray] = {0: picture_of(first_frame)}
+    problems: list[str] = []
+    # The run over the first junction (the head's end: as long as the head) on a reading of its own, on the
+    # other core; the rest here.
+    pool = ThreadPoolExecutor(1, thread_name_prefix="clip-check") if len(runs) > 1 else None
+    try:
+        ahead = pool.submit(_decoded_run_of, path, probe, runs[0], first) if pool is not None else None
+        for a, b in runs[1:] if ahead is not None else runs:
+            got, trouble = _decoded_run(decoder, a, b, first)
+            shown.update(got)
+            problems += trouble
+        if ahead is not None:
+            got, trouble = ahead.result()
+            shown.update(got)
+            problems = trouble + problems
+    finally:
+        if pool is not None:
+            pool.shutdown()
     if problems:
         return problems
-    try:
-        *_, (_n, last_frame) = decoder.decode_to(count - 1, skip_unneeded=True, margin=0)
-    except MediaError as exc:
-        return [f"it does not decode to the end ({exc})"]
-    for frame, expected, source_frame in ((first_frame, first_picture, first), (last_frame, last_picture, end - 1)):
-        quality = psnr(_rgb(frame), expected)
-        if quality < MIN_PSNR:
-            problems.append(f"its picture of frame {source_frame} differs from the film's ({quality:.1f} dB)")
+    required = {0, count - 1} | {j + d for j in junctions(count, copied) for d in (-1, 0)}
+    for n in sorted(required | (shown.keys() & pictures.keys())):
+        expected = pictures.get(n)
+        if expected is None:
+            problems.append(f"there is no picture of the film's frame {first + n} to compare it with")
+            continue
+        quality = psnr(shown[n], expected)
+        if n in copied and quality != float("inf"):
+            problems.append(f"its picture of frame {first + n}, copied, is not the film's ({quality:.1f} dB)")
+        elif quality < MIN_PSNR:
+            problems.append(f"its picture of frame {first + n} differs from the film's ({quality:.1f} dB)")
     return problems
+
+
+def _decoded_run_of(path: Path, probe: ProbeResult, run: tuple[int, int], first: int) \
+        -> tuple[dict[int, np.ndarray], list[str]]:
+    try:
+        handle = path.open("rb")
+    except OSError as exc:
+        return {}, [f"the clip cannot be read back ({exc.strerror or exc})"]
+    decoder = FrameDecoder(handle, probe.index, str(path), threading="AUTO")
+    try:
+        return _decoded_run(decoder, *run, first)
+    finally:
+        decoder.close()

@@ -28,8 +28,9 @@ from typing import Any, BinaryIO, Literal
 import av
 import numpy as np
 
+from vigtool.media.clip_check import picture_of, run_around
 from vigtool.media.errors import MediaError
-from vigtool.media.frames import CONTINUE_WITHIN, FrameDecoder, RGBImage
+from vigtool.media.frames import CONTINUE_WITHIN, FrameDecoder
 from vigtool.media.heap import keep_freed_memory
 from vigtool.media.nal import (
     BitstreamError,
@@ -45,17 +46,23 @@ Progress = Callable[[int, int], None]
 Cancelled = Callable[[], bool]
 
 ENCODERS = {"h264": "libx264", "hevc": "libx265"}
-# The head and tail are short; a fast preset at a high quality keeps them quick and indistinguishable.
-_X264 = {"preset": "ultrafast", "crf": "18", "bf": "0"}
+# The head and tail are short; a fast preset at a high quality keeps them quick and indistinguishable. A
+# constant quantiser, not CRF: no frame analysis for the rate control. Measured on the 1080p films of
+# bench/clip_export.py (grain), one thread: QP 18 takes 5.9-8.4 ms a picture against CRF 18's 9.0-11.6 ms,
+# its worst picture 45.3-45.9 dB against the source (CRF 18: 46.5-46.8 dB; the check asks 32, and
+# 45 dB is far beyond what an eye tells apart), and the clip's head decodes faster too (fewer bits).
+_X264 = {"preset": "ultrafast", "qp": "18", "bf": "0"}
 # x265 costs about five times x264's CPU per picture even at ultrafast. Mode decision at rd 1, a 16-pixel
 # motion search and a two-picture lookahead take a third of it off (measured on 1080p frames with grain:
 # 0.64-0.67 CPU-s for 10 frames against 0.99-1.26 s) at the same worst-frame PSNR (38.7 dB).
 _X265 = {"preset": "ultrafast", "crf": "16",
          "x265-params": "log-level=error:bframes=0:rd=1:merange=16:rc-lookahead=2:lookahead-slices=0"}
 AUDIO_BITRATE = 128_000
-# The head's decoding already overlaps its encoding (and the side work) on the other core; frame threads on
-# top only add their own overhead (about 7 % slower on bench/clip_export.py's film).
-_DECODE_THREADS: Literal["AUTO", "SLICE"] = "SLICE"
+# Frame threads: on a quiet machine the head's decoding already overlaps its encoding (and the side work)
+# on the other core, and frame threads on top cost about 7 % more CPU; but the machine is rarely quiet, and
+# on one shared with other work (as ffmpeg's decoder and x264 do, with their threads) they keep both cores
+# busy: bench/clip_export.py's phone film at a load of 20, 10.6-12.4x against 9.0-9.2x with slice threads.
+_DECODE_THREADS: Literal["AUTO", "SLICE"] = "AUTO"
 
 
 class ExportCancelledError(Exception):
@@ -71,8 +78,14 @@ class CutReport:
     head_frames: int  # encoded afresh at the in point
     copied_frames: int  # copied unchanged
     tail_frames: int  # encoded afresh at the out point
-    first_picture: RGBImage  # the source's frame `first` and frame `end - 1` (stored orientation):
-    last_picture: RGBImage  # what the check compares the clip's first and last frames with
+    # The source's pictures (stored orientation, clip_check.picture_of) the check compares the clip's with,
+    # by the clip's frame number: its first and last, and those around every junction between parts.
+    pictures: dict[int, np.ndarray]
+
+    @property
+    def copied(self) -> range:
+        """The clip's frames that are the film's own packets."""
+        return range(self.head_frames, self.head_frames + self.copied_frames)
 
 
 def end_pts(index: FrameIndex, end: int) -> int:
@@ -308,8 +321,10 @@ def _ahead(frames: Iterator[av.VideoFrame], depth: int = 6) -> Generator[av.Vide
         worker.join()
 
 
-def _decoded_range(decoder: FrameDecoder, first: int, end: int, keep: Callable[[int, av.VideoFrame], None]) \
-        -> Iterator[av.VideoFrame]:
+def _decoded_range(decoder: FrameDecoder, first: int, end: int, keep: Callable[[int, av.VideoFrame], None],
+                   peek_to: int | None) -> Iterator[av.VideoFrame]:
+    """Frames [first, end) for the encoder, each also handed to `keep`; with `peek_to`, the frames from `end`
+    (where the copy starts) to `peek_to` are decoded too and handed to `keep` only."""
     # Skipping pictures nobody refers to is only safe before the in point: every frame after it is wanted.
     for at, frame in decoder.decode_to(first, skip_unneeded=True, margin=0):
         if at == first:
@@ -325,10 +340,10 @@ def _decoded_range(decoder: FrameDecoder, first: int, end: int, keep: Callable[[
                 keep(number, frame)
                 yield frame
         at = target
-
-
-def _rgb(frame: av.VideoFrame) -> RGBImage:
-    return np.asarray(frame.to_ndarray(format="rgb24"), dtype=np.uint8)
+    if peek_to is not None:
+        for number, frame in decoder.decode_to(peek_to):
+            if number >= end:
+                keep(number, frame)
 
 
 class _SideWork:
@@ -342,10 +357,9 @@ class _SideWork:
                  first: int, end: int) -> None:
         self.plan: _CopyPlan | None = None
         self.packets: list[av.Packet[Any]] = []
-        self.first_picture: RGBImage | None = None
+        self.pictures: dict[int, np.ndarray] = {}  # by the source's frame number
         self.tail: Part = []
         self.tail_frames = 0
-        self.last_picture: RGBImage | None = None
         self._error: BaseException | None = None
         self._writer: _Writer | None = None
         self._key: int | None = None
@@ -378,16 +392,20 @@ class _SideWork:
                                                   Fraction(stop) * index.time_base)
                 if key == first:  # the clip has no head: one picture to decode for the check
                     *_, (_at, frame) = decoder.decode_to(first)
-                    self.first_picture = _rgb(frame)
+                    self.pictures[first] = picture_of(frame)
                 tail_first = self.plan.shows_until if self.plan else end
                 tail: list[av.VideoFrame] = []
-                # Nothing before the tail is wanted, only what the tail and the last frame refer to.
-                margin = max(end - 1 - tail_first, 0)
+                # Nothing before the tail is wanted, only what the tail and the last frame refer to, and the
+                # copied frames before the tail (the check compares the clip's pictures around the junction).
+                wanted = {end - 1}
+                if tail_first < end:
+                    wanted |= set(range(*run_around(tail_first, reorder(container), first, end)))
+                margin = end - 1 - min(wanted)
                 for at, frame in decoder.decode_to(end - 1, skip_unneeded=True, margin=margin):
                     if at >= tail_first:
                         tail.append(frame)
-                    if at == end - 1:
-                        self.last_picture = _rgb(frame)
+                    if at in wanted:
+                        self.pictures[at] = picture_of(frame)
                 if self.plan is not None and tail:
                     self.tail = _encode_part(writer, iter(tail), index, rate, stop, None)
                     self.tail_frames = len(tail)
@@ -448,16 +466,19 @@ def smart_cut(open_handle: Callable[[], SeekableFile], index: FrameIndex, rate: 
 def _write_parts(index: FrameIndex, rate: Fraction, first: int, end: int, key: int | None,
                  decoder: FrameDecoder, writer: _Writer, side: _SideWork) -> CutReport:
     """The head (here, while the side work runs), then every part in decode order into the writer."""
-    pictures: dict[int, RGBImage] = {}
+    pictures: dict[int, np.ndarray] = {}  # by the source's frame number
+    head_end = key if key is not None else end
+    # The head's first picture, and where a copy follows, the pictures around the junction.
+    around = run_around(head_end, reorder(decoder.container), first, end) if key is not None else (first, first)
+    wanted = {first, *range(*around)}
 
     def keep(at: int, frame: av.VideoFrame) -> None:
-        if at == first:
-            pictures[at] = _rgb(frame)
+        if at in wanted:
+            pictures[at] = picture_of(frame)
 
-    head_end = key if key is not None else end
     head: Part = []
     if head_end > first:
-        frames = _ahead(_decoded_range(decoder, first, head_end, keep))
+        frames = _ahead(_decoded_range(decoder, first, head_end, keep, around[1] - 1 if key is not None else None))
         try:
             head = _encode_part(writer, frames, index, rate, end_pts(index, head_end), writer.step)
         finally:
@@ -472,10 +493,15 @@ def _write_parts(index: FrameIndex, rate: Fraction, first: int, end: int, key: i
         if side.tail:
             writer.write_part(side.tail, 0)
             writer.step(side.tail_frames)
-    first_picture = pictures.get(first, side.first_picture)
-    assert first_picture is not None and side.last_picture is not None
-    return CutReport(head_end - first, len(plan.packets) if plan else 0, side.tail_frames, first_picture,
-                     side.last_picture)
+    pictures.update(side.pictures)
+    # A picture the check needs and does not find here makes it refuse the clip (fail closed).
+    return CutReport(head_end - first, len(plan.packets) if plan else 0, side.tail_frames,
+                     {n - first: picture for n, picture in sorted(pictures.items())})
+
+
+def reorder(container: av.container.InputContainer) -> int:
+    """How many pictures a decoder of the film holds back for reordering (B-frames)."""
+    return int(container.streams.video[0].codec_context.reorder_depth or 0)
 
 
 def _encoded_sound(container: av.container.InputContainer, writer: _Writer, start: Fraction,

@@ -100,7 +100,7 @@ def _smart(recording: Recording, source: Source, frames: FrameRange, out: Path,
         with ThreadPoolExecutor(1, thread_name_prefix="export-sync") as pool:
             synced = pool.submit(os.fsync, sink.fileno())
             problems = check_clip(out, source.index, frames.start, frames.end, recording.rotation,
-                                  report.first_picture, report.last_picture)
+                                  report.pictures, report.copied)
             synced.result()
     return problems
 
