@@ -143,7 +143,7 @@ class PlayerView(QWidget):
         self.loop_box.setToolTip("Play the stretch between the in and out marks again and again")
         self.position = QLabel("–")
         self.position.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.sound_note = QLabel("" if self.audio else "No sound device: playing without sound")
+        self.sound_note = QLabel("" if self.forward.sound_device else "No sound device: playing without sound")
         self.sound_note.setStyleSheet("color: #9aa0a8;")
         bar = QHBoxLayout()
         self.controls = [back, self.play_button, forward, self.speed_box, self.loop_box, self.sound_note, self.position]
