@@ -8,7 +8,8 @@ the real PlayerView (offscreen) at 1× and 2× for `seconds` of film each. For e
 - `drift_p95_s`, `drift_max_s`: how far the clock had run past each frame's own time (or short of it)
   when the window put it on the screen, in film seconds;
 - `sound_drift_p95_s`, `sound_drift_max_s`: the same against the sound: QtMultimedia plays the film's
-  sound (with no device here it is silent, but its clock runs as it would) and the picture follows it;
+  sound (with no device here it is silent, `sound_without_device`, but its clock runs as it would) and
+  the picture follows it;
   where the sound is when a frame goes on the screen is its freshest reported position run on at the
   speed since it was reported;
 - `behind_at_end_s`: the film time the clock says minus that of the frame on screen at the end (the
@@ -47,6 +48,7 @@ from PySide6.QtWidgets import QApplication
 
 from bench.heavy_films import heavy_film
 from storage.keys import KdfParams
+from ui.qt_forward_play import ForwardPlay
 from ui.qt_player import PlayerView
 from ui.qt_sealed_device import SealedMediaDevice
 from vigtool.domain.model import Recording
@@ -210,6 +212,7 @@ def main() -> None:
     parser.add_argument("--only-1080p", action="store_true", help="the 1080p film only (no 4K, no working copy)")
     args = parser.parse_args()
     app = QApplication.instance() or QApplication([])
+    ForwardPlay.sound_without_device = True  # the sound plays (silently, with no device) and the picture follows it
     films = {"4k_hevc10": heavy_film(args.films, "4k-hevc10"), "1080p_h264": heavy_film(args.films, "1080p-h264")}
     folder = Path(tempfile.mkdtemp(prefix="vigtool-bench-"))
     results: dict[str, object] = {"seconds_of_film": args.seconds, "load_average_at_start": os.getloadavg()}

@@ -3,8 +3,11 @@
 The picture is decoded on its own thread against a clock and frames that would come late are dropped;
 QMediaPlayer plays the film's sound from the decrypting QIODevice, with no video output (so it decodes
 no pictures), and starts when the first picture is ready. The picture's clock follows the sound when
-the two drift apart. Without a sound device QtMultimedia still runs the sound's clock (its position
-moves at the speed asked for), so the picture keeps to the same clock on every machine.
+the two drift apart. Without a sound device the picture keeps to the wall clock and the sound is not
+played: QtMultimedia's FFmpeg threads read the film through the Python QIODevice and need the GIL,
+and a blocking QMediaPlayer call on the GUI thread can then wait for them forever (seen once in the
+UI tests); `sound_without_device` plays it anyway (QtMultimedia then runs the sound's clock silently,
+its position moving at the speed asked for), for the tests and the bench of picture against sound.
 
 Frames are handed to the window through a mailbox of one: when the window is busy (a slow paint, a
 busy machine) the frame waiting is replaced by a newer one and counted as dropped, so the window never
@@ -50,11 +53,13 @@ class ForwardPlay(QObject):
     _run_started = Signal(object)
     _run_failed = Signal(object, object)
 
+    sound_without_device = False  # play the sound (silently) with no device: its clock is then what the picture follows
+
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.media = QMediaPlayer(self)  # the sound only
         self.sound_device = bool(QMediaDevices.audioOutputs())
-        self.audio = QAudioOutput(self)  # with no device: silent, but the sound's clock still runs
+        self.audio = QAudioOutput(self)  # with no device: silent, but the sound's clock runs if it plays
         self.media.setAudioOutput(self.audio)
         if self.media.pitchCompensationAvailability() != QMediaPlayer.PitchCompensationAvailability.Unavailable:
             self.media.setPitchCompensation(True)  # slowed speech stays speech, not a growl
@@ -125,14 +130,18 @@ class ForwardPlay(QObject):
         if self.run is not None:
             self.run.clock.set_rate(speed)
 
+    @property
+    def _plays_sound(self) -> bool:
+        return self._has_sound and (self.sound_device or self.sound_without_device)
+
     def _picture_started(self, run: PicturePlayback | None) -> None:
         """On the playback thread, with the first picture: its clock waits for the sound to start moving."""
-        if run is not None and self._has_sound:
+        if run is not None and self._plays_sound:
             run.clock.hold()
         self._run_started.emit(run)
 
     def _start_sound(self, run: object) -> None:
-        if run is self.run and self.run is not None and self._has_sound:
+        if run is self.run and self.run is not None and self._plays_sound:
             self.media.setPlaybackRate(self.run.clock.rate)
             self.media.setPosition(self._sound_from_ms)
             self.media.play()
