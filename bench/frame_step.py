@@ -1,6 +1,6 @@
 """Frame stepping and random seeking through the encrypted vault. Prints one JSON document.
 
-    nice python bench/frame_step.py [VIDEO] [--films DIR] [--film 4k-hevc10|1080p-h264]
+    nice python bench/frame_step.py [VIDEO] [--films DIR] [--film 4k-hevc10|1080p-h264] [--also 1080p-h264]
 
 Without VIDEO: a 60-second 4K HEVC 10-bit film made at bench time (bench/heavy_films.py), as recent phones
 record by default. The film is imported into a throwaway vault and served by the FrameServer from the
@@ -13,6 +13,12 @@ timed as `working_copy_seconds`) when the film is heavy. Figures, per source, al
   below `baseline_opencv_seek_p95_ms`: OpenCV's CAP_PROP_POS_FRAMES + read of the same frames from the
   plain file (its usual way to show frame N; full size, no scaling).
 - `unpaced_step_*`: the same steps as fast as the machine goes (no pacing), for scale.
+- `decoding_options`: per source, decoding throughput (frames a second over two GOPs) and a cold seek's
+  decode (to a GOP's last frame) with frame threads (AUTO, the server's and playback's choice), slice
+  threads and one thread, and with the loop filter skipped (`rough`: only for frames glimpsed while a
+  film plays, never for a paused, marked or exported frame).
+`--also` measures another film the same way in the same run (1080p beside 4K); `--no-original` leaves
+out the heavy film's own steps and seeks (minutes under load), keeping its decoding options.
 The machine's two cores are shared with other work: `load_average` says how busy it was.
 """
 
@@ -27,6 +33,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import av
 import cv2
 
 from bench.heavy_films import heavy_film
@@ -36,7 +43,7 @@ from vigtool.media.frame_server import FrameServer
 from vigtool.services.frames import open_frame_server
 from vigtool.services.importing import import_recording
 from vigtool.services.vault import Vault
-from vigtool.services.working_copy import make_working_copy
+from vigtool.services.working_copy import ViewingSource, make_working_copy, original_source, viewing_source
 
 PASSPHRASE = "benchmark vault passphrase"  # noqa: S105 - a throwaway vault
 STEPS = 40
@@ -98,33 +105,86 @@ def measure(vault: Vault, recording: Recording, original: bool, rng: random.Rand
     return results
 
 
+def decode_rate(source: ViewingSource, thread_type: str, rough: bool) -> dict[str, float]:
+    """Frames a second decoding two GOPs on from a keyframe in the middle, and the ms a cold seek to the end
+    of a GOP takes (median of three), with these options."""
+    keys = [int(k) for k in source.index.keyframes]
+    middle = keys[len(keys) // 2]
+    gop = (keys[1] - keys[0]) if len(keys) > 1 else len(source.index)
+    seeks = []
+    for attempt in range(4):
+        with source.open_handle() as handle, av.open(handle, "r") as container:
+            stream = container.streams.video[0]
+            stream.thread_type = thread_type  # type: ignore[assignment]
+            if rough:
+                stream.codec_context.options = {"skip_loop_filter": "all"}
+            key = keys[(len(keys) // 3 + attempt) % len(keys)]
+            target = int(source.index.pts[min(key + gop - 1, len(source.index) - 1)])
+            started = time.perf_counter()
+            container.seek(int(source.index.pts[key]), stream=stream, backward=True)
+            for frame in container.decode(stream):
+                if frame.pts is not None and frame.pts >= target:
+                    break
+            if attempt:  # the first opens the codec's threads
+                seeks.append(time.perf_counter() - started)
+            if attempt == 3:
+                container.seek(int(source.index.pts[middle]), stream=stream, backward=True)
+                count, started = 0, time.perf_counter()
+                for _frame in container.decode(stream):
+                    count += 1
+                    if count >= 2 * gop:
+                        break
+                rate = count / (time.perf_counter() - started)
+    return {"fps": round(rate, 1), "seek_to_gop_end_ms": round(statistics.median(seeks) * 1000, 1)}
+
+
+def decoding_options(source: ViewingSource) -> dict[str, object]:
+    return {f"{threads.lower()}{'_rough' if rough else ''}": decode_rate(source, threads, rough)
+            for threads in ("AUTO", "SLICE", "NONE") for rough in (False, True)}
+
+
+def measure_film(vault: Vault, video: Path, seed: int, with_original: bool) -> dict[str, object]:
+    recording = import_recording(vault, video, "Bench family").recording
+    results: dict[str, object] = {"video": str(video), "frames": recording.frame_count,
+                                  "size": f"{recording.width}x{recording.height} {recording.video_codec}",
+                                  "load_average": os.getloadavg()}
+    rng = random.Random(seed)
+    last = recording.frame_count - 1
+    seeks = [rng.randrange(0, last) for _ in range(60)]
+    if with_original:
+        original = measure(vault, recording, True, random.Random(seed))
+        seeks = original.pop("seeks")  # type: ignore[assignment]
+        results["original"] = original
+    results["original_decoding_options"] = decoding_options(original_source(vault, recording))
+    started = time.perf_counter()
+    made = make_working_copy(vault, recording)
+    if made is not None:
+        results["working_copy_seconds"] = round(time.perf_counter() - started, 1)
+        copy = measure(vault, recording, False, random.Random(seed))  # the same places and seeks
+        copy.pop("seeks")
+        results["working_copy"] = copy
+        results["working_copy_decoding_options"] = decoding_options(viewing_source(vault, recording))
+    results["baseline_opencv_seek_p95_ms"] = p95(opencv_seeks(video, seeks[:20]))
+    results["load_average_at_end"] = os.getloadavg()
+    return results
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("video", nargs="?", type=Path)
     parser.add_argument("--films", type=Path, default=Path(tempfile.gettempdir()) / "vigtool-bench-films")
     parser.add_argument("--film", default="4k-hevc10", choices=["4k-hevc10", "1080p-h264"])
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--also", choices=["4k-hevc10", "1080p-h264"], action="append", default=[])
+    parser.add_argument("--no-original", action="store_true")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="vigtool-bench-"))
-    video = args.video or heavy_film(args.films, args.film)
+    videos = [args.video or heavy_film(args.films, args.film), *(heavy_film(args.films, k) for k in args.also)]
+    results: dict[str, object] = {}
     with Vault.create(folder / "vault", PASSPHRASE, KdfParams(iterations=1, lanes=1, memory_cost_kib=8192)) as vault:
-        recording = import_recording(vault, video, "Bench family").recording
-        results: dict[str, object] = {"video": str(video), "frames": recording.frame_count,
-                                      "size": f"{recording.width}x{recording.height} {recording.video_codec}",
-                                      "load_average": os.getloadavg()}
-        original = measure(vault, recording, True, random.Random(args.seed))
-        seeks = original.pop("seeks")
-        results["original"] = original
-        started = time.perf_counter()
-        made = make_working_copy(vault, recording)
-        if made is not None:
-            results["working_copy_seconds"] = round(time.perf_counter() - started, 1)
-            copy = measure(vault, recording, False, random.Random(args.seed))  # the same places and seeks
-            copy.pop("seeks")
-            results["working_copy"] = copy
-    assert isinstance(seeks, list)
-    results["baseline_opencv_seek_p95_ms"] = p95(opencv_seeks(video, seeks))
-    results["load_average_at_end"] = os.getloadavg()
+        for n, video in enumerate(videos):
+            heavy = n == 0 and args.video is None and args.film == "4k-hevc10"
+            results[video.stem] = measure_film(vault, video, args.seed, not (args.no_original and heavy))
     print(json.dumps(results, indent=2))
 
 

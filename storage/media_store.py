@@ -5,6 +5,10 @@ Names carry only the random media id and the kind (`<media id>.film.vigm`), neve
 name. A file is written under a temp name and renamed into place before its database row is committed,
 so after a crash a file may exist without a row (an orphan) but a row never lacks its film; orphans and
 temp files are removed the next time the vault is opened by the only process using it.
+
+A file made in pieces (a working copy, made over minutes and resumed after a crash) keeps each finished
+piece as a sealed file of its own, `<media id>.<kind>.<piece number>.vigm`, written the same way: a
+piece is either whole under its name or a temp file.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from storage.atomic import AtomicFile, is_temp_name
 from storage.sealed_media import MediaKind, SealedMediaReader, SealedMediaWriter
 
 MEDIA_FOLDER = "media"
-_NAME = re.compile(r"^(?P<id>[0-9a-f]{32})\.(?P<kind>[a-z_]+)\.vigm$")
+_NAME = re.compile(r"^(?P<id>[0-9a-f]{32})\.(?P<kind>[a-z_]+)(?:\.(?P<piece>[0-9]{4,}))?\.vigm$")
 
 
 class SealedSink:
@@ -67,6 +71,43 @@ class MediaStore:
         finally:
             target.discard()  # after a commit only a no-op
 
+    def piece_path(self, media_id: str, kind: MediaKind, number: int) -> Path:
+        return self.folder / f"{media_id}.{kind.name.lower()}.{number:04d}.vigm"
+
+    def pieces(self, media_id: str, kind: MediaKind) -> list[int]:
+        """The numbers of the finished pieces of `kind` on the disk, in order."""
+        if not self.folder.is_dir():
+            return []
+        numbers = []
+        for path in self.folder.glob(f"{media_id}.{kind.name.lower()}.*.vigm"):
+            match = _NAME.match(path.name)
+            if match and match["piece"] is not None and match["kind"] == kind.name.lower():
+                numbers.append(int(match["piece"]))
+        return sorted(numbers)
+
+    @contextmanager
+    def create_piece(self, media_id: str, kind: MediaKind, number: int, data_key: bytes) -> Iterator[SealedSink]:
+        """Write one piece; as `create`, it appears whole under its name only if the block commits it."""
+        self.ensure()
+        target = AtomicFile(self.piece_path(media_id, kind, number))
+        try:
+            yield SealedSink(target, SealedMediaWriter(target.handle, data_key, media_id, kind))
+        finally:
+            target.discard()
+
+    def open_piece(self, media_id: str, kind: MediaKind, number: int, data_key: bytes, name: str) -> SealedMediaReader:
+        return SealedMediaReader(self.piece_path(media_id, kind, number), data_key, media_id, kind, name)
+
+    def delete_pieces(self, media_id: str, kind: MediaKind, from_number: int = 0) -> int:
+        """Remove the pieces of `kind` numbered `from_number` and on; how many were removed."""
+        removed = 0
+        for number in self.pieces(media_id, kind):
+            if number >= from_number:
+                with contextlib.suppress(FileNotFoundError):
+                    self.piece_path(media_id, kind, number).unlink()
+                    removed += 1
+        return removed
+
     def write_blob(self, media_id: str, kind: MediaKind, data_key: bytes, data: bytes) -> None:
         with self.create(media_id, kind, data_key) as sink:
             sink.write(data)
@@ -87,6 +128,10 @@ class MediaStore:
             with contextlib.suppress(FileNotFoundError):
                 path.unlink()
                 removed.append(path)
+            for number in self.pieces(media_id, kind):
+                with contextlib.suppress(FileNotFoundError):
+                    self.piece_path(media_id, kind, number).unlink()
+                    removed.append(self.piece_path(media_id, kind, number))
         return removed
 
     def delete_kind(self, media_id: str, kind: MediaKind) -> bool:

@@ -51,6 +51,7 @@ class MediaKind(IntEnum):
     AUDIO_ENVELOPE = 3
     PACKAGE = 4  # an export package's contents (storage/package.py), after the package's own preamble
     WORKING_COPY = 5  # a lighter copy of a heavy film for watching (vigtool/services/working_copy.py)
+    WORKING_COPY_PIECE = 6  # a finished piece of a working copy being made (resumed from after a crash)
 
 
 class SealedMediaError(MediaError):

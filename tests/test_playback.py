@@ -5,11 +5,14 @@ from __future__ import annotations
 import threading
 import time
 from fractions import Fraction
+from pathlib import Path
 
+import pytest
 from conftest import Sample
+from PySide6.QtCore import QTimer
 from pytestqt.qtbot import QtBot
 
-from ui.qt_forward_play import HEAVY_NOTE
+from ui.qt_forward_play import HEAVY_NOTE, ForwardPlay
 from ui.qt_player import PlayerView
 from vigtool.media.frame_server import AHEAD, FrameServer
 from vigtool.media.frames import RGBImage
@@ -18,6 +21,7 @@ from vigtool.services.frames import open_frame_server
 from vigtool.services.importing import import_recording
 from vigtool.services.vault import Vault
 from vigtool.services.working_copy import viewing_source
+from vigtool.synth.generator import RecordingSpec, render
 from vigtool.synth.stamp import read_stamp
 
 
@@ -53,7 +57,8 @@ def test_a_stall_drops_frames_and_playback_catches_up_with_the_clock(vault: Vaul
     assert all(stamp == n for n, stamp, _ in shown)  # each picture is the frame it is said to be
     assert len(numbers) >= 2 and numbers[1] >= 10 + 36, numbers[:3]  # none the stall made late was shown
     for n, _, at in shown[1:]:  # on time, or late only as a last resort after half a second without a picture
-        assert at - run.due(n) <= LATE_S + 0.03 or n - numbers[numbers.index(n) - 1] >= 15, (n, at - run.due(n))
+        # (the slack: the moment between the decoder's last look at the clock and the hand-over, on a busy machine)
+        assert at - run.due(n) <= LATE_S + 0.05 or n - numbers[numbers.index(n) - 1] >= 15, (n, at - run.due(n))
     assert run.stats.dropped >= 36 and run.stats.shown == len(shown)
 
 
@@ -150,4 +155,72 @@ def test_the_player_plays_on_the_clock_and_pauses_on_the_exact_frame(qtbot: QtBo
     assert took >= (119 - 30) / 30 / 2 - 0.1  # never faster than the clock
     qtbot.waitUntil(lambda: player.canvas.image is not None and player.server is not None
                     and player.server.peek(119) is not None, timeout=5000)
+    player.close_film()
+
+
+@pytest.fixture(scope="module")
+def talking_film(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Eight seconds with sound: long enough for the sound's clock to settle and a stall in the middle."""
+    path = tmp_path_factory.mktemp("sound") / "talking.mp4"
+    render(RecordingSpec(duration=8.0, seed=5), path)
+    return path
+
+
+class SoundClock:
+    """Where QtMultimedia's sound is at any moment: its last reported position, run on at the speed since."""
+
+    def __init__(self, player: PlayerView) -> None:
+        self.reports: list[tuple[float, int]] = []
+        self._player = player
+        player.media.positionChanged.connect(lambda ms: self.reports.append((time.monotonic(), ms)))
+
+    def at(self, moment: float) -> float | None:
+        before = [(t, ms) for t, ms in self.reports if t <= moment]
+        if len(before) < 3:  # the sound is still starting
+            return None
+        t, ms = before[-1]
+        return ms / 1000 + (moment - t) * self._player.media.playbackRate()
+
+
+@pytest.mark.parametrize("speed", [1.0, 2.0])
+def test_the_picture_keeps_with_the_sound_and_a_stall_drops_frames_not_sound(
+        qtbot: QtBot, vault: Vault, talking_film: Path, speed: float, monkeypatch: pytest.MonkeyPatch) -> None:
+    recording = import_recording(vault, talking_film, "F").recording
+    assert recording.has_audio
+    monkeypatch.setattr(ForwardPlay, "sound_without_device", True)  # no device here: QtMultimedia plays it silently
+    player = PlayerView()
+    qtbot.addWidget(player)
+    player.show()
+    player.open(vault, recording, 0)
+    sound = SoundClock(player)
+    shown: list[tuple[float, float]] = []  # (when, the film time of the frame on the screen)
+
+    def on_screen(number: int, _image: object) -> None:
+        run = player.forward.run
+        if run is not None:
+            shown.append((time.monotonic(), run.due(number)))
+
+    player.forward.frame_played.connect(on_screen)
+    player.set_speed(speed)
+    stall: list[float] = []
+
+    def busy_window() -> None:  # the window's thread is held up, as by a slow paint on a busy machine
+        stall.append(time.monotonic())
+        time.sleep(0.5)
+        stall.append(time.monotonic())
+
+    QTimer.singleShot(int(2000 / speed), busy_window)
+    player.play()
+    qtbot.waitUntil(lambda: not player.playing, timeout=30_000)
+    # The sound went on through the stall: its position moved on by the stall's length at this speed.
+    during = [ms for t, ms in sound.reports if t >= stall[1]]
+    before = [ms for t, ms in sound.reports if t <= stall[0]]
+    assert during and before and (during[0] - before[-1]) / 1000 >= 0.5 * speed * 0.9
+    stats = player.forward.stats
+    assert stats is not None and stats.dropped >= 0.5 * 30 * speed * 0.7  # the frames due in the stall
+    # The frames on the screen once the sound runs, the stall's first included, are within 0.1 s of the sound
+    # (95 of every 100: on two cores shared with other work a thread is now and then not run for a moment).
+    apart = sorted(abs(due - heard) for when, due in shown if (heard := sound.at(when)) is not None)
+    assert len(apart) >= 0.6 * len(shown)
+    assert apart[int(0.95 * len(apart))] <= 0.1, apart[-8:]
     player.close_film()

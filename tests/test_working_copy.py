@@ -3,13 +3,18 @@ the film; watched by playback and the paused frame server, never used for stills
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import av
 import numpy as np
 import pytest
-from conftest import give_consent
+from conftest import give_consent, open_vault
 
+from storage.atomic import is_temp_name
 from storage.sealed_media import MAGIC, MediaKind
 from vigtool.domain.export import ExportMode
 from vigtool.domain.time import FrameRange
@@ -141,3 +146,91 @@ def test_verify_reports_a_damaged_copy(vault: Vault, heavy_film: Path) -> None:
     path.write_bytes(bytes(data))
     problems = verify_vault(vault).problems
     assert len(problems) == 1 and "working copy" in problems[0] and "made again" in problems[0]
+
+
+DRIVER = Path(__file__).with_name("working_copy_driver.py")
+
+
+def kill_while_making(vault_dir: Path, recording_id: int, stop_at: int) -> list[str]:
+    """Make the copy in a child, in pieces of one GOP, and SIGKILL it once frame `stop_at` is encoded."""
+    child = subprocess.Popen([sys.executable, str(DRIVER), str(vault_dir), str(recording_id), str(COPY_GOP),
+                              str(stop_at)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                             env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])})
+    assert child.stdout is not None
+    lines = []
+    try:
+        for line in child.stdout:
+            lines.append(line.strip())
+            if line.startswith("WAITING"):
+                break
+    finally:
+        child.send_signal(signal.SIGKILL)  # no cleanup: as a crash or a pulled plug
+        child.wait(timeout=60)
+        child.stdout.close()
+    assert lines[-1:] == ["WAITING"], lines
+    return lines
+
+
+def test_a_copy_killed_mid_way_goes_on_where_it_stopped(tmp_path: Path, heavy_film: Path) -> None:
+    with open_vault(tmp_path / "v") as vault:
+        recording = import_recording(vault, heavy_film, "F").recording  # 30 frames: two pieces of 15
+    lines = kill_while_making(tmp_path / "v", recording.id, stop_at=20)
+    assert "SEALED 0" in lines and "SEALED 1" not in lines
+    media = tmp_path / "v" / "media"
+    piece = media / f"{recording.media_id}.working_copy_piece.0000.vigm"
+    torn = [p for p in media.iterdir() if is_temp_name(p)]
+    assert piece.is_file() and len(torn) == 1 and "working_copy_piece.0001" in torn[0].name  # half of piece 1
+    first_piece = piece.stat()
+    with open_vault(tmp_path / "v", create=False) as vault:
+        assert not any(is_temp_name(p) for p in media.iterdir())  # the torn piece went when the vault opened
+        recording = vault.repo.recordings.get(recording.id)
+        assert not viewing_source(vault, recording).working_copy  # pieces are not a copy to watch
+        done: list[int] = []
+        sealed: list[int] = []
+        before_assembly: list[tuple[int, float]] = []
+
+        def sealing(number: int) -> None:
+            sealed.append(number)
+            before_assembly.append((piece.stat().st_ino, piece.stat().st_mtime))
+
+        made = make_working_copy(vault, recording, lambda n, _t: done.append(n), piece_sealed=sealing,
+                                 piece_frames=COPY_GOP)
+        assert made is not None and made.frames == 30
+        assert done[0] == 16 and done[-1] == 30  # it went on after the piece finished before the kill
+        assert sealed == [1]
+        assert before_assembly == [(first_piece.st_ino, first_piece.st_mtime)]  # that piece was not made again
+        assert sorted(p.name for p in media.iterdir()) == sorted(
+            [f"{recording.media_id}.film.vigm", f"{recording.media_id}.working_copy.vigm"])  # pieces removed
+        with open_frame_server(vault, recording, box=(1280, 720)) as server:
+            order = [*range(30), 14, 15, 16, 3]
+            assert [read_stamp(server.frame(n)) for n in order] == order  # frame for frame across the pieces
+
+
+def test_a_torn_piece_is_found_and_made_again(vault: Vault, heavy_film: Path) -> None:
+    recording = import_recording(vault, heavy_film, "F").recording
+    seen: list[int] = []
+    with pytest.raises(WorkingCopyCancelledError):
+        make_working_copy(vault, recording, lambda n, _t: seen.append(n), lambda: len(seen) >= 20,
+                          piece_frames=COPY_GOP)
+    piece = vault.media.piece_path(recording.media_id, MediaKind.WORKING_COPY_PIECE, 0)
+    assert vault.media.pieces(recording.media_id, MediaKind.WORKING_COPY_PIECE) == [0]  # stopped: piece 0 kept
+    piece.write_bytes(piece.read_bytes()[:-300])  # torn at its end, as a disk without data journaling may leave
+    done: list[int] = []
+    sealed: list[int] = []
+    made = make_working_copy(vault, recording, lambda n, _t: done.append(n), piece_sealed=sealed.append,
+                             piece_frames=COPY_GOP)
+    assert made is not None and done[0] == 1 and sealed == [0, 1]  # made again from the start
+    with open_frame_server(vault, recording, box=(1280, 720)) as server:
+        assert [read_stamp(server.frame(n)) for n in (0, 14, 15, 29)] == [0, 14, 15, 29]
+
+
+def test_pieces_of_a_copy_are_shredded_with_the_film(vault: Vault, heavy_film: Path) -> None:
+    recording = import_recording(vault, heavy_film, "F").recording
+    seen: list[int] = []
+    with pytest.raises(WorkingCopyCancelledError):
+        make_working_copy(vault, recording, lambda n, _t: seen.append(n), lambda: len(seen) >= 20,
+                          piece_frames=COPY_GOP)
+    assert vault.media.pieces(recording.media_id, MediaKind.WORKING_COPY_PIECE) == [0]
+    assert not vault.media.unknown_files({recording.media_id})  # a piece is the vault's own, not a stray
+    vault.delete_recording(recording)
+    assert list(vault.media.folder.iterdir()) == []

@@ -3,7 +3,15 @@
 The picture is decoded on its own thread against a clock and frames that would come late are dropped;
 QMediaPlayer plays the film's sound from the decrypting QIODevice, with no video output (so it decodes
 no pictures), and starts when the first picture is ready. The picture's clock follows the sound when
-the two drift apart. Without a sound device the clock is the wall clock.
+the two drift apart. Without a sound device the picture keeps to the wall clock and the sound is not
+played: QtMultimedia's FFmpeg threads read the film through the Python QIODevice and need the GIL,
+and a blocking QMediaPlayer call on the GUI thread can then wait for them forever (seen once in the
+UI tests); `sound_without_device` plays it anyway (QtMultimedia then runs the sound's clock silently,
+its position moving at the speed asked for), for the tests and the bench of picture against sound.
+
+Frames are handed to the window through a mailbox of one: when the window is busy (a slow paint, a
+busy machine) the frame waiting is replaced by a newer one and counted as dropped, so the window never
+works through a queue of frames already late.
 
 `PlaybackNotes` tells the practitioner, once per film and gently, that frames are being skipped, and
 how far the lighter working copy has got.
@@ -11,18 +19,21 @@ how far the lighter working copy has got.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from fractions import Fraction
 
-from PySide6.QtCore import QIODevice, QObject, QUrl, Signal
+from PySide6.QtCore import QIODevice, QObject, QTimer, QUrl, Signal
 from PySide6.QtMultimedia import QAudioOutput, QMediaDevices, QMediaPlayer
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from vigtool.media.errors import MediaError
+from vigtool.media.frames import RGBImage
 from vigtool.media.playback import PicturePlayback, PlaybackClock, PlaybackStats
 from vigtool.services.working_copy import ViewingSource
 
 SOUND_DRIFT_S = 0.08  # the picture's clock follows the sound when they are further apart than this
+SOUND_START_MS = 700  # the picture waits this long at most for the sound to start moving
 HEAVY_AFTER_FRAMES = 60  # frames played before telling whether frames had to be skipped
 HEAVY_SHARE = 0.1
 HEAVY_NOTE = ("Some frames are skipped so that the picture keeps time with the sound: this film is heavy for "
@@ -37,18 +48,19 @@ class ForwardPlay(QObject):
     frame_played = Signal(int, object)
     ended = Signal()
     failed = Signal(str)
-    _played = Signal(object, int, object)  # (run, frame, image) from the playback thread
+    _played = Signal()  # a frame is in the mailbox (from the playback thread)
     _run_ended = Signal(object)
     _run_started = Signal(object)
     _run_failed = Signal(object, object)
 
+    sound_without_device = False  # play the sound (silently) with no device: its clock is then what the picture follows
+
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.media = QMediaPlayer(self)  # the sound only
-        self.audio: QAudioOutput | None = None
-        if QMediaDevices.audioOutputs():
-            self.audio = QAudioOutput(self)
-            self.media.setAudioOutput(self.audio)
+        self.sound_device = bool(QMediaDevices.audioOutputs())
+        self.audio = QAudioOutput(self)  # with no device: silent, but the sound's clock runs if it plays
+        self.media.setAudioOutput(self.audio)
         if self.media.pitchCompensationAvailability() != QMediaPlayer.PitchCompensationAvailability.Unavailable:
             self.media.setPitchCompensation(True)  # slowed speech stays speech, not a growl
         self.media.errorOccurred.connect(lambda _e, text: self.failed.emit(f"Playback stopped: {text}"))
@@ -63,6 +75,8 @@ class ForwardPlay(QObject):
         self.last_stats: PlaybackStats | None = None
         self._has_sound = False
         self._sound_from_ms = 0
+        self._mailbox: tuple[PicturePlayback, int, RGBImage] | None = None
+        self._mailbox_lock = threading.Lock()
 
     def _no_pictures(self) -> None:
         """The sound only: with no video track QMediaPlayer decodes no pictures beside the picture's own run."""
@@ -96,10 +110,10 @@ class ForwardPlay(QObject):
 
         self.run = PicturePlayback(
             source.open_handle, source.index, source.size, source.rotation, source.name, box, start,
-            PlaybackClock(Fraction(0), speed), lambda n, image: self._played.emit(this_run(), n, image),
+            PlaybackClock(Fraction(0), speed), lambda n, image: self._post(this_run(), n, image),
             ended=lambda: self._run_ended.emit(this_run()),
             failed=lambda exc: self._run_failed.emit(this_run(), exc),
-            started=lambda: self._run_started.emit(this_run()),
+            started=lambda: self._picture_started(this_run()),
             rough=source.heavy and not source.working_copy)  # frames only glimpsed: no deblocking on 4K
         holder.append(self.run)
         self._sound_from_ms = sound_from_ms
@@ -116,23 +130,57 @@ class ForwardPlay(QObject):
         if self.run is not None:
             self.run.clock.set_rate(speed)
 
+    @property
+    def _plays_sound(self) -> bool:
+        return self._has_sound and (self.sound_device or self.sound_without_device)
+
+    def _picture_started(self, run: PicturePlayback | None) -> None:
+        """On the playback thread, with the first picture: its clock waits for the sound to start moving."""
+        if run is not None and self._plays_sound:
+            run.clock.hold()
+        self._run_started.emit(run)
+
     def _start_sound(self, run: object) -> None:
-        if run is self.run and self.run is not None and self.audio is not None and self._has_sound:
+        if run is self.run and self.run is not None and self._plays_sound:
             self.media.setPlaybackRate(self.run.clock.rate)
             self.media.setPosition(self._sound_from_ms)
             self.media.play()
+            QTimer.singleShot(SOUND_START_MS, lambda: self._sound_late(run))
+
+    def _sound_late(self, run: object) -> None:
+        """The sound has not started: the picture goes on alone rather than stand still."""
+        if run is self.run and self.run is not None and self.run.clock.held:
+            self.run.clock.sync(self.run.clock.film_time())
 
     def _sound_position(self, ms: int) -> None:
-        """The picture follows the sound: its clock is moved when they drift apart."""
+        """The picture follows the sound: its clock runs on from the sound's start, and is moved when they
+        drift apart."""
         run = self.run
         if run is None or self.media.playbackState() != QMediaPlayer.PlaybackState.PlayingState:
             return
-        if abs(run.clock.film_time() - ms / 1000) > SOUND_DRIFT_S:
+        if run.clock.held:
+            if ms > self._sound_from_ms:  # the sound is moving
+                run.clock.sync(ms / 1000)
+        elif abs(run.clock.film_time() - ms / 1000) > SOUND_DRIFT_S:
             run.clock.sync(ms / 1000)
 
-    def _frame(self, run: object, number: int, image: object) -> None:
-        if run is self.run and self.run is not None:  # not a frame of a run already stopped
-            self.frame_played.emit(number, image)
+    def _post(self, run: PicturePlayback | None, number: int, image: RGBImage) -> None:
+        """On the playback thread: put the frame in the mailbox; one the window has not taken yet is dropped."""
+        if run is None:
+            return
+        with self._mailbox_lock:
+            waiting, self._mailbox = self._mailbox, (run, number, image)
+        if waiting is None:
+            self._played.emit()
+        elif waiting[0] is run:
+            run.stats.shown -= 1  # handed over, but never on the screen: a newer one took its place
+            run.stats.dropped += 1
+
+    def _frame(self) -> None:
+        with self._mailbox_lock:
+            posted, self._mailbox = self._mailbox, None
+        if posted is not None and posted[0] is self.run and self.run is not None:  # not of a run already stopped
+            self.frame_played.emit(posted[1], posted[2])
 
     def _ended(self, run: object) -> None:
         if run is self.run:

@@ -12,9 +12,7 @@ everywhere: the frame shown is the frame marked and exported.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
-from fractions import Fraction
 
 from PySide6.QtCore import QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QColor, QImage, QPainter, QPaintEvent, QResizeEvent
@@ -38,10 +36,9 @@ from vigtool.media.frame_server import FrameServer
 from vigtool.media.frames import RGBImage
 from vigtool.media.probe import FrameIndex
 from vigtool.services.frames import open_frame_server
+from vigtool.services.transport import SPEEDS, Move, Transport, ms_of_frame
 from vigtool.services.vault import Vault
 from vigtool.services.working_copy import viewing_source
-
-SPEEDS = (0.1, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0)
 
 
 def to_qimage(image: RGBImage) -> QImage:
@@ -69,6 +66,13 @@ class FrameCanvas(QWidget):
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumSize(320, 180)
 
+    def cache_box(self) -> tuple[int, int]:
+        """The size frames are decoded and cached at: as shown, within reason (1280×720 at most, 480×270 at least)."""
+        ratio = self.devicePixelRatioF()
+        width = min(max(int(self.width() * ratio), 480), 1280)
+        height = min(max(int(self.height() * ratio), 270), 720)
+        return width, height
+
     def show_image(self, image: QImage | None) -> None:
         self.image = image
         self.update()
@@ -87,7 +91,10 @@ class FrameCanvas(QWidget):
 
 
 class PlayerView(QWidget):
-    """Video, transport and position of one recording. `frame` is always the frame on screen."""
+    """Video, transport and position of one recording. `frame` is always the frame on screen.
+
+    What plays next and how fast is decided by the Qt-free `Transport` (vigtool/services/transport.py);
+    this view shows frames, runs the forward play and the reverse timer, and holds the buttons."""
 
     frame_changed = Signal(int)
     playing_changed = Signal(bool)
@@ -102,10 +109,7 @@ class PlayerView(QWidget):
         self._device: SealedMediaDevice | None = None
         self.frame = 0
         self._wanted = 0
-        self.loop_range: tuple[int, int] | None = None  # [in, out] while looping
-        self.stop_at: int | None = None  # playing forward pauses exactly here (the presenter's key frame)
-        self.speed = 1.0
-        self.reverse = False
+        self.transport = Transport()
         self.canvas = FrameCanvas()
         self.forward = ForwardPlay(self)  # the picture against a clock, the sound from QtMultimedia
         self.media, self.audio = self.forward.media, self.forward.audio
@@ -143,7 +147,7 @@ class PlayerView(QWidget):
         self.loop_box.setToolTip("Play the stretch between the in and out marks again and again")
         self.position = QLabel("–")
         self.position.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.sound_note = QLabel("" if self.audio else "No sound device: playing without sound")
+        self.sound_note = QLabel("" if self.forward.sound_device else "No sound device: playing without sound")
         self.sound_note.setStyleSheet("color: #9aa0a8;")
         bar = QHBoxLayout()
         self.controls = [back, self.play_button, forward, self.speed_box, self.loop_box, self.sound_note, self.position]
@@ -161,18 +165,22 @@ class PlayerView(QWidget):
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
         return QSize(960, 560)
 
+    @property
+    def speed(self) -> float:
+        return self.transport.speed
+
     # -- opening ---------------------------------------------------------------------------------
     def open(self, vault: Vault, recording: Recording, frame: int = 0) -> None:
         self.close_film()
-        box = self._box()
         self._vault = vault
         source = viewing_source(vault, recording)  # the lighter working copy when there is one
-        self.server = open_frame_server(vault, recording, box=box, source=source)
+        self.server = open_frame_server(vault, recording, box=self.canvas.cache_box(), source=source)
         self.recording, self._index = recording, vault.repo.recordings.frame_index(recording.id)
+        self.transport.frame_count, self.transport.rate = recording.frame_count, recording.rate
         self._device = SealedMediaDevice(vault.open_film(recording))  # the sound: always the film's own
         self.forward.set_film(self._device, recording.container.split(",")[0] or "mp4", source, recording.has_audio)
         self.notes.recording_id = recording.id
-        self.show_frame(min(max(frame, 0), recording.frame_count - 1))
+        self.show_frame(frame)
 
     def working_copy_progress(self, recording_id: int) -> Callable[[int, int], None]:
         """A progress callback for making the working copy of `recording_id` (called on its thread)."""
@@ -207,41 +215,24 @@ class PlayerView(QWidget):
     def frame_count(self) -> int:
         return self.recording.frame_count if self.recording is not None else 0
 
-    def _box(self) -> tuple[int, int]:
-        ratio = self.devicePixelRatioF()
-        # Frames are cached at the size they are shown (within reason: 1280×720 at most, 480×270 at least).
-        width = min(max(int(self.canvas.width() * ratio), 480), 1280)
-        height = min(max(int(self.canvas.height() * ratio), 270), 720)
-        return width, height
-
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
         super().resizeEvent(event)
         if self.server is not None and not self.playing:
-            self.server.set_box(self._box())
+            self.server.set_box(self.canvas.cache_box())
             self.show_frame(self.frame)
-
-    # -- time ------------------------------------------------------------------------------------
-    def ms_of_frame(self, frame: int) -> int:
-        """A player time in the middle of `frame`: a seek exactly on its start would show the one before."""
-        assert self._index is not None
-        pts = self._index.pts
-        start = int(pts[frame])
-        end = int(pts[frame + 1]) if frame + 1 < len(pts) else start + (start - int(pts[max(frame - 1, 0)]) or 1)
-        middle = Fraction(start + end, 2) - int(pts[0])
-        return math.floor(middle * self._index.time_base * 1000)
 
     # -- showing frames --------------------------------------------------------------------------
     @property
     def playing(self) -> bool:
         return self.forward.run is not None or self._reverse_timer.isActive()
 
-    def show_frame(self, number: int) -> None:
-        """Pause (if playing) and show the exact frame `number`."""
+    def show_frame(self, number: int, *, pause: bool = True) -> None:
+        """Show the exact frame `number` from the frame server (pausing first, unless reverse play asks)."""
         if self.server is None or self.recording is None:
             return
-        if self.playing:
+        if pause and self.playing:
             self.pause()
-        number = min(max(number, 0), self.recording.frame_count - 1)
+        number = self.transport.clamp(number)
         self._wanted = number
         self._set_frame(number)
         self.server.request(number, lambda n, image, error: self._served.emit(n, image if error is None else error))
@@ -277,20 +268,15 @@ class PlayerView(QWidget):
         if self.recording is None:
             return
         self._reverse_timer.stop()
-        self.reverse = False
-        start = self.frame
-        if self.loop_range is not None and not self.loop_range[0] <= start <= self.loop_range[1]:
-            start = self.loop_range[0]
-        elif start >= self.recording.frame_count - 1:
-            start = 0
-        self._start_run(start)
+        self.transport.reverse = False
+        self._start_run(self.transport.play_from(self.frame))
         self.play_button.setText(PAUSE_GLYPH)
         self.playing_changed.emit(True)
 
     def _start_run(self, start: int) -> None:
-        assert self.server is not None
+        assert self.server is not None and self._index is not None
         self.server.set_playing(True)  # the frame server's prefetch yields the cores to playback
-        self.forward.start(start, self.speed, self._box(), self.ms_of_frame(start))
+        self.forward.start(start, self.speed, self.canvas.cache_box(), ms_of_frame(self._index, start))
 
     def _stop_run(self) -> None:
         if self.forward.run is not None:
@@ -302,19 +288,19 @@ class PlayerView(QWidget):
         if self.recording is None:
             return
         self.canvas.show_image(to_qimage(image))
-        if self.stop_at is not None and number >= self.stop_at:
-            stop, self.stop_at = self.stop_at, None
+        move = self.transport.after_played(number, self.loop_box.isChecked())
+        if move is Move.STOP_AT and self.transport.stopped_on is not None:
             self._stop_run()
             self.play_button.setText("▶")
             self.playing_changed.emit(False)
-            self.show_frame(stop)  # exactly the frame asked for, from the frame server
+            self.show_frame(self.transport.stopped_on)  # exactly the frame asked for, from the frame server
             return
         self._set_frame(number)
         stats, source = self.forward.stats, self.forward.source
         if stats is not None and source is not None:
             self.notes.tell_if_skipping(stats, source.working_copy)
-        if self.loop_box.isChecked() and self.loop_range is not None and number >= self.loop_range[1]:
-            self._start_run(self.loop_range[0])
+        if move is Move.LOOP and self.transport.loop_range is not None:
+            self._start_run(self.transport.loop_range[0])
 
     def play_reverse(self) -> None:
         """Backwards, without sound, from the frame server (QMediaPlayer only plays forwards)."""
@@ -322,25 +308,17 @@ class PlayerView(QWidget):
             return
         if self.forward.run is not None:
             self.pause()
-        self.reverse = True
-        self._reverse_timer.start(max(1, round(1000 / (float(self.recording.rate) * self.speed))))
+        self.transport.reverse = True
+        self._reverse_timer.start(self.transport.reverse_interval_ms())
         self.play_button.setText(PAUSE_GLYPH)
         self.playing_changed.emit(True)
 
     def _reverse_tick(self) -> None:
-        if self.server is None or self.frame <= (self.loop_range[0] if self.loop_range else 0):
-            if self.loop_range is not None and self.server is not None:
-                self._jump_in_reverse(self.loop_range[1])
-                return
+        following = self.transport.reverse_step(self.frame) if self.server is not None else None
+        if following is None:
             self.pause()
-            return
-        self._jump_in_reverse(self.frame - 1)
-
-    def _jump_in_reverse(self, number: int) -> None:
-        assert self.server is not None
-        self._wanted = number
-        self._set_frame(number)
-        self.server.request(number, lambda n, image, error: self._served.emit(n, image if error is None else error))
+        else:
+            self.show_frame(following, pause=False)
 
     def pause(self) -> None:
         was_forward = self.forward.run is not None
@@ -354,11 +332,10 @@ class PlayerView(QWidget):
             self.show_frame(self.frame)  # hand over: the exact frame the video showed last
 
     def set_speed(self, speed: float) -> None:
-        self.speed = min(max(speed, SPEEDS[0]), SPEEDS[-1])
+        nearest = self.transport.set_speed(speed)
         self.forward.set_speed(self.speed)
-        if self._reverse_timer.isActive() and self.recording is not None:
-            self._reverse_timer.setInterval(max(1, round(1000 / (float(self.recording.rate) * self.speed))))
-        nearest = min(range(len(SPEEDS)), key=lambda i: abs(SPEEDS[i] - self.speed))
+        if self._reverse_timer.isActive():
+            self._reverse_timer.setInterval(self.transport.reverse_interval_ms())
         if self.speed_box.currentIndex() != nearest:
             self.speed_box.blockSignals(True)
             self.speed_box.setCurrentIndex(nearest)
@@ -366,21 +343,17 @@ class PlayerView(QWidget):
 
     def shuttle(self, key: str) -> None:
         """J/K/L as editors use them: L plays (again: faster), J plays backwards (again: faster), K stops."""
-        if key == "K":
+        move = self.transport.shuttle(key, self.playing)
+        self.set_speed(self.transport.speed)
+        if move is Move.PAUSE:
             self.pause()
-            return
-        forward = key == "L"
-        moving_that_way = self.playing and self.reverse != forward
-        faster = [s for s in SPEEDS if s > self.speed]
-        self.set_speed(faster[0] if moving_that_way and faster else self.speed if moving_that_way else 1.0)
-        if forward and not moving_that_way:
+        elif move is Move.PLAY:
             self.play()
-        elif not forward and not moving_that_way:
+        elif move is Move.PLAY_REVERSE:
             self.play_reverse()
 
     def set_loop(self, in_mark: int | None, out_mark: int | None) -> None:
-        self.loop_range = (in_mark, out_mark) if in_mark is not None and out_mark is not None else None
-        self.loop_box.setEnabled(self.loop_range is not None)
+        self.loop_box.setEnabled(self.transport.set_loop(in_mark, out_mark))
 
     def set_controls_visible(self, visible: bool) -> None:
         """Hide the buttons and the frame counter (the family's screen shows the picture only)."""
@@ -391,13 +364,9 @@ class PlayerView(QWidget):
         """Play from `first` and pause exactly on `stop`."""
         self.show_frame(first)
         self.frame = first
-        self.stop_at = stop
+        self.transport.stop_at = stop
         self.play()
-
-    def problem_text(self) -> str:
-        return self.media.errorString()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
         self.close_film()
         super().closeEvent(event)
-

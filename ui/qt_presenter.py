@@ -150,7 +150,7 @@ class Presenter(QObject):
             return
         player = self.family.player
         player.pause()
-        player.stop_at = None
+        player.transport.stop_at = None
         if player.recording is None or player.recording.id != entry.recording.id:
             player.open(self.vault, entry.recording, frame)
         player.show_frame(frame)
@@ -183,7 +183,7 @@ class Presenter(QObject):
     def play_pause(self) -> None:
         player = self.family.player
         if player.playing:
-            player.stop_at = None
+            player.transport.stop_at = None
             player.pause()
         else:
             self._run(self.presentation.play_from(player.frame))
@@ -197,7 +197,7 @@ class Presenter(QObject):
     def show_still(self) -> None:
         entry = self.presentation.entry
         if entry is not None:
-            self.family.player.stop_at = None
+            self.family.player.transport.stop_at = None
             self.family.player.show_frame(entry.key_frame)
 
     def toggle_prompt(self) -> None:

@@ -30,6 +30,7 @@ from vigtool.media.probe import FrameIndex, SeekableFile
 LATE_S = 0.05  # film seconds: a frame due further back than this is dropped (sound and picture stay together)
 SKIP_NONREF_BEHIND = 2  # frames dropped in a row before pictures nobody refers to go undecoded
 JUMP_BEHIND_S = 0.25  # further behind than this: on to the next keyframe still ahead of the clock
+MAX_WAIT_S = 0.02  # wall seconds: the longest a frame's wait goes without looking at the clock again
 SHOW_AT_LEAST_S = 0.5  # film seconds: a picture this long without a new one is shown even if late
 
 FrameShown = Callable[[int, RGBImage], None]
@@ -38,7 +39,8 @@ FrameShown = Callable[[int, RGBImage], None]
 class PlaybackClock:
     """Film time (seconds from the first frame) running at `rate` from where it was started.
 
-    The window may `sync` it to the sound's own position, so picture follows sound. Thread-safe.
+    The window may `sync` it to the sound's own position, so picture follows sound, and `hold` it still
+    until the sound has started. Thread-safe.
     """
 
     def __init__(self, start: Fraction, rate: float, now: Callable[[], float] = time.monotonic) -> None:
@@ -46,23 +48,38 @@ class PlaybackClock:
         self._lock = threading.Lock()
         self._anchor_film = float(start)
         self._anchor_wall = now()
+        self._held = False
         self.rate = rate
 
     def film_time(self) -> float:
         with self._lock:
+            if self._held:
+                return self._anchor_film
             return self._anchor_film + (self._now() - self._anchor_wall) * self.rate
+
+    def hold(self) -> None:
+        """Stand still where it is until the next `sync` (the sound takes a moment to start)."""
+        with self._lock:
+            if not self._held:
+                self._anchor_film += (self._now() - self._anchor_wall) * self.rate
+                self._held = True
+
+    @property
+    def held(self) -> bool:
+        return self._held
 
     def set_rate(self, rate: float) -> None:
         """Change speed from now on (film time so far is kept)."""
         with self._lock:
             now = self._now()
-            self._anchor_film += (now - self._anchor_wall) * self.rate
+            if not self._held:
+                self._anchor_film += (now - self._anchor_wall) * self.rate
             self._anchor_wall, self.rate = now, rate
 
     def sync(self, film_seconds: float) -> None:
-        """Re-anchor the clock on the sound's position."""
+        """Re-anchor the clock on the sound's position (and run on, if it was held)."""
         with self._lock:
-            self._anchor_film, self._anchor_wall = film_seconds, self._now()
+            self._anchor_film, self._anchor_wall, self._held = film_seconds, self._now(), False
 
 
 @dataclass
@@ -188,9 +205,10 @@ class PicturePlayback:
         width, height = self._scaled
         image = picture.to_ndarray(width=width, height=height, format="rgb24", interpolation="AREA")
         image = to_display(np.ascontiguousarray(image, dtype=np.uint8), self._rotation)
-        wait = self.due(at) - self.clock.film_time()
-        if wait > 0 and self._stop.wait(wait / max(self.clock.rate, 1e-3)):
-            return False
+        while (wait := self.due(at) - self.clock.film_time()) > 0:
+            # In short waits: the clock may be moved meanwhile (held for the sound, synced to it).
+            if self._stop.wait(min(wait / max(self.clock.rate, 1e-3), MAX_WAIT_S)):
+                return False
         if self._late(at) and not anyway:  # the conversion itself made it late
             self.stats.dropped += 1
         else:

@@ -15,19 +15,22 @@ from the original, its timestamps are the original's (moved to start at 0, in th
 and the finished copy is demuxed and checked against that before it is used; one that does not match is
 deleted and the original is watched instead.
 
-The copy is a fragmented MP4 (one fragment per GOP) written straight into the sealed writer, so nothing
-of it is ever in the clear on the disk and little is held in memory. Making it is cancelled when the
-window closes; an interrupted copy is a temp file that the next opening of the vault removes, and it is
-then made again from the start (it is derived data: the vault is whole without it).
+It is made in pieces of whole GOPs, each sealed as soon as it is finished
+(`vigtool/services/working_copy_pieces.py`): stopped when the window closes, or killed, it goes on
+next time from the first piece not finished (a torn one is found and made again), and the finished
+pieces are then muxed into one fragmented MP4 (one fragment per GOP) written straight into the sealed
+writer. Nothing of it is ever in the clear on the disk and little is held in memory (a piece's packets
+while it is muxed). It is derived data: the vault is whole without it.
 """
 
 from __future__ import annotations
 
 import contextlib
 import io
+import itertools
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from fractions import Fraction
@@ -39,13 +42,13 @@ from storage.sealed_media import MediaKind, SealedMediaReader
 from vigtool.domain.model import Recording
 from vigtool.media.errors import MediaError
 from vigtool.media.frame_server import fit_in_box
+from vigtool.media.frames import FrameDecoder
 from vigtool.media.probe import FrameIndex, SeekableFile
 from vigtool.services.vault import Vault
+from vigtool.services.working_copy_pieces import COPY_GOP, KIND, PIECE_GOPS, encode_piece, mux_pieces, pieces_kept
 
 Progress = Callable[[int, int], None]
 COPY_BOX = (1280, 720)  # the frame server's largest box: the copy is never shown smaller than it is
-COPY_GOP = 15  # a keyframe every half second at 30 fps: a random seek decodes at most 14 frames
-COPY_CRF = 23
 HEAVY_PIXELS = 1920 * 1088
 HEAVY_RATE = 50
 NICE = 15  # the copy is made with what the practitioner's own work leaves over
@@ -158,78 +161,107 @@ class WorkingCopyMade:
 
 
 def make_working_copy(vault: Vault, recording: Recording, progress: Progress | None = None,
-                      cancelled: Callable[[], bool] | None = None, *, force: bool = False) -> WorkingCopyMade | None:
-    """Make and store the working copy of `recording` if it is heavy (or `force`); None when not needed."""
-    key = vault.data_key(recording)
+                      cancelled: Callable[[], bool] | None = None, *, force: bool = False,
+                      piece_frames: int = PIECE_GOPS * COPY_GOP,
+                      piece_sealed: Callable[[int], None] | None = None) -> WorkingCopyMade | None:
+    """Make and store the working copy of `recording` if it is heavy (or `force`); None when not needed.
+
+    It is made in pieces of `piece_frames` (a multiple of the GOP), each sealed when finished
+    (`piece_sealed(number)`); stopped or killed, it goes on from the first piece not finished next time.
+    """
+    if piece_frames <= 0 or piece_frames % COPY_GOP:
+        raise ValueError(f"pieces are whole GOPs of {COPY_GOP} frames, not {piece_frames}")
     original = vault.repo.recordings.frame_index(recording.id)
     name = recording.source_name
-    with vault.open_film(recording) as film:
-        try:
-            source = av.open(film, "r")
-        except av.error.FFmpegError as exc:
-            raise MediaError(name, f"cannot be opened to make its working copy ({exc})") from exc
-        with source:
-            stream = source.streams.video[0]
-            if not force and not is_heavy(recording, bit_depth_of(stream)):
-                return None
-            stream.thread_type = "AUTO"
-            size = copy_size(stream.codec_context.width, stream.codec_context.height)
-            with vault.media.create(recording.media_id, MediaKind.WORKING_COPY, key) as sink:
-                frames, time_base = _encode(source, stream, original, size, _SinkFile(sink.write), name,
-                                            progress, cancelled)
-                sink.commit()
-                written = sink.plaintext_bytes
+    film = vault.open_film(recording)
     try:
+        source = av.open(film, "r")
+    except av.error.FFmpegError as exc:
+        film.close()
+        raise MediaError(name, f"cannot be opened to make its working copy ({exc})") from exc
+    decoder = FrameDecoder(film, original, name, container=source)  # it closes both
+    try:
+        stream = source.streams.video[0]
+        if not force and not is_heavy(recording, bit_depth_of(stream)):
+            return None
+        size = copy_size(stream.codec_context.width, stream.codec_context.height)
+        rate = Fraction(stream.average_rate or 30)
+        pieces = -(-len(original) // piece_frames)
+        kept = pieces_kept(vault, recording, original, piece_frames, size)
+        if kept < pieces:
+            _encode_pieces(vault, recording, decoder, original, kept, piece_frames, size, rate,
+                           progress, cancelled, piece_sealed)
+    finally:
+        decoder.close()
+    return _assemble(vault, recording, original, pieces, size, rate)
+
+
+def _encode_pieces(vault: Vault, recording: Recording, decoder: FrameDecoder, original: FrameIndex, kept: int,
+                   piece_frames: int, size: tuple[int, int], rate: Fraction, progress: Progress | None,
+                   cancelled: Callable[[], bool] | None, piece_sealed: Callable[[int], None] | None) -> None:
+    """Decode the original from the first piece not kept to its end, and encode and seal piece after piece."""
+    total = len(original)
+    first = kept * piece_frames
+    written = [first]
+
+    def done_one() -> None:
+        written[0] += 1
+        if progress is not None:
+            progress(written[0], total)
+
+    frames = _scaled_frames(decoder, original, first, size, recording.source_name, cancelled)
+    for number in range(kept, -(-total // piece_frames)):
+        start = number * piece_frames
+        try:
+            encode_piece(vault, recording, number, start, frames, min(piece_frames, total - start), size, rate,
+                         original.time_base, done_one)
+        except StopIteration:
+            raise MediaError(recording.source_name, f"gave {written[0]} of its {total} frames; "
+                             "no working copy was made") from None
+        if piece_sealed is not None:
+            piece_sealed(number)
+
+
+def _scaled_frames(decoder: FrameDecoder, original: FrameIndex, first: int, size: tuple[int, int], name: str,
+                   cancelled: Callable[[], bool] | None) -> Iterator[av.VideoFrame]:
+    """Every frame of the original from `first` on, in order, scaled for the copy, timed from 0."""
+    pts0 = int(original.pts[0])
+    expected = first
+    try:
+        *_, head = decoder.decode_to(first, skip_unneeded=True)  # the frame wanted comes last
+        for at, frame in itertools.chain([head], decoder.decode_on()):
+            if at != expected or frame.pts != int(original.pts[at]):
+                raise MediaError(name, f"decodes frame {at} where frame {expected} was expected; "
+                                 "no working copy was made")
+            if cancelled is not None and cancelled():
+                raise WorkingCopyCancelledError(f"{name}: making its working copy was stopped")
+            scaled = frame.reformat(width=size[0], height=size[1], format="yuv420p", interpolation="AREA")
+            scaled.pts, scaled.time_base = int(original.pts[at]) - pts0, original.time_base
+            yield scaled
+            expected += 1
+    except av.error.FFmpegError as exc:
+        raise MediaError(name, f"could not be decoded to make its working copy ({exc})") from exc
+
+
+def _assemble(vault: Vault, recording: Recording, original: FrameIndex, pieces: int, size: tuple[int, int],
+              rate: Fraction) -> WorkingCopyMade:
+    """Mux the finished pieces into the one sealed copy, check it frame for frame, remove the pieces."""
+    try:
+        with vault.media.create(recording.media_id, MediaKind.WORKING_COPY, vault.data_key(recording)) as sink:
+            with av.open(_SinkFile(sink.write), "w", format="mp4",
+                         options={"movflags": "frag_keyframe+empty_moov+default_base_moof"}) as out:
+                video = mux_pieces(vault, recording, pieces, out, size, rate, original.time_base)
+            time_base = video.time_base
+            assert time_base is not None
+            sink.commit()
+            written = sink.plaintext_bytes
         _check_copy(vault, recording, original, time_base)
     except MediaError:
         vault.media.delete_kind(recording.media_id, MediaKind.WORKING_COPY)
+        vault.media.delete_pieces(recording.media_id, KIND)
         raise
-    return WorkingCopyMade(recording.id, frames, size, written)
-
-
-def _encode(source: av.container.InputContainer, stream: av.video.stream.VideoStream, original: FrameIndex,
-            size: tuple[int, int], out_file: _SinkFile, name: str, progress: Progress | None,
-            cancelled: Callable[[], bool] | None) -> tuple[int, Fraction]:
-    """Decode every frame of the original in order and encode it; (frames written, the copy's time base)."""
-    pts0 = int(original.pts[0])
-    total = len(original)
-    with av.open(out_file, "w", format="mp4",
-                 options={"movflags": "frag_keyframe+empty_moov+default_base_moof"}) as out:
-        video = out.add_stream("libx264", rate=stream.average_rate or 30, options={
-            "crf": str(COPY_CRF), "preset": "veryfast", "g": str(COPY_GOP), "keyint_min": str(COPY_GOP),
-            "sc_threshold": "0", "bf": "0"})
-        video.width, video.height, video.pix_fmt = size[0], size[1], "yuv420p"
-        video.codec_context.time_base = original.time_base
-        video.time_base = original.time_base
-        written = 0
-        try:
-            for frame in source.decode(stream):
-                if frame.pts is None:
-                    raise MediaError(name, f"frame {written} has no timestamp; no working copy was made")
-                at = original.frame_at_pts(frame.pts)
-                if at < written:
-                    continue  # a leading picture of an open GOP, shown before the first keyframe's time
-                if at != written or int(original.pts[at]) != frame.pts:
-                    raise MediaError(name, f"decodes frame {at} where frame {written} was expected; "
-                                     "no working copy was made")
-                if cancelled is not None and cancelled():
-                    raise WorkingCopyCancelledError(f"{name}: making its working copy was stopped")
-                scaled = frame.reformat(width=size[0], height=size[1], format="yuv420p", interpolation="AREA")
-                scaled.pts, scaled.time_base = frame.pts - pts0, original.time_base
-                for packet in video.encode(scaled):
-                    out.mux(packet)
-                written += 1
-                if progress is not None:
-                    progress(written, total)
-        except av.error.FFmpegError as exc:
-            raise MediaError(name, f"could not be decoded to make its working copy ({exc})") from exc
-        for packet in video.encode(None):
-            out.mux(packet)
-        time_base = video.time_base
-    if written != total:
-        raise MediaError(name, f"gave {written} of its {total} frames; no working copy was made")
-    assert time_base is not None
-    return written, time_base
+    vault.media.delete_pieces(recording.media_id, KIND)
+    return WorkingCopyMade(recording.id, len(original), size, written)
 
 
 def _check_copy(vault: Vault, recording: Recording, original: FrameIndex, time_base: Fraction) -> None:
