@@ -21,6 +21,7 @@ STARTED = time.perf_counter()  # when the GUI modules were loaded (the bench tim
 # QtMultimedia's FFmpeg prints every film's container metadata (a title such as "Smith family home visit",
 # a phone's location and model) to the terminal, and from there into session logs: it stays quiet.
 QUIET_MEDIA_LOGS = "qt.multimedia.ffmpeg*=false"
+SCREENSHOT_SIZE = (1500, 920)
 
 
 def quiet_media_logs() -> None:
@@ -62,6 +63,8 @@ def run(vault_dir: Path, passphrase: str | None, *, demo: bool = False, screensh
                 demo_case = ensure_demo_case(vault)
             window = MainWindow(vault, restore_state=screenshot is None)
             window.vault_switch_requested.connect(lambda path, w=window: _switch(next_vault, path, w))
+            if screenshot:  # a picture of the window at its full size, whatever screen it is taken on
+                window.resize(*SCREENSHOT_SIZE)
             window.show()
             if demo_case is not None:
                 window.open_recording(demo_case.recording.id, int(demo_case.recording.rate * 4))
