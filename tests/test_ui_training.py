@@ -132,3 +132,52 @@ def test_a_missed_face_is_covered_by_a_box_drawn_with_the_mouse(qtbot: QtBot, va
         assert sharpness(after[y:y + h, x:x + w]) <= 0.25 * sharpness(before[y:y + h, x:x + w]), (k, drawn, truth[k])
     dialog.close()
     window.close()
+
+
+def test_the_frames_that_wait_are_played_through_and_settled_at_once(qtbot: QtBot, vault: Vault,
+                                                                     tmp_path: Path) -> None:
+    empty = FaceFilm("an empty room", (), 12)  # no face found anywhere: every frame waits
+    window, dialog, _truth = open_dialog(qtbot, vault, tmp_path, empty)
+    assert dialog.plan().waiting() == list(range(12)) and not dialog.confirm_played_button.isEnabled()
+    dialog.slider.setValue(4)
+    qtbot.keyClick(dialog.caption, Qt.Key.Key_F4)  # plays the frames that wait from the one shown on
+    qtbot.waitUntil(dialog.confirm_played_button.isEnabled, timeout=20000)
+    assert dialog.played == list(range(4, 12))
+    assert dialog.confirm_played_button.text() == "No face left uncovered in the 8 frames played (4–11)"
+    qtbot.keyClick(dialog.caption, Qt.Key.Key_F4, Qt.KeyboardModifier.ShiftModifier)
+    qtbot.waitUntil(lambda: dialog.plan().waiting() == [0, 1, 2, 3])  # only the frames she was shown
+    assert not dialog.write_button.isEnabled() and dialog.slider.value() == 0
+    dialog.toggle_play()  # played, then paused at once: she saw frame 0 only
+    dialog.toggle_play()
+    assert dialog.played == [0]
+    assert dialog.confirm_played_button.text() == "No face left uncovered in the 1 frames played (0)"
+    dialog.correct((10, 10, 40, 40), remove=False)  # a box drawn: what was played is no longer what is written
+    assert dialog.played == [] and not dialog.confirm_played_button.isEnabled()
+    qtbot.mouseClick(dialog.undo_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(dialog.play_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(dialog.confirm_played_button.isEnabled, timeout=20000)
+    qtbot.mouseClick(dialog.confirm_played_button, Qt.MouseButton.LeftButton)
+    assert dialog.plan().waiting() == [] and dialog.write_button.isEnabled()
+    assert "12 frames (0 with a box drawn by hand, 12 confirmed as they are)" in dialog.summary.text()
+    qtbot.mouseClick(dialog.undo_button, Qt.MouseButton.LeftButton)  # the four played at once, taken back at once
+    assert dialog.plan().waiting() == [0, 1, 2, 3] and not dialog.write_button.isEnabled()
+    dialog.close()
+    window.close()
+
+
+def test_after_stop_the_pack_can_be_written_again(qtbot: QtBot, vault: Vault, tmp_path: Path) -> None:
+    film = film_set(frames=8)[0]
+    window, dialog, _truth = open_dialog(qtbot, vault, tmp_path, film)
+    dialog.whole.setChecked(True)
+    dialog.folder.setText(str(tmp_path))
+    qtbot.mouseClick(dialog.write_button, Qt.MouseButton.LeftButton)
+    dialog.reject()  # Cancel (Esc) while it writes
+    qtbot.waitUntil(lambda: dialog.job is None, timeout=60000)
+    assert dialog.status.text() == "Stopped; nothing was written."
+    assert not (tmp_path / "training-clip.mp4").exists()
+    assert dialog.write_button.isEnabled()  # not greyed out: no need to open the window again
+    qtbot.mouseClick(dialog.write_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.written is not None, timeout=60000)
+    assert len(frames_of(tmp_path / "training-clip.mp4")) == 8
+    dialog.close()
+    window.close()

@@ -16,7 +16,7 @@ from typing import Any
 
 import cv2
 import numpy as np
-from PySide6.QtCore import QPoint, QRect, Qt, Signal
+from PySide6.QtCore import QPoint, QRect, Qt, QTimer, Signal
 from PySide6.QtGui import QImage, QKeySequence, QMouseEvent, QPixmap, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -41,6 +41,7 @@ from vigtool.services import training
 from vigtool.services.vault import Vault
 
 PREVIEW_SIDE = 480
+PLAY_MS = 80  # a frame shown for 80 ms when the frames that wait are played through: 12.5 a second
 
 
 class _Canvas(QLabel):
@@ -73,6 +74,7 @@ class TrainingDialog(JobDialog):
         self.manual: list[ManualBox] = []
         self.confirmed: set[int] = set()
         self.written: Path | None = None
+        self.find_again = False  # the search was stopped: the action button searches again
         self.caption = QLineEdit(placeholderText="a pseudonym, e.g. Parent and baby (4 months)")
         self.voice = QComboBox()
         for label, value in (("Voice disguised", "disguise"), ("No sound", "mute"), ("Voice as recorded", "keep")):
@@ -80,7 +82,7 @@ class TrainingDialog(JobDialog):
         self.folder = QLineEdit(str(folder))
         self.whole = QCheckBox("Blur everything but the outline of the scene")
         self.whole.setToolTip("For the most cautious use: no face can show, and no frame needs a look")
-        self.whole.toggled.connect(lambda _on: self.refresh())
+        self.whole.toggled.connect(self._whole_toggled)
         form = QFormLayout()
         form.addRow(QLabel(f"Frames {frames.start}–{frames.end - 1} of {recording.source_name}. Look at every frame "
                            "marked below before writing."))
@@ -113,6 +115,10 @@ class TrainingDialog(JobDialog):
         self.write_button.setEnabled(False)
         self._find()
 
+    def _whole_toggled(self, _on: bool) -> None:
+        self._forget_played()
+        self.refresh()
+
     def _settle_row(self) -> QHBoxLayout:
         """Next frame to look at, No face left uncovered here, Undo (all off until the faces are found)."""
         # Keys that work while the caption field has focus (a bare letter would be typed into it).
@@ -125,12 +131,28 @@ class TrainingDialog(JobDialog):
         self.confirm_button.setToolTip("You looked at this frame and every face in it is blurred: settle it and go on "
                                        "to the next frame that needs a look (Ctrl+Enter)")
         self.confirm_button.clicked.connect(lambda _checked=False: self.confirm())
+        self.play_button = QPushButton("Play the frames that wait")
+        # QShortcuts, not the buttons' own: a button's shortcut goes when its text is set (as these change).
+        QShortcut(QKeySequence("F4"), self, self.toggle_play)
+        self.play_button.setToolTip("Show every frame that still needs a look, one after another, from the frame "
+                                    "shown on (F4; again to pause). Then you can settle all you watched at once")
+        self.play_button.clicked.connect(lambda _checked=False: self.toggle_play())
+        self.confirm_played_button = QPushButton("No face left uncovered in the frames played")
+        QShortcut(QKeySequence("Shift+F4"), self, self.confirm_played)
+        self.confirm_played_button.setToolTip("You watched these frames as they will be written and saw no face "
+                                              "left uncovered (Shift+F4)")
+        self.confirm_played_button.clicked.connect(lambda _checked=False: self.confirm_played())
+        self.played: list[int] = []  # frames (absolute) shown one by one while playing, as they will be written
+        self._play_queue: list[int] = []
+        self._player = QTimer(self, interval=PLAY_MS)
+        self._player.timeout.connect(self._play_next)
         self.undo_button = QPushButton("Undo")
         self.undo_button.clicked.connect(lambda _checked=False: self.undo())
         QShortcut(QKeySequence.StandardKey.Undo, self, self.undo)
         self._undo: list[tuple[str, Any]] = []
         row = QHBoxLayout()
-        for button in (self.next_button, self.confirm_button, self.undo_button):
+        for button in (self.next_button, self.confirm_button, self.play_button, self.confirm_played_button,
+                       self.undo_button):
             button.setEnabled(False)
             row.addWidget(button)
         row.addStretch(1)
@@ -155,7 +177,7 @@ class TrainingDialog(JobDialog):
         job = self._run(work)
         job.finished.connect(done)
         job.failed.connect(self._failed)
-        job.cancelled.connect(lambda: self._ended("Stopped; nothing was written."))
+        job.cancelled.connect(self._stopped)
         job.start()
 
     def _found(self, found: list[list[Find]]) -> None:
@@ -165,6 +187,7 @@ class TrainingDialog(JobDialog):
         self.slider.setEnabled(True)
         self.next_button.setEnabled(True)
         self.confirm_button.setEnabled(True)
+        self.play_button.setEnabled(True)
         waiting = self.plan().waiting()
         if waiting:
             self.slider.setValue(waiting[0] - self.frames.start)
@@ -186,7 +209,9 @@ class TrainingDialog(JobDialog):
     def refresh(self) -> None:
         """The summary, the status and the Write button from the plan: the same counts about.txt gives."""
         if self.found is None:  # still finding, or the finder could not run: only the whole picture may go
-            self.write_button.setEnabled(self.job is None and self.whole.isChecked())
+            again = self.find_again and not self.whole.isChecked()
+            self.write_button.setText("Find the faces" if again else "Write the pack")
+            self.write_button.setEnabled(self.job is None and (again or self.whole.isChecked()))
             return
         plan = self.plan()
         waiting = plan.waiting()
@@ -202,6 +227,7 @@ class TrainingDialog(JobDialog):
                 "Every frame is settled. Ready to write.")
         self.write_button.setEnabled(self.job is None and (self.whole.isChecked() or not waiting))
         self.undo_button.setEnabled(bool(self._undo))
+        self._say_played()
         self.show_frame(self.slider.value())
 
     def show_frame(self, k: int) -> None:
@@ -244,6 +270,64 @@ class TrainingDialog(JobDialog):
         self.go_to_next()
         self.refresh()
 
+    # -- playing the frames that wait through, and settling them at once ------------------------------------
+    def toggle_play(self) -> None:
+        """Play the frames that wait from the one shown on (each shown once, as it will be written); pause."""
+        if self._player.isActive():
+            self._player.stop()
+            self._say_played()
+            return
+        if self.found is None:
+            return
+        shown = self.frames.start + self.slider.value()
+        waiting = self.plan().waiting()
+        self._play_queue = [f for f in waiting if f >= shown] or waiting
+        self.played = []
+        self.play_button.setText("Pause")
+        self._player.start()
+        self._play_next()
+
+    def _play_next(self) -> None:
+        if not self._play_queue:
+            self._player.stop()
+            self._say_played()
+            return
+        frame = self._play_queue.pop(0)
+        self.slider.setValue(frame - self.frames.start)  # shows it (as the same frame would be shown by hand)
+        self.show_frame(frame - self.frames.start)
+        self.picture.repaint()  # on the screen now, not at the next idle moment
+        self.played.append(frame)
+
+    def _forget_played(self) -> None:
+        """What was played no longer shows what will be written (a box drawn, a patch cleared, undone)."""
+        self._player.stop()
+        self._play_queue = []
+        self.played = []
+
+    def _say_played(self) -> None:
+        if not self._player.isActive():
+            self.play_button.setText("Play the frames that wait")
+        waiting = set(self.plan().waiting()) if self.found is not None else set()
+        played = [f for f in self.played if f in waiting]
+        self.confirm_played_button.setEnabled(bool(played) and not self._player.isActive())
+        self.confirm_played_button.setText(f"No face left uncovered in the {len(played)} frames played "
+                                           f"({ranges(played)})" if played else
+                                           "No face left uncovered in the frames played")
+
+    def confirm_played(self) -> None:
+        """She watched these frames (each shown to her, as it will be written): no face in them is uncovered."""
+        if self._player.isActive() or self.found is None:
+            return
+        waiting = set(self.plan().waiting())
+        frames = [f for f in self.played if f in waiting]
+        if not frames:
+            return
+        self.confirmed.update(frames)
+        self._undo.append(("confirm played", frames))
+        self.played = []
+        self.go_to_next()
+        self.refresh()
+
     def _to_picture(self, point: QPoint) -> tuple[int, int]:
         pixmap = self.picture.pixmap()
         left = (self.picture.width() - pixmap.width()) // 2
@@ -264,6 +348,7 @@ class TrainingDialog(JobDialog):
     def correct(self, box: Box, *, remove: bool) -> None:
         """Cover `box` (or leave clear what lies under it) from the frame shown to the end of the clip."""
         first = self.frames.start + self.slider.value()
+        self._forget_played()
         self.manual.append(ManualBox(first, self.frames.end, box, remove))
         self._undo.append(("box", None))
         self.refresh()
@@ -274,7 +359,10 @@ class TrainingDialog(JobDialog):
         what, frame = self._undo.pop()
         if what == "confirm":
             self.confirmed.discard(frame)
+        elif what == "confirm played":
+            self.confirmed.difference_update(frame)
         else:
+            self._forget_played()
             self.manual.pop()
         self.refresh()
 
@@ -282,6 +370,13 @@ class TrainingDialog(JobDialog):
     def write(self) -> None:
         if self.job is not None:
             return
+        if self.found is None and self.find_again and not self.whole.isChecked():  # stopped while finding
+            self.find_again = False
+            self.write_button.setEnabled(False)
+            self.status.setText("Finding the faces…")
+            self._find()
+            return
+        self._forget_played()
         options = self.options()
         vault, recording, frames, folder = self.vault, self.recording, self.frames, Path(self.folder.text())
         found = self.found  # searched once already, for the preview
@@ -300,6 +395,17 @@ class TrainingDialog(JobDialog):
     def _failed(self, message: str) -> None:
         self._ended(f"Not written: {message}")
         self.refresh()
+
+    def _stopped(self) -> None:
+        """Stopped by the practitioner: nothing was written, and the pack can be written again from here."""
+        finding = self.found is None
+        self._end_job()
+        self.refresh()
+        if finding:
+            self.find_again = True
+            self.refresh()
+        self.status.setText("Stopped finding the faces; nothing was written. \u201cFind the faces\u201d starts "
+                            "again." if finding else "Stopped; nothing was written.")
 
     def _ended(self, message: str) -> None:
         self._end_job()
