@@ -112,8 +112,9 @@ def test_a_missed_face_is_covered_by_a_box_drawn_with_the_mouse(qtbot: QtBot, va
     (drawn,) = dialog.manual
     assert drawn.box[0] <= x and drawn.box[1] <= y and drawn.box[0] + drawn.box[2] >= x + w, (drawn.box, truth[0])
     assert "7 frames still need a look" in dialog.summary.text()
-    dialog.whole.setChecked(True)  # the cautious way needs no look at all
-    assert dialog.write_button.isEnabled()
+    dialog.whole.setChecked(True)  # blurred whole, every frame still needs her look (a close face shows through)
+    assert not dialog.write_button.isEnabled() and dialog.waiting() == list(range(8))
+    assert "Looked at and confirmed by the practitioner: 0 of 8 frames" in dialog.summary.text()
     dialog.whole.setChecked(False)
     assert not dialog.write_button.isEnabled()
     qtbot.keyClick(dialog.caption, Qt.Key.Key_F3)
@@ -169,6 +170,12 @@ def test_after_stop_the_pack_can_be_written_again(qtbot: QtBot, vault: Vault, tm
     film = film_set(frames=8)[0]
     window, dialog, _truth = open_dialog(qtbot, vault, tmp_path, film)
     dialog.whole.setChecked(True)
+    assert not dialog.write_button.isEnabled()  # blurred whole, still looked at: played through, confirmed
+    dialog.slider.setValue(0)
+    qtbot.mouseClick(dialog.play_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(dialog.confirm_played_button.isEnabled, timeout=20000)
+    qtbot.mouseClick(dialog.confirm_played_button, Qt.MouseButton.LeftButton)
+    assert dialog.waiting() == [] and "frame 7: blurred whole; looked at" in dialog.frame_note.text().lower()
     dialog.folder.setText(str(tmp_path))
     qtbot.mouseClick(dialog.write_button, Qt.MouseButton.LeftButton)
     dialog.reject()  # Cancel (Esc) while it writes

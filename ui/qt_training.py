@@ -4,7 +4,9 @@ each (draw a box over a face still showing, or confirm no face is left uncovered
 The faces are found on a worker thread; the preview keeps small copies of the frames only. A box drawn
 here covers its place from the frame shown to the end of the clip and settles the frame shown; a click on a
 blurred patch leaves it clear (the later frames it clears then need their own look). "Write the pack" is
-enabled only when no frame waits, or when the whole picture is blurred but for the outline of the scene.
+enabled only when no frame waits. Blurred whole but for the outline of the scene, every frame waits for her
+look (training.WHOLE_NOT_ENOUGH). The frames that wait can be played through (F4) and those shown settled
+at once (Shift+F4): never a frame she was not shown.
 The rules are the core's (vigtool.analysis.face_cover): the dialog shows them, the service enforces them.
 """
 
@@ -72,7 +74,9 @@ class TrainingDialog(JobDialog):
         self.small: list[np.ndarray] = []
         self.scale = 1.0
         self.manual: list[ManualBox] = []
-        self.confirmed: set[int] = set()
+        # Frames she confirmed, as shown with the faces blurred and as shown blurred whole: what she saw
+        # in one is not what is written in the other, so each keeps its own.
+        self.confirmations: dict[bool, set[int]] = {False: set(), True: set()}
         self.written: Path | None = None
         self.find_again = False  # the search was stopped: the action button searches again
         self.caption = QLineEdit(placeholderText="a pseudonym, e.g. Parent and baby (4 months)")
@@ -81,7 +85,8 @@ class TrainingDialog(JobDialog):
             self.voice.addItem(label, value)
         self.folder = QLineEdit(str(folder))
         self.whole = QCheckBox("Blur everything but the outline of the scene")
-        self.whole.setToolTip("For the most cautious use: no face can show, and no frame needs a look")
+        self.whole.setToolTip("The whole picture in blocks of colour with soft outlines. Every frame still needs "
+                              "your look: a face that fills much of the picture can be known through the blur")
         self.whole.toggled.connect(self._whole_toggled)
         form = QFormLayout()
         form.addRow(QLabel(f"Frames {frames.start}–{frames.end - 1} of {recording.source_name}. Look at every frame "
@@ -188,7 +193,7 @@ class TrainingDialog(JobDialog):
         self.next_button.setEnabled(True)
         self.confirm_button.setEnabled(True)
         self.play_button.setEnabled(True)
-        waiting = self.plan().waiting()
+        waiting = self.waiting()
         if waiting:
             self.slider.setValue(waiting[0] - self.frames.start)
         self.refresh()
@@ -199,6 +204,15 @@ class TrainingDialog(JobDialog):
                                         manual=tuple(self.manual), confirmed=frozenset(self.confirmed),
                                         whole_picture=self.whole.isChecked())
 
+    @property
+    def confirmed(self) -> set[int]:
+        """The frames confirmed as they are shown now (faces blurred, or the whole picture)."""
+        return self.confirmations[self.whole.isChecked()]
+
+    def waiting(self) -> list[int]:
+        """Frames (absolute) that still need her look before the pack may be written (the service's rule)."""
+        return training.waiting_frames(self.found, self.frames, self.options())
+
     def plan(self) -> CoverPlan:
         return training.cover_plan(self.found or [[] for _ in self.small], self.frames, self.options())
 
@@ -208,24 +222,26 @@ class TrainingDialog(JobDialog):
 
     def refresh(self) -> None:
         """The summary, the status and the Write button from the plan: the same counts about.txt gives."""
-        if self.found is None:  # still finding, or the finder could not run: only the whole picture may go
+        if self.found is None:  # still finding, or the finder could not run: no frame can be shown to her
             again = self.find_again and not self.whole.isChecked()
             self.write_button.setText("Find the faces" if again else "Write the pack")
-            self.write_button.setEnabled(self.job is None and (again or self.whole.isChecked()))
+            self.write_button.setEnabled(self.job is None and again)
             return
         plan = self.plan()
-        waiting = plan.waiting()
+        waiting = self.waiting()
         if self.whole.isChecked():
-            self.summary.setText(f"Every one of the {self.frames.length} frames will be blurred whole but for the "
-                                 "outline of the scene.")
-            self.status.setText("Ready to write.")
+            self.summary.setText(" ".join(training.whole_picture_lines(self.frames, frozenset(self.confirmed))))
+            self.status.setText(
+                f"Frames {ranges(waiting)} need a look before the pack can be written: watch them blurred whole "
+                "(F4 plays them) and confirm no face is left recognisable." if waiting else
+                "Every frame is looked at. Ready to write.")
         else:
             self.summary.setText(" ".join(plan.counts().lines()))
             self.status.setText(
                 f"Frames {ranges(waiting)} need a look before the pack can be written: draw a box over any face "
                 "still showing, or press \u201cNo face left uncovered here\u201d (Ctrl+Enter)." if waiting else
                 "Every frame is settled. Ready to write.")
-        self.write_button.setEnabled(self.job is None and (self.whole.isChecked() or not waiting))
+        self.write_button.setEnabled(self.job is None and not waiting)
         self.undo_button.setEnabled(bool(self._undo))
         self._say_played()
         self.show_frame(self.slider.value())
@@ -237,7 +253,8 @@ class TrainingDialog(JobDialog):
         frame = self.frames.start + k
         if self.whole.isChecked():
             shown = outline_only(self.small[k])
-            note = f"Frame {frame}: blurred whole."
+            note = f"Frame {frame}: blurred whole; " + (
+                "looked at (confirmed)." if frame in self.confirmed else "needs your look.")
         else:
             plan = self.plan()
             shown = blur(self.small[k], [(round(x * s), round(y * s), round(w * s), round(h * s))
@@ -254,19 +271,19 @@ class TrainingDialog(JobDialog):
     # -- settling and corrections ----------------------------------------------------------------------------
     def go_to_next(self) -> None:
         """Show the next frame that still needs a look (after the one shown, else the first)."""
-        waiting = [f - self.frames.start for f in self.plan().waiting()]
+        waiting = [f - self.frames.start for f in self.waiting()]
         if waiting:
             later = [k for k in waiting if k > self.slider.value()]
             self.slider.setValue(later[0] if later else waiting[0])
 
     def confirm(self) -> None:
         """The frame shown was looked at: no face in it is left uncovered. Then on to the next one."""
-        if self.found is None or self.whole.isChecked():
+        if self.found is None:
             return
         frame = self.frames.start + self.slider.value()
         if frame not in self.confirmed:
             self.confirmed.add(frame)
-            self._undo.append(("confirm", frame))
+            self._undo.append(("confirm", (self.confirmed, [frame])))
         self.go_to_next()
         self.refresh()
 
@@ -280,7 +297,7 @@ class TrainingDialog(JobDialog):
         if self.found is None:
             return
         shown = self.frames.start + self.slider.value()
-        waiting = self.plan().waiting()
+        waiting = self.waiting()
         self._play_queue = [f for f in waiting if f >= shown] or waiting
         self.played = []
         self.play_button.setText("Pause")
@@ -307,7 +324,7 @@ class TrainingDialog(JobDialog):
     def _say_played(self) -> None:
         if not self._player.isActive():
             self.play_button.setText("Play the frames that wait")
-        waiting = set(self.plan().waiting()) if self.found is not None else set()
+        waiting = set(self.waiting()) if self.found is not None else set()
         played = [f for f in self.played if f in waiting]
         self.confirm_played_button.setEnabled(bool(played) and not self._player.isActive())
         self.confirm_played_button.setText(f"No face left uncovered in the {len(played)} frames played "
@@ -318,12 +335,12 @@ class TrainingDialog(JobDialog):
         """She watched these frames (each shown to her, as it will be written): no face in them is uncovered."""
         if self._player.isActive() or self.found is None:
             return
-        waiting = set(self.plan().waiting())
+        waiting = set(self.waiting())
         frames = [f for f in self.played if f in waiting]
         if not frames:
             return
         self.confirmed.update(frames)
-        self._undo.append(("confirm played", frames))
+        self._undo.append(("confirm", (self.confirmed, frames)))
         self.played = []
         self.go_to_next()
         self.refresh()
@@ -358,9 +375,8 @@ class TrainingDialog(JobDialog):
             return
         what, frame = self._undo.pop()
         if what == "confirm":
-            self.confirmed.discard(frame)
-        elif what == "confirm played":
-            self.confirmed.difference_update(frame)
+            confirmed, frames = frame
+            confirmed.difference_update(frames)
         else:
             self._forget_played()
             self.manual.pop()
