@@ -239,7 +239,8 @@ class TrainingDialog(JobDialog):
             self.summary.setText(" ".join(plan.counts().lines()))
             self.status.setText(
                 f"Frames {ranges(waiting)} need a look before the pack can be written: draw a box over any face "
-                "still showing, or press \u201cNo face left uncovered here\u201d (Ctrl+Enter)." if waiting else
+                "still showing, or press \u201cNo face left uncovered here\u201d (Ctrl+Enter); or play them through "
+                "(F4) and settle all you watched (Shift+F4)." if waiting else
                 "Every frame is settled. Ready to write.")
         self.write_button.setEnabled(self.job is None and not waiting)
         self.undo_button.setEnabled(bool(self._undo))
