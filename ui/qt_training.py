@@ -79,6 +79,8 @@ class TrainingDialog(JobDialog):
         self.confirmations: dict[bool, set[int]] = {False: set(), True: set()}
         self.written: Path | None = None
         self.find_again = False  # the search was stopped: the action button searches again
+        self.ready = False  # the frames are here to be looked at (searched for faces, or not: finder_missing)
+        self.finder_missing: str | None = None
         self.caption = QLineEdit(placeholderText="a pseudonym, e.g. Parent and baby (4 months)")
         self.voice = QComboBox()
         for label, value in (("Voice disguised", "disguise"), ("No sound", "mute"), ("Voice as recorded", "keep")):
@@ -175,8 +177,8 @@ class TrainingDialog(JobDialog):
         def keep(_k: int, picture: np.ndarray) -> None:
             small.append(np.ascontiguousarray(cv2.resize(picture, size, interpolation=cv2.INTER_AREA)))
 
-        self._start(lambda progress, cancelled: training.find_faces(
-            vault, recording, frames, progress=progress, cancelled=cancelled, keep=keep), self._found)
+        self._start(lambda progress, cancelled: training.faces_or_pictures(
+            vault, recording, frames, keep, progress=progress, cancelled=cancelled), self._found)
 
     def _start(self, work: Work, done: Callable[[Any], None]) -> None:
         job = self._run(work)
@@ -185,9 +187,15 @@ class TrainingDialog(JobDialog):
         job.cancelled.connect(self._stopped)
         job.start()
 
-    def _found(self, found: list[list[Find]]) -> None:
+    def _found(self, found: list[list[Find]] | training.FinderMissingError) -> None:
         self._ended("")
-        self.found = found
+        if isinstance(found, training.FinderMissingError):  # only the whole picture can go, after her look
+            self.finder_missing = str(found)
+            self.whole.setChecked(True)
+            self.whole.setEnabled(False)
+        else:
+            self.found = found
+        self.ready = True
         self.slider.setRange(0, max(len(self.small) - 1, 0))
         self.slider.setEnabled(True)
         self.next_button.setEnabled(True)
@@ -197,6 +205,9 @@ class TrainingDialog(JobDialog):
         if waiting:
             self.slider.setValue(waiting[0] - self.frames.start)
         self.refresh()
+        if self.finder_missing is not None:
+            self.status.setText(f"{self.finder_missing}. Only the whole picture, blurred but for its outline, can "
+                                "be written, once you have looked at every frame (F4 plays them).")
 
     # -- the plan and what it says ---------------------------------------------------------------------------
     def options(self) -> training.TrainingOptions:
@@ -222,7 +233,7 @@ class TrainingDialog(JobDialog):
 
     def refresh(self) -> None:
         """The summary, the status and the Write button from the plan: the same counts about.txt gives."""
-        if self.found is None:  # still finding, or the finder could not run: no frame can be shown to her
+        if not self.ready:  # still finding, or stopped: no frame can be shown to her
             again = self.find_again and not self.whole.isChecked()
             self.write_button.setText("Find the faces" if again else "Write the pack")
             self.write_button.setEnabled(self.job is None and again)
@@ -279,7 +290,7 @@ class TrainingDialog(JobDialog):
 
     def confirm(self) -> None:
         """The frame shown was looked at: no face in it is left uncovered. Then on to the next one."""
-        if self.found is None:
+        if not self.ready:
             return
         frame = self.frames.start + self.slider.value()
         if frame not in self.confirmed:
@@ -295,7 +306,7 @@ class TrainingDialog(JobDialog):
             self._player.stop()
             self._say_played()
             return
-        if self.found is None:
+        if not self.ready:
             return
         shown = self.frames.start + self.slider.value()
         waiting = self.waiting()
@@ -325,7 +336,7 @@ class TrainingDialog(JobDialog):
     def _say_played(self) -> None:
         if not self._player.isActive():
             self.play_button.setText("Play the frames that wait")
-        waiting = set(self.waiting()) if self.found is not None else set()
+        waiting = set(self.waiting()) if self.ready else set()
         played = [f for f in self.played if f in waiting]
         self.confirm_played_button.setEnabled(bool(played) and not self._player.isActive())
         self.confirm_played_button.setText(f"No face left uncovered in the {len(played)} frames played "
@@ -334,7 +345,7 @@ class TrainingDialog(JobDialog):
 
     def confirm_played(self) -> None:
         """She watched these frames (each shown to her, as it will be written): no face in them is uncovered."""
-        if self._player.isActive() or self.found is None:
+        if self._player.isActive() or not self.ready:
             return
         waiting = set(self.waiting())
         frames = [f for f in self.played if f in waiting]
@@ -387,7 +398,7 @@ class TrainingDialog(JobDialog):
     def write(self) -> None:
         if self.job is not None:
             return
-        if self.found is None and self.find_again and not self.whole.isChecked():  # stopped while finding
+        if not self.ready and self.find_again and not self.whole.isChecked():  # stopped while finding
             self.find_again = False
             self.write_button.setEnabled(False)
             self.status.setText("Finding the faces…")
@@ -415,7 +426,7 @@ class TrainingDialog(JobDialog):
 
     def _stopped(self) -> None:
         """Stopped by the practitioner: nothing was written, and the pack can be written again from here."""
-        finding = self.found is None
+        finding = not self.ready
         self._end_job()
         self.refresh()
         if finding:

@@ -51,6 +51,10 @@ class FramesNotSettledError(ExportError):
     """Frames where the finder cannot show every face covered, not yet looked at by the practitioner."""
 
 
+class FinderMissingError(ExportError):
+    """The face finder's model is not installed: the film cannot be searched for faces."""
+
+
 @dataclass(frozen=True)
 class TrainingOptions:
     caption: str = ""  # a pseudonym and context, e.g. "Parent and baby (4 months), first visit"
@@ -82,7 +86,7 @@ def find_faces(vault: Vault, recording: Recording, frames: FrameRange, *,
     try:
         finder = CenterFaceFinder()
     except FaceFinderMissingError as exc:
-        raise ExportError(recording.source_name, f"cannot be searched for faces: {exc}") from exc
+        raise FinderMissingError(recording.source_name, f"cannot be searched for faces: {exc}") from exc
     found: list[list[Find]] = []
     for k, picture in enumerate(pictures(vault, recording, frames)):
         if cancelled is not None and cancelled():
@@ -93,6 +97,23 @@ def find_faces(vault: Vault, recording: Recording, frames: FrameRange, *,
         if progress is not None:
             progress(k + 1, 2 * frames.length)
     return found
+
+
+def faces_or_pictures(vault: Vault, recording: Recording, frames: FrameRange, keep: Callable[[int, np.ndarray], None],
+                      *, progress: Progress | None = None,
+                      cancelled: Cancelled | None = None) -> list[list[Find]] | FinderMissingError:
+    """`find_faces` for the window; without the finder's model, every picture is still handed to `keep` (to be
+    looked at blurred whole, the one pack that needs no finder) and the reason is returned instead."""
+    try:
+        return find_faces(vault, recording, frames, progress=progress, cancelled=cancelled, keep=keep)
+    except FinderMissingError as missing:
+        for k, picture in enumerate(pictures(vault, recording, frames)):
+            if cancelled is not None and cancelled():
+                raise ExportCancelledError("training pack cancelled") from None
+            keep(k, picture)
+            if progress is not None:
+                progress(k + 1, frames.length)
+        return missing
 
 
 def cover_plan(found: list[list[Find]], frames: FrameRange, options: TrainingOptions) -> CoverPlan:
