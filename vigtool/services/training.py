@@ -74,8 +74,7 @@ _LIBC = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6") if sys.platfor
 def give_back_memory() -> None:
     """Hand freed pictures back to the system. glibc keeps what a worker thread frees in that thread's own
     arena, and once one 6-MB frame has been freed the next come from there too (its mmap threshold rises):
-    a pack made off the GUI thread grew by hundreds of MB for a 7-s 1080p clip, though it holds one frame at a
-    time (bench/training_pack.py measures it in a thread)."""
+    frames decoded off the GUI thread kept a few MB each resident, though only one is held at a time."""
     if _LIBC is not None:
         _LIBC.malloc_trim(0)
 
