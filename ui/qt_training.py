@@ -4,7 +4,9 @@ each (draw a box over a face still showing, or confirm no face is left uncovered
 The faces are found on a worker thread; the preview keeps small copies of the frames only. A box drawn
 here covers its place from the frame shown to the end of the clip and settles the frame shown; a click on a
 blurred patch leaves it clear (the later frames it clears then need their own look). "Write the pack" is
-enabled only when no frame waits, or when the whole picture is blurred but for the outline of the scene.
+enabled only when no frame waits. Blurred whole but for the outline of the scene, every frame waits for her
+look (training.WHOLE_NOT_ENOUGH). The frames that wait can be played through (F4) and those shown settled
+at once (Shift+F4): never a frame she was not shown.
 The rules are the core's (vigtool.analysis.face_cover): the dialog shows them, the service enforces them.
 """
 
@@ -16,7 +18,7 @@ from typing import Any
 
 import cv2
 import numpy as np
-from PySide6.QtCore import QPoint, QRect, Qt, Signal
+from PySide6.QtCore import QPoint, QRect, Qt, QTimer, Signal
 from PySide6.QtGui import QImage, QKeySequence, QMouseEvent, QPixmap, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -41,6 +43,7 @@ from vigtool.services import training
 from vigtool.services.vault import Vault
 
 PREVIEW_SIDE = 480
+PLAY_MS = 80  # a frame shown for 80 ms when the frames that wait are played through: 12.5 a second
 
 
 class _Canvas(QLabel):
@@ -71,16 +74,22 @@ class TrainingDialog(JobDialog):
         self.small: list[np.ndarray] = []
         self.scale = 1.0
         self.manual: list[ManualBox] = []
-        self.confirmed: set[int] = set()
+        # Frames she confirmed, as shown with the faces blurred and as shown blurred whole: what she saw
+        # in one is not what is written in the other, so each keeps its own.
+        self.confirmations: dict[bool, set[int]] = {False: set(), True: set()}
         self.written: Path | None = None
+        self.find_again = False  # the search was stopped: the action button searches again
+        self.ready = False  # the frames are here to be looked at (searched for faces, or not: finder_missing)
+        self.finder_missing: str | None = None
         self.caption = QLineEdit(placeholderText="a pseudonym, e.g. Parent and baby (4 months)")
         self.voice = QComboBox()
         for label, value in (("Voice disguised", "disguise"), ("No sound", "mute"), ("Voice as recorded", "keep")):
             self.voice.addItem(label, value)
         self.folder = QLineEdit(str(folder))
         self.whole = QCheckBox("Blur everything but the outline of the scene")
-        self.whole.setToolTip("For the most cautious use: no face can show, and no frame needs a look")
-        self.whole.toggled.connect(lambda _on: self.refresh())
+        self.whole.setToolTip("The whole picture in blocks of colour with soft outlines. Every frame still needs "
+                              "your look: a face that fills much of the picture can be known through the blur")
+        self.whole.toggled.connect(self._whole_toggled)
         form = QFormLayout()
         form.addRow(QLabel(f"Frames {frames.start}–{frames.end - 1} of {recording.source_name}. Look at every frame "
                            "marked below before writing."))
@@ -113,6 +122,10 @@ class TrainingDialog(JobDialog):
         self.write_button.setEnabled(False)
         self._find()
 
+    def _whole_toggled(self, _on: bool) -> None:
+        self._forget_played()
+        self.refresh()
+
     def _settle_row(self) -> QHBoxLayout:
         """Next frame to look at, No face left uncovered here, Undo (all off until the faces are found)."""
         # Keys that work while the caption field has focus (a bare letter would be typed into it).
@@ -125,12 +138,28 @@ class TrainingDialog(JobDialog):
         self.confirm_button.setToolTip("You looked at this frame and every face in it is blurred: settle it and go on "
                                        "to the next frame that needs a look (Ctrl+Enter)")
         self.confirm_button.clicked.connect(lambda _checked=False: self.confirm())
+        self.play_button = QPushButton("Play the frames that wait")
+        # QShortcuts, not the buttons' own: a button's shortcut goes when its text is set (as these change).
+        QShortcut(QKeySequence("F4"), self, self.toggle_play)
+        self.play_button.setToolTip("Show every frame that still needs a look, one after another, from the frame "
+                                    "shown on (F4; again to pause). Then you can settle all you watched at once")
+        self.play_button.clicked.connect(lambda _checked=False: self.toggle_play())
+        self.confirm_played_button = QPushButton("No face left uncovered in the frames played")
+        QShortcut(QKeySequence("Shift+F4"), self, self.confirm_played)
+        self.confirm_played_button.setToolTip("You watched these frames as they will be written and saw no face "
+                                              "left uncovered (Shift+F4)")
+        self.confirm_played_button.clicked.connect(lambda _checked=False: self.confirm_played())
+        self.played: list[int] = []  # frames (absolute) shown one by one while playing, as they will be written
+        self._play_queue: list[int] = []
+        self._player = QTimer(self, interval=PLAY_MS)
+        self._player.timeout.connect(self._play_next)
         self.undo_button = QPushButton("Undo")
         self.undo_button.clicked.connect(lambda _checked=False: self.undo())
         QShortcut(QKeySequence.StandardKey.Undo, self, self.undo)
         self._undo: list[tuple[str, Any]] = []
         row = QHBoxLayout()
-        for button in (self.next_button, self.confirm_button, self.undo_button):
+        for button in (self.next_button, self.confirm_button, self.play_button, self.confirm_played_button,
+                       self.undo_button):
             button.setEnabled(False)
             row.addWidget(button)
         row.addStretch(1)
@@ -148,33 +177,52 @@ class TrainingDialog(JobDialog):
         def keep(_k: int, picture: np.ndarray) -> None:
             small.append(np.ascontiguousarray(cv2.resize(picture, size, interpolation=cv2.INTER_AREA)))
 
-        self._start(lambda progress, cancelled: training.find_faces(
-            vault, recording, frames, progress=progress, cancelled=cancelled, keep=keep), self._found)
+        self._start(lambda progress, cancelled: training.faces_or_pictures(
+            vault, recording, frames, keep, progress=progress, cancelled=cancelled), self._found)
 
     def _start(self, work: Work, done: Callable[[Any], None]) -> None:
         job = self._run(work)
         job.finished.connect(done)
         job.failed.connect(self._failed)
-        job.cancelled.connect(lambda: self._ended("Stopped; nothing was written."))
+        job.cancelled.connect(self._stopped)
         job.start()
 
-    def _found(self, found: list[list[Find]]) -> None:
+    def _found(self, found: list[list[Find]] | training.FinderMissingError) -> None:
         self._ended("")
-        self.found = found
+        if isinstance(found, training.FinderMissingError):  # only the whole picture can go, after her look
+            self.finder_missing = str(found)
+            self.whole.setChecked(True)
+            self.whole.setEnabled(False)
+        else:
+            self.found = found
+        self.ready = True
         self.slider.setRange(0, max(len(self.small) - 1, 0))
         self.slider.setEnabled(True)
         self.next_button.setEnabled(True)
         self.confirm_button.setEnabled(True)
-        waiting = self.plan().waiting()
+        self.play_button.setEnabled(True)
+        waiting = self.waiting()
         if waiting:
             self.slider.setValue(waiting[0] - self.frames.start)
         self.refresh()
+        if self.finder_missing is not None:
+            self.status.setText(f"{self.finder_missing}. Only the whole picture, blurred but for its outline, can "
+                                "be written, once you have looked at every frame (F4 plays them).")
 
     # -- the plan and what it says ---------------------------------------------------------------------------
     def options(self) -> training.TrainingOptions:
         return training.TrainingOptions(caption=self.caption.text().strip(), voice=self.voice.currentData(),
                                         manual=tuple(self.manual), confirmed=frozenset(self.confirmed),
                                         whole_picture=self.whole.isChecked())
+
+    @property
+    def confirmed(self) -> set[int]:
+        """The frames confirmed as they are shown now (faces blurred, or the whole picture)."""
+        return self.confirmations[self.whole.isChecked()]
+
+    def waiting(self) -> list[int]:
+        """Frames (absolute) that still need her look before the pack may be written (the service's rule)."""
+        return training.waiting_frames(self.found, self.frames, self.options())
 
     def plan(self) -> CoverPlan:
         return training.cover_plan(self.found or [[] for _ in self.small], self.frames, self.options())
@@ -185,23 +233,29 @@ class TrainingDialog(JobDialog):
 
     def refresh(self) -> None:
         """The summary, the status and the Write button from the plan: the same counts about.txt gives."""
-        if self.found is None:  # still finding, or the finder could not run: only the whole picture may go
-            self.write_button.setEnabled(self.job is None and self.whole.isChecked())
+        if not self.ready:  # still finding, or stopped: no frame can be shown to her
+            again = self.find_again and not self.whole.isChecked()
+            self.write_button.setText("Find the faces" if again else "Write the pack")
+            self.write_button.setEnabled(self.job is None and again)
             return
         plan = self.plan()
-        waiting = plan.waiting()
+        waiting = self.waiting()
         if self.whole.isChecked():
-            self.summary.setText(f"Every one of the {self.frames.length} frames will be blurred whole but for the "
-                                 "outline of the scene.")
-            self.status.setText("Ready to write.")
+            self.summary.setText(" ".join(training.whole_picture_lines(self.frames, frozenset(self.confirmed))))
+            self.status.setText(
+                f"Frames {ranges(waiting)} need a look before the pack can be written: watch them blurred whole "
+                "(F4 plays them) and confirm no face is left recognisable." if waiting else
+                "Every frame is looked at. Ready to write.")
         else:
             self.summary.setText(" ".join(plan.counts().lines()))
             self.status.setText(
                 f"Frames {ranges(waiting)} need a look before the pack can be written: draw a box over any face "
-                "still showing, or press \u201cNo face left uncovered here\u201d (Ctrl+Enter)." if waiting else
+                "still showing, or press \u201cNo face left uncovered here\u201d (Ctrl+Enter); or play them through "
+                "(F4) and settle all you watched (Shift+F4)." if waiting else
                 "Every frame is settled. Ready to write.")
-        self.write_button.setEnabled(self.job is None and (self.whole.isChecked() or not waiting))
+        self.write_button.setEnabled(self.job is None and not waiting)
         self.undo_button.setEnabled(bool(self._undo))
+        self._say_played()
         self.show_frame(self.slider.value())
 
     def show_frame(self, k: int) -> None:
@@ -211,7 +265,8 @@ class TrainingDialog(JobDialog):
         frame = self.frames.start + k
         if self.whole.isChecked():
             shown = outline_only(self.small[k])
-            note = f"Frame {frame}: blurred whole."
+            note = f"Frame {frame}: blurred whole; " + (
+                "looked at (confirmed)." if frame in self.confirmed else "needs your look.")
         else:
             plan = self.plan()
             shown = blur(self.small[k], [(round(x * s), round(y * s), round(w * s), round(h * s))
@@ -228,19 +283,77 @@ class TrainingDialog(JobDialog):
     # -- settling and corrections ----------------------------------------------------------------------------
     def go_to_next(self) -> None:
         """Show the next frame that still needs a look (after the one shown, else the first)."""
-        waiting = [f - self.frames.start for f in self.plan().waiting()]
+        waiting = [f - self.frames.start for f in self.waiting()]
         if waiting:
             later = [k for k in waiting if k > self.slider.value()]
             self.slider.setValue(later[0] if later else waiting[0])
 
     def confirm(self) -> None:
         """The frame shown was looked at: no face in it is left uncovered. Then on to the next one."""
-        if self.found is None or self.whole.isChecked():
+        if not self.ready:
             return
         frame = self.frames.start + self.slider.value()
         if frame not in self.confirmed:
             self.confirmed.add(frame)
-            self._undo.append(("confirm", frame))
+            self._undo.append(("confirm", (self.confirmed, [frame])))
+        self.go_to_next()
+        self.refresh()
+
+    # -- playing the frames that wait through, and settling them at once ------------------------------------
+    def toggle_play(self) -> None:
+        """Play the frames that wait from the one shown on (each shown once, as it will be written); pause."""
+        if self._player.isActive():
+            self._player.stop()
+            self._say_played()
+            return
+        if not self.ready:
+            return
+        shown = self.frames.start + self.slider.value()
+        waiting = self.waiting()
+        self._play_queue = [f for f in waiting if f >= shown] or waiting
+        self.played = []
+        self.play_button.setText("Pause")
+        self._player.start()
+        self._play_next()
+
+    def _play_next(self) -> None:
+        if not self._play_queue:
+            self._player.stop()
+            self._say_played()
+            return
+        frame = self._play_queue.pop(0)
+        self.slider.setValue(frame - self.frames.start)  # shows it (as the same frame would be shown by hand)
+        self.show_frame(frame - self.frames.start)
+        self.picture.repaint()  # on the screen now, not at the next idle moment
+        self.played.append(frame)
+
+    def _forget_played(self) -> None:
+        """What was played no longer shows what will be written (a box drawn, a patch cleared, undone)."""
+        self._player.stop()
+        self._play_queue = []
+        self.played = []
+
+    def _say_played(self) -> None:
+        if not self._player.isActive():
+            self.play_button.setText("Play the frames that wait")
+        waiting = set(self.waiting()) if self.ready else set()
+        played = [f for f in self.played if f in waiting]
+        self.confirm_played_button.setEnabled(bool(played) and not self._player.isActive())
+        self.confirm_played_button.setText(f"No face left uncovered in the {len(played)} frames played "
+                                           f"({ranges(played)})" if played else
+                                           "No face left uncovered in the frames played")
+
+    def confirm_played(self) -> None:
+        """She watched these frames (each shown to her, as it will be written): no face in them is uncovered."""
+        if self._player.isActive() or not self.ready:
+            return
+        waiting = set(self.waiting())
+        frames = [f for f in self.played if f in waiting]
+        if not frames:
+            return
+        self.confirmed.update(frames)
+        self._undo.append(("confirm", (self.confirmed, frames)))
+        self.played = []
         self.go_to_next()
         self.refresh()
 
@@ -264,6 +377,7 @@ class TrainingDialog(JobDialog):
     def correct(self, box: Box, *, remove: bool) -> None:
         """Cover `box` (or leave clear what lies under it) from the frame shown to the end of the clip."""
         first = self.frames.start + self.slider.value()
+        self._forget_played()
         self.manual.append(ManualBox(first, self.frames.end, box, remove))
         self._undo.append(("box", None))
         self.refresh()
@@ -273,8 +387,10 @@ class TrainingDialog(JobDialog):
             return
         what, frame = self._undo.pop()
         if what == "confirm":
-            self.confirmed.discard(frame)
+            confirmed, frames = frame
+            confirmed.difference_update(frames)
         else:
+            self._forget_played()
             self.manual.pop()
         self.refresh()
 
@@ -282,6 +398,13 @@ class TrainingDialog(JobDialog):
     def write(self) -> None:
         if self.job is not None:
             return
+        if not self.ready and self.find_again and not self.whole.isChecked():  # stopped while finding
+            self.find_again = False
+            self.write_button.setEnabled(False)
+            self.status.setText("Finding the faces…")
+            self._find()
+            return
+        self._forget_played()
         options = self.options()
         vault, recording, frames, folder = self.vault, self.recording, self.frames, Path(self.folder.text())
         found = self.found  # searched once already, for the preview
@@ -300,6 +423,17 @@ class TrainingDialog(JobDialog):
     def _failed(self, message: str) -> None:
         self._ended(f"Not written: {message}")
         self.refresh()
+
+    def _stopped(self) -> None:
+        """Stopped by the practitioner: nothing was written, and the pack can be written again from here."""
+        finding = not self.ready
+        self._end_job()
+        self.refresh()
+        if finding:
+            self.find_again = True
+            self.refresh()
+        self.status.setText("Stopped finding the faces; nothing was written. \u201cFind the faces\u201d starts "
+                            "again." if finding else "Stopped; nothing was written.")
 
     def _ended(self, message: str) -> None:
         self._end_job()

@@ -301,8 +301,8 @@ def _add_package_parser(sub: Any) -> None:
     p.add_argument("--caption", metavar="TEXT", help="a pseudonymous caption, e.g. 'Parent and baby, 4 months'")
     p.add_argument("--voice", choices=training.VOICES, default="disguise")
     p.add_argument("--whole-picture", action="store_true",
-                   help="blur everything but the outline of the scene (frames the face finder is unsure of "
-                   "are otherwise looked at in the window first)")
+                   help="blur everything but the outline of the scene; every frame must still be looked at, "
+                   "which only the window can show (so this is refused here, and says why)")
     p.add_argument("-o", "--output", required=True, metavar="DIR")
     p.set_defaults(func=cmd_package_training)
     p = package.add_parser("comments", help="your Supervision lane, back to whoever sent you the recording")

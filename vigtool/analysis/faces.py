@@ -217,14 +217,24 @@ def blur(picture: Image, boxes: Iterable[Box]) -> Image:
 def outline_only(picture: Image) -> Image:
     """The whole picture made unrecognisable but for the outline of the scene: colours pixelated into
     blocks of a fortieth of the picture, with the large shapes' edges (found on a heavily smoothed copy,
-    drawn soft) over them. People and furniture stay where they are; no face can be recognised."""
+    drawn soft) over them. People and furniture stay where they are; no detail finer than a block is left.
+
+    All of it is worked out on a copy a quarter of a block to the pixel and scaled up smoothly at the end:
+    every smoothing here is wider than that, so nothing is lost, and a 1080p frame takes milliseconds
+    instead of the seconds a Gaussian of 70 pixels' sigma takes at full size (bench/training_pack.py)."""
     height, width = picture.shape[:2]
     block = max(4, max(height, width) // 40)
-    coarse = cv2.resize(picture, (max(1, width // block), max(1, height // block)), interpolation=cv2.INTER_AREA)
-    flat = cv2.GaussianBlur(cv2.resize(coarse, (width, height), interpolation=cv2.INTER_NEAREST), (0, 0), block * 0.6)
+    step = max(1, block // 4)
+    small = cv2.resize(picture, (max(1, -(-width // step)), max(1, -(-height // step))), interpolation=cv2.INTER_AREA)
+    small_h, small_w = small.shape[:2]
+    cells = block / step  # a block, in the small copy's pixels
+    coarse = cv2.resize(small, (max(1, width // block), max(1, height // block)), interpolation=cv2.INTER_AREA)
+    flat = cv2.GaussianBlur(cv2.resize(coarse, (small_w, small_h), interpolation=cv2.INTER_NEAREST), (0, 0),
+                            cells * 0.6)
     # Smoothed over a block and a half, a face has no eyes or mouth left to outline: only the head's edge.
-    smooth = cv2.GaussianBlur(cv2.cvtColor(picture, cv2.COLOR_RGB2GRAY).astype(np.float32), (0, 0), block * 1.5)
+    smooth = cv2.GaussianBlur(cv2.cvtColor(small, cv2.COLOR_RGB2GRAY).astype(np.float32), (0, 0), cells * 1.5)
     gradient = np.hypot(cv2.Sobel(smooth, cv2.CV_32F, 1, 0), cv2.Sobel(smooth, cv2.CV_32F, 0, 1))
-    strong = max(float(np.percentile(gradient, 95)), 1.0)  # the scene's strongest twentieth of edges
+    strong = max(float(np.percentile(gradient, 95)), float(step))  # the scene's strongest twentieth of edges
     soft = np.clip((gradient / strong - 0.5) * 2, 0, 1)[..., None]
-    return np.asarray(flat * (1 - 0.6 * soft), np.uint8)
+    shown = np.asarray(flat * (1 - 0.6 * soft), np.uint8)
+    return np.asarray(cv2.resize(shown, (width, height), interpolation=cv2.INTER_LINEAR), np.uint8)

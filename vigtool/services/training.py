@@ -4,17 +4,21 @@ Faces are found in every frame and tracked (vigtool.analysis.faces); a frame is 
 face in it can be shown to be covered: where the finder was unsure, or found nothing, or filled a face in
 from the frames around it, the practitioner must have looked and settled the frame (a box drawn, or "no
 face left uncovered") or the pack is refused (vigtool.analysis.face_cover). Or the whole picture is blurred
-but for the outline of the scene. The voice can be disguised (pitch moved, as rubberband does without
-changing the pace) or left out. The watermark and about.txt carry a pseudonymous reference made for this
-pack (the export log ties it to the film); never the consent form's reference, never a name.
+but for the outline of the scene: no finder is needed, but every frame is still looked at (WHOLE_NOT_ENOUGH).
+The voice can be disguised (pitch moved, as rubberband does without changing the pace) or left out. The
+watermark and about.txt carry a pseudonymous reference made for this pack (the export log ties it to the
+film); never the consent form's reference, never a name.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import ctypes.util
 import os
 import secrets
 import subprocess
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -50,13 +54,29 @@ class FramesNotSettledError(ExportError):
     """Frames where the finder cannot show every face covered, not yet looked at by the practitioner."""
 
 
+class FinderMissingError(ExportError):
+    """The face finder's model is not installed: the film cannot be searched for faces."""
+
+
 @dataclass(frozen=True)
 class TrainingOptions:
     caption: str = ""  # a pseudonym and context, e.g. "Parent and baby (4 months), first visit"
     voice: str = "disguise"
     manual: tuple[ManualBox, ...] = ()
     confirmed: frozenset[int] = frozenset()  # frames (absolute) she looked at: no face left uncovered
-    whole_picture: bool = False  # blur everything but the outline of the scene (no finder needed)
+    whole_picture: bool = False  # blur everything but the outline of the scene (no finder; every frame looked at)
+
+
+TRIM_EVERY = 8  # frames between two hand-backs of freed memory (a 1080p frame is 6 MB)
+_LIBC = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6") if sys.platform.startswith("linux") else None
+
+
+def give_back_memory() -> None:
+    """Hand freed pictures back to the system. glibc keeps what a worker thread frees in that thread's own
+    arena, and once one 6-MB frame has been freed the next come from there too (its mmap threshold rises):
+    frames decoded off the GUI thread kept a few MB each resident, though only one is held at a time."""
+    if _LIBC is not None:
+        _LIBC.malloc_trim(0)
 
 
 def pictures(vault: Vault, recording: Recording, frames: FrameRange) -> Iterator[np.ndarray]:
@@ -69,6 +89,8 @@ def pictures(vault: Vault, recording: Recording, frames: FrameRange) -> Iterator
             for at, frame in decoder.decode_to(number):
                 if at == number:
                     yield to_display(np.asarray(frame.to_ndarray(format="rgb24"), np.uint8), recording.rotation)
+            if (number - frames.start) % TRIM_EVERY == TRIM_EVERY - 1:
+                give_back_memory()
     finally:
         decoder.close()
 
@@ -81,7 +103,7 @@ def find_faces(vault: Vault, recording: Recording, frames: FrameRange, *,
     try:
         finder = CenterFaceFinder()
     except FaceFinderMissingError as exc:
-        raise ExportError(recording.source_name, f"cannot be searched for faces: {exc}") from exc
+        raise FinderMissingError(recording.source_name, f"cannot be searched for faces: {exc}") from exc
     found: list[list[Find]] = []
     for k, picture in enumerate(pictures(vault, recording, frames)):
         if cancelled is not None and cancelled():
@@ -94,8 +116,51 @@ def find_faces(vault: Vault, recording: Recording, frames: FrameRange, *,
     return found
 
 
+def faces_or_pictures(vault: Vault, recording: Recording, frames: FrameRange, keep: Callable[[int, np.ndarray], None],
+                      *, progress: Progress | None = None,
+                      cancelled: Cancelled | None = None) -> list[list[Find]] | FinderMissingError:
+    """`find_faces` for the window; without the finder's model, every picture is still handed to `keep` (to be
+    looked at blurred whole, the one pack that needs no finder) and the reason is returned instead."""
+    try:
+        return find_faces(vault, recording, frames, progress=progress, cancelled=cancelled, keep=keep)
+    except FinderMissingError as missing:
+        for k, picture in enumerate(pictures(vault, recording, frames)):
+            if cancelled is not None and cancelled():
+                raise ExportCancelledError("training pack cancelled") from None
+            keep(k, picture)
+            if progress is not None:
+                progress(k + 1, frames.length)
+        return missing
+
+
 def cover_plan(found: list[list[Find]], frames: FrameRange, options: TrainingOptions) -> CoverPlan:
     return plan_cover(found, frames.start, options.manual, options.confirmed)
+
+
+# Why a frame blurred whole still needs a look. The blocks are a fortieth of the picture's longer side: a
+# face filling the picture's height in a 16:9 film still spans 27 blocks by about 20: enough, as pixelated
+# portraits show, for someone who knows the person. Nothing here can show that no face is left recognisable.
+WHOLE_NOT_ENOUGH = ("a face that fills much of the picture can still be known by its shape and colours through "
+                    "the blur")
+
+
+def waiting_frames(found: list[list[Find]] | None, frames: FrameRange, options: TrainingOptions) -> list[int]:
+    """The frames (absolute) that must still be looked at before a pack may be written, in order. Blurred
+    whole, every frame not confirmed (WHOLE_NOT_ENOUGH); else those the cover plan cannot vouch for."""
+    if options.whole_picture:
+        return [f for f in range(frames.start, frames.end) if f not in options.confirmed]
+    return cover_plan(found or [[] for _ in range(frames.length)], frames, options).waiting()
+
+
+def whole_picture_lines(frames: FrameRange, confirmed: frozenset[int]) -> list[str]:
+    """What the window and about.txt say of a pack blurred whole."""
+    looked = sum(1 for f in range(frames.start, frames.end) if f in confirmed)
+    said = [f"Every one of the {frames.length} frames is blurred whole but for the outline of the scene "
+            "(colours in blocks of a fortieth of the picture). That alone does not show that no one can be "
+            f"recognised: {WHOLE_NOT_ENOUGH}."]
+    said.append(f"Looked at and confirmed by the practitioner: {looked} of {frames.length} frames "
+                "(no face left recognisable).")
+    return said
 
 
 def pack_reference() -> str:
@@ -119,8 +184,15 @@ def training_pack(vault: Vault, recording: Recording, frames: FrameRange, out_di
     if not out_dir.is_dir():
         raise ExportError(str(out_dir), "is not a folder")
     if options.whole_picture:
+        waiting = waiting_frames(None, frames, options)
+        if waiting:
+            plural = "s" if len(waiting) > 1 else ""
+            raise FramesNotSettledError(
+                recording.source_name, f"has {len(waiting)} frame{plural} blurred whole that no one has looked at "
+                f"(frame{plural} {ranges(waiting)}): {WHOLE_NOT_ENOUGH}. Watch them in the training window and "
+                "confirm that no face is left recognisable")
         boxes: list[list[Box]] | None = None
-        said = [f"Every one of the {frames.length} frames is blurred whole but for the outline of the scene."]
+        said = whole_picture_lines(frames, options.confirmed)
     else:
         if found is None or len(found) != frames.length:
             found = find_faces(vault, recording, frames, progress=progress, cancelled=cancelled)
@@ -131,7 +203,7 @@ def training_pack(vault: Vault, recording: Recording, frames: FrameRange, out_di
             raise FramesNotSettledError(
                 recording.source_name, f"has {len(waiting)} frame{plural} where no one has shown that every face "
                 f"is covered (frame{plural} {ranges(waiting)}): look at each, draw a box over any face still "
-                "showing or confirm none is, or blur the whole picture")
+                "showing or confirm none is")
         boxes = plan.boxes()
         said = plan.counts().lines()
     reference = pack_reference()
