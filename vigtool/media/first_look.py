@@ -17,6 +17,11 @@ _KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe"), (stat.S_I
           (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device"))
 
 
+def not_a_file(mode: int) -> str | None:
+    """What a path is when it is not a plain file (a pipe would make a read wait for ever), or None."""
+    return next((f"is {what}, not a video file" for test, what in _KINDS if test(mode)), None)
+
+
 def why_not_a_film(path: Path) -> str | None:
     """None if `path` looks like a film; else what it is instead, in plain words (without its name)."""
     return _what_the_path_is(path) or _what_the_header_says(path)
@@ -29,9 +34,11 @@ def _what_the_path_is(path: Path) -> str | None:
         return "does not exist"
     except OSError as exc:
         return f"cannot be read ({exc.strerror})"
-    kind = next((what for test, what in _KINDS if test(status.st_mode)), None)
-    if kind is not None or not stat.S_ISREG(status.st_mode):
-        return f"is {kind or 'not a plain file'}, not a video file"  # a pipe is never opened: it would wait
+    problem = not_a_file(status.st_mode)  # a pipe is never opened: it would wait
+    if problem is not None:
+        return problem
+    if not stat.S_ISREG(status.st_mode):
+        return "is not a plain file, not a video file"
     if status.st_size == 0:
         return "is empty (0 bytes)"
     return None if os.access(path, os.R_OK) else "cannot be read (permission denied)"

@@ -27,6 +27,7 @@ from storage.repository import DuplicateRecordingError, StoredFilm
 from storage.sealed_media import MediaKind
 from vigtool.domain.model import Case, Recording
 from vigtool.media.errors import MediaError
+from vigtool.media.first_look import not_a_file
 from vigtool.media.probe import ProbeResult, SeekableFile, probe_file
 from vigtool.media.raw_reader import PositionedRawReader
 from vigtool.services.vault import Vault, VaultError
@@ -131,17 +132,10 @@ def _is_photo(probe: ProbeResult) -> bool:
     return probe.container in {"image2", "image2pipe"} or probe.container.endswith("_pipe")
 
 
-def _not_a_file(mode: int) -> str | None:
-    """What a path is when it is not a plain file (a pipe would make the import wait for ever)."""
-    kinds = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe"), (stat.S_ISSOCK, "a socket"),
-             (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device"))
-    return next((f"is {what}, not a video file" for test, what in kinds if test(mode)), None)
-
-
 def _open_source(path: Path) -> tuple[int, int]:
     name = str(path)
     try:
-        problem = _not_a_file(path.stat().st_mode)
+        problem = not_a_file(path.stat().st_mode)
     except OSError:
         problem = None  # reported by the open below, in its own words
     if problem is not None:
@@ -157,9 +151,9 @@ def _open_source(path: Path) -> tuple[int, int]:
         raise MediaError(name, f"cannot be read ({exc.strerror})") from exc
     status = os.fstat(fd)
     size = status.st_size
-    if _not_a_file(status.st_mode) is not None or not stat.S_ISREG(status.st_mode):
+    if not_a_file(status.st_mode) is not None or not stat.S_ISREG(status.st_mode):
         os.close(fd)
-        raise MediaError(name, _not_a_file(status.st_mode) or "is not a plain file")
+        raise MediaError(name, not_a_file(status.st_mode) or "is not a plain file")
     os.set_blocking(fd, True)
     if size == 0:
         os.close(fd)
