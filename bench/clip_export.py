@@ -37,13 +37,17 @@ import time
 from datetime import date
 from pathlib import Path
 
+import av
 import imageio_ffmpeg
 import numpy as np
 
 from storage.keys import KdfParams
 from vigtool.domain.export import ExportMode
+from vigtool.domain.model import Recording
 from vigtool.domain.time import FrameRange
+from vigtool.media.clip_check import psnr
 from vigtool.media.heap import keep_freed_memory
+from vigtool.media.stages import recording as recording_stages
 from vigtool.services.consent import Purpose, record_consent
 from vigtool.services.exporting import export_clip
 from vigtool.services.frames import open_frames
@@ -98,6 +102,15 @@ PHONE_STYLES = {
 }
 
 
+def worst_psnr(clip: Path, vault: Vault, recording: Recording, first: int) -> float:
+    """The lowest PSNR (dB, RGB) of the clip's pictures against the film's own (copied ones are infinite)."""
+    worst = float("inf")
+    with open_frames(vault, recording) as reader, av.open(str(clip)) as container:
+        for k, frame in enumerate(container.decode(video=0)):
+            worst = min(worst, psnr(frame.to_ndarray(format="rgb24"), reader.frame(first + k)))
+    return round(worst, 1)
+
+
 def make_films(folder: Path, quick: bool) -> dict[str, Path]:
     """The default films (see the module docstring) in `folder`, made unless they are there already;
     `quick`: shorter loops."""
@@ -148,6 +161,8 @@ def bench_film(vault: Vault, video: Path, folder: Path, runs: int) -> dict[str, 
     with open_frames(vault, recording) as reader:  # the film may be looped: its own stamps are the truth
         expected = [read_stamp(reader.frame(n)) for n in range(frames.start, frames.end)]
     modes: set[str] = set()
+    export_clip(vault, recording, frames, out, overwrite=True)  # once, untimed: what the cut's pictures are
+    quality = worst_psnr(out, vault, recording, frames.start)
     for _ in range(runs):  # interleaved, so a slow spell of the machine touches all three alike
         smart.append(timed(lambda: modes.add(export_clip(vault, recording, frames, out, overwrite=True).mode.value),
                            smart_cpu))
@@ -156,6 +171,8 @@ def bench_film(vault: Vault, video: Path, folder: Path, runs: int) -> dict[str, 
                                                   overwrite=True)))
         reencode_exact &= stamps(out, *recording.display_size) == expected
         baseline.append(timed(lambda: subprocess.run(baseline_cmd, check=True), baseline_cpu, resource.RUSAGE_CHILDREN))
+    with recording_stages() as stages:  # one more, stage by stage
+        export_clip(vault, recording, frames, out, mode=ExportMode.SMART, overwrite=True)
     resident: list[int] = []
     for _ in range(MEMORY_RUNS):  # back to back, as a practitioner exports one moment after another
         export_clip(vault, recording, frames, out, mode=ExportMode.SMART, overwrite=True)
@@ -177,6 +194,11 @@ def bench_film(vault: Vault, video: Path, folder: Path, runs: int) -> dict[str, 
         "cpu_ratio": round(statistics.median(baseline_cpu) / statistics.median(smart_cpu), 1),
         "reencode_ratio": round(reencode_s / baseline_s, 2),
         "smart_exact": smart_exact, "reencode_exact": reencode_exact,
+        # The clip's worst picture against the film's (the head's and tail's; copied ones are the film's own).
+        "smart_worst_psnr_db": quality,
+        # One more smart cut, stage by stage: CPU seconds on each stage's own thread, and wall seconds. Stages
+        # on other threads overlap the main thread's (`cut` and `check` are the main thread's walls).
+        "smart_stages": stages,
         # Memory the process holds after each of further smart cuts in a row: flat once the first has
         # sized the heap (exports used to leave their decoders behind until the cycle collector ran, and
         # each export's fresh threads used to fill glibc arenas of their own: vigtool.media.heap).

@@ -38,6 +38,7 @@ from vigtool.media.smart_cut import (
     SmartCutUnsupportedError,
     smart_cut,
 )
+from vigtool.media.stages import stage
 from vigtool.services import consent
 from vigtool.services.consent import Purpose
 from vigtool.services.frames import read_frame
@@ -92,16 +93,19 @@ def _smart(recording: Recording, source: Source, frames: FrameRange, out: Path,
         raise SmartCutUnsupportedError(recording.source_name,
                                        f"smart cut handles H.264 and HEVC, not {recording.video_codec}")
     with out.open("wb") as sink:
-        report = smart_cut(source.open_handle, source.index, recording.rate, frames.start, frames.end, sink,
-                           recording.source_name, progress=progress, cancelled=cancelled)
+        with stage("cut"):
+            report = smart_cut(source.open_handle, source.index, recording.rate, frames.start, frames.end, sink,
+                               recording.source_name, progress=progress, cancelled=cancelled)
         sink.flush()
         # The disk writes the clip while the check reads it back from the page cache (_commit's fsync
         # then finds nothing left to do).
         with ThreadPoolExecutor(1, thread_name_prefix="export-sync") as pool:
             synced = pool.submit(os.fsync, sink.fileno())
-            problems = check_clip(out, source.index, frames.start, frames.end, recording.rotation,
-                                  report.pictures, report.copied)
-            synced.result()
+            with stage("check"):
+                problems = check_clip(out, source.index, frames.start, frames.end, recording.rotation,
+                                      report.pictures, report.copy)
+            with stage("fsync_wait"):
+                synced.result()
     return problems
 
 
