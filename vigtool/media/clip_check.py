@@ -200,17 +200,22 @@ def _packet_problems(container: av.container.InputContainer, index: FrameIndex, 
         video = container.streams.video[0]
         keys = set(source.keyframes.tolist())
         container.seek(0, stream=video)
-        seen = [(index.frame_at_pts(p.pts), bytes(p), p.is_keyframe) for p in container.demux(video)
-                if p.size and p.pts is not None and index.frame_at_pts(p.pts) in expected.frames]
-        if sorted(n for n, _, _ in seen) != list(expected.frames):
-            return ["its copied frames are not each there once"]
-        for k, (n, data, key) in enumerate(seen):
-            if key != (first + n in keys) or (k == 0 and not key):
-                return [f"its frame {first + n}, copied, is marked a keyframe where the film's is not (or not "
-                        "where it is)"]
-            problem = _packet_problem(expected, n, data, leading=k == 0 or key, ending=k == len(seen) - 1)
+        seen: set[int] = set()
+        last = len(expected.frames) - 1
+        # One packet at a time, in decode order: the clip's copy is never held twice in memory.
+        for packet in container.demux(video):
+            if not packet.size or packet.pts is None or (n := index.frame_at_pts(packet.pts)) not in expected.frames:
+                continue
+            k, key = len(seen), packet.is_keyframe
+            if n in seen or key != (first + n in keys) or (k == 0 and not key):
+                return [f"its frame {first + n}, copied, is there twice, or marked a keyframe where the film's is "
+                        "not (or not where it is)"]
+            seen.add(n)
+            problem = _packet_problem(expected, n, bytes(packet), leading=k == 0 or key, ending=k == last)
             if problem:
                 return [problem.format(first + n)]
+        if len(seen) != len(expected.frames):
+            return ["its copied frames are not all there"]
     return []
 
 
