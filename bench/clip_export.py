@@ -19,8 +19,11 @@ five times, interleaved (medians):
 Targets: `smart_speedup` (baseline / smart) ≥ 10 for H.264 and ≥ 4 for HEVC, with `smart_exact` true;
 `cpu_ratio` is the same ratio in CPU seconds (all threads of each), which the machine's load changes least;
 `reencode_ratio` (re-encode / baseline) ≤ 1; `resident_growth_mb` over eight more smart cuts in a row
-about 0. `smart_exact` reads the generator's frame stamps of every exported frame. Start-up (imports, the
-vault's opening, the film's import) is outside every timing; ffmpeg's own start is inside the baseline's.
+about 0. `smart_exact` reads the generator's frame stamps of every exported frame; `smart_worst_psnr_db` is
+the clip's worst picture against the film's (the re-encoded head's and tail's: the copied ones are the
+film's own); `smart_stages` is one more smart cut stage by stage (vigtool.media.stages: CPU seconds on the
+stage's own Python thread, which leaves out the codecs' own threads, and wall seconds). Start-up (imports,
+the vault's opening, the film's import) is outside every timing; ffmpeg's own start is inside the baseline's.
 """
 
 from __future__ import annotations
@@ -196,8 +199,9 @@ def bench_film(vault: Vault, video: Path, folder: Path, runs: int) -> dict[str, 
         "smart_exact": smart_exact, "reencode_exact": reencode_exact,
         # The clip's worst picture against the film's (the head's and tail's; copied ones are the film's own).
         "smart_worst_psnr_db": quality,
-        # One more smart cut, stage by stage: CPU seconds on each stage's own thread, and wall seconds. Stages
-        # on other threads overlap the main thread's (`cut` and `check` are the main thread's walls).
+        # One more smart cut, stage by stage (vigtool.media.stages): CPU seconds on the stage's own thread, the
+        # process's CPU seconds meanwhile (all threads: the stage's own for `cut` and `check`, which run one
+        # after the other with nothing beside them), wall seconds. Other stages overlap on other threads.
         "smart_stages": stages,
         # Memory the process holds after each of further smart cuts in a row: flat once the first has
         # sized the heap (exports used to leave their decoders behind until the cycle collector ran, and
