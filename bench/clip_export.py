@@ -61,6 +61,9 @@ from vigtool.synth.stamp import read_stamp
 
 PASSPHRASE = "benchmark vault passphrase"  # noqa: S105 - a throwaway vault
 RUNS = 5
+# The stages one after the other on the export's own thread (vigtool.media.stages): what a smart cut's wall
+# time is made of.
+MAIN_STAGES = ("export_checks", "export_source", "cut", "check", "fsync_wait", "export_commit", "export_log")
 MEMORY_RUNS = 8
 FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()
 
@@ -166,9 +169,12 @@ def bench_film(vault: Vault, video: Path, folder: Path, runs: int) -> dict[str, 
     modes: set[str] = set()
     export_clip(vault, recording, frames, out, overwrite=True)  # once, untimed: what the cut's pictures are
     quality = worst_psnr(out, vault, recording, frames.start)
+    walls: list[dict[str, float]] = []  # each timed smart cut's main stages, wall seconds
     for _ in range(runs):  # interleaved, so a slow spell of the machine touches all three alike
-        smart.append(timed(lambda: modes.add(export_clip(vault, recording, frames, out, overwrite=True).mode.value),
-                           smart_cpu))
+        with recording_stages() as run_stages:
+            smart.append(timed(lambda: modes.add(export_clip(vault, recording, frames, out,
+                                                             overwrite=True).mode.value), smart_cpu))
+        walls.append({k: v["wall_s"] for k, v in run_stages.items() if k in MAIN_STAGES})
         smart_exact &= stamps(out, *recording.display_size) == expected
         reencode.append(timed(lambda: export_clip(vault, recording, frames, out, mode=ExportMode.REENCODE,
                                                   overwrite=True)))
@@ -203,6 +209,7 @@ def bench_film(vault: Vault, video: Path, folder: Path, runs: int) -> dict[str, 
         # process's CPU seconds meanwhile (all threads: the stage's own for `cut` and `check`, which run one
         # after the other with nothing beside them), wall seconds. Other stages overlap on other threads.
         "smart_stages": stages,
+        "smart_stage_walls_runs": walls,
         # Memory the process holds after each of further smart cuts in a row: flat once the first has
         # sized the heap (exports used to leave their decoders behind until the cycle collector ran, and
         # each export's fresh threads used to fill glibc arenas of their own: vigtool.media.heap).
