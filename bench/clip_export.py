@@ -19,8 +19,11 @@ five times, interleaved (medians):
 Targets: `smart_speedup` (baseline / smart) ≥ 10 for H.264 and ≥ 4 for HEVC, with `smart_exact` true;
 `cpu_ratio` is the same ratio in CPU seconds (all threads of each), which the machine's load changes least;
 `reencode_ratio` (re-encode / baseline) ≤ 1; `resident_growth_mb` over eight more smart cuts in a row
-about 0. `smart_exact` reads the generator's frame stamps of every exported frame. Start-up (imports, the
-vault's opening, the film's import) is outside every timing; ffmpeg's own start is inside the baseline's.
+about 0. `smart_exact` reads the generator's frame stamps of every exported frame; `smart_worst_psnr_db` is
+the clip's worst picture against the film's (the re-encoded head's and tail's: the copied ones are the
+film's own); `smart_stages` is one more smart cut stage by stage (vigtool.media.stages: CPU seconds on the
+stage's own Python thread, which leaves out the codecs' own threads, and wall seconds). Start-up (imports,
+the vault's opening, the film's import) is outside every timing; ffmpeg's own start is inside the baseline's.
 """
 
 from __future__ import annotations
@@ -37,13 +40,17 @@ import time
 from datetime import date
 from pathlib import Path
 
+import av
 import imageio_ffmpeg
 import numpy as np
 
 from storage.keys import KdfParams
 from vigtool.domain.export import ExportMode
+from vigtool.domain.model import Recording
 from vigtool.domain.time import FrameRange
+from vigtool.media.clip_check import psnr
 from vigtool.media.heap import keep_freed_memory
+from vigtool.media.stages import recording as recording_stages
 from vigtool.services.consent import Purpose, record_consent
 from vigtool.services.exporting import export_clip
 from vigtool.services.frames import open_frames
@@ -54,6 +61,9 @@ from vigtool.synth.stamp import read_stamp
 
 PASSPHRASE = "benchmark vault passphrase"  # noqa: S105 - a throwaway vault
 RUNS = 5
+# The stages one after the other on the export's own thread (vigtool.media.stages): what a smart cut's wall
+# time is made of.
+MAIN_STAGES = ("export_checks", "export_source", "cut", "check", "fsync_wait", "export_commit", "export_log")
 MEMORY_RUNS = 8
 FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()
 
@@ -96,6 +106,15 @@ PHONE_STYLES = {
     "phone-hevc": ["-c:v", "libx265", "-preset", "ultrafast", "-tag:v", "hvc1", "-b:v", "10M", "-maxrate", "10M",
                    "-bufsize", "10M", "-x265-params", "log-level=error:keyint=30:min-keyint=30:scenecut=0"],
 }
+
+
+def worst_psnr(clip: Path, vault: Vault, recording: Recording, first: int) -> float:
+    """The lowest PSNR (dB, RGB) of the clip's pictures against the film's own (copied ones are infinite)."""
+    worst = float("inf")
+    with open_frames(vault, recording) as reader, av.open(str(clip)) as container:
+        for k, frame in enumerate(container.decode(video=0)):
+            worst = min(worst, psnr(frame.to_ndarray(format="rgb24"), reader.frame(first + k)))
+    return round(worst, 1)
 
 
 def make_films(folder: Path, quick: bool) -> dict[str, Path]:
@@ -148,14 +167,21 @@ def bench_film(vault: Vault, video: Path, folder: Path, runs: int) -> dict[str, 
     with open_frames(vault, recording) as reader:  # the film may be looped: its own stamps are the truth
         expected = [read_stamp(reader.frame(n)) for n in range(frames.start, frames.end)]
     modes: set[str] = set()
+    export_clip(vault, recording, frames, out, overwrite=True)  # once, untimed: what the cut's pictures are
+    quality = worst_psnr(out, vault, recording, frames.start)
+    walls: list[dict[str, float]] = []  # each timed smart cut's main stages, wall seconds
     for _ in range(runs):  # interleaved, so a slow spell of the machine touches all three alike
-        smart.append(timed(lambda: modes.add(export_clip(vault, recording, frames, out, overwrite=True).mode.value),
-                           smart_cpu))
+        with recording_stages() as run_stages:
+            smart.append(timed(lambda: modes.add(export_clip(vault, recording, frames, out,
+                                                             overwrite=True).mode.value), smart_cpu))
+        walls.append({k: v["wall_s"] for k, v in run_stages.items() if k in MAIN_STAGES})
         smart_exact &= stamps(out, *recording.display_size) == expected
         reencode.append(timed(lambda: export_clip(vault, recording, frames, out, mode=ExportMode.REENCODE,
                                                   overwrite=True)))
         reencode_exact &= stamps(out, *recording.display_size) == expected
         baseline.append(timed(lambda: subprocess.run(baseline_cmd, check=True), baseline_cpu, resource.RUSAGE_CHILDREN))
+    with recording_stages() as stages:  # one more, stage by stage
+        export_clip(vault, recording, frames, out, mode=ExportMode.SMART, overwrite=True)
     resident: list[int] = []
     for _ in range(MEMORY_RUNS):  # back to back, as a practitioner exports one moment after another
         export_clip(vault, recording, frames, out, mode=ExportMode.SMART, overwrite=True)
@@ -177,6 +203,13 @@ def bench_film(vault: Vault, video: Path, folder: Path, runs: int) -> dict[str, 
         "cpu_ratio": round(statistics.median(baseline_cpu) / statistics.median(smart_cpu), 1),
         "reencode_ratio": round(reencode_s / baseline_s, 2),
         "smart_exact": smart_exact, "reencode_exact": reencode_exact,
+        # The clip's worst picture against the film's (the head's and tail's; copied ones are the film's own).
+        "smart_worst_psnr_db": quality,
+        # One more smart cut, stage by stage (vigtool.media.stages): CPU seconds on the stage's own thread, the
+        # process's CPU seconds meanwhile (all threads: the stage's own for `cut` and `check`, which run one
+        # after the other with nothing beside them), wall seconds. Other stages overlap on other threads.
+        "smart_stages": stages,
+        "smart_stage_walls_runs": walls,
         # Memory the process holds after each of further smart cuts in a row: flat once the first has
         # sized the heap (exports used to leave their decoders behind until the cycle collector ran, and
         # each export's fresh threads used to fill glibc arenas of their own: vigtool.media.heap).

@@ -16,9 +16,9 @@ from test_export import decoded, durations
 
 from vigtool.domain.export import ExportMode
 from vigtool.domain.time import FrameRange
-from vigtool.media.clip_check import check_clip
+from vigtool.media.clip_check import check_clip, picture_of
 from vigtool.media.nal import length_prefixed, units_of
-from vigtool.media.probe import probe_path
+from vigtool.media.probe import FrameIndex, probe_path
 from vigtool.media.smart_cut import smart_cut
 from vigtool.services.exporting import export_clip
 from vigtool.services.importing import import_recording
@@ -174,7 +174,7 @@ def test_the_check_catches_a_broken_seam(style: str, damage: Callable[[bytes], b
     with clip.open("wb") as sink:
         report = smart_cut(lambda: film.open("rb"), source.index, source.rate, first, end, sink, film.name)
     head_end, copy_end = report.head_frames, report.head_frames + report.copied_frames
-    assert check_clip(clip, source.index, first, end, 0, report.pictures, report.copied) == []
+    assert check_clip(clip, source.index, first, end, 0, report.pictures, report.copy) == []
     # Decode order: the head, then the copy (its keyframe first), then the tail. The copy's last packet in
     # decode order is its last picture shown for a film without B-frames; with them, one the tail follows.
     where_in_decode_order = {"head's last": head_end - 1, "first copied": head_end, "last copied": copy_end - 1}[where]
@@ -183,7 +183,48 @@ def test_the_check_catches_a_broken_seam(style: str, damage: Callable[[bytes], b
     broken = remuxed(clip, tmp_path / "broken.mp4",
                      lambda n, data: damage(data) if n == where_in_decode_order else data)
     # Looking only at the first and last pictures (the check as it was) the clip passes...
-    assert check_clip(broken, source.index, first, end, 0, report.pictures) == []
-    # ...looking through the junctions, it does not.
-    problems = check_clip(broken, source.index, first, end, 0, report.pictures, report.copied)
-    assert problems, where
+    pictures = {**report.pictures, end - first - 1: source_picture(film, source.index, end - 1)}
+    assert check_clip(broken, source.index, first, end, 0, pictures) == []
+    # ...decoding through the junctions, it does not, nor comparing the copied packets as well.
+    assert check_clip(broken, source.index, first, end, 0, pictures, report.copied), where
+    assert check_clip(broken, source.index, first, end, 0, report.pictures, report.copy), where
+
+
+def source_picture(film: Path, index: FrameIndex, frame: int) -> np.ndarray:
+    """The film's frame `frame` as the check compares it (decoded from the start: the films are short)."""
+    with av.open(str(film)) as container:
+        return next(picture_of(f) for f in container.decode(video=0) if f.pts == int(index.pts[frame]))
+
+
+def flipped(data: bytes, at: int) -> bytes:
+    """`data` with one bit of byte `at` changed (negative: from the end)."""
+    changed = bytearray(data)
+    changed[at] ^= 0x01
+    return bytes(changed)
+
+
+# (which copied packet, in decode order from the copy's first, and which of its bytes): a picture inside the
+# copy, away from both junctions; the clip's last picture (copied: its packet is compared, not decoded); one
+# byte of the film's parameter sets put before a later copied keyframe.
+FLIPS = (("inside the copy", 20, "middle"), ("the last picture", -1, "middle"), ("parameter sets", 30, 9))
+
+
+@pytest.mark.parametrize(("what", "packet", "byte"), FLIPS, ids=[f[0] for f in FLIPS])
+def test_the_check_catches_one_changed_byte_of_a_copied_packet(what: str, packet: int, byte: int | str,
+                                                              style_films: dict[str, Path], tmp_path: Path) -> None:
+    """The copied packets are compared with the film's rather than decoded: one bit changed in any of them,
+    where no junction is near, is still caught, and the check names the frame."""
+    film = style_films["no-b-frames"]
+    source = probe_path(film)
+    first, end = 40, 115  # a head of 20 pictures, then 55 copied (keyframes at 60 and 90), no tail
+    clip = tmp_path / "clip.mp4"
+    with clip.open("wb") as sink:
+        report = smart_cut(lambda: film.open("rb"), source.index, source.rate, first, end, sink, film.name)
+    assert (report.head_frames, report.copied_frames, report.tail_frames) == (20, 55, 0)
+    assert check_clip(clip, source.index, first, end, 0, report.pictures, report.copy) == []
+    target = report.head_frames + (packet if packet >= 0 else report.copied_frames + packet)
+    broken = remuxed(clip, tmp_path / "broken.mp4", lambda n, data: flipped(
+        data, len(data) // 2 if byte == "middle" else int(byte)) if n == target else data)
+    problems = check_clip(broken, source.index, first, end, 0, report.pictures, report.copy)
+    assert problems, what
+    assert str(first + target) in problems[0], problems

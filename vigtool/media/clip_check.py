@@ -1,12 +1,20 @@
-"""Check a written clip against its source before anyone sees it: frame count, timing, rotation, and pictures
-decoded afresh from the file and compared with the source's frames: the first, the last, and on either side
-of every junction between a re-encoded part and a copied one, decoded straight through it as a player plays
-it, so a picture lost or broken where the parts meet is caught too."""
+"""Check a written clip against its source before anyone sees it: frame count, timing, rotation, the copied
+packets byte for byte, and pictures decoded afresh from the file and compared with the source's frames: the
+first, the last where it was re-encoded, and on either side of every junction between a re-encoded part and
+a copied one, decoded straight through it as a player plays it, so a picture lost or broken where the parts
+meet is caught too.
+
+The copied frames are the film's own packets: a decoder that meets the same bytes after the same parameter
+sets makes the same pictures of them, so comparing the bytes proves what decoding them would, for a
+fraction of the time (decoding a 1080p GOP takes a fifth of a second; comparing its bytes, milliseconds).
+Where a copy meets a re-encoded part, the pictures are still decoded and compared: there the decoder's
+state (parameter sets, references, reordering) passes from one part to the other, which no bytes show."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import av
@@ -16,6 +24,7 @@ import numpy as np
 from vigtool.media.errors import MediaError
 from vigtool.media.frames import FrameDecoder, RGBImage
 from vigtool.media.probe import FrameIndex, ProbeResult, probe_container
+from vigtool.media.stages import stage
 
 MIN_PSNR = 32.0  # dB: far below what the head's encoder gives (≥ 40), far above a wrong or broken frame
 
@@ -53,6 +62,19 @@ def _late_frame(got: FrameIndex, source: FrameIndex, first: int, end: int) -> in
     return first + int(late[0]) if late.size else None
 
 
+@dataclass(frozen=True)
+class CopiedPackets:
+    """What a clip's copied frames must be: the film's own packets as the cut read them from the film, by the
+    clip's frame number, with the film's parameter sets (length-prefixed, as the film's avcC/hvcC holds them)
+    in front of the first and of every one marked a keyframe, and `ending` (an end-of-sequence unit) after the
+    last in decode order."""
+
+    frames: range  # the clip's frames that are copied
+    data: Mapping[int, bytes]
+    parameter_sets: bytes
+    ending: bytes
+
+
 def junctions(count: int, copied: range) -> list[int]:
     """The clip's frames at which a part starts after another, for a clip of `count` frames whose frames
     `copied` are the film's own packets (the others re-encoded)."""
@@ -68,11 +90,12 @@ def run_around(junction: int, reorder: int, first: int, end: int) -> tuple[int, 
     return max(junction - 1 - reorder, first), min(junction + 2 + reorder, end)
 
 
-def decode_runs(count: int, copied: range, reorder: int) -> list[tuple[int, int]]:
+def decode_runs(count: int, copied: range, reorder: int, last: bool = True) -> list[tuple[int, int]]:
     """The runs [a, b] of clip frames the check decodes, each straight through without a seek and every frame
-    of it required: `run_around` each junction, and the last frame; overlapping runs merged."""
+    of it required: `run_around` each junction, and (with `last`) the last frame; overlapping runs merged."""
     runs = [(a, b - 1) for a, b in (run_around(j, reorder, 0, count) for j in junctions(count, copied))]
-    runs.append((count - 1, count - 1))
+    if last:
+        runs.append((count - 1, count - 1))
     merged: list[tuple[int, int]] = []
     for a, b in runs:
         if merged and a <= merged[-1][1] + 1:
@@ -83,16 +106,18 @@ def decode_runs(count: int, copied: range, reorder: int) -> list[tuple[int, int]
 
 
 def check_clip(path: Path, source: FrameIndex, first: int, end: int, rotation: int,
-               pictures: Mapping[int, np.ndarray], copied: range = range(0)) -> list[str]:
+               pictures: Mapping[int, np.ndarray], copied: range | CopiedPackets = range(0)) -> list[str]:
     """What is wrong with the clip at `path` (empty when it holds exactly frames [first, end) of the source).
 
     `pictures`: the source's frames as stored (before rotation, `picture_of`), by the clip's frame number;
-    the first and the last, and both sides of each junction between the clip's frames `copied` (the film's
-    own packets) and the re-encoded ones, are required, and every other one given that the check decodes
-    is compared too. A copied picture must come out exactly as the film's (the same
-    bytes decode to the same pixels), a re-encoded one within MIN_PSNR. The clip is probed as any film is
-    on import (its first picture kept); then the runs of `decode_runs` are decoded, the first on a second
-    reading of the file alongside the others.
+    the first, the last (unless its packet is compared), and both sides of each junction between the
+    clip's frames `copied` (the film's own packets) and the re-encoded ones, are required, and every other
+    one given that the check decodes is compared too. A copied picture must come out exactly as the film's
+    (the same bytes decode to the same pixels), a re-encoded one within MIN_PSNR. With `CopiedPackets`,
+    every copied packet must be the film's, byte for byte, and a copied last frame is not decoded; with a
+    bare range, the last frame is decoded and compared whatever it is. The clip is probed as any film is on
+    import (its first picture kept); then the runs of `decode_runs` are decoded, the first on a second
+    reading of the file alongside the others (and alongside the packets' comparison).
     """
     name = str(path)
     try:
@@ -107,21 +132,30 @@ def check_clip(path: Path, source: FrameIndex, first: int, end: int, rotation: i
         return [f"the clip cannot be read back ({exc})"]
     try:
         if container.streams.video:
-            # The runs are tens of pictures (the head's, the last GOP's): frame threads, as the cut's own decoders.
-            container.streams.video[0].thread_type = "AUTO"
-        probe, first_frame = probe_container(container, name, size)
+            # Slice threads, not frame threads: the runs are short (a head of 15-30 pictures, a window of a
+            # few), and each frame thread's own copy of the decoder costs more than it saves there: the
+            # check of bench/clip_export.py's phone film took 0.145 CPU-s against 0.207 with frame threads.
+            # Where there are two runs, they are decoded side by side on two readings (both cores).
+            container.streams.video[0].thread_type = "SLICE"
+        with stage("check_probe"):
+            probe, first_frame = probe_container(container, name, size)
     except MediaError as exc:
         container.close()
         handle.close()
         return [f"the clip cannot be read back ({exc})"]
-    decoder = FrameDecoder(handle, probe.index, name, threading="AUTO", container=container)  # closes both
+    decoder = FrameDecoder(handle, probe.index, name, threading="SLICE", container=container)  # closes both
     try:
         problems = _container_problems(probe, source, first, end, rotation)
         if problems:
             return problems
         reorder = int(container.streams.video[0].codec_context.reorder_depth or 0)
-        runs = decode_runs(end - first, copied, reorder)
-        return _picture_problems(path, probe, first_frame, decoder, first, runs, pictures, copied)
+        packets = copied if isinstance(copied, CopiedPackets) else None
+        frames = packets.frames if packets is not None else copied
+        assert isinstance(frames, range)
+        last = packets is None or end - first - 1 not in frames  # decoded and compared, or its packet compared
+        runs = decode_runs(end - first, frames, reorder, last)
+        return _picture_problems(path, probe, first_frame, decoder, first, runs, pictures, frames, last,
+                                 lambda: _packet_problems(container, probe.index, source, first, packets))
     finally:
         decoder.close()
 
@@ -139,6 +173,11 @@ def _container_problems(probe: ProbeResult, source: FrameIndex, first: int, end:
 
 def _decoded_run(decoder: FrameDecoder, a: int, b: int, first: int) -> tuple[dict[int, np.ndarray], list[str]]:
     """Clip frames [a, b] decoded straight through (from the keyframe before `a`), every one of them required."""
+    with stage("check_decode"):
+        return _decoded_run_here(decoder, a, b, first)
+
+
+def _decoded_run_here(decoder: FrameDecoder, a: int, b: int, first: int) -> tuple[dict[int, np.ndarray], list[str]]:
     shown: dict[int, np.ndarray] = {}
     try:
         for target in range(a, b + 1):
@@ -151,16 +190,64 @@ def _decoded_run(decoder: FrameDecoder, a: int, b: int, first: int) -> tuple[dic
     return shown, [f"frame {n} is missing where it was decoded" for n in lost[:1]]
 
 
+def _packet_problems(container: av.container.InputContainer, index: FrameIndex, source: FrameIndex, first: int,
+                     expected: CopiedPackets | None) -> list[str]:
+    """Whether every copied packet of the clip is the film's own (see CopiedPackets), marked a keyframe exactly
+    where the film has one. Reads the clip's packets without decoding them (before the decoder starts)."""
+    if expected is None or not expected.frames:
+        return []
+    with stage("check_packets"):
+        video = container.streams.video[0]
+        keys = set(source.keyframes.tolist())
+        container.seek(0, stream=video)
+        seen: set[int] = set()
+        last = len(expected.frames) - 1
+        # One packet at a time, in decode order: the clip's copy is never held twice in memory.
+        for packet in container.demux(video):
+            if not packet.size or packet.pts is None or (n := index.frame_at_pts(packet.pts)) not in expected.frames:
+                continue
+            k, key = len(seen), packet.is_keyframe
+            if n in seen or key != (first + n in keys) or (k == 0 and not key):
+                return [f"its frame {first + n}, copied, is there twice, or marked a keyframe where the film's is "
+                        "not (or not where it is)"]
+            seen.add(n)
+            problem = _packet_problem(expected, n, bytes(packet), leading=k == 0 or key, ending=k == last)
+            if problem:
+                return [problem.format(first + n)]
+        if len(seen) != len(expected.frames):
+            return ["its copied frames are not all there"]
+    return []
+
+
+def _packet_problem(expected: CopiedPackets, n: int, data: bytes, *, leading: bool, ending: bool) -> str:
+    """What is wrong with one copied packet (a message with {} for the film's frame number), or ''."""
+    # bytes, not memoryviews: a memoryview compares item by item, a hundred times slower (0.2 s a clip).
+    sets, end = expected.parameter_sets, expected.ending
+    start, stop = 0, len(data)
+    if leading:
+        if not data.startswith(sets):
+            return "the film's parameter sets are not before its frame {}, copied"
+        start = len(sets)
+    if ending:
+        if not data.endswith(end) or stop - len(end) < start:
+            return "the copy does not end its sequence after frame {}"
+        stop -= len(end)
+    own = expected.data.get(n)
+    return "" if own is not None and data[start:stop] == own else "its packet of frame {}, copied, is not the film's"
+
+
 def _picture_problems(path: Path, probe: ProbeResult, first_frame: av.VideoFrame, decoder: FrameDecoder, first: int,
-                      runs: list[tuple[int, int]], pictures: Mapping[int, np.ndarray], copied: range) -> list[str]:
+                      runs: list[tuple[int, int]], pictures: Mapping[int, np.ndarray], copied: range, last: bool,
+                      packet_problems: Callable[[], list[str]]) -> list[str]:
     count = probe.frame_count
     shown: dict[int, np.ndarray] = {0: picture_of(first_frame)}
     problems: list[str] = []
     # The run over the first junction (the head's end: as long as the head) on a reading of its own, on the
-    # other core; the rest here.
+    # other core; the packets' comparison and the other runs here.
     pool = ThreadPoolExecutor(1, thread_name_prefix="clip-check") if len(runs) > 1 else None
     try:
         ahead = pool.submit(_decoded_run_of, path, probe, runs[0], first) if pool is not None else None
+        problems += packet_problems()  # before this reading's decoder starts
         for a, b in runs[1:] if ahead is not None else runs:
             got, trouble = _decoded_run(decoder, a, b, first)
             shown.update(got)
@@ -174,7 +261,14 @@ def _picture_problems(path: Path, probe: ProbeResult, first_frame: av.VideoFrame
             pool.shutdown()
     if problems:
         return problems
-    required = {0, count - 1} | {j + d for j in junctions(count, copied) for d in (-1, 0)}
+    with stage("check_compare"):
+        return _compared(shown, pictures, count, first, copied, last)
+
+
+def _compared(shown: Mapping[int, np.ndarray], pictures: Mapping[int, np.ndarray], count: int, first: int,
+              copied: range, last: bool) -> list[str]:
+    problems: list[str] = []
+    required = {0} | ({count - 1} if last else set()) | {j + d for j in junctions(count, copied) for d in (-1, 0)}
     for n in sorted(required | (shown.keys() & pictures.keys())):
         expected = pictures.get(n)
         if expected is None:
@@ -194,7 +288,7 @@ def _decoded_run_of(path: Path, probe: ProbeResult, run: tuple[int, int], first:
         handle = path.open("rb")
     except OSError as exc:
         return {}, [f"the clip cannot be read back ({exc.strerror or exc})"]
-    decoder = FrameDecoder(handle, probe.index, str(path), threading="AUTO")
+    decoder = FrameDecoder(handle, probe.index, str(path), threading="SLICE")
     try:
         return _decoded_run(decoder, *run, first)
     finally:

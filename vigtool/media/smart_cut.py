@@ -28,7 +28,7 @@ from typing import Any, BinaryIO, Literal
 import av
 import numpy as np
 
-from vigtool.media.clip_check import picture_of, run_around
+from vigtool.media.clip_check import CopiedPackets, picture_of, run_around
 from vigtool.media.errors import MediaError
 from vigtool.media.frames import CONTINUE_WITHIN, FrameDecoder
 from vigtool.media.heap import keep_freed_memory
@@ -41,6 +41,7 @@ from vigtool.media.nal import (
     parameter_sets,
 )
 from vigtool.media.probe import FrameIndex, SeekableFile
+from vigtool.media.stages import stage
 
 Progress = Callable[[int, int], None]
 Cancelled = Callable[[], bool]
@@ -51,7 +52,11 @@ ENCODERS = {"h264": "libx264", "hevc": "libx265"}
 # bench/clip_export.py (grain), one thread: QP 18 takes 5.9-8.4 ms a picture against CRF 18's 9.0-11.6 ms,
 # its worst picture 45.3-45.9 dB against the source (CRF 18: 46.5-46.8 dB; the check asks 32, and
 # 45 dB is far beyond what an eye tells apart), and the clip's head decodes faster too (fewer bits).
-_X264 = {"preset": "ultrafast", "qp": "18", "bf": "0"}
+# QP 21 (issue 18, 15 pictures of the phone-like films, all threads): 0.081 CPU-s to encode against QP 18's
+# 0.104, and the check's decoding of them 0.034 s against 0.064 (a third of the bits), worst picture
+# 41.3-42.2 dB (QP 18: 44.4-45.2; QP 22: 40.1-41.0). Deblocking turned back on (deblock=0,0) gives the
+# same worst picture on grain for 10-15 % more encoding; superfast 0.3-1 dB more for 2.5x the encoding.
+_X264 = {"preset": "ultrafast", "qp": "21", "bf": "0"}
 # x265 costs about five times x264's CPU per picture even at ultrafast. Mode decision at rd 1, a 16-pixel
 # motion search and a two-picture lookahead take a third of it off (measured on 1080p frames with grain:
 # 0.64-0.67 CPU-s for 10 frames against 0.99-1.26 s) at the same worst-frame PSNR (38.7 dB).
@@ -79,8 +84,10 @@ class CutReport:
     copied_frames: int  # copied unchanged
     tail_frames: int  # encoded afresh at the out point
     # The source's pictures (stored orientation, clip_check.picture_of) the check compares the clip's with,
-    # by the clip's frame number: its first and last, and those around every junction between parts.
+    # by the clip's frame number: its first, its last unless copied, and those around every junction.
     pictures: dict[int, np.ndarray]
+    # The film's packets the clip copies, as read from the film, for the check to compare byte for byte.
+    copy: CopiedPackets
 
     @property
     def copied(self) -> range:
@@ -183,14 +190,14 @@ class _Writer:
         """An encoder's Annex B packet in the film's length-prefixed form."""
         return length_prefixed(annexb_units(data), self.nal_size)
 
-    def _end_of_sequence(self) -> bytes:
+    def end_of_sequence(self) -> bytes:
         return length_prefixed([end_of_sequence(self.codec)], self.nal_size)
 
     def write_part(self, part: Part, dts_lowering: int) -> None:
         """An encoded part, with an end-of-sequence unit after its last picture."""
         last = len(part) - 1
         for k, (data, pts, duration, key) in enumerate(part):
-            ending = self._end_of_sequence() if k == last else b""
+            ending = self.end_of_sequence() if k == last else b""
             self.write(data + ending, pts, pts - dts_lowering, duration, key)
 
     def write_copied(self, plan: _CopyPlan) -> None:
@@ -201,7 +208,7 @@ class _Writer:
         leading_sets = length_prefixed(self.source_parameter_sets, self.nal_size)
         for k, (data, pts, dts, duration, key) in enumerate(plan.packets):
             leading = leading_sets if k == 0 or key else b""
-            ending = self._end_of_sequence() if k == last else b""
+            ending = self.end_of_sequence() if k == last else b""
             self.write(leading + data + ending, pts, dts, duration, key)
             self.step()
 
@@ -264,7 +271,7 @@ def _plan_copy(container: av.container.InputContainer, stream: av.video.stream.V
 
 
 def _encode_part(writer: _Writer, frames: Iterator[av.VideoFrame], index: FrameIndex, rate: Fraction,
-                 last_end: int, step: Callable[[], None] | None) -> Part:
+                 last_end: int, step: Callable[[], None] | None, what: str) -> Part:
     """Encode `frames` (source timestamps) as one closed part. Muxes nothing, so it may run on any thread."""
     context: av.VideoCodecContext | None = None
     part: Part = []
@@ -278,16 +285,18 @@ def _encode_part(writer: _Writer, frames: Iterator[av.VideoFrame], index: FrameI
                          packet.is_keyframe))
 
     for frame in frames:
-        if context is None:
-            context = writer.encoder(frame, index.time_base, rate)
-        fresh = frame.reformat(format=context.pix_fmt) if frame.format.name != context.pix_fmt else frame
-        fresh.pts, fresh.time_base = frame.pts, index.time_base
-        fresh.pict_type = av.video.frame.PictureType.NONE
-        keep(context.encode(fresh))
+        with stage(what):
+            if context is None:
+                context = writer.encoder(frame, index.time_base, rate)
+            fresh = frame.reformat(format=context.pix_fmt) if frame.format.name != context.pix_fmt else frame
+            fresh.pts, fresh.time_base = frame.pts, index.time_base
+            fresh.pict_type = av.video.frame.PictureType.NONE
+            keep(context.encode(fresh))
         if step is not None:
             step()
     if context is not None:
-        keep(context.encode(None))
+        with stage(what):
+            keep(context.encode(None))
     return part
 
 
@@ -298,9 +307,13 @@ def _ahead(frames: Iterator[av.VideoFrame], depth: int = 6) -> Generator[av.Vide
 
     def work() -> None:
         try:
-            for frame in frames:
+            while True:
+                with stage("head_decode"):
+                    frame = next(frames, None)
                 if stop.is_set():
                     return
+                if frame is None:
+                    break
                 queue.put(frame)
             queue.put(None)
         except BaseException as exc:  # noqa: BLE001 - handed to the consumer, which raises it
@@ -377,7 +390,8 @@ class _SideWork:
     def _run(self, open_handle: Callable[[], SeekableFile], index: FrameIndex, rate: Fraction, name: str,
              first: int, end: int) -> None:
         try:
-            decoder = _open_decoder(open_handle, index, name)
+            with stage("open"):
+                decoder = _open_decoder(open_handle, index, name)
             try:
                 container = decoder.container
                 stop = end_pts(index, end)
@@ -386,28 +400,34 @@ class _SideWork:
                 if writer is None:
                     return
                 if key is not None:
-                    self.plan = _plan_copy(container, container.streams.video[0], index, key, end, stop)
+                    with stage("plan_copy"):
+                        self.plan = _plan_copy(container, container.streams.video[0], index, key, end, stop)
                 if writer.audio is not None:
-                    self.packets = _encoded_sound(container, writer, Fraction(int(index.pts[first])) * index.time_base,
-                                                  Fraction(stop) * index.time_base)
+                    with stage("sound"):
+                        self.packets = _encoded_sound(container, writer,
+                                                      Fraction(int(index.pts[first])) * index.time_base,
+                                                      Fraction(stop) * index.time_base)
                 if key == first:  # the clip has no head: one picture to decode for the check
                     *_, (_at, frame) = decoder.decode_to(first)
                     self.pictures[first] = picture_of(frame)
                 tail_first = self.plan.shows_until if self.plan else end
+                if self.plan is None or tail_first >= end:
+                    # No tail: the last frame is copied (its packet is compared, not its picture) or the
+                    # head's (which the head's decoder keeps).
+                    return
                 tail: list[av.VideoFrame] = []
                 # Nothing before the tail is wanted, only what the tail and the last frame refer to, and the
                 # copied frames before the tail (the check compares the clip's pictures around the junction).
-                wanted = {end - 1}
-                if tail_first < end:
-                    wanted |= set(range(*run_around(tail_first, reorder(container), first, end)))
+                wanted = {end - 1, *range(*run_around(tail_first, reorder(container), first, end))}
                 margin = end - 1 - min(wanted)
-                for at, frame in decoder.decode_to(end - 1, skip_unneeded=True, margin=margin):
-                    if at >= tail_first:
-                        tail.append(frame)
-                    if at in wanted:
-                        self.pictures[at] = picture_of(frame)
-                if self.plan is not None and tail:
-                    self.tail = _encode_part(writer, iter(tail), index, rate, stop, None)
+                with stage("tail_decode"):
+                    for at, frame in decoder.decode_to(end - 1, skip_unneeded=True, margin=margin):
+                        if at >= tail_first:
+                            tail.append(frame)
+                        if at in wanted:
+                            self.pictures[at] = picture_of(frame)
+                if tail:
+                    self.tail = _encode_part(writer, iter(tail), index, rate, stop, None, "tail_encode")
                     self.tail_frames = len(tail)
             finally:
                 decoder.close()
@@ -444,19 +464,22 @@ def smart_cut(open_handle: Callable[[], SeekableFile], index: FrameIndex, rate: 
     keep_freed_memory()  # a second export reuses the first one's picture memory instead of faulting it in
     side = _SideWork(open_handle, index, rate, name, first, end)  # opens its reading while we open ours
     try:
-        decoder = _open_decoder(open_handle, index, name)  # the head's
+        with stage("open"):
+            decoder = _open_decoder(open_handle, index, name)  # the head's
         try:
             container = decoder.container
             video = container.streams.video[0]
             audio = container.streams.audio[0] if container.streams.audio else None
-            key = _copy_start(container, index, first, end)
+            with stage("copy_start"):
+                key = _copy_start(container, index, first, end)
             writer = _Writer(out, video, audio, int(index.pts[first]), progress, cancelled, total=end - first)
             try:
                 side.begin(writer, key)
                 return _write_parts(index, rate, first, end, key, decoder, writer, side)
             finally:
                 side.join()  # never close the output under the side work's encoders
-                writer.close()
+                with stage("close_output"):
+                    writer.close()
         finally:
             decoder.close()
     finally:
@@ -470,7 +493,7 @@ def _write_parts(index: FrameIndex, rate: Fraction, first: int, end: int, key: i
     head_end = key if key is not None else end
     # The head's first picture, and where a copy follows, the pictures around the junction.
     around = run_around(head_end, reorder(decoder.container), first, end) if key is not None else (first, first)
-    wanted = {first, *range(*around)}
+    wanted = {first, *range(*around)} if key is not None else {first, end - 1}
 
     def keep(at: int, frame: av.VideoFrame) -> None:
         if at in wanted:
@@ -480,23 +503,29 @@ def _write_parts(index: FrameIndex, rate: Fraction, first: int, end: int, key: i
     if head_end > first:
         frames = _ahead(_decoded_range(decoder, first, head_end, keep, around[1] - 1 if key is not None else None))
         try:
-            head = _encode_part(writer, frames, index, rate, end_pts(index, head_end), writer.step)
+            head = _encode_part(writer, frames, index, rate, end_pts(index, head_end), writer.step, "head_encode")
         finally:
             frames.close()  # stops and joins the decoding thread before its decoder goes
-    plan = side.result().plan
+    with stage("wait_side"):
+        plan = side.result().plan
     lowering = max(0, int(index.pts[head_end - 1]) - plan.first_dts + 1) if plan and head else 0
-    writer.write_part(head, lowering)
-    for packet in side.packets:
-        writer.container.mux(packet)
-    if plan is not None:
-        writer.write_copied(plan)
-        if side.tail:
-            writer.write_part(side.tail, 0)
-            writer.step(side.tail_frames)
+    with stage("mux"):
+        writer.write_part(head, lowering)
+        for packet in side.packets:
+            writer.container.mux(packet)
+        if plan is not None:
+            writer.write_copied(plan)
+            if side.tail:
+                writer.write_part(side.tail, 0)
+                writer.step(side.tail_frames)
     pictures.update(side.pictures)
     # A picture the check needs and does not find here makes it refuse the clip (fail closed).
-    return CutReport(head_end - first, len(plan.packets) if plan else 0, side.tail_frames,
-                     {n - first: picture for n, picture in sorted(pictures.items())})
+    copied = plan.packets if plan else []
+    copy = CopiedPackets(range(head_end - first, head_end - first + len(copied)),
+                         {index.frame_at_pts(pts) - first: data for data, pts, *_ in copied},
+                         length_prefixed(writer.source_parameter_sets, writer.nal_size), writer.end_of_sequence())
+    return CutReport(head_end - first, len(copied), side.tail_frames,
+                     {n - first: picture for n, picture in sorted(pictures.items())}, copy)
 
 
 def reorder(container: av.container.InputContainer) -> int:

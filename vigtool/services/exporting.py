@@ -38,6 +38,7 @@ from vigtool.media.smart_cut import (
     SmartCutUnsupportedError,
     smart_cut,
 )
+from vigtool.media.stages import stage
 from vigtool.services import consent
 from vigtool.services.consent import Purpose
 from vigtool.services.frames import read_frame
@@ -92,16 +93,19 @@ def _smart(recording: Recording, source: Source, frames: FrameRange, out: Path,
         raise SmartCutUnsupportedError(recording.source_name,
                                        f"smart cut handles H.264 and HEVC, not {recording.video_codec}")
     with out.open("wb") as sink:
-        report = smart_cut(source.open_handle, source.index, recording.rate, frames.start, frames.end, sink,
-                           recording.source_name, progress=progress, cancelled=cancelled)
+        with stage("cut"):
+            report = smart_cut(source.open_handle, source.index, recording.rate, frames.start, frames.end, sink,
+                               recording.source_name, progress=progress, cancelled=cancelled)
         sink.flush()
         # The disk writes the clip while the check reads it back from the page cache (_commit's fsync
         # then finds nothing left to do).
         with ThreadPoolExecutor(1, thread_name_prefix="export-sync") as pool:
             synced = pool.submit(os.fsync, sink.fileno())
-            problems = check_clip(out, source.index, frames.start, frames.end, recording.rotation,
-                                  report.pictures, report.copied)
-            synced.result()
+            with stage("check"):
+                problems = check_clip(out, source.index, frames.start, frames.end, recording.rotation,
+                                      report.pictures, report.copy)
+            with stage("fsync_wait"):
+                synced.result()
     return problems
 
 
@@ -112,18 +116,21 @@ def export_clip(vault: Vault, recording: Recording, frames: FrameRange, out: Pat
     """Write frames [start, end) of `recording` to `out` (.mp4), exactly, with `options` applied, if the
     family consented to `purpose`. An existing `out` is kept unless `overwrite`."""
     options = options or ClipOptions()
-    _check_destination(out, CLIP_SUFFIXES, "clip", overwrite)
-    consent.check(vault, recording, purpose)
+    with stage("export_checks"):
+        _check_destination(out, CLIP_SUFFIXES, "clip", overwrite)
+        consent.check(vault, recording, purpose)
     started = time.perf_counter()
     with pending_export(vault, out) as temp:
         used, note = write_clip(vault, recording, frames, temp, options, mode, progress=progress,
                                 cancelled=cancelled)
-        _commit(temp, out)
+        with stage("export_commit"):
+            _commit(temp, out)
     count = output_frames(frames.start, frames.end, options, recording.rate)
-    vault.exports.add("clip", recording.id, {
-        "file": str(out.resolve()), "source": recording.source_name, "frames": [frames.start, frames.end],
-        "options": options.describe(), "mode": used.value, "bytes": out.stat().st_size,
-        "purpose": purpose.value, "note": note})  # why a smart cut fell back, if it did
+    with stage("export_log"):
+        vault.exports.add("clip", recording.id, {
+            "file": str(out.resolve()), "source": recording.source_name, "frames": [frames.start, frames.end],
+            "options": options.describe(), "mode": used.value, "bytes": out.stat().st_size,
+            "purpose": purpose.value, "note": note})  # why a smart cut fell back, if it did
     return ExportResult(out, used, count, time.perf_counter() - started, note)
 
 
@@ -140,7 +147,8 @@ def write_clip(vault: Vault, recording: Recording, frames: FrameRange, work: Pat
                           f"{frames.start} to {frames.end - 1} is not within them")
     if mode is ExportMode.SMART and options.needs_reencode:
         raise ExportError(str(work), f"a smart cut copies the film as it is; {options.describe()} needs re-encoding")
-    source = _source(vault, recording)
+    with stage("export_source"):
+        source = _source(vault, recording)
     if mode is not ExportMode.REENCODE and not options.needs_reencode:
         why = "a smart cut was not exact"
         try:
@@ -166,13 +174,15 @@ def pending_export(vault: Vault, out: Path) -> Iterator[Path]:
     """A temp name beside `out`, noted in the vault first: if the process dies while the plaintext is half
     written, the next opening of the vault removes it (see Vault.remove_leftovers)."""
     temp = temp_name_for(out)
-    marker = vault.exports.begin(temp.resolve())
+    with stage("export_log"):
+        marker = vault.exports.begin(temp.resolve())
     try:
         yield temp
     finally:
         with contextlib.suppress(FileNotFoundError):
             temp.unlink()
-        vault.exports.end(marker)
+        with stage("export_log"):
+            vault.exports.end(marker)
 
 
 def _commit(temp: Path, out: Path) -> None:
