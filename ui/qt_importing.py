@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
+from ui.qt_save import remember, save_folders
 from vigtool.services.dropping import films_in, screen_films
 
 if TYPE_CHECKING:
@@ -24,8 +25,10 @@ class ImportControls(QObject):
         window.importer.all_done.connect(self._imported)
 
     def import_dialog(self) -> None:
-        names, _ = QFileDialog.getOpenFileNames(self.w, "Import films", str(Path.home()), VIDEO_FILTER)
+        names, _ = QFileDialog.getOpenFileNames(self.w, "Import films", str(save_folders().folder("import")),
+                                                VIDEO_FILTER)
         if names:
+            remember("import", Path(names[0]))  # the phone's or the card's folder, again next time
             self.import_asking([Path(n) for n in names])
 
     def import_asking(self, paths: list[Path]) -> None:
