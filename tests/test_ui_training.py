@@ -178,17 +178,24 @@ def test_after_stop_the_pack_can_be_written_again(qtbot: QtBot, vault: Vault, tm
     qtbot.waitUntil(dialog.confirm_played_button.isEnabled, timeout=20000)
     qtbot.mouseClick(dialog.confirm_played_button, Qt.MouseButton.LeftButton)
     assert dialog.review.waiting() == [] and "frame 7: blurred whole; looked at" in dialog.frame_note.text().lower()
-    dialog.folder.setText(str(tmp_path))
+    assert Path(dialog.folder.text()).name == "training pack"  # a folder of its own, made when it is written
+    packs = tmp_path / "packs"
+    packs.mkdir()
+    dialog.folder.setText(str(packs / "training pack"))
     qtbot.mouseClick(dialog.write_button, Qt.MouseButton.LeftButton)
     dialog.reject()  # Cancel (Esc) while it writes
     qtbot.waitUntil(lambda: dialog.job is None, timeout=60000)
     assert dialog.status.text() == "Stopped; nothing was written."
-    assert not (tmp_path / "training-clip.mp4").exists()
+    assert not (packs / "training pack" / "training-clip.mp4").exists()
     assert dialog.write_button.isEnabled()  # not greyed out: no need to open the window again
     qtbot.mouseClick(dialog.write_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: dialog.written is not None, timeout=60000)
-    assert len(frames_of(tmp_path / "training-clip.mp4")) == 8
+    assert len(frames_of(packs / "training pack" / "training-clip.mp4")) == 8
     dialog.close()
+    again = window.sharing.training_dialog()  # the next pack: beside the last one, never over it
+    assert again is not None and Path(again.folder.text()) == packs / "training pack (2)"
+    qtbot.waitUntil(lambda: again.ready, timeout=60000)
+    again.close()
     window.close()
 
 
