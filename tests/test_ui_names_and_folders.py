@@ -96,13 +96,14 @@ def test_save_dialogs_open_where_the_last_one_saved_and_never_offer_a_taken_name
     proposed: list[str] = []
 
     def save_as(_parent: object, _caption: str, where: str, _filter: str) -> tuple[str, str]:
-        proposed.append(where)
-        return str(exports / Path(where).name), "PDF (*.pdf)"
+        proposed.append(where)  # she takes what is proposed, but the first time picks the clip's folder
+        return (where if len(proposed) > 1 else str(exports / "moments.pdf")), "PDF (*.pdf)"
 
     monkeypatch.setattr(QFileDialog, "getSaveFileName", save_as)
     ws.review.session()  # the clip goes into the review, so there is a handout to write
     handout = window.sharing.handout_dialog()
     assert handout is not None
+    assert "1. Clip at 00:01.0 (1.0 s)" in visible_text(handout)  # where in the film, not the vault's number
     assert handout.save() == exports / "moments.pdf"
     assert handout.save() == exports / "moments (2).pdf"
     assert Path(proposed[1]) == exports / "moments (2).pdf"  # it opened in that folder, on a free name
@@ -116,11 +117,14 @@ def test_a_folder_is_remembered_per_kind_and_forgotten_when_it_is_gone(tmp_path:
     folders = SaveFolders(MemorySettings(), home=home)
     assert folders.folder("clip") == home
     folders.remember("clip", clips / "moment at 0m01s.mp4")
+    assert folders.folder("handout") == clips  # the first handout goes beside the clip just exported
     folders.remember("handout", handouts)
-    assert (folders.folder("clip"), folders.folder("handout"), folders.folder("marks")) == (clips, handouts, home)
+    assert (folders.folder("clip"), folders.folder("handout"), folders.folder("marks")) == (clips, handouts, handouts)
     (clips / "moment at 0m01s.mp4").write_bytes(b"")
     (clips / "moment at 0m01s (2).mp4").write_bytes(b"")
     assert folders.proposal("clip", "moment at 0m01s.mp4") == clips / "moment at 0m01s (3).mp4"
     assert unused_name(clips / "for supervision.vigpkg") == clips / "for supervision.vigpkg"
-    shutil.rmtree(clips)  # a USB stick taken out: home again, not an error
+    shutil.rmtree(clips)  # a USB stick taken out: the last folder used, or home; not an error
+    assert folders.folder("clip") == handouts
+    shutil.rmtree(handouts)
     assert folders.folder("clip") == home

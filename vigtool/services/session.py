@@ -81,14 +81,19 @@ class SaveFolders:
         self.home = home if home is not None else Path.home()
 
     def folder(self, kind: str) -> Path:
-        value = self.settings.value(f"save/{kind}")
-        folder = Path(str(value)) if value else None
-        return folder if folder is not None and folder.is_dir() else self.home
+        """The folder last used for `kind`; the first time, the one last used for anything (the handout
+        goes beside the clip just exported); else home."""
+        for key in (f"save/{kind}", "save/last"):
+            value = self.settings.value(key)
+            if value and Path(str(value)).is_dir():
+                return Path(str(value))
+        return self.home
 
     def remember(self, kind: str, path: Path) -> None:
         """`path` was saved (a file, or the folder a training pack went into): its folder opens next time."""
-        folder = path if path.is_dir() else path.parent
-        self.settings.setValue(f"save/{kind}", str(folder.resolve()))
+        folder = str((path if path.is_dir() else path.parent).resolve())
+        self.settings.setValue(f"save/{kind}", folder)
+        self.settings.setValue("save/last", folder)
         self.settings.sync()
 
     def proposal(self, kind: str, name: str) -> Path:
