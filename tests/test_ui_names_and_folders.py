@@ -128,3 +128,16 @@ def test_a_folder_is_remembered_per_kind_and_forgotten_when_it_is_gone(tmp_path:
     assert folders.folder("clip") == handouts
     shutil.rmtree(handouts)
     assert folders.folder("clip") == home
+
+
+def test_after_an_import_the_window_says_which_file_is_which_pseudonym(
+        qtbot: QtBot, phone_film: tuple[MainWindow, Vault, Recording], tmp_path: Path,
+        samples: dict[str, Sample]) -> None:
+    window, _vault, _recording = phone_film
+    second = tmp_path / "VID_20261115_101500.mp4"
+    shutil.copy(samples["portrait"].path, second)
+    window.importing.import_files([second], "Family A")
+    qtbot.waitUntil(lambda: not window.importer.running, timeout=60000)
+    (result,) = [r for _name, r in window.importer.imported]
+    said = window.statusBar().currentMessage()
+    assert f"VID_20261115_101500.mp4 is recording-{result.recording.id}.mp4" in said, said
