@@ -120,6 +120,8 @@ def test_a_folder_is_remembered_per_kind_and_forgotten_when_it_is_gone(tmp_path:
     assert folders.folder("handout") == clips  # the first handout goes beside the clip just exported
     folders.remember("handout", handouts)
     assert (folders.folder("clip"), folders.folder("handout"), folders.folder("marks")) == (clips, handouts, handouts)
+    folders.remember("key card", home / "theirs.json", saved=False)  # opened from Downloads, say
+    assert folders.folder("key card") == home and folders.folder("still") == handouts  # not the family's folder
     (clips / "moment at 0m01s.mp4").write_bytes(b"")
     (clips / "moment at 0m01s (2).mp4").write_bytes(b"")
     assert folders.proposal("clip", "moment at 0m01s.mp4") == clips / "moment at 0m01s (3).mp4"

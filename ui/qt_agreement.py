@@ -305,7 +305,7 @@ class AgreementDialog(QDialog):
         except OSError as exc:
             self.status.setText(f"Not saved: {out}: {exc.strerror or exc}")
             return None
-        remember("agreement", out)
+        remember("agreement", out, saved=False)
         self.status.setText(f"Saved {out.name}: the figures per code, then the moments where you differ.")
         return out
 

@@ -104,6 +104,7 @@ class JobDialog(QDialog):
     before it closes anything, and no thread left writing behind a closed dialog."""
 
     save_kind = ""  # which save folder it opens in and remembers (qt_save), if it saves a file
+    for_the_family = True  # its folder is where a first export of another kind for the family opens too
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -158,7 +159,7 @@ class JobDialog(QDialog):
     def _saved(self, path: Path) -> None:
         """`path` is written: its folder is where this kind of dialog opens next time."""
         if self.save_kind:
-            remember(self.save_kind, path)
+            remember(self.save_kind, path, saved=self.for_the_family)
 
     def _progress(self, done: int, total: int) -> None:
         self.bar.setRange(0, max(total, 1))

@@ -29,7 +29,7 @@ class ImportControls(QObject):
         names, _ = QFileDialog.getOpenFileNames(self.w, "Import films", str(save_folders().folder("import")),
                                                 VIDEO_FILTER)
         if names:
-            remember("import", Path(names[0]))  # the phone's or the card's folder, again next time
+            remember("import", Path(names[0]), saved=False)  # the phone's or the card's folder, again next time
             self.import_asking([Path(n) for n in names])
 
     def import_asking(self, paths: list[Path]) -> None:

@@ -24,8 +24,8 @@ def proposal(kind: str, name: str) -> Path:
     return save_folders().proposal(kind, name)
 
 
-def remember(kind: str, path: Path) -> None:
-    save_folders().remember(kind, path)
+def remember(kind: str, path: Path, *, saved: bool = True) -> None:
+    save_folders().remember(kind, path, saved=saved)
 
 
 def ask_save_name(parent: QWidget, kind: str, caption: str, name: str, file_filter: str) -> tuple[Path | None, str]:
@@ -33,6 +33,15 @@ def ask_save_name(parent: QWidget, kind: str, caption: str, name: str, file_filt
     remembered for `kind` once something is saved there (`remember`), not merely chosen."""
     chosen, chosen_filter = QFileDialog.getSaveFileName(parent, caption, str(proposal(kind, name)), file_filter)
     return (Path(chosen) if chosen else None), chosen_filter
+
+
+def ask_open_name(parent: QWidget, kind: str, caption: str, file_filter: str) -> Path | None:
+    """The file chooser for a file to read, in the folder such files came from last (remembered at once)."""
+    chosen, _ = QFileDialog.getOpenFileName(parent, caption, str(save_folders().folder(kind)), file_filter)
+    if not chosen:
+        return None
+    save_folders().remember(kind, Path(chosen), saved=False)
+    return Path(chosen)
 
 
 def ask_folder(parent: QWidget, kind: str, caption: str) -> Path | None:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt
-from PySide6.QtWidgets import QFileDialog, QInputDialog, QLineEdit, QMessageBox
+from PySide6.QtWidgets import QInputDialog, QLineEdit, QMessageBox
 
 from ui.qt_consent import ConsentDialog
 from ui.qt_export import ExportDialog, moment_name
@@ -19,7 +19,7 @@ from ui.qt_handout import HandoutDialog
 from ui.qt_package import PackageReviewDialog, PackageViewer
 from ui.qt_presenter import Presenter, start_presenting
 from ui.qt_refusal import refused
-from ui.qt_save import ask_save_name, remember, save_folders
+from ui.qt_save import ask_open_name, ask_save_name, remember, save_folders
 from ui.qt_training import TrainingDialog
 from vigtool.domain.model import Recording, ReviewItemKind, ReviewSession
 from vigtool.domain.wording import count
@@ -163,11 +163,10 @@ class SharingControls(QObject):
 
     def open_package_dialog(self, path: Path | None = None, passphrase: str | None = None) -> PackageViewer | None:
         if path is None:
-            name, _ = QFileDialog.getOpenFileName(self.w, "Open a package", str(Path.home()),
-                                                  f"Encrypted package (*{PACKAGE_SUFFIX})")
-            if not name:
+            opened = ask_open_name(self.w, "package in", "Open a package", f"Encrypted package (*{PACKAGE_SUFFIX})")
+            if opened is None:
                 return None
-            path = Path(name)
+            path = opened
         if passphrase is None and path.exists() and is_for_person(path):
             self._take_in_package(path)
             return None

@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QHBoxLayout,
     QInputDialog,
     QLabel,
@@ -31,7 +30,7 @@ from PySide6.QtWidgets import (
 
 from ui.qt_export import JobDialog
 from ui.qt_refusal import refused
-from ui.qt_save import ask_save_name, remember, save_folders
+from ui.qt_save import ask_open_name, ask_save_name, remember, save_folders
 from vigtool.domain.model import Recording
 from vigtool.domain.wording import count
 from vigtool.media.errors import MediaError
@@ -112,26 +111,27 @@ class PartnersDialog(QDialog):
 
     def save_key_card(self, out: Path | None = None) -> Path | None:
         if out is None:
-            name, _ = QFileDialog.getSaveFileName(self, "Save my key card as",
-                                                  str(Path.home() / "my vigtool key card.json"), KEY_CARD_FILTER)
-            if not name:
+            chosen, _ = ask_save_name(self, "key card", "Save my key card as", "my vigtool key card.json",
+                                      KEY_CARD_FILTER)
+            if chosen is None:
                 return None
-            out = Path(name)
+            out = chosen
         try:
             public = supervision.save_key_card(self.vault, out)
         except OSError as exc:
             self.status.setText(f"Not saved: {out}: {exc.strerror or exc}")
             return None
+        remember("key card", out, saved=False)  # a key card is not for the family: not where their exports go
         self.status.setText(f"Saved {out.name}. It holds no secret: give it to your partner, then compare "
                             f"fingerprints ({public.fingerprint}).")
         return out
 
     def add_key_card(self, path: Path | None = None, name: str | None = None) -> PublicIdentity | None:
         if path is None:
-            chosen, _ = QFileDialog.getOpenFileName(self, "A partner's key card", str(Path.home()), KEY_CARD_FILTER)
-            if not chosen:
+            opened = ask_open_name(self, "key card", "A partner's key card", KEY_CARD_FILTER)
+            if opened is None:
                 return None
-            path = Path(chosen)
+            path = opened
         if name is None:
             try:
                 suggested = PublicIdentity.from_file(path.read_text(), str(path)).name
@@ -157,6 +157,7 @@ class SendForSupervisionDialog(JobDialog):
     """Films of one case with their marks, encrypted to one partner and signed by you."""
 
     save_kind = "supervision"
+    for_the_family = False
 
     def __init__(self, vault: Vault, recordings: list[Recording], chosen: int | None, folder: Path,
                  parent: QWidget | None = None) -> None:
@@ -279,7 +280,7 @@ def send_comments(window: MainWindow, out: Path | None = None) -> Path | None:
     except (MediaError, ValueError, OSError) as exc:
         QMessageBox.warning(window, "Comments not sent", str(exc))
         return None
-    remember("comments", out)
+    remember("comments", out, saved=False)
     window.statusBar().showMessage(f"Wrote {out.name}: your comments on the Supervision lane, no footage, "
                                    "for the practitioner who sent the film.", 10000)
     return out

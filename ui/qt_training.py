@@ -70,6 +70,7 @@ class TrainingDialog(JobDialog):
     """A thin view over `FaceReview` (vigtool.services.training_review): the preview, the buttons, the keys."""
 
     save_kind = "training"
+    for_the_family = False
 
     def __init__(self, vault: Vault, recording: Recording, frames: FrameRange, folder: Path,
                  parent: QWidget | None = None) -> None:

@@ -89,11 +89,14 @@ class SaveFolders:
                 return Path(str(value))
         return self.home
 
-    def remember(self, kind: str, path: Path) -> None:
-        """`path` was saved (a file, or the folder a training pack went into): its folder opens next time."""
+    def remember(self, kind: str, path: Path, *, saved: bool = True) -> None:
+        """`path` was saved (a file, or the folder a training pack went into): its folder opens next time.
+        `saved=False`: a file opened from there (a key card, a package): remembered for its kind only, so a
+        download folder does not become where the next export for the family goes."""
         folder = str((path if path.is_dir() else path.parent).resolve())
         self.settings.setValue(f"save/{kind}", folder)
-        self.settings.setValue("save/last", folder)
+        if saved:
+            self.settings.setValue("save/last", folder)
         self.settings.sync()
 
     def proposal(self, kind: str, name: str) -> Path:
