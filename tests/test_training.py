@@ -280,6 +280,9 @@ def test_the_look_before_a_pack_is_kept_and_taken_back_step_by_step() -> None:
     review.found = [[] for _ in range(12)]
     assert review.waiting() == list(range(10, 22)) and not review.can_undo
     assert review.status().startswith("Frames 10–21 need a look before the pack can be written")
+    review.played = [10, 12, 14, 16, 18, 20]  # scattered: said in the tooltip, not on the button
+    assert review.played_button_text() == "No face left uncovered in the 6 frames played"
+    assert review.played_frames_text() == "Frames played: 10, 12, 14, 16, 18 and 20"
     review.start_playing(14)
     shown = []
     while (frame := review.next_to_play()) is not None:

@@ -153,7 +153,7 @@ def test_the_frames_that_wait_are_played_through_and_settled_at_once(qtbot: QtBo
     dialog.toggle_play()  # played, then paused at once: she saw frame 0 only
     dialog.toggle_play()
     assert dialog.review.played == [0]
-    assert dialog.confirm_played_button.text() == "No face left uncovered in the 1 frames played (0)"
+    assert dialog.confirm_played_button.text() == "No face left uncovered in the 1 frame played (0)"
     dialog.correct((10, 10, 40, 40), remove=False)  # a box drawn: what was played is no longer what is written
     assert dialog.review.played == [] and not dialog.confirm_played_button.isEnabled()
     qtbot.mouseClick(dialog.undo_button, Qt.MouseButton.LeftButton)

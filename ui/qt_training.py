@@ -152,8 +152,8 @@ class TrainingDialog(JobDialog):
         self.play_button.clicked.connect(lambda _checked=False: self.toggle_play())
         self.confirm_played_button = QPushButton("No face left uncovered in the frames played")
         QShortcut(QKeySequence("Shift+F4"), self, self.confirm_played)
-        self.confirm_played_button.setToolTip("You watched these frames as they will be written and saw no face "
-                                              "left uncovered (Shift+F4)")
+        self._played_tip = "You watched these frames as they will be written and saw no face left uncovered (Shift+F4)"
+        self.confirm_played_button.setToolTip(self._played_tip)
         self.confirm_played_button.clicked.connect(lambda _checked=False: self.confirm_played())
         self._player = QTimer(self, interval=PLAY_MS)
         self._player.timeout.connect(self._play_next)
@@ -287,6 +287,7 @@ class TrainingDialog(JobDialog):
             self.play_button.setText("Play the frames that wait")
         self.confirm_played_button.setEnabled(bool(self.review.played_waiting()) and not playing)
         self.confirm_played_button.setText(self.review.played_button_text())
+        self.confirm_played_button.setToolTip(self.review.played_frames_text() or self._played_tip)
 
     def confirm_played(self) -> None:
         """She watched these frames (each shown to her, as it will be written): no face in them is uncovered."""

@@ -15,7 +15,10 @@ from typing import Literal
 from vigtool.analysis.face_cover import CoverPlan, ranges
 from vigtool.analysis.faces import Box, Find, ManualBox
 from vigtool.domain.time import FrameRange
+from vigtool.domain.wording import count
 from vigtool.services import training
+
+PLAYED_SAID = 16  # the longest list of frames the "settle what was played" button says in words
 
 
 @dataclass
@@ -163,6 +166,16 @@ class FaceReview:
                                             "settled (confirmed)." if settled else "needs your look.")
 
     def played_button_text(self) -> str:
+        """The button's words: which frames it settles, the frames themselves only while they are short to
+        say (scattered frames would make the button, and the dialog, wider than a laptop's screen)."""
         played = self.played_waiting()
-        return (f"No face left uncovered in the {len(played)} frames played ({ranges(played)})" if played else
-                "No face left uncovered in the frames played")
+        if not played:
+            return "No face left uncovered in the frames played"
+        where = ranges(played)
+        return (f"No face left uncovered in the {count(len(played), 'frame')} played"
+                + (f" ({where})" if len(where) <= PLAYED_SAID else ""))
+
+    def played_frames_text(self) -> str:
+        """Every frame played that still waits, for the button's tooltip."""
+        played = self.played_waiting()
+        return f"Frames played: {ranges(played)}" if played else ""
