@@ -18,7 +18,6 @@ Memory holds one segment (1 MiB) in the clear, whatever the size of the file.
 from __future__ import annotations
 
 import contextlib
-import io
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -28,6 +27,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from storage.atomic import temp_name_for
 from storage.sealed_media import SealedMediaError
+from vigtool.media.raw_reader import PositionedRawReader
 
 if TYPE_CHECKING:
     from _typeshed import ReadableBuffer, WriteableBuffer
@@ -47,8 +47,9 @@ def _nameless_file(folder: Path) -> int:
     return fd
 
 
-class SealedScratch(io.RawIOBase):
-    """A readable, writable, seekable file whose bytes on disk are sealed; `name` is for messages."""
+class SealedScratch(PositionedRawReader):
+    """A readable, writable, seekable file whose bytes on disk are sealed; `name` is for messages. Its
+    position, size and seeking are the vault's readers' (PositionedRawReader); it adds writing."""
 
     def __init__(self, folder: Path, name: str, segment_size: int = SEGMENT) -> None:
         super().__init__()
@@ -56,38 +57,16 @@ class SealedScratch(io.RawIOBase):
         self._fd = _nameless_file(folder)
         self._cipher = AESGCM(AESGCM.generate_key(bit_length=256))
         self._segment_size = segment_size
-        self._size = 0  # plaintext bytes in the file
-        self._pos = 0
         self._index = -1  # the segment held in memory, in the clear
         self._held = bytearray()
         self._dirty = False
         self._sealed_lengths: dict[int, int] = {}  # plaintext bytes of each segment on the disk
 
-    @property
-    def size(self) -> int:
-        return self._size
-
     def fileno(self) -> int:
         return self._fd
 
-    def readable(self) -> bool:
-        return True
-
     def writable(self) -> bool:
         return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def tell(self) -> int:
-        return self._pos
-
-    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self._size}[whence]
-        if base + offset < 0:
-            raise OSError(f"{self.name_for_messages}: cannot seek before the start")
-        self._pos = base + offset
-        return self._pos
 
     def _slot(self, index: int) -> int:
         return index * (_NONCE + self._segment_size + _TAG)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QCursor
+from PySide6.QtWidgets import QToolButton
 from pytestqt.qtbot import QtBot
 
 from tests.test_ui_review import stamp_of, visible_text, window  # noqa: F401 - the fixture
@@ -102,3 +103,20 @@ def test_closing_the_workspace_takes_the_footage_off_the_screen(qtbot: QtBot, wi
     assert window.sharing.present_review() is presenter  # F5 again: the same review, not a second one
     window.close()
     assert presenter.over and not presenter.family.isVisible() and presenter.family.player.recording is None
+
+
+def test_the_bar_has_a_way_back_by_mouse(qtbot: QtBot, window: MainWindow) -> None:  # noqa: F811
+    """On one screen the bar's own button ends the review, for a practitioner who does not know Esc."""
+    presenter = window.sharing.present_review()
+    assert presenter is not None
+    family = presenter.family
+    qtbot.waitUntil(lambda: family.isFullScreen() and family.player.frame == 30)
+    presenter.next()  # on the still, so the workspace comes back there
+    qtbot.mouseClick(family.player.canvas, Qt.MouseButton.LeftButton)  # the bar comes up
+    assert family.bar.isVisible()
+    (back,) = [b for b in family.bar.findChildren(QToolButton) if b.text() == "End review"]
+    assert back.isVisible() and family.bar.rect().contains(back.geometry())  # on the bar, not cut off
+    qtbot.mouseClick(back, Qt.MouseButton.LeftButton)
+    assert presenter.over and not family.isVisible()
+    assert window.review_panel.items.currentRow() == 1
+    qtbot.waitUntil(lambda: window.player.frame == 90)

@@ -167,7 +167,7 @@ def test_one_laptop_screen_keys_work_at_once_and_esc_comes_back(tmp_path: Path, 
             assert 10 < paused < 99
             run_x(env, "xdotool", "mousemove", "800", "450")
             bar = app.wait("the bar, paused", lambda s: s["bar"])
-            assert "▶ Play" in bar["family_text"] and "End" in bar["family_text"]
+            assert "▶ Play" in bar["family_text"] and "End review" in bar["family_text"]
             app.key("space")  # on from where it paused, to the end of the moment
             on = app.wait("playing on", lambda s: s["playing"] and s["frame"] >= paused)
             assert not on["bar"]  # the bar went down as the moment started to play

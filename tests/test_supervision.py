@@ -15,10 +15,12 @@ from pytestqt.qtbot import QtBot
 
 from storage.identity import Identity
 from storage.package import PackageError, PackageWriter
+from storage.sealed_media import MediaKind
 from ui.main_window import MainWindow
 from vigtool.domain.consent import Purpose
 from vigtool.domain.model import Actor, Recording, TrackKind
 from vigtool.domain.time import FrameRange
+from vigtool.media.errors import MediaError
 from vigtool.services.agreement import agreement
 from vigtool.services.consent import ConsentRefusedError
 from vigtool.services.exporting import export_clip
@@ -242,3 +244,29 @@ def test_two_practitioners_films_are_told_apart_and_open_json_is_json(tmp_path: 
     document = json.loads(merged.stdout)
     assert (document["kind"], document["changed"], document["marks"]) == ("comments", True, 0)
     assert document["recording"]["recording"] == 1 and document["lane"] == f"Sue Grey: {SUPERVISION_TRACK}"
+
+
+def test_each_film_is_opened_once_and_a_missing_one_stops_the_package_before_it_is_written(
+        people: People, tmp_path: Path, samples: dict[str, Sample], monkeypatch: pytest.MonkeyPatch) -> None:
+    mine = people.practitioner
+    second = import_recording(mine, samples["portrait"].path, "Family A").recording
+    for recording in (people.recording, second):
+        give_consent(mine, recording)
+    opened: list[int] = []
+    real_open = mine.open_film
+
+    def open_film(recording: Recording) -> object:
+        opened.append(recording.id)
+        return real_open(recording)
+
+    monkeypatch.setattr(mine, "open_film", open_film)
+    her = supervisor_of(people).public
+    out = tmp_path / "both.vigpkg"
+    send_for_supervision(mine, [people.recording, second], her, out)
+    assert sorted(opened) == sorted([people.recording.id, second.id])  # once each: checked, then copied
+    assert len(open_for_supervision(people.supervisor, out)) == 2
+    mine.media.path_for(second.media_id, MediaKind.FILM).unlink()  # a film gone from the vault
+    late = tmp_path / "late.vigpkg"
+    with pytest.raises(MediaError, match="is missing from the vault"):
+        send_for_supervision(mine, [people.recording, second], her, late)
+    assert not late.exists() and [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []

@@ -26,6 +26,7 @@ from vigtool.services.consent import ConsentRefusedError
 from vigtool.services.exporting import ExportError
 from vigtool.services.importing import import_recording
 from vigtool.services.training import FramesNotSettledError, TrainingOptions, find_faces, training_pack
+from vigtool.services.training_review import FaceReview
 from vigtool.services.vault import Vault
 from vigtool.synth.face_films import Face, FaceFilm, drifting, render_face_film
 from vigtool.synth.face_photos import astronaut, film_set
@@ -269,3 +270,38 @@ def test_without_the_finder_s_model_only_the_whole_picture_can_be_written(
     written = training_pack(vault, recording, FrameRange(0, 4), tmp_path,
                             TrainingOptions(whole_picture=True, confirmed=frozenset(range(4))))
     assert len(frames_of(written)) == 4
+
+
+def test_the_look_before_a_pack_is_kept_and_taken_back_step_by_step() -> None:
+    """What the training dialog shows, without a window: an empty room (no face found) waits frame by frame;
+    frames played through are settled at once, only those shown; a box drawn settles its frame; Undo takes
+    back one step at a time; what she confirmed blurred whole does not count for the faces blurred."""
+    review = FaceReview(FrameRange(10, 22))
+    review.found = [[] for _ in range(12)]
+    assert review.waiting() == list(range(10, 22)) and not review.can_undo
+    assert review.status().startswith("Frames 10–21 need a look before the pack can be written")
+    review.played = [10, 12, 14, 16, 18, 20]  # scattered: said in the tooltip, not on the button
+    assert review.played_button_text() == "No face left uncovered in the 6 frames played"
+    assert review.played_frames_text() == "Frames played: 10, 12, 14, 16, 18 and 20"
+    review.start_playing(14)
+    shown = []
+    while (frame := review.next_to_play()) is not None:
+        shown.append(frame)
+    assert shown == list(range(14, 22))
+    assert review.played_button_text() == "No face left uncovered in the 8 frames played (14–21)"
+    assert review.confirm_played() and review.waiting() == [10, 11, 12, 13]
+    assert review.next_to_look(21) == 10 and review.next_to_look(10) == 11
+    review.correct(12, (5, 5, 20, 20), remove=False)
+    assert review.plan().settled[12] == "drawn" and review.waiting() == [10, 11, 13]
+    assert review.frame_note(12).endswith("settled (a box drawn).")
+    assert review.boxes_at(20) == [(5, 5, 20, 20)]  # the box covers its place to the end of the clip
+    assert review.undo() and review.waiting() == [10, 11, 12, 13]  # the box
+    assert review.undo() and review.waiting() == list(range(10, 22))  # the eight played, at once
+    assert not review.undo()
+    review.whole = True
+    review.confirm(10)
+    assert review.waiting() == list(range(11, 22)) and "1 of 12 frames" in review.summary()
+    review.whole = False
+    assert 10 in review.waiting()  # seen blurred whole is not seen with the faces blurred
+    options = review.options("Parent and baby", "mute")
+    assert options.caption == "Parent and baby" and options.voice == "mute" and not options.whole_picture

@@ -3,15 +3,22 @@ moment, the date of the review, and the family's pseudonym only when ticked."""
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
-from conftest import open_vault
-from PySide6.QtGui import QFont, QFontMetricsF
+import cv2
+import imageio_ffmpeg
+import numpy as np
+from conftest import give_consent, open_vault
+from PySide6.QtGui import QFont, QFontMetricsF, QImage
 from PySide6.QtPdf import QPdfDocument
 from pytestqt.qtbot import QtBot
 
+from ui.handout_pdf import handout_pdf
 from ui.main_window import MainWindow
+from vigtool.services import library, review
 from vigtool.services.demo import ensure_demo_case
+from vigtool.services.importing import import_recording
 
 
 def test_the_handout_is_prepared_previewed_and_saved_readable(qtbot: QtBot, tmp_path: Path) -> None:
@@ -57,3 +64,38 @@ def test_the_handout_is_prepared_previewed_and_saved_readable(qtbot: QtBot, tmp_
         assert body_pt >= 11, f"body text {body_pt:.1f} pt"  # was about 7.5 pt
         dialog.close()
         window.close()
+
+
+def test_a_portrait_phone_picture_is_whole_on_one_page(tmp_path: Path) -> None:
+    """A phone held upright films 720×1280: each picture of the handout is on one page, never cut across two."""
+    film = tmp_path / "upright.mp4"
+    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-f", "lavfi", "-i",
+                    "testsrc2=size=720x1280:rate=30", "-t", "1", "-c:v", "libx264", "-pix_fmt", "yuv420p", str(film)],
+                   check=True)
+    with open_vault(tmp_path / "v") as vault:
+        recording = import_recording(vault, film, "Family A").recording
+        give_consent(vault, recording)
+        workspace = library.open_workspace(vault, recording)
+        for frame in (5, 20):
+            workspace.stills.add(frame)
+        session = workspace.review.session()
+        assert session is not None
+        handout = review.build_handout(vault, session)
+        out = review.save_handout(vault, session, tmp_path / "moments.pdf", render=handout_pdf)
+    document = QPdfDocument()
+    document.load(str(out))
+    pages = []
+    for page in range(document.pageCount()):
+        size = document.pagePointSize(page).toSize()
+        image = document.render(page, size).convertToFormat(QImage.Format.Format_RGB888)
+        pages.append(np.frombuffer(image.constBits(), np.uint8).reshape(image.height(), image.bytesPerLine())
+                     [:, :image.width() * 3].reshape(image.height(), image.width(), 3).copy())
+    for name, png in handout.images.items():
+        picture = cv2.cvtColor(cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
+        best = 0.0
+        for page in pages:  # rendered at 72 dpi, a picture comes out at about three quarters of its pixels
+            for scale in np.linspace(0.70, 0.80, 5):
+                template = cv2.resize(picture, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+                if template.shape[0] <= page.shape[0] and template.shape[1] <= page.shape[1]:
+                    best = max(best, float(cv2.matchTemplate(page, template, cv2.TM_CCOEFF_NORMED).max()))
+        assert best > 0.9, f"{name} is not whole on any page of the handout (best match {best:.2f})"

@@ -56,8 +56,8 @@ def test_partners_send_for_supervision_and_comments_back(qtbot: QtBot, tmp_path:
         assert dialog is not None
         qtbot.addWidget(dialog)
         texts = [dialog.films.item(k).text() for k in range(dialog.films.count())]
-        assert texts[0] == consented.source_name
-        assert texts[1] == f"{not_consented.source_name} — no consent is recorded for this film"
+        assert texts[0] == f"recording-{consented.id}.mp4"  # as the Families panel, and as it will arrive
+        assert texts[1] == f"recording-{not_consented.id}.mp4 — no consent is recorded for this film"
         assert "no consent" in dialog.films.item(1).toolTip()
         assert [r.id for r in dialog.chosen()] == [consented.id]
         # The same dialog, whichever film of the case is open: one without consent hides none that may go.
@@ -66,7 +66,8 @@ def test_partners_send_for_supervision_and_comments_back(qtbot: QtBot, tmp_path:
         assert other is not None
         qtbot.addWidget(other)
         texts = [other.films.item(k).text() for k in range(other.films.count())]
-        assert texts == [consented.source_name, f"{not_consented.source_name} — no consent is recorded for this film"]
+        assert texts == [f"recording-{consented.id}.mp4",
+                         f"recording-{not_consented.id}.mp4 — no consent is recorded for this film"]
         assert other.films.item(0).flags() & Qt.ItemFlag.ItemIsUserCheckable  # the consented one can be ticked
         other.close()
         window.open_recording(consented.id)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -30,13 +30,14 @@ from ui.qt_marking import MarkingControls
 from ui.qt_panels import CaseBrowser, ClipBin, CodebookPalette
 from ui.qt_player import PlayerView
 from ui.qt_review_panel import ReviewPanel
+from ui.qt_save import app_settings
 from ui.qt_sharing import SharingControls
 from ui.qt_timeline import TimelineWidget
 from ui.qt_typing_guard import install as install_typing_guard
 from vigtool.domain.events import Event
 from vigtool.domain.model import ReviewSession
 from vigtool.media.errors import MediaError
-from vigtool.services import library
+from vigtool.services import library, sharing
 from vigtool.services.families import Families
 from vigtool.services.jobs import JobList, close_question
 from vigtool.services.marking import InOutMarks
@@ -46,10 +47,6 @@ from vigtool.services.session import SessionState
 from vigtool.services.vault import Vault
 from vigtool.services.working_copy import WorkingCopyBuilder
 from vigtool.services.workspace import Workspace
-
-
-def app_settings() -> QSettings:
-    return QSettings("vigtool", "vigtool")
 
 
 class MainWindow(QMainWindow):
@@ -134,7 +131,8 @@ class MainWindow(QMainWindow):
 
     # -- opening ---------------------------------------------------------------------------------
     def refresh_cases(self) -> None:
-        self.cases.show_cases(library.families_and_films(self.vault))
+        cases = library.families_and_films(self.vault)
+        self.cases.show_cases(cases, {r.id: sharing.shown_name(self.vault, r) for _case, films in cases for r in films})
 
     def open_recording(self, recording_id: int, frame: int = 0) -> None:
         recording = library.film(self.vault, recording_id)
@@ -170,8 +168,9 @@ class MainWindow(QMainWindow):
         if ws is None:
             self.setWindowTitle(f"vigtool — {self.vault.path}")
             return
+        # The title is seen outside the window (taskbar, switcher, screen sharing): the film's pseudonym only.
         self.setWindowTitle(f"vigtool — {self.families.families.label_of(ws.recording.case_id)} — "
-                            f"{ws.recording.source_name}")
+                            f"{sharing.shown_name(self.vault, ws.recording)}")
 
     def show_first_moment(self) -> None:
         """Select the first mark after the playhead (the demo opens on a moment, with the inspector filled)."""

@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QGridLayout,
     QHBoxLayout,
     QHeaderView,
@@ -33,9 +32,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui.qt_save import ask_save_name, remember
 from vigtool.domain.agreement import NONE, CodeFigures
 from vigtool.domain.model import Recording, Track
-from vigtool.services import agreement
+from vigtool.services import agreement, sharing
 from vigtool.services.agreement import Coder, Report
 from vigtool.services.lanes import People, lane_labels
 from vigtool.services.vault import Vault
@@ -76,7 +76,7 @@ class AgreementDialog(QDialog):
         self.vault, self.recording, self.tracks, self.people = vault, recording, tracks, who
         self.labels = lane_labels(tracks, who)
         self.report: Report | None = None
-        self.setWindowTitle(f"Agreement — {recording.source_name}")
+        self.setWindowTitle(f"Agreement — {sharing.shown_name(vault, recording)}")
         layout = QVBoxLayout(self)
         self._choices(layout)
         self.summary = QLabel()
@@ -294,17 +294,18 @@ class AgreementDialog(QDialog):
         if self.report is None:
             return None
         if out is None:
-            name, _ = QFileDialog.getSaveFileName(self, "Save the agreement as",
-                                                  str(Path.home() / f"agreement {self.recording.source_name}.csv"),
-                                                  "CSV (*.csv)")
-            if not name:
+            film = Path(sharing.shown_name(self.vault, self.recording)).stem
+            chosen, _ = ask_save_name(self, "agreement", "Save the agreement as", f"agreement on {film}.csv",
+                                      "CSV (*.csv)")
+            if chosen is None:
                 return None
-            out = Path(name)
+            out = chosen
         try:
             agreement.save_csv(self.report, out)
         except OSError as exc:
             self.status.setText(f"Not saved: {out}: {exc.strerror or exc}")
             return None
+        remember("agreement", out, saved=False)
         self.status.setText(f"Saved {out.name}: the figures per code, then the moments where you differ.")
         return out
 

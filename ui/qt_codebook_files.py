@@ -7,8 +7,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject
-from PySide6.QtWidgets import QFileDialog, QMessageBox
+from PySide6.QtWidgets import QMessageBox
 
+from ui.qt_save import ask_open_name, ask_save_name, remember
 from vigtool.domain.codebook import Codebook, CodebookError
 from vigtool.services import library
 
@@ -42,9 +43,10 @@ class CodebookFiles(QObject):
         ws.replace_codebook(book, f"Bind {key or 'no key'}")
 
     def import_codebook(self) -> None:
-        name, _ = QFileDialog.getOpenFileName(self.w, "Import a codebook", str(Path.home()), "Codebook (*.json)")
-        if not name or self.w.workspace is None:
+        opened = ask_open_name(self.w, "codebook", "Import a codebook", "Codebook (*.json)")
+        if opened is None or self.w.workspace is None:
             return
+        name = str(opened)
         try:
             book = Codebook.from_json(Path(name).read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, CodebookError) as exc:
@@ -54,10 +56,12 @@ class CodebookFiles(QObject):
 
     def export_codebook(self) -> None:
         book = self.w.workspace.codebook if self.w.workspace else library.codebook(self.w.vault)
-        name, _ = QFileDialog.getSaveFileName(self.w, "Export the codebook", str(Path.home() / "codebook.json"),
-                                              "Codebook (*.json)")
-        if name:
+        chosen, _ = ask_save_name(self.w, "codebook", "Export the codebook", "codebook.json", "Codebook (*.json)")
+        if chosen is not None:
+            name = str(chosen)
             try:
-                Path(name).write_text(book.to_json(), encoding="utf-8")
+                chosen.write_text(book.to_json(), encoding="utf-8")
             except OSError as exc:
                 QMessageBox.warning(self.w, "Codebook not exported", f"{name}: {exc.strerror}")
+                return
+            remember("codebook", chosen, saved=False)

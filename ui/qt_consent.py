@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 
 from vigtool.domain.consent import Purpose
 from vigtool.domain.model import Recording
-from vigtool.services import consent
+from vigtool.services import consent, sharing
 from vigtool.services.vault import Vault
 
 DATE_FORMAT = "d MMMM yyyy"  # "1 December 2026": never "1 12 2026", whose day and month a reader must guess
@@ -49,7 +49,7 @@ class ConsentDialog(QDialog):
     def __init__(self, vault: Vault, recording: Recording, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.vault, self.recording = vault, recording
-        self.setWindowTitle(f"Consent for {recording.source_name}")
+        self.setWindowTitle(f"Consent for {sharing.shown_name(vault, recording)}")
         self.resize(620, 560)
         self.given = QListWidget()
         self.given.setWordWrap(True)
@@ -153,7 +153,8 @@ class ConsentDialog(QDialog):
     def shred(self, *, confirm: bool = True) -> bool:
         """Crypto-shred the film (after asking): its key goes first, then its files and notes."""
         if confirm and QMessageBox.question(
-                self, "Destroy the film", f"Destroy {self.recording.source_name} and everything marked on it, "
+                self, "Destroy the film", f"Destroy {sharing.shown_name(self.vault, self.recording)} (imported "
+                f"from {self.recording.source_name}) and everything marked on it, "
                 "for good? This cannot be undone.") != QMessageBox.StandardButton.Yes:
             return False
         self.vault.delete_recording(self.recording)

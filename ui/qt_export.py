@@ -30,14 +30,17 @@ from PySide6.QtWidgets import (
 from ui.qt_choice import chosen
 from ui.qt_jobs import BackgroundJob, Work
 from ui.qt_refusal import replace_asked
+from ui.qt_save import remember
 from vigtool.domain.export import HEIGHTS, CaptionMode, ClipOptions, ExportMode, SlowSound
 from vigtool.domain.model import Recording
 from vigtool.media.errors import MediaError
+from vigtool.services import sharing
 from vigtool.services.exporting import ExportResult, export_clip
 from vigtool.services.jobs import JobList
 from vigtool.services.library import MIN_PASSPHRASE_LENGTH, PACKAGE_SUFFIX
 from vigtool.services.marking import ChosenClip
 from vigtool.services.packaging import PackageClip, PackageResult, write_package
+from vigtool.services.session import unused_name
 from vigtool.services.vault import Vault
 
 __all__ = ["ExportDialog", "ExportJob", "JobDialog", "Work"]  # Work: the dialogs built on JobDialog take it
@@ -74,6 +77,13 @@ class ExportJob(QObject):
         self.job.wait()
 
 
+def moment_name(frame: int, rate: Fraction) -> str:
+    """A file name for a moment that says where in the film it is, "moment at 1m05s" (no colon: not every
+    file system takes one), and nothing of the family or of the film's own name."""
+    seconds = int(frame / rate)
+    return f"moment at {seconds // 60}m{seconds % 60:02d}s"
+
+
 def _words(error: BaseException) -> str:
     """A failure in plain words (an OSError as its reason and file, never Python's "[Errno 2]")."""
     if isinstance(error, OSError) and error.strerror:
@@ -92,6 +102,9 @@ def _words(error: BaseException) -> str:
 class JobDialog(QDialog):
     """A dialog that runs one job at a time: a progress bar while it works, Cancel that stops the job
     before it closes anything, and no thread left writing behind a closed dialog."""
+
+    save_kind = ""  # which save folder it opens in and remembers (qt_save), if it saves a file
+    for_the_family = True  # its folder is where a first export of another kind for the family opens too
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -143,6 +156,11 @@ class JobDialog(QDialog):
         row.addWidget(browse)
         return row
 
+    def _saved(self, path: Path) -> None:
+        """`path` is written: its folder is where this kind of dialog opens next time."""
+        if self.save_kind:
+            remember(self.save_kind, path, saved=self.for_the_family)
+
     def _progress(self, done: int, total: int) -> None:
         self.bar.setRange(0, max(total, 1))
         self.bar.setValue(done)
@@ -177,6 +195,8 @@ class JobDialog(QDialog):
 class ExportDialog(JobDialog):
     """Options for one clip, where to write it, then progress with Cancel."""
 
+    save_kind = "clip"
+
     def __init__(self, vault: Vault, recording: Recording, clip: ChosenClip, folder: Path,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -190,7 +210,8 @@ class ExportDialog(JobDialog):
     def _form(self, folder: Path) -> QFormLayout:
         clip, recording = self.clip, self.recording
         seconds = float(clip.range.length / recording.rate)
-        where = self._save_path(folder / f"moment-{clip.range.start}.mp4", "Export clip as",
+        where = self._save_path(unused_name(folder / f"{moment_name(clip.range.start, recording.rate)}.mp4"),
+                                "Export clip as",
                                 lambda: f"Encrypted package (*{PACKAGE_SUFFIX})" if self.encrypt.isChecked()
                                 else "MP4 video (*.mp4)")
         self.speed = QComboBox()
@@ -218,7 +239,8 @@ class ExportDialog(JobDialog):
         for height in HEIGHTS:
             self.height_box.addItem("Film's own size" if height is None else f"{height} lines", height)
         form = QFormLayout()
-        form.addRow(QLabel(f"{clip.range.length} frames, {seconds:.1f} s, from {recording.source_name}"))
+        source = sharing.shown_name(self.vault, recording)
+        form.addRow(QLabel(f"{clip.range.length} frames, {seconds:.1f} s, from {source}"))
         form.addRow("Save as", where)
         form.addRow("Speed", self.speed)
         form.addRow("", self.slow_sound)
@@ -304,6 +326,7 @@ class ExportDialog(JobDialog):
     def _finished(self, result: ExportResult | PackageResult) -> None:
         self.outcome = result
         self._end_job()
+        self._saved(result.path)
         if isinstance(result, PackageResult):
             self.status.setText(f"Saved the encrypted package {result.path.name} ({result.bytes / 1e6:.1f} MB, "
                                 f"{result.seconds:.1f} s). It opens in vigtool with its passphrase.")

@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QDateEdit,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QGridLayout,
     QHBoxLayout,
@@ -30,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from ui.handout_pdf import handout_pdf
 from ui.qt_consent import DATE_FORMAT
+from ui.qt_save import ask_save_name, remember
 from vigtool.domain.model import DEFAULT_PROMPT, ReviewSession
 from vigtool.media.errors import MediaError
 from vigtool.services import review
@@ -141,11 +141,11 @@ class HandoutDialog(QDialog):
 
     def save(self, out: Path | None = None) -> Path | None:
         if out is None:
-            name, _ = QFileDialog.getSaveFileName(self, "Save the handout as", str(self.folder / "moments.pdf"),
-                                                  "PDF (*.pdf);;Web page (*.html)")
-            if not name:
+            chosen, _ = ask_save_name(self, "handout", "Save the handout as", "moments.pdf",
+                                      "PDF (*.pdf);;Web page (*.html)")
+            if chosen is None:
                 return None
-            out = Path(name)
+            out = chosen
         family, day = self.options()
         try:
             review.save_handout(self.vault, self.session, out, self.chosen(),
@@ -155,6 +155,7 @@ class HandoutDialog(QDialog):
             self.status.setText(f"Handout not saved: {exc}")
             return None
         self.saved = out
+        remember("handout", out)
         self.status.setText(f"Saved the handout {out.name}.")
         self.cancel_button.setText("Close")  # nothing is left to cancel
         return out

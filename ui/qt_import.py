@@ -32,6 +32,7 @@ class ImportRunner(QObject):
         self.running = False
         self._queue: list[Path] = []
         self._problems: list[str] = []
+        self.imported: list[tuple[str, ImportResult]] = []  # this run's films: the file's name, what it became
         self._stopped = False
         self._case_label = ""
         self._dialog: QProgressDialog | None = None
@@ -42,6 +43,7 @@ class ImportRunner(QObject):
             return False
         self.running, self._stopped = True, False
         self._queue, self._problems, self._case_label = list(paths), [], case_label
+        self.imported = []
         self._dialog = QProgressDialog("", "Stop importing", 0, 1000, self._window)
         self._dialog.setWindowTitle("Importing into the vault")
         self._dialog.setMinimumDuration(300)
@@ -77,7 +79,7 @@ class ImportRunner(QObject):
         job = BackgroundJob(lambda progress, cancelled: importing.import_recording(
             vault, path, label, progress, cancelled), self, title=f"Importing {path.name}", jobs=self._jobs)
         job.progressed.connect(self._progressed)
-        job.succeeded.connect(self._imported)
+        job.succeeded.connect(lambda result, name=path.name: self._imported(name, result))
         job.failed.connect(self._failed)
         job.ended.connect(self._finished)
         self.job = job
@@ -91,7 +93,8 @@ class ImportRunner(QObject):
         if not isinstance(error, importing.ImportCancelledError):  # a stop the user asked for is no problem
             self._problems.append(str(error))
 
-    def _imported(self, result: ImportResult) -> None:
+    def _imported(self, name: str, result: ImportResult) -> None:
+        self.imported.append((name, result))
         if not result.duplicate:
             self._previews.submit(result.recording)
 

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
+from ui.qt_save import remember, save_folders
+from vigtool.services import sharing
 from vigtool.services.dropping import films_in, screen_films
 
 if TYPE_CHECKING:
@@ -24,8 +26,10 @@ class ImportControls(QObject):
         window.importer.all_done.connect(self._imported)
 
     def import_dialog(self) -> None:
-        names, _ = QFileDialog.getOpenFileNames(self.w, "Import films", str(Path.home()), VIDEO_FILTER)
+        names, _ = QFileDialog.getOpenFileNames(self.w, "Import films", str(save_folders().folder("import")),
+                                                VIDEO_FILTER)
         if names:
+            remember("import", Path(names[0]), saved=False)  # the phone's or the card's folder, again next time
             self.import_asking([Path(n) for n in names])
 
     def import_asking(self, paths: list[Path]) -> None:
@@ -53,6 +57,12 @@ class ImportControls(QObject):
     def _imported(self, problems: list[str]) -> None:
         self.w.refresh_cases()
         self.w.film_previews.ensure_working_copies()
+        if self.w.importer.imported:  # the window calls each film by its pseudonym from now on: say which is which
+            names = [f"{name} is {sharing.shown_name(self.w.vault, result.recording)}"
+                     + (" (it was in the vault already)" if result.duplicate else "")
+                     for name, result in self.w.importer.imported]
+            self.w.statusBar().showMessage(f"Imported: {'; '.join(names)}. The window names films so; each "
+                                           "one's own file name is in its tooltip under Families.", 20000)
         if problems:
             self._imported_problems(problems)
 

@@ -14,7 +14,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QLabel,
     QListWidget,
     QListWidgetItem,
@@ -23,7 +22,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui.qt_save import ask_open_name, ask_save_name, remember
 from vigtool.domain.model import TrackKind
+from vigtool.services import sharing
 from vigtool.services.marks import READABLE, WRITABLE, MarksError, export_marks, import_marks, refusal
 
 if TYPE_CHECKING:
@@ -84,11 +85,11 @@ def export_marks_dialog(window: MainWindow) -> LaneChooser | None:
                            for t in ws.layer.tracks], window)
     if chooser.exec() != QDialog.DialogCode.Accepted:
         return chooser
-    name, chosen_filter = QFileDialog.getSaveFileName(window, "Export marks", str(Path.home() / "marks.eaf"),
-                                                      _EXPORT_FILTERS)
-    if not name:
+    film = Path(sharing.shown_name(window.vault, ws.recording)).stem  # as the file names the film inside
+    chosen, chosen_filter = ask_save_name(window, "marks", "Export marks", f"marks of {film}.eaf", _EXPORT_FILTERS)
+    if chosen is None:
         return chooser
-    out = Path(name)
+    out = chosen
     if not out.suffix:  # the chosen filter says which format
         out = out.with_suffix(chosen_filter.rsplit("*", 1)[-1].rstrip(")"))
     try:
@@ -97,6 +98,7 @@ def export_marks_dialog(window: MainWindow) -> LaneChooser | None:
     except (MarksError, ValueError, OSError) as exc:
         QMessageBox.warning(window, "Marks not exported", str(exc))
         return chooser
+    remember("marks", out, saved=False)  # notes in the clear: not where the family's copies go
     window.statusBar().showMessage(f"Wrote {done.marks} mark(s) to {done.path} ({done.format}). It holds notes "
                                    "about the family in the clear: keep it safe.", 15000)
     return chooser
@@ -108,10 +110,10 @@ def import_marks_dialog(window: MainWindow, path: Path | None = None) -> None:
     ws = window.workspace
     assert ws is not None
     if path is None:
-        name, _ = QFileDialog.getOpenFileName(window, "Import marks", str(Path.home()), _IMPORT_FILTER)
-        if not name:
+        opened = ask_open_name(window, "marks in", "Import marks", _IMPORT_FILTER)
+        if opened is None:
             return
-        path = Path(name)
+        path = opened
     try:
         result = import_marks(ws, window.vault, path)
     except (MarksError, ValueError, OSError) as exc:

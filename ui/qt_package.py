@@ -12,7 +12,6 @@ from PySide6.QtMultimedia import QAudioOutput, QMediaDevices, QMediaPlayer
 from PySide6.QtMultimediaWidgets import QVideoWidget
 from PySide6.QtWidgets import (
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -27,24 +26,28 @@ from PySide6.QtWidgets import (
 
 from ui.qt_export import JobDialog
 from ui.qt_refusal import replace_asked
+from ui.qt_save import ask_folder, remember
 from ui.qt_sealed_device import SealedMediaDevice
 from vigtool.domain.model import ReviewSession
 from vigtool.media.errors import MediaError
 from vigtool.services.library import MIN_PASSPHRASE_LENGTH, PackageReader
 from vigtool.services.library import PACKAGE_SUFFIX as SUFFIX
 from vigtool.services.packaging import PackageResult, package_review, unpack_package
+from vigtool.services.session import unused_name
 from vigtool.services.vault import Vault
 
 
 class PackageReviewDialog(JobDialog):
     """Where to save the review's package and its passphrase (twice); then progress with Cancel."""
 
+    save_kind = "review package"
+
     def __init__(self, vault: Vault, session: ReviewSession, folder: Path, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.vault, self.session = vault, session
         self.outcome: PackageResult | None = None
         self.setWindowTitle("Save the review as an encrypted package")
-        where = self._save_path(folder / f"shared-review{SUFFIX}", "Save package as",
+        where = self._save_path(unused_name(folder / f"shared-review{SUFFIX}"), "Save package as",
                                 lambda: f"Encrypted package (*{SUFFIX})")
         self.passphrase = QLineEdit(echoMode=QLineEdit.EchoMode.Password)
         self.passphrase_again = QLineEdit(echoMode=QLineEdit.EchoMode.Password)
@@ -87,6 +90,7 @@ class PackageReviewDialog(JobDialog):
 
     def _finished(self, result: PackageResult) -> None:
         self.outcome = result
+        self._saved(result.path)
         self._ended(f"Saved {result.path.name} ({result.items} moments, {result.bytes / 1e6:.1f} MB).")
         self.save_button.setEnabled(False)
         self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("Close")
@@ -172,15 +176,16 @@ class PackageViewer(QWidget):
     def save_files(self, folder: Path | None = None) -> list[Path]:
         """Unpack into a folder the user picks (the one time plaintext leaves the package)."""
         if folder is None:
-            name = QFileDialog.getExistingDirectory(self, "Save the package's files to", str(Path.home()))
-            if not name:
+            chosen = ask_folder(self, "unpacked", "Save the package's files to")
+            if chosen is None:
                 return []
-            folder = Path(name)
+            folder = chosen
         try:
             written = unpack_package(self.package, folder)
         except (MediaError, OSError) as exc:
             self.status.setText(f"Not saved: {exc}")
             return []
+        remember("unpacked", folder)
         self.status.setText(f"Saved {len(written)} files to {folder} — unencrypted: keep them safe.")
         return written
 

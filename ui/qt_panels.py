@@ -51,14 +51,16 @@ class CaseBrowser(QTreeWidget):
         self.itemChanged.connect(self._renamed)
         self._names: dict[int, str] = {}
 
-    def show_cases(self, cases: list[tuple[Case, list[Recording]]]) -> None:
+    def show_cases(self, cases: list[tuple[Case, list[Recording]]], names: dict[int, str] | None = None) -> None:
+        """`names`: what each film is called here (vigtool.services.sharing.shown_name: its pseudonym); its
+        own file name is only in its tooltip, for the practitioner who points at it."""
         self.blockSignals(True)  # filling is not renaming
         try:
-            self._fill(cases)
+            self._fill(cases, names or {})
         finally:
             self.blockSignals(False)
 
-    def _fill(self, cases: list[tuple[Case, list[Recording]]]) -> None:
+    def _fill(self, cases: list[tuple[Case, list[Recording]]], names: dict[int, str]) -> None:
         self.clear()
         self._names = {case.id: case.label for case, _recordings in cases}
         if not cases:
@@ -76,9 +78,12 @@ class CaseBrowser(QTreeWidget):
             for recording in recordings:
                 w, h = recording.display_size
                 seconds = float(recording.duration)
-                child = QTreeWidgetItem([f"{recording.source_name}  ·  {int(seconds // 60)}:{seconds % 60:04.1f}"
-                                         f"  ·  {w}×{h}"])
+                name = names.get(recording.id, recording.source_name)
+                child = QTreeWidgetItem([f"{name}  ·  {int(seconds // 60)}:{seconds % 60:04.1f}  ·  {w}×{h}"])
                 child.setData(0, RECORDING_ROLE, recording.id)
+                when = f" on {recording.imported_at:%-d %B %Y}" if recording.imported_at is not None else ""
+                origin = f" from {recording.source_name}" if recording.source_name != name else ""
+                child.setToolTip(0, f"{name}: imported{origin}{when}")
                 top.addChild(child)
             self.addTopLevelItem(top)
             top.setExpanded(True)

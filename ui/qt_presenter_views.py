@@ -33,7 +33,7 @@ COMMANDS = (
     ("still", "The still", "S", "Pause on the key instant (S)"),
     ("next", "Next ▶", "Right", "The next moment (→)"),
     ("prompt", "Prompt", "P", "Show or hide the prompt for this moment (P)"),
-    ("end", "End", "Escape", "End the review and go back to the workspace on this moment (Esc)"),
+    ("end", "End review", "Escape", "End the review and go back to your notes on this moment (Esc)"),
 )
 
 BAR_STYLE = """

@@ -11,14 +11,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt
-from PySide6.QtWidgets import QFileDialog, QInputDialog, QLineEdit, QMessageBox
+from PySide6.QtWidgets import QInputDialog, QLineEdit, QMessageBox
 
 from ui.qt_consent import ConsentDialog
-from ui.qt_export import ExportDialog
+from ui.qt_export import ExportDialog, moment_name
 from ui.qt_handout import HandoutDialog
 from ui.qt_package import PackageReviewDialog, PackageViewer
 from ui.qt_presenter import Presenter, start_presenting
 from ui.qt_refusal import refused
+from ui.qt_save import ask_open_name, ask_save_name, remember, save_folders
 from ui.qt_training import TrainingDialog
 from vigtool.domain.model import Recording, ReviewItemKind, ReviewSession
 from vigtool.domain.wording import count
@@ -57,7 +58,7 @@ class SharingControls(QObject):
             return None
         if refused(self.w, self.w.vault, [self.w.workspace.recording], sharing.Use.EXPORT):
             return None  # said before the form is filled in, not after
-        dialog = ExportDialog(self.w.vault, self.w.workspace.recording, clip, Path.home(), self.w)
+        dialog = ExportDialog(self.w.vault, self.w.workspace.recording, clip, save_folders().folder("clip"), self.w)
         dialog.show()
         return dialog
 
@@ -69,7 +70,8 @@ class SharingControls(QObject):
             return None
         if refused(self.w, self.w.vault, [self.w.workspace.recording], sharing.Use.TRAINING):
             return None  # said plainly before any work starts
-        dialog = TrainingDialog(self.w.vault, self.w.workspace.recording, clip.range, Path.home(), self.w)
+        dialog = TrainingDialog(self.w.vault, self.w.workspace.recording, clip.range,
+                                save_folders().folder("training"), self.w)
         dialog.show()
         return dialog
 
@@ -77,16 +79,17 @@ class SharingControls(QObject):
         ws = self.w.workspace
         if ws is None or refused(self.w, self.w.vault, [ws.recording], sharing.Use.STILL):
             return
-        suggested = str(Path.home() / f"still-{self.w.player.frame}.png")
-        name, _ = QFileDialog.getSaveFileName(self.w, "Export still as", suggested, "Pictures (*.png *.jpg)")
-        if name:
+        suggested = f"still {moment_name(self.w.player.frame, ws.recording.rate).removeprefix('moment ')}.png"
+        name, _ = ask_save_name(self.w, "still", "Export still as", suggested, "Pictures (*.png *.jpg)")
+        if name is not None:
             try:
                 # The file chooser asked before replacing a file of that name.
-                export_still(self.w.vault, ws.recording, self.w.player.frame, Path(name), overwrite=True)
+                export_still(self.w.vault, ws.recording, self.w.player.frame, name, overwrite=True)
             except (MediaError, OSError) as exc:
                 QMessageBox.warning(self.w, "Still not exported", str(exc))
                 return
-            self.w.statusBar().showMessage(f"Saved {Path(name).name}.", 5000)
+            remember("still", name)
+            self.w.statusBar().showMessage(f"Saved {name.name}.", 5000)
 
     def add_to_review(self) -> None:
         ws = self.w.workspace
@@ -132,7 +135,7 @@ class SharingControls(QObject):
             return None
         if refused(self.w, self.w.vault, self._review_films(session), sharing.Use.REVIEW_PACKAGE):
             return None
-        dialog = PackageReviewDialog(self.w.vault, session, Path.home(), self.w)
+        dialog = PackageReviewDialog(self.w.vault, session, save_folders().folder("review package"), self.w)
         dialog.show()
         return dialog
 
@@ -160,11 +163,10 @@ class SharingControls(QObject):
 
     def open_package_dialog(self, path: Path | None = None, passphrase: str | None = None) -> PackageViewer | None:
         if path is None:
-            name, _ = QFileDialog.getOpenFileName(self.w, "Open a package", str(Path.home()),
-                                                  f"Encrypted package (*{PACKAGE_SUFFIX})")
-            if not name:
+            opened = ask_open_name(self.w, "package in", "Open a package", f"Encrypted package (*{PACKAGE_SUFFIX})")
+            if opened is None:
                 return None
-            path = Path(name)
+            path = opened
         if passphrase is None and path.exists() and is_for_person(path):
             self._take_in_package(path)
             return None
@@ -220,7 +222,7 @@ class SharingControls(QObject):
         if refused(self.w, self.w.vault, self._review_films(session), sharing.Use.HANDOUT):
             return None
         family = self.w.families.families.label_of(ws.recording.case_id)
-        dialog = HandoutDialog(self.w.vault, ws, family, Path.home(), self.w)
+        dialog = HandoutDialog(self.w.vault, ws, family, save_folders().folder("handout"), self.w)
         dialog.show()
         return dialog
 

@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QHBoxLayout,
     QInputDialog,
     QLabel,
@@ -31,11 +30,13 @@ from PySide6.QtWidgets import (
 
 from ui.qt_export import JobDialog
 from ui.qt_refusal import refused
+from ui.qt_save import ask_open_name, ask_save_name, remember, save_folders
 from vigtool.domain.model import Recording
 from vigtool.domain.wording import count
 from vigtool.media.errors import MediaError
 from vigtool.services import lanes, library, sharing, supervision
 from vigtool.services.library import PACKAGE_SUFFIX, IdentityError, PublicIdentity
+from vigtool.services.session import unused_name
 from vigtool.services.vault import Vault
 
 if TYPE_CHECKING:
@@ -110,26 +111,27 @@ class PartnersDialog(QDialog):
 
     def save_key_card(self, out: Path | None = None) -> Path | None:
         if out is None:
-            name, _ = QFileDialog.getSaveFileName(self, "Save my key card as",
-                                                  str(Path.home() / "my vigtool key card.json"), KEY_CARD_FILTER)
-            if not name:
+            chosen, _ = ask_save_name(self, "key card", "Save my key card as", "my vigtool key card.json",
+                                      KEY_CARD_FILTER)
+            if chosen is None:
                 return None
-            out = Path(name)
+            out = chosen
         try:
             public = supervision.save_key_card(self.vault, out)
         except OSError as exc:
             self.status.setText(f"Not saved: {out}: {exc.strerror or exc}")
             return None
+        remember("key card", out, saved=False)  # a key card is not for the family: not where their exports go
         self.status.setText(f"Saved {out.name}. It holds no secret: give it to your partner, then compare "
                             f"fingerprints ({public.fingerprint}).")
         return out
 
     def add_key_card(self, path: Path | None = None, name: str | None = None) -> PublicIdentity | None:
         if path is None:
-            chosen, _ = QFileDialog.getOpenFileName(self, "A partner's key card", str(Path.home()), KEY_CARD_FILTER)
-            if not chosen:
+            opened = ask_open_name(self, "key card", "A partner's key card", KEY_CARD_FILTER)
+            if opened is None:
                 return None
-            path = Path(chosen)
+            path = opened
         if name is None:
             try:
                 suggested = PublicIdentity.from_file(path.read_text(), str(path)).name
@@ -154,6 +156,9 @@ class PartnersDialog(QDialog):
 class SendForSupervisionDialog(JobDialog):
     """Films of one case with their marks, encrypted to one partner and signed by you."""
 
+    save_kind = "supervision"
+    for_the_family = False
+
     def __init__(self, vault: Vault, recordings: list[Recording], chosen: int | None, folder: Path,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -177,7 +182,7 @@ class SendForSupervisionDialog(JobDialog):
         layout.addLayout(row)
         row = QHBoxLayout()
         row.addWidget(QLabel("Save as:"))
-        row.addLayout(self._save_path(folder / f"for supervision{PACKAGE_SUFFIX}", "Save the package as",
+        row.addLayout(self._save_path(unused_name(folder / f"for supervision{PACKAGE_SUFFIX}"), "Save the package as",
                                       lambda: f"Encrypted package (*{PACKAGE_SUFFIX})"), 1)
         layout.addLayout(row)
         self.send_button = self._controls(
@@ -188,11 +193,12 @@ class SendForSupervisionDialog(JobDialog):
         self.resize(560, 420)
 
     def _add_film(self, recording: Recording, checked: bool) -> None:
-        item = QListWidgetItem(recording.source_name)
+        name = sharing.shown_name(self.vault, recording)  # as the Families panel, and as it will arrive
+        item = QListWidgetItem(name)
         why = sharing.refusal(self.vault, recording, sharing.Use.SUPERVISION)
         if why is not None:  # shown, not hidden: the practitioner sees why it cannot go
-            short = why.removeprefix(f"{recording.source_name}: ").split(";")[0].split(", so")[0]
-            item.setText(f"{recording.source_name} — {short}")
+            short = why.removeprefix(f"{name}: ").split(";")[0].split(", so")[0]
+            item.setText(f"{name} — {short}")
             item.setToolTip(why)
             item.setFlags(Qt.ItemFlag.NoItemFlags)
         else:
@@ -234,6 +240,7 @@ class SendForSupervisionDialog(JobDialog):
         self.send_button.setEnabled(written is None)
         if written is not None:
             self.sent = written
+            self._saved(written)
             self.path.setText(str(written))
             self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("Close")
 
@@ -248,7 +255,8 @@ def send_for_supervision(window: MainWindow) -> SendForSupervisionDialog | None:
     if refused(window, window.vault, [ws.recording], sharing.Use.SUPERVISION, standing_only=True):
         return None
     recordings = library.sendable_films(window.vault, ws.recording.case_id)  # received films go back as comments
-    dialog = SendForSupervisionDialog(window.vault, recordings, ws.recording.id, Path.home(), window)
+    dialog = SendForSupervisionDialog(window.vault, recordings, ws.recording.id, save_folders().folder("supervision"),
+                                      window)
     dialog.show()
     return dialog
 
@@ -261,17 +269,18 @@ def send_comments(window: MainWindow, out: Path | None = None) -> Path | None:
                                        "(File ▸ Open a package).", 8000)
         return None
     if out is None:
-        name, _ = QFileDialog.getSaveFileName(window, "Save your comments as",
-                                              str(Path.home() / f"comments on {ws.recording.source_name}"
-                                                  f"{PACKAGE_SUFFIX}"), f"Encrypted package (*{PACKAGE_SUFFIX})")
-        if not name:
+        film = Path(sharing.shown_name(window.vault, ws.recording)).stem
+        chosen, _ = ask_save_name(window, "comments", "Save your comments as", f"comments on {film}{PACKAGE_SUFFIX}",
+                                  f"Encrypted package (*{PACKAGE_SUFFIX})")
+        if chosen is None:
             return None
-        out = Path(name)
+        out = chosen
     try:
         supervision.send_comments(window.vault, ws.recording, out)
     except (MediaError, ValueError, OSError) as exc:
         QMessageBox.warning(window, "Comments not sent", str(exc))
         return None
+    remember("comments", out, saved=False)
     window.statusBar().showMessage(f"Wrote {out.name}: your comments on the Supervision lane, no footage, "
                                    "for the practitioner who sent the film.", 10000)
     return out

@@ -35,11 +35,13 @@ from PySide6.QtWidgets import (
 )
 
 from ui.qt_export import JobDialog, Work
-from vigtool.analysis.face_cover import CoverPlan, ranges
-from vigtool.analysis.faces import Box, Find, ManualBox, blur, outline_only
+from ui.qt_refusal import replace_asked
+from vigtool.analysis.faces import Box, Find, blur, outline_only
 from vigtool.domain.model import Recording
 from vigtool.domain.time import FrameRange
-from vigtool.services import training
+from vigtool.services import sharing, training
+from vigtool.services.session import unused_name
+from vigtool.services.training_review import FaceReview
 from vigtool.services.vault import Vault
 
 PREVIEW_SIDE = 480
@@ -65,18 +67,19 @@ class _Canvas(QLabel):
 
 
 class TrainingDialog(JobDialog):
+    """A thin view over `FaceReview` (vigtool.services.training_review): the preview, the buttons, the keys."""
+
+    save_kind = "training"
+    for_the_family = False
+
     def __init__(self, vault: Vault, recording: Recording, frames: FrameRange, folder: Path,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.vault, self.recording, self.frames = vault, recording, frames
         self.setWindowTitle("Training pack")
-        self.found: list[list[Find]] | None = None
+        self.review = FaceReview(frames)
         self.small: list[np.ndarray] = []
         self.scale = 1.0
-        self.manual: list[ManualBox] = []
-        # Frames she confirmed, as shown with the faces blurred and as shown blurred whole: what she saw
-        # in one is not what is written in the other, so each keeps its own.
-        self.confirmations: dict[bool, set[int]] = {False: set(), True: set()}
         self.written: Path | None = None
         self.find_again = False  # the search was stopped: the action button searches again
         self.ready = False  # the frames are here to be looked at (searched for faces, or not: finder_missing)
@@ -85,14 +88,15 @@ class TrainingDialog(JobDialog):
         self.voice = QComboBox()
         for label, value in (("Voice disguised", "disguise"), ("No sound", "mute"), ("Voice as recorded", "keep")):
             self.voice.addItem(label, value)
-        self.folder = QLineEdit(str(folder))
+        # A folder of its own (made when the pack is written), so that a pack never replaces another's files.
+        self.folder = QLineEdit(str(unused_name(folder / "training pack")))
         self.whole = QCheckBox("Blur everything but the outline of the scene")
         self.whole.setToolTip("The whole picture in blocks of colour with soft outlines. Every frame still needs "
                               "your look: a face that fills much of the picture can be known through the blur")
         self.whole.toggled.connect(self._whole_toggled)
         form = QFormLayout()
-        form.addRow(QLabel(f"Frames {frames.start}–{frames.end - 1} of {recording.source_name}. Look at every frame "
-                           "marked below before writing."))
+        form.addRow(QLabel(f"Frames {frames.start}–{frames.end - 1} of {sharing.shown_name(vault, recording)}. "
+                           "Look at every frame marked below before writing."))
         form.addRow("Caption", self.caption)
         form.addRow("Sound", self.voice)
         form.addRow("Folder", self.folder)
@@ -122,8 +126,10 @@ class TrainingDialog(JobDialog):
         self.write_button.setEnabled(False)
         self._find()
 
-    def _whole_toggled(self, _on: bool) -> None:
-        self._forget_played()
+    def _whole_toggled(self, on: bool) -> None:
+        self._player.stop()
+        self.review.forget_played()
+        self.review.whole = on
         self.refresh()
 
     def _settle_row(self) -> QHBoxLayout:
@@ -146,17 +152,14 @@ class TrainingDialog(JobDialog):
         self.play_button.clicked.connect(lambda _checked=False: self.toggle_play())
         self.confirm_played_button = QPushButton("No face left uncovered in the frames played")
         QShortcut(QKeySequence("Shift+F4"), self, self.confirm_played)
-        self.confirm_played_button.setToolTip("You watched these frames as they will be written and saw no face "
-                                              "left uncovered (Shift+F4)")
+        self._played_tip = "You watched these frames as they will be written and saw no face left uncovered (Shift+F4)"
+        self.confirm_played_button.setToolTip(self._played_tip)
         self.confirm_played_button.clicked.connect(lambda _checked=False: self.confirm_played())
-        self.played: list[int] = []  # frames (absolute) shown one by one while playing, as they will be written
-        self._play_queue: list[int] = []
         self._player = QTimer(self, interval=PLAY_MS)
         self._player.timeout.connect(self._play_next)
         self.undo_button = QPushButton("Undo")
         self.undo_button.clicked.connect(lambda _checked=False: self.undo())
         QShortcut(QKeySequence.StandardKey.Undo, self, self.undo)
-        self._undo: list[tuple[str, Any]] = []
         row = QHBoxLayout()
         for button in (self.next_button, self.confirm_button, self.play_button, self.confirm_played_button,
                        self.undo_button):
@@ -194,14 +197,13 @@ class TrainingDialog(JobDialog):
             self.whole.setChecked(True)
             self.whole.setEnabled(False)
         else:
-            self.found = found
+            self.review.found = found
         self.ready = True
         self.slider.setRange(0, max(len(self.small) - 1, 0))
         self.slider.setEnabled(True)
-        self.next_button.setEnabled(True)
-        self.confirm_button.setEnabled(True)
-        self.play_button.setEnabled(True)
-        waiting = self.waiting()
+        for button in (self.next_button, self.confirm_button, self.play_button):
+            button.setEnabled(True)
+        waiting = self.review.waiting()
         if waiting:
             self.slider.setValue(waiting[0] - self.frames.start)
         self.refresh()
@@ -209,97 +211,53 @@ class TrainingDialog(JobDialog):
             self.status.setText(f"{self.finder_missing}. Only the whole picture, blurred but for its outline, can "
                                 "be written, once you have looked at every frame (F4 plays them).")
 
-    # -- the plan and what it says ---------------------------------------------------------------------------
-    def options(self) -> training.TrainingOptions:
-        return training.TrainingOptions(caption=self.caption.text().strip(), voice=self.voice.currentData(),
-                                        manual=tuple(self.manual), confirmed=frozenset(self.confirmed),
-                                        whole_picture=self.whole.isChecked())
-
+    # -- what the review says -------------------------------------------------------------------------------
     @property
-    def confirmed(self) -> set[int]:
-        """The frames confirmed as they are shown now (faces blurred, or the whole picture)."""
-        return self.confirmations[self.whole.isChecked()]
-
-    def waiting(self) -> list[int]:
-        """Frames (absolute) that still need her look before the pack may be written (the service's rule)."""
-        return training.waiting_frames(self.found, self.frames, self.options())
-
-    def plan(self) -> CoverPlan:
-        return training.cover_plan(self.found or [[] for _ in self.small], self.frames, self.options())
-
-    def boxes(self) -> list[list[Box]]:
-        """What will be blurred, frame by frame (found, tracked, and corrected here)."""
-        return self.plan().boxes()
+    def shown(self) -> int:
+        """The frame shown (absolute)."""
+        return self.frames.start + self.slider.value()
 
     def refresh(self) -> None:
-        """The summary, the status and the Write button from the plan: the same counts about.txt gives."""
+        """The summary, the status and the Write button from the review: the same counts about.txt gives."""
         if not self.ready:  # still finding, or stopped: no frame can be shown to her
             again = self.find_again and not self.whole.isChecked()
             self.write_button.setText("Find the faces" if again else "Write the pack")
             self.write_button.setEnabled(self.job is None and again)
             return
-        plan = self.plan()
-        waiting = self.waiting()
-        if self.whole.isChecked():
-            self.summary.setText(" ".join(training.whole_picture_lines(self.frames, frozenset(self.confirmed))))
-            self.status.setText(
-                f"Frames {ranges(waiting)} need a look before the pack can be written: watch them blurred whole "
-                "(F4 plays them) and confirm no face is left recognisable." if waiting else
-                "Every frame is looked at. Ready to write.")
-        else:
-            self.summary.setText(" ".join(plan.counts().lines()))
-            self.status.setText(
-                f"Frames {ranges(waiting)} need a look before the pack can be written: draw a box over any face "
-                "still showing, or press \u201cNo face left uncovered here\u201d (Ctrl+Enter); or play them through "
-                "(F4) and settle all you watched (Shift+F4)." if waiting else
-                "Every frame is settled. Ready to write.")
-        self.write_button.setEnabled(self.job is None and not waiting)
-        self.undo_button.setEnabled(bool(self._undo))
+        self.summary.setText(self.review.summary())
+        self.status.setText(self.review.status())
+        self.write_button.setEnabled(self.job is None and not self.review.waiting())
+        self.undo_button.setEnabled(self.review.can_undo)
         self._say_played()
         self.show_frame(self.slider.value())
 
     def show_frame(self, k: int) -> None:
         if not 0 <= k < len(self.small):
             return
-        s = self.scale
-        frame = self.frames.start + k
+        s, frame = self.scale, self.frames.start + k
         if self.whole.isChecked():
             shown = outline_only(self.small[k])
-            note = f"Frame {frame}: blurred whole; " + (
-                "looked at (confirmed)." if frame in self.confirmed else "needs your look.")
         else:
-            plan = self.plan()
             shown = blur(self.small[k], [(round(x * s), round(y * s), round(w * s), round(h * s))
-                                         for x, y, w, h in plan.boxes()[k]])
-            why = plan.needs_look.get(frame)
-            settled = plan.settled.get(frame)
-            note = (f"Frame {frame}: {why}; " + ("settled (a box drawn)." if settled == "drawn" else
-                                                  "settled (confirmed)." if settled else "needs your look.")
-                    if why else f"Frame {frame}: every face the finder found here it was sure of.")
-        self.frame_note.setText(note)
+                                         for x, y, w, h in self.review.boxes_at(frame)])
+        self.frame_note.setText(self.review.frame_note(frame))
         image = QImage(shown.data, shown.shape[1], shown.shape[0], shown.strides[0], QImage.Format.Format_RGB888)
         self.picture.setPixmap(QPixmap.fromImage(image.copy()))
 
     # -- settling and corrections ----------------------------------------------------------------------------
     def go_to_next(self) -> None:
         """Show the next frame that still needs a look (after the one shown, else the first)."""
-        waiting = [f - self.frames.start for f in self.waiting()]
-        if waiting:
-            later = [k for k in waiting if k > self.slider.value()]
-            self.slider.setValue(later[0] if later else waiting[0])
+        frame = self.review.next_to_look(self.shown)
+        if frame is not None:
+            self.slider.setValue(frame - self.frames.start)
 
     def confirm(self) -> None:
         """The frame shown was looked at: no face in it is left uncovered. Then on to the next one."""
-        if not self.ready:
-            return
-        frame = self.frames.start + self.slider.value()
-        if frame not in self.confirmed:
-            self.confirmed.add(frame)
-            self._undo.append(("confirm", (self.confirmed, [frame])))
-        self.go_to_next()
-        self.refresh()
+        if self.ready:
+            self.review.confirm(self.shown)
+            self.go_to_next()
+            self.refresh()
 
-    # -- playing the frames that wait through, and settling them at once ------------------------------------
     def toggle_play(self) -> None:
         """Play the frames that wait from the one shown on (each shown once, as it will be written); pause."""
         if self._player.isActive():
@@ -308,67 +266,44 @@ class TrainingDialog(JobDialog):
             return
         if not self.ready:
             return
-        shown = self.frames.start + self.slider.value()
-        waiting = self.waiting()
-        self._play_queue = [f for f in waiting if f >= shown] or waiting
-        self.played = []
+        self.review.start_playing(self.shown)
         self.play_button.setText("Pause")
         self._player.start()
         self._play_next()
 
     def _play_next(self) -> None:
-        if not self._play_queue:
+        frame = self.review.next_to_play()
+        if frame is None:
             self._player.stop()
             self._say_played()
             return
-        frame = self._play_queue.pop(0)
         self.slider.setValue(frame - self.frames.start)  # shows it (as the same frame would be shown by hand)
         self.show_frame(frame - self.frames.start)
         self.picture.repaint()  # on the screen now, not at the next idle moment
-        self.played.append(frame)
-
-    def _forget_played(self) -> None:
-        """What was played no longer shows what will be written (a box drawn, a patch cleared, undone)."""
-        self._player.stop()
-        self._play_queue = []
-        self.played = []
 
     def _say_played(self) -> None:
-        if not self._player.isActive():
+        playing = self._player.isActive()
+        if not playing:
             self.play_button.setText("Play the frames that wait")
-        waiting = set(self.waiting()) if self.ready else set()
-        played = [f for f in self.played if f in waiting]
-        self.confirm_played_button.setEnabled(bool(played) and not self._player.isActive())
-        self.confirm_played_button.setText(f"No face left uncovered in the {len(played)} frames played "
-                                           f"({ranges(played)})" if played else
-                                           "No face left uncovered in the frames played")
+        self.confirm_played_button.setEnabled(bool(self.review.played_waiting()) and not playing)
+        self.confirm_played_button.setText(self.review.played_button_text())
+        self.confirm_played_button.setToolTip(self.review.played_frames_text() or self._played_tip)
 
     def confirm_played(self) -> None:
         """She watched these frames (each shown to her, as it will be written): no face in them is uncovered."""
-        if self._player.isActive() or not self.ready:
-            return
-        waiting = set(self.waiting())
-        frames = [f for f in self.played if f in waiting]
-        if not frames:
-            return
-        self.confirmed.update(frames)
-        self._undo.append(("confirm", (self.confirmed, frames)))
-        self.played = []
-        self.go_to_next()
-        self.refresh()
+        if not self._player.isActive() and self.ready and self.review.confirm_played():
+            self.go_to_next()
+            self.refresh()
 
-    def _to_picture(self, point: QPoint) -> tuple[int, int]:
+    def _dragged(self, start: QPoint, end: QPoint) -> None:
+        if self.review.found is None or self.whole.isChecked():
+            return
         pixmap = self.picture.pixmap()
         left = (self.picture.width() - pixmap.width()) // 2
         top = (self.picture.height() - pixmap.height()) // 2
-        return round((point.x() - left) / self.scale), round((point.y() - top) / self.scale)
-
-    def _dragged(self, start: QPoint, end: QPoint) -> None:
-        if self.found is None or self.whole.isChecked():
-            return
         rect = QRect(start, end).normalized()
-        x0, y0 = self._to_picture(rect.topLeft())
-        x1, y1 = self._to_picture(rect.bottomRight())
+        x0, y0 = round((rect.left() - left) / self.scale), round((rect.top() - top) / self.scale)
+        x1, y1 = round((rect.right() - left) / self.scale), round((rect.bottom() - top) / self.scale)
         if rect.width() < 6 and rect.height() < 6:  # a click: leave that patch clear
             self.correct((x0 - 2, y0 - 2, 4, 4), remove=True)
         else:
@@ -376,23 +311,14 @@ class TrainingDialog(JobDialog):
 
     def correct(self, box: Box, *, remove: bool) -> None:
         """Cover `box` (or leave clear what lies under it) from the frame shown to the end of the clip."""
-        first = self.frames.start + self.slider.value()
-        self._forget_played()
-        self.manual.append(ManualBox(first, self.frames.end, box, remove))
-        self._undo.append(("box", None))
+        self._player.stop()
+        self.review.correct(self.shown, box, remove=remove)
         self.refresh()
 
     def undo(self) -> None:
-        if not self._undo:
-            return
-        what, frame = self._undo.pop()
-        if what == "confirm":
-            confirmed, frames = frame
-            confirmed.difference_update(frames)
-        else:
-            self._forget_played()
-            self.manual.pop()
-        self.refresh()
+        if self.review.undo():
+            self._player.stop()
+            self.refresh()
 
     # -- writing -------------------------------------------------------------------------------------------
     def write(self) -> None:
@@ -404,10 +330,16 @@ class TrainingDialog(JobDialog):
             self.status.setText("Finding the faces…")
             self._find()
             return
-        self._forget_played()
-        options = self.options()
-        vault, recording, frames, folder = self.vault, self.recording, self.frames, Path(self.folder.text())
-        found = self.found  # searched once already, for the preview
+        folder = Path(self.folder.text())
+        if not folder.exists() and folder.parent.is_dir():
+            folder.mkdir()  # the pack's own folder, as proposed
+        if replace_asked(self, folder / training.PACK_NAME) is None:
+            self.status.setText(f"The pack in {folder} was left as it is; choose another folder.")
+            return
+        self._player.stop()
+        self.review.forget_played()
+        options = self.review.options(self.caption.text().strip(), self.voice.currentData())
+        vault, recording, frames, found = self.vault, self.recording, self.frames, self.review.found
         self.write_button.setEnabled(False)
         self.status.setText("Writing the pack…")
         self._start(lambda progress, cancelled: training.training_pack(
@@ -416,6 +348,7 @@ class TrainingDialog(JobDialog):
 
     def _written(self, path: Path) -> None:
         self.written = path
+        self._saved(path.parent.parent)  # the folder the packs' folders go in
         self._ended(f"Wrote {path.name} and about.txt in {path.parent}, watermarked, no metadata. about.txt says "
                     "what was blurred and what was looked at by hand.")
         self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("Close")

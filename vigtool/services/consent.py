@@ -34,7 +34,8 @@ def check(vault: Vault, recording: Recording, purpose: Purpose | sharing.Use, to
     its record unchanged, not a film received for supervision, and every person filmed consented)."""
     why = sharing.refusal(vault, recording, purpose, today)
     if why is not None:
-        raise ConsentRefusedError(recording.source_name, why.removeprefix(f"{recording.source_name}: "))
+        # The window's words name the film by its pseudonym; the error (the CLI's) by the practitioner's file.
+        raise ConsentRefusedError(recording.source_name, why.removeprefix(f"{sharing.shown_name(vault, recording)}: "))
 
 
 def record_consent(vault: Vault, recording: Recording, person: str, purposes: Iterable[Purpose], *,

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from typing import BinaryIO, cast
 
 from storage.scratch import SealedScratch
+from storage.sealed_media import SealedMediaReader
 from vigtool.domain.model import Recording
 from vigtool.media.clean_copy import check_without_metadata, copy_without_metadata
 from vigtool.media.errors import MediaError
@@ -26,10 +27,12 @@ __all__ = ["film_without_metadata"]
 
 
 @contextlib.contextmanager
-def film_without_metadata(vault: Vault, recording: Recording, *, progress: Progress | None = None,
+def film_without_metadata(vault: Vault, recording: Recording, original: SealedMediaReader | None = None, *,
+                          progress: Progress | None = None,
                           cancelled: Cancelled | None = None) -> Iterator[SealedScratch]:
     """The film as it may leave the vault, checked, read from its start (gone when the block ends).
-    `progress` gets the film's bytes copied and in all."""
+    `original`: the film already opened from the vault (read from its start; the caller closes it), else it
+    is opened here. `progress` gets the film's bytes copied and in all."""
     name = recording.source_name
     try:
         scratch = SealedScratch(vault.media.folder, f"the copy of {name} for sending")
@@ -37,7 +40,9 @@ def film_without_metadata(vault: Vault, recording: Recording, *, progress: Progr
         raise MediaError(name, f"no copy for sending can be made in {vault.media.folder} ({exc.strerror})") from exc
     with scratch:
         try:
-            with vault.open_film(recording) as film:
+            with contextlib.ExitStack() as opened:
+                film = original if original is not None else opened.enter_context(vault.open_film(recording))
+                film.seek(0)
                 sent = copy_without_metadata(film, cast(BinaryIO, scratch), name, total=film.size, progress=progress,
                                              cancelled=cancelled)
             check_without_metadata(cast(BinaryIO, scratch), name, sent)

@@ -63,10 +63,14 @@ class ResolvedItem:
 
     @property
     def label(self) -> str:
+        """"Clip at 00:02.0 (3.0 s)", "Still at 00:04.0": where in the film, as the practitioner's own window
+        lists them (a clip's own title when she gave one). Never the vault's numbers, which count every
+        family's clips."""
+        rate = self.recording.rate
         if self.clip is not None:
-            seconds = self.clip.range.length / self.recording.rate
-            return f"Clip {self.clip.title or self.clip.id} ({float(seconds):.1f} s)"
-        return f"Still {self.still.id if self.still else ''}"
+            seconds = float(self.clip.range.length / rate)
+            return f"{self.clip.title or 'Clip at ' + timecode(self.clip.range.start, rate)[3:-2]} ({seconds:.1f} s)"
+        return f"Still at {timecode(self.key_frame, rate)[3:-2]}"
 
 
 def check_consent(vault: Vault, session: ReviewSession) -> None:
@@ -123,6 +127,8 @@ class Handout:
         return page
 
 
+HANDOUT_PICTURE = (900, 760)  # the largest picture on the handout (pixels; A4 at 150 dpi is 1063 × 1577 inside)
+
 _STYLE = """
 body { font-family: 'DejaVu Sans', sans-serif; color: #303030; margin: 24px; }
 h1 { font-size: 22pt; font-weight: normal; color: #2f6f5e; }
@@ -154,7 +160,9 @@ def build_handout(vault: Vault, session: ReviewSession, chosen: set[int] | None 
         consent.check(vault, entry.recording, Purpose.REVIEW)  # the handout is the family's own copy
         picture = read_frame(vault, entry.recording, entry.key_frame)
         height, width = picture.shape[:2]
-        scale = min(1.0, 900 / width)
+        # At most 900 wide and 760 tall: a portrait phone film's picture (720×1280) left at its own size
+        # was taller than an A4 page's room under the heading, and the PDF cut it across two pages.
+        scale = min(1.0, HANDOUT_PICTURE[0] / width, HANDOUT_PICTURE[1] / height)
         small = cv2.resize(picture, (round(width * scale), round(height * scale)), interpolation=cv2.INTER_AREA)
         ok, png = cv2.imencode(".png", cv2.cvtColor(small, cv2.COLOR_RGB2BGR))
         if not ok:

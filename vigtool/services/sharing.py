@@ -25,7 +25,8 @@ from vigtool.domain.consent import refusal as consent_refusal
 from vigtool.domain.model import Recording
 from vigtool.services.vault import Vault
 
-__all__ = ["Refusal", "Use", "film_pseudonym", "received_from", "refusal", "refusal_of", "standing_refusal"]
+__all__ = ["Refusal", "Use", "film_pseudonym", "received_from", "refusal", "refusal_of", "shown_name",
+           "standing_refusal"]
 
 
 class Use(enum.Enum):
@@ -51,6 +52,22 @@ def film_pseudonym(recording: Recording) -> str:
     return f"recording-{recording.id}.mp4"
 
 
+def shown_name(vault: Vault, recording: Recording) -> str:
+    """What the window calls a film: its pseudonym ("recording-3.mp4"), never the file name it came under.
+
+    A phone names its films by the minute they were made ("VID_20261114_093012.mp4") and people rename
+    them after the family ("Smith feeding.mp4"). The window is not as private as it looks: its title is
+    in the taskbar, the window switcher and the screen-sharing picker of a call with a supervisor; and the
+    workspace comes back, Families panel and all, with the parent still beside the practitioner when a
+    shared review ends. So everything the window shows and every name it proposes for a file uses the
+    pseudonym the marks files and supervision packages use, and the practitioner can tie the two together.
+    The original name stays in the vault (sealed) and is shown only where she asks for it: the tooltip of
+    a film in the Families panel, and the question before a film is destroyed. A film received for
+    supervision already came under a pseudonym ("Anna Berg, recording-1.mp4"): that is what the sender
+    calls it too, so it keeps it."""
+    return recording.source_name if vault.received.origin_of(recording.id) is not None else film_pseudonym(recording)
+
+
 def received_from(vault: Vault, recording: Recording) -> str | None:
     """The name of whoever sent this film for supervision (as this vault's user knows them); None if it is
     this vault's own."""
@@ -74,7 +91,8 @@ def refusal_of(vault: Vault, recording: Recording, use: Use | Purpose, today: da
     standing = standing_refusal(vault, recording)
     if standing is not None:
         return standing
-    why = consent_refusal(vault.consents.list(recording.id), purpose, today or date.today(), recording.source_name)
+    why = consent_refusal(vault.consents.list(recording.id), purpose, today or date.today(),
+                          shown_name(vault, recording))
     return None if why is None else Refusal(why, consent_can_lift=True)
 
 
@@ -83,7 +101,7 @@ def standing_refusal(vault: Vault, recording: Recording) -> Refusal | None:
     film received for supervision (its footage and marks go back only as comments)."""
     changed = vault.integrity.recording_problems(recording.id)
     if changed:
-        return Refusal(f"{recording.source_name}: the vault's record of this film was changed outside vigtool "
+        return Refusal(f"{shown_name(vault, recording)}: the vault's record of this film was changed outside vigtool "
                        f"({'; '.join(changed)}), so it cannot be used until this is sorted out. Run 'vigtool "
                        "verify' to see what changed.", consent_can_lift=False)
     sender = received_from(vault, recording)

@@ -18,6 +18,7 @@ practitioner's own marks without touching them.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass
 from datetime import date
@@ -27,6 +28,7 @@ from typing import Any, BinaryIO, cast
 from storage.atomic import fsync_dir, publish, temp_name_for
 from storage.identity import PublicIdentity
 from storage.package import PackageError, PackageReader, PackageWriter
+from storage.sealed_media import SealedMediaReader
 from vigtool.domain.consent import Purpose
 from vigtool.domain.model import Actor, Annotation, Recording, TrackKind, TurnLink, TurnRole
 from vigtool.domain.time import FrameRange
@@ -99,18 +101,27 @@ def _write(vault: Vault, out: Path, recipient: PublicIdentity, kind: str, manife
     checked before it goes in. Progress counts each film's bytes twice: copied, then sealed."""
     assert vault.identity is not None
     temp = temp_name_for(out)
-    sizes = []
-    for _name, recording in films:  # for the progress bar; a film missing from the vault says so here
-        with vault.open_film(recording) as original:
-            sizes.append(original.size)
-    total, done = 2 * sum(sizes), 0
+    with contextlib.ExitStack() as open_films:
+        # Each film is opened once, here: a film missing from the vault says so before anything is written,
+        # its size is there for the progress bar, and the same reader is copied from.
+        originals = [open_films.enter_context(vault.open_film(recording)) for _name, recording in films]
+        return _write_films(vault, out, temp, recipient, kind, manifest, films, originals, progress, cancelled)
+
+
+def _write_films(vault: Vault, out: Path, temp: Path, recipient: PublicIdentity, kind: str,
+                 manifest: dict[str, Any], films: list[tuple[str, Recording]], originals: list[SealedMediaReader],
+                 progress: Progress | None, cancelled: Cancelled | None) -> Path:
+    assert vault.identity is not None
+    total, done = 2 * sum(original.size for original in originals), 0
     writer = PackageWriter.for_recipient(temp, vault.identity, recipient, kind, time.time_ns())
     try:
-        for (name, recording), size in zip(films, sizes, strict=True):
+        for (name, recording), original in zip(films, originals, strict=True):
+            size = original.size
+
             def copied(bytes_done: int, _all: int, before: int = done) -> None:
                 if progress is not None:
                     progress(before + bytes_done, total)
-            with film_without_metadata(vault, recording, progress=copied, cancelled=cancelled) as film:
+            with film_without_metadata(vault, recording, original, progress=copied, cancelled=cancelled) as film:
                 done += size
                 writer.add_file(name, cast(BinaryIO, _Counted(cast(BinaryIO, film), done, total, progress,
                                                               cancelled)), film.size)

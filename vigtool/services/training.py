@@ -163,6 +163,9 @@ def whole_picture_lines(frames: FrameRange, confirmed: frozenset[int]) -> list[s
     return said
 
 
+PACK_NAME = "training-clip.mp4"  # the pack's film, beside its about.txt
+
+
 def pack_reference() -> str:
     """A fresh pseudonymous reference for one pack, e.g. TP-7K3QX2: it names nobody and no paperwork."""
     return "TP-" + "".join(secrets.choice(_REFERENCE_LETTERS) for _ in range(6))
@@ -208,7 +211,7 @@ def training_pack(vault: Vault, recording: Recording, frames: FrameRange, out_di
         said = plan.counts().lines()
     reference = pack_reference()
     watermark = f"For training only · {reference}"
-    out = out_dir / "training-clip.mp4"
+    out = out_dir / PACK_NAME
     with pending_export(vault, out) as temp:  # a kill halfway leaves nothing once the vault opens again
         _encode(vault, recording, frames, boxes, options, watermark, temp, progress, cancelled)
         temp.replace(out)
