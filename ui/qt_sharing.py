@@ -145,13 +145,14 @@ class SharingControls(QObject):
         try:
             taken = supervision.take_in(self.w.vault, path)
             if isinstance(taken, supervision.Merged):
-                message = (f"Merged {count(taken.marks, 'comment')} on the lane '{taken.track_name}' of "
-                           f"{taken.recording.source_name}; your own marks are as they were." if taken.changed
+                film = sharing.shown_name(self.w.vault, taken.recording)
+                message = (f"Merged {count(taken.marks, 'comment')} on the lane '{taken.track_name}' of {film}; "
+                           "your own marks are as they were." if taken.changed
                            else "These comments were merged before; nothing changed.")
                 reopen = taken.recording.id
             else:
                 message = (f"Opened {count(len(taken), 'film')} for supervision: the practitioner's marks are on "
-                           "her lanes, as she sent them; your code keys mark your 'Supervision' lane.")
+                           "the lanes they sent, read-only; your code keys mark your 'Supervision' lane.")
                 reopen = taken[0].id if taken else None
         except (MediaError, ValueError) as exc:
             QMessageBox.warning(self.w, "Package not opened", str(exc))

@@ -193,7 +193,7 @@ class TrainingDialog(JobDialog):
     def _found(self, found: list[list[Find]] | training.FinderMissingError) -> None:
         self._ended("")
         if isinstance(found, training.FinderMissingError):  # only the whole picture can go, after her look
-            self.finder_missing = str(found)
+            self.finder_missing = f"This film {found.problem}"  # found names the film by its file name
             self.whole.setChecked(True)
             self.whole.setEnabled(False)
         else:

@@ -102,7 +102,7 @@ def _open_for_person(args: argparse.Namespace, path: Path) -> int:
     else:
         for recording in taken:
             print(f"Opened {recording.source_name} for supervision (recording {recording.id}): the "
-                  "practitioner's marks are on her lanes (read-only); add yours on 'Supervision'")
+                  "practitioner's marks are on the lanes they sent (read-only); add yours on 'Supervision'")
     return EXIT_OK
 
 
