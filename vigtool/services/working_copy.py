@@ -1,4 +1,5 @@
-"""A lighter working copy of a heavy film (4K, HEVC 10-bit, high frame rates), for watching only.
+"""A lighter working copy of a heavy film (4K, HEVC 10-bit, high frame rates, a phone's dense 1080p), for
+watching only.
 
 A phone's 4K HEVC film decodes slower than it plays on an ordinary laptop. After import, a copy is made
 in the background at a size and GOP chosen for fast decoding and stepping: H.264, 8-bit, within
@@ -21,6 +22,10 @@ next time from the first piece not finished (a torn one is found and made again)
 pieces are then muxed into one fragmented MP4 (one fragment per GOP) written straight into the sealed
 writer. Nothing of it is ever in the clear on the disk and little is held in memory (a piece's packets
 while it is muxed). It is derived data: the vault is whole without it.
+
+It never delays the practitioner: the builder's thread is niced, and it waits (`ViewerActivity`) while a
+film plays and for a few seconds after a step, a seek, a pause or a film opened, so the film opens and
+plays at once (from the original, dropping frames, until the copy is there).
 """
 
 from __future__ import annotations
@@ -205,7 +210,11 @@ def make_working_copy(vault: Vault, recording: Recording, progress: Progress | N
     except av.error.FFmpegError as exc:
         film.close()
         raise MediaError(name, f"cannot be opened to make its working copy ({exc})") from exc
-    decoder = FrameDecoder(film, original, name, container=source)  # it closes both
+    # Slice threads with the loop filter skipped: 15-18 % less CPU a frame than frame threads with it
+    # (4K HEVC 10-bit: 81 against 95 ms; 1080p H.264 13 against 15 ms; measured in one run), and no frame
+    # threads' pictures held. The copy is for watching only, scaled down 3x (41 dB from the exact
+    # frame's at a GOP's end); stills and exports always decode the original exactly.
+    decoder = FrameDecoder(film, original, name, container=source, threading="SLICE", rough=True)  # it closes both
     try:
         stream = source.streams.video[0]
         if not force and not is_heavy(recording, bit_depth_of(stream), film_bits_per_second(vault, recording)):
