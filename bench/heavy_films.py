@@ -29,8 +29,9 @@ NOISE = 14  # temporal noise strength: enough grain that the encoders spend a ph
 def _encode(source: Path, out: Path, width: int, height: int, video: list[str]) -> None:
     command = [imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-y", "-i", str(source),
                "-vf", f"scale={width}:{height}:flags=bicubic,noise=alls={NOISE}:allf=t", *video,
-               "-c:a", "copy", "-movflags", "+faststart", str(out)]
+               "-c:a", "copy", "-movflags", "+faststart", str(out.with_suffix(".part.mp4"))]
     subprocess.run(command, check=True, capture_output=True)
+    out.with_suffix(".part.mp4").replace(out)  # only a whole piece is reused
 
 
 def heavy_film(folder: Path, kind: str, seconds: int = 60) -> Path:
@@ -43,6 +44,9 @@ def heavy_film(folder: Path, kind: str, seconds: int = 60) -> Path:
     if not source.exists():
         render(RecordingSpec(duration=PIECE_SECONDS, width=960, height=540, crf=16, seed=11), source)
     piece = folder / f"{kind}-piece.mp4"
+    if piece.exists():  # made for another length: 4K takes minutes to make again
+        loop_recording(piece, out, seconds // PIECE_SECONDS)
+        return out
     if kind == "4k-hevc10":
         _encode(source, piece, 3840, 2160, [
             "-c:v", "libx265", "-preset", "ultrafast", "-b:v", "45M", "-maxrate", "50M", "-bufsize", "100M",
