@@ -121,7 +121,8 @@ def test_a_light_film_gets_no_copy(vault: Vault, samples: dict[str, object]) -> 
 
 # A phone's 1080p H.264 (grain: about 15 Mbit/s, as phones record it) and the same picture at 0.4 Mbit/s,
 # both larger than the copy: the dense one cannot be decoded at 2x on a shared core, the light one can.
-DENSE = RecordingSpec(duration=1.0, width=1600, height=900, gop_seconds=0.5, crf=20, grain=4, seed=4)
+# Its keyframes (every 12 frames) are not the copy's (every 15th): the copy keeps its own GOPs.
+DENSE = RecordingSpec(duration=1.0, width=1600, height=900, gop_seconds=0.4, crf=20, grain=4, seed=4)
 
 
 def test_a_dense_film_larger_than_the_copy_gets_one_and_a_light_one_does_not(vault: Vault, tmp_path: Path) -> None:
@@ -140,7 +141,9 @@ def test_a_dense_film_larger_than_the_copy_gets_one_and_a_light_one_does_not(vau
     made = future.result(timeout=300)
     builder.close()
     assert made is not None and made.size == (1280, 720)
-    assert viewing_source(vault, dense_recording).working_copy
+    source = viewing_source(vault, dense_recording)
+    assert source.working_copy and source.index.keyframes.tolist() == [0, 15]
+    assert vault.repo.recordings.frame_index(dense_recording.id).keyframes.tolist() == [0, 12, 24]
     assert not viewing_source(vault, light_recording).working_copy
     with open_frame_server(vault, dense_recording, box=(1280, 720)) as server:
         assert [read_stamp(server.frame(n)) for n in (0, 29, 14, 15)] == [0, 29, 14, 15]

@@ -43,6 +43,7 @@ from fractions import Fraction
 
 import av
 import numpy as np
+from av.video.frame import PictureType
 
 from storage.sealed_media import MediaKind, SealedMediaReader
 from vigtool.domain.model import Recording
@@ -283,6 +284,9 @@ def _scaled_frames(decoder: FrameDecoder, original: FrameIndex, first: int, size
                 raise WorkingCopyCancelledError(f"{name}: making its working copy was stopped")
             scaled = frame.reformat(width=size[0], height=size[1], format="yuv420p", interpolation="AREA")
             scaled.pts, scaled.time_base = int(original.pts[at]) - pts0, original.time_base
+            # The copy's GOPs are its own: x264 makes a keyframe of every picture marked I, and the
+            # original's (every 25 frames at 25 fps, or where a scene cut) are not every 15th.
+            scaled.pict_type = PictureType.NONE
             yield scaled
             expected += 1
     except av.error.FFmpegError as exc:
