@@ -29,7 +29,6 @@ from PySide6.QtWidgets import (
 )
 
 from ui.qt_forward_play import ForwardPlay, PlaybackNotes
-from ui.qt_sealed_device import SealedMediaDevice
 from vigtool.domain.model import Recording
 from vigtool.domain.time import timecode
 from vigtool.media.frame_server import FrameServer
@@ -106,7 +105,6 @@ class PlayerView(QWidget):
         self.recording: Recording | None = None
         self.server: FrameServer | None = None
         self._index: FrameIndex | None = None
-        self._device: SealedMediaDevice | None = None
         self.frame = 0
         self._wanted = 0
         self.transport = Transport()
@@ -178,8 +176,7 @@ class PlayerView(QWidget):
         self.server = open_frame_server(vault, recording, box=self.canvas.cache_box(), source=source)
         self.recording, self._index = recording, vault.repo.recordings.frame_index(recording.id)
         self.transport.frame_count, self.transport.rate = recording.frame_count, recording.rate
-        self._device = SealedMediaDevice(vault.open_film(recording))  # the sound: always the film's own
-        self.forward.set_film(self._device, recording.container.split(",")[0] or "mp4", source, recording.has_audio)
+        self.forward.set_film(lambda: vault.open_film(recording), source, recording.has_audio)  # the film's own sound
         self.notes.recording_id = recording.id
         self.activity.touched()
         self.show_frame(frame)
@@ -204,9 +201,6 @@ class PlayerView(QWidget):
         self._reverse_timer.stop()
         self.activity.playing(False)
         self.notes.clear()
-        if self._device is not None:
-            self._device.close()
-            self._device = None
         if self.server is not None:
             self.server.close()
             self.server = None
