@@ -37,6 +37,9 @@ def sound_track(handle: SeekableFile, name: str, limit: int = SOUND_IN_MEMORY_BY
             if not source.streams.audio:
                 raise MediaError(name, "has no sound")
             audio = source.streams.audio[0]
+            for other in source.streams:
+                if other is not audio:
+                    other.discard = av.stream.Discard.all  # the demuxer skips the picture's bytes unread
             seconds = float(source.duration or 0) / av.time_base
             if (audio.bit_rate or 0) * seconds / 8 > limit:
                 return None
