@@ -305,7 +305,8 @@ class PlaybackNotes(QWidget):
 
     def _show_progress(self, recording_id: int, percent: int) -> None:
         if self.recording_id == recording_id and percent < 100:
-            self.copy_note.setText(f"Making a lighter copy for smooth playback: {percent} %")
+            self.copy_note.setText(f"Making a lighter copy for smooth playback: {percent} % "
+                                   "(it goes on while the film is paused)")
             self.copy_note.show()
         else:
             self.copy_note.hide()
