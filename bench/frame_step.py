@@ -17,8 +17,9 @@ timed as `working_copy_seconds`) when the film is heavy. Figures, per source, al
   decode (to a GOP's last frame) with frame threads (AUTO, the server's and playback's choice), slice
   threads and one thread, and with the loop filter skipped (`rough`: only for frames glimpsed while a
   film plays, never for a paused, marked or exported frame).
-`--also` measures another film the same way in the same run (1080p beside 4K); `--no-original` leaves
-out the heavy film's own steps and seeks (minutes under load), keeping its decoding options.
+`--also` measures another film the same way in the same run (1080p beside 4K: at 17 Mbit/s it is dense
+enough for a working copy too, so both are measured from the film and from the copy); `--no-original`
+leaves out the 4K film's own steps and seeks (minutes under load), keeping its decoding options.
 The machine's two cores are shared with other work: `load_average` says how busy it was.
 """
 

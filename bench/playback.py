@@ -15,11 +15,15 @@ the real PlayerView (offscreen) at 1× and 2× for `seconds` of film each. For e
 - `behind_at_end_s`: the film time the clock says minus that of the frame on screen at the end (the
   issue's "2.6 s behind every 10 s" is this figure growing without end);
 - `cpu_cores`: process CPU time over wall time (2 = both cores full).
-4K is played from the original (as right after an import) and from its working copy. The working copy's
-cost is timed in a child process (seconds of making per minute of film, its peak memory), and the
-4K film is opened and played while the copy is being made (`while_copying`: the practitioner is not
-kept waiting). `baseline_qmediaplayer`: the old way, QMediaPlayer showing every frame of the 4K film
-in a QVideoWidget, for `baseline-seconds` at 1×, in the same run.
+Both films are played from the original (as right after an import: the baseline of the same run) and
+from their working copies (the 1080p film at 17 Mbit/s is dense enough to get one). Each working copy's
+cost is timed in a child process (seconds and CPU seconds of making per minute of film, its peak
+memory). The 4K film is opened and played for 10 s while its copy is made the app's way (the builder's
+niced thread in this process), three ways: `first_frame_alone` (no copy being made), `while_copying`
+(the builder yields to the player: nothing is made while the film plays nor for 3 s after a step, seek
+or pause) and `while_copying_not_yielding` (the builder's niced thread alone, as before). `copy_frames_made`
+says how many frames of the copy were made meanwhile. `baseline_qmediaplayer`: the old way,
+QMediaPlayer showing every frame of the 4K film in a QVideoWidget, for `baseline-seconds` at 1×.
 
 With `--repeat N` every played run is made N times (the working copy once) and `summary` gives the
 median and the range of each run's drift p95 and shown frames. The machine's two cores are shared with
@@ -54,6 +58,8 @@ from ui.qt_sealed_device import SealedMediaDevice
 from vigtool.domain.model import Recording
 from vigtool.services.importing import import_recording
 from vigtool.services.vault import Vault
+from vigtool.services.working_copy import ViewerActivity, WorkingCopyBuilder, film_bits_per_second
+from vigtool.services.working_copy_pieces import KIND
 
 PASSPHRASE = "benchmark vault passphrase"  # noqa: S105 - a throwaway vault
 
@@ -167,8 +173,8 @@ def start_copy(vault_path: Path, recording: Recording) -> subprocess.Popen[str]:
                             stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(Path.cwd())})
 
 
-def play_while_copying(player: PlayerView, vault: Vault, four_k: Recording) -> dict[str, object]:
-    """Open and play the 4K film while its working copy is made: the practitioner is not kept waiting."""
+def open_and_play(player: PlayerView, vault: Vault, four_k: Recording) -> dict[str, object]:
+    """Open the 4K film (time to its first frame on the screen) and play it for 10 s at 1x."""
     opened = time.monotonic()
     player.open(vault, four_k, 0)
     while player.canvas.image is None or player.server is None or player.server.peek(0) is None:
@@ -177,9 +183,33 @@ def play_while_copying(player: PlayerView, vault: Vault, four_k: Recording) -> d
     return {"first_frame_ms": round(first_frame_ms), **play(player, vault, four_k, 1.0, 10.0)}
 
 
+def play_while_copying(player: PlayerView, vault: Vault, four_k: Recording, *, yielding: bool) -> dict[str, object]:
+    """Open and play the 4K film while its working copy is being made by the app's builder (its niced thread,
+    in this process), which yields to the player or not; the pieces made are thrown away after."""
+    activity = player.activity if yielding else ViewerActivity()
+    builder = WorkingCopyBuilder(vault, activity)
+    made: list[int] = []
+    waited = activity.waited_s
+    assert builder.ensure(four_k, progress=lambda n, _t: made.append(n)) is not None
+    waited_for = 0.0
+    while not made and waited_for < 120:  # the copy is under way (its decoder's threads busy) when the film opens
+        wait(0.1)
+        waited_for += 0.1
+    wait(1.0)
+    before = len(made)
+    try:
+        result = open_and_play(player, vault, four_k)
+    finally:
+        player.close_film()
+        builder.close()
+        vault.media.delete_pieces(four_k.media_id, KIND)
+    return {**result, "copy_frames_made_before": before, "copy_frames_made_meanwhile": len(made) - before,
+            "copy_waited_s": round(activity.waited_s - waited, 1)}
+
+
 def copy_cost(made: dict[str, float], minutes: float) -> dict[str, float]:
-    return {"seconds_per_minute_of_4k": round(made["seconds"] / minutes, 1),
-            "cpu_seconds_per_minute_of_4k": round(made["cpu_seconds"] / minutes, 1),
+    return {"seconds_per_minute_of_film": round(made["seconds"] / minutes, 1),
+            "cpu_seconds_per_minute_of_film": round(made["cpu_seconds"] / minutes, 1),
             "peak_memory_mb": round(made["peak_rss_mb"]), "memory_before_mb": round(made["rss_before_mb"]),
             "cpu_cores": round(made["cpu_seconds"] / made["seconds"], 2),
             "mb_per_minute": round(made["bytes"] / 1e6 / minutes, 1)}
@@ -203,17 +233,62 @@ def describe(recording: Recording, path: Path) -> str:
             f"{seconds:.0f} s, {path.stat().st_size * 8 / seconds / 1e6:.1f} Mbit/s")
 
 
+def make_copy(vault_path: Path, recording: Recording) -> dict[str, float]:
+    """Make the working copy of `recording` in a child process: its cost per minute of film."""
+    copying = start_copy(vault_path, recording)
+    out, _ = copying.communicate()
+    return {**copy_cost(json.loads(out), float(recording.duration) / 60), "load_average": os.getloadavg()}
+
+
+def run_all(args: argparse.Namespace, player: PlayerView, vault: Vault, vault_path: Path,
+            recordings: dict[str, Recording], results: dict[str, object]) -> dict[str, list[dict[str, object]]]:
+    """Every run, in the order that keeps the working copies' absence and presence apart."""
+    four_k, hd = recordings["4k_hevc10"], recordings["1080p_h264"]
+    runs: dict[str, list[dict[str, object]]] = {}
+
+    def measure(key: str, recording: Recording, speed: float) -> None:
+        runs.setdefault(key, []).append(play(player, vault, recording, speed, args.seconds))
+
+    if args.only_1080p:
+        for _ in range(args.repeat):
+            for speed in (1.0, 2.0):
+                measure(f"1080p_original_{speed:g}x", hd, speed)
+        results["working_copy_cost_1080p"] = make_copy(vault_path, hd)
+        for _ in range(args.repeat):
+            for speed in (1.0, 2.0):
+                measure(f"1080p_working_copy_{speed:g}x", hd, speed)
+    else:
+        if args.baseline_seconds > 0:
+            results["baseline_qmediaplayer_4k_1x"] = baseline_qmediaplayer(vault, four_k, args.baseline_seconds)
+        for speed in (1.0, 2.0):
+            measure(f"4k_original_{speed:g}x", four_k, speed)
+            measure(f"1080p_original_{speed:g}x", hd, speed)
+        results["first_frame_alone"] = open_and_play(player, vault, four_k)
+        player.close_film()
+        results["while_copying"] = play_while_copying(player, vault, four_k, yielding=True)
+        results["while_copying_not_yielding"] = play_while_copying(player, vault, four_k, yielding=False)
+        results["working_copy_cost_4k"] = make_copy(vault_path, four_k)
+        results["working_copy_cost_1080p"] = make_copy(vault_path, hd)
+        for _ in range(args.repeat):
+            for speed in (1.0, 2.0):
+                measure(f"4k_working_copy_{speed:g}x", four_k, speed)
+                measure(f"1080p_working_copy_{speed:g}x", hd, speed)
+    return runs
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--films", type=Path, default=Path(tempfile.gettempdir()) / "vigtool-bench-films")
     parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--film-seconds", type=int, default=60, help="length of the films made (10 for a quick try)")
     parser.add_argument("--baseline-seconds", type=float, default=20.0)
     parser.add_argument("--repeat", type=int, default=1)
-    parser.add_argument("--only-1080p", action="store_true", help="the 1080p film only (no 4K, no working copy)")
+    parser.add_argument("--only-1080p", action="store_true", help="the 1080p film only (original and copy, no 4K)")
     args = parser.parse_args()
     app = QApplication.instance() or QApplication([])
     ForwardPlay.sound_without_device = True  # the sound plays (silently, with no device) and the picture follows it
-    films = {"4k_hevc10": heavy_film(args.films, "4k-hevc10"), "1080p_h264": heavy_film(args.films, "1080p-h264")}
+    films = {"4k_hevc10": heavy_film(args.films, "4k-hevc10", args.film_seconds),
+             "1080p_h264": heavy_film(args.films, "1080p-h264", args.film_seconds)}
     folder = Path(tempfile.mkdtemp(prefix="vigtool-bench-"))
     results: dict[str, object] = {"seconds_of_film": args.seconds, "load_average_at_start": os.getloadavg()}
     vault_path = folder / "vault"
@@ -223,32 +298,9 @@ def main() -> None:
     player.show()
     try:
         recordings = {name: import_recording(vault, path, "Bench family").recording for name, path in films.items()}
-        four_k = recordings["4k_hevc10"]
         results["films"] = {name: describe(r, films[name]) for name, r in recordings.items()}
-        runs: dict[str, list[dict[str, object]]] = {}
-
-        def measure(key: str, recording: Recording, speed: float) -> None:
-            runs.setdefault(key, []).append(play(player, vault, recording, speed, args.seconds))
-
-        if args.only_1080p:
-            for _ in range(args.repeat):
-                for speed in (1.0, 2.0):
-                    measure(f"1080p_{speed:g}x", recordings["1080p_h264"], speed)
-        else:
-            if args.baseline_seconds > 0:
-                results["baseline_qmediaplayer_4k_1x"] = baseline_qmediaplayer(vault, four_k, args.baseline_seconds)
-            for speed in (1.0, 2.0):
-                measure(f"4k_original_{speed:g}x", four_k, speed)
-            copying = start_copy(vault_path, four_k)
-            wait(2.0)
-            results["while_copying"] = play_while_copying(player, vault, four_k)
-            player.close_film()
-            out, _ = copying.communicate()
-            results["working_copy_cost"] = copy_cost(json.loads(out), float(four_k.duration) / 60)
-            for _ in range(args.repeat):
-                for speed in (1.0, 2.0):
-                    measure(f"4k_working_copy_{speed:g}x", four_k, speed)
-                    measure(f"1080p_{speed:g}x", recordings["1080p_h264"], speed)
+        assert film_bits_per_second(vault, recordings["1080p_h264"]) > 8e6  # dense enough for its working copy
+        runs = run_all(args, player, vault, vault_path, recordings, results)
         results.update(runs)
         results["summary"] = summary(runs)
     finally:

@@ -20,7 +20,7 @@ from vigtool.media.playback import LATE_S, PicturePlayback, PlaybackClock, Playb
 from vigtool.services.frames import open_frame_server
 from vigtool.services.importing import import_recording
 from vigtool.services.vault import Vault
-from vigtool.services.working_copy import viewing_source
+from vigtool.services.working_copy import ViewerActivity, viewing_source
 from vigtool.synth.generator import RecordingSpec, render
 from vigtool.synth.stamp import read_stamp
 
@@ -224,3 +224,28 @@ def test_the_picture_keeps_with_the_sound_and_a_stall_drops_frames_not_sound(
     assert len(apart) >= 0.6 * len(shown)
     assert apart[int(0.95 * len(apart))] <= 0.1, apart[-8:]
     player.close_film()
+
+
+def test_the_working_copy_waits_while_the_player_plays_and_steps(qtbot: QtBot, vault: Vault,
+                                                                  samples: dict[str, Sample]) -> None:
+    recording = import_recording(vault, samples["h264"].path, "F").recording
+    player = PlayerView()
+    qtbot.addWidget(player)
+    player.activity = ViewerActivity(quiet_s=0.3)  # as the window hands its copy builder's over
+    player.open(vault, recording, 0)
+    assert player.activity.busy  # a film just opened: its first frame comes first
+    qtbot.waitUntil(lambda: not player.activity.busy, timeout=5000)
+    player.play()
+    time.sleep(0.5)  # longer than the quiet time: playing keeps the copy waiting however long it lasts
+    assert player.activity.busy
+    player.pause()
+    assert player.activity.busy
+    qtbot.waitUntil(lambda: not player.activity.busy, timeout=5000)
+    player.step(1)
+    assert player.activity.busy
+    qtbot.waitUntil(lambda: not player.activity.busy, timeout=5000)
+    player.play_reverse()
+    time.sleep(0.5)
+    assert player.activity.busy
+    player.close_film()
+    qtbot.waitUntil(lambda: not player.activity.busy, timeout=5000)

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import io
+from pathlib import Path
+
+import av
 import numpy as np
+import pytest
 from conftest import Sample
-from PySide6.QtCore import QUrl
+from PySide6.QtCore import QBuffer, QUrl
 from PySide6.QtGui import QImage
 from PySide6.QtMultimedia import QMediaPlayer, QVideoFrame, QVideoSink
 from pytestqt.qtbot import QtBot
 
+from ui.qt_forward_play import ForwardPlay
+from ui.qt_player import PlayerView
 from ui.qt_sealed_device import SealedMediaDevice
+from vigtool.media.errors import MediaError
+from vigtool.media.sound_track import sound_track
 from vigtool.services.importing import import_recording
 from vigtool.services.vault import Vault
 from vigtool.synth.stamp import read_stamp
@@ -65,3 +74,41 @@ def test_a_portrait_film_plays_upright(qtbot: QtBot, vault: Vault, samples: dict
     assert [n for _, _, n in shown if n is not None][:3] == [0, 1, 2]  # the stamp reads: upright, not mirrored
     player.setSource(QUrl())
     device.close()
+
+
+def audio_packets(data: bytes | Path) -> list[tuple[int | None, bytes]]:
+    with av.open(io.BytesIO(data) if isinstance(data, bytes) else str(data)) as container:
+        stream = container.streams.audio[0]
+        start = stream.start_time or 0
+        return [(None if p.pts is None else p.pts - start, bytes(p)) for p in container.demux(stream) if p.size]
+
+
+def test_the_sound_plays_from_a_copy_in_memory_packet_for_packet(qtbot: QtBot, vault: Vault,
+                                                                  samples: dict[str, Sample],
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    recording = import_recording(vault, samples["h264"].path, "F").recording
+    with vault.open_film(recording) as handle:
+        track = sound_track(handle, recording.source_name)
+    assert track is not None
+    packets = audio_packets(samples["h264"].path)
+    assert audio_packets(track) == packets  # the same samples at the same times
+    assert len(track) < sum(len(data) for _pts, data in packets) + 8192  # the sound alone, no picture
+    with vault.open_film(recording) as handle:
+        assert sound_track(handle, recording.source_name, limit=1000) is None  # too long to hold: not copied
+    monkeypatch.setattr(ForwardPlay, "sound_without_device", True)
+    player = PlayerView()
+    qtbot.addWidget(player)
+    player.open(vault, recording, 0)
+    # QtMultimedia's threads read a C++ buffer, never the Python device (whose reads need the GIL).
+    qtbot.waitUntil(lambda: isinstance(player.media.sourceDevice(), QBuffer), timeout=10_000)
+    player.play()
+    qtbot.waitUntil(lambda: player.media.position() > 500, timeout=10_000)
+    player.pause()
+    assert player.media.error() == QMediaPlayer.Error.NoError
+    player.close_film()
+
+
+def test_a_film_without_sound_has_no_sound_track(vault: Vault, samples: dict[str, Sample]) -> None:
+    recording = import_recording(vault, samples["noaudio"].path, "F").recording
+    with vault.open_film(recording) as handle, pytest.raises(MediaError, match="no sound"):
+        sound_track(handle, recording.source_name)

@@ -7,6 +7,8 @@ import os
 import signal
 import subprocess
 import sys
+import time
+from dataclasses import replace
 from pathlib import Path
 
 import av
@@ -24,8 +26,11 @@ from vigtool.services.importing import import_recording
 from vigtool.services.vault import Vault
 from vigtool.services.working_copy import (
     COPY_GOP,
+    HEAVY_BITS_PER_SECOND,
+    ViewerActivity,
     WorkingCopyBuilder,
     WorkingCopyCancelledError,
+    film_bits_per_second,
     make_working_copy,
     viewing_source,
 )
@@ -112,6 +117,72 @@ def test_a_light_film_gets_no_copy(vault: Vault, samples: dict[str, object]) -> 
     assert WorkingCopyBuilder(vault).ensure(recording) is None
     assert make_working_copy(vault, recording) is None
     assert not vault.media.exists(recording.media_id, MediaKind.WORKING_COPY)
+
+
+# A phone's 1080p H.264 (grain: about 15 Mbit/s, as phones record it) and the same picture at 0.4 Mbit/s,
+# both larger than the copy: the dense one cannot be decoded at 2x on a shared core, the light one can.
+# Its keyframes (every 12 frames) are not the copy's (every 15th): the copy keeps its own GOPs.
+DENSE = RecordingSpec(duration=1.0, width=1600, height=900, gop_seconds=0.4, crf=20, grain=4, seed=4)
+
+
+def test_a_dense_film_larger_than_the_copy_gets_one_and_a_light_one_does_not(vault: Vault, tmp_path: Path) -> None:
+    dense, light = tmp_path / "phone-1080p.mp4", tmp_path / "web-1080p.mp4"
+    render(DENSE, dense)
+    render(replace(DENSE, grain=0.0), light)
+    dense_recording = import_recording(vault, dense, "F").recording
+    light_recording = import_recording(vault, light, "F").recording
+    assert dense_recording.video_codec == light_recording.video_codec == "h264"
+    assert film_bits_per_second(vault, dense_recording) > HEAVY_BITS_PER_SECOND > film_bits_per_second(
+        vault, light_recording)
+    builder = WorkingCopyBuilder(vault)
+    assert builder.ensure(light_recording) is None
+    future = builder.ensure(dense_recording)
+    assert future is not None
+    made = future.result(timeout=300)
+    builder.close()
+    assert made is not None and made.size == (1280, 720)
+    source = viewing_source(vault, dense_recording)
+    assert source.working_copy and source.index.keyframes.tolist() == [0, 15]
+    assert vault.repo.recordings.frame_index(dense_recording.id).keyframes.tolist() == [0, 12, 24]
+    assert not viewing_source(vault, light_recording).working_copy
+    with open_frame_server(vault, dense_recording, box=(1280, 720)) as server:
+        assert [read_stamp(server.frame(n)) for n in (0, 29, 14, 15)] == [0, 29, 14, 15]
+
+
+def test_the_copy_waits_while_the_practitioner_plays_or_steps(vault: Vault, heavy_film: Path) -> None:
+    recording = import_recording(vault, heavy_film, "F").recording
+    activity = ViewerActivity(quiet_s=0.3)
+    builder = WorkingCopyBuilder(vault, activity)
+    done: list[int] = []
+    activity.playing(True)  # the practitioner plays the film right after its import
+    future = builder.ensure(recording, progress=lambda n, _t: done.append(n))
+    assert future is not None
+    time.sleep(1.5)
+    assert done == [] and not future.done()  # not a frame of the copy was decoded meanwhile
+    activity.playing(False)
+    activity.touched()  # a step right after the pause: still waiting
+    time.sleep(0.1)
+    assert done == []
+    made = future.result(timeout=300)  # once quiet, it goes on to the end
+    builder.close()
+    assert made is not None and done[-1] == 30
+    assert viewing_source(vault, recording).working_copy
+
+
+def test_closing_stops_a_copy_that_waits_for_the_practitioner(vault: Vault, heavy_film: Path) -> None:
+    recording = import_recording(vault, heavy_film, "F").recording
+    activity = ViewerActivity()
+    activity.playing(True)
+    builder = WorkingCopyBuilder(vault, activity)
+    future = builder.ensure(recording)
+    assert future is not None
+    time.sleep(0.3)
+    started = time.monotonic()
+    builder.close()  # the window closes while a film plays
+    assert time.monotonic() - started < 5
+    with pytest.raises(WorkingCopyCancelledError):
+        future.result(timeout=1)
+    assert not viewing_source(vault, recording).working_copy
 
 
 def test_the_filmstrip_is_made_from_the_copy_once_there_is_one(vault: Vault, heavy_film: Path,

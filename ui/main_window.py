@@ -71,6 +71,7 @@ class MainWindow(QMainWindow):
         self.resize(min(1500, int(room.width() * 0.96)), min(920, int(room.height() * 0.93)))
         self.copies = WorkingCopyBuilder(vault)  # lighter copies of heavy films, made niced one at a time
         self._build_views()
+        self.player.activity = self.copies.activity  # the copy's worker yields to playing and stepping
         self.film_previews = FilmPreviews(self)
         self._connect()
         self.families = FamiliesAdapter(self, Families(vault))

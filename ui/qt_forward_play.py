@@ -1,13 +1,18 @@
 """Forward playback of one film: the picture from the core's `PicturePlayback`, the sound from QtMultimedia.
 
 The picture is decoded on its own thread against a clock and frames that would come late are dropped;
-QMediaPlayer plays the film's sound from the decrypting QIODevice, with no video output (so it decodes
-no pictures), and starts when the first picture is ready. The picture's clock follows the sound when
-the two drift apart. Without a sound device the picture keeps to the wall clock and the sound is not
-played: QtMultimedia's FFmpeg threads read the film through the Python QIODevice and need the GIL,
-and a blocking QMediaPlayer call on the GUI thread can then wait for them forever (seen once in the
-UI tests); `sound_without_device` plays it anyway (QtMultimedia then runs the sound's clock silently,
-its position moving at the speed asked for), for the tests and the bench of picture against sound.
+QMediaPlayer plays the film's sound, with no video output (so it decodes no pictures), and starts when
+the first picture is ready. The picture's clock follows the sound when the two drift apart.
+
+The sound is read from a copy of the film's sound track in memory (`vigtool.media.sound_track`, made on
+a thread as the film opens, in a moment), through a C++ QBuffer: QtMultimedia's FFmpeg threads then
+never call into Python. Read through the decrypting Python QIODevice, each of their reads needs the GIL,
+which PySide6 holds through QMediaPlayer's stop(), pause() and setPosition() on the GUI thread: when one
+of those waited for a read, the window hung (seen once in the UI tests). Only a sound too long to hold
+(`SOUND_IN_MEMORY_BYTES`) is still read through the QIODevice. Without a sound device the picture keeps
+to the wall clock and the sound is not played; `sound_without_device` plays it anyway (QtMultimedia
+then runs the sound's clock silently, its position moving at the speed asked for), for the tests and
+the bench of picture against sound.
 
 Frames are handed to the window through a mailbox of one: when the window is busy (a slow paint, a
 busy machine) the frame waiting is replaced by a newer one and counted as dropped, so the window never
@@ -23,13 +28,17 @@ import threading
 from collections.abc import Callable
 from fractions import Fraction
 
-from PySide6.QtCore import QIODevice, QObject, QTimer, QUrl, Signal
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QObject, QTimer, QUrl, Signal
 from PySide6.QtMultimedia import QAudioOutput, QMediaDevices, QMediaPlayer
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
+from ui.qt_sealed_device import SealedMediaDevice
 from vigtool.media.errors import MediaError
 from vigtool.media.frames import RGBImage
 from vigtool.media.playback import PicturePlayback, PlaybackClock, PlaybackStats
+from vigtool.media.probe import SeekableFile
+from vigtool.media.raw_reader import PositionedRawReader
+from vigtool.media.sound_track import sound_track
 from vigtool.services.working_copy import ViewingSource
 
 SOUND_DRIFT_S = 0.08  # the picture's clock follows the sound when they are further apart than this
@@ -52,6 +61,7 @@ class ForwardPlay(QObject):
     _run_ended = Signal(object)
     _run_started = Signal(object)
     _run_failed = Signal(object, object)
+    _sound_made = Signal(int, object)  # (film opened, its sound track or None) from the sound track's thread
 
     sound_without_device = False  # play the sound (silently) with no device: its clock is then what the picture follows
 
@@ -70,6 +80,7 @@ class ForwardPlay(QObject):
         self._run_ended.connect(self._ended)
         self._run_started.connect(self._start_sound)
         self._run_failed.connect(self._failed)
+        self._sound_made.connect(self._use_sound)
         self.source: ViewingSource | None = None
         self.run: PicturePlayback | None = None
         self.last_stats: PlaybackStats | None = None
@@ -77,20 +88,80 @@ class ForwardPlay(QObject):
         self._sound_from_ms = 0
         self._mailbox: tuple[PicturePlayback, int, RGBImage] | None = None
         self._mailbox_lock = threading.Lock()
+        self._opened = 0  # films opened so far: a sound track made for an earlier one is not used
+        self._open_film: Callable[[], PositionedRawReader] | None = None
+        self._sound_ready = False
+        self._sound_thread: threading.Thread | None = None
+        self._sound_cancel = threading.Event()
+        self._sound_source: QIODevice | None = None  # the QBuffer (or, for a very long sound, the film's device)
 
     def _no_pictures(self) -> None:
         """The sound only: with no video track QMediaPlayer decodes no pictures beside the picture's own run."""
         if self.media.activeVideoTrack() != -1:
             self.media.setActiveVideoTrack(-1)
 
-    def set_film(self, device: QIODevice, suffix: str, source: ViewingSource, has_sound: bool) -> None:
-        self.media.setSourceDevice(device, QUrl(f"film.{suffix}"))
-        self.source, self._has_sound = source, has_sound
+    def set_film(self, open_film: Callable[[], PositionedRawReader], source: ViewingSource, has_sound: bool) -> None:
+        """The film to play: its picture from `source`, its sound from the film itself (`open_film()`), copied
+        into memory on a thread (the sound joins the picture once it is there, in a moment)."""
+        self._forget_sound()
+        self.source, self._has_sound, self._open_film = source, has_sound, open_film
+        self._opened += 1
+        if has_sound and (self.sound_device or self.sound_without_device):
+            opened, cancel, name = self._opened, self._sound_cancel, source.name
+
+            def make() -> None:
+                data: bytes | None = None
+                try:
+                    handle: SeekableFile = open_film()
+                    try:
+                        data = sound_track(handle, name, cancelled=cancel.is_set)
+                    finally:
+                        handle.close()
+                except MediaError:
+                    data = b""  # no sound to play: the picture plays alone
+                if not cancel.is_set():
+                    self._sound_made.emit(opened, data)
+
+            self._sound_thread = threading.Thread(target=make, name="vigtool-sound-track")
+            self._sound_thread.start()
+
+    def _use_sound(self, opened: int, data: bytes | None) -> None:
+        """On the GUI thread: play the sound from the copy in memory (None: too long to hold, from the film)."""
+        if opened != self._opened or self._open_film is None or data == b"":
+            return
+        if data is None:
+            device: QIODevice = SealedMediaDevice(self._open_film())
+            url = QUrl("film.mp4")
+        else:
+            device = QBuffer(self)
+            device.setData(QByteArray(data))
+            device.open(QIODevice.OpenModeFlag.ReadOnly)
+            url = QUrl("sound.mp4")
+        self._sound_source = device
+        self.media.setSourceDevice(device, url)
+        self._sound_ready = True
+        run = self.run
+        if run is not None and run.running and run.started:  # the picture started alone: the sound joins it
+            self._sound_from_ms += int((run.clock.film_time() - run.due(run.first_frame)) * 1000)
+            self._start_sound(run)
+
+    def _forget_sound(self) -> None:
+        if self._sound_thread is not None:
+            self._sound_cancel.set()
+            self._sound_thread.join()
+            self._sound_thread, self._sound_cancel = None, threading.Event()
+        self._sound_ready = False
+        self.media.stop()
+        self.media.setSource(QUrl())
+        if self._sound_source is not None:
+            self._sound_source.close()
+            self._sound_source.deleteLater()
+            self._sound_source = None
 
     def clear(self) -> None:
         self.stop()
-        self.media.stop()
-        self.media.setSource(QUrl())
+        self._forget_sound()
+        self._open_film = None
         self.source = None
 
     @property
@@ -132,7 +203,7 @@ class ForwardPlay(QObject):
 
     @property
     def _plays_sound(self) -> bool:
-        return self._has_sound and (self.sound_device or self.sound_without_device)
+        return self._has_sound and self._sound_ready and (self.sound_device or self.sound_without_device)
 
     def _picture_started(self, run: PicturePlayback | None) -> None:
         """On the playback thread, with the first picture: its clock waits for the sound to start moving."""
@@ -234,7 +305,8 @@ class PlaybackNotes(QWidget):
 
     def _show_progress(self, recording_id: int, percent: int) -> None:
         if self.recording_id == recording_id and percent < 100:
-            self.copy_note.setText(f"Making a lighter copy for smooth playback: {percent} %")
+            self.copy_note.setText(f"Making a lighter copy for smooth playback: {percent} % "
+                                   "(it goes on while the film is paused)")
             self.copy_note.show()
         else:
             self.copy_note.hide()

@@ -29,7 +29,6 @@ from PySide6.QtWidgets import (
 )
 
 from ui.qt_forward_play import ForwardPlay, PlaybackNotes
-from ui.qt_sealed_device import SealedMediaDevice
 from vigtool.domain.model import Recording
 from vigtool.domain.time import timecode
 from vigtool.media.frame_server import FrameServer
@@ -38,7 +37,7 @@ from vigtool.media.probe import FrameIndex
 from vigtool.services.frames import open_frame_server
 from vigtool.services.transport import SPEEDS, Move, Transport, ms_of_frame
 from vigtool.services.vault import Vault
-from vigtool.services.working_copy import viewing_source
+from vigtool.services.working_copy import ViewerActivity, viewing_source
 
 
 def to_qimage(image: RGBImage) -> QImage:
@@ -106,7 +105,6 @@ class PlayerView(QWidget):
         self.recording: Recording | None = None
         self.server: FrameServer | None = None
         self._index: FrameIndex | None = None
-        self._device: SealedMediaDevice | None = None
         self.frame = 0
         self._wanted = 0
         self.transport = Transport()
@@ -121,6 +119,7 @@ class PlayerView(QWidget):
         self._served.connect(self._frame_served)
         self._vault: Vault | None = None
         self._copy_waiting = False  # a working copy became ready while playing: used from the next pause
+        self.activity = ViewerActivity()  # the working copy's worker yields to what the practitioner does here
         self._reverse_timer = QTimer(self)
         self._reverse_timer.timeout.connect(self._reverse_tick)
         self._build()
@@ -177,9 +176,9 @@ class PlayerView(QWidget):
         self.server = open_frame_server(vault, recording, box=self.canvas.cache_box(), source=source)
         self.recording, self._index = recording, vault.repo.recordings.frame_index(recording.id)
         self.transport.frame_count, self.transport.rate = recording.frame_count, recording.rate
-        self._device = SealedMediaDevice(vault.open_film(recording))  # the sound: always the film's own
-        self.forward.set_film(self._device, recording.container.split(",")[0] or "mp4", source, recording.has_audio)
+        self.forward.set_film(lambda: vault.open_film(recording), source, recording.has_audio)  # the film's own sound
         self.notes.recording_id = recording.id
+        self.activity.touched()
         self.show_frame(frame)
 
     def working_copy_progress(self, recording_id: int) -> Callable[[int, int], None]:
@@ -200,10 +199,8 @@ class PlayerView(QWidget):
     def close_film(self) -> None:
         self.forward.clear()
         self._reverse_timer.stop()
+        self.activity.playing(False)
         self.notes.clear()
-        if self._device is not None:
-            self._device.close()
-            self._device = None
         if self.server is not None:
             self.server.close()
             self.server = None
@@ -233,6 +230,8 @@ class PlayerView(QWidget):
         if pause and self.playing:
             self.pause()
         number = self.transport.clamp(number)
+        if pause:
+            self.activity.touched()  # a step, a seek: the copy waits a moment, the frame comes first
         self._wanted = number
         self._set_frame(number)
         self.server.request(number, lambda n, image, error: self._served.emit(n, image if error is None else error))
@@ -269,6 +268,7 @@ class PlayerView(QWidget):
             return
         self._reverse_timer.stop()
         self.transport.reverse = False
+        self.activity.playing(True)  # the working copy rests while the film plays
         self._start_run(self.transport.play_from(self.frame))
         self.play_button.setText(PAUSE_GLYPH)
         self.playing_changed.emit(True)
@@ -291,6 +291,7 @@ class PlayerView(QWidget):
         move = self.transport.after_played(number, self.loop_box.isChecked())
         if move is Move.STOP_AT and self.transport.stopped_on is not None:
             self._stop_run()
+            self.activity.playing(False)
             self.play_button.setText("▶")
             self.playing_changed.emit(False)
             self.show_frame(self.transport.stopped_on)  # exactly the frame asked for, from the frame server
@@ -309,6 +310,7 @@ class PlayerView(QWidget):
         if self.forward.run is not None:
             self.pause()
         self.transport.reverse = True
+        self.activity.playing(True)
         self._reverse_timer.start(self.transport.reverse_interval_ms())
         self.play_button.setText(PAUSE_GLYPH)
         self.playing_changed.emit(True)
@@ -324,6 +326,7 @@ class PlayerView(QWidget):
         was_forward = self.forward.run is not None
         self._stop_run()
         self._reverse_timer.stop()
+        self.activity.playing(False)
         self.play_button.setText("▶")
         self.playing_changed.emit(False)
         if was_forward and self._copy_waiting and self.recording is not None:

@@ -137,6 +137,16 @@ class PicturePlayback:
         self._thread.join()
 
     @property
+    def first_frame(self) -> int:
+        """The frame this run started from."""
+        return self._start
+
+    @property
+    def started(self) -> bool:
+        """Its first picture is decoded and its clock has started."""
+        return self._started
+
+    @property
     def running(self) -> bool:
         return self._thread.is_alive() and not self._stop.is_set()
 

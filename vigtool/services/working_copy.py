@@ -1,4 +1,5 @@
-"""A lighter working copy of a heavy film (4K, HEVC 10-bit, high frame rates), for watching only.
+"""A lighter working copy of a heavy film (4K, HEVC 10-bit, high frame rates, a phone's dense 1080p), for
+watching only.
 
 A phone's 4K HEVC film decodes slower than it plays on an ordinary laptop. After import, a copy is made
 in the background at a size and GOP chosen for fast decoding and stepping: H.264, 8-bit, within
@@ -21,6 +22,10 @@ next time from the first piece not finished (a torn one is found and made again)
 pieces are then muxed into one fragmented MP4 (one fragment per GOP) written straight into the sealed
 writer. Nothing of it is ever in the clear on the disk and little is held in memory (a piece's packets
 while it is muxed). It is derived data: the vault is whole without it.
+
+It never delays the practitioner: the builder's thread is niced, and it waits (`ViewerActivity`) while a
+film plays and for a few seconds after a step, a seek, a pause or a film opened, so the film opens and
+plays at once (from the original, dropping frames, until the copy is there).
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ import io
 import itertools
 import os
 import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -37,6 +43,7 @@ from fractions import Fraction
 
 import av
 import numpy as np
+from av.video.frame import PictureType
 
 from storage.sealed_media import MediaKind, SealedMediaReader
 from vigtool.domain.model import Recording
@@ -51,7 +58,12 @@ Progress = Callable[[int, int], None]
 COPY_BOX = (1280, 720)  # the frame server's largest box: the copy is never shown smaller than it is
 HEAVY_PIXELS = 1920 * 1088
 HEAVY_RATE = 50
+# Above the copy's size, a film of more than this many bits a second (a phone's 1080p: 16-20 Mbit/s) cannot
+# be decoded at 2x on a shared core of a 2-core laptop (bench/playback.py: 1080p at 17 Mbit/s drifted
+# 0.45-1.29 s at 2x at a load of 3-4, where its 720p copy decodes at 500 frames a second).
+HEAVY_BITS_PER_SECOND = 8_000_000
 NICE = 15  # the copy is made with what the practitioner's own work leaves over
+QUIET_S = 3.0  # wall seconds after the practitioner's last step, seek or pause before the copy goes on
 
 
 class WorkingCopyCancelledError(Exception):
@@ -71,11 +83,26 @@ class ViewingSource:
     heavy: bool  # the original is heavy to decode on this kind of machine
 
 
-def is_heavy(recording: Recording, bit_depth: int = 8) -> bool:
-    """Films that decode slower than they play on an ordinary 2-core laptop without hardware decoding."""
+def is_heavy(recording: Recording, bit_depth: int = 8, bits_per_second: float = 0.0) -> bool:
+    """Films that decode slower than they play (at 1x or 2x) on an ordinary 2-core laptop without hardware
+    decoding: 4K, above 50 fps, HEVC above 8 bits; and films larger than the copy's 1280x720 that are HEVC
+    or carry more than `HEAVY_BITS_PER_SECOND` (a phone's 1080p)."""
     pixels = recording.width * recording.height
     rate = float(recording.rate)
-    return pixels > HEAVY_PIXELS or rate > HEAVY_RATE or (recording.video_codec == "hevc" and bit_depth > 8)
+    hevc = recording.video_codec == "hevc"
+    if pixels > HEAVY_PIXELS or rate > HEAVY_RATE or (hevc and bit_depth > 8):
+        return True
+    return pixels > COPY_BOX[0] * COPY_BOX[1] and (hevc or bits_per_second > HEAVY_BITS_PER_SECOND)
+
+
+def film_bits_per_second(vault: Vault, recording: Recording) -> float:
+    """The film's bitrate, from its sealed file (sealing adds a few bytes in 64 KiB: it does not count)."""
+    path = vault.media.path_for(recording.media_id, MediaKind.FILM)
+    try:
+        size = path.stat().st_size
+    except OSError:
+        return 0.0
+    return size * 8 / max(float(recording.duration), 1e-3)
 
 
 def bit_depth_of(stream: av.video.stream.VideoStream) -> int:
@@ -114,7 +141,7 @@ def copy_index(original: FrameIndex, time_base: Fraction, frames: int) -> FrameI
 def viewing_source(vault: Vault, recording: Recording) -> ViewingSource:
     """The working copy (when it exists and reads as it should), else the original film."""
     original = vault.repo.recordings.frame_index(recording.id)
-    heavy = is_heavy(recording)
+    heavy = is_heavy(recording, bits_per_second=film_bits_per_second(vault, recording))
     if has_working_copy(vault, recording):
         try:
             with open_working_copy(vault, recording) as handle, av.open(handle, "r") as container:
@@ -134,7 +161,9 @@ def original_source(vault: Vault, recording: Recording, index: FrameIndex | None
                     heavy: bool | None = None) -> ViewingSource:
     return ViewingSource(lambda: vault.open_film(recording), index or vault.repo.recordings.frame_index(recording.id),
                          (recording.width, recording.height), recording.rotation, recording.source_name,
-                         working_copy=False, heavy=is_heavy(recording) if heavy is None else heavy)
+                         working_copy=False,
+                         heavy=is_heavy(recording, bits_per_second=film_bits_per_second(vault, recording))
+                         if heavy is None else heavy)
 
 
 class _SinkFile(io.RawIOBase):
@@ -163,11 +192,14 @@ class WorkingCopyMade:
 def make_working_copy(vault: Vault, recording: Recording, progress: Progress | None = None,
                       cancelled: Callable[[], bool] | None = None, *, force: bool = False,
                       piece_frames: int = PIECE_GOPS * COPY_GOP,
-                      piece_sealed: Callable[[int], None] | None = None) -> WorkingCopyMade | None:
+                      piece_sealed: Callable[[int], None] | None = None,
+                      yield_to_viewer: Callable[[], None] | None = None) -> WorkingCopyMade | None:
     """Make and store the working copy of `recording` if it is heavy (or `force`); None when not needed.
 
     It is made in pieces of `piece_frames` (a multiple of the GOP), each sealed when finished
     (`piece_sealed(number)`); stopped or killed, it goes on from the first piece not finished next time.
+    `yield_to_viewer()` is called before each frame is decoded and may wait (while the practitioner plays
+    or steps: `ViewerActivity.wait_until_quiet`).
     """
     if piece_frames <= 0 or piece_frames % COPY_GOP:
         raise ValueError(f"pieces are whole GOPs of {COPY_GOP} frames, not {piece_frames}")
@@ -179,10 +211,14 @@ def make_working_copy(vault: Vault, recording: Recording, progress: Progress | N
     except av.error.FFmpegError as exc:
         film.close()
         raise MediaError(name, f"cannot be opened to make its working copy ({exc})") from exc
-    decoder = FrameDecoder(film, original, name, container=source)  # it closes both
+    # Slice threads with the loop filter skipped: 15-18 % less CPU a frame than frame threads with it
+    # (4K HEVC 10-bit: 81 against 95 ms; 1080p H.264 13 against 15 ms; measured in one run), and no frame
+    # threads' pictures held. The copy is for watching only, scaled down 3x (41 dB from the exact
+    # frame's at a GOP's end); stills and exports always decode the original exactly.
+    decoder = FrameDecoder(film, original, name, container=source, threading="SLICE", rough=True)  # it closes both
     try:
         stream = source.streams.video[0]
-        if not force and not is_heavy(recording, bit_depth_of(stream)):
+        if not force and not is_heavy(recording, bit_depth_of(stream), film_bits_per_second(vault, recording)):
             return None
         size = copy_size(stream.codec_context.width, stream.codec_context.height)
         rate = Fraction(stream.average_rate or 30)
@@ -190,7 +226,7 @@ def make_working_copy(vault: Vault, recording: Recording, progress: Progress | N
         kept = pieces_kept(vault, recording, original, piece_frames, size)
         if kept < pieces:
             _encode_pieces(vault, recording, decoder, original, kept, piece_frames, size, rate,
-                           progress, cancelled, piece_sealed)
+                           progress, cancelled, piece_sealed, yield_to_viewer)
     finally:
         decoder.close()
     return _assemble(vault, recording, original, pieces, size, rate)
@@ -198,7 +234,8 @@ def make_working_copy(vault: Vault, recording: Recording, progress: Progress | N
 
 def _encode_pieces(vault: Vault, recording: Recording, decoder: FrameDecoder, original: FrameIndex, kept: int,
                    piece_frames: int, size: tuple[int, int], rate: Fraction, progress: Progress | None,
-                   cancelled: Callable[[], bool] | None, piece_sealed: Callable[[int], None] | None) -> None:
+                   cancelled: Callable[[], bool] | None, piece_sealed: Callable[[int], None] | None,
+                   yield_to_viewer: Callable[[], None] | None) -> None:
     """Decode the original from the first piece not kept to its end, and encode and seal piece after piece."""
     total = len(original)
     first = kept * piece_frames
@@ -209,7 +246,7 @@ def _encode_pieces(vault: Vault, recording: Recording, decoder: FrameDecoder, or
         if progress is not None:
             progress(written[0], total)
 
-    frames = _scaled_frames(decoder, original, first, size, recording.source_name, cancelled)
+    frames = _scaled_frames(decoder, original, first, size, recording.source_name, cancelled, yield_to_viewer)
     for number in range(kept, -(-total // piece_frames)):
         start = number * piece_frames
         try:
@@ -223,13 +260,23 @@ def _encode_pieces(vault: Vault, recording: Recording, decoder: FrameDecoder, or
 
 
 def _scaled_frames(decoder: FrameDecoder, original: FrameIndex, first: int, size: tuple[int, int], name: str,
-                   cancelled: Callable[[], bool] | None) -> Iterator[av.VideoFrame]:
+                   cancelled: Callable[[], bool] | None,
+                   yield_to_viewer: Callable[[], None] | None = None) -> Iterator[av.VideoFrame]:
     """Every frame of the original from `first` on, in order, scaled for the copy, timed from 0."""
     pts0 = int(original.pts[0])
     expected = first
+
+    def yielding(frames: Iterator[tuple[int, av.VideoFrame]]) -> Iterator[tuple[int, av.VideoFrame]]:
+        for decoded in frames:
+            yield decoded
+            if yield_to_viewer is not None:
+                yield_to_viewer()  # before the decoder is asked for more: it rests meanwhile
+
     try:
+        if yield_to_viewer is not None:
+            yield_to_viewer()
         *_, head = decoder.decode_to(first, skip_unneeded=True)  # the frame wanted comes last
-        for at, frame in itertools.chain([head], decoder.decode_on()):
+        for at, frame in itertools.chain([head], yielding(decoder.decode_on())):
             if at != expected or frame.pts != int(original.pts[at]):
                 raise MediaError(name, f"decodes frame {at} where frame {expected} was expected; "
                                  "no working copy was made")
@@ -237,6 +284,9 @@ def _scaled_frames(decoder: FrameDecoder, original: FrameIndex, first: int, size
                 raise WorkingCopyCancelledError(f"{name}: making its working copy was stopped")
             scaled = frame.reformat(width=size[0], height=size[1], format="yuv420p", interpolation="AREA")
             scaled.pts, scaled.time_base = int(original.pts[at]) - pts0, original.time_base
+            # The copy's GOPs are its own: x264 makes a keyframe of every picture marked I, and the
+            # original's (every 25 frames at 25 fps, or where a scene cut) are not every 15th.
+            scaled.pict_type = PictureType.NONE
             yield scaled
             expected += 1
     except av.error.FFmpegError as exc:
@@ -283,11 +333,59 @@ def _check_copy(vault: Vault, recording: Recording, original: FrameIndex, time_b
                          "it was removed and the film itself is shown")
 
 
-class WorkingCopyBuilder:
-    """Makes working copies one film at a time on a low-priority worker thread; `close()` stops it."""
+class ViewerActivity:
+    """What the practitioner does in the player, for the copy's worker to yield to: it makes nothing while a
+    film plays (forwards or backwards) nor for `quiet_s` after a step, a seek, a pause or a film opened, so
+    the copy never delays the picture (it is niced too, but a nice thread still takes a share of a core,
+    and its decoder's memory traffic, from a 4K film playing on two cores). Thread-safe."""
 
-    def __init__(self, vault: Vault) -> None:
+    def __init__(self, quiet_s: float = QUIET_S, now: Callable[[], float] = time.monotonic) -> None:
+        self._quiet_s = quiet_s
+        self._now = now
+        self._changed = threading.Condition()
+        self._playing = False
+        self._busy_until = 0.0
+        self.waited_s = 0.0  # how long the copy's worker has waited for the practitioner, all told
+
+    def playing(self, on: bool) -> None:
+        with self._changed:
+            self._playing = on
+            self._busy_until = self._now() + self._quiet_s
+            self._changed.notify_all()
+
+    def touched(self) -> None:
+        """A step, a seek or a film opened: the copy waits until `quiet_s` after it."""
+        with self._changed:
+            self._busy_until = self._now() + self._quiet_s
+            self._changed.notify_all()
+
+    @property
+    def busy(self) -> bool:
+        with self._changed:
+            return self._playing or self._now() < self._busy_until
+
+    def wait_until_quiet(self, stop: threading.Event) -> None:
+        """Return once the practitioner has neither played nor stepped for `quiet_s`, or `stop` is set."""
+        started = self._now()
+        with self._changed:
+            while not stop.is_set() and (self._playing or self._now() < self._busy_until):
+                left = self._busy_until - self._now()
+                self._changed.wait(0.25 if self._playing else min(max(left, 0.01), 0.25))
+        self.waited_s += self._now() - started
+
+    def release(self) -> None:
+        """Wake a waiting worker (it is being stopped)."""
+        with self._changed:
+            self._changed.notify_all()
+
+
+class WorkingCopyBuilder:
+    """Makes working copies one film at a time on a low-priority worker thread that yields to the player
+    (`activity`); `close()` stops it."""
+
+    def __init__(self, vault: Vault, activity: ViewerActivity | None = None) -> None:
         self._vault = vault
+        self.activity = activity or ViewerActivity()
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vigtool-working-copy",
                                             initializer=_lower_priority)
         self._stop = threading.Event()
@@ -300,14 +398,16 @@ class WorkingCopyBuilder:
         with self._lock:
             if recording.id in self._queued or has_working_copy(self._vault, recording):
                 return None
-            if not is_heavy(recording, bit_depth=16 if recording.video_codec == "hevc" else 8):
-                return None  # neither large, fast nor HEVC: not even worth opening
+            bits = film_bits_per_second(self._vault, recording)
+            if not is_heavy(recording, bit_depth=16 if recording.video_codec == "hevc" else 8, bits_per_second=bits):
+                return None  # neither large, fast, dense nor HEVC: not even worth opening
             self._queued.add(recording.id)
         return self._executor.submit(self._make, recording, progress)
 
     def _make(self, recording: Recording, progress: Progress | None) -> WorkingCopyMade | None:
         try:
-            return make_working_copy(self._vault, recording, progress, self._stop.is_set)
+            return make_working_copy(self._vault, recording, progress, self._stop.is_set,
+                                     yield_to_viewer=lambda: self.activity.wait_until_quiet(self._stop))
         finally:
             with self._lock:
                 self._queued.discard(recording.id)
@@ -317,6 +417,7 @@ class WorkingCopyBuilder:
 
     def close(self) -> None:
         self._stop.set()
+        self.activity.release()
         self._executor.shutdown(wait=True, cancel_futures=True)
 
 
