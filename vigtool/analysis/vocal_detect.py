@@ -40,6 +40,7 @@ FLOOR_PERCENTILE = 15
 FLOOR_BLOCK = 50  # frames (0.5 s) per noise-floor estimate
 FLOOR_SPAN = 7  # blocks whose estimates are combined (3.5 s)
 CONTEXT_FRAMES = 2000  # frames analysed at once (20 s: bounded memory for long films)
+POWER_CHUNK = 250  # frames of a context whose spectra are taken at once
 VOICED_SCORE = 4.0  # harmonics' mean amplitude over the floor minus that half-way between them
 VOICED_RATIO = 0.8  # ... and the harmonics hold at least this share of the amplitude over the floor
 WEAK_FACTOR = 0.6  # frames this much weaker still belong to a vocalisation begun by strong ones
@@ -112,13 +113,18 @@ def _spectra(samples: Samples) -> Iterator[npt.NDArray[np.float32]]:
 
 
 def _power(samples: Samples, count: int) -> npt.NDArray[np.float32]:
-    """Power spectra of the first `count` frames of `samples`."""
+    """Power spectra of the first `count` frames of `samples`, POWER_CHUNK frames transformed at a time (the
+    FFT's padded and complex temporaries of a whole context took 30 MB at once)."""
     bins = int(MAX_HZ / _bin_hz()) + 1
     window = np.hanning(WINDOW).astype(np.float32)
-    view = np.lib.stride_tricks.as_strided(samples, shape=(count, WINDOW),
-                                           strides=(samples.strides[0] * HOP, samples.strides[0]))
-    spectrum = np.fft.rfft(view * window, n=NFFT, axis=1)[:, :bins]
-    return (spectrum.real ** 2 + spectrum.imag ** 2).astype(np.float32)
+    power = np.empty((count, bins), np.float32)
+    for first in range(0, count, POWER_CHUNK):
+        rows = min(POWER_CHUNK, count - first)
+        view = np.lib.stride_tricks.as_strided(samples[first * HOP:], shape=(rows, WINDOW),
+                                               strides=(samples.strides[0] * HOP, samples.strides[0]))
+        spectrum = np.fft.rfft(view * window, n=NFFT, axis=1)[:, :bins]
+        power[first:first + rows] = spectrum.real ** 2 + spectrum.imag ** 2
+    return power
 
 
 def _local_floor(power: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
