@@ -9,6 +9,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
+import av
 import numpy as np
 import pytest
 from conftest import FAST_KDF, Sample, give_consent, open_vault
@@ -21,7 +22,7 @@ from vigtool.analysis.vocal_detect import ANALYSIS_RATE, AnalysisCancelledError,
 from vigtool.domain.time import FrameRange
 from vigtool.media import previews as media_previews
 from vigtool.media.previews import AudioEnvelope, Filmstrip, PreviewCancelledError
-from vigtool.media.sound import decode_mono
+from vigtool.media.sound import decode_mono, open_mono
 from vigtool.services import supervision
 from vigtool.services.analysis import analyse_recording
 from vigtool.services.exporting import ExportCancelledError
@@ -52,6 +53,21 @@ def test_the_detector_fed_in_pieces_finds_what_it_finds_in_one_array(long_film: 
     for piece in np.split(sound, cuts):
         detector.feed(piece)
     assert detector.finish() == whole
+
+
+def test_the_sound_comes_in_pieces_of_a_second_sample_for_sample_as_the_track(long_film: Path) -> None:
+    with long_film.open("rb") as handle, av.open(handle) as container:  # the track decoded straight, frame by frame
+        resampler = av.AudioResampler(format="flt", layout="mono", rate=ANALYSIS_RATE)
+        straight = np.concatenate([out.to_ndarray().reshape(-1) for frame in container.decode(audio=0)
+                                   for out in resampler.resample(frame)]
+                                  + [out.to_ndarray().reshape(-1) for out in resampler.resample(None)])
+    with long_film.open("rb") as handle:
+        sound = open_mono(handle, long_film.name, ANALYSIS_RATE)
+        assert sound is not None
+        with sound:
+            pieces = list(sound.pieces())
+    assert max(piece.size for piece in pieces) == ANALYSIS_RATE  # what a pass holds at once: a second of sound
+    assert np.array_equal(np.concatenate(pieces), straight) and straight.size > 100 * ANALYSIS_RATE
 
 
 def test_the_frame_index_is_typed_arrays(tmp_path: Path, long_film: Path) -> None:

@@ -12,6 +12,7 @@ import numpy as np
 import numpy.typing as npt
 
 from vigtool.media.errors import MediaError
+from vigtool.media.heap import release_freed_memory
 from vigtool.media.probe import SeekableFile
 
 Progress = Callable[[int, int], None]
@@ -93,6 +94,10 @@ def open_mono(handle: SeekableFile, name: str, rate: int | None = None, progress
         container = av.open(handle, "r")
     except av.error.FFmpegError as exc:
         raise MediaError(name, f"cannot be opened for its sound ({exc})") from exc
+    # Opening a long MP4 builds its index twice (once more for the edit lists: 13 MB at 2 h) and probes a
+    # picture; with the heap kept for pictures (vigtool.media.heap), what that freed would stay resident
+    # under the whole pass.
+    release_freed_memory()
     if not container.streams.audio:
         container.close()
         return None
