@@ -325,7 +325,7 @@ def _thumbnail(frame: av.VideoFrame, rotation: int) -> npt.NDArray[np.uint8]:
         stored_h, stored_w = THUMB_HEIGHT, max(2, round(THUMB_HEIGHT * frame.width / frame.height))
     else:
         stored_w, stored_h = THUMB_HEIGHT, max(2, round(THUMB_HEIGHT * frame.height / frame.width))
-    small = frame.reformat(width=stored_w, height=stored_h, format="rgb24", interpolation="FAST_BILINEAR")
+    small = frame.reformat(width=stored_w, height=stored_h, format="rgb24", interpolation="AREA")
     return to_display(np.asarray(small.to_ndarray(), dtype=np.uint8), rotation)
 
 
