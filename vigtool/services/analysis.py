@@ -30,6 +30,7 @@ from vigtool.domain.vocal_turns import (
     summarise_vocal,
 )
 from vigtool.media.errors import MediaError
+from vigtool.media.heap import release_freed_memory
 from vigtool.media.probe import FrameIndex, SeekableFile
 from vigtool.media.sound import Cancelled, Progress, SoundCancelledError, open_mono
 from vigtool.services.vault import Vault
@@ -126,6 +127,7 @@ def _analyse_handle(handle: SeekableFile, name: str, max_gap: Fraction, progress
                 detector.feed(piece)
     except SoundCancelledError as exc:
         raise AnalysisCancelledError(str(exc)) from exc
+    release_freed_memory()  # the film's index (30 MB at 2 h), closed, before the whole film's voicing is joined
     result = _result(detector, facts, max_gap, name)
     if progress is not None:
         progress(100, 100)
