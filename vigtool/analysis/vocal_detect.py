@@ -167,16 +167,21 @@ def praat_pitch(samples: Samples, frames: int) -> npt.NDArray[np.float32]:
     return out
 
 
-def _context_features(power: npt.NDArray[np.float32], pitch: npt.NDArray[np.float32]) -> FrameFeatures:
-    """The features of one context's frames (power spectra, frames × bins; Praat's pitch of each frame)."""
+def _context_features(power: npt.NDArray[np.float32], pitch: npt.NDArray[np.float32], *,
+                      spectra: bool = True) -> FrameFeatures:
+    """The features of one context's frames (power spectra, frames × bins; Praat's pitch of each frame).
+    `spectra=False`: without the log-SNR spectra (left empty), which the streaming detector does not keep."""
     bins = power.shape[1]
     if bins not in _TEMPLATE_CACHE:  # (setdefault would build the tables anew for every context)
         _TEMPLATE_CACHE[bins] = _templates(bins)
     at, between = _TEMPLATE_CACHE[bins]
     candidates = _candidates().astype(np.float32)
     over = power / _local_floor(power)
-    excess = np.maximum(np.sqrt(over) - 1.0, 0.0).astype(np.float32)  # amplitude above the floor
+    excess = np.sqrt(over)  # amplitude above the floor (in place: a context's arrays are 2 MB each)
+    excess -= 1.0
+    np.maximum(excess, 0.0, out=excess)
     on, off = excess @ at, excess @ between
+    del excess
     contrast = on - off
     top = contrast.max(axis=1, keepdims=True)
     # A comb at 2 or 3 times the pitch fits a voice almost as well as the true one (every 2nd or 3rd
@@ -185,8 +190,14 @@ def _context_features(power: npt.NDArray[np.float32], pitch: npt.NDArray[np.floa
     rows = np.arange(best.size)
     # Level-free: a rattle or a knock lifts harmonics and gaps alike (a half); a voice, its harmonics.
     ratio = on[rows, best] / np.maximum(on[rows, best] + off[rows, best], 1e-6)
-    return FrameFeatures(contrast[rows, best], ratio, candidates[best],
-                         np.log1p(np.maximum(over - 1.0, 0.0)).astype(np.float32), pitch,
+    if spectra:
+        snr = over - 1.0
+        np.maximum(snr, 0.0, out=snr)
+        np.log1p(snr, out=snr)
+    else:
+        snr = np.zeros((0, bins), np.float32)
+    del over
+    return FrameFeatures(contrast[rows, best], ratio, candidates[best], snr, pitch,
                          (10 * np.log10(power.sum(axis=1) + 1e-12)).astype(np.float16))
 
 
@@ -310,7 +321,7 @@ class VocalDetector:
     def _analyse(self, samples: Samples, frames: int) -> None:
         if self._cancelled is not None and self._cancelled():
             raise AnalysisCancelledError("analysis cancelled")
-        voicing = Voicing.of(_context_features(_power(samples, frames), praat_pitch(samples, frames)))
+        voicing = Voicing.of(_context_features(_power(samples, frames), praat_pitch(samples, frames), spectra=False))
         for name, parts in self._parts.items():
             parts.append(getattr(voicing, name))
 
