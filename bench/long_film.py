@@ -12,6 +12,8 @@ exact. Last, bench/filmstrip.py times the filmstrip of a 10-minute phone-like fi
 Targets (ratios in the same run; the machine is shared): the longest film's peaks ≤ 300 MB and within 1.3×
 of the 10-minute ones; its import ≤ 12× as long as the 10-minute one (the film is 12× as long); the
 phone-like filmstrip ≤ 3 s. `--code DIR` measures another checkout (an older commit, for a before/after).
+Each command's CPU seconds (its process's user + system time) are printed beside its wall time, with the load
+average as it started: on a machine shared by others, wall time follows their load, CPU time the work.
 """
 
 from __future__ import annotations
@@ -73,21 +75,25 @@ def staged(name, call):
 cli.import_recording = staged("seal_and_index", cli.import_recording)
 previews.make_filmstrip = staged("filmstrip", previews.make_filmstrip)
 previews.make_audio_envelope = staged("sound_wave", previews.make_audio_envelope)
-if sys.argv[3] == "analyse":  # (imported for that command only, as the CLI does)
-    import vigtool.services.analysis as analysis
-    analysis.analyse_recording = staged("analyse", analysis.analyse_recording)
-started = time.perf_counter()
+if sys.argv[3] == "analyse":  # imported as the CLI does: for that command only, once the vault is open
+    def found(*args, **kwargs):
+        import vigtool.services.analysis as analysis
+        analysis.analyse_recording = staged("analyse", analysis.analyse_recording)
+        return find_recording(*args, **kwargs)
+    find_recording, cli.find_recording = cli.find_recording, found
+started, cpu = time.perf_counter(), os.times()
 code = cli.main(sys.argv[1:])
-elapsed = time.perf_counter() - started
-report = {"code": code, "peak_mb": max(overall[0], status("VmHWM:")), "seconds": elapsed, "stages_mb": peaks}
+elapsed, cpu_s = time.perf_counter() - started, sum(os.times()[:2]) - sum(cpu[:2])
+report = {"code": code, "peak_mb": max(overall[0], status("VmHWM:")), "seconds": elapsed, "cpu_s": cpu_s,
+          "stages_mb": peaks}
 os.write(int(os.environ["BENCH_REPORT_FD"]), json.dumps(report).encode())
 sys.exit(code)
 """
 
 
-def run_cli(code_root: Path, vault: Path, *args: str) -> tuple[float, float, str, dict[str, Any]]:
-    """(seconds, peak RSS MB, stdout, peak MB of each stage) of `vigtool --vault VAULT ARGS` in a fresh process
-    (run in `code_root`: `python -c` puts the working folder first on the path)."""
+def run_cli(code_root: Path, vault: Path, *args: str) -> tuple[float, float, str, dict[str, Any], float]:
+    """(seconds, peak RSS MB, stdout, peak MB of each stage, CPU seconds) of `vigtool --vault VAULT ARGS` in a
+    fresh process (run in `code_root`: `python -c` puts the working folder first on the path)."""
     read_end, write_end = os.pipe()
     env = {**os.environ, "PYTHONPATH": str(code_root), "VIGTOOL_PASSPHRASE": PASSPHRASE,
            "BENCH_REPORT_FD": str(write_end)}
@@ -100,7 +106,8 @@ def run_cli(code_root: Path, vault: Path, *args: str) -> tuple[float, float, str
     if child.returncode != 0 or not text:
         raise SystemExit(f"vigtool {' '.join(args)} failed ({child.returncode}): {output}")
     report = json.loads(text)
-    return float(report["seconds"]), float(report["peak_mb"]), output, dict(report["stages_mb"])
+    return (float(report["seconds"]), float(report["peak_mb"]), output, dict(report["stages_mb"]),
+            float(report["cpu_s"]))
 
 
 def make_films(folder: Path, lengths: list[int]) -> dict[int, Path]:
@@ -126,16 +133,21 @@ def fresh_vault(path: Path) -> Path:
 
 
 def measure(code_root: Path, film: Path, vault: Path, analyse: bool = True) -> dict[str, Any]:
-    import_s, import_mb, out, import_stages = run_cli(code_root, fresh_vault(vault), "import", str(film), "--case",
-                                                      "Bench family", "--json")
+    load = round(os.getloadavg()[0], 1)
+    import_s, import_mb, out, import_stages, import_cpu = run_cli(code_root, fresh_vault(vault), "import", str(film),
+                                                                  "--case", "Bench family", "--json")
     imported = {"film_mb": round(film.stat().st_size / 1e6), "import_with_previews_s": round(import_s, 1),
-                "import_peak_rss_mb": round(import_mb), "import_stage_peaks_mb": import_stages}
+                "import_cpu_s": round(import_cpu, 1), "import_peak_rss_mb": round(import_mb),
+                "import_stage_peaks_mb": import_stages, "load_average_before_import": load}
     if not analyse:
         return imported
     recording_id = json.loads(out)[0]["recording"]
-    analyse_s, analyse_mb, out, analyse_stages = run_cli(code_root, vault, "analyse", str(recording_id), "--json")
+    load = round(os.getloadavg()[0], 1)
+    analyse_s, analyse_mb, out, analyse_stages, analyse_cpu = run_cli(code_root, vault, "analyse", str(recording_id),
+                                                                      "--json")
     found = json.loads(out)
-    return {**imported, "analyse_s": round(analyse_s, 1), "analyse_peak_rss_mb": round(analyse_mb),
+    return {**imported, "analyse_s": round(analyse_s, 1), "analyse_cpu_s": round(analyse_cpu, 1),
+            "load_average_before_analyse": load, "analyse_peak_rss_mb": round(analyse_mb),
             "analyse_stage_peaks_mb": analyse_stages, "vocalisations": len(found.get("vocalisations", []))}
 
 
@@ -156,7 +168,7 @@ def export_from_the_end(code_root: Path, vault: Path, minutes: int, folder: Path
     end = start + 4 * RATE
     clip = folder / "end-clip.mp4"
     clip.unlink(missing_ok=True)
-    seconds, peak_mb, _, _ = run_cli(code_root, vault, "export", str(recording.id), "--from", str(start), "--to",
+    seconds, peak_mb, _, _, _ = run_cli(code_root, vault, "export", str(recording.id), "--from", str(start), "--to",
                                   str(end), "-o", str(clip))
     seen = stamps(clip)
     loop = LOOP_SECONDS * RATE
@@ -203,11 +215,13 @@ def main() -> None:
         "length": round(lengths[-1] / lengths[0], 1),
         "import_peak": round(last["import_peak_rss_mb"] / first["import_peak_rss_mb"], 2),
         "import_time": round(last["import_with_previews_s"] / first["import_with_previews_s"], 2),
+        "import_cpu": round(last["import_cpu_s"] / first["import_cpu_s"], 2),
     }
     if not args.no_analyse:
         figures["longest_vs_first"] |= {
             "analyse_peak": round(last["analyse_peak_rss_mb"] / first["analyse_peak_rss_mb"], 2),
-            "analyse_time": round(last["analyse_s"] / first["analyse_s"], 2)}
+            "analyse_time": round(last["analyse_s"] / first["analyse_s"], 2),
+            "analyse_cpu": round(last["analyse_cpu_s"] / first["analyse_cpu_s"], 2)}
     if not args.no_export:
         figures["export_from_the_end"] = export_from_the_end(code_root, vault, lengths[-1], folder)
     shutil.rmtree(vault, ignore_errors=True)

@@ -4,14 +4,18 @@ for 10 minutes to 2 hours are measured in bench/long_film.py, not here.)"""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 import tempfile
 import threading
 from collections.abc import Callable
 from pathlib import Path
 
+import av
 import numpy as np
 import pytest
-from conftest import FAST_KDF, Sample, give_consent, open_vault
+from conftest import FAST_KDF, PASSPHRASE, Sample, give_consent, open_vault
 from pytestqt.qtbot import QtBot
 
 from storage.atomic import is_temp_name
@@ -21,7 +25,7 @@ from vigtool.analysis.vocal_detect import ANALYSIS_RATE, AnalysisCancelledError,
 from vigtool.domain.time import FrameRange
 from vigtool.media import previews as media_previews
 from vigtool.media.previews import AudioEnvelope, Filmstrip, PreviewCancelledError
-from vigtool.media.sound import decode_mono
+from vigtool.media.sound import decode_mono, open_mono
 from vigtool.services import supervision
 from vigtool.services.analysis import analyse_recording
 from vigtool.services.exporting import ExportCancelledError
@@ -52,6 +56,40 @@ def test_the_detector_fed_in_pieces_finds_what_it_finds_in_one_array(long_film: 
     for piece in np.split(sound, cuts):
         detector.feed(piece)
     assert detector.finish() == whole
+
+
+def test_the_sound_comes_in_pieces_of_a_second_sample_for_sample_as_the_track(long_film: Path) -> None:
+    with long_film.open("rb") as handle, av.open(handle) as container:  # the track decoded straight, frame by frame
+        resampler = av.AudioResampler(format="flt", layout="mono", rate=ANALYSIS_RATE)
+        straight = np.concatenate([out.to_ndarray().reshape(-1) for frame in container.decode(audio=0)
+                                   for out in resampler.resample(frame)]
+                                  + [out.to_ndarray().reshape(-1) for out in resampler.resample(None)])
+    with long_film.open("rb") as handle:
+        sound = open_mono(handle, long_film.name, ANALYSIS_RATE)
+        assert sound is not None
+        with sound:
+            pieces = list(sound.pieces())
+    assert max(piece.size for piece in pieces) == ANALYSIS_RATE  # what a pass holds at once: a second of sound
+    assert np.array_equal(np.concatenate(pieces), straight) and straight.size > 100 * ANALYSIS_RATE
+
+
+def test_the_command_line_analyses_a_film_in_the_vault_as_it_analyses_the_film_itself(tmp_path: Path,
+                                                                                     long_film: Path) -> None:
+    with open_vault(tmp_path / "v") as vault:
+        recording = import_recording(vault, long_film, "Family L").recording
+
+    def analyse(*args: str) -> dict[str, object]:
+        code = f"import sys; from vigtool.cli import main; sys.exit(main({list(args)!r}))"
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False,
+                              env={"VIGTOOL_PASSPHRASE": PASSPHRASE, "PATH": "/usr/bin:/bin",
+                                   "PYTHONPATH": str(Path(__file__).parents[1])})
+        assert done.returncode == 0, done.stderr
+        document: dict[str, object] = json.loads(done.stdout)
+        return document
+
+    sealed = analyse("--vault", str(tmp_path / "v"), "analyse", str(recording.id), "--json")
+    assert sealed == analyse("analyse", str(long_film), "--json")  # decrypted as it is read, the same sound
+    assert len(sealed["vocalisations"]) > 20  # type: ignore[arg-type]
 
 
 def test_the_frame_index_is_typed_arrays(tmp_path: Path, long_film: Path) -> None:

@@ -217,16 +217,19 @@ def cmd_handout(args: argparse.Namespace) -> int:
 
 def cmd_analyse(args: argparse.Namespace) -> int:
     """Turn-taking proposed from the sound of a film file, or of a recording in the vault."""
-    # Imported here: Praat takes 80 MB of resident memory, which the other commands (an import) do not need.
-    from vigtool.services import analysis  # noqa: PLC0415
+    # The analysis is imported here: Praat takes 80 MB of resident memory, which the other commands (an
+    # import) do not need. For a film in the vault, only once the vault is open: Argon2id's 64 MiB are
+    # handed back by then, so they and Praat are never resident at once.
     target = Path(args.target)
     progress = progress_bar(target.name) if not args.json else None
     try:
         if target.exists():
+            from vigtool.services import analysis  # noqa: PLC0415
             result = analysis.analyse_file(target, max_gap=args.max_gap, progress=progress)
         else:
             with open_vault(args) as vault:
                 recording = find_recording(vault, args.target)
+                from vigtool.services import analysis  # noqa: PLC0415
                 result = analysis.analyse_recording(vault, recording, max_gap=args.max_gap, progress=progress)
     finally:
         if progress is not None and sys.stderr.isatty():

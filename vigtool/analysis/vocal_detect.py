@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -40,6 +41,7 @@ FLOOR_PERCENTILE = 15
 FLOOR_BLOCK = 50  # frames (0.5 s) per noise-floor estimate
 FLOOR_SPAN = 7  # blocks whose estimates are combined (3.5 s)
 CONTEXT_FRAMES = 2000  # frames analysed at once (20 s: bounded memory for long films)
+POWER_CHUNK = 250  # frames of a context whose spectra are taken at once
 VOICED_SCORE = 4.0  # harmonics' mean amplitude over the floor minus that half-way between them
 VOICED_RATIO = 0.8  # ... and the harmonics hold at least this share of the amplitude over the floor
 WEAK_FACTOR = 0.6  # frames this much weaker still belong to a vocalisation begun by strong ones
@@ -112,13 +114,18 @@ def _spectra(samples: Samples) -> Iterator[npt.NDArray[np.float32]]:
 
 
 def _power(samples: Samples, count: int) -> npt.NDArray[np.float32]:
-    """Power spectra of the first `count` frames of `samples`."""
+    """Power spectra of the first `count` frames of `samples`, POWER_CHUNK frames transformed at a time (the
+    FFT's padded and complex temporaries of a whole context took 30 MB at once)."""
     bins = int(MAX_HZ / _bin_hz()) + 1
     window = np.hanning(WINDOW).astype(np.float32)
-    view = np.lib.stride_tricks.as_strided(samples, shape=(count, WINDOW),
-                                           strides=(samples.strides[0] * HOP, samples.strides[0]))
-    spectrum = np.fft.rfft(view * window, n=NFFT, axis=1)[:, :bins]
-    return (spectrum.real ** 2 + spectrum.imag ** 2).astype(np.float32)
+    power = np.empty((count, bins), np.float32)
+    for first in range(0, count, POWER_CHUNK):
+        rows = min(POWER_CHUNK, count - first)
+        view = np.lib.stride_tricks.as_strided(samples[first * HOP:], shape=(rows, WINDOW),
+                                               strides=(samples.strides[0] * HOP, samples.strides[0]))
+        spectrum = np.fft.rfft(view * window, n=NFFT, axis=1)[:, :bins]
+        power[first:first + rows] = spectrum.real ** 2 + spectrum.imag ** 2
+    return power
 
 
 def _local_floor(power: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
@@ -160,16 +167,21 @@ def praat_pitch(samples: Samples, frames: int) -> npt.NDArray[np.float32]:
     return out
 
 
-def _context_features(power: npt.NDArray[np.float32], pitch: npt.NDArray[np.float32]) -> FrameFeatures:
-    """The features of one context's frames (power spectra, frames × bins; Praat's pitch of each frame)."""
+def _context_features(power: npt.NDArray[np.float32], pitch: npt.NDArray[np.float32], *,
+                      spectra: bool = True) -> FrameFeatures:
+    """The features of one context's frames (power spectra, frames × bins; Praat's pitch of each frame).
+    `spectra=False`: without the log-SNR spectra (left empty), which the streaming detector does not keep."""
     bins = power.shape[1]
     if bins not in _TEMPLATE_CACHE:  # (setdefault would build the tables anew for every context)
         _TEMPLATE_CACHE[bins] = _templates(bins)
     at, between = _TEMPLATE_CACHE[bins]
     candidates = _candidates().astype(np.float32)
     over = power / _local_floor(power)
-    excess = np.maximum(np.sqrt(over) - 1.0, 0.0).astype(np.float32)  # amplitude above the floor
+    excess = np.sqrt(over)  # amplitude above the floor (in place: a context's arrays are 2 MB each)
+    excess -= 1.0
+    np.maximum(excess, 0.0, out=excess)
     on, off = excess @ at, excess @ between
+    del excess
     contrast = on - off
     top = contrast.max(axis=1, keepdims=True)
     # A comb at 2 or 3 times the pitch fits a voice almost as well as the true one (every 2nd or 3rd
@@ -178,8 +190,14 @@ def _context_features(power: npt.NDArray[np.float32], pitch: npt.NDArray[np.floa
     rows = np.arange(best.size)
     # Level-free: a rattle or a knock lifts harmonics and gaps alike (a half); a voice, its harmonics.
     ratio = on[rows, best] / np.maximum(on[rows, best] + off[rows, best], 1e-6)
-    return FrameFeatures(contrast[rows, best], ratio, candidates[best],
-                         np.log1p(np.maximum(over - 1.0, 0.0)).astype(np.float32), pitch,
+    if spectra:
+        snr = over - 1.0
+        np.maximum(snr, 0.0, out=snr)
+        np.log1p(snr, out=snr)
+    else:
+        snr = np.zeros((0, bins), np.float32)
+    del over
+    return FrameFeatures(contrast[rows, best], ratio, candidates[best], snr, pitch,
                          (10 * np.log10(power.sum(axis=1) + 1e-12)).astype(np.float16))
 
 
@@ -269,9 +287,20 @@ class Voicing:
         return cls(features.score, features.ratio, features.f0, features.pitch, features.level)
 
 
+_VOICING = ("score", "ratio", "f0", "pitch", "level")  # Voicing's arrays, in its order
+_COMB_PITCHES: list[npt.NDArray[np.float32]] = []
+
+
+def _comb_pitches() -> npt.NDArray[np.float32]:
+    """The candidates' pitches as _context_features gives them (fewer than 256)."""
+    if not _COMB_PITCHES:
+        _COMB_PITCHES.append(_candidates().astype(np.float32))
+    return _COMB_PITCHES[0]
+
+
 class VocalDetector:
     """Finds vocalisations in sound fed in pieces of any size, CONTEXT_FRAMES (20 s) at a time, so a long
-    film's sound is never held whole: what stays is its voicing, 18 bytes per 10 ms. Feeding a film's sound
+    film's sound is never held whole: what stays is its voicing, 15 bytes per 10 ms. Feeding a film's sound
     piece by piece finds exactly what feeding it in one array does."""
 
     _CONTEXT_SAMPLES = (CONTEXT_FRAMES - 1) * HOP + WINDOW  # the samples one context's frames cover
@@ -280,7 +309,9 @@ class VocalDetector:
         self._cancelled = cancelled
         self._pending: list[Samples] = []
         self._pending_size = 0
-        self._parts: list[Voicing] = []
+        # Each of the voicing's arrays kept as its contexts' parts, so the end joins one at a time (a
+        # whole film's voicing is 13 MB at 2 h: joined all at once, it was held twice).
+        self._parts: dict[str, list[npt.NDArray[Any]]] = {name: [] for name in _VOICING}
 
     def feed(self, samples: Samples) -> None:
         self._pending.append(np.asarray(samples, dtype=np.float32))
@@ -298,11 +329,21 @@ class VocalDetector:
     def _analyse(self, samples: Samples, frames: int) -> None:
         if self._cancelled is not None and self._cancelled():
             raise AnalysisCancelledError("analysis cancelled")
-        self._parts.append(Voicing.of(_context_features(_power(samples, frames), praat_pitch(samples, frames))))
+        voicing = Voicing.of(_context_features(_power(samples, frames), praat_pitch(samples, frames), spectra=False))
+        for name, parts in self._parts.items():
+            parts.append(getattr(voicing, name))
+        comb = self._parts["f0"]  # the comb's pitch is one of the candidates: kept as its number, a byte
+        comb[-1] = np.searchsorted(_comb_pitches(), comb[-1]).astype(np.uint8)
+
+    def _joined(self, name: str) -> npt.NDArray[Any]:
+        parts = self._parts[name]
+        joined = np.concatenate(parts)
+        parts.clear()
+        return _comb_pitches()[joined] if name == "f0" else joined
 
     @property
     def frames_done(self) -> int:
-        return sum(part.score.size for part in self._parts)
+        return sum(part.size for part in self._parts["score"])
 
     def finish(self) -> list[Vocalisation]:
         """The vocalisations of all the sound fed, each labelled adult or infant with how sure the analysis
@@ -314,10 +355,9 @@ class VocalDetector:
         if frames:  # exactly the samples these frames cover, as every full context: Praat centres its frames
             self._analyse(rest[:(frames - 1) * HOP + WINDOW], frames)
         self._pending, self._pending_size = [], 0
-        if not self._parts:
+        if not self._parts["score"]:
             return []
-        voicing = Voicing(*(np.concatenate([getattr(p, name) for p in self._parts])
-                            for name in ("score", "ratio", "f0", "pitch", "level")))
+        voicing = Voicing(*(self._joined(name) for name in _VOICING))
         return _attributed(voicing)
 
 

@@ -12,11 +12,13 @@ import numpy as np
 import numpy.typing as npt
 
 from vigtool.media.errors import MediaError
+from vigtool.media.heap import release_freed_memory
 from vigtool.media.probe import SeekableFile
 
 Progress = Callable[[int, int], None]
 Cancelled = Callable[[], bool]
 Samples = npt.NDArray[np.float32]
+PIECE_SECONDS = 1
 
 
 class SoundCancelledError(Exception):
@@ -28,8 +30,10 @@ class MonoSound:
 
     Sample k of the concatenated pieces is at k / `rate` seconds of the film's own clock (a track that
     starts late is padded with silence, one that starts early is cut), so times line up with the
-    pictures' timestamps. Each piece is one decoded sound frame's worth (a few hundred samples to a few
-    thousand), so what a caller keeps is all the memory used.
+    pictures' timestamps. Each piece is PIECE_SECONDS of sound (the last one shorter), so what a caller
+    keeps is all the memory used; handing it on in pieces of a sound frame each (21 ms) spent as much CPU
+    in Python per piece as the decoding itself. The film's other streams are discarded as it is read: the
+    demuxer skips their packets instead of handing each one up.
     """
 
     def __init__(self, container: av.container.InputContainer, name: str, rate: int | None,
@@ -39,6 +43,9 @@ class MonoSound:
         self.rate = rate or self._stream.codec_context.sample_rate or 48000
         self._progress, self._cancelled = progress, cancelled
         self.duration_us = max(int(container.duration or 0), 1)
+        for stream in container.streams:
+            if stream.index != self._stream.index:
+                stream.discard = av.stream.Discard.all
 
     def __enter__(self) -> MonoSound:
         return self
@@ -47,7 +54,7 @@ class MonoSound:
         self._container.close()
 
     def pieces(self) -> Iterator[Samples]:
-        resampler = av.AudioResampler(format="flt", layout="mono", rate=self.rate)
+        resampler = av.AudioResampler(format="flt", layout="mono", rate=self.rate, frame_size=self.rate * PIECE_SECONDS)
         to_cut: int | None = None  # samples before the film's time 0 still to drop (set by the first frame)
         try:
             for number, frame in enumerate(self._container.decode(self._stream)):
@@ -87,6 +94,10 @@ def open_mono(handle: SeekableFile, name: str, rate: int | None = None, progress
         container = av.open(handle, "r")
     except av.error.FFmpegError as exc:
         raise MediaError(name, f"cannot be opened for its sound ({exc})") from exc
+    # Opening a long MP4 builds its index twice (once more for the edit lists: 13 MB at 2 h) and probes a
+    # picture; with the heap kept for pictures (vigtool.media.heap), what that freed would stay resident
+    # under the whole pass.
+    release_freed_memory()
     if not container.streams.audio:
         container.close()
         return None

@@ -7,6 +7,7 @@ note saying why (not an error).
 
 from __future__ import annotations
 
+import ctypes
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -30,6 +31,7 @@ from vigtool.domain.vocal_turns import (
     summarise_vocal,
 )
 from vigtool.media.errors import MediaError
+from vigtool.media.heap import release_freed_memory
 from vigtool.media.probe import FrameIndex, SeekableFile
 from vigtool.media.sound import Cancelled, Progress, SoundCancelledError, open_mono
 from vigtool.services.vault import Vault
@@ -65,6 +67,35 @@ class AnalysisResult:
             "summary": self.summary.to_json(),
             "note": self.note,
         }
+
+
+_BLAS_THREAD_SETTERS = ("scipy_openblas_set_num_threads64_", "scipy_openblas_set_num_threads",
+                        "openblas_set_num_threads64_", "openblas_set_num_threads")
+
+
+def one_blas_thread() -> bool:
+    """Have numpy's OpenBLAS multiply matrices on this thread only; True if it took that.
+
+    The detector's matrix products are small (2000 × 257 by 257 × 126 a context): a second BLAS thread
+    only spins waiting for its share. On two shared cores that cost a quarter of the analysis' CPU time
+    (bench/long_film.py's 10-minute film: 4.4 CPU-s, 3.4 on one thread) and the products come out the same.
+    Process-wide, as OpenBLAS has it; nothing else in vigtool multiplies large matrices with numpy."""
+    maps = Path("/proc/self/maps")  # the libraries loaded: OpenBLAS's name differs from build to build
+    loaded = {line.split()[-1] for line in maps.read_text().splitlines()} if maps.exists() else set()
+    found = False
+    for path in sorted(p for p in loaded if "openblas" in p.lower() and p.startswith("/")):
+        try:
+            library = ctypes.CDLL(path)
+        except OSError:
+            continue
+        for name in _BLAS_THREAD_SETTERS:
+            setter = getattr(library, name, None)
+            if setter is not None:
+                setter.argtypes = [ctypes.c_int]
+                setter(1)
+                found = True
+                break
+    return found
 
 
 def _empty(note: str) -> AnalysisResult:
@@ -115,6 +146,7 @@ def _analyse_handle(handle: SeekableFile, name: str, max_gap: Fraction, progress
     """Decode the sound and feed the detector as it comes (20-s contexts): memory stays flat however long
     the film. `progress` goes from 0 to 100 with the sound decoded and analysed."""
     percent = None if progress is None else (lambda done, total: progress(done * 100 // max(total, 1), 100))
+    one_blas_thread()
     try:
         sound = open_mono(handle, name, ANALYSIS_RATE, percent, cancelled)
         if sound is None:
@@ -126,6 +158,7 @@ def _analyse_handle(handle: SeekableFile, name: str, max_gap: Fraction, progress
                 detector.feed(piece)
     except SoundCancelledError as exc:
         raise AnalysisCancelledError(str(exc)) from exc
+    release_freed_memory()  # the film's index (30 MB at 2 h), closed, before the whole film's voicing is joined
     result = _result(detector, facts, max_gap, name)
     if progress is not None:
         progress(100, 100)
