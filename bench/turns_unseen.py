@@ -45,7 +45,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -204,7 +204,7 @@ def _normalise(x: Signal) -> Signal:
 
 def _resample(x: Signal, factor: float) -> Signal:
     """Play `factor` times faster (pitch and formants up by it)."""
-    return np.interp(np.arange(int(x.size / factor)) * factor, np.arange(x.size), x)
+    return np.asarray(np.interp(np.arange(int(x.size / factor)) * factor, np.arange(x.size), x))
 
 
 # --- the third infant model -------------------------------------------------------------------------------
@@ -221,7 +221,7 @@ def _contour(n: int, depth: float, rng: np.random.Generator) -> Signal:
     t = np.linspace(0.0, 1.0, n)
     arc = (np.sin(np.pi * t), t ** 1.5, (1 - t) ** 1.5, np.full(n, 0.3))[int(rng.integers(4))]
     wander = np.cumsum(rng.standard_normal(n)) / np.sqrt(n) * 0.03
-    return depth * (arc - 0.3) + wander + 0.01 * np.sin(2 * np.pi * rng.uniform(5, 8) * t * n / RATE)
+    return np.asarray(depth * (arc - 0.3) + wander + 0.01 * np.sin(2 * np.pi * rng.uniform(5, 8) * t * n / RATE))
 
 
 def _formant_gain(freq: Signal, f1: Signal, f2: Signal) -> Signal:
@@ -287,6 +287,7 @@ class Event:
     who: str  # "adult", "infant" or "other"
     start: float  # seconds (the script's; the product never times in floats)
     end: float
+    kind: str  # what it was: "parent", an infant call (CALLS), "sibling" or "tv"
 
 
 @dataclass(frozen=True)
@@ -301,9 +302,11 @@ class Scene:
         return self.parent.split(":")[0]
 
 
-def scenes() -> list[Scene]:
+def scenes(repeats: int = 1) -> list[Scene]:
+    """Every PLAN row with its two parents, `repeats` times with other seeds."""
+    plan = [(c, p) for _ in range(repeats) for c, *parents in PLAN for p in parents]
     return [Scene(f"{k:02d}-{condition}-{parent.replace(':', '-')}", condition, parent, 7100 + k)
-            for k, (condition, parent) in enumerate((c, p) for c, *parents in PLAN for p in parents)]
+            for k, (condition, parent) in enumerate(plan)]
 
 
 def mix(scene: Scene, seconds: float) -> tuple[Signal, list[Event]]:
@@ -314,13 +317,13 @@ def mix(scene: Scene, seconds: float) -> tuple[Signal, list[Event]]:
     events: list[Event] = []
     pool, siblings = utterances(scene.parent), utterances(SIBLING.name)
 
-    def place(who: str, sound: Signal, at: float, gain: float) -> float:
+    def place(who: str, kind: str, sound: Signal, at: float, gain: float) -> float:
         start = int(at * RATE)
         if start >= n - RATE // 2:
             return at
         part = sound[: n - start]
         voice[start:start + part.size] += part * gain
-        events.append(Event(who, round(at, 4), round(at + part.size / RATE, 4)))
+        events.append(Event(who, round(at, 4), round(at + part.size / RATE, 4), kind))
         return at + part.size / RATE
 
     crying = scene.condition == "crying-overlap-reverb"
@@ -329,14 +332,14 @@ def mix(scene: Scene, seconds: float) -> tuple[Signal, list[Event]]:
     t, who = float(rng.uniform(0.5, 1.5)), "infant" if rng.random() < 0.55 else "adult"
     while t < seconds - 1.5:
         if who == "adult":
-            end = place("adult", pool[int(rng.integers(len(pool)))], t, 0.5 * 10 ** (rng.uniform(-3, 3) / 20))
+            end = place("adult", "parent", pool[int(rng.integers(len(pool)))], t, 0.5 * 10 ** (rng.uniform(-3, 3) / 20))
         else:
             kind = kinds[int(rng.integers(len(kinds)))]
             gain = 0.45 * 10 ** (rng.uniform(-8, 1) / 20) * (1.4 if kind == "cry" else 1.0)
-            end = place("infant", infant_call(kind, rng), t, gain)
+            end = place("infant", kind, infant_call(kind, rng), t, gain)
         if scene.condition == "sibling" and siblings and rng.random() < 0.35:
             word = _resample(siblings[int(rng.integers(len(siblings)))], 2 ** 0.25)
-            end = place("other", word, end + rng.uniform(0.3, 0.9), 0.45 * 10 ** (rng.uniform(-3, 2) / 20))
+            end = place("other", "sibling", word, end + rng.uniform(0.3, 0.9), 0.45 * 10 ** (rng.uniform(-3, 2) / 20))
         chance = rng.random()
         if chance < 0.12:  # a lull: nobody answers within the project's 3 s
             t, who = end + rng.uniform(4.0, 7.0), "infant" if rng.random() < 0.6 else "adult"
@@ -398,7 +401,7 @@ def _tv(parent_of_tv: str, n: int, rng: np.random.Generator, power: float) -> tu
     while pos < n and pool:
         speech = pool[int(rng.integers(len(pool)))][: n - pos]
         talk[pos:pos + speech.size] += speech
-        spans.append(Event("other", round(pos / RATE, 4), round((pos + speech.size) / RATE, 4)))
+        spans.append(Event("other", round(pos / RATE, 4), round((pos + speech.size) / RATE, 4), "tv"))
         pos += speech.size + int(rng.uniform(0.15, 0.5) * RATE)
     t = np.arange(n) / RATE
     chord = sum(np.sin(2 * np.pi * f * t) for f in (220.0, 277.2, 329.6))
@@ -495,6 +498,29 @@ def figures(found: list[tuple[str, float, float]], events: list[Event]) -> dict[
             "vocalisations_found": len(family), "others_found": len(found) - len(family)}
 
 
+def heard_as(found: list[tuple[str, float, float]], events: list[Event]) -> Counter[tuple[str, str]]:
+    """Each true sound by its kind, and whom the vocalisation overlapping it most was given to ("missed"
+    when found vocalisations cover less than half of it): naming, apart from how it was cut."""
+    tally: Counter[tuple[str, str]] = Counter()
+    for event in events:
+        overlaps: dict[str, float] = defaultdict(float)
+        for speaker, a, b in found:
+            overlaps[speaker] += max(0.0, min(b, event.end) - max(a, event.start))
+        covered = sum(overlaps.values()) >= 0.5 * (event.end - event.start)
+        tally[(event.kind, max(overlaps, key=overlaps.__getitem__) if covered else "missed")] += 1
+    return tally
+
+
+def _shares(tally: Counter[tuple[str, str]]) -> dict[str, dict[str, float | int]]:
+    kinds = sorted({kind for kind, _ in tally})
+    out: dict[str, dict[str, float | int]] = {}
+    for kind in kinds:
+        total = sum(n for (k, _), n in tally.items() if k == kind)
+        out[kind] = {"sounds": total} | {label: round(n / total, 2) for (k, label), n in sorted(tally.items())
+                                         if k == kind}
+    return out
+
+
 def naive(film: Path) -> list[tuple[str, float, float]]:
     with film.open("rb") as handle:
         sound = decode_mono(handle, film.name, RATE)
@@ -534,6 +560,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=75.0, help="length of each scene")
     parser.add_argument("--limit", type=int, default=0, help="only the first N scenes (0: all)")
+    parser.add_argument("--repeats", type=int, default=2, help="every condition and parent this often (seeds)")
     parser.add_argument("--tree", action="append", default=[], metavar="DIR",
                         help="a detector's source tree as it is on disk (default: this one)")
     parser.add_argument("--ref", action="append", default=[], metavar="BRANCH",
@@ -544,7 +571,7 @@ def main() -> None:
     trees = {str(Path(t).resolve()): Path(t).resolve() for t in args.tree}
     trees |= {f"{r} (committed)": exported_tree(r, work / "trees" / r.replace("/", "-")) for r in args.ref}
     trees = trees or {"this tree": REPO}
-    chosen = scenes()[: args.limit] if args.limit else scenes()
+    chosen = scenes(args.repeats)[: args.limit] if args.limit else scenes(args.repeats)
     missing = sorted({s.parent for s in chosen if not utterances(s.parent)} | (
         {SIBLING.name} if not utterances(SIBLING.name) else set()))
     chosen = [s for s in chosen if utterances(s.parent)]
@@ -561,9 +588,12 @@ def main() -> None:
         result = run_detector(tree, films)
         found: dict[str, list[dict[str, object]]] = result["films"]  # type: ignore[assignment]
         rows: dict[str, dict[str, float | str]] = {}
+        tally: Counter[tuple[str, str]] = Counter()
         for scene in chosen:
-            ours = figures([(str(v["speaker"]), float(v["start"]), float(v["end"]))  # type: ignore[arg-type]
-                            for v in found[scene.name]], truth[scene.name])
+            spans = [(str(v["speaker"]), float(v["start"]), float(v["end"]))  # type: ignore[arg-type]
+                     for v in found[scene.name]]
+            ours = figures(spans, truth[scene.name])
+            tally += heard_as(spans, truth[scene.name])
             row: dict[str, float | str] = {k: round(v, 3) for k, v in ours.items()}
             row |= {"baseline_vocalisation_f1": round(baseline[scene.name]["vocalisation_f1"], 3),
                     "baseline_turn_f1": round(baseline[scene.name]["turn_f1"], 3),
@@ -576,6 +606,7 @@ def main() -> None:
         report[label] = {"commit": commit or None, "vigtool": result["vigtool"], **summary(rows),
                          "analysis_cpu_s": round(cpu, 1),
                          "times_real_time_per_cpu_second": round(args.seconds * len(chosen) / cpu, 1),
+                         "sounds_heard_as": _shares(tally),
                          "scenes": rows}
     shutil.rmtree(work)
     print(json.dumps({
