@@ -39,6 +39,7 @@ import argparse
 import functools
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -537,11 +538,11 @@ def _mean(rows: list[dict[str, float | str]]) -> dict[str, float]:
 
 
 def summary(rows: dict[str, dict[str, float | str]]) -> dict[str, object]:
-    by: dict[str, dict[str, list[dict[str, float | str]]]] = {"condition": defaultdict(list),
-                                                              "engine": defaultdict(list)}
+    by: dict[str, dict[str, list[dict[str, float | str]]]] = {
+        "condition": defaultdict(list), "engine": defaultdict(list), "parent": defaultdict(list)}
     for row in rows.values():
-        by["condition"][str(row["condition"])].append(row)
-        by["engine"][str(row["engine"])].append(row)
+        for field, groups in by.items():
+            groups[str(row[field])].append(row)
     per_condition = {c: _mean(r) for c, r in by["condition"].items()}
     missed = {c: [why for why, bad in (
         ("turn F1 under 0.90" if c == "clean-25db" else "turn F1 under 0.80",
@@ -550,6 +551,7 @@ def summary(rows: dict[str, dict[str, float | str]]) -> dict[str, object]:
         ("under the baseline's turn F1", f["turn_f1"] < f["baseline_turn_f1"])) if bad]
         for c, f in per_condition.items()}
     return {"per_condition": per_condition, "per_parent_engine": {e: _mean(r) for e, r in by["engine"].items()},
+            "per_parent_voice": {p: _mean(r) for p, r in sorted(by["parent"].items())},
             "all_scenes": _mean(list(rows.values())),
             "issue_20_targets_missed": {c: why for c, why in missed.items() if why},
             "beaten_by_baseline": sorted(n for n, r in rows.items()
@@ -616,6 +618,8 @@ def main() -> None:
         "targets": {"turn_f1_clean": 0.90, "turn_f1_each_other": 0.80, "vocalisation_f1_each": 0.80,
                     "never_below_baseline": True},
         "trees": report, "making_films_cpu_s": round(making, 1),
+        "whole_bench_cpu_s": round(sum(getattr(resource.getrusage(who), f) for who in (
+            resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN) for f in ("ru_utime", "ru_stime")), 1),
         "load_average_1min": {"before": round(load_before, 1), "after": round(os.getloadavg()[0], 1)},
     }, indent=2))
 
