@@ -1,6 +1,6 @@
 """Turn-taking on sound the detector's tuner never saw (issue 20: "the same figures must hold there"). One JSON.
 
-    nice python bench/turns_unseen.py [--seconds 75] [--tree DIR ...] [--limit N]
+    nice python bench/turns_unseen.py [--ref main --ref b20] [--tree DIR ...] [--seconds 75] [--repeats 3]
 
 bench/turns_accuracy.py scores the detector on vigtool.synth.heldout, which its tuner reads. This bench is the
 independent check: nothing here is made from heldout's sources, and nothing here may be tuned on.
@@ -18,8 +18,8 @@ independent check: nothing here is made from heldout's sources, and nothing here
   another source's recorded speech over a music bed, band-limited, compressed, reverberant. Both "other".
 - Conditions: clean 25 dB, noisy living room 12 dB (pink and brown noise, a fan's hum, clatter), phone
   portrait HEVC 18 dB (high-passed, compressed, AAC 32k), father, TV, sibling, crying with the parent talking
-  over the baby in a reverberant room, reverberation RT60 0.8 s, AAC at 24 kbit/s. Each condition twice:
-  with a festival voice and with a recorded voice as the parent.
+  over the baby in a reverberant room, reverberation RT60 0.8 s, AAC at 24 kbit/s. Each condition with
+  a festival voice and with a recorded voice as the parent, three times (other seeds): 54 scenes.
 
 Films go through vigtool.synth.heldout's room and film utilities (reverberate, broadcast, write_film), not its
 voices. Each detector tree (--tree, default this one) analyses every film in one process through
@@ -562,7 +562,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=75.0, help="length of each scene")
     parser.add_argument("--limit", type=int, default=0, help="only the first N scenes (0: all)")
-    parser.add_argument("--repeats", type=int, default=2, help="every condition and parent this often (seeds)")
+    parser.add_argument("--repeats", type=int, default=3, help="every condition and parent this often (seeds)")
     parser.add_argument("--tree", action="append", default=[], metavar="DIR",
                         help="a detector's source tree as it is on disk (default: this one)")
     parser.add_argument("--ref", action="append", default=[], metavar="BRANCH",
