@@ -125,8 +125,8 @@ class VocalSummary:
     others: int = 0  # vocalisations set aside as someone else's (a TV, another child): in no turn
 
     def text(self) -> str:
-        aside = (f" {self.others} voice{' was' if self.others == 1 else 's were'} set aside as someone else's "
-                 f"(a TV, another child?): not part of any turn." if self.others else "")
+        aside = (f" {self.others} other voice{'' if self.others == 1 else 's'} (a TV, another child?) in no turn."
+                 if self.others else "")
         if not self.exchanges:
             return f"No back-and-forth heard in the sound; your own marks are what count.{aside}"
         moments = f"{self.exchanges} possible moment{'' if self.exchanges == 1 else 's'}"
