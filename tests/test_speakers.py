@@ -107,7 +107,8 @@ def test_a_tv_talking_throughout_is_nobodys_turn() -> None:
         (Speaker.INFANT, Speaker.ADULT), (Speaker.ADULT, Speaker.INFANT), (Speaker.INFANT, Speaker.ADULT)]
     # Who spoke is often wrong with a TV on: the practitioner is told the analysis is unsure.
     assert max(v.confidence for v in result.vocalisations) < 0.5
-    assert "unsure who spoke" in result.summary.text() and "other voices (a TV, another child?) in no turn" in result.summary.text()
+    text = result.summary.text()
+    assert "unsure who spoke" in text and "other voices (a TV, another child?) in no turn" in text
 
 
 def test_a_pause_inside_a_parents_phrase_keeps_it_one_vocalisation() -> None:

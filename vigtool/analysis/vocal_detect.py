@@ -210,7 +210,7 @@ def _nearness(power: npt.NDArray[np.float32], snr: npt.NDArray[np.float32],
     band = (freqs >= BAND_HZ[0]) & (freqs <= BAND_HZ[1])
     bass_db = 10 * np.log10(power[:, bass].sum(axis=1) + 1e-12) - 10 * np.log10(power[:, band].sum(axis=1) + 1e-12)
     low_voice = np.where(pitch < BASS_HZ[1], NEAR_BASS_WEIGHT * bass_db, NEAR_HIGH_VOICE)
-    return (low_voice + NEAR_BAND_WEIGHT * snr[:, band].mean(axis=1)).astype(np.float16)
+    return np.asarray(low_voice + NEAR_BAND_WEIGHT * snr[:, band].mean(axis=1), np.float16)
 
 
 def frame_features(samples: Samples, progress: Progress | None = None,
@@ -352,7 +352,16 @@ class VocalDetector:
         return _attributed(voicing)
 
 
-def _near(voicing: Voicing) -> npt.NDArray[np.bool_] | None:
+@dataclass(frozen=True)
+class _FarVoice:
+    """Where a voice talks on far off: which frames are the family's near the camera, each on its own
+    (`frames`) and as the majority of the 0.21 s around it (`near`: what vocalisations are made of)."""
+
+    frames: npt.NDArray[np.bool_]
+    near: npt.NDArray[np.bool_]
+
+
+def _near(voicing: Voicing) -> _FarVoice | None:
     """Where a voice talks on far off (a TV, a radio), the frames that are the family's near the camera; None
     where no voice is far off (then every voice is the family's).
 
@@ -370,7 +379,7 @@ def _near(voicing: Voicing) -> npt.NDArray[np.bool_] | None:
     family = (voicing.pitch > 0) & (
         NEAR_LEVEL_WEIGHT * (level - quiet) + voicing.nearness.astype(np.float32) + NEAR_BIAS > 0)
     votes = np.convolve(family.astype(np.float32), np.ones(NEAR_SMOOTH_FRAMES, np.float32), "same")
-    return np.asarray(votes > NEAR_SMOOTH_FRAMES / 2)
+    return _FarVoice(family, np.asarray(votes > NEAR_SMOOTH_FRAMES / 2))
 
 
 def _segments(voicing: Voicing, near: npt.NDArray[np.bool_] | None) -> list[tuple[int, int]]:
@@ -391,14 +400,16 @@ def _segments(voicing: Voicing, near: npt.NDArray[np.bool_] | None) -> list[tupl
     return [(s, e) for s, e in joined if e - s >= MIN_FRAMES]
 
 
-def _cues(voicing: Voicing, start: int, end: int, far_off: bool) -> SegmentCues:
-    """A stretch's pitch: the median of Praat's, or with a voice far off its upper fifth (FAR_PITCH_PERCENTILE):
-    under a near voice Praat follows the far one, or a subharmonic, in part of the frames, and a TV's adult
-    voice lies under a baby's, so the near voice is in the upper part (set on the tuning TV scenes)."""
+def _cues(voicing: Voicing, start: int, end: int, far: _FarVoice | None) -> SegmentCues:
+    """A stretch's pitch: the median of Praat's, or with a voice far off the upper fifth of Praat's in the
+    frames that are the family's on their own (FAR_PITCH_PERCENTILE): under a near voice Praat follows the
+    far one, or a subharmonic, in part of the frames, and a TV's adult voice lies under a baby's, so the
+    near voice is in the upper part (set on the tuning TV scenes)."""
     pitch, comb = voicing.pitch[start:end], voicing.f0[start:end]
-    heard = pitch[pitch > 0]
-    if far_off and heard.size >= 3:
-        return SegmentCues(float(np.percentile(heard, FAR_PITCH_PERCENTILE)))
+    if far is not None:
+        for heard in (pitch[far.frames[start:end] & (pitch > 0)], pitch[pitch > 0]):
+            if heard.size >= 3:
+                return SegmentCues(float(np.percentile(heard, FAR_PITCH_PERCENTILE)))
     return cues_of(pitch, comb)
 
 
@@ -408,13 +419,12 @@ def _attributed(voicing: Voicing) -> list[Vocalisation]:
     off (_near), the family's vocalisations are the stretches of near frames, named from their upper pitch
     and not split (the far voice's pitch would split them), and what the far voice says alone is someone
     else's (Speaker.OTHER: shown, never a turn)."""
-    near = _near(voicing)
-    far_off = near is not None
-    segments = _segments(voicing, near)
-    line = film_split([_cues(voicing, s, e, far_off) for s, e in segments], [e - s for s, e in segments])
-    parts = segments if far_off else [
+    far = _near(voicing)
+    segments = _segments(voicing, None if far is None else far.near)
+    line = film_split([_cues(voicing, s, e, far) for s, e in segments], [e - s for s, e in segments])
+    parts = segments if far is not None else [
         (s + a, s + b) for s, e in segments for a, b in split_at_speaker_changes(voicing.pitch[s:e], line)]
-    cues = [_cues(voicing, s, e, far_off) for s, e in parts]
+    cues = [_cues(voicing, s, e, far) for s, e in parts]
     named: list[tuple[Speaker, int, int, float]] = []
     for (start, end), (speaker, sure) in zip(parts, attribute(cues, [e - s for s, e in parts], line), strict=True):
         if speaker is None:
@@ -426,16 +436,20 @@ def _attributed(voicing: Voicing) -> list[Vocalisation]:
             named[-1] = (speaker, first, end, before * weight + sure * (1 - weight))
         else:
             named.append((speaker, start, end, sure))
-    if near is not None:
+    if far is not None:
         # With a voice far off, who spoke is often wrong (bench/turns_accuracy.py, "tv"): say so.
         named = [(speaker, start, end, min(sure, BACKGROUND_TALK_SURENESS)) for speaker, start, end, sure in named]
-        named += [(Speaker.OTHER, s, e, BACKGROUND_TALK_SURENESS) for s, e in _far_talk(voicing, near)]
+        family = np.zeros(voicing.score.size, np.bool_)
+        for _, start, end, _ in named:
+            family[start:end] = True
+        named += [(Speaker.OTHER, s, e, BACKGROUND_TALK_SURENESS) for s, e in _far_talk(voicing, far.near | family)]
     return [Vocalisation(speaker, start * HOP + WINDOW // 2 - HOP // 2, (end - 1) * HOP + WINDOW // 2 + HOP // 2,
                          sure) for speaker, start, end, sure in sorted(named, key=lambda n: n[1])]
 
 
 def _far_talk(voicing: Voicing, near: npt.NDArray[np.bool_]) -> list[tuple[int, int]]:
-    """The far voice's own stretches: its voiced frames where no near voice is, joined across short gaps."""
+    """The far voice's own stretches: its voiced frames outside the family's (`near`), joined across short
+    gaps."""
     joined: list[tuple[int, int]] = []
     for start, end in _runs(voiced_frames(voicing, VOICED_SCORE * WEAK_FACTOR) & ~near):
         if joined and start - joined[-1][1] <= MIN_GAP_FRAMES and not near[joined[-1][1]:start].any():
