@@ -74,11 +74,12 @@ KEYS = ("vocalisation_f1", "blind_vocalisation_f1", "turn_f1", "other_kept_out",
 
 
 def tuning_scenes() -> list[Scene]:
-    """The tuning sources in every condition twice, a TV on in a third of those scenes again and a sibling
-    talking in another third (other seeds): the far-voice and the other-child rules were set from these."""
+    """The tuning sources in every condition twice, a TV on in two thirds of those scenes again and a sibling
+    talking in the last third (other seeds): the far-voice and the other-child rules were set from these."""
     plain = scenes([s for s in adult_sources() if s.name in TUNED_ON] * 6, seed=9000)
-    with_tv = [replace(scene, name=f"x{k:02d}-tv-from-{scene.condition}", condition="tv", seed=scene.seed + 7000)
-               for k, scene in enumerate(plain) if scene.condition != "tv" and k % 3 == 0]
+    with_tv = [replace(scene, name=f"x{k:02d}-tv-from-{scene.condition}", condition="tv",
+                       seed=scene.seed + (7000 if k % 3 == 0 else 7500))
+               for k, scene in enumerate(plain) if scene.condition != "tv" and k % 3 != 1]
     with_sibling = [replace(scene, name=f"y{k:02d}-sibling-from-{scene.condition}", condition="sibling",
                             seed=scene.seed + 8000)
                     for k, scene in enumerate(plain) if scene.condition != "sibling" and k % 3 == 1]

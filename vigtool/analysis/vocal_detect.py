@@ -61,11 +61,11 @@ BACKGROUND_TALK_SURENESS = 0.45  # ... and the analysis is unsure who spoke, at 
 # its bass (a TV's small speaker and a broadcast band hold little under 300 Hz), and its harmonics stand
 # clearer over the room's floor in the broadcast band. A voice pitched over 300 Hz has no bass to show: it
 # takes a fixed amount instead (a baby is louder than a TV; a TV's high voice is not).
-NEAR_LEVEL_WEIGHT = 0.32  # per dB over the film's quieter fifth
-NEAR_BASS_WEIGHT = 0.21  # per dB of 70-300 Hz against 300-3400 Hz, for a voice pitched under 300 Hz
-NEAR_HIGH_VOICE = -3.5  # instead, for a voice pitched over 300 Hz
-NEAR_BAND_WEIGHT = 0.94  # per unit of mean log-SNR over 300-3400 Hz
-NEAR_BIAS = -1.1
+NEAR_LEVEL_WEIGHT = 0.30  # per dB over the film's quieter fifth
+NEAR_BASS_WEIGHT = 0.20  # per dB of 70-300 Hz against 300-3400 Hz, for a voice pitched under 300 Hz
+NEAR_HIGH_VOICE = -3.0  # instead, for a voice pitched over 300 Hz
+NEAR_BAND_WEIGHT = 0.93  # per unit of mean log-SNR over 300-3400 Hz
+NEAR_BIAS = -1.17
 NEAR_SMOOTH_FRAMES = 21  # the family's frames are the majority of the 0.21 s around each
 BASS_HZ, BAND_HZ = (70.0, 300.0), (300.0, 3400.0)
 FAR_PITCH_PERCENTILE = 80  # with a voice far off, a vocalisation's pitch is its upper fifth's (see _cues)
