@@ -80,12 +80,12 @@ def test_a_baby_answered_at_once_in_a_reverberant_room_is_two_speakers() -> None
 
 
 def test_a_tv_talking_throughout_is_nobodys_turn() -> None:
-    # A TV across the room talks the whole time (band-limited, compressed, reverberant, 6 dB under the
-    # family): what it says alone is no vocalisation of the parent's or the baby's.
+    # A TV across the room talks the whole time, on before the film began (band-limited, compressed,
+    # reverberant, 6 dB under the family): what it says alone is no vocalisation of the parent's or the baby's.
     rng = np.random.default_rng(5)
     n = 14 * ANALYSIS_RATE
     talk = np.zeros(n)
-    at = int(0.2 * ANALYSIS_RATE)
+    at = 0
     while at < n:
         phrase = adult_utterance(float(rng.uniform(1.5, 2.5)), VoiceSettings(adult_f0=210.0), ANALYSIS_RATE, rng)
         talk[at:at + phrase.size] += phrase[: n - at]

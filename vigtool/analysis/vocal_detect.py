@@ -47,6 +47,8 @@ FLOOR_SPAN = 7  # blocks whose estimates are combined (3.5 s)
 CONTEXT_FRAMES = 2000  # frames analysed at once (20 s: bounded memory for long films)
 VOICED_SCORE = 4.0  # harmonics' mean amplitude over the floor minus that half-way between them
 VOICED_RATIO = 0.8  # ... and the harmonics hold at least this share of the amplitude over the floor
+PRAAT_VOICED_RATIO = 0.7  # ... or this where Praat hears a pitch too (a low voice in a reverberant room: the
+# echoes fill the gaps between its close harmonics; set on the tuning scenes: crying-reverb, overlap, TV)
 WEAK_FACTOR = 0.6  # frames this much weaker still belong to a vocalisation begun by strong ones
 STEADY_OCTAVES = 0.12  # a voice's pitch moves less than this from one 10-ms frame to the next
 MIN_GAP_FRAMES = 20  # gaps up to 0.2 s inside a vocalisation are bridged
@@ -280,7 +282,8 @@ def voiced_segments(features: FrameFeatures | Voicing, threshold: float = VOICED
 
 
 def _strong(features: FrameFeatures | Voicing, threshold: float = VOICED_SCORE) -> npt.NDArray[np.bool_]:
-    return (features.score > threshold) & (features.ratio > VOICED_RATIO)
+    ratio = np.where(features.pitch > 0, PRAAT_VOICED_RATIO, VOICED_RATIO)
+    return (features.score > threshold) & (features.ratio > ratio)
 
 
 @dataclass(frozen=True)
