@@ -79,7 +79,7 @@ def test_a_baby_answered_at_once_in_a_reverberant_room_is_two_speakers() -> None
     assert turn.initiator is Speaker.INFANT and abs(turn.response - answer_at) < 0.2 * ANALYSIS_RATE
 
 
-def test_a_tv_talking_throughout_is_nobodys_turn() -> None:
+def test_a_tv_talking_throughout_is_someone_elses_and_in_no_turn() -> None:
     # A TV across the room talks the whole time, on before the film began (band-limited, compressed,
     # reverberant, 6 dB under the family): what it says alone is no vocalisation of the parent's or the baby's.
     rng = np.random.default_rng(5)
