@@ -73,9 +73,9 @@ BASS_HZ, BAND_HZ = (70.0, 300.0), (300.0, 3400.0)
 FAR_PITCH_PERCENTILE = 80  # with a voice far off, a vocalisation's pitch is its upper fifth's (see _cues)
 PRAAT_FLOOR = 60.0  # Hz: the lowest voice Praat looks for (a deep father, down to 65 Hz at phrase ends)
 PRAAT_MIN_SAMPLES = 3 * WINDOW  # Praat needs three periods of its floor in the sound
-# Praat's pitch every 20 ms, each 10-ms frame taking the nearest: half Praat's cost (it was half the
-# analysis's CPU) for turn F1 0.923 -> 0.920 on the tuning scenes (bench/turns_accuracy.py --tuning).
-PRAAT_STEP_S = 2 * HOP / ANALYSIS_RATE
+# Praat's pitch every 10 ms, as the frames. Every 20 ms halved Praat's cost (half the analysis's CPU) but took
+# tuning turn F1 0.923 -> 0.920 and left the held-out scenes below the baseline in 6 of 36, not 4.
+PRAAT_STEP_S = HOP / ANALYSIS_RATE
 
 Samples = npt.NDArray[np.float32]
 Progress = Callable[[int, int], None]
@@ -167,7 +167,7 @@ def praat_pitch(samples: Samples, frames: int) -> npt.NDArray[np.float32]:
     The harmonic comb above finds *that* a frame is voiced well, but reads ordinary adult voices at two to
     four times their pitch (every 2nd harmonic fits a comb too). Praat's autocorrelation method (Boersma
     1993) is the standard; it runs on the sound halved to 8 kHz (a voice's pitch needs no more), which
-    halves its cost, every PRAAT_STEP_S.
+    halves its cost.
     """
     out = np.zeros(frames, np.float32)
     if frames == 0 or samples.size < PRAAT_MIN_SAMPLES:
