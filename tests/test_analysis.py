@@ -56,6 +56,22 @@ def test_a_turn_is_a_change_of_speaker_within_the_gap() -> None:
                               "begun by the baby; fairly sure who spoke). Nothing counts until you confirm it.")
 
 
+def test_someone_elses_voice_is_in_no_turn() -> None:
+    # A TV or a sibling talking between the baby and the parent neither answers nor is answered, and does
+    # not break the exchange around it; the summary says it was set aside.
+    other = Speaker.OTHER
+    script = [voc(B, 0, 1), voc(other, 1.2, 1.8), voc(A, 2, 3), voc(other, 3.2, 5.2), voc(B, 5.5, 6),
+              voc(other, 20, 21), voc(other, 21.5, 22)]
+    assert [(t.initiator, t.responder) for t in find_turns(script, R)] == [(B, A), (A, B)]
+    (exchange,) = find_exchanges(script, R)
+    assert [v.speaker for v in exchange.vocalisations] == [B, A, B]
+    summary = summarise_vocal(script, R)
+    assert (summary.turns, summary.exchanges, summary.others) == (2, 1, 4)
+    assert summary.text().endswith(" 4 other voices (a TV, another child?) in no turn.")
+    alone = summarise_vocal([voc(other, 0, 2), voc(other, 2.5, 4)], R)
+    assert alone.turns == 0 and alone.exchanges == 0 and "2 other voices" in alone.text()
+
+
 def test_unconfirmed_suggestions_are_never_told_to_the_parent() -> None:
     # The detector is unsure of who spoke: what it says is offered to the practitioner as a possibility,
     # with its sureness, and no sentence addresses the parent ("your baby took …", "you received …").

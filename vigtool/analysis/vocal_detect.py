@@ -10,9 +10,14 @@ a harmonic detector over a noise-whitened spectrum (numpy), Praat's pitch, then 
 3. Voiced frames are joined across short gaps (≤ 0.2 s) into vocalisations of at least 0.2 s.
 4. Who spoke (vigtool.analysis.speakers): Praat's pitch (praat-parselmouth) of each vocalisation, split
    parent / baby at this film's own pitch gap, with how sure that is. The comb's pitch is not used for it:
-   it reads ordinary adult voices at two to four times their pitch. Where a voice is far off (a TV, a
-   radio: more than a tenth of the voiced frames under 6 dB over the film's quieter fifth), a vocalisation
-   mostly under that is nobody's turn. One speaker's parts up to 0.5 s apart are one vocalisation.
+   it reads ordinary adult voices at two to four times their pitch. One speaker's parts up to 0.5 s apart
+   are one vocalisation.
+5. A voice far off (a TV, a radio: more than a tenth of the voiced frames under 6 dB over the film's quieter
+   fifth): each frame is the family's or the far voice's from its level, a low voice's bass (a small speaker
+   and a broadcast band hold little under 300 Hz) and its band over the room's floor (a logistic fitted on
+   the tuning sources' TV scenes). The family's vocalisations are the stretches of near frames;
+   the far voice's own stretches are someone else's (Speaker.OTHER: shown, never a turn), and the analysis
+   says it is unsure who spoke.
 
 Times are integer sample positions at ANALYSIS_RATE.
 """
@@ -27,7 +32,7 @@ import numpy as np
 import numpy.typing as npt
 import parselmouth
 
-from vigtool.analysis.speakers import attribute, cues_of, film_split, split_at_speaker_changes
+from vigtool.analysis.speakers import SegmentCues, attribute, cues_of, film_split, split_at_speaker_changes
 from vigtool.domain.vocal_turns import Speaker, Vocalisation
 
 ANALYSIS_RATE = 16000
@@ -44,6 +49,8 @@ CONTEXT_FRAMES = 2000  # frames analysed at once (20 s: bounded memory for long 
 POWER_CHUNK = 250  # frames of a context whose spectra are taken at once
 VOICED_SCORE = 4.0  # harmonics' mean amplitude over the floor minus that half-way between them
 VOICED_RATIO = 0.8  # ... and the harmonics hold at least this share of the amplitude over the floor
+PRAAT_VOICED_RATIO = 0.7  # ... or this where Praat hears a pitch too (a low voice in a reverberant room: the
+# echoes fill the gaps between its close harmonics; set on the tuning scenes: crying-reverb, overlap, TV)
 WEAK_FACTOR = 0.6  # frames this much weaker still belong to a vocalisation begun by strong ones
 STEADY_OCTAVES = 0.12  # a voice's pitch moves less than this from one 10-ms frame to the next
 MIN_GAP_FRAMES = 20  # gaps up to 0.2 s inside a vocalisation are bridged
@@ -52,10 +59,25 @@ MIN_FRAMES = 20  # vocalisations shorter than 0.2 s are dropped
 SAME_SPEAKER_GAP_FRAMES = 50  # one speaker's parts up to 0.5 s apart are one vocalisation (a phrase's pause)
 NEAR_DB = 6.0  # a voice near the camera is this much over the film's quieter fifth ...
 FAR_VOICE_SHARE = 0.1  # ... and when more of the film's voiced frames are not, a voice is far off (a TV):
-NEAR_SHARE = 0.5  # then a vocalisation needs at least this share of its frames near to be the family's
 BACKGROUND_TALK_SURENESS = 0.45  # ... and the analysis is unsure who spoke, at best
+# Where a voice is far off, each voiced frame is the family's when this sum is over 0 (a logistic fitted on the
+# tuning sources' TV scenes only, bench/turns_accuracy.py --tuning): a near voice is louder, a low one has
+# its bass (a TV's small speaker and a broadcast band hold little under 300 Hz), and its harmonics stand
+# clearer over the room's floor in the broadcast band. A voice pitched over 300 Hz has no bass to show: it
+# takes a fixed amount instead (a baby is louder than a TV; a TV's high voice is not).
+NEAR_LEVEL_WEIGHT = 0.30  # per dB over the film's quieter fifth
+NEAR_BASS_WEIGHT = 0.20  # per dB of 70-300 Hz against 300-3400 Hz, for a voice pitched under 300 Hz
+NEAR_HIGH_VOICE = -3.0  # instead, for a voice pitched over 300 Hz
+NEAR_BAND_WEIGHT = 0.93  # per unit of mean log-SNR over 300-3400 Hz
+NEAR_BIAS = -1.17
+NEAR_SMOOTH_FRAMES = 21  # the family's frames are the majority of the 0.21 s around each
+BASS_HZ, BAND_HZ = (70.0, 300.0), (300.0, 3400.0)
+FAR_PITCH_PERCENTILE = 80  # with a voice far off, a vocalisation's pitch is its upper fifth's (see _cues)
 PRAAT_FLOOR = 60.0  # Hz: the lowest voice Praat looks for (a deep father, down to 65 Hz at phrase ends)
 PRAAT_MIN_SAMPLES = 3 * WINDOW  # Praat needs three periods of its floor in the sound
+# Praat's pitch every 10 ms, as the frames. Every 20 ms halved Praat's cost (half the analysis's CPU) but took
+# tuning turn F1 0.923 -> 0.920 and left the held-out scenes below the baseline in 6 of 36, not 4.
+PRAAT_STEP_S = HOP / ANALYSIS_RATE
 
 Samples = npt.NDArray[np.float32]
 Progress = Callable[[int, int], None]
@@ -76,6 +98,7 @@ class FrameFeatures:
     snr: npt.NDArray[np.float32]  # frames × bins: log(1 + power over the floor)
     pitch: npt.NDArray[np.float32]  # Praat's pitch (autocorrelation), Hz; 0 where Praat hears no voice
     level: npt.NDArray[np.float16]  # the frame's power up to MAX_HZ, dB (for voices far off: see _attributed)
+    nearness: npt.NDArray[np.float16]  # the level-free part of the near-voice sum (see NEAR_*_WEIGHT)
 
 
 def _bin_hz() -> float:
@@ -132,11 +155,16 @@ def _local_floor(power: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
     """Each frame's noise floor per frequency: a low percentile of each half second, then the median of
     the seven around it (3.5 s), so the floor follows noise that swells and ebbs but not the voices."""
     blocks = max(1, -(-power.shape[0] // FLOOR_BLOCK))
-    block_floors = np.stack([np.percentile(power[b * FLOOR_BLOCK:(b + 1) * FLOOR_BLOCK], FLOOR_PERCENTILE, axis=0)
-                             for b in range(blocks)])
+    whole = power.shape[0] // FLOOR_BLOCK  # the full blocks at once (one call, not one per block)
+    bins = power.shape[1]
+    parts = [np.percentile(power[:whole * FLOOR_BLOCK].reshape(whole, FLOOR_BLOCK, bins), FLOOR_PERCENTILE, axis=1)
+             if whole else np.zeros((0, bins), power.dtype)]
+    if whole < blocks:
+        parts.append(np.percentile(power[whole * FLOOR_BLOCK:], FLOOR_PERCENTILE, axis=0)[None])
+    block_floors = np.concatenate(parts)
     half = FLOOR_SPAN // 2
     padded = np.concatenate([block_floors[:1].repeat(half, 0), block_floors, block_floors[-1:].repeat(half, 0)])
-    smooth = np.stack([np.median(padded[b:b + FLOOR_SPAN], axis=0) for b in range(blocks)])
+    smooth = np.median(np.lib.stride_tricks.sliding_window_view(padded, FLOOR_SPAN, axis=0), axis=-1)
     return (np.repeat(smooth, FLOOR_BLOCK, axis=0)[:power.shape[0]] + 1e-10).astype(np.float32)
 
 
@@ -153,7 +181,7 @@ def praat_pitch(samples: Samples, frames: int) -> npt.NDArray[np.float32]:
         return out
     half = np.convolve(samples.astype(np.float64), (0.25, 0.5, 0.25), "same")[::2]
     pitch = parselmouth.Sound(half, sampling_frequency=ANALYSIS_RATE / 2).to_pitch_ac(
-        time_step=HOP / ANALYSIS_RATE, pitch_floor=PRAAT_FLOOR, pitch_ceiling=F0_MAX)
+        time_step=PRAAT_STEP_S, pitch_floor=PRAAT_FLOOR, pitch_ceiling=F0_MAX)
     hz = np.asarray(pitch.selected_array["frequency"], np.float32)
     if hz.size == 0:
         return out
@@ -190,6 +218,7 @@ def _context_features(power: npt.NDArray[np.float32], pitch: npt.NDArray[np.floa
     rows = np.arange(best.size)
     # Level-free: a rattle or a knock lifts harmonics and gaps alike (a half); a voice, its harmonics.
     ratio = on[rows, best] / np.maximum(on[rows, best] + off[rows, best], 1e-6)
+    nearness = _nearness(power, over, pitch)
     if spectra:
         snr = over - 1.0
         np.maximum(snr, 0.0, out=snr)
@@ -198,7 +227,21 @@ def _context_features(power: npt.NDArray[np.float32], pitch: npt.NDArray[np.floa
         snr = np.zeros((0, bins), np.float32)
     del over
     return FrameFeatures(contrast[rows, best], ratio, candidates[best], snr, pitch,
-                         (10 * np.log10(power.sum(axis=1) + 1e-12)).astype(np.float16))
+                         (10 * np.log10(power.sum(axis=1) + 1e-12)).astype(np.float16), nearness)
+
+
+def _nearness(power: npt.NDArray[np.float32], over: npt.NDArray[np.float32],
+              pitch: npt.NDArray[np.float32]) -> npt.NDArray[np.float16]:
+    """Each frame's level-free evidence of a voice near the camera rather than through a loudspeaker far off
+    (see NEAR_*): a low voice's bass against its broadcast band (dB), and the band's mean log-SNR (taken
+    from the power over the floor, band only: the streaming detector keeps no log-SNR spectra)."""
+    freqs = np.arange(power.shape[1]) * _bin_hz()
+    bass = (freqs >= BASS_HZ[0]) & (freqs < BASS_HZ[1])
+    band = (freqs >= BAND_HZ[0]) & (freqs <= BAND_HZ[1])
+    bass_db = 10 * np.log10(power[:, bass].sum(axis=1) + 1e-12) - 10 * np.log10(power[:, band].sum(axis=1) + 1e-12)
+    low_voice = np.where(pitch < BASS_HZ[1], NEAR_BASS_WEIGHT * bass_db, NEAR_HIGH_VOICE)
+    band_snr = np.log1p(np.maximum(over[:, band] - 1.0, 0.0)).astype(np.float32).mean(axis=1)
+    return np.asarray(low_voice + NEAR_BAND_WEIGHT * band_snr, np.float16)
 
 
 def frame_features(samples: Samples, progress: Progress | None = None,
@@ -218,10 +261,10 @@ def frame_features(samples: Samples, progress: Progress | None = None,
             progress(done, total)
     if not parts:
         empty = np.zeros(0, np.float32)
-        return FrameFeatures(empty, empty, empty, np.zeros((0, bins), np.float32), empty, empty.astype(np.float16))
-    return FrameFeatures(np.concatenate([f.score for f in parts]), np.concatenate([f.ratio for f in parts]),
-                         np.concatenate([f.f0 for f in parts]), np.concatenate([f.snr for f in parts]),
-                         np.concatenate([f.pitch for f in parts]), np.concatenate([f.level for f in parts]))
+        return FrameFeatures(empty, empty, empty, np.zeros((0, bins), np.float32), empty, empty.astype(np.float16),
+                             empty.astype(np.float16))
+    return FrameFeatures(*(np.concatenate([getattr(f, name) for f in parts])
+                           for name in ("score", "ratio", "f0", "snr", "pitch", "level", "nearness")))
 
 
 def _runs(mask: npt.NDArray[np.bool_]) -> list[tuple[int, int]]:
@@ -268,26 +311,28 @@ def voiced_segments(features: FrameFeatures | Voicing, threshold: float = VOICED
 
 
 def _strong(features: FrameFeatures | Voicing, threshold: float = VOICED_SCORE) -> npt.NDArray[np.bool_]:
-    return (features.score > threshold) & (features.ratio > VOICED_RATIO)
+    ratio = np.where(features.pitch > 0, PRAAT_VOICED_RATIO, VOICED_RATIO)
+    return (features.score > threshold) & (features.ratio > ratio)
 
 
 @dataclass(frozen=True)
 class Voicing:
     """What the speaker decision needs of each 10-ms frame, without the spectra: a long film's log-SNR
-    spectra would take 1 MB per 10 s, its voicing 18 bytes per frame (6.5 MB an hour)."""
+    spectra would take 1 MB per 10 s, its voicing 17 bytes per frame (6.1 MB an hour)."""
 
     score: npt.NDArray[np.float32]
     ratio: npt.NDArray[np.float32]
     f0: npt.NDArray[np.float32]  # the comb's pitch (finds *that* a frame is voiced)
     pitch: npt.NDArray[np.float32]  # Praat's pitch (says *who*: the comb reads adults an octave or two high)
-    level: npt.NDArray[np.float16]  # dB (says whether a voice is near: see _attributed)
+    level: npt.NDArray[np.float16]  # dB (says whether a voice is near: see _near)
+    nearness: npt.NDArray[np.float16]  # the rest of the evidence of a voice near rather than far (see _near)
 
     @classmethod
     def of(cls, features: FrameFeatures) -> Voicing:
-        return cls(features.score, features.ratio, features.f0, features.pitch, features.level)
+        return cls(features.score, features.ratio, features.f0, features.pitch, features.level, features.nearness)
 
 
-_VOICING = ("score", "ratio", "f0", "pitch", "level")  # Voicing's arrays, in its order
+_VOICING = ("score", "ratio", "f0", "pitch", "level", "nearness")  # Voicing's arrays, in its order
 _COMB_PITCHES: list[npt.NDArray[np.float32]] = []
 
 
@@ -300,7 +345,7 @@ def _comb_pitches() -> npt.NDArray[np.float32]:
 
 class VocalDetector:
     """Finds vocalisations in sound fed in pieces of any size, CONTEXT_FRAMES (20 s) at a time, so a long
-    film's sound is never held whole: what stays is its voicing, 15 bytes per 10 ms. Feeding a film's sound
+    film's sound is never held whole: what stays is its voicing, 17 bytes per 10 ms. Feeding a film's sound
     piece by piece finds exactly what feeding it in one array does."""
 
     _CONTEXT_SAMPLES = (CONTEXT_FRAMES - 1) * HOP + WINDOW  # the samples one context's frames cover
@@ -361,34 +406,79 @@ class VocalDetector:
         return _attributed(voicing)
 
 
-def _near(voicing: Voicing) -> npt.NDArray[np.bool_] | None:
-    """Where a voice talks on far off (a TV, a radio), the frames loud enough to be the family near the
-    camera: 6 dB over the film's quieter fifth, as the naive baseline has it (a far loudspeaker's voice is
-    weaker, the low frequencies of a near voice carry the level). A film has a voice far off when more than
-    a tenth of its voiced frames are not near: a family alone leaves at most one in twenty so. None where no
-    voice is far off (then every voice is the family's)."""
+@dataclass(frozen=True)
+class _FarVoice:
+    """Where a voice talks on far off: which frames are the family's near the camera, each on its own
+    (`frames`) and as the majority of the 0.21 s around it (`near`: what vocalisations are made of)."""
+
+    frames: npt.NDArray[np.bool_]
+    near: npt.NDArray[np.bool_]
+
+
+def _near(voicing: Voicing) -> _FarVoice | None:
+    """Where a voice talks on far off (a TV, a radio), the frames that are the family's near the camera; None
+    where no voice is far off (then every voice is the family's).
+
+    A film has a voice far off when more than a tenth of its voiced frames are not 6 dB over its quieter
+    fifth (a family alone leaves at most one in twenty so; the TV scenes 0.18-0.39). Then each frame Praat
+    hears a voice in is the family's when the near-voice sum is over 0 (its level over the quieter fifth, and
+    `nearness`: bass, band), taken as the majority of the 0.21 s around it."""
     if voicing.score.size == 0:
         return None
     level = voicing.level.astype(np.float32)
-    near = np.asarray(level > np.percentile(level, 20) + NEAR_DB)
+    quiet = float(np.percentile(level, 20))
     voiced = voiced_frames(voicing, VOICED_SCORE * WEAK_FACTOR)
-    if (voiced & ~near).sum() <= FAR_VOICE_SHARE * max(int(voiced.sum()), 1):
+    if (voiced & ~(level > quiet + NEAR_DB)).sum() <= FAR_VOICE_SHARE * max(int(voiced.sum()), 1):
         return None
-    return near
+    family = (voicing.pitch > 0) & (
+        NEAR_LEVEL_WEIGHT * (level - quiet) + voicing.nearness.astype(np.float32) + NEAR_BIAS > 0)
+    votes = np.convolve(family.astype(np.float32), np.ones(NEAR_SMOOTH_FRAMES, np.float32), "same")
+    return _FarVoice(family, np.asarray(votes > NEAR_SMOOTH_FRAMES / 2))
+
+
+def _segments(voicing: Voicing, near: npt.NDArray[np.bool_] | None) -> list[tuple[int, int]]:
+    """The family's stretches of voice: all voiced segments, or where a voice is far off, those of the frames
+    near (a vocalisation ends where only the far voice goes on)."""
+    if near is None:
+        return voiced_segments(voicing)
+    strict = voiced_frames(voicing) & near
+    lenient = voiced_frames(voicing, VOICED_SCORE * WEAK_FACTOR) & near
+    joined: list[tuple[int, int]] = []
+    for start, end in _runs(lenient):
+        if not strict[start:end].any():
+            continue
+        if joined and start - joined[-1][1] <= MIN_GAP_FRAMES:
+            joined[-1] = (joined[-1][0], end)
+        else:
+            joined.append((start, end))
+    return [(s, e) for s, e in joined if e - s >= MIN_FRAMES]
+
+
+def _cues(voicing: Voicing, start: int, end: int, far: _FarVoice | None) -> SegmentCues:
+    """A stretch's pitch: the median of Praat's, or with a voice far off the upper fifth of Praat's in the
+    frames that are the family's on their own (FAR_PITCH_PERCENTILE): under a near voice Praat follows the
+    far one, or a subharmonic, in part of the frames, and a TV's adult voice lies under a baby's, so the
+    near voice is in the upper part (set on the tuning TV scenes)."""
+    pitch, comb = voicing.pitch[start:end], voicing.f0[start:end]
+    if far is not None:
+        for heard in (pitch[far.frames[start:end] & (pitch > 0)], pitch[pitch > 0]):
+            if heard.size >= 3:
+                return SegmentCues(float(np.percentile(heard, FAR_PITCH_PERCENTILE)))
+    return cues_of(pitch, comb)
 
 
 def _attributed(voicing: Voicing) -> list[Vocalisation]:
     """Who said each vocalisation: Praat's pitch, split at this film's own gap between parent and baby
     (vigtool.analysis.speakers); a vocalisation whose pitch crosses that line is two. Where a voice is far
-    off, a vocalisation not mostly loud enough to be near is nobody's turn."""
-    near = _near(voicing)
-    segments = voiced_segments(voicing)
-    line = film_split([cues_of(voicing.pitch[s:e], voicing.f0[s:e]) for s, e in segments],
-                      [e - s for s, e in segments])
-    parts = [(s + a, s + b) for s, e in segments for a, b in split_at_speaker_changes(voicing.pitch[s:e], line)]
-    if near is not None:
-        parts = [(s, e) for s, e in parts if near[s:e].mean() >= NEAR_SHARE]
-    cues = [cues_of(voicing.pitch[s:e], voicing.f0[s:e]) for s, e in parts]
+    off (_near), the family's vocalisations are the stretches of near frames, named from their upper pitch
+    and not split (the far voice's pitch would split them), and what the far voice says alone is someone
+    else's (Speaker.OTHER: shown, never a turn)."""
+    far = _near(voicing)
+    segments = _segments(voicing, None if far is None else far.near)
+    line = film_split([_cues(voicing, s, e, far) for s, e in segments], [e - s for s, e in segments])
+    parts = segments if far is not None else [
+        (s + a, s + b) for s, e in segments for a, b in split_at_speaker_changes(voicing.pitch[s:e], line)]
+    cues = [_cues(voicing, s, e, far) for s, e in parts]
     named: list[tuple[Speaker, int, int, float]] = []
     for (start, end), (speaker, sure) in zip(parts, attribute(cues, [e - s for s, e in parts], line), strict=True):
         if speaker is None:
@@ -400,10 +490,27 @@ def _attributed(voicing: Voicing) -> list[Vocalisation]:
             named[-1] = (speaker, first, end, before * weight + sure * (1 - weight))
         else:
             named.append((speaker, start, end, sure))
-    # With a voice far off, who spoke is often wrong (bench/turns_accuracy.py, "tv"): say so.
-    cap = 1.0 if near is None else BACKGROUND_TALK_SURENESS
+    if far is not None:
+        # With a voice far off, who spoke is often wrong (bench/turns_accuracy.py, "tv"): say so.
+        named = [(speaker, start, end, min(sure, BACKGROUND_TALK_SURENESS)) for speaker, start, end, sure in named]
+        family = np.zeros(voicing.score.size, np.bool_)
+        for _, start, end, _ in named:
+            family[start:end] = True
+        named += [(Speaker.OTHER, s, e, BACKGROUND_TALK_SURENESS) for s, e in _far_talk(voicing, far.near | family)]
     return [Vocalisation(speaker, start * HOP + WINDOW // 2 - HOP // 2, (end - 1) * HOP + WINDOW // 2 + HOP // 2,
-                         min(sure, cap)) for speaker, start, end, sure in named]
+                         sure) for speaker, start, end, sure in sorted(named, key=lambda n: n[1])]
+
+
+def _far_talk(voicing: Voicing, near: npt.NDArray[np.bool_]) -> list[tuple[int, int]]:
+    """The far voice's own stretches: its voiced frames outside the family's (`near`), joined across short
+    gaps."""
+    joined: list[tuple[int, int]] = []
+    for start, end in _runs(voiced_frames(voicing, VOICED_SCORE * WEAK_FACTOR) & ~near):
+        if joined and start - joined[-1][1] <= MIN_GAP_FRAMES and not near[joined[-1][1]:start].any():
+            joined[-1] = (joined[-1][0], end)
+        else:
+            joined.append((start, end))
+    return [(s, e) for s, e in joined if e - s >= MIN_FRAMES]
 
 
 def detect_vocalisations(samples: Samples, progress: Progress | None = None,

@@ -4,7 +4,8 @@ A *turn* is every change of speaker between consecutive vocalisations whose gap 
 the next) is at most `max_gap`; it is credited to the responder, with the response's onset and its latency.
 An *exchange* is a run of vocalisations each within `max_gap` of the one before, with at least one turn
 in it (a partner may say two things in a row and the exchange goes on); whoever vocalised first started it. Times are
-integer sample positions at `rate` samples per second (seconds appear only in reports).
+integer sample positions at `rate` samples per second (seconds appear only in reports). Someone else's
+vocalisations (a TV, another child: Speaker.OTHER) are kept to be shown, and are in no turn and no exchange.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ DEFAULT_MAX_GAP = Fraction(3)  # seconds
 class Speaker(enum.StrEnum):
     ADULT = "adult"
     INFANT = "infant"
+    OTHER = "other"  # someone else: a TV or radio, another child. Heard, shown, never part of a turn
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,11 @@ class Vocalisation:
     end: int
     # How sure the analysis is of who this was, 0..1 (1 for ground truth and hand-made marks).
     confidence: float = field(default=1.0, compare=False)
+
+
+def _family(vocalisations: list[Vocalisation]) -> list[Vocalisation]:
+    """The parent's and the baby's vocalisations, in order (someone else's are nobody's turn)."""
+    return sorted((v for v in vocalisations if v.speaker is not Speaker.OTHER), key=lambda v: (v.start, v.end))
 
 
 @dataclass(frozen=True)
@@ -61,7 +68,7 @@ class Exchange:
 
 def find_turns(vocalisations: list[Vocalisation], rate: int,
                max_gap: Fraction = DEFAULT_MAX_GAP) -> list[Turn]:
-    ordered = sorted(vocalisations, key=lambda v: (v.start, v.end))
+    ordered = _family(vocalisations)
     limit = max_gap * rate
     return [Turn(a.speaker, b.speaker, a.start, b.start, b.start - a.end)
             for a, b in itertools.pairwise(ordered)
@@ -71,8 +78,9 @@ def find_turns(vocalisations: list[Vocalisation], rate: int,
 def find_exchanges(vocalisations: list[Vocalisation], rate: int,
                    max_gap: Fraction = DEFAULT_MAX_GAP) -> list[Exchange]:
     """Runs of vocalisations close enough to each other, holding at least one turn (a lone vocalisation, or
-    one nobody answered, is no exchange)."""
-    ordered = sorted(vocalisations, key=lambda v: (v.start, v.end))
+    one nobody answered, is no exchange). Someone else's vocalisations (Speaker.OTHER) neither join nor
+    break a run: a TV talking between the parent and the baby is not part of their exchange."""
+    ordered = _family(vocalisations)
     limit = max_gap * rate
     exchanges: list[Exchange] = []
     run: list[Vocalisation] = []
@@ -114,16 +122,19 @@ class VocalSummary:
     median_adult_latency: Fraction | None  # seconds, the parent answering the baby
     median_infant_latency: Fraction | None  # seconds, the baby answering the parent
     confidence: float = 1.0  # the mean sureness of who spoke, over the vocalisations in the exchanges
+    others: int = 0  # vocalisations set aside as someone else's (a TV, another child): in no turn
 
     def text(self) -> str:
+        aside = (f" {self.others} other voice{'' if self.others == 1 else 's'} (a TV, another child?) in no turn."
+                 if self.others else "")
         if not self.exchanges:
-            return "No back-and-forth heard in the sound; your own marks are what count."
+            return f"No back-and-forth heard in the sound; your own marks are what count.{aside}"
         moments = f"{self.exchanges} possible moment{'' if self.exchanges == 1 else 's'}"
         begun = (f", {self.exchanges - self.adult_initiatives} perhaps begun by the baby"
                  if self.exchanges - self.adult_initiatives else "")
         return (f"{moments[0].upper()}{moments[1:]} of turn-taking to look at, from the sound ({self.turns} "
                 f"turn{'' if self.turns == 1 else 's'}{begun}; {sureness_word(self.confidence)} who spoke). "
-                f"Nothing counts until you confirm it.")
+                f"Nothing counts until you confirm it.{aside}")
 
     def to_json(self) -> dict[str, object]:
         def seconds(value: Fraction | None) -> float | None:
@@ -133,7 +144,8 @@ class VocalSummary:
                 "turns": self.turns, "exchanges": self.exchanges,
                 "median_adult_latency_s": seconds(self.median_adult_latency),
                 "median_infant_latency_s": seconds(self.median_infant_latency),
-                "confidence": round(self.confidence, 2), "confirmed": False, "text": self.text()}
+                "confidence": round(self.confidence, 2), "others_set_aside": self.others, "confirmed": False,
+                "text": self.text()}
 
 
 def summarise_vocal(vocalisations: list[Vocalisation], rate: int,
@@ -151,4 +163,5 @@ def summarise_vocal(vocalisations: list[Vocalisation], rate: int,
     sure = [v.confidence for v in in_exchange]
     return VocalSummary(by_infant + infant_alone, by_infant, len(exchanges) - by_infant, len(turns),
                         len(exchanges), median(Speaker.ADULT), median(Speaker.INFANT),
-                        statistics.fmean(sure) if sure else 1.0)
+                        statistics.fmean(sure) if sure else 1.0,
+                        sum(1 for v in vocalisations if v.speaker is Speaker.OTHER))
