@@ -73,6 +73,16 @@ NEAR_BIAS = -1.17
 NEAR_SMOOTH_FRAMES = 21  # the family's frames are the majority of the 0.21 s around each
 BASS_HZ, BAND_HZ = (70.0, 300.0), (300.0, 3400.0)
 FAR_PITCH_PERCENTILE = 80  # with a voice far off, a vocalisation's pitch is its upper fifth's (see _cues)
+# Renaming from how a vocalisation is voiced (_by_articulation; set on the tuning scenes): its Praat pitch's
+# spread in octaves, and the share of its frames clearly voiced (consonants and pauses break speech's).
+GROWL_MIN_HZ = 160.0  # a parent's-pitch call at least this high ...
+GROWL_STEADY_OCTAVES = 0.1  # ... this steady ...
+GROWL_UNBROKEN = 0.85  # ... and this unbroken is an infant's growl
+SIBLING_HZ = (250.0, 360.0)  # a "baby" pitched like a toddler ...
+SIBLING_SPEECH_OCTAVES = 0.1  # ... whose pitch moves like speech ...
+SIBLING_UNBROKEN = 0.93  # ... and is broken by consonants is another child: someone else
+SIBLING_JUMPY_OCTAVES = 0.3  # (a pitch jumping more than this is Praat's octave errors, not speech)
+RENAMED_SURENESS = 0.3  # a renamed vocalisation: unsure who spoke
 PRAAT_FLOOR = 60.0  # Hz: the lowest voice Praat looks for (a deep father, down to 65 Hz at phrase ends)
 PRAAT_MIN_SAMPLES = 3 * WINDOW  # Praat needs three periods of its floor in the sound
 # Praat's pitch every 10 ms, as the frames. Every 20 ms halved Praat's cost (half the analysis's CPU) but took
@@ -490,6 +500,9 @@ def _attributed(voicing: Voicing) -> list[Vocalisation]:
             named[-1] = (speaker, first, end, before * weight + sure * (1 - weight))
         else:
             named.append((speaker, start, end, sure))
+    if far is None:  # (under a far voice, a vocalisation's pitch is the far voice's in part: tried, TV 0.63 -> 0.59)
+        strict = voiced_frames(voicing)
+        named = [_by_articulation(voicing, strict, n) for n in named]
     if far is not None:
         # With a voice far off, who spoke is often wrong (bench/turns_accuracy.py, "tv"): say so.
         named = [(speaker, start, end, min(sure, BACKGROUND_TALK_SURENESS)) for speaker, start, end, sure in named]
@@ -499,6 +512,32 @@ def _attributed(voicing: Voicing) -> list[Vocalisation]:
         named += [(Speaker.OTHER, s, e, BACKGROUND_TALK_SURENESS) for s, e in _far_talk(voicing, far.near | family)]
     return [Vocalisation(speaker, start * HOP + WINDOW // 2 - HOP // 2, (end - 1) * HOP + WINDOW // 2 + HOP // 2,
                          sure) for speaker, start, end, sure in sorted(named, key=lambda n: n[1])]
+
+
+def _by_articulation(voicing: Voicing, strict: npt.NDArray[np.bool_],
+                     named: tuple[Speaker, int, int, float]) -> tuple[Speaker, int, int, float]:
+    """A vocalisation named from its pitch, renamed where how it is voiced says otherwise (all set on the
+    tuning scenes, bench/turns_accuracy.py --tuning):
+    - an infant's call is one unbroken phonation on a steady pitch; a growl (170-280 Hz) lies inside a
+      woman's pitch, but a woman's words are broken by consonants: named the parent's from pitch, a call
+      this steady and this unbroken is the baby's (GROWL_*);
+    - a child talking lies at 250-360 Hz, between the film's parent and baby, and talks: consonants
+      break its voicing and its pitch moves like speech, not like a coo: someone else's (SIBLING_*).
+    Not where a voice is far off (a TV): there a vocalisation's frames carry the far voice's pitch in part;
+    naming "other" a "baby" whose pitch jumps about (a TV's music) took the tuning TV scenes from 0.63 to 0.27."""
+    speaker, start, end, sure = named
+    pitch = voicing.pitch[start:end]
+    heard = pitch[pitch > 0]
+    if heard.size < 10:
+        return named
+    f0, spread = float(np.median(heard)), float(np.std(np.log2(heard)))
+    unbroken = float(strict[start:end].mean())
+    if speaker is Speaker.ADULT and f0 >= GROWL_MIN_HZ and spread < GROWL_STEADY_OCTAVES and unbroken > GROWL_UNBROKEN:
+        return (Speaker.INFANT, start, end, min(sure, RENAMED_SURENESS))
+    if (speaker is Speaker.INFANT and SIBLING_HZ[0] <= f0 < SIBLING_HZ[1]
+            and SIBLING_SPEECH_OCTAVES < spread <= SIBLING_JUMPY_OCTAVES and unbroken < SIBLING_UNBROKEN):
+        return (Speaker.OTHER, start, end, RENAMED_SURENESS)
+    return named
 
 
 def _far_talk(voicing: Voicing, near: npt.NDArray[np.bool_]) -> list[tuple[int, int]]:
