@@ -502,9 +502,8 @@ def _attributed(voicing: Voicing) -> list[Vocalisation]:
             named[-1] = (speaker, first, end, before * weight + sure * (1 - weight))
         else:
             named.append((speaker, start, end, sure))
-    if far is None:  # (under a far voice, a vocalisation's pitch is the far voice's in part: tried, TV 0.63 -> 0.59)
-        strict = voiced_frames(voicing)
-        named = [_by_articulation(voicing, strict, n) for n in named]
+    strict = voiced_frames(voicing)
+    named = [_by_articulation(voicing, strict, n, None if far is None else far.frames) for n in named]
     if far is not None:
         # With a voice far off, who spoke is often wrong (bench/turns_accuracy.py, "tv"): say so.
         named = [(speaker, start, end, min(sure, BACKGROUND_TALK_SURENESS)) for speaker, start, end, sure in named]
@@ -516,8 +515,8 @@ def _attributed(voicing: Voicing) -> list[Vocalisation]:
                          sure) for speaker, start, end, sure in sorted(named, key=lambda n: n[1])]
 
 
-def _by_articulation(voicing: Voicing, strict: npt.NDArray[np.bool_],
-                     named: tuple[Speaker, int, int, float]) -> tuple[Speaker, int, int, float]:
+def _by_articulation(voicing: Voicing, strict: npt.NDArray[np.bool_], named: tuple[Speaker, int, int, float],
+                     own: npt.NDArray[np.bool_] | None) -> tuple[Speaker, int, int, float]:
     """A vocalisation named from its pitch, renamed where how it is voiced says otherwise (all set on the
     tuning scenes, bench/turns_accuracy.py --tuning):
     - an infant's call is one unbroken phonation on a steady pitch; a growl (170-280 Hz) lies inside a
@@ -525,18 +524,23 @@ def _by_articulation(voicing: Voicing, strict: npt.NDArray[np.bool_],
       this steady and this unbroken is the baby's (GROWL_*);
     - a child talking lies at 250-360 Hz, between the film's parent and baby, and talks: consonants
       break its voicing and its pitch moves like speech, not like a coo: someone else's (SIBLING_*).
-    Not where a voice is far off (a TV): there a vocalisation's frames carry the far voice's pitch in part;
-    naming "other" a "baby" whose pitch jumps about (a TV's music) took the tuning TV scenes from 0.63 to 0.27."""
+    Where a voice is far off (a TV), a vocalisation's frames carry the far voice's pitch in part: its pitch is
+    taken from the frames that are the family's on their own (`own`), and only the growl is looked for (the
+    other child too took the tuning TV scenes' turn F1 0.71 -> 0.70; naming "other" a "baby" whose pitch jumps
+    about, as a TV's music does, 0.63 -> 0.27: under a TV a baby's pitch jumps too). The spread is the
+    interquartile range's (Praat's octave errors in a few frames would make a steady call look moving)."""
     speaker, start, end, sure = named
     pitch = voicing.pitch[start:end]
-    heard = pitch[pitch > 0]
+    heard = pitch[(pitch > 0) & (True if own is None else own[start:end])]
     if heard.size < 10:
         return named
-    f0, spread = float(np.median(heard)), float(np.std(np.log2(heard)))
+    octaves = np.log2(heard)
+    q1, q3 = np.percentile(octaves, (25, 75))
+    f0, spread = float(np.median(heard)), float((q3 - q1) / 1.35)
     unbroken = float(strict[start:end].mean())
     if speaker is Speaker.ADULT and f0 >= GROWL_MIN_HZ and spread < GROWL_STEADY_OCTAVES and unbroken > GROWL_UNBROKEN:
         return (Speaker.INFANT, start, end, min(sure, RENAMED_SURENESS))
-    if (speaker is Speaker.INFANT and SIBLING_HZ[0] <= f0 < SIBLING_HZ[1]
+    if (speaker is Speaker.INFANT and own is None and SIBLING_HZ[0] <= f0 < SIBLING_HZ[1]
             and SIBLING_SPEECH_OCTAVES < spread <= SIBLING_JUMPY_OCTAVES and unbroken < SIBLING_UNBROKEN):
         return (Speaker.OTHER, start, end, RENAMED_SURENESS)
     return named
