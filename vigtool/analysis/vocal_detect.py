@@ -491,10 +491,14 @@ def _attributed(voicing: Voicing) -> list[Vocalisation]:
     parts = segments if far is not None else [
         (s + a, s + b) for s, e in segments for a, b in split_at_speaker_changes(voicing.pitch[s:e], line)]
     cues = [_cues(voicing, s, e, far) for s, e in parts]
+    strict = voiced_frames(voicing)
+    own = None if far is None else far.frames
     named: list[tuple[Speaker, int, int, float]] = []
-    for (start, end), (speaker, sure) in zip(parts, attribute(cues, [e - s for s, e in parts], line), strict=True):
-        if speaker is None:
+    for (start, end), (by_pitch, sure_of_pitch) in zip(parts, attribute(cues, [e - s for s, e in parts], line),
+                                                       strict=True):
+        if by_pitch is None:
             continue
+        speaker, _, _, sure = _by_articulation(voicing, strict, (by_pitch, start, end, sure_of_pitch), own)
         if named and named[-1][0] is speaker and start - named[-1][2] <= SAME_SPEAKER_GAP_FRAMES:
             # A pause inside one speaker's phrase: still one vocalisation (sureness weighted by length).
             _, first, last, before = named[-1]
@@ -502,8 +506,6 @@ def _attributed(voicing: Voicing) -> list[Vocalisation]:
             named[-1] = (speaker, first, end, before * weight + sure * (1 - weight))
         else:
             named.append((speaker, start, end, sure))
-    strict = voiced_frames(voicing)
-    named = [_by_articulation(voicing, strict, n, None if far is None else far.frames) for n in named]
     if far is not None:
         # With a voice far off, who spoke is often wrong (bench/turns_accuracy.py, "tv"): say so.
         named = [(speaker, start, end, min(sure, BACKGROUND_TALK_SURENESS)) for speaker, start, end, sure in named]
