@@ -6,13 +6,15 @@ baby at 300–600 Hz). So the vocalisations' pitches (Praat's, see vocal_detect.
 two by this film's own gap (two-means in octaves), kept within what voices allow; what lies far from the
 line is named with confidence, what lies near it is named but flagged unsure.
 
-A TV or a radio is set aside before this (vocal_detect: a voice far off is someone else's, Speaker.OTHER);
-a sibling is not: another child is named parent or baby. Clustering this film's vocalisations by spectral
-shape (band levels over their floors) was tried: two-means splits every film's parent and every film's baby
-as far apart as a mother and her toddler, so nothing tells when a split is a second voice
-(bench/turns_accuracy.py, "sibling"); so was naming "other" a voice between the film's parent and baby (a
-toddler's pitch): on the tuning scenes it took a sibling's words out as often as a parent's swoop or a low
-coo, and changed nothing overall.
+A TV or a radio is set aside before this (vocal_detect: a voice far off is someone else's, Speaker.OTHER),
+and after it vocal_detect renames what pitch alone gets wrong from how a vocalisation is voiced (its
+_by_articulation): a steady, unbroken growl at a woman's pitch is the baby's, and a toddler-pitched voice
+whose pitch moves like speech and whose voicing consonants break is another child (Speaker.OTHER).
+Clustering this film's vocalisations by spectral shape (band levels over their floors) was tried: two-means
+splits every film's parent and every film's baby as far apart as a mother and her toddler, so nothing tells
+when a split is a second voice (bench/turns_accuracy.py, "sibling"); so was naming "other" every voice
+between the film's parent and baby (a toddler's pitch): on the tuning scenes it took a sibling's words out
+as often as a parent's swoop or a low coo, and changed nothing overall.
 """
 
 from __future__ import annotations

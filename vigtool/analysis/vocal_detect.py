@@ -18,6 +18,10 @@ a harmonic detector over a noise-whitened spectrum (numpy), Praat's pitch, then 
    the tuning sources' TV scenes). The family's vocalisations are the stretches of near frames;
    the far voice's own stretches are someone else's (Speaker.OTHER: shown, never a turn), and the analysis
    says it is unsure who spoke.
+6. What pitch gets wrong, renamed from how each part is voiced (_by_articulation): a call at a parent's
+   pitch that is steady and unbroken is an infant's growl; a "baby" at a toddler's pitch whose pitch moves
+   like speech and whose voicing consonants break is another child, someone else's (Speaker.OTHER). Both
+   are flagged unsure.
 
 Times are integer sample positions at ANALYSIS_RATE.
 """
@@ -403,10 +407,8 @@ class VocalDetector:
         return sum(part.size for part in self._parts["score"])
 
     def finish(self) -> list[Vocalisation]:
-        """The vocalisations of all the sound fed, each labelled adult or infant with how sure the analysis
-        is. Where a voice is far off (a TV), vocalisations not loud enough to be near the camera are left
-        out as someone else's; another child is not told apart yet (it is named parent
-        or baby, with its certainty)."""
+        """The vocalisations of all the sound fed, each labelled adult, infant or someone else (a TV's, another
+        child's) with how sure the analysis is."""
         rest = np.concatenate(self._pending) if self._pending else np.zeros(0, np.float32)
         frames = max(0, (rest.size - WINDOW) // HOP + 1)
         if frames:  # exactly the samples these frames cover, as every full context: Praat centres its frames

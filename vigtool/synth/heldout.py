@@ -9,10 +9,12 @@ never committed:
   alsa-utils ships (/usr/share/sounds/alsa/*.wav, GPL, read in place and never copied);
 - infants, two models: the generator's coos, and a second one designed differently here (a glottal pulse
   source with jitter and shimmer through the formants of an infant's short vocal tract; coos, canonical
-  babble, fussing, crying);
-- a toddler sibling (a female synthetic voice shifted up a third of an octave in pitch and formants, as a
-  short vocal tract speaks) and a TV (another adult source, band-limited to 300–3400 Hz, compressed,
-  continuous): both are "other", never a turn. Their voices are drawn from the same list of sources as the
+  babble, fussing, crying); in both, one call in seven is a growl (170–280 Hz, rough, a woman's pitch);
+- a toddler sibling (a female espeak-ng voice shifted up a third of an octave in pitch and formants, as a
+  short vocal tract speaks, or any source made a child's by Praat's "Change gender": formants 1.3–1.5
+  times, pitch 260–360 Hz) and a TV (another adult source, continuous, reverberant: half the sets
+  band-limited to 300–3400 Hz and compressed, half a full-range speaker over a music bed): both are
+  "other", never a turn. Their voices are drawn from the same list of sources as the
   scenes' parents (another source than the scene's own), so a bench that tunes on some sources and reports
   on the others holds the TV's and the sibling's voices out too;
 - conditions: father, TV, sibling, overlap, reverberation (RT60 0.3–0.8 s), 10–30 dB SNR, low-bitrate AAC.
