@@ -18,7 +18,7 @@ a harmonic detector over a noise-whitened spectrum (numpy), Praat's pitch, then 
    the tuning sources' TV scenes). The family's vocalisations are the stretches of near frames;
    the far voice's own stretches are someone else's (Speaker.OTHER: shown, never a turn), and the analysis
    says it is unsure who spoke.
-6. What pitch gets wrong, renamed from how each part is voiced (_by_articulation): a call at a parent's
+6. What pitch gets wrong, renamed from how each part is voiced (speakers.by_articulation): a call at a parent's
    pitch that is steady and unbroken is an infant's growl; a "baby" at a toddler's pitch whose pitch moves
    like speech and whose voicing consonants break is another child, someone else's (Speaker.OTHER). Both
    are flagged unsure.
@@ -36,7 +36,14 @@ import numpy as np
 import numpy.typing as npt
 import parselmouth
 
-from vigtool.analysis.speakers import SegmentCues, attribute, cues_of, film_split, split_at_speaker_changes
+from vigtool.analysis.speakers import (
+    SegmentCues,
+    attribute,
+    by_articulation,
+    cues_of,
+    film_split,
+    split_at_speaker_changes,
+)
 from vigtool.domain.vocal_turns import Speaker, Vocalisation
 
 ANALYSIS_RATE = 16000
@@ -79,16 +86,6 @@ NEAR_SMOOTH_FRAMES = 21  # the family's frames are the majority of the 0.21 s ar
 BASS_HZ, BAND_HZ = (70.0, 300.0), (300.0, 3400.0)
 FAR_PITCH_PERCENTILE = 65  # with a voice far off, a vocalisation's pitch is its upper third's (see _cues)
 # (the 80th percentile named a parent under a TV's music the baby: tuning TV turn F1 0.65 at 80, 0.72 at 65)
-# Renaming from how a vocalisation is voiced (_by_articulation; set on the tuning scenes): its Praat pitch's
-# spread in octaves, and the share of its frames clearly voiced (consonants and pauses break speech's).
-GROWL_MIN_HZ = 160.0  # a parent's-pitch call at least this high ...
-GROWL_STEADY_OCTAVES = 0.1  # ... this steady ...
-GROWL_UNBROKEN = 0.85  # ... and this unbroken is an infant's growl
-SIBLING_HZ = (250.0, 360.0)  # a "baby" pitched like a toddler ...
-SIBLING_SPEECH_OCTAVES = 0.1  # ... whose pitch moves like speech ...
-SIBLING_UNBROKEN = 0.93  # ... and is broken by consonants is another child: someone else
-SIBLING_JUMPY_OCTAVES = 0.3  # (a pitch jumping more than this is Praat's octave errors, not speech)
-RENAMED_SURENESS = 0.3  # a renamed vocalisation: unsure who spoke
 PRAAT_FLOOR = 60.0  # Hz: the lowest voice Praat looks for (a deep father, down to 65 Hz at phrase ends)
 PRAAT_MIN_SAMPLES = 3 * WINDOW  # Praat needs three periods of its floor in the sound
 # Praat's pitch every 10 ms, as the frames. Every 20 ms halved Praat's cost (half the analysis's CPU) but took
@@ -500,7 +497,8 @@ def _attributed(voicing: Voicing) -> list[Vocalisation]:
                                                        strict=True):
         if by_pitch is None:
             continue
-        speaker, _, _, sure = _by_articulation(voicing, strict, (by_pitch, start, end, sure_of_pitch), own)
+        speaker, sure = by_articulation(by_pitch, sure_of_pitch, voicing.pitch[start:end], strict[start:end],
+                                        None if own is None else own[start:end])
         if named and named[-1][0] is speaker and start - named[-1][2] <= SAME_SPEAKER_GAP_FRAMES:
             # A pause inside one speaker's phrase: still one vocalisation (sureness weighted by length).
             _, first, last, before = named[-1]
@@ -517,37 +515,6 @@ def _attributed(voicing: Voicing) -> list[Vocalisation]:
         named += [(Speaker.OTHER, s, e, BACKGROUND_TALK_SURENESS) for s, e in _far_talk(voicing, far.near | family)]
     return [Vocalisation(speaker, start * HOP + WINDOW // 2 - HOP // 2, (end - 1) * HOP + WINDOW // 2 + HOP // 2,
                          sure) for speaker, start, end, sure in sorted(named, key=lambda n: n[1])]
-
-
-def _by_articulation(voicing: Voicing, strict: npt.NDArray[np.bool_], named: tuple[Speaker, int, int, float],
-                     own: npt.NDArray[np.bool_] | None) -> tuple[Speaker, int, int, float]:
-    """A vocalisation named from its pitch, renamed where how it is voiced says otherwise (all set on the
-    tuning scenes, bench/turns_accuracy.py --tuning):
-    - an infant's call is one unbroken phonation on a steady pitch; a growl (170-280 Hz) lies inside a
-      woman's pitch, but a woman's words are broken by consonants: named the parent's from pitch, a call
-      this steady and this unbroken is the baby's (GROWL_*);
-    - a child talking lies at 250-360 Hz, between the film's parent and baby, and talks: consonants
-      break its voicing and its pitch moves like speech, not like a coo: someone else's (SIBLING_*).
-    Where a voice is far off (a TV), a vocalisation's frames carry the far voice's pitch in part: its pitch is
-    taken from the frames that are the family's on their own (`own`), and only the growl is looked for (the
-    other child too took the tuning TV scenes' turn F1 0.71 -> 0.70; naming "other" a "baby" whose pitch jumps
-    about, as a TV's music does, 0.63 -> 0.27: under a TV a baby's pitch jumps too). The spread is the
-    interquartile range's (Praat's octave errors in a few frames would make a steady call look moving)."""
-    speaker, start, end, sure = named
-    pitch = voicing.pitch[start:end]
-    heard = pitch[(pitch > 0) & (True if own is None else own[start:end])]
-    if heard.size < 10:
-        return named
-    octaves = np.log2(heard)
-    q1, q3 = np.percentile(octaves, (25, 75))
-    f0, spread = float(np.median(heard)), float((q3 - q1) / 1.35)
-    unbroken = float(strict[start:end].mean())
-    if speaker is Speaker.ADULT and f0 >= GROWL_MIN_HZ and spread < GROWL_STEADY_OCTAVES and unbroken > GROWL_UNBROKEN:
-        return (Speaker.INFANT, start, end, min(sure, RENAMED_SURENESS))
-    if (speaker is Speaker.INFANT and own is None and SIBLING_HZ[0] <= f0 < SIBLING_HZ[1]
-            and SIBLING_SPEECH_OCTAVES < spread <= SIBLING_JUMPY_OCTAVES and unbroken < SIBLING_UNBROKEN):
-        return (Speaker.OTHER, start, end, RENAMED_SURENESS)
-    return named
 
 
 def _far_talk(voicing: Voicing, near: npt.NDArray[np.bool_]) -> list[tuple[int, int]]:

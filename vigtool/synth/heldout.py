@@ -26,6 +26,7 @@ writes it as a real film with ffmpeg (a plain picture, AAC sound at the chosen b
 from __future__ import annotations
 
 import functools
+import hashlib
 import io
 import shutil
 import subprocess
@@ -217,7 +218,14 @@ def _child_voice(speech: Signal, formant_ratio: float, pitch_hz: float) -> Signa
     if speech.size < RATE // 10:
         return speech
     sound = parselmouth.Sound(np.asarray(speech, np.float64), sampling_frequency=RATE)
-    changed = call(sound, "Change gender", 75, 600, formant_ratio, pitch_hz, 1.6, 1.0)
+    # Praat's overlap-add draws random numbers (in unvoiced stretches): seeded from the speech, so a scene is
+    # the same sound in every run and every tree a bench compares.
+    seed = int.from_bytes(hashlib.sha256(np.asarray(speech, np.float64).tobytes()).digest()[:4], "little")
+    parselmouth.praat.run(f"random_initializeWithSeedUnsafelyButPredictably ({seed})")
+    try:
+        changed = call(sound, "Change gender", 75, 600, formant_ratio, pitch_hz, 1.6, 1.0)
+    finally:
+        parselmouth.praat.run("random_initializeSafelyAndUnpredictably ()")
     return np.asarray(changed.values[0], np.float64)
 
 
