@@ -9,10 +9,12 @@ never committed:
   alsa-utils ships (/usr/share/sounds/alsa/*.wav, GPL, read in place and never copied);
 - infants, two models: the generator's coos, and a second one designed differently here (a glottal pulse
   source with jitter and shimmer through the formants of an infant's short vocal tract; coos, canonical
-  babble, fussing, crying);
-- a toddler sibling (a female synthetic voice shifted up a third of an octave in pitch and formants, as a
-  short vocal tract speaks) and a TV (another adult source, band-limited to 300–3400 Hz, compressed,
-  continuous): both are "other", never a turn. Their voices are drawn from the same list of sources as the
+  babble, fussing, crying); in both, one call in seven is a growl (170–280 Hz, rough, a woman's pitch);
+- a toddler sibling (a female espeak-ng voice shifted up a third of an octave in pitch and formants, as a
+  short vocal tract speaks, or any source made a child's by Praat's "Change gender": formants 1.3–1.5
+  times, pitch 260–360 Hz) and a TV (another adult source, continuous, reverberant: half the sets
+  band-limited to 300–3400 Hz and compressed, half a full-range speaker over a music bed): both are
+  "other", never a turn. Their voices are drawn from the same list of sources as the
   scenes' parents (another source than the scene's own), so a bench that tunes on some sources and reports
   on the others holds the TV's and the sibling's voices out too;
 - conditions: father, TV, sibling, overlap, reverberation (RT60 0.3–0.8 s), 10–30 dB SNR, low-bitrate AAC.
@@ -24,6 +26,7 @@ writes it as a real film with ffmpeg (a plain picture, AAC sound at the chosen b
 from __future__ import annotations
 
 import functools
+import hashlib
 import io
 import shutil
 import subprocess
@@ -126,9 +129,10 @@ def scenes(sources: list[Source] | None = None, seed: int = 500) -> list[Scene]:
         model = "glottal" if condition == "crying-reverb" or (k + k // len(CONDITIONS)) % 2 else "coo"
         others = [s for s in chosen if s.name != planned.name] or [planned]
         tv = others[(3 * k + 1) % len(others)]
-        # A child's voice only espeak-ng can be asked for (flite's and the recorded voice are adults).
-        young = [s for s in others if s.engine == "espeak"] or others
-        sibling = replace(young[(5 * k + 2) % len(young)], variant="f4", pitch=80, male=False)
+        # espeak-ng is asked for a high female voice; any other source is made a child's (toddler_utterance).
+        sibling = others[(5 * k + 2) % len(others)]
+        if sibling.engine == "espeak":
+            sibling = replace(sibling, variant="f4", pitch=80, male=False)
         out.append(Scene(f"{k:02d}-{condition}-{source.name.replace(':', '-').replace('/', '-')}", source, model,
                          condition, seed + k, tv, sibling))
     return out
@@ -192,10 +196,37 @@ def adult_utterance(source: Source, rng: np.random.Generator) -> Signal:
     return _normalise(_speak(source, PHRASES[int(rng.integers(len(PHRASES)))]))
 
 
+SIBLING_WORDS = ("mummy look", "no", "my turn", "baby", "ball", "I want that one", "look a doggy",
+                 "where is it", "again again", "that's mine", "daddy come here", "I did it")
+
+
 def toddler_utterance(source: Source, rng: np.random.Generator) -> Signal:
-    """A sibling's word: adult speech played a third of an octave up (pitch and formants, a shorter tract)."""
-    speech = _speak(source, ("mummy look", "no", "my turn", "baby", "ball")[int(rng.integers(5))])
-    return _normalise(_resample(speech, RATE, int(RATE / 2 ** (1 / 3))))
+    """A sibling's words. Half the time adult speech played a third of an octave up (pitch and formants
+    together, a shorter tract); otherwise Praat's "Change gender" on it: formants 1.3-1.5 times higher (a
+    toddler's tract, about 11-12 cm) and the pitch moved to a toddler's median, 260-360 Hz, with a child's
+    wider swings, so any adult source (a man's too) becomes a child talking."""
+    speech = _speak(source, SIBLING_WORDS[int(rng.integers(len(SIBLING_WORDS)))])
+    if rng.random() < 0.5 and source.engine == "espeak":  # (an espeak voice asked for high and female)
+        return _normalise(_resample(speech, RATE, int(RATE / 2 ** (1 / 3))))
+    return _normalise(_child_voice(speech, float(rng.uniform(1.3, 1.5)), float(rng.uniform(260, 360))))
+
+
+def _child_voice(speech: Signal, formant_ratio: float, pitch_hz: float) -> Signal:
+    import parselmouth  # noqa: PLC0415 - only the bench's sibling needs Praat here
+    from parselmouth.praat import call  # noqa: PLC0415
+
+    if speech.size < RATE // 10:
+        return speech
+    sound = parselmouth.Sound(np.asarray(speech, np.float64), sampling_frequency=RATE)
+    # Praat's overlap-add draws random numbers (in unvoiced stretches): seeded from the speech, so a scene is
+    # the same sound in every run and every tree a bench compares.
+    seed = int.from_bytes(hashlib.sha256(np.asarray(speech, np.float64).tobytes()).digest()[:4], "little")
+    parselmouth.praat.run(f"random_initializeWithSeedUnsafelyButPredictably ({seed})")
+    try:
+        changed = call(sound, "Change gender", 75, 600, formant_ratio, pitch_hz, 1.6, 1.0)
+    finally:
+        parselmouth.praat.run("random_initializeSafelyAndUnpredictably ()")
+    return np.asarray(changed.values[0], np.float64)
 
 
 # --- the second infant model -------------------------------------------------------------------------
@@ -230,16 +261,18 @@ def _resonate(x: Signal, formants: tuple[tuple[float, float], ...]) -> Signal:
 
 
 def infant_sound(kind: str, rng: np.random.Generator) -> Signal:
-    """One vocalisation of the glottal infant model: "coo", "babble", "fuss" or "cry"."""
+    """One vocalisation of the glottal infant model: "coo", "babble", "fuss", "cry" or "growl" (a low, rough
+    call at 170-280 Hz, inside a woman's pitch, through the same short tract: infants growl from about
+    three months)."""
     length = {"coo": rng.uniform(0.4, 1.1), "babble": rng.uniform(0.6, 1.4), "fuss": rng.uniform(0.5, 1.3),
-              "cry": rng.uniform(0.9, 2.0)}[kind]
+              "cry": rng.uniform(0.9, 2.0), "growl": rng.uniform(0.4, 1.0)}[kind]
     n = int(length * RATE)
     t = np.arange(n) / RATE
     base = {"coo": rng.uniform(300, 450), "babble": rng.uniform(320, 420), "fuss": rng.uniform(380, 500),
-            "cry": rng.uniform(420, 560)}[kind]
+            "cry": rng.uniform(420, 560), "growl": rng.uniform(170, 280)}[kind]
     contour = 1 + 0.15 * np.sin(np.pi * t / length) ** 2 * (1 if kind != "fuss" else -1)
     f0 = base * contour * (1 + 0.03 * np.sin(2 * np.pi * rng.uniform(4, 7) * t))
-    rough = kind in ("fuss", "cry")
+    rough = kind in ("fuss", "cry", "growl")
     source = _glottal_source(f0, rng, 0.04 if rough else 0.012, 0.25 if rough else 0.08)
     if rough:  # breath and turbulence through a strained larynx
         source += rng.standard_normal(n) * 0.15 * float(np.std(source))
@@ -252,6 +285,9 @@ def infant_sound(kind: str, rng: np.random.Generator) -> Signal:
 
 
 def infant_vocalisation(model: str, condition: str, rng: np.random.Generator) -> Signal:
+    """One infant call of `model`; one in seven is a growl (this module's, whatever the model)."""
+    if rng.random() < 1 / 7:
+        return infant_sound("growl", rng)
     if model == "coo":
         length = float(rng.uniform(0.35, 1.1))
         settings = VoiceSettings(infant_f0=float(rng.uniform(330, 480)))
@@ -281,6 +317,37 @@ def broadcast(x: Signal) -> Signal:
     spectrum[(freqs < 300) | (freqs > 3400)] *= 0.03
     band = np.fft.irfft(spectrum, n=x.size)
     return np.tanh(band / (np.std(band) + 1e-9) * 0.8)
+
+
+def _full_range(speech: Signal, rng: np.random.Generator) -> Signal:
+    """A TV with a full-range speaker: the talk over a music bed 6-12 dB under it, 80-7000 Hz, compressed."""
+    music = _music_bed(speech.size, rng)
+    music *= np.std(speech) / max(float(np.std(music)), 1e-9) * 10 ** (-rng.uniform(6, 12) / 20)
+    spectrum = np.fft.rfft(speech + music)
+    freqs = np.fft.rfftfreq(speech.size, 1 / RATE)
+    spectrum[(freqs < 80) | (freqs > 7000)] *= 0.05
+    mixed = np.fft.irfft(spectrum, n=speech.size)
+    return np.tanh(mixed / (np.std(mixed) + 1e-9) * 0.6)
+
+
+def _music_bed(n: int, rng: np.random.Generator) -> Signal:
+    """Chords of three or four notes (six harmonics each, 100-800 Hz), a new one every 1-2.5 s, and a soft beat."""
+    out = np.zeros(n)
+    pos = 0
+    while pos < n:
+        length = min(int(rng.uniform(1.0, 2.5) * RATE), n - pos)
+        t = np.arange(length) / RATE
+        root = 110 * 2 ** (rng.integers(0, 24) / 12)
+        for step in (0, 4, 7, 12)[: int(rng.integers(3, 5))]:
+            note = root * 2 ** (step / 12)
+            for h in range(1, 7):
+                out[pos:pos + length] += np.sin(2 * np.pi * note * h * t + rng.uniform(0, 6.3)) / h ** 1.5
+        pos += length
+    beat = np.zeros(n)
+    period = int(RATE * 60 / rng.uniform(80, 130))
+    for at in range(0, n - RATE // 10, period):
+        beat[at:at + RATE // 10] += rng.standard_normal(RATE // 10) * np.exp(-np.arange(RATE // 10) / 300)
+    return out / (np.std(out) + 1e-9) + beat * 0.5
 
 
 def _pink(n: int, rng: np.random.Generator) -> Signal:
@@ -349,7 +416,9 @@ def mix_scene(scene: Scene, seconds: float) -> tuple[Signal, list[Event]]:
 
 
 def _tv_track(source: Source, n: int, rng: np.random.Generator, power: float) -> tuple[Signal, list[Event]]:
-    """Continuous talk from the TV, a few metres away (reverberant), 6 dB under the family's voices."""
+    """Continuous talk from the TV, a few metres away (reverberant), 6 dB under the family's voices. Half the
+    sets are small speakers with a broadcast band (broadcast); the other half a full-range speaker (bass
+    down to 80 Hz) with a music bed under the talk (chords of harmonic tones, a soft beat), compressed."""
     out = np.zeros(n)
     pos = int(0.2 * RATE)
     spans = []
@@ -358,7 +427,7 @@ def _tv_track(source: Source, n: int, rng: np.random.Generator, power: float) ->
         out[pos:pos + speech.size] += speech
         spans.append(Event("other", round(pos / RATE, 4), round((pos + speech.size) / RATE, 4)))
         pos += speech.size + int(rng.uniform(0.2, 0.6) * RATE)
-    tv = reverberate(broadcast(out), 0.5, rng)
+    tv = reverberate(broadcast(out) if rng.random() < 0.5 else _full_range(out, rng), 0.5, rng)
     return tv * np.sqrt(power / 4 / max(float(np.mean(tv ** 2)), 1e-12)), spans
 
 
