@@ -83,6 +83,7 @@ class MainWindow(QMainWindow):
         book = library.codebook(vault)  # once: the palette and the key actions both follow it
         self.codebook_panel.show_codebook(book)
         self.actions_.rebuild_code_actions(book)
+        self.actions_.refresh_film_state()
         self.statusBar().showMessage("Everything you do is kept in the vault as you go.")
         self.refresh_cases()
         if restore_state:
@@ -160,6 +161,7 @@ class MainWindow(QMainWindow):
         self._refresh_summary()
         self.actions_.rebuild_code_actions(workspace.codebook)
         self.actions_.refresh_undo(workspace.undo_stack)
+        self.actions_.refresh_film_state()
         self.show_title()
         self.remember_place()
         self.player.setFocus()

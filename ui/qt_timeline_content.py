@@ -128,6 +128,11 @@ class TimelineContent:
                         dim=not track.visible, eye=True, visible=track.visible)
             p.fillRect(rect, LANE_FILL if number % 2 == 0 else LANE_FILL_ALT)
             self.lane_state(p, track, rect, current=track.id == current)
+        # In and out under the marks: a mark on the in or the out frame (a one-frame mark is a pin 3 px wide)
+        # would be hidden under the marker's line.
+        self._in_out(p)
+        for row in rows:
+            track, rect = row.track, _rect(row)
             if not track.visible:
                 continue
             p.save()
@@ -137,7 +142,6 @@ class TimelineContent:
                 chains, marks = self._chains_in_view()
                 paint_chains(p, rect, zoom, rate, chains, marks)
             p.restore()
-        self._in_out(p)
         self._drag(p, rows)
         p.end()
         return pixmap
