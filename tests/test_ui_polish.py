@@ -94,3 +94,26 @@ def test_a_one_frame_mark_on_the_out_frame_shows_over_the_out_marker(qtbot: QtBo
         colour = image.pixelColor(marker_x, head)
         assert colour.saturation() > 80  # the mark's colour
         window.close()
+
+
+def test_sharing_the_review_waits_for_a_moment_and_the_open_film_stays_chosen(qtbot: QtBot, tmp_path: Path,
+                                                                              samples: dict[str, Sample]) -> None:
+    with open_vault(tmp_path / "v") as vault:
+        recording = import_recording(vault, samples["h264"].path, "Family A").recording
+        window = MainWindow(vault, restore_state=False)
+        qtbot.addWidget(window)
+        window.show()
+        window.open_recording(recording.id)
+        wait_shown(qtbot, window, 0)
+        panel = window.review_panel
+        assert [b.isEnabled() for b in panel.sharing_buttons] == [False, False, False]  # nothing to present yet
+        window.marks.set_both(10, 40)
+        qtbot.keyClick(window, Qt.Key.Key_C)  # a clip, chosen under Clips and stills
+        panel.add_requested.emit()
+        assert [b.isEnabled() for b in panel.sharing_buttons] == [True, True, True]
+        import_recording(vault, samples["hevc"].path, "Family B")
+        window.refresh_cases()  # as after an import: the panel is filled again
+        chosen = window.cases.currentItem()
+        assert chosen is not None and chosen.text(0).startswith(f"recording-{recording.id}.mp4")
+        assert chosen.isSelected()
+        window.close()

@@ -135,6 +135,8 @@ class MainWindow(QMainWindow):
     def refresh_cases(self) -> None:
         cases = library.families_and_films(self.vault)
         self.cases.show_cases(cases, {r.id: sharing.shown_name(self.vault, r) for _case, films in cases for r in films})
+        if self.workspace is not None:  # the open film stays the one chosen (an import refills the panel)
+            self.cases.select_recording(self.workspace.recording.id)
 
     def open_recording(self, recording_id: int, frame: int = 0) -> None:
         recording = library.film(self.vault, recording_id)
