@@ -11,7 +11,10 @@ from pytestqt.qtbot import QtBot
 from tests.conftest import Sample, open_vault
 from tests.test_ui import wait_shown
 from ui.main_window import MainWindow
+from ui.qt_consent import ConsentDialog
+from vigtool.domain.consent import Purpose
 from vigtool.domain.time import FrameRange
+from vigtool.services import consent
 from vigtool.services.importing import import_recording
 
 # What a practitioner can do before any film is open.
@@ -117,3 +120,30 @@ def test_sharing_the_review_waits_for_a_moment_and_the_open_film_stays_chosen(qt
         assert chosen is not None and chosen.text(0).startswith(f"recording-{recording.id}.mp4")
         assert chosen.isSelected()
         window.close()
+
+
+def test_a_new_form_for_someone_recorded_starts_from_what_they_agreed_to(qtbot: QtBot, tmp_path: Path,
+                                                                         samples: dict[str, Sample]) -> None:
+    with open_vault(tmp_path / "v") as vault:
+        recording = import_recording(vault, samples["h264"].path, "Family A").recording
+        dialog = ConsentDialog(vault, recording)
+        qtbot.addWidget(dialog)
+        dialog.show()
+        qtbot.keyClicks(dialog.person, "Mother")
+        dialog.purposes[Purpose.REVIEW].setChecked(True)
+        dialog.purposes[Purpose.SUPERVISION].setChecked(True)
+        qtbot.keyClicks(dialog.form_reference, "F-1")
+        assert dialog.record()
+        assert dialog.person.text() == "" and not any(b.isChecked() for b in dialog.purposes.values())
+        # Later she signs for training too: typing her name ticks what she agreed to, and she adds one.
+        qtbot.keyClicks(dialog.person, "mother")
+        assert {p for p, b in dialog.purposes.items() if b.isChecked()} == {Purpose.REVIEW, Purpose.SUPERVISION}
+        assert "agreed to so far" in dialog.status.text()
+        dialog.purposes[Purpose.TRAINING].setChecked(True)
+        qtbot.keyClick(dialog.person, Qt.Key.Key_End)
+        qtbot.keyClicks(dialog.person, " ")  # still her: her ticks stay as she left them
+        assert dialog.purposes[Purpose.TRAINING].isChecked()
+        assert dialog.record()
+        (mother,) = consent.consents(vault, recording)
+        assert mother.purposes == {Purpose.REVIEW, Purpose.SUPERVISION, Purpose.TRAINING}
+        dialog.close()
