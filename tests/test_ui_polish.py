@@ -44,6 +44,7 @@ def test_film_actions_wait_until_a_film_is_open(qtbot: QtBot, tmp_path: Path, sa
         assert not actions["Loop between in and out"].isEnabled() and not window.player.loop_box.isEnabled()
         assert not window.player.play_button.isEnabled()
         assert any(text.startswith("Makes a sound") for text in actions)  # the code keys too, all disabled
+        assert not window.actions_.codes_menu.menuAction().isEnabled()  # and their submenu
 
         window.open_recording(recording.id)
         wait_shown(qtbot, window, 0)

@@ -117,6 +117,7 @@ class WindowActions:
         self.add(self.mark_menu, "I&mport marks…", "", lambda: qt_marks.import_marks_dialog(w), film=True)
         self.mark_menu.addSeparator()
         self.codes_menu = self.mark_menu.addMenu("Mark with a code (Shift: over in–out)")
+        self.film_actions.append(self.codes_menu.menuAction())  # the submenu too, not only its codes
 
         view = self._menu(bar.addMenu("&View"))
         self.add(view, "Zoom in", "Ctrl+=", lambda: timeline.zoom_by(1.6), film=True)
