@@ -3,11 +3,13 @@ few keyframes; each is the very picture at its time, and a phone's short GOPs co
 
 from __future__ import annotations
 
+import threading
 from fractions import Fraction
 from pathlib import Path
 
 import cv2
 import numpy as np
+import pytest
 
 from tests.conftest import ffmpeg_frame, psnr
 from vigtool.media import previews as media_previews
@@ -47,3 +49,21 @@ def test_short_gops_need_no_second_pass(tmp_path: Path) -> None:
     with film.open("rb") as handle:
         strip = media_previews.make_filmstrip(handle, index, 0, film.name)
     assert set(strip.frames) <= set(index.keyframes.tolist())
+
+
+def test_a_second_pass_stopped_leaves_no_decoding_thread(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(media_previews, "PARTIAL_EVERY_S", 0.0)
+    film = tmp_path / "camera.mp4"
+    render(RecordingSpec(duration=40.0, width=320, height=180, seed=4, gop_seconds=8.0), film)
+    index = probe_path(film).index
+    seen: list[media_previews.Filmstrip] = []
+
+    def cancelled() -> bool:  # once the keyframes' strip is whole and a GOP of the second pass came in
+        return len(seen) >= 2
+
+    with film.open("rb") as handle, pytest.raises(media_previews.PreviewCancelledError):
+        media_previews.make_filmstrip(handle, index, 0, film.name, partial=seen.append, cancelled=cancelled,
+                                      workers=2)
+    assert set(seen[0].frames) == set(index.keyframes.tolist())  # the first part shown: every keyframe
+    assert len(seen[-1].frames) > len(seen[0].frames)  # then pictures between them
+    assert not [t for t in threading.enumerate() if t.name.startswith("vigtool-filmstrip")]
