@@ -15,6 +15,10 @@ each finder, per film and in total:
   practitioner's look; detail_left_median: the median of that share of detail left;
 - to look at: frames the pack would hold back for the practitioner (vigtool.analysis.face_cover);
 - ms per frame.
+- test pattern (`test_pattern`): ffmpeg's testsrc2 at 640x360 (colour bars, a noisy chequerboard, a moving
+  ramp: no face anywhere), searched after the films above by the same CenterFace finder (one network
+  given pictures of two sizes, as a long-lived finder is) and by a fresh one: false finds per frame
+  (sure ones apart) and ms per frame; both must agree.
 Finders: CenterFace (the app's), vigtool's previous finder (OpenCV's Haar cascades, frontal and profile,
 upright and turned; only where OpenCV still ships them), and a naive baseline (skin-coloured blobs in
 YCrCb). Timings are noisy on a shared machine; compare them within one run.
@@ -25,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import subprocess
 import tempfile
 import time
 from collections.abc import Callable
@@ -32,6 +37,7 @@ from pathlib import Path
 
 import av
 import cv2
+import imageio_ffmpeg
 import numpy as np
 
 from vigtool.analysis.face_cover import plan_cover
@@ -140,6 +146,26 @@ def score(finder: Finder, pictures: list[np.ndarray], truth: list[list[Box]], *,
             "ms_per_frame": round(1000 * elapsed / len(pictures), 1)}
 
 
+def test_pattern(finder: CenterFaceFinder, folder: Path, frames: int) -> dict[str, dict[str, float]]:
+    """False finds on a test pattern with no face, by `finder` (already used on other sizes) and afresh."""
+    path = folder / "pattern.mp4"
+    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-y", "-f", "lavfi", "-i",
+                    "testsrc2=size=640x360:rate=30", "-frames:v", str(frames), "-c:v", "libx264", "-crf", "18",
+                    "-pix_fmt", "yuv420p", str(path)], check=True)
+    with av.open(str(path)) as container:
+        pictures = [f.to_ndarray(format="rgb24") for f in container.decode(video=0)]
+    result = {}
+    for name, used in (("same_finder", finder), ("fresh_finder", CenterFaceFinder())):
+        started = time.perf_counter()
+        found = [used.finds(p) for p in pictures]
+        elapsed = time.perf_counter() - started
+        result[name] = {"false_finds_per_frame": round(sum(len(f) for f in found) / len(pictures), 3),
+                        "sure_false_finds_per_frame": round(sum(1 for f in found for x in f if x.sure)
+                                                            / len(pictures), 3),
+                        "ms_per_frame": round(1000 * elapsed / len(pictures), 1)}
+    return result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--frames", type=int, default=24)
@@ -169,6 +195,8 @@ def main() -> None:
             per_film[film.name] = results
             for name, result in results.items():
                 totals.setdefault(name, []).append(result)
+        if not args.films or "test pattern" in args.films:
+            report["test_pattern"] = test_pattern(centerface, Path(folder), args.frames)
     report["films"] = per_film
     report["mean"] = {name: {key: round(float(np.mean([r[key] for r in rows])), 3) for key in rows[0]}
                       for name, rows in totals.items()}

@@ -120,3 +120,18 @@ def test_the_bar_has_a_way_back_by_mouse(qtbot: QtBot, window: MainWindow) -> No
     assert presenter.over and not family.isVisible()
     assert window.review_panel.items.currentRow() == 1
     qtbot.waitUntil(lambda: window.player.frame == 90)
+
+
+def test_previous_and_next_only_where_there_is_a_moment(qtbot: QtBot, window: MainWindow) -> None:  # noqa: F811
+    presenter = window.sharing.present_review()
+    assert presenter is not None
+    family = presenter.family
+    qtbot.waitUntil(lambda: family.isActiveWindow() and family.player.frame == 30)
+    assert not presenter.actions["previous"].isEnabled() and presenter.actions["next"].isEnabled()
+    assert family.bar.place.text() == "Moment 1 of 2"
+    qtbot.keyClick(family, Qt.Key.Key_Right)
+    qtbot.waitUntil(lambda: stamp_of(family.player) == 90)
+    assert presenter.actions["previous"].isEnabled() and not presenter.actions["next"].isEnabled()
+    qtbot.keyClick(family, Qt.Key.Key_Right)  # past the last: nothing happens
+    assert family.bar.place.text() == "Moment 2 of 2"
+    presenter.end()

@@ -21,7 +21,7 @@ STARTED = time.perf_counter()  # when the GUI modules were loaded (the bench tim
 # QtMultimedia's FFmpeg prints every film's container metadata (a title such as "Smith family home visit",
 # a phone's location and model) to the terminal, and from there into session logs: it stays quiet.
 QUIET_MEDIA_LOGS = "qt.multimedia.ffmpeg*=false"
-SCREENSHOT_SIZE = (1500, 920)
+SCREENSHOT_SIZE = (1440, 900)  # a typical laptop window
 
 
 def quiet_media_logs() -> None:

@@ -83,6 +83,7 @@ class MainWindow(QMainWindow):
         book = library.codebook(vault)  # once: the palette and the key actions both follow it
         self.codebook_panel.show_codebook(book)
         self.actions_.rebuild_code_actions(book)
+        self.actions_.refresh_film_state()
         self.statusBar().showMessage("Everything you do is kept in the vault as you go.")
         self.refresh_cases()
         if restore_state:
@@ -134,6 +135,8 @@ class MainWindow(QMainWindow):
     def refresh_cases(self) -> None:
         cases = library.families_and_films(self.vault)
         self.cases.show_cases(cases, {r.id: sharing.shown_name(self.vault, r) for _case, films in cases for r in films})
+        if self.workspace is not None:  # the open film stays the one chosen (an import refills the panel)
+            self.cases.select_recording(self.workspace.recording.id)
 
     def open_recording(self, recording_id: int, frame: int = 0) -> None:
         recording = library.film(self.vault, recording_id)
@@ -160,6 +163,7 @@ class MainWindow(QMainWindow):
         self._refresh_summary()
         self.actions_.rebuild_code_actions(workspace.codebook)
         self.actions_.refresh_undo(workspace.undo_stack)
+        self.actions_.refresh_film_state()
         self.show_title()
         self.remember_place()
         self.player.setFocus()

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from vigtool.domain.consent import Purpose
+from vigtool.domain.consent import Consent, Purpose
 from vigtool.domain.model import Recording
 from vigtool.services import consent, sharing
 from vigtool.services.vault import Vault
@@ -52,6 +52,9 @@ class ConsentDialog(QDialog):
         self.setWindowTitle(f"Consent for {sharing.shown_name(vault, recording)}")
         self.resize(620, 560)
         self.given = QListWidget()
+        self.given.setToolTip("Click a person to record a new form for them")
+        self._rows: dict[str, Consent] = {}
+        self.given.itemClicked.connect(self._row_chosen)
         self.given.setWordWrap(True)
         form = self._form()
         record = QPushButton("Record this consent")
@@ -81,6 +84,10 @@ class ConsentDialog(QDialog):
 
     def _form(self) -> QFormLayout:
         self.person = QLineEdit(placeholderText="as the signed form names them, e.g. Mother")
+        # A new form replaces what the person agreed to before: typing (or choosing) someone already
+        # recorded ticks what they agreed to so far, so adding one purpose does not drop the others.
+        self._known_person: str | None = None
+        self.person.textChanged.connect(self._person_typed)
         self.purposes = {p: QCheckBox(p.plain[0].upper() + p.plain[1:]) for p in Purpose}
         self.form_reference = QLineEdit(placeholderText="the signed form's reference")
         today = QDate.currentDate()
@@ -119,6 +126,25 @@ class ConsentDialog(QDialog):
         if not rows:
             self.given.addItem("No consent recorded: the film cannot be exported or shown yet.")
         self.withdraw_button.setEnabled(bool(rows))
+        self._rows = {c.person.casefold(): c for c in rows}
+
+    def _row_chosen(self) -> None:
+        row = self.given.currentRow()
+        people = list(self._rows.values())
+        if 0 <= row < len(people):
+            self.person.setText(people[row].person)
+
+    def _person_typed(self, text: str) -> None:
+        known = self._rows.get(text.strip().casefold())
+        name = known.person.casefold() if known is not None else None
+        if name == self._known_person:
+            return  # still the same person (or still nobody recorded): her ticks are left as they are
+        self._known_person = name
+        if known is not None:
+            allowed = known.purposes - known.withdrawn
+            for purpose, box in self.purposes.items():
+                box.setChecked(purpose in allowed)
+            self.status.setText(f"What {known.person} agreed to so far is ticked: recording replaces it.")
 
     def record(self) -> bool:
         chosen = [p for p, box in self.purposes.items() if box.isChecked()]
@@ -134,6 +160,9 @@ class ConsentDialog(QDialog):
         self.status.setText(f"Recorded: {made.person} agreed to "
                             f"{', '.join(p.plain for p in sorted(made.purposes)) or 'nothing'}.")
         self.refresh()
+        self.person.clear()  # ready for the next person on the form: her ticks are not carried over
+        for box in self.purposes.values():
+            box.setChecked(False)
         return True
 
     def withdraw_all(self) -> list[str]:

@@ -45,7 +45,7 @@ from vigtool.services.vault import Vault
 
 __all__ = ["ExportDialog", "ExportJob", "JobDialog", "Work"]  # Work: the dialogs built on JobDialog take it
 
-_CLEAR_NOTE = "Exports are the one copy that leaves the vault unencrypted. Each is logged."
+_CLEAR_NOTE = "The clip leaves the vault unencrypted, as an ordinary film anyone can play. Each export is logged."
 _SEALED_NOTE = "The clip is sealed in a package that opens only in vigtool, with its passphrase. It is logged."
 
 

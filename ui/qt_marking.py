@@ -94,6 +94,7 @@ class MarkingControls(QObject):
         in_frame, out_frame = self.w.marks.pair()
         self.w.timeline.set_marks(in_frame, out_frame)
         self.w.player.set_loop(in_frame, out_frame)
+        self.w.actions_.refresh_film_state()
 
     def make_clip(self) -> None:
         ws = self.w.workspace

@@ -31,6 +31,13 @@ CASE_ROLE = Qt.ItemDataRole.UserRole + 3
 CODE_ROLE = Qt.ItemDataRole.UserRole + 2
 
 
+def film_length(seconds: float) -> str:
+    """A film's length as a clock shows it: 0:24, 12:05, 1:02:10."""
+    whole = round(seconds)
+    hours, rest = divmod(whole, 3600)
+    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
+
+
 class CaseBrowser(QTreeWidget):
     """Families (by pseudonym) and their recordings. A family's name is edited in place (F2, a double-click,
     or Rename in its context menu); Merge into moves its films into another family."""
@@ -77,13 +84,14 @@ class CaseBrowser(QTreeWidget):
             top.setToolTip(0, "F2 or a double-click renames the family; right-click to merge it into another")
             for recording in recordings:
                 w, h = recording.display_size
-                seconds = float(recording.duration)
                 name = names.get(recording.id, recording.source_name)
-                child = QTreeWidgetItem([f"{name}  ·  {int(seconds // 60)}:{seconds % 60:04.1f}  ·  {w}×{h}"])
+                length = film_length(float(recording.duration))
+                # The name and the length fit the narrow dock; the picture size is in the tooltip.
+                child = QTreeWidgetItem([f"{name}  ·  {length}"])
                 child.setData(0, RECORDING_ROLE, recording.id)
                 when = f" on {recording.imported_at:%-d %B %Y}" if recording.imported_at is not None else ""
                 origin = f" from {recording.source_name}" if recording.source_name != name else ""
-                child.setToolTip(0, f"{name}: imported{origin}{when}")
+                child.setToolTip(0, f"{name}: {length}, {w}×{h}, imported{origin}{when}")
                 top.addChild(child)
             self.addTopLevelItem(top)
             top.setExpanded(True)

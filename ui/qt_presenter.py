@@ -165,6 +165,8 @@ class Presenter(QObject):
         self.practitioner.moments.blockSignals(False)
         self.practitioner.prompt.setText(prompt or "(no prompt)")
         self.family.bar.place.setText(f"Moment {presentation.position + 1} of {len(presentation.items)}")
+        self.actions["previous"].setEnabled(presentation.position > 0)  # none before the first, after the last
+        self.actions["next"].setEnabled(presentation.position < len(presentation.items) - 1)
         self.family.show_prompt((prompt or "(no prompt)") if presentation.prompt_shown else None)
         self.actions["prompt"].setText("Hide the prompt" if presentation.prompt_shown else "Prompt")
 

@@ -41,6 +41,7 @@ QFrame#presenterBar { background: rgba(24, 26, 30, 235); border-top: 1px solid #
 QFrame#presenterBar QToolButton { color: #e8eaee; background: transparent; border: 1px solid #4a505a;
     border-radius: 4px; padding: 4px 10px; font-size: 11pt; }
 QFrame#presenterBar QToolButton:hover { background: #3a3f47; }
+QFrame#presenterBar QToolButton:disabled { color: #5c626c; border-color: #33373e; }
 QFrame#presenterBar QLabel { color: #9aa0a8; background: transparent; font-size: 10pt; }
 """
 

@@ -64,6 +64,7 @@ class ReviewPanel(QWidget):
         self.down.clicked.connect(lambda: self._move(1))
         self.remove.clicked.connect(self._remove)
         present, handout, package = QPushButton("Present…"), QPushButton("Handout…"), QPushButton("Package…")
+        self.sharing_buttons = (present, handout, package)  # with moments in the review only
         present.setToolTip("Shared review with the family (F5)")
         handout.setToolTip("The ticked moments as a PDF or web page for the family to keep")
         package.setToolTip("The whole review in one encrypted file, to take to the family's home")
@@ -132,6 +133,8 @@ class ReviewPanel(QWidget):
         finally:
             self._filling = False
         self._shown = list(rows)
+        for button in self.sharing_buttons:
+            button.setEnabled(bool(rows))
         self._show_current()
 
     def _update_in_place(self) -> None:

@@ -124,6 +124,7 @@ class SharingControls(QObject):
             self.w.workspace = None
             self.w.clip_bin.show_items([], [], Fraction(25))
             self.w.review_panel.set_editor(None)
+            self.w.actions_.refresh_film_state()
             self.w.show_title()
         self.w.refresh_cases()
         self.w.statusBar().showMessage("The film is destroyed: its key first, then its files.", 8000)

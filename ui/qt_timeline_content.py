@@ -2,13 +2,13 @@
 model, the zoom, the selection or the size change (a playback tick only repaints the playhead's strips).
 
 Only what is in view is looked at: the marks of the visible frames (from the track indices), the chains
-that reach into view, the thumbnails from the first visible one on, and the sound wave through its peak
-pyramid. So the time to render does not grow with the film's length or with marks out of view.
+that reach into view, the thumbnail nearest each tile of the strip in view (found by bisection), and the
+sound wave through its peak pyramid. So the time to render does not grow with the film's length or with
+marks out of view.
 """
 
 from __future__ import annotations
 
-import bisect
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -79,11 +79,6 @@ class TimelinePreviews:
         self.thumbs.sort(key=lambda thumb: thumb[0])
         self.shown += 1
 
-    def thumbs_from(self, frame: float) -> list[tuple[int, QPixmap]]:
-        """The thumbnails from the last one starting before `frame` on (it may reach into view)."""
-        start = max(bisect.bisect_right(self.thumbs, frame, key=lambda thumb: thumb[0]) - 1, 0)
-        return self.thumbs[start:]
-
 
 class TimelineContent:
     """Renders a TimelineWidget's content; holds the caches that depend on the codebook and the index."""
@@ -114,7 +109,7 @@ class TimelineContent:
         zoom, rate, width = w.zoom, ws.recording.rate, w.geometry_.lane_width
         previews = w.previews
         paint_ruler(p, QRectF(HEADER_W, 0, width, RULER_H), zoom, rate)
-        paint_filmstrip(p, QRectF(HEADER_W, RULER_H, width, STRIP_H), zoom, previews.thumbs_from(zoom.first))
+        paint_filmstrip(p, QRectF(HEADER_W, RULER_H, width, STRIP_H), zoom, previews.thumbs)
         paint_wave(p, QRectF(HEADER_W, RULER_H + STRIP_H, width, WAVE_H), zoom, rate, previews.envelope,
                    has_sound=ws.recording.has_audio, pyramid=previews.pyramid)
         self.header(p, QRectF(0, 0, HEADER_W, RULER_H), "", dim=True)
@@ -128,6 +123,11 @@ class TimelineContent:
                         dim=not track.visible, eye=True, visible=track.visible)
             p.fillRect(rect, LANE_FILL if number % 2 == 0 else LANE_FILL_ALT)
             self.lane_state(p, track, rect, current=track.id == current)
+        # In and out under the marks: a mark on the in or the out frame (a one-frame mark is a pin 3 px wide)
+        # would be hidden under the marker's line.
+        self._in_out(p)
+        for row in rows:
+            track, rect = row.track, _rect(row)
             if not track.visible:
                 continue
             p.save()
@@ -137,7 +137,6 @@ class TimelineContent:
                 chains, marks = self._chains_in_view()
                 paint_chains(p, rect, zoom, rate, chains, marks)
             p.restore()
-        self._in_out(p)
         self._drag(p, rows)
         p.end()
         return pixmap

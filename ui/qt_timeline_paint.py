@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import math
 from fractions import Fraction
 
 import numpy as np
@@ -107,32 +108,34 @@ def paint_ruler(p: QPainter, rect: QRectF, zoom: Zoom, rate: Fraction) -> None:
 
 
 def paint_filmstrip(p: QPainter, rect: QRectF, zoom: Zoom, thumbs: list[tuple[int, QPixmap]]) -> None:
-    """Thumbnails at their frames, each where there is room after the last one drawn (the others are
-    jumped over by bisection, so a long film's 200 thumbnails cost no more than the few shown)."""
+    """The strip tiled edge to edge with thumbnails, as an editor's is: each tile shows the thumbnail
+    nearest the frame at its middle. The tiles are laid from the film's first frame, so scrolling moves
+    them with the film rather than changing what each one shows; the strip ends where the film does."""
     p.fillRect(rect, QColor("#16181b"))
     if not thumbs:
         p.setPen(DIM_TEXT)
         p.drawText(rect.adjusted(8, 0, 0, 0), Qt.AlignmentFlag.AlignVCenter, "Preparing the filmstrip…")
         return
     height = rect.height() - 4
+    sample = thumbs[0][1]
+    tile = max(height * sample.width() / max(sample.height(), 1), 8.0)
+    origin = rect.left() + zoom.x_of(0)  # where the film starts (left of the strip when scrolled)
+    film_end = min(rect.left() + zoom.x_of(zoom.frame_count), rect.right())
+    frames = [frame for frame, _pixmap in thumbs]
     p.save()
-    p.setClipRect(rect)
-    position = 0
-    while position < len(thumbs):
-        frame, pixmap = thumbs[position]
-        x = rect.left() + zoom.x_of(frame)
+    p.setClipRect(QRectF(rect.left(), rect.top(), max(film_end - rect.left(), 0.0), rect.height()))
+    number = max(math.floor((rect.left() - origin) / tile), 0)
+    while (x := origin + number * tile) < film_end:
+        middle = zoom.frame_at(x + tile / 2 - rect.left())
+        after = bisect.bisect_left(frames, middle)
+        nearest = min((n for n in (after - 1, after) if 0 <= n < len(frames)), key=lambda n: abs(frames[n] - middle))
+        pixmap = thumbs[nearest][1]
         width = height * pixmap.width() / max(pixmap.height(), 1)
-        if x > rect.right():
-            break
-        if x + width >= rect.left():
-            if pixmap.height() == int(height):  # made to the strip's height when it arrived: a plain copy
-                p.drawPixmap(QPointF(x, rect.top() + 2), pixmap)
-            else:
-                p.drawPixmap(QRectF(x, rect.top() + 2, width, height), pixmap, QRectF(pixmap.rect()))
-            free_from = zoom.frame_at(x + width + 2 - rect.left())  # the first frame with room after it
+        if pixmap.height() == int(height):  # made to the strip's height when it arrived: a plain copy
+            p.drawPixmap(QPointF(x, rect.top() + 2), pixmap)
         else:
-            free_from = frame + 1
-        position = max(position + 1, bisect.bisect_left(thumbs, free_from, key=lambda thumb: thumb[0]))
+            p.drawPixmap(QRectF(x, rect.top() + 2, width, height), pixmap, QRectF(pixmap.rect()))
+        number += 1
     p.restore()
 
 

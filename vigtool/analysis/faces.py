@@ -61,13 +61,29 @@ def centerface_model() -> Path:
 
 
 class CenterFaceFinder:
-    """CenterFace through cv2.dnn: one forward pass per picture, at most `DETECT_SIDE` pixels a side."""
+    """CenterFace through cv2.dnn: one forward pass per picture, at most `DETECT_SIDE` pixels a side.
+
+    One network per input size: OpenCV's DNN module lays a network out for the first size it is given, and
+    a network that has been given pictures of another size since answers with nonsense (on a test pattern,
+    some 220 'faces' per frame where a fresh network finds none, and slowly, as each is picked out)."""
 
     name = "CenterFace"
 
     def __init__(self, side: int = DETECT_SIDE) -> None:
-        self._net = cv2.dnn.readNetFromONNX(str(centerface_model()))
+        self._model = centerface_model()
+        # Read now, so a damaged model is said before any picture is searched; it takes the first size.
+        self._unused: cv2.dnn.Net | None = cv2.dnn.readNetFromONNX(str(self._model))
+        self._nets: dict[tuple[int, int], cv2.dnn.Net] = {}
         self._side = side
+
+    def _net_for(self, size: tuple[int, int]) -> cv2.dnn.Net:
+        net = self._nets.get(size)
+        if net is None:
+            if len(self._nets) >= 4:  # pictures of many sizes: the oldest networks go
+                self._nets.pop(next(iter(self._nets)))
+            net, self._unused = self._unused or cv2.dnn.readNetFromONNX(str(self._model)), None
+            self._nets[size] = net
+        return net
 
     def finds(self, picture: Image) -> list[Find]:
         """Every face-like thing in an RGB picture scoring at least `UNSURE`, in the picture's pixels."""
@@ -76,9 +92,14 @@ class CenterFaceFinder:
         # The network wants sides divisible by 32; the picture is stretched a little to fit.
         net_w, net_h = (max(32, int(np.ceil(side * scale / 32)) * 32) for side in (width, height))
         blob = cv2.dnn.blobFromImage(picture, 1.0, (net_w, net_h), (0, 0, 0), swapRB=False, crop=False)
-        self._net.setInput(blob)
-        heat, sizes, offsets, _marks = self._net.forward(["537", "538", "539", "540"])
-        rows, cols = np.nonzero(heat[0, 0] > UNSURE)
+        net = self._net_for((net_w, net_h))
+        net.setInput(blob)
+        heat, sizes, offsets, _marks = net.forward(["537", "538", "539", "540"])
+        # A face is a peak of the heat map (as CenterNet decodes it): the points beside a peak are the same
+        # face again, only sized a little differently, and no longer each handed to the overlap test.
+        scores_map = heat[0, 0]
+        peaks = scores_map >= cv2.dilate(scores_map, np.ones((3, 3), np.uint8))
+        rows, cols = np.nonzero((scores_map > UNSURE) & peaks)
         if len(rows) == 0:
             return []
         h = np.exp(sizes[0, 0, rows, cols]) * 4

@@ -9,10 +9,21 @@ scaled down by area averaging (a fast bilinear scale to 160 px samples a phone's
 straight decode, against 37 dB). A phone's 1080p keyframe at 16 Mb/s still costs 17–33 ms of CPU, by the
 machine (entropy decoding, which no decoder option skips: `flags2 +fast`, `skip_idct` and `skip_frame` change
 nothing for a keyframe), so a 10-minute phone film's strip takes 3.5–7 CPU-seconds (bench/filmstrip.py).
+
+A film with long GOPs (a camera's 8-second ones) has too few keyframes for that: a 30-s stretch would show
+four pictures. So the strip stands for evenly spaced times, one per spacing; where no keyframe is within
+half a spacing of a time, a second pass decodes that GOP from its keyframe up to the frame at that time,
+after the keyframes' strip is already whole: frames no other frame refers to are skipped (half of x264's
+B-frames), deblocking is kept (without it the error grows along the GOP: 1–2 dB in 6 s) and its decoders
+run niced. Each time gets the first picture decoded at or after it. On a 2-minute 1080p camera film that is
+13.5 CPU-s against 0.4 for its keyframes (bench/filmstrip.py). A film with short GOPs (a phone's 1-second
+ones) needs no second pass and costs what it did.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import json
 import os
 import queue
@@ -45,6 +56,8 @@ ENVELOPE_RATE = 100  # values per second: one per 10 ms, finer than any frame
 _LENGTH = struct.Struct(">I")
 _BATCH = 8  # keyframes decoded together
 PARTIAL_EVERY_S = 0.3  # how often a preview being built is shown as it is so far
+# The second pass (long GOPs only) comes after the strip is whole: its decoders yield to the player's.
+SECOND_PASS_NICE = 10
 
 Progress = Callable[[int, int], None]
 Cancelled = Callable[[], bool]
@@ -122,6 +135,36 @@ def choose_thumbnail_frames(index: FrameIndex) -> list[int]:
     return chosen[:MAX_THUMBNAILS]
 
 
+def _spacing(index: FrameIndex) -> Fraction:
+    span = Fraction(int(index.pts[-1]) - int(index.pts[0])) * index.time_base
+    return max(MIN_SPACING_S, span / MAX_THUMBNAILS)
+
+
+def frames_between_keyframes(index: FrameIndex, shown: list[int] | None = None) -> dict[int, list[int]]:
+    """For films with long GOPs: the frames to decode beyond the keyframes, by the keyframe their decoding
+    starts from. One frame per spacing of film time (as many as MAX_THUMBNAILS in all) where no keyframe of
+    `shown` (default: choose_thumbnail_frames) is within half a spacing; none for a film with short GOPs."""
+    tb, start = index.time_base, int(index.pts[0])
+    spacing = _spacing(index)
+    keys = shown if shown is not None else choose_thumbnail_frames(index)
+    shown_pts = np.asarray([int(index.pts[k]) for k in keys], dtype=np.int64)
+    half = spacing / 2
+    wanted: dict[int, list[int]] = {}
+    count = int((Fraction(int(index.pts[-1]) - start) * tb) // spacing) + 1
+    for step in range(min(count, MAX_THUMBNAILS)):
+        at = start + int(step * spacing / tb)
+        frame = index.frame_at_pts(at)
+        pts = int(index.pts[frame])
+        near = int(np.searchsorted(shown_pts, pts))
+        gaps = [abs(int(shown_pts[n]) - pts) for n in (near - 1, near) if 0 <= n < shown_pts.size]
+        if gaps and Fraction(min(gaps)) * tb <= half:
+            continue
+        key = index.keyframe_before(frame)
+        if frame != key and frame not in wanted.get(key, []):
+            wanted.setdefault(key, []).append(frame)
+    return wanted
+
+
 def coarse_to_fine(count: int) -> list[int]:
     """0..count-1 in an order that covers the whole range early: the first, the middle, the quarters, the
     eighths and so on, so a filmstrip being built spans the whole film at once and then fills in."""
@@ -143,6 +186,7 @@ FILMSTRIP_WORKERS = min(2, os.cpu_count() or 1)
 # A batch's packets, and the key each packet's pts stands for.
 _Demuxed: TypeAlias = "tuple[list[av.Packet[Any]], dict[int, int]]"
 _Thumbs = list[tuple[int, bytes, tuple[int, int]]]  # (key, JPEG, (width, height)) of each decoded keyframe
+_Decode: TypeAlias = "Callable[[av.VideoCodecContext, _Demuxed, int], tuple[_Thumbs, int]]"
 
 
 def make_filmstrip(handle: SeekableFile, index: FrameIndex, rotation: int, name: str,
@@ -157,13 +201,16 @@ def make_filmstrip(handle: SeekableFile, index: FrameIndex, rotation: int, name:
     scales and OpenCV encodes without the GIL), so a film's keyframes are decoded on both cores. With
     `workers=1` the batches are decoded here, by the stream's own decoder."""
     chosen = choose_thumbnail_frames(index)
+    between = frames_between_keyframes(index, chosen)
     try:
         container = av.open(handle, "r")
     except av.error.FFmpegError as exc:
         raise MediaError(name, f"cannot be opened for thumbnails ({exc})") from exc
-    strip = _StripSoFar(len(chosen), progress, cancelled, partial, name)
+    strip = _StripSoFar(len(chosen) + sum(len(f) for f in between.values()), progress, cancelled, partial, name)
     order = [chosen[position] for position in coarse_to_fine(len(chosen))]
     batches = [order[first:first + _BATCH] for first in range(0, len(order), _BATCH)]
+    keys = sorted(between)
+    gops = [keys[position] for position in coarse_to_fine(len(keys))]
     with container:
         stream = container.streams.video[0]
         # A seek flushes the decoder, so each batch is demuxed first, then decoded. x264 writes one slice
@@ -175,11 +222,23 @@ def make_filmstrip(handle: SeekableFile, index: FrameIndex, rotation: int, name:
         if len(decoders) < 2:
             for batch in batches:
                 strip.check_cancelled()
-                strip.add(_decode_batch(stream.codec_context, _demux_keyframes(container, stream, index, batch),
-                                        rotation))
+                strip.add(*_decode_batch(stream.codec_context,
+                                         _demux_keyframes(container, stream, index, batch), rotation))
         else:
             _decode_on_threads(decoders, (_demux_keyframes(container, stream, index, batch) for batch in batches),
                                rotation, strip)
+        if gops:  # the second pass: decoders of their own, deblocking, no frame that no other frame needs
+            refiners = [codec for codec in (_worker_decoder(stream, {}, skip_unreferenced=True)
+                                            for _ in range(max(workers, 1))) if codec is not None]
+            jobs = (_demux_gop(container, stream, index, key, between[key]) for key in gops)
+            decode = functools.partial(_decode_gop, frame_at_pts=index.frame_at_pts)
+            if len(refiners) >= 2:
+                _decode_on_threads(refiners, jobs, rotation, strip, decode, niced=True)
+            else:
+                codec = refiners[0] if refiners else stream.codec_context
+                for job in jobs:
+                    strip.check_cancelled()
+                    strip.add(*decode(codec, job, rotation))
     return strip.whole()
 
 
@@ -199,7 +258,7 @@ class _StripSoFar:
         if self._cancelled is not None and self._cancelled():
             raise PreviewCancelledError(f"{self._name}: thumbnails cancelled")
 
-    def add(self, thumbs: _Thumbs, tried: int = _BATCH) -> None:
+    def add(self, thumbs: _Thumbs, tried: int) -> None:
         for key, jpeg, size in thumbs:
             self._made[key], self._size = jpeg, size
         self._tried = min(self._tried + tried, self._count)
@@ -215,19 +274,22 @@ class _StripSoFar:
 
 
 def _decode_on_threads(decoders: list[av.VideoCodecContext], demuxed: Iterator[_Demuxed], rotation: int,
-                       strip: _StripSoFar) -> None:
+                       strip: _StripSoFar, decode: _Decode | None = None, *, niced: bool = False) -> None:
     """Each batch from `demuxed` decoded by whichever decoder is free, at most one batch waiting per decoder
     (what is in memory stays a few pictures); results are taken in on this thread as they come."""
     jobs: queue.Queue[_Demuxed | None] = queue.Queue()
-    done: queue.Queue[_Thumbs | BaseException] = queue.Queue()
+    done: queue.Queue[tuple[_Thumbs, int] | BaseException] = queue.Queue()
     stop = threading.Event()
 
     def work(codec: av.VideoCodecContext) -> None:
+        if niced:  # Linux sets a thread's priority by its id; elsewhere it runs at the usual one
+            with contextlib.suppress(OSError, AttributeError):
+                os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), SECOND_PASS_NICE)
         while (job := jobs.get()) is not None:
             if stop.is_set():
                 continue
             try:
-                done.put(_decode_batch(codec, job, rotation))
+                done.put((decode or _decode_batch)(codec, job, rotation))
             except BaseException as exc:  # noqa: BLE001 - raised on the calling thread
                 done.put(exc)
 
@@ -240,7 +302,7 @@ def _decode_on_threads(decoders: list[av.VideoCodecContext], demuxed: Iterator[_
         result = done.get()
         if isinstance(result, BaseException):
             raise result
-        strip.add(result)
+        strip.add(*result)
         strip.check_cancelled()
 
     waiting = 0
@@ -263,9 +325,12 @@ def _decode_on_threads(decoders: list[av.VideoCodecContext], demuxed: Iterator[_
             thread.join()
 
 
-def _worker_decoder(stream: av.video.stream.VideoStream) -> av.VideoCodecContext | None:
-    """A decoder of its own for a worker thread, made from the stream's codec and its parameter sets; None
-    when that codec cannot be opened that way (then the stream's own decoder does all the work)."""
+def _worker_decoder(stream: av.video.stream.VideoStream, options: dict[str, str] | None = None, *,
+                    skip_unreferenced: bool = False) -> av.VideoCodecContext | None:
+    """A decoder of its own for a worker thread, made from the stream's codec and its parameter sets (with
+    `options`, by default the keyframes' ones); None when that codec cannot be opened that way (then the
+    stream's own decoder does all the work). `skip_unreferenced`: frames no other frame refers to (most
+    B-frames) are not decoded at all: half a camera's GOP, for the second pass."""
     template = stream.codec_context
     try:
         codec = av.CodecContext.create(template.name, "r")
@@ -274,7 +339,9 @@ def _worker_decoder(stream: av.video.stream.VideoStream) -> av.VideoCodecContext
             codec.extradata = template.extradata
         codec.width, codec.height = template.width, template.height
         codec.thread_count = 1  # it is one of the threads already
-        codec.options = dict(_DECODER_OPTIONS)
+        codec.options = dict(_DECODER_OPTIONS if options is None else options)
+        if skip_unreferenced:
+            codec.skip_frame = "NONREF"
         codec.open()
     except (av.error.FFmpegError, ValueError, AssertionError):
         return None
@@ -299,8 +366,63 @@ def _demux_keyframes(container: av.container.InputContainer, stream: av.video.st
     return packets, key_at
 
 
-def _decode_batch(codec: av.VideoCodecContext, demuxed: _Demuxed, rotation: int) -> _Thumbs:
-    """The thumbnails of one batch of keyframe packets; a packet that does not decode leaves a gap."""
+def _demux_gop(container: av.container.InputContainer, stream: av.video.stream.VideoStream,
+               index: FrameIndex, key: int, frames: list[int]) -> _Demuxed:
+    """The packets from keyframe `key` up to the last of `frames` (which follow it in the same GOP), in
+    decode order: every packet up to the first that is decoded after the last frame is shown (a packet
+    shown at or before it is decoded at or before it too)."""
+    wanted = {int(index.pts[frame]): frame for frame in frames}
+    last = max(wanted)
+    packets: list[av.Packet[Any]] = []
+    container.seek(int(index.pts[key]), stream=stream, backward=True)
+    try:
+        for packet in container.demux(stream):
+            if not packet.size:
+                continue
+            decoded_at = packet.dts if packet.dts is not None else packet.pts
+            if packets and (packet.is_keyframe or (decoded_at is not None and decoded_at > last)):
+                break
+            packets.append(packet)
+    except av.error.FFmpegError:
+        pass  # what was read is decoded: the frames after a damaged packet are left out
+    return packets, wanted
+
+
+def _decode_gop(codec: av.VideoCodecContext, demuxed: _Demuxed, rotation: int, *,
+                frame_at_pts: Callable[[int], int]) -> tuple[_Thumbs, int]:
+    """The thumbnails of one GOP's wanted frames: for each, the first picture decoded at or after it (the
+    decoder skips unreferenced frames, so that may be a frame or two later), named by its own frame."""
+    packets, key_at = demuxed
+    waiting = sorted(key_at)
+    thumbs: _Thumbs = []
+    try:
+        for packet in [*packets, None]:
+            try:
+                decoded = codec.decode(packet)
+            except av.error.FFmpegError:
+                continue
+            for frame in decoded:
+                if not waiting or frame.pts is None or frame.pts < waiting[0]:
+                    continue
+                while waiting and waiting[0] <= frame.pts:
+                    waiting.pop(0)
+                thumbs.append(_encoded(frame_at_pts(frame.pts), frame, rotation))
+    finally:
+        codec.flush_buffers()
+    return thumbs, len(key_at)
+
+
+def _encoded(key: int, frame: av.VideoFrame, rotation: int) -> tuple[int, bytes, tuple[int, int]]:
+    picture = _thumbnail(frame, rotation)
+    ok, encoded = cv2.imencode(".jpg", cv2.cvtColor(picture, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 80])
+    if not ok:
+        raise ValueError("a thumbnail could not be encoded")
+    return key, encoded.tobytes(), (picture.shape[1], picture.shape[0])
+
+
+def _decode_batch(codec: av.VideoCodecContext, demuxed: _Demuxed, rotation: int) -> tuple[_Thumbs, int]:
+    """The thumbnails of one batch of packets (and how many were wanted); a packet that does not decode
+    leaves a gap."""
     packets, key_at = demuxed
     thumbs: _Thumbs = []
     try:
@@ -318,7 +440,7 @@ def _decode_batch(codec: av.VideoCodecContext, demuxed: _Demuxed, rotation: int)
                         thumbs.append((key_at[frame.pts], encoded.tobytes(), (picture.shape[1], picture.shape[0])))
     finally:
         codec.flush_buffers()
-    return thumbs
+    return thumbs, len(key_at)
 
 
 def _thumbnail(frame: av.VideoFrame, rotation: int) -> npt.NDArray[np.uint8]:

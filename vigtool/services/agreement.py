@@ -28,6 +28,7 @@ from vigtool.domain.codebook import Codebook
 from vigtool.domain.model import Recording, Track, TrackKind
 from vigtool.domain.time import timecode
 from vigtool.services.lanes import People, lane_labels, people
+from vigtool.services.sharing import shown_name
 from vigtool.services.vault import Vault
 
 SLICE_SECONDS = Fraction(1)  # BORIS's default time slice
@@ -73,7 +74,7 @@ def find_lanes(vault: Vault, recording: Recording, wanted: list[str]) -> tuple[i
         if not by_label and len(by_name) != 1:
             choices = ", ".join(f"'{label}'" for label in labels.values())
             why = "is the name of more than one lane" if by_name else "is not a lane of this film"
-            raise ValueError(f"{recording.source_name}: '{name}' {why} (its lanes: {choices})")
+            raise ValueError(f"{shown_name(vault, recording)}: '{name}' {why} (its lanes: {choices})")
         found += by_label or by_name
     return tuple(found)
 
@@ -186,7 +187,7 @@ def agreement(vault: Vault, recording: Recording, a: Coder | None = None, b: Cod
     known = {t.id for t in tracks}
     for coder in (a, b):
         if not coder.track_ids or not set(coder.track_ids) <= known:
-            raise ValueError(f"{recording.source_name}: choose at least one of its lanes for {coder.name}")
+            raise ValueError(f"{shown_name(vault, recording)}: choose at least one of its lanes for {coder.name}")
     marks = vault.repo.annotations.list(recording.id)
     codebook = vault.repo.codebook.load()
     result = compare(moments_of(m for m in marks if m.track_id in a.track_ids),

@@ -22,6 +22,7 @@ from vigtool.media.previews import (
     make_audio_envelope,
     make_filmstrip,
 )
+from vigtool.services.sharing import shown_name
 from vigtool.services.vault import Vault
 from vigtool.services.working_copy import viewing_source
 
@@ -54,8 +55,8 @@ def build_previews(vault: Vault, recording: Recording, progress: Progress | None
     release_freed_memory()  # what the import's pass over the film freed, before this one
     film = source.open_handle()
     try:
-        strip = make_filmstrip(film, source.index, recording.rotation, recording.source_name, progress, cancelled,
-                               partial)
+        strip = make_filmstrip(film, source.index, recording.rotation, shown_name(vault, recording), progress,
+                               cancelled, partial)
     finally:
         film.close()
     vault.media.write_blob(recording.media_id, MediaKind.FILMSTRIP, key, strip.to_bytes())
@@ -65,7 +66,7 @@ def build_previews(vault: Vault, recording: Recording, progress: Progress | None
     if recording.has_audio:
         release_freed_memory()
         with vault.open_film(recording) as film:
-            envelope = make_audio_envelope(film, recording.source_name, cancelled, partial)
+            envelope = make_audio_envelope(film, shown_name(vault, recording), cancelled, partial)
         if envelope is not None:
             vault.media.write_blob(recording.media_id, MediaKind.AUDIO_ENVELOPE, key, envelope.to_bytes())
             if partial is not None:
@@ -85,7 +86,7 @@ def load_preview(vault: Vault, recording: Recording, kind: MediaKind) -> Filmstr
     if not vault.media.exists(recording.media_id, kind):
         return None
     what, parse = PREVIEW_KINDS[kind]
-    name = f"the {what} of {recording.source_name}"
+    name = f"the {what} of {shown_name(vault, recording)}"
     data = vault.media.read_blob(recording.media_id, kind, vault.data_key(recording), name)
     try:
         return parse(data)

@@ -41,6 +41,7 @@ from vigtool.media.reencode import caption_band
 from vigtool.media.smart_cut import ExportCancelledError, decoded_sound, end_pts
 from vigtool.services import consent
 from vigtool.services.exporting import ExportError, pending_export
+from vigtool.services.sharing import shown_name
 from vigtool.services.vault import Vault
 
 Progress = Callable[[int, int], None]
@@ -83,7 +84,7 @@ def pictures(vault: Vault, recording: Recording, frames: FrameRange) -> Iterator
     """Frames [start, end) upright, each exactly once and in order, one at a time (a 1080p clip does not
     fit in memory whole). Frame by frame: decoding to the last one alone would start at its keyframe."""
     index = vault.repo.recordings.frame_index(recording.id)
-    decoder = FrameDecoder(vault.open_film(recording), index, recording.source_name)
+    decoder = FrameDecoder(vault.open_film(recording), index, shown_name(vault, recording))
     try:
         for number in range(frames.start, frames.end):
             for at, frame in decoder.decode_to(number):
@@ -103,7 +104,7 @@ def find_faces(vault: Vault, recording: Recording, frames: FrameRange, *,
     try:
         finder = CenterFaceFinder()
     except FaceFinderMissingError as exc:
-        raise FinderMissingError(recording.source_name, f"cannot be searched for faces: {exc}") from exc
+        raise FinderMissingError(shown_name(vault, recording), f"cannot be searched for faces: {exc}") from exc
     found: list[list[Find]] = []
     for k, picture in enumerate(pictures(vault, recording, frames)):
         if cancelled is not None and cancelled():
@@ -182,7 +183,7 @@ def training_pack(vault: Vault, recording: Recording, frames: FrameRange, out_di
         raise ValueError(f"the voice is {', '.join(VOICES)}, not {options.voice!r}")
     consent.check(vault, recording, Purpose.TRAINING)
     if not 0 <= frames.start < frames.end <= recording.frame_count:
-        raise ExportError(recording.source_name, f"has frames 0–{recording.frame_count - 1}: frames "
+        raise ExportError(shown_name(vault, recording), f"has frames 0–{recording.frame_count - 1}: frames "
                           f"{frames.start}–{frames.end - 1} cannot all be in a pack")
     if not out_dir.is_dir():
         raise ExportError(str(out_dir), "is not a folder")
@@ -191,9 +192,9 @@ def training_pack(vault: Vault, recording: Recording, frames: FrameRange, out_di
         if waiting:
             plural = "s" if len(waiting) > 1 else ""
             raise FramesNotSettledError(
-                recording.source_name, f"has {len(waiting)} frame{plural} blurred whole that no one has looked at "
-                f"(frame{plural} {ranges(waiting)}): {WHOLE_NOT_ENOUGH}. Watch them in the training window and "
-                "confirm that no face is left recognisable")
+                shown_name(vault, recording), f"has {len(waiting)} frame{plural} blurred whole that no one has "
+                f"looked at (frame{plural} {ranges(waiting)}): {WHOLE_NOT_ENOUGH}. Watch them in the training window "
+                "and confirm that no face is left recognisable")
         boxes: list[list[Box]] | None = None
         said = whole_picture_lines(frames, options.confirmed)
     else:
@@ -204,8 +205,8 @@ def training_pack(vault: Vault, recording: Recording, frames: FrameRange, out_di
         if waiting:
             plural = "s" if len(waiting) > 1 else ""
             raise FramesNotSettledError(
-                recording.source_name, f"has {len(waiting)} frame{plural} where no one has shown that every face "
-                f"is covered (frame{plural} {ranges(waiting)}): look at each, draw a box over any face still "
+                shown_name(vault, recording), f"has {len(waiting)} frame{plural} where no one has shown that every "
+                f"face is covered (frame{plural} {ranges(waiting)}): look at each, draw a box over any face still "
                 "showing or confirm none is")
         boxes = plan.boxes()
         said = plan.counts().lines()
