@@ -14,6 +14,7 @@ import pytest
 from tests.conftest import ffmpeg_frame, psnr
 from vigtool.media import previews as media_previews
 from vigtool.media.probe import probe_path
+from vigtool.services.working_copy import ViewerActivity
 from vigtool.synth.generator import RecordingSpec, render
 
 
@@ -67,3 +68,34 @@ def test_a_second_pass_stopped_leaves_no_decoding_thread(tmp_path: Path, monkeyp
     assert set(seen[0].frames) == set(index.keyframes.tolist())  # the first part shown: every keyframe
     assert len(seen[-1].frames) > len(seen[0].frames)  # then pictures between them
     assert not [t for t in threading.enumerate() if t.name.startswith("vigtool-filmstrip")]
+
+
+def test_the_second_pass_waits_while_the_film_plays(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A camera film's in-between pictures cost many CPU-seconds: none is decoded while the practitioner plays
+    the film; the keyframes' strip is made at once all the same."""
+    monkeypatch.setattr(media_previews, "PARTIAL_EVERY_S", 0.0)
+    film = tmp_path / "camera.mp4"
+    render(RecordingSpec(duration=30.0, width=320, height=180, seed=5, gop_seconds=8.0), film)
+    index = probe_path(film).index
+    activity = ViewerActivity(quiet_s=0.0)
+    activity.playing(True)
+    stop = threading.Event()
+    seen: list[media_previews.Filmstrip] = []
+    made: list[media_previews.Filmstrip] = []
+
+    def build() -> None:
+        with film.open("rb") as handle:
+            made.append(media_previews.make_filmstrip(handle, index, 0, film.name, partial=seen.append, workers=2,
+                                                      pause=lambda: activity.wait_until_quiet(stop)))
+
+    worker = threading.Thread(target=build, name="test-filmstrip")
+    worker.start()
+    try:
+        worker.join(timeout=3.0)
+        assert worker.is_alive(), "the second pass ran while the film played"
+        assert seen and set(seen[-1].frames) == set(index.keyframes.tolist())  # the keyframes' strip, whole
+    finally:
+        activity.playing(False)  # paused: the in-between pictures follow
+        worker.join(timeout=60.0)
+    assert not worker.is_alive()
+    assert len(made[0].frames) > len(index.keyframes)

@@ -59,7 +59,10 @@ class MainWindow(QMainWindow):
         self.workspace: Workspace | None = None
         self.answer_stop_question: Callable[[list[str]], bool] | None = None
         self.marks = InOutMarks()  # in, out and the chosen clip: plain state, the views follow its events
-        self.previews = PreviewBuilder(vault)  # filmstrips and sound waves, on their own worker thread
+        self.copies = WorkingCopyBuilder(vault)  # lighter copies of heavy films, made niced one at a time
+        # filmstrips and sound waves, on their own worker thread; the second pass of a long-GOP film's
+        # filmstrip yields to the player as the copies do
+        self.previews = PreviewBuilder(vault, self.copies.activity)
         self.jobs = JobList()  # every long job of this window: closing it stops them (after asking)
         self.jobs.events.connect(self._job_event)
         self.importer = ImportRunner(vault, self.previews, self, self.jobs)
@@ -69,7 +72,6 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
         room = self.screen().availableGeometry()  # a laptop's 1366×768 too: never taller than the screen
         self.resize(min(1500, int(room.width() * 0.96)), min(920, int(room.height() * 0.93)))
-        self.copies = WorkingCopyBuilder(vault)  # lighter copies of heavy films, made niced one at a time
         self._build_views()
         self.player.activity = self.copies.activity  # the copy's worker yields to playing and stepping
         self.film_previews = FilmPreviews(self)

@@ -192,14 +192,15 @@ _Decode: TypeAlias = "Callable[[av.VideoCodecContext, _Demuxed, int], tuple[_Thu
 def make_filmstrip(handle: SeekableFile, index: FrameIndex, rotation: int, name: str,
                    progress: Progress | None = None, cancelled: Cancelled | None = None,
                    partial: Callable[[Filmstrip], None] | None = None, *,
-                   workers: int = FILMSTRIP_WORKERS) -> Filmstrip:
+                   workers: int = FILMSTRIP_WORKERS, pause: Callable[[], None] | None = None) -> Filmstrip:
     """Thumbnails of keyframes spread over the film, decoded coarse to fine; `partial` gets the strip so far
     every PARTIAL_EVERY_S seconds (in film order), for a window that shows it filling in.
 
     This thread reads the film (one demuxer: its index of a long film's packets is held once) and hands
     each batch of keyframe packets to one of `workers` decoders, each on its own thread (FFmpeg decodes,
     scales and OpenCV encodes without the GIL), so a film's keyframes are decoded on both cores. With
-    `workers=1` the batches are decoded here, by the stream's own decoder."""
+    `workers=1` the batches are decoded here, by the stream's own decoder. `pause`, called before each GOP of
+    the second pass, returns when the player is quiet (it waits while a film plays or was just stepped)."""
     chosen = choose_thumbnail_frames(index)
     between = frames_between_keyframes(index, chosen)
     try:
@@ -230,7 +231,13 @@ def make_filmstrip(handle: SeekableFile, index: FrameIndex, rotation: int, name:
         if gops:  # the second pass: decoders of their own, deblocking, no frame that no other frame needs
             refiners = [codec for codec in (_worker_decoder(stream, {}, skip_unreferenced=True)
                                             for _ in range(max(workers, 1))) if codec is not None]
-            jobs = (_demux_gop(container, stream, index, key, between[key]) for key in gops)
+            def jobs_when_quiet() -> Iterator[_Demuxed]:
+                for key in gops:
+                    if pause is not None:
+                        pause()  # a camera film's second pass is many CPU-seconds: never while the film plays
+                    yield _demux_gop(container, stream, index, key, between[key])
+
+            jobs = jobs_when_quiet()
             decode = functools.partial(_decode_gop, frame_at_pts=index.frame_at_pts)
             if len(refiners) >= 2:
                 _decode_on_threads(refiners, jobs, rotation, strip, decode, niced=True)

@@ -7,6 +7,7 @@ with the film's own data key, so deleting the recording's key shreds them with t
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -24,7 +25,7 @@ from vigtool.media.previews import (
 )
 from vigtool.services.sharing import shown_name
 from vigtool.services.vault import Vault
-from vigtool.services.working_copy import viewing_source
+from vigtool.services.working_copy import ViewerActivity, viewing_source
 
 Progress = Callable[[int, int], None]
 
@@ -46,17 +47,19 @@ Preview = Filmstrip | AudioEnvelope
 
 def build_previews(vault: Vault, recording: Recording, progress: Progress | None = None,
                    cancelled: Callable[[], bool] | None = None,
-                   partial: Callable[[Preview], None] | None = None) -> PreviewsBuilt:
+                   partial: Callable[[Preview], None] | None = None,
+                   pause: Callable[[], None] | None = None) -> PreviewsBuilt:
     """Make and store the filmstrip and the audio envelope of `recording`, each in one streaming pass over
     the film. `partial` gets each preview as it is so far, now and then (a window shows it filling in);
-    nothing is stored until a preview is whole, so a cancel leaves nothing behind."""
+    nothing is stored until a preview is whole, so a cancel leaves nothing behind. `pause` returns when the
+    player is quiet: the filmstrip's costly second pass (long GOPs) waits for it."""
     key = vault.data_key(recording)
     source = viewing_source(vault, recording)  # the lighter working copy when a heavy film has one
     release_freed_memory()  # what the import's pass over the film freed, before this one
     film = source.open_handle()
     try:
         strip = make_filmstrip(film, source.index, recording.rotation, shown_name(vault, recording), progress,
-                               cancelled, partial)
+                               cancelled, partial, pause=pause)
     finally:
         film.close()
     vault.media.write_blob(recording.media_id, MediaKind.FILMSTRIP, key, strip.to_bytes())
@@ -116,8 +119,9 @@ class PreviewBuilder:
     worker thread; `so_far` gives a window that opens the film mid-way what there is already.
     """
 
-    def __init__(self, vault: Vault) -> None:
+    def __init__(self, vault: Vault, activity: ViewerActivity | None = None) -> None:
         self._vault = vault
+        self._activity = activity  # the player's: the filmstrip's second pass yields to it
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vigtool-previews")
         self._stop = threading.Event()
         self._listeners: list[PreviewListener] = []
@@ -146,7 +150,9 @@ class PreviewBuilder:
             for listener in self._listeners:
                 listener(recording.id, preview)
         try:
-            return build_previews(self._vault, recording, progress, self._stop.is_set, partial)
+            activity = self._activity
+            pause = None if activity is None else functools.partial(activity.wait_until_quiet, self._stop)
+            return build_previews(self._vault, recording, progress, self._stop.is_set, partial, pause)
         finally:
             with self._lock:
                 self._so_far.pop(recording.id, None)
@@ -160,6 +166,8 @@ class PreviewBuilder:
 
     def close(self) -> None:
         self._stop.set()
+        if self._activity is not None:
+            self._activity.release()  # a second pass waiting for the player stops waiting
         self._executor.shutdown(wait=True, cancel_futures=True)
 
 
