@@ -67,9 +67,8 @@ PASSPHRASE = "benchmark vault passphrase"  # noqa: S105 - a throwaway vault
 # The TV's and the sibling's voices are drawn from the same side's sources (vigtool.synth.heldout.scenes).
 # The far-voice rule (vocal_detect: 6 dB, a tenth of the film voiced), the same-speaker join, the near-voice
 # weights (a logistic over the 16 tuning TV scenes' frames), the far pitch percentile and Praat's voicing
-# ratio were set from the --tuning scenes only. (A renaming from how a vocalisation is voiced, a growl or another
-# child, and a refit of the near-voice weights on TVs over a music bed were tried on branch b20d: better on the
-# tuning scenes, no better held out, so not kept.)
+# ratio were set from the --tuning scenes only; so were the renaming from how a vocalisation is voiced (a growl,
+# another child: vigtool.analysis.speakers.by_articulation) and the near-voice weights' refit on TVs over a music bed.
 # espeak:iro/chr: its father (about 65 Hz) was below Praat's floor, which was lowered after seeing it.
 TUNED_ON = frozenset({"generator:voices", "generator:coo", "espeak:gmw/af", "espeak:roa/an", "flite:kal",
                       "espeak:iro/chr"})

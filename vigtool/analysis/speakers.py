@@ -6,13 +6,15 @@ baby at 300–600 Hz). So the vocalisations' pitches (Praat's, see vocal_detect.
 two by this film's own gap (two-means in octaves), kept within what voices allow; what lies far from the
 line is named with confidence, what lies near it is named but flagged unsure.
 
-A TV or a radio is set aside before this (vocal_detect: a voice far off is someone else's, Speaker.OTHER);
-a sibling is not: another child is named parent or baby. Clustering this film's vocalisations by spectral
-shape (band levels over their floors) was tried: two-means splits every film's parent and every film's baby
-as far apart as a mother and her toddler, so nothing tells when a split is a second voice
-(bench/turns_accuracy.py, "sibling"); so was naming "other" a voice between the film's parent and baby (a
-toddler's pitch): on the tuning scenes it took a sibling's words out as often as a parent's swoop or a low
-coo, and changed nothing overall.
+A TV or a radio is set aside before this (vocal_detect: a voice far off is someone else's, Speaker.OTHER),
+and after it what pitch alone gets wrong is renamed from how each part is voiced (by_articulation,
+below): a steady, unbroken growl at a woman's pitch is the baby's, and a toddler-pitched voice
+whose pitch moves like speech and whose voicing consonants break is another child (Speaker.OTHER).
+Clustering this film's vocalisations by spectral shape (band levels over their floors) was tried: two-means
+splits every film's parent and every film's baby as far apart as a mother and her toddler, so nothing tells
+when a split is a second voice (bench/turns_accuracy.py, "sibling"); so was naming "other" every voice
+between the film's parent and baby (a toddler's pitch): on the tuning scenes it took a sibling's words out
+as often as a parent's swoop or a low coo, and changed nothing overall.
 """
 
 from __future__ import annotations
@@ -30,6 +32,18 @@ CLEAR_GAP_OCTAVES = 0.4  # two groups this far apart are two kinds of voice
 SPLIT_MARGIN_OCTAVES = 0.15  # a voice swooping just across the line is not a second voice
 MIN_PART = 20  # frames (0.2 s): the least of a voice that counts as a vocalisation of its own
 SURE_OCTAVES = 0.35  # this far from the line, the analysis is fairly sure
+# Renaming from how a vocalisation is voiced (by_articulation; set on the tuning scenes, bench/turns_accuracy.py
+# --tuning): its Praat pitch's
+# spread in octaves, and the share of its frames clearly voiced (consonants and pauses break speech's).
+GROWL_MIN_HZ = 160.0  # a parent's-pitch call at least this high ...
+GROWL_STEADY_OCTAVES = 0.1  # ... this steady ...
+GROWL_UNBROKEN = 0.85  # ... and this unbroken is an infant's growl
+SIBLING_HZ = (250.0, 360.0)  # a "baby" pitched like a toddler ...
+SIBLING_SPEECH_OCTAVES = 0.1  # ... whose pitch moves like speech ...
+SIBLING_UNBROKEN = 0.93  # ... and is broken by consonants is another child: someone else (0.96 scored
+# higher on the tuning siblings, 0.88 -> 0.91, but lies inside coos' own range, median 0.97: not taken)
+SIBLING_JUMPY_OCTAVES = 0.3  # (a pitch jumping more than this is Praat's octave errors, not speech)
+RENAMED_SURENESS = 0.3  # a renamed vocalisation: unsure who spoke
 
 
 @dataclass(frozen=True)
@@ -102,3 +116,32 @@ def attribute(cues: list[SegmentCues], weights: list[float],
         sure = float(np.tanh(abs(distance) / SURE_OCTAVES)) if c.heard else 0.0
         named.append((Speaker.INFANT if distance > 0 else Speaker.ADULT, sure))
     return named
+
+
+def by_articulation(speaker: Speaker, sure: float, pitch: npt.NDArray[np.float32], voiced: npt.NDArray[np.bool_],
+                    own: npt.NDArray[np.bool_] | None) -> tuple[Speaker, float]:
+    """A vocalisation named from its pitch (`speaker`, `sure`), renamed where how it is voiced says otherwise:
+    its frames' Praat pitch (0: none heard) and whether each is clearly voiced (vocal_detect.voiced_frames).
+    - an infant's call is one unbroken phonation on a steady pitch; a growl (170-280 Hz) lies inside a
+      woman's pitch, but a woman's words are broken by consonants: named the parent's from pitch, a call
+      this steady and this unbroken is the baby's (GROWL_*);
+    - a child talking lies at 250-360 Hz, between the film's parent and baby, and talks: consonants
+      break its voicing and its pitch moves like speech, not like a coo: someone else's (SIBLING_*).
+    Where a voice is far off (a TV), a vocalisation's frames carry the far voice's pitch in part: its pitch is
+    taken from the frames that are the family's on their own (`own`, where given), and only the growl is looked for (the
+    other child too took the tuning TV scenes' turn F1 0.71 -> 0.70; naming "other" a "baby" whose pitch jumps
+    about, as a TV's music does, 0.63 -> 0.27: under a TV a baby's pitch jumps too). The spread is the
+    interquartile range's (Praat's octave errors in a few frames would make a steady call look moving)."""
+    heard = pitch[(pitch > 0) & (True if own is None else own)]
+    if heard.size < 10:
+        return speaker, sure
+    octaves = np.log2(heard)
+    q1, q3 = np.percentile(octaves, (25, 75))
+    f0, spread = float(np.median(heard)), float((q3 - q1) / 1.35)
+    unbroken = float(voiced.mean())
+    if speaker is Speaker.ADULT and f0 >= GROWL_MIN_HZ and spread < GROWL_STEADY_OCTAVES and unbroken > GROWL_UNBROKEN:
+        return Speaker.INFANT, min(sure, RENAMED_SURENESS)
+    if (speaker is Speaker.INFANT and own is None and SIBLING_HZ[0] <= f0 < SIBLING_HZ[1]
+            and SIBLING_SPEECH_OCTAVES < spread <= SIBLING_JUMPY_OCTAVES and unbroken < SIBLING_UNBROKEN):
+        return Speaker.OTHER, RENAMED_SURENESS
+    return speaker, sure
