@@ -14,6 +14,7 @@ from conftest import give_consent, open_vault, psnr
 from encode_styles import STYLES, Style, encode, render_masters
 from test_export import decoded, durations
 
+import vigtool.media.smart_cut as smart_cut_module
 from vigtool.domain.export import ExportMode
 from vigtool.domain.time import FrameRange
 from vigtool.media.clip_check import check_clip, picture_of, run_around
@@ -261,3 +262,22 @@ def test_an_h264_head_has_an_idr_where_the_check_decodes_from(style: str, style_
         entered = [f for f in container.decode(video=0) if f.pts is not None and f.pts >= at.pts][:8]
     assert [int(f.pts) for f in entered] == sorted(straight)[start:start + 8]
     assert all(np.array_equal(f.to_ndarray(format="rgb24"), straight[int(f.pts)]) for f in entered)
+
+
+@pytest.mark.parametrize("style", STYLES, ids=[s.name for s in STYLES])
+def test_readings_opened_without_a_picture_cut_the_same_clip(style: Style, style_films: dict[str, Path],
+                                                             tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The side work's reading of the film (copy plan, sound, tail) is opened without decoding a picture; the
+    clip is byte for byte the one a reading opened as usual gives (mid-GOP to mid-GOP: head, copy, tail)."""
+    film = style_films[style.name]
+    source = probe_path(film)
+    clips = []
+    for usual in (False, True):
+        if usual:
+            monkeypatch.setattr(smart_cut_module, "opened_for_decoding", lambda handle: av.open(handle, "r"))
+        clip = tmp_path / f"clip-{usual}.mp4"
+        with clip.open("wb") as sink:
+            report = smart_cut(lambda: film.open("rb"), source.index, source.rate, 40, 115, sink, film.name)
+        assert check_clip(clip, source.index, 40, 115, source.rotation, report.pictures, report.copy) == []
+        clips.append(clip.read_bytes())
+    assert clips[0] == clips[1]

@@ -28,7 +28,7 @@ from typing import Any, BinaryIO, Literal
 import av
 import numpy as np
 
-from vigtool.media.clip_check import CopiedPackets, picture_of, run_around
+from vigtool.media.clip_check import CopiedPackets, opened_for_decoding, picture_of, run_around
 from vigtool.media.errors import MediaError
 from vigtool.media.frames import CONTINUE_WITHIN, FrameDecoder
 from vigtool.media.heap import keep_freed_memory
@@ -396,7 +396,7 @@ class _SideWork:
              first: int, end: int) -> None:
         try:
             with stage("open"):
-                decoder = _open_decoder(open_handle, index, name, _SIDE_DECODE_THREADS)
+                decoder = _open_decoder(open_handle, index, name, _SIDE_DECODE_THREADS, template=False)
             try:
                 container = decoder.container
                 stop = end_pts(index, end)
@@ -451,10 +451,12 @@ class _SideWork:
 
 
 def _open_decoder(open_handle: Callable[[], SeekableFile], index: FrameIndex, name: str,
-                  threads: Literal["AUTO", "SLICE"] | None = None) -> FrameDecoder:
+                  threads: Literal["AUTO", "SLICE"] | None = None, *, template: bool = True) -> FrameDecoder:
+    """A reading of the film; `template`: its streams are the output's templates (else it is opened without
+    decoding a picture: clip_check.opened_for_decoding)."""
     handle = open_handle()
     try:
-        container = av.open(handle, "r")
+        container = av.open(handle, "r") if template else opened_for_decoding(handle)
     except av.error.FFmpegError as exc:
         handle.close()
         raise MediaError(name, f"cannot be opened for export ({exc})") from exc
