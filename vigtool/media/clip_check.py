@@ -199,7 +199,8 @@ def _container_problems(probe: ProbeResult, source: FrameIndex, first: int, end:
 
 
 def _decoded_run(decoder: FrameDecoder, a: int, b: int, first: int) -> tuple[dict[int, np.ndarray], list[str]]:
-    """Clip frames [a, b] decoded straight through (from the keyframe before `a`), every one of them required."""
+    """Clip frames [a, b] decoded straight through (from the keyframe before `a`: in an H.264 head, the IDR the
+    cut puts where the run over the head's junction starts), every one of them required."""
     with stage("check_decode"):
         return _decoded_run_here(decoder, a, b, first)
 
