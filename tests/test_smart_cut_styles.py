@@ -14,9 +14,10 @@ from conftest import give_consent, open_vault, psnr
 from encode_styles import STYLES, Style, encode, render_masters
 from test_export import decoded, durations
 
+import vigtool.media.smart_cut as smart_cut_module
 from vigtool.domain.export import ExportMode
 from vigtool.domain.time import FrameRange
-from vigtool.media.clip_check import check_clip, picture_of
+from vigtool.media.clip_check import check_clip, picture_of, run_around
 from vigtool.media.nal import length_prefixed, units_of
 from vigtool.media.probe import FrameIndex, probe_path
 from vigtool.media.smart_cut import smart_cut
@@ -59,8 +60,11 @@ def seek_problems(path: Path) -> list[str]:
         video = container.streams.video[0]
         keys = sorted(int(p.pts) for p in container.demux(video) if p.is_keyframe and p.pts is not None)
         container.seek(0, stream=video)
-        for frame in container.decode(video):  # the head, and on into the first copied keyframe
-            if frame.pts is not None and len(keys) > 1 and frame.pts > keys[1]:
+        # The head (an H.264 head holds a second keyframe, where the check's decoding over its junction starts),
+        # and on into the first copied keyframe.
+        through = keys[min(2, len(keys) - 1)]
+        for frame in container.decode(video):
+            if frame.pts is not None and frame.pts > through:
                 break
         for key in keys[1:] + keys[::-1]:
             container.seek(key, stream=video, backward=True)
@@ -228,3 +232,52 @@ def test_the_check_catches_one_changed_byte_of_a_copied_packet(what: str, packet
     problems = check_clip(broken, source.index, first, end, 0, report.pictures, report.copy)
     assert problems, what
     assert str(first + target) in problems[0], problems
+
+
+@pytest.mark.parametrize("style", ["no-b-frames", "x264-defaults"])
+def test_an_h264_head_has_an_idr_where_the_check_decodes_from(style: str, style_films: dict[str, Path],
+                                                              tmp_path: Path) -> None:
+    """The head's picture where the check's run over the head's junction starts is an IDR with the head's own
+    parameter sets: the check (and a player) can start there, and what it shows from there on is what a
+    decoder that played the head from its start shows."""
+    film = style_films[style]
+    source = probe_path(film)
+    first, end = 40, 115
+    clip = tmp_path / "clip.mp4"
+    with clip.open("wb") as sink:
+        report = smart_cut(lambda: film.open("rb"), source.index, source.rate, first, end, sink, film.name)
+    assert check_clip(clip, source.index, first, end, 0, report.pictures, report.copy) == []
+    with av.open(str(film)) as container:
+        reorder = int(container.streams.video[0].codec_context.reorder_depth or 0)
+    start = run_around(report.head_frames, reorder, 0, end - first)[0]
+    assert 0 < start < report.head_frames
+    with av.open(str(clip)) as container:
+        packets = [p for p in container.demux(video=0) if p.size]
+    at = packets[start]  # the head shows no B-frames: decode order is display order
+    units = [u[0] & 0x1F for u in units_of(bytes(at), 4)]
+    assert at.is_keyframe and 7 in units and 8 in units and 5 in units, units  # SPS, PPS, IDR slice
+    straight = straight_decode(clip)
+    with av.open(str(clip)) as container:
+        container.seek(int(at.pts), stream=container.streams.video[0], backward=True)
+        entered = [f for f in container.decode(video=0) if f.pts is not None and f.pts >= at.pts][:8]
+    assert [int(f.pts) for f in entered] == sorted(straight)[start:start + 8]
+    assert all(np.array_equal(f.to_ndarray(format="rgb24"), straight[int(f.pts)]) for f in entered)
+
+
+@pytest.mark.parametrize("style", STYLES, ids=[s.name for s in STYLES])
+def test_readings_opened_without_a_picture_cut_the_same_clip(style: Style, style_films: dict[str, Path],
+                                                             tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The side work's reading of the film (copy plan, sound, tail) is opened without decoding a picture; the
+    clip is byte for byte the one a reading opened as usual gives (mid-GOP to mid-GOP: head, copy, tail)."""
+    film = style_films[style.name]
+    source = probe_path(film)
+    clips = []
+    for usual in (False, True):
+        if usual:
+            monkeypatch.setattr(smart_cut_module, "opened_for_decoding", lambda handle: av.open(handle, "r"))
+        clip = tmp_path / f"clip-{usual}.mp4"
+        with clip.open("wb") as sink:
+            report = smart_cut(lambda: film.open("rb"), source.index, source.rate, 40, 115, sink, film.name)
+        assert check_clip(clip, source.index, 40, 115, source.rotation, report.pictures, report.copy) == []
+        clips.append(clip.read_bytes())
+    assert clips[0] == clips[1]

@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import av
 import cv2
@@ -23,7 +24,7 @@ import numpy as np
 
 from vigtool.media.errors import MediaError
 from vigtool.media.frames import FrameDecoder, RGBImage
-from vigtool.media.probe import FrameIndex, ProbeResult, probe_container
+from vigtool.media.probe import FrameIndex, ProbeResult, SeekableFile, probe_container
 from vigtool.media.stages import stage
 
 MIN_PSNR = 32.0  # dB: far below what the head's encoder gives (≥ 40), far above a wrong or broken frame
@@ -47,6 +48,32 @@ def picture_of(frame: av.VideoFrame) -> np.ndarray:
     if frame.format.name in _PLANAR_8_BIT:
         return np.asarray(frame.to_ndarray(), dtype=np.uint8)
     return np.asarray(frame.to_ndarray(format="rgb24"), dtype=np.uint8)
+
+
+# Opening a film, FFmpeg decodes its first pictures to learn what the stream says already (for H.264, up to
+# seven, to guess the reordering depth, which the SPS gives): 30 ms of CPU on bench/clip_export.py's
+# phone-h264-b (a 1080p I picture at 16 Mb/s), 1 ms without. Only the opening's own decoder skips them (the
+# pictures are decoded by a fresh decoder with options of its own); the stream's pixel format and colour are
+# left unknown, so such a reading is never an output's template.
+_NO_PICTURE_AT_OPENING = {"skip_frame": "nonkey"}
+
+
+def opened_for_decoding(handle: SeekableFile) -> av.container.InputContainer:
+    """`handle` opened for decoding its pictures and sound (not as a template): the video stream's opening
+    decodes no picture. Only the first stream is told so (the options go by stream number, known only once
+    opened); where that is not the video, or the format shows no streams before probing, it opens as usual."""
+    start = handle.tell()
+    try:
+        options: Any = [_NO_PICTURE_AT_OPENING]  # by stream number (PyAV's stub says a list of str)
+        container = av.open(handle, "r", stream_options=options)
+    except ValueError:  # no streams before probing (MPEG-TS and the like)
+        container = None
+    if container is not None and container.streams and container.streams[0].type == "video":
+        return container
+    if container is not None:
+        container.close()
+    handle.seek(start)
+    return av.open(handle, "r")
 
 
 def _late_frame(got: FrameIndex, source: FrameIndex, first: int, end: int) -> int | None:
@@ -172,7 +199,8 @@ def _container_problems(probe: ProbeResult, source: FrameIndex, first: int, end:
 
 
 def _decoded_run(decoder: FrameDecoder, a: int, b: int, first: int) -> tuple[dict[int, np.ndarray], list[str]]:
-    """Clip frames [a, b] decoded straight through (from the keyframe before `a`), every one of them required."""
+    """Clip frames [a, b] decoded straight through (from the keyframe before `a`: in an H.264 head, the IDR the
+    cut puts where the run over the head's junction starts), every one of them required."""
     with stage("check_decode"):
         return _decoded_run_here(decoder, a, b, first)
 
@@ -288,7 +316,12 @@ def _decoded_run_of(path: Path, probe: ProbeResult, run: tuple[int, int], first:
         handle = path.open("rb")
     except OSError as exc:
         return {}, [f"the clip cannot be read back ({exc.strerror or exc})"]
-    decoder = FrameDecoder(handle, probe.index, str(path), threading="SLICE")
+    try:
+        container = opened_for_decoding(handle)
+    except (OSError, av.error.FFmpegError) as exc:
+        handle.close()
+        return {}, [f"the clip cannot be read back ({exc})"]
+    decoder = FrameDecoder(handle, probe.index, str(path), threading="SLICE", container=container)
     try:
         return _decoded_run(decoder, *run, first)
     finally:

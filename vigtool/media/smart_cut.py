@@ -28,7 +28,7 @@ from typing import Any, BinaryIO, Literal
 import av
 import numpy as np
 
-from vigtool.media.clip_check import CopiedPackets, picture_of, run_around
+from vigtool.media.clip_check import CopiedPackets, opened_for_decoding, picture_of, run_around
 from vigtool.media.errors import MediaError
 from vigtool.media.frames import CONTINUE_WITHIN, FrameDecoder
 from vigtool.media.heap import keep_freed_memory
@@ -56,7 +56,8 @@ ENCODERS = {"h264": "libx264", "hevc": "libx265"}
 # 0.104, and the check's decoding of them 0.034 s against 0.064 (a third of the bits), worst picture
 # 41.3-42.2 dB (QP 18: 44.4-45.2; QP 22: 40.1-41.0). Deblocking turned back on (deblock=0,0) gives the
 # same worst picture on grain for 10-15 % more encoding; superfast 0.3-1 dB more for 2.5x the encoding.
-_X264 = {"preset": "ultrafast", "qp": "21", "bf": "0"}
+# forced-idr: a picture asked to be a keyframe (the head's, see _head_idr) is an IDR with its parameter sets.
+_X264 = {"preset": "ultrafast", "qp": "21", "bf": "0", "forced-idr": "1"}
 # x265 costs about five times x264's CPU per picture even at ultrafast. Mode decision at rd 1, a 16-pixel
 # motion search and a two-picture lookahead take a third of it off (measured on 1080p frames with grain:
 # 0.64-0.67 CPU-s for 10 frames against 0.99-1.26 s) at the same worst-frame PSNR (38.7 dB).
@@ -68,6 +69,9 @@ AUDIO_BITRATE = 128_000
 # on one shared with other work (as ffmpeg's decoder and x264 do, with their threads) they keep both cores
 # busy: bench/clip_export.py's phone film at a load of 20, 10.6-12.4x against 9.0-9.2x with slice threads.
 _DECODE_THREADS: Literal["AUTO", "SLICE"] = "AUTO"
+# The side work's decoder (the tail's): it runs beside the head's on the other core, so frame threads of its
+# own only add their copies of the decoder (issue 18, phone-h264-b: cut and check 0.936 CPU-s against 0.962).
+_SIDE_DECODE_THREADS: Literal["AUTO", "SLICE"] = "SLICE"
 
 
 class ExportCancelledError(Exception):
@@ -271,8 +275,9 @@ def _plan_copy(container: av.container.InputContainer, stream: av.video.stream.V
 
 
 def _encode_part(writer: _Writer, frames: Iterator[av.VideoFrame], index: FrameIndex, rate: Fraction,
-                 last_end: int, step: Callable[[], None] | None, what: str) -> Part:
-    """Encode `frames` (source timestamps) as one closed part. Muxes nothing, so it may run on any thread."""
+                 last_end: int, step: Callable[[], None] | None, what: str, idr_at: int = 0) -> Part:
+    """Encode `frames` (source timestamps) as one closed part. Muxes nothing, so it may run on any thread.
+    With `idr_at` > 0, the part's frame of that number (from 0) is a keyframe (IDR) too."""
     context: av.VideoCodecContext | None = None
     part: Part = []
 
@@ -284,13 +289,13 @@ def _encode_part(writer: _Writer, frames: Iterator[av.VideoFrame], index: FrameI
             part.append((writer.encoded(bytes(packet)), packet.pts, min(next_pts, last_end) - packet.pts,
                          packet.is_keyframe))
 
-    for frame in frames:
+    for k, frame in enumerate(frames):
         with stage(what):
             if context is None:
                 context = writer.encoder(frame, index.time_base, rate)
             fresh = frame.reformat(format=context.pix_fmt) if frame.format.name != context.pix_fmt else frame
             fresh.pts, fresh.time_base = frame.pts, index.time_base
-            fresh.pict_type = av.video.frame.PictureType.NONE
+            fresh.pict_type = av.video.frame.PictureType.I if 0 < k == idr_at else av.video.frame.PictureType.NONE
             keep(context.encode(fresh))
         if step is not None:
             step()
@@ -391,7 +396,7 @@ class _SideWork:
              first: int, end: int) -> None:
         try:
             with stage("open"):
-                decoder = _open_decoder(open_handle, index, name)
+                decoder = _open_decoder(open_handle, index, name, _SIDE_DECODE_THREADS, template=False)
             try:
                 container = decoder.container
                 stop = end_pts(index, end)
@@ -445,14 +450,17 @@ class _SideWork:
         return self
 
 
-def _open_decoder(open_handle: Callable[[], SeekableFile], index: FrameIndex, name: str) -> FrameDecoder:
+def _open_decoder(open_handle: Callable[[], SeekableFile], index: FrameIndex, name: str,
+                  threads: Literal["AUTO", "SLICE"] | None = None, *, template: bool = True) -> FrameDecoder:
+    """A reading of the film; `template`: its streams are the output's templates (else it is opened without
+    decoding a picture: clip_check.opened_for_decoding)."""
     handle = open_handle()
     try:
-        container = av.open(handle, "r")
+        container = av.open(handle, "r") if template else opened_for_decoding(handle)
     except av.error.FFmpegError as exc:
         handle.close()
         raise MediaError(name, f"cannot be opened for export ({exc})") from exc
-    return FrameDecoder(handle, index, name, threading=_DECODE_THREADS, container=container)
+    return FrameDecoder(handle, index, name, threading=threads or _DECODE_THREADS, container=container)
 
 
 def smart_cut(open_handle: Callable[[], SeekableFile], index: FrameIndex, rate: Fraction, first: int, end: int,
@@ -503,7 +511,8 @@ def _write_parts(index: FrameIndex, rate: Fraction, first: int, end: int, key: i
     if head_end > first:
         frames = _ahead(_decoded_range(decoder, first, head_end, keep, around[1] - 1 if key is not None else None))
         try:
-            head = _encode_part(writer, frames, index, rate, end_pts(index, head_end), writer.step, "head_encode")
+            head = _encode_part(writer, frames, index, rate, end_pts(index, head_end), writer.step, "head_encode",
+                                _head_idr(writer.codec, around[0] - first) if key is not None else 0)
         finally:
             frames.close()  # stops and joins the decoding thread before its decoder goes
     with stage("wait_side"):
@@ -526,6 +535,16 @@ def _write_parts(index: FrameIndex, rate: Fraction, first: int, end: int, key: i
                          length_prefixed(writer.source_parameter_sets, writer.nal_size), writer.end_of_sequence())
     return CutReport(head_end - first, len(copied), side.tail_frames,
                      {n - first: picture for n, picture in sorted(pictures.items())}, copy)
+
+
+def _head_idr(codec: str, window: int) -> int:
+    """Where in an H.264 head (from 0) a second IDR goes: where the check's decoding over the junction with the
+    copy starts (clip_check.run_around), so that it decodes straight through the junction from there rather
+    than the whole head from its first picture (an IDR resets the decoder but for the parameter sets, and
+    x264 sends those with every IDR: the decoder's state at the junction is the same either way). The head's
+    first picture the check still compares (the probe decodes it); the pictures between were decoded and
+    never compared. HEVC heads stay as they are (x265's intra pictures cost more, and HEVC meets its target)."""
+    return window if codec == "h264" and window > 0 else 0
 
 
 def reorder(container: av.container.InputContainer) -> int:
