@@ -108,8 +108,12 @@ class FrameServer:
         self._name = name
         self._scaled = fit_in_box(size[0], size[1], rotation, box)
         self._cache = _FrameCache(cache_bytes)
-        self._decoder = FrameDecoder(open_handle(), index, name)
+        # Slice threads for the frames asked for: a seek wants one frame soon, and frame threads make it wait
+        # for two more (their pipeline), which costs CPU the seek does not have when the cores are busy.
+        # The prefetch thread, filling whole GOPs, keeps frame threads.
+        self._decoder = FrameDecoder(open_handle(), index, name, threading="SLICE")
         self._decoder_lock = threading.Lock()
+        self._asking = 0  # frames being decoded for a caller right now: decoding ahead and prefetch wait
         self._last_served = -1
         self._closed = False
         self._playing = False
@@ -183,10 +187,15 @@ class FrameServer:
             raise MediaError(self._name, "is closed")
         image = self._cache.get(number)
         if image is None:
-            image = self._decode(number)
             with self._wake:
-                self._ahead_from = number
-                self._wake.notify_all()
+                self._asking += 1
+            try:
+                image = self._decode(number)
+            finally:
+                with self._wake:
+                    self._asking -= 1
+                    self._ahead_from = number
+                    self._wake.notify_all()
         self._served(number)
         return image
 
@@ -240,7 +249,12 @@ class FrameServer:
             # Stepping back into a GOP not yet cached: convert all of it, the next steps back are hits.
             backwards = self._last_served - 2 <= number < self._last_served
             image: RGBImage | None = None
-            for at, decoded in self._decoder.decode_to(number, skip_unneeded=not backwards):
+            # A lone frame after a seek is drained out of a decoder that holds pictures back (B-frames):
+            # the frames after it are then decoded by the prefetch thread rather than on the way here.
+            # A step on (the frames after it wanted next) decodes on undrained, so the next steps continue.
+            stepping_on = 0 <= self._last_served < number <= self._last_served + 2
+            drain = not backwards and not stepping_on and self._decoder.holds_back
+            for at, decoded in self._decoder.decode_to(number, skip_unneeded=not backwards, drain=drain):
                 if at == number:
                     image = self._convert(decoded)
                     self._cache.put(at, image)
@@ -311,6 +325,7 @@ class FrameServer:
             if not gop.start <= decoder.position < missing[0]:
                 decoder.forget_position()
             for at, decoded in decoder.decode_to(missing[-1]):
+                self._wait_while_asked()
                 if self._prefetch_generation != generation or self._closed or self._playing:
                     return  # the user moved on (or plays): plan again from where she is now
                 if at >= gop.start and at not in self._cache and self._scaled == scaled:
@@ -318,6 +333,12 @@ class FrameServer:
         with self._wake:
             if self._prefetch_generation == generation:
                 self._current_plan = []  # done: the same place asked again later is planned afresh
+
+    def _wait_while_asked(self) -> None:
+        """A frame asked for is being decoded: the prefetch takes none of the CPU it needs meanwhile."""
+        with self._wake:
+            while self._asking and not self._closed:
+                self._wake.wait(0.05)
 
     def _request_loop(self) -> None:
         while True:
@@ -349,7 +370,8 @@ class FrameServer:
                 callback(number, image, None)
 
     def _idle(self) -> bool:
-        return self._request is None and self._ahead_from is None and not self._playing and not self._closed
+        return (self._request is None and self._ahead_from is None and not self._asking and not self._playing
+                and not self._closed)
 
     def _decode_ahead(self, number: int) -> None:
         """The frames stepped to next: decoded on by the decoder that has just reached `number` (no seek, no
