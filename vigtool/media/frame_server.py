@@ -382,11 +382,14 @@ class FrameServer:
             with self._decoder_lock:
                 if ahead in self._cache:
                     continue
-                if self._decoder.position != ahead - 1:
+                drained = ahead == number + 1 and self._decoder.position == -1  # served drained: seek again
+                if self._decoder.position != ahead - 1 and not drained:
                     return  # someone else moved the decoder: the prefetch thread covers the rest
                 scaled = self._scaled
                 try:
                     for at, decoded in self._decoder.decode_to(ahead):
+                        if not self._idle():
+                            return  # asked for something: it comes first
                         if at == ahead and self._scaled == scaled:
                             self._cache.put(at, self._convert(decoded))
                 except MediaError:

@@ -90,7 +90,8 @@ class FrameDecoder:
         """
         keyframe = self._index.keyframe_before(number)
         # Decoding on from where the decoder is beats a seek, even across the next keyframe.
-        near = keyframe <= self.position or number - self.position <= CONTINUE_WITHIN
+        # Drained, a frame past a keyframe is decoded from that keyframe: a seek never costs more there.
+        near = keyframe <= self.position or (number - self.position <= CONTINUE_WITHIN and not drain)
         if self._frames is None or not (self.position < number and near):
             self._sought = keyframe
             self._container.seek(int(self._index.pts[keyframe]), stream=self._stream, backward=True)

@@ -32,6 +32,8 @@ SKIP_NONREF_BEHIND = 2  # frames dropped in a row before pictures nobody refers 
 JUMP_BEHIND_S = 0.25  # further behind than this: on to the next keyframe still ahead of the clock
 MAX_WAIT_S = 0.02  # wall seconds: the longest a frame's wait goes without looking at the clock again
 SHOW_AT_LEAST_S = 0.5  # film seconds: a picture this long without a new one is shown even if late
+KEYS_BACK_TO_ALL_S = 0.5  # film seconds: a keyframe ready this early says every frame may keep up again
+KEEPS_UP_FRAMES = 60  # frames played in full without a jump: every frame kept up (the keyframes' backoff resets)
 
 FrameShown = Callable[[int, RGBImage], None]
 
@@ -122,6 +124,9 @@ class PicturePlayback:
         self._next: int | None = None  # the frame expected from the decoder next
         self._decoded_at = 0.0
         self._decode_s = 0.0  # wall time one decoded frame takes, on average lately
+        self._keyframe_s = 0.0  # wall time a keyframe decoded alone takes, lately
+        self._keys_before_trying = 1  # keyframes shown alone before every frame is tried again (doubles)
+        self._full_from: int | None = None  # where every frame was last tried again from
         self._started = False
         self._shown_due: float | None = None  # when the last picture shown was due
         self._on_start = started
@@ -179,10 +184,11 @@ class PicturePlayback:
                 due_anyway = self._shown_due is None or self.due(at) - self._shown_due >= SHOW_AT_LEAST_S
                 jump = None if due_anyway else self._jump_target(at)
                 if jump is not None:
-                    self.stats.dropped += 1
-                    self.stats.jumps += 1
-                    number = jump
-                    break  # decode afresh from that keyframe
+                    went_on = self._jump(decoder, at, jump)
+                    if went_on is None:
+                        return
+                    number = went_on
+                    break  # every frame again, from there
                 if self._late(at) and not due_anyway:
                     self.stats.dropped += 1
                     self._behind += 1
@@ -196,6 +202,55 @@ class PicturePlayback:
                 if self._ended is not None and not self._stop.is_set():
                     self._ended()
                 return
+
+    def _jump(self, decoder: FrameDecoder, at: int, key: int) -> int | None:
+        """Far behind at frame `at`: on with keyframes alone from `key` (see `_keyframes_only`)."""
+        self.stats.dropped += 1
+        self.stats.jumps += 1
+        if self._full_from is not None and at - self._full_from < KEEPS_UP_FRAMES:
+            self._keys_before_trying = min(self._keys_before_trying * 2, 16)  # every frame did not keep up
+        else:
+            self._keys_before_trying = 1
+        return self._keyframes_only(decoder, key)
+
+    def _keyframes_only(self, decoder: FrameDecoder, key: int) -> int | None:
+        """Far behind: keyframes alone, each decoded by itself (drained: none of the pictures after it that
+        a decoder waits for, which would come late and be thrown away) and shown when due, the next one
+        chosen by what a keyframe takes; until one is ready well ahead of its time. The frame to decode every
+        frame from again, or None when stopped or at the end. After every frame was tried and fell behind
+        again at once, more keyframes go alone before the next try (1, 2, 4 ... 16)."""
+        alone = 0
+        while not self._stop.is_set():
+            started = time.monotonic()
+            *_, (at, picture) = decoder.decode_to(key, skip_unneeded=True, drain=True)  # the keyframe comes last
+            self._keyframe_s += (time.monotonic() - started - self._keyframe_s) / (2 if self._keyframe_s else 1)
+            if self._next is not None:
+                self.stats.dropped += max(at - self._next, 0)
+            self._next, self._decoded_at = at + 1, time.monotonic()
+            early = self.due(at) - self.clock.film_time()
+            if not self._show(at, picture, anyway=True):
+                return None
+            following = self._keyframe_due_after(at, self._keyframe_s * 1.5)
+            if at + 1 >= len(self._index):
+                if self._ended is not None and not self._stop.is_set():
+                    self._ended()
+                return None
+            alone += 1
+            ready = early >= KEYS_BACK_TO_ALL_S * max(self.clock.rate, 1.0) and alone >= self._keys_before_trying
+            if ready or following is None:
+                self._full_from = at + 1
+                return at + 1
+            key = following
+        return None
+
+    def _keyframe_due_after(self, number: int, wall_s: float) -> int | None:
+        """The first keyframe after `number` still due once `wall_s` have passed, or None."""
+        now = self.clock.film_time() + wall_s * self.clock.rate
+        keys = self._index.keyframes
+        for key in keys[(keys > number)]:
+            if self.due(int(key)) > now:
+                return int(key)
+        return None
 
     def _frames_from(self, decoder: FrameDecoder, number: int) -> Iterator[tuple[int, av.VideoFrame]]:
         *_, first = decoder.decode_to(number, skip_unneeded=True)  # the frame wanted comes last
