@@ -10,9 +10,9 @@ timed as `working_copy_seconds`) when the film is heavy. Figures, per source, al
 - `step_forward_p95_ms` / `step_backward_p95_ms`: one frame on (→) or back (←), 40 steps from each of
   12 random places, one step per 40 ms (a held arrow key repeats at about 25–30 per second). Target ≤ 16.
 - `random_seek_p95_ms`: a frame anywhere in the film, cold (nothing cached nearby). Target ≤ 150 and
-  below `baseline_opencv_seek_p95_ms`; `random_seek_cpu_p95_ms` is the CPU time the process spent on each
-  (all its threads): the part of a seek's time that does not depend on how busy the machine is: OpenCV's CAP_PROP_POS_FRAMES + read of the same frames from the
-  plain file (its usual way to show frame N; full size, no scaling).
+  below `baseline_opencv_seek_p95_ms`: OpenCV's CAP_PROP_POS_FRAMES + read of the same frames from the
+  plain file (its usual way to show frame N; full size, no scaling). `random_seek_cpu_p95_ms`: the CPU
+  time the process (all its threads) spent on each seek, the part that does not grow with the load.
 - `unpaced_step_*`: the same steps as fast as the machine goes (no pacing), for scale.
 - `decoding_options`: per source, decoding throughput (frames a second over two GOPs) and a cold seek's
   decode (to a GOP's last frame) with frame threads (AUTO, the server's and playback's choice), slice
