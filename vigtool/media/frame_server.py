@@ -6,8 +6,12 @@ The server decodes each GOP once and keeps its frames, already scaled to the siz
 bounded cache (least recently used goes first):
 
 - on a miss it decodes from the keyframe to the wanted frame and converts only that one (a random seek
-  costs the decode, not the conversion of the frames on the way); stepping backwards into an uncached GOP
-  converts the whole GOP on the way, so the next steps back are hits;
+  costs the decode, not the conversion of the frames on the way), with slice threads, and drains the
+  decoder after the wanted frame's packet when it holds pictures back (B-frames): the first frame of a 4K
+  HEVC film costs one picture's decoding, not five; stepping backwards into an uncached GOP converts the
+  whole GOP on the way, so the next steps back are hits;
+- while a frame asked for is being decoded, decoding ahead and the prefetch wait (they would take the
+  CPU the seek needs on a busy machine);
 - right after serving a frame, the same decoder (already there) decodes the next few frames on, so the
   steps forward after a jump are hits at once; a prefetch thread with its own decoder then fills the rest
   of the GOP around the wanted frame and the neighbouring GOP in the direction of travel;

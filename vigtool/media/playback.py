@@ -4,8 +4,11 @@ A 4K HEVC film can take longer to decode than to watch. A player that shows ever
 behind its own sound and the clock, further every second. This one keeps time the way mpv does: the
 decoding thread looks at the clock before each frame; a frame already late is not converted nor shown;
 when it falls further behind, the decoder stops decoding pictures nobody refers to; and when it is more
-than a moment behind, it jumps to the next keyframe still ahead of the clock. Sound (played by the
-window from the same film) and picture stay together, and `PlaybackStats` says what was dropped.
+than a moment behind, it goes on with keyframes alone, each the next one still ahead of the clock once
+decoded, decoded by itself (drained: a decoder otherwise holds a picture back until it has decoded two to
+four more, which would come late and be thrown away) and shown on time; every frame is tried again when
+a keyframe is ready well ahead of its time. Sound (played by the window from the same film) and picture
+stay together, and `PlaybackStats` says what was dropped.
 
 Frame numbers are the film's own (presentation order, by the probe's timestamps), so the frame on
 screen is always known exactly; a paused frame is served exactly by the frame server, never from here.
