@@ -6,10 +6,10 @@ The server decodes each GOP once and keeps its frames, already scaled to the siz
 bounded cache (least recently used goes first):
 
 - on a miss it decodes from the keyframe to the wanted frame and converts only that one (a random seek
-  costs the decode, not the conversion of the frames on the way), with slice threads, and drains the
-  decoder after the wanted frame's packet when it holds pictures back (B-frames): the first frame of a 4K
-  HEVC film costs one picture's decoding, not five; stepping backwards into an uncached GOP converts the
-  whole GOP on the way, so the next steps back are hits;
+  costs the decode, not the conversion of the frames on the way), with slice threads; near a keyframe
+  it drains the decoder after the wanted frame's packet when it holds pictures back (B-frames): the
+  first frame of a 4K HEVC film costs one picture's decoding, not five; stepping backwards into an
+  uncached GOP converts the whole GOP on the way, so the next steps back are hits;
 - while a frame asked for is being decoded, decoding ahead and the prefetch wait (they would take the
   CPU the seek needs on a busy machine);
 - right after serving a frame, the same decoder (already there) decodes the next few frames on, so the
@@ -38,6 +38,7 @@ from vigtool.media.probe import FrameIndex, SeekableFile
 DEFAULT_BOX = (960, 540)
 DEFAULT_CACHE_BYTES = 320 << 20  # about three 2-second GOPs of 30 fps at 960×540
 QUIET_AFTER_JUMP_S = 0.12
+DRAIN_WITHIN = 4  # frames after a keyframe within which a lone frame is drained out of the decoder
 AHEAD = 8  # frames decoded on from the one served, by its own decoder, before the prefetch fills the GOP
 
 FrameCallback = Callable[[int, RGBImage | None, Exception | None], None]
@@ -256,8 +257,11 @@ class FrameServer:
             # A lone frame after a seek is drained out of a decoder that holds pictures back (B-frames):
             # the frames after it are then decoded by the prefetch thread rather than on the way here.
             # A step on (the frames after it wanted next) decodes on undrained, so the next steps continue.
+            # Only near a keyframe: further on, the pictures held back are a small part of the decoding on
+            # the way, and an undrained decoder decodes ahead from there without seeking again.
             stepping_on = 0 <= self._last_served < number <= self._last_served + 2
-            drain = not backwards and not stepping_on and self._decoder.holds_back
+            near_key = number - self._index.keyframe_before(number) <= DRAIN_WITHIN
+            drain = not backwards and not stepping_on and near_key and self._decoder.holds_back
             for at, decoded in self._decoder.decode_to(number, skip_unneeded=not backwards, drain=drain):
                 if at == number:
                     image = self._convert(decoded)
