@@ -243,8 +243,34 @@ class PicturePlayback:
             if ready or following is None:
                 self._full_from = at + 1
                 return at + 1
+            # Until the next keyframe must be decoded, the pictures after this one that are on time.
+            if not self._between(decoder, at + 1, self.due(following) - 3 * self._keyframe_s * self.clock.rate):
+                return None
             key = following
         return None
+
+    def _between(self, decoder: FrameDecoder, start: int, until: float) -> bool:
+        """Between two keyframes shown alone, while the clock has not reached `until` (film seconds): the
+        frames from `start` on, reference pictures only, each shown if on time. False when stopped."""
+        if self.clock.film_time() + 2 * self._keyframe_s * self.clock.rate >= until:
+            return True  # no time to decode the keyframe again and a picture after it
+        for at, picture in self._frames_from(decoder, start):
+            if self._stop.is_set():
+                return False
+            if at == start:
+                decoder.skip_nonref_before(len(self._index) - 1)
+            if self.clock.film_time() >= until or self.due(at) >= until:
+                break
+            if self._next is not None:
+                self.stats.dropped += max(at - self._next, 0)
+            self._next = at + 1
+            if self._late(at):
+                self.stats.dropped += 1
+                continue
+            if not self._show(at, picture):
+                return False
+        decoder.forget_position()  # the next keyframe is decoded alone again
+        return True
 
     def _keyframe_due_after(self, number: int, wall_s: float) -> int | None:
         """The first keyframe after `number` still due once `wall_s` have passed, or None."""
