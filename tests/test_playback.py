@@ -62,30 +62,6 @@ def test_a_stall_drops_frames_and_playback_catches_up_with_the_clock(vault: Vaul
     assert run.stats.dropped >= 36 and run.stats.shown == len(shown)
 
 
-def test_far_behind_the_next_picture_is_the_keyframe_ahead_on_time_then_every_frame_again(
-        vault: Vault, samples: dict[str, Sample]) -> None:
-    recording = import_recording(vault, samples["h264"].path, "F").recording  # 120 frames, keyframes 0, 60
-    source = viewing_source(vault, recording)
-    wall = SteppedClock()
-    clock = PlaybackClock(Fraction(0), 2.0, now=wall)
-    shown: list[tuple[int, int | None, float]] = []
-    done = threading.Event()
-
-    def frame_shown(number: int, image: RGBImage) -> None:
-        shown.append((number, read_stamp(image), clock.film_time()))
-        if len(shown) == 1:
-            wall.offset += 0.6  # 1.2 s of film behind: far more than a moment
-
-    run = PicturePlayback(source.open_handle, source.index, source.size, source.rotation, source.name, (320, 240),
-                          10, clock, frame_shown, ended=done.set)
-    assert done.wait(30)
-    run.stop()
-    numbers = [n for n, _, _ in shown]
-    assert all(stamp == n for n, stamp, _ in shown)
-    assert numbers[:2] == [10, 60] and run.stats.jumps >= 1  # the keyframe itself, decoded alone
-    assert numbers[2:] == sorted(numbers[2:]) and len(numbers[2:]) >= 20  # then frame after frame again
-
-
 def test_speed_changes_keep_the_film_time_reached() -> None:
     ticks = [100.0]
     clock = PlaybackClock(Fraction(1), 1.0, now=lambda: ticks[0])

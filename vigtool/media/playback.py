@@ -4,11 +4,8 @@ A 4K HEVC film can take longer to decode than to watch. A player that shows ever
 behind its own sound and the clock, further every second. This one keeps time the way mpv does: the
 decoding thread looks at the clock before each frame; a frame already late is not converted nor shown;
 when it falls further behind, the decoder stops decoding pictures nobody refers to; and when it is more
-than a moment behind, it goes on with keyframes alone, each the next one still ahead of the clock once
-decoded, decoded by itself (drained: a decoder otherwise holds a picture back until it has decoded two to
-four more, which would come late and be thrown away) and shown on time; every frame is tried again when
-a keyframe is ready well ahead of its time. Sound (played by the window from the same film) and picture
-stay together, and `PlaybackStats` says what was dropped.
+than a moment behind, it jumps to the next keyframe still ahead of the clock. Sound (played by the
+window from the same film) and picture stay together, and `PlaybackStats` says what was dropped.
 
 Frame numbers are the film's own (presentation order, by the probe's timestamps), so the frame on
 screen is always known exactly; a paused frame is served exactly by the frame server, never from here.
@@ -35,8 +32,6 @@ SKIP_NONREF_BEHIND = 2  # frames dropped in a row before pictures nobody refers 
 JUMP_BEHIND_S = 0.25  # further behind than this: on to the next keyframe still ahead of the clock
 MAX_WAIT_S = 0.02  # wall seconds: the longest a frame's wait goes without looking at the clock again
 SHOW_AT_LEAST_S = 0.5  # film seconds: a picture this long without a new one is shown even if late
-KEYS_BACK_TO_ALL_S = 0.5  # film seconds: a keyframe ready this early says every frame may keep up again
-KEEPS_UP_FRAMES = 60  # frames played in full without a jump: every frame kept up (the keyframes' backoff resets)
 
 FrameShown = Callable[[int, RGBImage], None]
 
@@ -127,9 +122,6 @@ class PicturePlayback:
         self._next: int | None = None  # the frame expected from the decoder next
         self._decoded_at = 0.0
         self._decode_s = 0.0  # wall time one decoded frame takes, on average lately
-        self._keyframe_s = 0.0  # wall time a keyframe decoded alone takes, lately
-        self._keys_before_trying = 1  # keyframes shown alone before every frame is tried again (doubles)
-        self._full_from: int | None = None  # where every frame was last tried again from
         self._started = False
         self._shown_due: float | None = None  # when the last picture shown was due
         self._on_start = started
@@ -187,11 +179,10 @@ class PicturePlayback:
                 due_anyway = self._shown_due is None or self.due(at) - self._shown_due >= SHOW_AT_LEAST_S
                 jump = None if due_anyway else self._jump_target(at)
                 if jump is not None:
-                    went_on = self._jump(decoder, at, jump)
-                    if went_on is None:
-                        return
-                    number = went_on
-                    break  # every frame again, from there
+                    self.stats.dropped += 1
+                    self.stats.jumps += 1
+                    number = jump
+                    break  # decode afresh from that keyframe
                 if self._late(at) and not due_anyway:
                     self.stats.dropped += 1
                     self._behind += 1
@@ -205,81 +196,6 @@ class PicturePlayback:
                 if self._ended is not None and not self._stop.is_set():
                     self._ended()
                 return
-
-    def _jump(self, decoder: FrameDecoder, at: int, key: int) -> int | None:
-        """Far behind at frame `at`: on with keyframes alone from `key` (see `_keyframes_only`)."""
-        self.stats.dropped += 1
-        self.stats.jumps += 1
-        if self._full_from is not None and at - self._full_from < KEEPS_UP_FRAMES:
-            self._keys_before_trying = min(self._keys_before_trying * 2, 16)  # every frame did not keep up
-        else:
-            self._keys_before_trying = 1
-        return self._keyframes_only(decoder, key)
-
-    def _keyframes_only(self, decoder: FrameDecoder, key: int) -> int | None:
-        """Far behind: keyframes alone, each decoded by itself (drained: none of the pictures after it that
-        a decoder waits for, which would come late and be thrown away) and shown when due, the next one
-        chosen by what a keyframe takes; until one is ready well ahead of its time. The frame to decode every
-        frame from again, or None when stopped or at the end. After every frame was tried and fell behind
-        again at once, more keyframes go alone before the next try (1, 2, 4 ... 16)."""
-        alone = 0
-        while not self._stop.is_set():
-            started = time.monotonic()
-            *_, (at, picture) = decoder.decode_to(key, skip_unneeded=True, drain=True)  # the keyframe comes last
-            self._keyframe_s += (time.monotonic() - started - self._keyframe_s) / (2 if self._keyframe_s else 1)
-            if self._next is not None:
-                self.stats.dropped += max(at - self._next, 0)
-            self._next, self._decoded_at = at + 1, time.monotonic()
-            early = self.due(at) - self.clock.film_time()
-            if not self._show(at, picture, anyway=True):
-                return None
-            following = self._keyframe_due_after(at, self._keyframe_s * 1.5)
-            if at + 1 >= len(self._index):
-                if self._ended is not None and not self._stop.is_set():
-                    self._ended()
-                return None
-            alone += 1
-            ready = early >= KEYS_BACK_TO_ALL_S * max(self.clock.rate, 1.0) and alone >= self._keys_before_trying
-            if ready or following is None:
-                self._full_from = at + 1
-                return at + 1
-            # Until the next keyframe must be decoded, the pictures after this one that are on time.
-            if not self._between(decoder, at + 1, self.due(following) - 3 * self._keyframe_s * self.clock.rate):
-                return None
-            key = following
-        return None
-
-    def _between(self, decoder: FrameDecoder, start: int, until: float) -> bool:
-        """Between two keyframes shown alone, while the clock has not reached `until` (film seconds): the
-        frames from `start` on, reference pictures only, each shown if on time. False when stopped."""
-        if self.clock.film_time() + 2 * self._keyframe_s * self.clock.rate >= until:
-            return True  # no time to decode the keyframe again and a picture after it
-        for at, picture in self._frames_from(decoder, start):
-            if self._stop.is_set():
-                return False
-            if at == start:
-                decoder.skip_nonref_before(len(self._index) - 1)
-            if self.clock.film_time() >= until or self.due(at) >= until:
-                break
-            if self._next is not None:
-                self.stats.dropped += max(at - self._next, 0)
-            self._next = at + 1
-            if self._late(at):
-                self.stats.dropped += 1
-                continue
-            if not self._show(at, picture):
-                return False
-        decoder.forget_position()  # the next keyframe is decoded alone again
-        return True
-
-    def _keyframe_due_after(self, number: int, wall_s: float) -> int | None:
-        """The first keyframe after `number` still due once `wall_s` have passed, or None."""
-        now = self.clock.film_time() + wall_s * self.clock.rate
-        keys = self._index.keyframes
-        for key in keys[(keys > number)]:
-            if self.due(int(key)) > now:
-                return int(key)
-        return None
 
     def _frames_from(self, decoder: FrameDecoder, number: int) -> Iterator[tuple[int, av.VideoFrame]]:
         *_, first = decoder.decode_to(number, skip_unneeded=True)  # the frame wanted comes last
