@@ -142,7 +142,7 @@ def test_a_dense_film_larger_than_the_copy_gets_one_and_a_light_one_does_not(vau
     builder.close()
     assert made is not None and made.size == (1280, 720)
     source = viewing_source(vault, dense_recording)
-    assert source.working_copy and source.index.keyframes.tolist() == [0, 15]
+    assert source.working_copy and source.index.keyframes.tolist() == list(range(0, 30, COPY_GOP))
     assert vault.repo.recordings.frame_index(dense_recording.id).keyframes.tolist() == [0, 12, 24]
     assert not viewing_source(vault, light_recording).working_copy
     with open_frame_server(vault, dense_recording, box=(1280, 720)) as server:
@@ -224,7 +224,7 @@ DRIVER = Path(__file__).with_name("working_copy_driver.py")
 
 def kill_while_making(vault_dir: Path, recording_id: int, stop_at: int) -> list[str]:
     """Make the copy in a child, in pieces of one GOP, and SIGKILL it once frame `stop_at` is encoded."""
-    child = subprocess.Popen([sys.executable, str(DRIVER), str(vault_dir), str(recording_id), str(COPY_GOP),
+    child = subprocess.Popen([sys.executable, str(DRIVER), str(vault_dir), str(recording_id), str(2 * COPY_GOP),
                               str(stop_at)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
                              env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])})
     assert child.stdout is not None
@@ -244,7 +244,7 @@ def kill_while_making(vault_dir: Path, recording_id: int, stop_at: int) -> list[
 
 def test_a_copy_killed_mid_way_goes_on_where_it_stopped(tmp_path: Path, heavy_film: Path) -> None:
     with open_vault(tmp_path / "v") as vault:
-        recording = import_recording(vault, heavy_film, "F").recording  # 30 frames: two pieces of 15
+        recording = import_recording(vault, heavy_film, "F").recording  # 30 frames: two pieces (16 and 14)
     lines = kill_while_making(tmp_path / "v", recording.id, stop_at=20)
     assert "SEALED 0" in lines and "SEALED 1" not in lines
     media = tmp_path / "v" / "media"
@@ -265,9 +265,9 @@ def test_a_copy_killed_mid_way_goes_on_where_it_stopped(tmp_path: Path, heavy_fi
             before_assembly.append((piece.stat().st_ino, piece.stat().st_mtime))
 
         made = make_working_copy(vault, recording, lambda n, _t: done.append(n), piece_sealed=sealing,
-                                 piece_frames=COPY_GOP)
+                                 piece_frames=2 * COPY_GOP)
         assert made is not None and made.frames == 30
-        assert done[0] == 16 and done[-1] == 30  # it went on after the piece finished before the kill
+        assert done[0] == 2 * COPY_GOP + 1 and done[-1] == 30  # it went on after the piece finished before the kill
         assert sealed == [1]
         assert before_assembly == [(first_piece.st_ino, first_piece.st_mtime)]  # that piece was not made again
         assert sorted(p.name for p in media.iterdir()) == sorted(
@@ -282,14 +282,14 @@ def test_a_torn_piece_is_found_and_made_again(vault: Vault, heavy_film: Path) ->
     seen: list[int] = []
     with pytest.raises(WorkingCopyCancelledError):
         make_working_copy(vault, recording, lambda n, _t: seen.append(n), lambda: len(seen) >= 20,
-                          piece_frames=COPY_GOP)
+                          piece_frames=2 * COPY_GOP)
     piece = vault.media.piece_path(recording.media_id, MediaKind.WORKING_COPY_PIECE, 0)
     assert vault.media.pieces(recording.media_id, MediaKind.WORKING_COPY_PIECE) == [0]  # stopped: piece 0 kept
     piece.write_bytes(piece.read_bytes()[:-300])  # torn at its end, as a disk without data journaling may leave
     done: list[int] = []
     sealed: list[int] = []
     made = make_working_copy(vault, recording, lambda n, _t: done.append(n), piece_sealed=sealed.append,
-                             piece_frames=COPY_GOP)
+                             piece_frames=2 * COPY_GOP)
     assert made is not None and done[0] == 1 and sealed == [0, 1]  # made again from the start
     with open_frame_server(vault, recording, box=(1280, 720)) as server:
         assert [read_stamp(server.frame(n)) for n in (0, 14, 15, 29)] == [0, 14, 15, 29]
@@ -300,7 +300,7 @@ def test_pieces_of_a_copy_are_shredded_with_the_film(vault: Vault, heavy_film: P
     seen: list[int] = []
     with pytest.raises(WorkingCopyCancelledError):
         make_working_copy(vault, recording, lambda n, _t: seen.append(n), lambda: len(seen) >= 20,
-                          piece_frames=COPY_GOP)
+                          piece_frames=2 * COPY_GOP)
     assert vault.media.pieces(recording.media_id, MediaKind.WORKING_COPY_PIECE) == [0]
     assert not vault.media.unknown_files({recording.media_id})  # a piece is the vault's own, not a stray
     vault.delete_recording(recording)

@@ -102,12 +102,21 @@ class ForwardPlay(QObject):
 
     def set_film(self, open_film: Callable[[], PositionedRawReader], source: ViewingSource, has_sound: bool) -> None:
         """The film to play: its picture from `source`, its sound from the film itself (`open_film()`), copied
-        into memory on a thread (the sound joins the picture once it is there, in a moment)."""
+        into memory on a thread once `prepare_sound()` is called (the sound joins the picture once it is
+        there, in a moment)."""
         self._forget_sound()
         self.source, self._has_sound, self._open_film = source, has_sound, open_film
         self._opened += 1
+
+    def prepare_sound(self) -> None:
+        """Copy the film's sound into memory on a thread, unless under way or done. Called once the first
+        frame is on the screen (or play is pressed): reading the sound takes the demuxer through the whole
+        film (0.2 CPU-s a minute of 4K film), which must not slow the film's first frame."""
+        has_sound, open_film = self._has_sound, self._open_film
+        if self._sound_thread is not None or self._sound_ready or open_film is None or self.source is None:
+            return
         if has_sound and (self.sound_device or self.sound_without_device):
-            opened, cancel, name = self._opened, self._sound_cancel, source.name
+            opened, cancel, name = self._opened, self._sound_cancel, self.source.name
 
             def make() -> None:
                 data: bytes | None = None
@@ -173,6 +182,7 @@ class ForwardPlay(QObject):
         """Play from frame `start`; the sound starts at `sound_from_ms` with the first picture."""
         assert self.source is not None
         self.stop()
+        self.prepare_sound()
         source = self.source
         holder: list[PicturePlayback] = []
 

@@ -242,6 +242,7 @@ class PlayerView(QWidget):
             return
         if number == self._wanted and result is not None:
             self.canvas.show_image(to_qimage(result))  # type: ignore[arg-type]
+            self.forward.prepare_sound()  # the film's first frame is on the screen: its sound may be read now
 
     def step(self, delta: int) -> None:
         self.show_frame(self.frame + delta)

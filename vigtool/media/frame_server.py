@@ -6,8 +6,12 @@ The server decodes each GOP once and keeps its frames, already scaled to the siz
 bounded cache (least recently used goes first):
 
 - on a miss it decodes from the keyframe to the wanted frame and converts only that one (a random seek
-  costs the decode, not the conversion of the frames on the way); stepping backwards into an uncached GOP
-  converts the whole GOP on the way, so the next steps back are hits;
+  costs the decode, not the conversion of the frames on the way), with slice threads; near a keyframe
+  it drains the decoder after the wanted frame's packet when it holds pictures back (B-frames): the
+  first frame of a 4K HEVC film costs one picture's decoding, not five; stepping backwards into an
+  uncached GOP converts the whole GOP on the way, so the next steps back are hits;
+- while a frame asked for is being decoded, decoding ahead and the prefetch wait (they would take the
+  CPU the seek needs on a busy machine);
 - right after serving a frame, the same decoder (already there) decodes the next few frames on, so the
   steps forward after a jump are hits at once; a prefetch thread with its own decoder then fills the rest
   of the GOP around the wanted frame and the neighbouring GOP in the direction of travel;
@@ -34,6 +38,7 @@ from vigtool.media.probe import FrameIndex, SeekableFile
 DEFAULT_BOX = (960, 540)
 DEFAULT_CACHE_BYTES = 320 << 20  # about three 2-second GOPs of 30 fps at 960×540
 QUIET_AFTER_JUMP_S = 0.12
+DRAIN_WITHIN = 4  # frames after a keyframe within which a lone frame is drained out of the decoder
 AHEAD = 8  # frames decoded on from the one served, by its own decoder, before the prefetch fills the GOP
 
 FrameCallback = Callable[[int, RGBImage | None, Exception | None], None]
@@ -108,8 +113,12 @@ class FrameServer:
         self._name = name
         self._scaled = fit_in_box(size[0], size[1], rotation, box)
         self._cache = _FrameCache(cache_bytes)
-        self._decoder = FrameDecoder(open_handle(), index, name)
+        # Slice threads for the frames asked for: a seek wants one frame soon, and frame threads make it wait
+        # for two more (their pipeline), which costs CPU the seek does not have when the cores are busy.
+        # The prefetch thread, filling whole GOPs, keeps frame threads.
+        self._decoder = FrameDecoder(open_handle(), index, name, threading="SLICE")
         self._decoder_lock = threading.Lock()
+        self._asking = 0  # frames being decoded for a caller right now: decoding ahead and prefetch wait
         self._last_served = -1
         self._closed = False
         self._playing = False
@@ -183,10 +192,15 @@ class FrameServer:
             raise MediaError(self._name, "is closed")
         image = self._cache.get(number)
         if image is None:
-            image = self._decode(number)
             with self._wake:
-                self._ahead_from = number
-                self._wake.notify_all()
+                self._asking += 1
+            try:
+                image = self._decode(number)
+            finally:
+                with self._wake:
+                    self._asking -= 1
+                    self._ahead_from = number
+                    self._wake.notify_all()
         self._served(number)
         return image
 
@@ -240,7 +254,15 @@ class FrameServer:
             # Stepping back into a GOP not yet cached: convert all of it, the next steps back are hits.
             backwards = self._last_served - 2 <= number < self._last_served
             image: RGBImage | None = None
-            for at, decoded in self._decoder.decode_to(number, skip_unneeded=not backwards):
+            # A lone frame after a seek is drained out of a decoder that holds pictures back (B-frames):
+            # the frames after it are then decoded by the prefetch thread rather than on the way here.
+            # A step on (the frames after it wanted next) decodes on undrained, so the next steps continue.
+            # Only near a keyframe: further on, the pictures held back are a small part of the decoding on
+            # the way, and an undrained decoder decodes ahead from there without seeking again.
+            stepping_on = 0 <= self._last_served < number <= self._last_served + 2
+            near_key = number - self._index.keyframe_before(number) <= DRAIN_WITHIN
+            drain = not backwards and not stepping_on and near_key and self._decoder.holds_back
+            for at, decoded in self._decoder.decode_to(number, skip_unneeded=not backwards, drain=drain):
                 if at == number:
                     image = self._convert(decoded)
                     self._cache.put(at, image)
@@ -311,6 +333,7 @@ class FrameServer:
             if not gop.start <= decoder.position < missing[0]:
                 decoder.forget_position()
             for at, decoded in decoder.decode_to(missing[-1]):
+                self._wait_while_asked()
                 if self._prefetch_generation != generation or self._closed or self._playing:
                     return  # the user moved on (or plays): plan again from where she is now
                 if at >= gop.start and at not in self._cache and self._scaled == scaled:
@@ -318,6 +341,12 @@ class FrameServer:
         with self._wake:
             if self._prefetch_generation == generation:
                 self._current_plan = []  # done: the same place asked again later is planned afresh
+
+    def _wait_while_asked(self) -> None:
+        """A frame asked for is being decoded: the prefetch takes none of the CPU it needs meanwhile."""
+        with self._wake:
+            while self._asking and not self._closed:
+                self._wake.wait(0.05)
 
     def _request_loop(self) -> None:
         while True:
@@ -349,7 +378,8 @@ class FrameServer:
                 callback(number, image, None)
 
     def _idle(self) -> bool:
-        return self._request is None and self._ahead_from is None and not self._playing and not self._closed
+        return (self._request is None and self._ahead_from is None and not self._asking and not self._playing
+                and not self._closed)
 
     def _decode_ahead(self, number: int) -> None:
         """The frames stepped to next: decoded on by the decoder that has just reached `number` (no seek, no
@@ -360,11 +390,14 @@ class FrameServer:
             with self._decoder_lock:
                 if ahead in self._cache:
                     continue
-                if self._decoder.position != ahead - 1:
+                drained = ahead == number + 1 and self._decoder.position == -1  # served drained: seek again
+                if self._decoder.position != ahead - 1 and not drained:
                     return  # someone else moved the decoder: the prefetch thread covers the rest
                 scaled = self._scaled
                 try:
                     for at, decoded in self._decoder.decode_to(ahead):
+                        if not self._idle():
+                            return  # asked for something: it comes first
                         if at == ahead and self._scaled == scaled:
                             self._cache.put(at, self._convert(decoded))
                 except MediaError:

@@ -3,7 +3,7 @@ watching only.
 
 A phone's 4K HEVC film decodes slower than it plays on an ordinary laptop. After import, a copy is made
 in the background at a size and GOP chosen for fast decoding and stepping: H.264, 8-bit, within
-1280×720, a keyframe every 15 frames, no B-frames, every frame of the original in the same order. It is
+1280×720, a keyframe every 8 frames, no B-frames, every frame of the original in the same order. It is
 sealed with the film's own data key next to it in the vault (`<media id>.working_copy.vigm`), so deleting
 the recording's key shreds it with the film.
 
@@ -128,14 +128,23 @@ def open_working_copy(vault: Vault, recording: Recording) -> SealedMediaReader:
                             f"the working copy of {recording.source_name}")
 
 
-def copy_index(original: FrameIndex, time_base: Fraction, frames: int) -> FrameIndex:
-    """The copy's frame index, from the original's: the same frames, timestamps from 0 in `time_base`."""
+def copy_index(original: FrameIndex, time_base: Fraction, frames: int, gop: int = COPY_GOP) -> FrameIndex:
+    """The copy's frame index, from the original's: the same frames, timestamps from 0 in `time_base`, a
+    keyframe every `gop` frames."""
     scale = original.time_base / time_base
     ticks = [(int(p) - int(original.pts[0])) * scale for p in original.pts]
     if any(t.denominator != 1 for t in ticks):
         raise MediaError("working copy", f"time base {time_base} cannot hold the film's timestamps exactly")
     return FrameIndex(np.array([int(t) for t in ticks], dtype=np.int64),
-                      np.arange(0, frames, COPY_GOP, dtype=np.int64), time_base)
+                      np.arange(0, frames, gop, dtype=np.int64), time_base)
+
+
+def _gop_of(container: av.container.InputContainer, stream: av.video.stream.VideoStream) -> int:
+    """The copy's GOP, from its first packets (a copy made before the GOP was shortened keeps its own)."""
+    for count, packet in enumerate(itertools.islice(container.demux(stream), 1, 4 * COPY_GOP), start=1):
+        if packet.is_keyframe:
+            return count
+    return COPY_GOP
 
 
 def viewing_source(vault: Vault, recording: Recording) -> ViewingSource:
@@ -147,8 +156,9 @@ def viewing_source(vault: Vault, recording: Recording) -> ViewingSource:
             with open_working_copy(vault, recording) as handle, av.open(handle, "r") as container:
                 stream = container.streams.video[0]
                 time_base, size = stream.time_base, (stream.codec_context.width, stream.codec_context.height)
+                gop = _gop_of(container, stream)
             assert time_base is not None
-            index = copy_index(original, time_base, len(original))
+            index = copy_index(original, time_base, len(original), gop)
         except (MediaError, av.error.FFmpegError):
             pass  # a damaged copy: watch the original (verify reports the damage)
         else:
@@ -285,7 +295,7 @@ def _scaled_frames(decoder: FrameDecoder, original: FrameIndex, first: int, size
             scaled = frame.reformat(width=size[0], height=size[1], format="yuv420p", interpolation="AREA")
             scaled.pts, scaled.time_base = int(original.pts[at]) - pts0, original.time_base
             # The copy's GOPs are its own: x264 makes a keyframe of every picture marked I, and the
-            # original's (every 25 frames at 25 fps, or where a scene cut) are not every 15th.
+            # original's (every 25 frames at 25 fps, or where a scene cut) are not every 8th.
             scaled.pict_type = PictureType.NONE
             yield scaled
             expected += 1

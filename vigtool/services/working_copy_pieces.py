@@ -31,9 +31,9 @@ from vigtool.media.errors import MediaError
 from vigtool.media.probe import FrameIndex
 from vigtool.services.vault import Vault
 
-COPY_GOP = 15  # a keyframe every half second at 30 fps: a random seek decodes at most 14 frames
+COPY_GOP = 8  # a keyframe every 8 frames: a random seek decodes at most 7 (4.5 on average) of the copy
 COPY_CRF = 23
-PIECE_GOPS = 20  # 300 frames a piece: a crash costs at most 10 s of a 30-fps film's copy
+PIECE_GOPS = 40  # 320 frames a piece: a crash costs at most 11 s of a 30-fps film's copy
 ENCODER_OPTIONS = {"crf": str(COPY_CRF), "preset": "veryfast", "g": str(COPY_GOP), "keyint_min": str(COPY_GOP),
                    "sc_threshold": "0", "bf": "0"}
 MAGIC = b"VIGWCP1\n"
