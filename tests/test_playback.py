@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
+from collections.abc import Iterator
 from fractions import Fraction
 from pathlib import Path
 
+import av
 import pytest
 from conftest import Sample
 from PySide6.QtCore import QTimer
@@ -14,9 +17,11 @@ from pytestqt.qtbot import QtBot
 
 from ui.qt_forward_play import HEAVY_NOTE, ForwardPlay
 from ui.qt_player import PlayerView
+from vigtool.media import playback
 from vigtool.media.frame_server import AHEAD, FrameServer
-from vigtool.media.frames import RGBImage
-from vigtool.media.playback import LATE_S, PicturePlayback, PlaybackClock, PlaybackStats
+from vigtool.media.frames import FrameDecoder, RGBImage
+from vigtool.media.playback import LATE_S, SHOWN_LATE_AT_MOST_S, PicturePlayback, PlaybackClock, PlaybackStats
+from vigtool.media.probe import probe_path
 from vigtool.services.frames import open_frame_server
 from vigtool.services.importing import import_recording
 from vigtool.services.vault import Vault
@@ -249,3 +254,40 @@ def test_the_working_copy_waits_while_the_player_plays_and_steps(qtbot: QtBot, v
     assert player.activity.busy
     player.close_film()
     qtbot.waitUntil(lambda: not player.activity.busy, timeout=5000)
+
+
+def test_a_film_too_heavy_to_keep_up_with_shows_no_picture_behind_its_sound(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A 4K original at 2x: the decoder gives a third of the pictures the speed asks for. Rather than put a
+    picture half a second behind the sound now and then (so the screen is not still), playback goes on to a
+    keyframe it can reach in time: every picture shown is its frame, on time, and pictures keep coming."""
+    film = tmp_path / "heavy.mp4"
+    render(RecordingSpec(duration=12.0, width=160, height=96, seed=8, gop_seconds=1.0), film)
+    index = probe_path(film).index
+
+    class SlowDecoder(FrameDecoder):  # a film's pictures as slow to decode as 4K HEVC on a small laptop
+        def decode_on(self) -> Iterator[tuple[int, av.VideoFrame]]:
+            for decoded in super().decode_on():
+                time.sleep(0.05)
+                yield decoded
+
+    monkeypatch.setattr(playback, "FrameDecoder", SlowDecoder)
+    clock = PlaybackClock(Fraction(0), 2.0)
+    shown: list[tuple[int, int | None, float]] = []
+    done = threading.Event()
+
+    def frame_shown(number: int, image: RGBImage) -> None:
+        shown.append((number, read_stamp(image), clock.film_time()))
+
+    run = PicturePlayback(lambda: film.open("rb"), index, (160, 96), 0, film.name, (160, 96), 0, clock, frame_shown,
+                          ended=done.set)
+    assert done.wait(30)
+    run.stop()
+    assert all(stamp == n for n, stamp, _ in shown)
+    assert run.stats.jumps >= 2  # it fell behind, and went on from keyframes
+    # Near the end no keyframe may be in reach: there a late picture is shown rather than none.
+    near_end = int(index.keyframes[-2])
+    late = [(n, round(at - run.due(n), 3)) for n, _, at in shown[1:] if n < near_end]
+    assert max(d for _, d in late) <= SHOWN_LATE_AT_MOST_S + 0.05, late  # slack: the hand-over, a busy machine
+    gaps = [b - a for (a, _, _), (b, _, _) in itertools.pairwise(shown)]
+    assert len(shown) >= 6 and max(gaps) <= 60, gaps  # a picture at least every 2 s of film (1 s of watching)

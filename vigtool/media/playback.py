@@ -4,7 +4,8 @@ A 4K HEVC film can take longer to decode than to watch. A player that shows ever
 behind its own sound and the clock, further every second. This one keeps time the way mpv does: the
 decoding thread looks at the clock before each frame; a frame already late is not converted nor shown;
 when it falls further behind, the decoder stops decoding pictures nobody refers to; and when it is more
-than a moment behind, it jumps to the next keyframe still ahead of the clock. Sound (played by the
+than a moment behind, it jumps to the next keyframe still ahead of the clock (aimed by what jumps on this
+film have cost), rather than show a picture far behind its sound so that the screen is not still. Sound (played by the
 window from the same film) and picture stay together, and `PlaybackStats` says what was dropped.
 
 Frame numbers are the film's own (presentation order, by the probe's timestamps), so the frame on
@@ -32,6 +33,9 @@ SKIP_NONREF_BEHIND = 2  # frames dropped in a row before pictures nobody refers 
 JUMP_BEHIND_S = 0.25  # further behind than this: on to the next keyframe still ahead of the clock
 MAX_WAIT_S = 0.02  # wall seconds: the longest a frame's wait goes without looking at the clock again
 SHOW_AT_LEAST_S = 0.5  # film seconds: a picture this long without a new one is shown even if late
+# ...unless it is later than this and a keyframe ahead can be reached in time: then on to that keyframe
+# (a 4K original at 2x showed frames half a second behind their sound, each half a second of film).
+SHOWN_LATE_AT_MOST_S = 0.1
 
 FrameShown = Callable[[int, RGBImage], None]
 
@@ -122,6 +126,11 @@ class PicturePlayback:
         self._next: int | None = None  # the frame expected from the decoder next
         self._decoded_at = 0.0
         self._decode_s = 0.0  # wall time one decoded frame takes, on average lately
+        # Wall time from a jump's seek to its keyframe decoded, as measured on this film: a decoder that holds
+        # pictures back (B-frames, frame threads) decodes several after the keyframe before it gives it out,
+        # so on a 4K HEVC film a jump costs far more than a frame; aimed too near, the keyframe came late.
+        self._jump_s = 0.0
+        self._jumped_at: float | None = None
         self._started = False
         self._shown_due: float | None = None  # when the last picture shown was due
         self._on_start = started
@@ -171,17 +180,13 @@ class PicturePlayback:
             for at, picture in self._frames_from(decoder, number):
                 if self._stop.is_set():
                     return
-                now = time.monotonic()
-                if self._next is not None:
-                    self.stats.dropped += max(at - self._next, 0)  # pictures left undecoded or jumped over
-                    self._decode_s += (min(now - self._decoded_at, 1.0) - self._decode_s) / 8
-                self._next, self._decoded_at = at + 1, now
-                due_anyway = self._shown_due is None or self.due(at) - self._shown_due >= SHOW_AT_LEAST_S
-                jump = None if due_anyway else self._jump_target(at)
+                self._note_decoded(at)
+                due_anyway, jump = self._show_anyway_or_jump(at)
                 if jump is not None:
                     self.stats.dropped += 1
                     self.stats.jumps += 1
                     number = jump
+                    self._jumped_at = time.monotonic()
                     break  # decode afresh from that keyframe
                 if self._late(at) and not due_anyway:
                     self.stats.dropped += 1
@@ -196,6 +201,28 @@ class PicturePlayback:
                 if self._ended is not None and not self._stop.is_set():
                     self._ended()
                 return
+
+    def _note_decoded(self, at: int) -> None:
+        """Frame `at` came out of the decoder: what it and (after a jump) the jump cost, what was skipped."""
+        now = time.monotonic()
+        if self._jumped_at is not None:  # the jump's keyframe: what the jump cost
+            cost, self._jumped_at = now - self._jumped_at, None
+            self._jump_s = cost if cost > self._jump_s else (self._jump_s + cost) / 2
+        if self._next is not None:
+            self.stats.dropped += max(at - self._next, 0)  # pictures left undecoded or jumped over
+            self._decode_s += (min(now - self._decoded_at, 1.0) - self._decode_s) / 8
+        self._next, self._decoded_at = at + 1, now
+
+    def _show_anyway_or_jump(self, at: int) -> tuple[bool, int | None]:
+        """Whether frame `at` is shown even if late (the first, or one after a long run of dropped ones, so the
+        screen never freezes long), and the keyframe to jump to instead, if any."""
+        due_anyway = self._shown_due is None or self.due(at) - self._shown_due >= SHOW_AT_LEAST_S
+        if not due_anyway:
+            return False, self._jump_target(at)
+        if self._shown_due is not None and self.clock.film_time() - self.due(at) > SHOWN_LATE_AT_MOST_S:
+            jump = self._jump_target(at, behind_s=SHOWN_LATE_AT_MOST_S)
+            return jump is None, jump  # no keyframe in reach (the film's end): the late one, then
+        return True, None
 
     def _frames_from(self, decoder: FrameDecoder, number: int) -> Iterator[tuple[int, av.VideoFrame]]:
         *_, first = decoder.decode_to(number, skip_unneeded=True)  # the frame wanted comes last
@@ -237,13 +264,15 @@ class PicturePlayback:
     def _late(self, number: int) -> bool:
         return self.clock.film_time() - self.due(number) > LATE_S
 
-    def _jump_target(self, number: int) -> int | None:
-        """When far behind: the first keyframe due once it is decoded (decoding from it costs no more than the
-        frames on the way would), or None to carry on."""
+    def _jump_target(self, number: int, behind_s: float | None = None) -> int | None:
+        """When far behind (`behind_s` film seconds, by default JUMP_BEHIND_S at 1x and more when faster): the
+        first keyframe due once it is decoded (decoding from it costs no more than the frames on the way
+        would), or None to carry on."""
         now = self.clock.film_time()
-        if now - self.due(number) < JUMP_BEHIND_S * max(self.clock.rate, 1.0):
+        if now - self.due(number) < (JUMP_BEHIND_S * max(self.clock.rate, 1.0) if behind_s is None else behind_s):
             return None
-        now += 3 * self._decode_s * self.clock.rate  # the seek and a keyframe cost more than a frame
+        # The seek and a keyframe cost more than a frame: what jumps on this film took, with a margin.
+        now += max(3 * self._decode_s, 1.25 * self._jump_s) * self.clock.rate
         keys = self._index.keyframes
         ahead = keys[(keys > number)]
         for key in ahead:
