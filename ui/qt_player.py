@@ -61,7 +61,7 @@ class FrameCanvas(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.image: QImage | None = None
-        self.empty_text = "Choose a film under Families to start watching."
+        self.empty_text = "Choose a film under Families to start watching, or drop a film here to import it."
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumSize(320, 180)
 
