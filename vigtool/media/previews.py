@@ -402,21 +402,27 @@ def _decode_gop(codec: av.VideoCodecContext, demuxed: _Demuxed, rotation: int, *
     packets, key_at = demuxed
     waiting = sorted(key_at)
     thumbs: _Thumbs = []
+    for frame in _decoded(codec, packets):
+        if not waiting or frame.pts is None or frame.pts < waiting[0]:
+            continue
+        while waiting and waiting[0] <= frame.pts:
+            waiting.pop(0)
+        thumbs.append(_encoded(frame_at_pts(frame.pts), frame, rotation))
+    return thumbs, len(key_at)
+
+
+def _decoded(codec: av.VideoCodecContext, packets: list[av.Packet[Any]]) -> Iterator[av.VideoFrame]:
+    """The pictures of `packets` and then the decoder's last ones; a packet that does not decode leaves a gap.
+    The decoder is flushed at the end (or when the caller stops early), ready for the next batch."""
     try:
         for packet in [*packets, None]:
             try:
                 decoded = codec.decode(packet)
             except av.error.FFmpegError:
                 continue
-            for frame in decoded:
-                if not waiting or frame.pts is None or frame.pts < waiting[0]:
-                    continue
-                while waiting and waiting[0] <= frame.pts:
-                    waiting.pop(0)
-                thumbs.append(_encoded(frame_at_pts(frame.pts), frame, rotation))
+            yield from decoded
     finally:
         codec.flush_buffers()
-    return thumbs, len(key_at)
 
 
 def _encoded(key: int, frame: av.VideoFrame, rotation: int) -> tuple[int, bytes, tuple[int, int]]:
@@ -432,21 +438,13 @@ def _decode_batch(codec: av.VideoCodecContext, demuxed: _Demuxed, rotation: int)
     leaves a gap."""
     packets, key_at = demuxed
     thumbs: _Thumbs = []
-    try:
-        for packet in [*packets, None]:
-            try:
-                decoded = codec.decode(packet)
-            except av.error.FFmpegError:
-                continue
-            for frame in decoded:
-                if frame.pts in key_at:
-                    picture = _thumbnail(frame, rotation)
-                    ok, encoded = cv2.imencode(".jpg", cv2.cvtColor(picture, cv2.COLOR_RGB2BGR),
-                                               [cv2.IMWRITE_JPEG_QUALITY, 80])
-                    if ok:
-                        thumbs.append((key_at[frame.pts], encoded.tobytes(), (picture.shape[1], picture.shape[0])))
-    finally:
-        codec.flush_buffers()
+    for frame in _decoded(codec, packets):
+        if frame.pts in key_at:
+            picture = _thumbnail(frame, rotation)
+            ok, encoded = cv2.imencode(".jpg", cv2.cvtColor(picture, cv2.COLOR_RGB2BGR),
+                                       [cv2.IMWRITE_JPEG_QUALITY, 80])
+            if ok:
+                thumbs.append((key_at[frame.pts], encoded.tobytes(), (picture.shape[1], picture.shape[0])))
     return thumbs, len(key_at)
 
 
