@@ -136,6 +136,11 @@ def test_a_new_form_for_someone_recorded_starts_from_what_they_agreed_to(qtbot: 
         qtbot.keyClicks(dialog.form_reference, "F-1")
         assert dialog.record()
         assert dialog.person.text() == "" and not any(b.isChecked() for b in dialog.purposes.values())
+        # Typing on past her name ("Mothers") is someone else: her ticks do not carry over to them.
+        qtbot.keyClicks(dialog.person, "Mothers")
+        assert not any(b.isChecked() for b in dialog.purposes.values())
+        assert "agreed to so far" not in dialog.status.text()
+        dialog.person.clear()
         # Later she signs for training too: typing her name ticks what she agreed to, and she adds one.
         qtbot.keyClicks(dialog.person, "mother")
         assert {p for p, b in dialog.purposes.items() if b.isChecked()} == {Purpose.REVIEW, Purpose.SUPERVISION}
@@ -147,4 +152,6 @@ def test_a_new_form_for_someone_recorded_starts_from_what_they_agreed_to(qtbot: 
         assert dialog.record()
         (mother,) = consent.consents(vault, recording)
         assert mother.purposes == {Purpose.REVIEW, Purpose.SUPERVISION, Purpose.TRAINING}
+        dialog.given.itemClicked.emit(dialog.given.item(0))  # her row, clicked: her name in the form
+        assert dialog.person.text() == mother.person and dialog.purposes[Purpose.TRAINING].isChecked()
         dialog.close()

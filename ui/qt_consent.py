@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from PySide6.QtCore import QDate, Signal
+from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QDateEdit,
@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QListWidget,
+    QListWidgetItem,
     QMessageBox,
     QPushButton,
     QVBoxLayout,
@@ -41,6 +42,9 @@ def long_date(day: date) -> str:
 def _day(edit: QDateEdit) -> date:
     value = edit.date()
     return date(value.year(), value.month(), value.day())
+
+
+CHECKED_FIRST = "Exports, packages, handouts and the shared review check this first."
 
 
 class ConsentDialog(QDialog):
@@ -65,7 +69,7 @@ class ConsentDialog(QDialog):
         self.shred_button.setToolTip("Crypto-shredding: the film's key is destroyed first, then its files")
         self.shred_button.setEnabled(False)
         self.shred_button.clicked.connect(self._shred_clicked)
-        self.status = QLabel("Exports, packages, handouts and the shared review check this first.")
+        self.status = QLabel(CHECKED_FIRST)
         self.status.setWordWrap(True)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
@@ -121,30 +125,35 @@ class ConsentDialog(QDialog):
             allowed = ", ".join(p.value for p in sorted(c.purposes - c.withdrawn)) or "nothing"
             withdrawn = f" — withdrew {', '.join(p.value for p in sorted(c.withdrawn))}" if c.withdrawn else ""
             until = f", until {long_date(c.expires_on)}" if c.expires_on else ""
-            self.given.addItem(f"{c.person}: {allowed}{withdrawn} (form {c.form_reference or '—'}, "
-                               f"{long_date(c.given_on)}{until})")
+            item = QListWidgetItem(f"{c.person}: {allowed}{withdrawn} (form {c.form_reference or '—'}, "
+                                   f"{long_date(c.given_on)}{until})")
+            item.setData(Qt.ItemDataRole.UserRole, c.person)
+            self.given.addItem(item)
         if not rows:
             self.given.addItem("No consent recorded: the film cannot be exported or shown yet.")
         self.withdraw_button.setEnabled(bool(rows))
         self._rows = {c.person.casefold(): c for c in rows}
 
-    def _row_chosen(self) -> None:
-        row = self.given.currentRow()
-        people = list(self._rows.values())
-        if 0 <= row < len(people):
-            self.person.setText(people[row].person)
+    def _row_chosen(self, item: QListWidgetItem) -> None:
+        person = item.data(Qt.ItemDataRole.UserRole)
+        if isinstance(person, str):  # not the "No consent recorded" line
+            self.person.setText(person)
 
     def _person_typed(self, text: str) -> None:
         known = self._rows.get(text.strip().casefold())
         name = known.person.casefold() if known is not None else None
         if name == self._known_person:
             return  # still the same person (or still nobody recorded): her ticks are left as they are
-        self._known_person = name
+        was_known, self._known_person = self._known_person, name
         if known is not None:
             allowed = known.purposes - known.withdrawn
             for purpose, box in self.purposes.items():
                 box.setChecked(purpose in allowed)
             self.status.setText(f"What {known.person} agreed to so far is ticked: recording replaces it.")
+        elif was_known is not None:  # typed on past her name: her ticks are not another person's consent
+            for box in self.purposes.values():
+                box.setChecked(False)
+            self.status.setText(CHECKED_FIRST)
 
     def record(self) -> bool:
         chosen = [p for p, box in self.purposes.items() if box.isChecked()]
