@@ -80,7 +80,7 @@ KEYS = ("vocalisation_f1", "blind_vocalisation_f1", "turn_f1", "other_kept_out",
 def tuning_scenes() -> list[Scene]:
     """The tuning sources in every condition twice, a TV on in two thirds of those scenes again and a sibling
     talking in the last third (other seeds): the far-voice and the other-child rules were set from these."""
-    plain = scenes([s for s in adult_sources() if s.name in TUNED_ON] * 6, seed=9000)
+    plain = scenes([s for s in adult_sources() if s.name in TUNED_ON] * 6, seed=9000, long_vowels=False)
     with_tv = [replace(scene, name=f"x{k:02d}-tv-from-{scene.condition}", condition="tv",
                        seed=scene.seed + (7000 if k % 3 == 0 else 7500))
                for k, scene in enumerate(plain) if scene.condition != "tv" and k % 3 != 1]
@@ -180,8 +180,7 @@ def main() -> None:
     parser.add_argument("--tuning", action="store_true", help="the tuning sources' scenes, not the held-out ones")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="vigtool-bench-turns-"))
-    held = [s for s in adult_sources() if s.name not in TUNED_ON]
-    chosen = tuning_scenes() if args.tuning else scenes(held) + long_vowel_scenes(held, seed=700)
+    chosen = tuning_scenes() if args.tuning else scenes([s for s in adult_sources() if s.name not in TUNED_ON])
     chosen = chosen[: args.limit] if args.limit else chosen
     per_scene: dict[str, dict[str, float | str]] = {}
     tally: dict[str, dict[str, int]] = defaultdict(dict)

@@ -118,10 +118,11 @@ def adult_sources() -> list[Source]:
     return sources
 
 
-def scenes(sources: list[Source] | None = None, seed: int = 500) -> list[Scene]:
+def scenes(sources: list[Source] | None = None, seed: int = 500, *, long_vowels: bool = True) -> list[Scene]:
     """One scene per adult source; the conditions and the two infant models rotate over them, so each
     condition is heard with several sources. "father" takes the next male source; the TV and the sibling
-    speak with other sources of the same list (the sibling with a female voice, high)."""
+    speak with other sources of the same list (the sibling with a female voice, high). Then, unless
+    `long_vowels` is False, the "long-vowel" scenes of the same sources (long_vowel_scenes)."""
     chosen = adult_sources() if sources is None else sources
     plan = [(source, CONDITIONS[k % len(CONDITIONS)]) for k, source in enumerate(chosen)]
     # Recorded human speech is the scarcest source: heard in more rooms than the synthetic ones.
@@ -139,7 +140,7 @@ def scenes(sources: list[Source] | None = None, seed: int = 500) -> list[Scene]:
             sibling = replace(sibling, variant="f4", pitch=80, male=False)
         out.append(Scene(f"{k:02d}-{condition}-{source.name.replace(':', '-').replace('/', '-')}", source, model,
                          condition, seed + k, tv, sibling))
-    return out
+    return out + (long_vowel_scenes(chosen, seed + 200) if long_vowels else [])
 
 
 def long_vowel_scenes(sources: list[Source], seed: int, count: int = 8) -> list[Scene]:
