@@ -16,7 +16,9 @@ Figures: vocalisation F1 (speaker must match, IoU >= 0.3), speaker-blind vocalis
 alone), turn F1 (direction must match, response onset within 0.75 s), per source, per condition and per
 infant model; the TV's and the sibling's talk are "other" in the truth and count against any detector that
 calls them parent or baby; "other_kept_out" is 1 less the false family vocalisations made of that talk per
-utterance of it (what the detector names "other" is in no turn and claims no family vocalisation).
+utterance of it (what the detector names "other" is in no turn and claims no family vocalisation);
+"given_to": who each growl, each of a mother's long vowels (condition "long-vowel") and each of a sibling's
+utterances was given to (the found vocalisation covering most of it).
 Speed: one scene looped to ten minutes, analysed from the vault, and by `vigtool analyse film.mp4 --json`
 (wall time from start to exit, beside ffmpeg decoding the same sound in the same run; target >= 60x real
 time).
