@@ -17,7 +17,9 @@ never committed:
   "other", never a turn. Their voices are drawn from the same list of sources as the
   scenes' parents (another source than the scene's own), so a bench that tunes on some sources and reports
   on the others holds the TV's and the sibling's voices out too;
-- conditions: father, TV, sibling, overlap, reverberation (RT60 0.3–0.8 s), 10–30 dB SNR, low-bitrate AAC.
+- conditions: father, TV, sibling, overlap, reverberation (RT60 0.3–0.8 s), 10–30 dB SNR, low-bitrate AAC;
+  and in scenes of their own (long_vowel_scenes), a mother who also draws vowels out and sings them at
+  200–300 Hz, a growl's pitch (vigtool.synth.heldout_vowels).
 
 `render_scene` mixes a scene with its ground truth (who vocalised when: "adult", "infant", "other") and
 writes it as a real film with ffmpeg (a plain picture, AAC sound at the chosen bitrate).
@@ -49,6 +51,7 @@ TV_PHRASES = ("and now the weather for the weekend", "the minister said today th
               "traffic is heavy on the ring road", "after the break we talk to the winner",
               "scattered showers in the north later")
 FLITE_VOICES = ("kal", "awb", "rms", "slt")
+# (and "long-vowel", a mother drawing vowels out and singing them, in scenes of its own: long_vowel_scenes)
 CONDITIONS = ("clean-25db", "noisy-12db", "snr-10db", "snr-30db", "father", "tv", "sibling", "overlap",
               "reverb-0.3", "reverb-0.8", "aac-24k", "crying-reverb")
 
@@ -71,6 +74,7 @@ class Event:
     who: str  # "adult", "infant" or "other"
     start: float  # seconds (the generator's script; the product never times in floats)
     end: float
+    kind: str = ""  # what was said, where a bench counts it apart: "growl", "long-vowel", "sibling", "tv"
 
 
 @dataclass(frozen=True)
@@ -114,10 +118,11 @@ def adult_sources() -> list[Source]:
     return sources
 
 
-def scenes(sources: list[Source] | None = None, seed: int = 500) -> list[Scene]:
+def scenes(sources: list[Source] | None = None, seed: int = 500, *, long_vowels: bool = True) -> list[Scene]:
     """One scene per adult source; the conditions and the two infant models rotate over them, so each
     condition is heard with several sources. "father" takes the next male source; the TV and the sibling
-    speak with other sources of the same list (the sibling with a female voice, high)."""
+    speak with other sources of the same list (the sibling with a female voice, high). Then, unless
+    `long_vowels` is False, the "long-vowel" scenes of the same sources (long_vowel_scenes)."""
     chosen = adult_sources() if sources is None else sources
     plan = [(source, CONDITIONS[k % len(CONDITIONS)]) for k, source in enumerate(chosen)]
     # Recorded human speech is the scarcest source: heard in more rooms than the synthetic ones.
@@ -135,7 +140,20 @@ def scenes(sources: list[Source] | None = None, seed: int = 500) -> list[Scene]:
             sibling = replace(sibling, variant="f4", pitch=80, male=False)
         out.append(Scene(f"{k:02d}-{condition}-{source.name.replace(':', '-').replace('/', '-')}", source, model,
                          condition, seed + k, tv, sibling))
-    return out
+    return out + (long_vowel_scenes(chosen, seed + 200) if long_vowels else [])
+
+
+def long_vowel_scenes(sources: list[Source], seed: int, count: int = 8) -> list[Scene]:
+    """Condition "long-vowel": a mother who also draws vowels out and sings them at 200-300 Hz
+    (vigtool.synth.heldout_vowels), one scene for each of `count` of the women's synthetic voices among
+    `sources` (evenly spaced; a source may come twice when there are fewer), the infant models alternating."""
+    women = [s for s in sources if not s.male and s.engine != "recorded"]
+    if not women:
+        return []
+    picked = [women[k * len(women) // count] for k in range(count)] if len(women) >= count else [
+        women[k % len(women)] for k in range(count)]
+    return [Scene(f"L{k:02d}-long-vowel-{source.name.replace(':', '-').replace('/', '-')}", source,
+                  "glottal" if k % 2 else "coo", "long-vowel", seed + k) for k, source in enumerate(picked)]
 
 
 def _as_father(source: Source, chosen: list[Source]) -> Source:
@@ -194,6 +212,14 @@ def _speak(source: Source, text: str) -> Signal:
 
 def adult_utterance(source: Source, rng: np.random.Generator) -> Signal:
     return _normalise(_speak(source, PHRASES[int(rng.integers(len(PHRASES)))]))
+
+
+def mother_vowel(source: Source, rng: np.random.Generator) -> Signal:
+    """A long drawn-out or sung vowel in the parent's own voice (vigtool.synth.heldout_vowels)."""
+    from vigtool.synth.heldout_vowels import VOWEL_WORDS, long_vowel  # noqa: PLC0415 - it uses this module's Praat
+
+    word = VOWEL_WORDS[int(rng.integers(len(VOWEL_WORDS)))]
+    return _normalise(long_vowel(_speak(source, word), rng)[1])
 
 
 SIBLING_WORDS = ("mummy look", "no", "my turn", "baby", "ball", "I want that one", "look a doggy",
@@ -286,15 +312,21 @@ def infant_sound(kind: str, rng: np.random.Generator) -> Signal:
 
 def infant_vocalisation(model: str, condition: str, rng: np.random.Generator) -> Signal:
     """One infant call of `model`; one in seven is a growl (this module's, whatever the model)."""
+    return infant_call(model, condition, rng)[1]
+
+
+def infant_call(model: str, condition: str, rng: np.random.Generator) -> tuple[str, Signal]:
+    """(kind, sound) of one infant call of `model` (see infant_vocalisation)."""
     if rng.random() < 1 / 7:
-        return infant_sound("growl", rng)
+        return "growl", infant_sound("growl", rng)
     if model == "coo":
         length = float(rng.uniform(0.35, 1.1))
         settings = VoiceSettings(infant_f0=float(rng.uniform(330, 480)))
         coo = infant_coo(length, settings, 48000, rng)
-        return _normalise(_resample(coo, 48000, RATE))
+        return "coo", _normalise(_resample(coo, 48000, RATE))
     kinds = ("cry", "fuss", "cry", "coo") if condition == "crying-reverb" else ("coo", "babble", "coo", "fuss")
-    return infant_sound(kinds[int(rng.integers(len(kinds)))], rng)
+    kind = kinds[int(rng.integers(len(kinds)))]
+    return kind, infant_sound(kind, rng)
 
 
 # --- rooms --------------------------------------------------------------------------------------------
@@ -374,24 +406,27 @@ def mix_scene(scene: Scene, seconds: float) -> tuple[Signal, list[Event]]:
     tracks = {"adult": np.zeros(n), "infant": np.zeros(n), "other": np.zeros(n)}
     events: list[Event] = []
 
-    def place(who: str, sound: Signal, at: float, gain: float) -> float:
+    def place(who: str, sound: Signal, at: float, gain: float, kind: str = "") -> float:
         start = int(at * RATE)
         if start >= n - RATE // 4:
             return at
         part = sound[: n - start]
         tracks[who][start:start + part.size] += part * gain
-        events.append(Event(who, round(at, 4), round(at + part.size / RATE, 4)))
+        events.append(Event(who, round(at, 4), round(at + part.size / RATE, 4), kind))
         return at + part.size / RATE
 
     sibling = scene.sibling
     t, speaker = 0.5, "infant" if rng.random() < 0.5 else "adult"
     while t < seconds - 1.0:
-        if speaker == "adult":
+        if speaker == "adult" and scene.condition == "long-vowel" and rng.random() < 0.45:
+            end = place("adult", mother_vowel(scene.source, rng), t, 0.5, "long-vowel")
+        elif speaker == "adult":
             end = place("adult", adult_utterance(scene.source, rng), t, 0.5)
         else:
-            end = place("infant", infant_vocalisation(scene.infant_model, scene.condition, rng), t, 0.4)
+            kind, call = infant_call(scene.infant_model, scene.condition, rng)
+            end = place("infant", call, t, 0.4, "growl" if kind == "growl" else "")
         if scene.condition == "sibling" and rng.random() < 0.35:
-            end = place("other", toddler_utterance(sibling, rng), end + rng.uniform(0.3, 0.8), 0.45)
+            end = place("other", toddler_utterance(sibling, rng), end + rng.uniform(0.3, 0.8), 0.45, "sibling")
         if rng.random() < 0.15:
             t = end + rng.uniform(3.5, 5.0)
             speaker = "infant" if rng.random() < 0.6 else "adult"
@@ -425,7 +460,7 @@ def _tv_track(source: Source, n: int, rng: np.random.Generator, power: float) ->
     while pos < n:
         speech = _speak(source, TV_PHRASES[int(rng.integers(len(TV_PHRASES)))])[: n - pos]
         out[pos:pos + speech.size] += speech
-        spans.append(Event("other", round(pos / RATE, 4), round((pos + speech.size) / RATE, 4)))
+        spans.append(Event("other", round(pos / RATE, 4), round((pos + speech.size) / RATE, 4), "tv"))
         pos += speech.size + int(rng.uniform(0.2, 0.6) * RATE)
     tv = reverberate(broadcast(out) if rng.random() < 0.5 else _full_range(out, rng), 0.5, rng)
     return tv * np.sqrt(power / 4 / max(float(np.mean(tv ** 2)), 1e-12)), spans
