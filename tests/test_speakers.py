@@ -9,7 +9,7 @@ from vigtool.analysis.speakers import SegmentCues, attribute, film_split
 from vigtool.analysis.vocal_detect import ANALYSIS_RATE, praat_pitch
 from vigtool.domain.vocal_turns import Speaker
 from vigtool.services.analysis import analyse_samples
-from vigtool.synth.heldout import _glottal_source, _resonate, broadcast, infant_sound, reverberate
+from vigtool.synth.heldout import broadcast, infant_sound, reverberate
 from vigtool.synth.voices import VoiceSettings, adult_utterance
 
 
@@ -128,76 +128,3 @@ def test_a_pause_inside_a_parents_phrase_keeps_it_one_vocalisation() -> None:
     phrase = result.vocalisations[1]
     assert abs(phrase.start - start) < 0.1 * ANALYSIS_RATE
     assert abs(phrase.end - (resume + second.size)) < 0.2 * ANALYSIS_RATE
-
-
-def _mothers_long_vowel(seconds: float, f0: float, rng: np.random.Generator) -> np.ndarray:
-    """A mother's long clean "oooh" held on one note with a singer's vibrato: a glottal source with a healthy
-    voice's small jitter through an adult's /u/ formants."""
-    t = np.arange(int(seconds * ANALYSIS_RATE)) / ANALYSIS_RATE
-    pitch = f0 * (1 + 0.015 * np.sin(2 * np.pi * 5.5 * t))
-    source = _glottal_source(pitch, rng, 0.004, 0.03)
-    vowel = _resonate(source, ((320.0, 80.0), (870.0, 100.0), (2250.0, 150.0)))
-    return vowel / np.max(np.abs(vowel)) * np.sin(np.pi * t / seconds) ** 0.3
-
-
-def test_a_mothers_long_clean_vowel_stays_hers_and_a_babys_rough_growl_is_the_babys() -> None:
-    # Both are steady, unbroken calls at a woman's pitch (250 Hz, 230 Hz): only how rough they are differs.
-    rng = np.random.default_rng(21)
-    sound = np.zeros(12 * ANALYSIS_RATE)
-    growl = infant_sound("growl", np.random.default_rng(4))
-    script = [("coo", 0.5), ("adult", 2.0), ("vowel", 4.2), ("growl", 6.4), ("adult", 8.0), ("coo", 10.3)]
-    spans = {}
-    for what, at in script:
-        part = {"coo": lambda: infant_sound("coo", rng)[: int(0.9 * ANALYSIS_RATE)] * 0.4,
-                "adult": lambda: adult_utterance(1.2, VoiceSettings(adult_f0=200.0), ANALYSIS_RATE, rng) * 0.5,
-                "vowel": lambda: _mothers_long_vowel(1.3, 250.0, rng) * 0.5,
-                "growl": lambda: growl * 0.4}[what]()
-        start = int(at * ANALYSIS_RATE)
-        sound[start:start + part.size] += part
-        spans[what] = (start, start + part.size)
-    sound += rng.standard_normal(sound.size) * 0.003
-    result = analyse_samples(sound.astype(np.float32))
-
-    def named(what: str) -> set[Speaker]:
-        a, b = spans[what]
-        return {v.speaker for v in result.vocalisations if min(v.end, b) - max(v.start, a) > 0.5 * (v.end - v.start)}
-
-    assert named("vowel") == {Speaker.ADULT}
-    assert named("growl") == {Speaker.INFANT}
-
-
-def _toddlers_words(seconds: float, rng: np.random.Generator) -> np.ndarray:
-    """A toddler's words running together without a break in the voicing ("mummylookadoggy"): about 300 Hz,
-    the pitch moving from syllable to syllable, the loudness rising and falling 4.5 times a second, the vowels
-    changing (a child's short tract: formants high)."""
-    t = np.arange(int(seconds * ANALYSIS_RATE)) / ANALYSIS_RATE
-    syllable = (t * 4.5).astype(int)
-    steps = rng.uniform(-0.25, 0.25, syllable.max() + 1)
-    pitch = 300.0 * 2 ** (steps[syllable] + 0.1 * np.sin(2 * np.pi * 4.5 * t))
-    source = _glottal_source(pitch, rng, 0.005, 0.04)
-    vowels = (((1100.0, 120.0), (1700.0, 150.0), (3600.0, 200.0)), ((500.0, 100.0), (2900.0, 150.0), (3900.0, 200.0)))
-    edges = np.flatnonzero(np.diff(syllable)) + 1
-    pieces = np.split(source, edges)
-    voiced = np.concatenate([_resonate(p, vowels[k % 2]) for k, p in enumerate(pieces)])
-    beat = 0.3 + 0.7 * (0.5 + 0.5 * np.cos(2 * np.pi * 4.5 * t))
-    return voiced / np.max(np.abs(voiced)) * beat
-
-
-def test_a_toddlers_words_running_together_are_someone_elses_not_the_babys() -> None:
-    rng = np.random.default_rng(8)
-    sound = np.zeros(11 * ANALYSIS_RATE)
-    script = [("coo", 0.5), ("adult", 2.0), ("coo", 4.0), ("toddler", 5.6), ("adult", 7.6), ("coo", 9.6)]
-    spans = {}
-    for what, at in script:
-        part = {"coo": lambda: infant_sound("coo", rng)[: int(0.9 * ANALYSIS_RATE)] * 0.4,
-                "adult": lambda: adult_utterance(1.2, VoiceSettings(adult_f0=190.0), ANALYSIS_RATE, rng) * 0.5,
-                "toddler": lambda: _toddlers_words(1.2, rng) * 0.45}[what]()
-        start = int(at * ANALYSIS_RATE)
-        sound[start:start + part.size] += part
-        spans[what] = (start, start + part.size)
-    sound += rng.standard_normal(sound.size) * 0.003
-    result = analyse_samples(sound.astype(np.float32))
-    a, b = spans["toddler"]
-    toddler = [v for v in result.vocalisations if min(v.end, b) - max(v.start, a) > 0.5 * (v.end - v.start)]
-    assert toddler and {v.speaker for v in toddler} == {Speaker.OTHER}
-    assert [v.speaker for v in result.vocalisations if v.end < a or v.start > b].count(Speaker.INFANT) == 3

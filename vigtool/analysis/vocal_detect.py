@@ -498,7 +498,7 @@ def _attributed(voicing: Voicing) -> list[Vocalisation]:
         if by_pitch is None:
             continue
         speaker, sure = by_articulation(by_pitch, sure_of_pitch, voicing.pitch[start:end], strict[start:end],
-                                        None if own is None else own[start:end], voicing.level[start:end])
+                                        None if own is None else own[start:end])
         if named and named[-1][0] is speaker and start - named[-1][2] <= SAME_SPEAKER_GAP_FRAMES:
             # A pause inside one speaker's phrase: still one vocalisation (sureness weighted by length).
             _, first, last, before = named[-1]
