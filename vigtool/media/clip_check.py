@@ -58,6 +58,35 @@ def picture_of(frame: av.VideoFrame) -> np.ndarray:
 _NO_PICTURE_AT_OPENING = {"skip_frame": "nonkey"}
 
 
+# An H.264 film's opening decodes pictures only to guess how many the decoder holds back for reordering (one
+# where the SPS gives it, up to seven where it gives none: a film without B-frames): 32-36 ms of CPU on
+# bench/clip_export.py's phone films, 3-6 ms without. Told to skip every picture (not only those that are not
+# keyframes, as opened_for_decoding: that loses the rotation), the opening keeps what an output's template
+# holds (the clip is byte for byte the same on every encode style, tested) and takes the reordering depth
+# from the film's own SPS (avcC); only the pixel format is left unknown (the decoder learns it from the first
+# picture). HEVC's opening decodes no picture anyway, and without one it would not know the depth: usual.
+_NO_PICTURE_BUT_THE_TEMPLATE = {"skip_frame": "all"}
+
+
+def opened_as_template(handle: SeekableFile) -> av.container.InputContainer:
+    """`handle` opened for decoding and as an output's template (its video stream's parameters, rotation
+    included, and the film's reordering depth), without decoding a picture at the opening where that is safe
+    (H.264, first stream video); otherwise opened as usual."""
+    start = handle.tell()
+    try:
+        options: Any = [_NO_PICTURE_BUT_THE_TEMPLATE]  # by stream number (PyAV's stub says a list of str)
+        container = av.open(handle, "r", stream_options=options)
+    except ValueError:  # no streams before probing (MPEG-TS and the like)
+        container = None
+    if (container is not None and container.streams and container.streams[0].type == "video"
+            and container.streams[0].codec_context.name == "h264"):
+        return container
+    if container is not None:
+        container.close()
+    handle.seek(start)
+    return av.open(handle, "r")
+
+
 def opened_for_decoding(handle: SeekableFile) -> av.container.InputContainer:
     """`handle` opened for decoding its pictures and sound (not as a template): the video stream's opening
     decodes no picture. Only the first stream is told so (the options go by stream number, known only once
@@ -100,6 +129,10 @@ class CopiedPackets:
     data: Mapping[int, bytes]
     parameter_sets: bytes
     ending: bytes
+    # How many pictures a decoder of the film holds back (B-frames): the check's runs over the junctions are
+    # widened by at least as many, whatever the clip's first parameter sets (the head's, without B-frames)
+    # make its own decoder say.
+    reorder: int = 0
 
 
 def junctions(count: int, copied: range) -> list[int]:
@@ -137,10 +170,10 @@ def check_clip(path: Path, source: FrameIndex, first: int, end: int, rotation: i
     """What is wrong with the clip at `path` (empty when it holds exactly frames [first, end) of the source).
 
     `pictures`: the source's frames as stored (before rotation, `picture_of`), by the clip's frame number;
-    the first, the last (unless its packet is compared), and both sides of each junction between the
-    clip's frames `copied` (the film's own packets) and the re-encoded ones, are required, and every other
-    one given that the check decodes is compared too. A copied picture must come out exactly as the film's
-    (the same bytes decode to the same pixels), a re-encoded one within MIN_PSNR. With `CopiedPackets`,
+    the first, the last (unless its packet is compared), and every one the check decodes over a junction
+    between the clip's frames `copied` (the film's own packets) and the re-encoded ones are required: a
+    picture decoded with nothing to compare it with refuses the clip. A copied picture must come out exactly
+    as the film's (the same bytes decode to the same pixels), a re-encoded one within MIN_PSNR. With `CopiedPackets`,
     every copied packet must be the film's, byte for byte, and a copied last frame is not decoded; with a
     bare range, the last frame is decoded and compared whatever it is. The clip is probed as any film is on
     import (its first picture kept); then the runs of `decode_runs` are decoded, the first on a second
@@ -153,7 +186,7 @@ def check_clip(path: Path, source: FrameIndex, first: int, end: int, rotation: i
         return [f"the clip cannot be read back ({exc.strerror or exc})"]
     try:
         size = path.stat().st_size
-        container = av.open(handle, "r")
+        container = opened_as_template(handle)  # no picture decoded but the one probe_container keeps
     except (OSError, av.error.FFmpegError) as exc:
         handle.close()
         return [f"the clip cannot be read back ({exc})"]
@@ -175,8 +208,9 @@ def check_clip(path: Path, source: FrameIndex, first: int, end: int, rotation: i
         problems = _container_problems(probe, source, first, end, rotation)
         if problems:
             return problems
-        reorder = int(container.streams.video[0].codec_context.reorder_depth or 0)
         packets = copied if isinstance(copied, CopiedPackets) else None
+        reorder = max(int(container.streams.video[0].codec_context.reorder_depth or 0),
+                      packets.reorder if packets is not None else 0)
         frames = packets.frames if packets is not None else copied
         assert isinstance(frames, range)
         last = packets is None or end - first - 1 not in frames  # decoded and compared, or its packet compared
@@ -297,7 +331,9 @@ def _compared(shown: Mapping[int, np.ndarray], pictures: Mapping[int, np.ndarray
               copied: range, last: bool) -> list[str]:
     problems: list[str] = []
     required = {0} | ({count - 1} if last else set()) | {j + d for j in junctions(count, copied) for d in (-1, 0)}
-    for n in sorted(required | (shown.keys() & pictures.keys())):
+    # Every picture decoded is compared (fail closed): a cut that kept fewer around a junction than the check
+    # decodes there (a reordering depth of its own) is refused, not half checked.
+    for n in sorted(required | shown.keys()):
         expected = pictures.get(n)
         if expected is None:
             problems.append(f"there is no picture of the film's frame {first + n} to compare it with")

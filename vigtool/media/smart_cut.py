@@ -31,7 +31,7 @@ from typing import Any, BinaryIO, Literal
 import av
 import numpy as np
 
-from vigtool.media.clip_check import CopiedPackets, opened_for_decoding, picture_of, run_around
+from vigtool.media.clip_check import CopiedPackets, opened_as_template, opened_for_decoding, picture_of, run_around
 from vigtool.media.copy_plan import CopyPlan, SmartCutUnsupportedError, copy_start, end_pts, plan_copy
 from vigtool.media.cut_writer import (
     ENCODERS,
@@ -157,15 +157,17 @@ class _SideWork:
         self._error: BaseException | None = None
         self._writer: Writer | None = None
         self._key: int | None = None
+        self._reorder = 0
         self._writer_ready = threading.Event()
         self._thread = threading.Thread(target=self._run, name="export-side", daemon=True,
                                         args=(open_handle, index, rate, name, first, end))
         self._thread.start()
 
-    def begin(self, writer: Writer | None, key: int | None = None) -> None:
-        """Hand over the output and where copying starts (None: it could not be made, so stop as soon as
-        possible)."""
-        self._writer, self._key = writer, key
+    def begin(self, writer: Writer | None, key: int | None = None, reorder: int = 0) -> None:
+        """Hand over the output, where copying starts and the film's reordering depth as the head's reading
+        knows it (this reading, opened without a picture, may not: HEVC's says 0). Writer None: it could not
+        be made, so stop as soon as possible."""
+        self._writer, self._key, self._reorder = writer, key, reorder
         self._writer_ready.set()
 
     def _run(self, open_handle: Callable[[], SeekableFile], index: FrameIndex, rate: Fraction, name: str,
@@ -186,8 +188,8 @@ class _SideWork:
                 if writer.audio is not None:
                     with stage("sound"):
                         self.packets = encoded_sound(container, writer,
-                                                      Fraction(int(index.pts[first])) * index.time_base,
-                                                      Fraction(stop) * index.time_base)
+                                                     Fraction(int(index.pts[first])) * index.time_base,
+                                                     Fraction(stop) * index.time_base)
                 if key == first:  # the clip has no head: one picture to decode for the check
                     *_, (_at, frame) = decoder.decode_to(first)
                     self.pictures[first] = picture_of(frame)
@@ -199,7 +201,7 @@ class _SideWork:
                 tail: list[av.VideoFrame] = []
                 # Nothing before the tail is wanted, only what the tail and the last frame refer to, and the
                 # copied frames before the tail (the check compares the clip's pictures around the junction).
-                wanted = {end - 1, *range(*run_around(tail_first, reorder(container), first, end))}
+                wanted = {end - 1, *range(*run_around(tail_first, self._reorder, first, end))}
                 margin = end - 1 - min(wanted)
                 with stage("tail_decode"):
                     for at, frame in decoder.decode_to(end - 1, skip_unneeded=True, margin=margin):
@@ -228,11 +230,12 @@ class _SideWork:
 
 def _open_decoder(open_handle: Callable[[], SeekableFile], index: FrameIndex, name: str,
                   threads: Literal["AUTO", "SLICE"] | None = None, *, template: bool = True) -> FrameDecoder:
-    """A reading of the film; `template`: its streams are the output's templates (else it is opened without
-    decoding a picture: clip_check.opened_for_decoding)."""
+    """A reading of the film; `template`: its streams are the output's templates and it knows the film's
+    reordering depth (clip_check.opened_as_template), else it is opened for decoding only (opened_for_decoding).
+    Neither decodes a picture at the opening on H.264."""
     handle = open_handle()
     try:
-        container = av.open(handle, "r") if template else opened_for_decoding(handle)
+        container = opened_as_template(handle) if template else opened_for_decoding(handle)
     except av.error.FFmpegError as exc:
         handle.close()
         raise MediaError(name, f"cannot be opened for export ({exc})") from exc
@@ -258,8 +261,9 @@ def smart_cut(open_handle: Callable[[], SeekableFile], index: FrameIndex, rate: 
                 key = copy_start(container, index, first, end)
             writer = Writer(out, video, audio, int(index.pts[first]), progress, cancelled, total=end - first)
             try:
-                side.begin(writer, key)
-                return _write_parts(index, rate, first, end, key, decoder, writer, side)
+                depth = reorder(container)
+                side.begin(writer, key, depth)
+                return _write_parts(index, rate, first, end, key, depth, decoder, writer, side)
             finally:
                 side.join()  # never close the output under the side work's encoders
                 with stage("close_output"):
@@ -270,13 +274,13 @@ def smart_cut(open_handle: Callable[[], SeekableFile], index: FrameIndex, rate: 
         side.join()
 
 
-def _write_parts(index: FrameIndex, rate: Fraction, first: int, end: int, key: int | None,
+def _write_parts(index: FrameIndex, rate: Fraction, first: int, end: int, key: int | None, depth: int,
                  decoder: FrameDecoder, writer: Writer, side: _SideWork) -> CutReport:
     """The head (here, while the side work runs), then every part in decode order into the writer."""
     pictures: dict[int, np.ndarray] = {}  # by the source's frame number
     head_end = key if key is not None else end
     # The head's first picture, and where a copy follows, the pictures around the junction.
-    around = run_around(head_end, reorder(decoder.container), first, end) if key is not None else (first, first)
+    around = run_around(head_end, depth, first, end) if key is not None else (first, first)
     wanted = {first, *range(*around)} if key is not None else {first, end - 1}
 
     def keep(at: int, frame: av.VideoFrame) -> None:
@@ -288,7 +292,7 @@ def _write_parts(index: FrameIndex, rate: Fraction, first: int, end: int, key: i
         frames = _ahead(_decoded_range(decoder, first, head_end, keep, around[1] - 1 if key is not None else None))
         try:
             head = encode_part(writer, frames, index, rate, end_pts(index, head_end), writer.step, "head_encode",
-                                _head_idr(writer.codec, around[0] - first) if key is not None else 0)
+                               _head_idr(writer.codec, around[0] - first) if key is not None else 0)
         finally:
             frames.close()  # stops and joins the decoding thread before its decoder goes
     with stage("wait_side"):
@@ -308,7 +312,8 @@ def _write_parts(index: FrameIndex, rate: Fraction, first: int, end: int, key: i
     copied = plan.packets if plan else []
     copy = CopiedPackets(range(head_end - first, head_end - first + len(copied)),
                          {index.frame_at_pts(pts) - first: data for data, pts, *_ in copied},
-                         length_prefixed(writer.source_parameter_sets, writer.nal_size), writer.end_of_sequence())
+                         length_prefixed(writer.source_parameter_sets, writer.nal_size), writer.end_of_sequence(),
+                         depth)
     return CutReport(head_end - first, len(copied), side.tail_frames,
                      {n - first: picture for n, picture in sorted(pictures.items())}, copy)
 
