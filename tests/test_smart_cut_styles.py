@@ -360,3 +360,20 @@ def test_the_check_skips_pictures_nothing_refers_to_before_its_windows_only(
                          lambda n, data, k=k, damage=damage: damage(data) if n == k else data)
         problems = check_clip(broken, source.index, first, end, 0, report.pictures, report.copy)
         assert problems, f"a broken picture nothing refers to, {'inside' if k in inside else 'before'} the window"
+
+
+def test_a_changed_copied_byte_is_caught_beside_two_runs(style_films: dict[str, Path], tmp_path: Path) -> None:
+    """With a head and a tail, the check decodes its two runs on two readings and compares the copied packets on
+    the reading with the shorter run: one bit changed inside the copy, where no junction is near, is caught."""
+    film = style_films["x264-defaults"]
+    source = probe_path(film)
+    first, end = 40, 115
+    clip = tmp_path / "clip.mp4"
+    with clip.open("wb") as sink:
+        report = smart_cut(lambda: film.open("rb"), source.index, source.rate, first, end, sink, film.name)
+    assert report.head_frames > 0 and report.tail_frames > 0
+    target = report.head_frames + 20  # in decode order; the copy's 20th packet is inside its GOP at 60
+    broken = remuxed(clip, tmp_path / "broken.mp4",
+                     lambda n, data: flipped(data, len(data) // 2) if n == target else data)
+    problems = check_clip(broken, source.index, first, end, 0, report.pictures, report.copy)
+    assert problems and "copied, is not the film's" in problems[0], problems
