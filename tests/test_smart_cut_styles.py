@@ -4,8 +4,10 @@ copied wherever the film allows, and right wherever a player enters it."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import threading
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
+from typing import ClassVar
 
 import av
 import numpy as np
@@ -14,11 +16,13 @@ from conftest import give_consent, open_vault, psnr
 from encode_styles import STYLES, Style, encode, render_masters
 from test_export import decoded, durations
 
+import vigtool.media.clip_check as clip_check_module
 import vigtool.media.smart_cut as smart_cut_module
 from vigtool.domain.export import ExportMode
 from vigtool.domain.time import FrameRange
-from vigtool.media.clip_check import check_clip, picture_of, run_around
-from vigtool.media.nal import length_prefixed, units_of
+from vigtool.media.clip_check import check_clip, decode_runs, picture_of, run_around
+from vigtool.media.frames import FrameDecoder
+from vigtool.media.nal import is_disposable, length_prefixed, units_of
 from vigtool.media.probe import FrameIndex, probe_path
 from vigtool.media.smart_cut import smart_cut
 from vigtool.services.exporting import export_clip
@@ -267,17 +271,109 @@ def test_an_h264_head_has_an_idr_where_the_check_decodes_from(style: str, style_
 @pytest.mark.parametrize("style", STYLES, ids=[s.name for s in STYLES])
 def test_readings_opened_without_a_picture_cut_the_same_clip(style: Style, style_films: dict[str, Path],
                                                              tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The side work's reading of the film (copy plan, sound, tail) is opened without decoding a picture; the
-    clip is byte for byte the one a reading opened as usual gives (mid-GOP to mid-GOP: head, copy, tail)."""
+    """The side work's reading of the film (copy plan, sound, tail) and, on H.264, the head's (the output's
+    template) are opened without decoding a picture; the clip is byte for byte the one readings opened as usual
+    give (mid-GOP to mid-GOP: head, copy, tail), rotation included."""
     film = style_films[style.name]
     source = probe_path(film)
     clips = []
     for usual in (False, True):
         if usual:
             monkeypatch.setattr(smart_cut_module, "opened_for_decoding", lambda handle: av.open(handle, "r"))
+            monkeypatch.setattr(smart_cut_module, "opened_as_template", lambda handle: av.open(handle, "r"))
         clip = tmp_path / f"clip-{usual}.mp4"
         with clip.open("wb") as sink:
             report = smart_cut(lambda: film.open("rb"), source.index, source.rate, 40, 115, sink, film.name)
         assert check_clip(clip, source.index, 40, 115, source.rotation, report.pictures, report.copy) == []
         clips.append(clip.read_bytes())
     assert clips[0] == clips[1]
+
+
+def test_an_hevc_cut_is_checked_over_windows_as_wide_as_its_b_frames(style_films: dict[str, Path],
+                                                                    tmp_path: Path) -> None:
+    """HEVC readings opened without a picture, and the clip's decoder (its first parameter sets are the head's,
+    without B-frames), say the film holds no picture back: the cut keeps, and the check decodes and compares,
+    the film's reordering depth on either side of both junctions; a picture it decodes there with nothing to
+    compare it with refuses the clip."""
+    film = style_films["x265"]
+    source = probe_path(film)
+    first, end = 40, 115
+    clip = tmp_path / "clip.mp4"
+    with clip.open("wb") as sink:
+        report = smart_cut(lambda: film.open("rb"), source.index, source.rate, first, end, sink, film.name)
+    assert report.copy.reorder == 2 and report.tail_frames > 0
+    runs = decode_runs(end - first, report.copied, report.copy.reorder, last=False)
+    around = {n for a, b in runs for n in range(a, b + 1)}
+    assert len(around) == 2 * (3 + 4)  # three pictures shown before each junction, four from it
+    assert around <= report.pictures.keys()
+    assert check_clip(clip, source.index, first, end, 0, report.pictures, report.copy) == []
+    for missing in (min(around), max(around)):  # away from the junctions' own two pictures
+        fewer = {n: p for n, p in report.pictures.items() if n != missing}
+        problems = check_clip(clip, source.index, first, end, 0, fewer, report.copy)
+        assert problems == [f"there is no picture of the film's frame {first + missing} to compare it with"]
+
+
+class CountingDecoder(FrameDecoder):
+    """A FrameDecoder that counts the pictures its decoder gives out (skipped ones give none), by thread."""
+
+    pictures: ClassVar[dict[str, int]] = {}
+
+    def _decoded(self) -> Generator[av.VideoFrame, None, None]:
+        for frame in super()._decoded():
+            name = threading.current_thread().name
+            CountingDecoder.pictures[name] = CountingDecoder.pictures.get(name, 0) + 1
+            yield frame
+
+
+def test_the_check_skips_pictures_nothing_refers_to_before_its_windows_only(
+        style_films: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The check decodes the last copied GOP from its keyframe to reach the tail's junction, leaving out the
+    pictures nothing refers to (nal_ref_idc 0) before the window: the decoder's state at the window is the
+    same (no picture refers to them, and the picture order counts follow reference pictures only), and none
+    of them is shown in it. Inside the window every picture is decoded and compared: one of them broken,
+    though no other picture refers to it, is refused; one before the window is refused by its bytes."""
+    film = style_films["x264-defaults"]
+    source = probe_path(film)
+    first, end = 40, 115
+    clip = tmp_path / "clip.mp4"
+    with clip.open("wb") as sink:
+        report = smart_cut(lambda: film.open("rb"), source.index, source.rate, first, end, sink, film.name)
+    assert seek_problems(clip) == []
+    with av.open(str(clip)) as container:
+        packets = [(int(p.pts), bytes(p)) for p in container.demux(video=0) if p.size]  # decode order
+    shown = sorted(pts for pts, _ in packets)
+    tail_at = report.head_frames + report.copied_frames  # the tail's junction (clip frames)
+    window = run_around(tail_at, report.copy.reorder, 0, end - first)
+    key = max(k for k in range(report.head_frames, tail_at) if (first + k) % 30 == 0)  # the last copied keyframe
+    disposable = [k for k, (_pts, data) in enumerate(packets) if is_disposable("h264", data, 4)]
+    before = [k for k in disposable if key <= shown.index(packets[k][0]) < window[0]]
+    inside = [k for k in disposable if window[0] <= shown.index(packets[k][0]) < tail_at]
+    assert before and inside, (before, inside)
+    monkeypatch.setattr(clip_check_module, "FrameDecoder", CountingDecoder)
+    CountingDecoder.pictures = {}
+    assert check_clip(clip, source.index, first, end, 0, report.pictures, report.copy) == []
+    # This reading decodes the tail's run (the head's is on a reading of its own, on the other thread): every
+    # picture from the last copied keyframe to the clip's end but those nothing refers to before the window.
+    assert CountingDecoder.pictures["MainThread"] == (end - first) - key - len(before)
+    for k, damage in ((inside[0], picture_broken), (before[0], picture_broken)):
+        broken = remuxed(clip, tmp_path / "broken.mp4",
+                         lambda n, data, k=k, damage=damage: damage(data) if n == k else data)
+        problems = check_clip(broken, source.index, first, end, 0, report.pictures, report.copy)
+        assert problems, f"a broken picture nothing refers to, {'inside' if k in inside else 'before'} the window"
+
+
+def test_a_changed_copied_byte_is_caught_beside_two_runs(style_films: dict[str, Path], tmp_path: Path) -> None:
+    """With a head and a tail, the check decodes its two runs on two readings and compares the copied packets on
+    the reading with the shorter run: one bit changed inside the copy, where no junction is near, is caught."""
+    film = style_films["x264-defaults"]
+    source = probe_path(film)
+    first, end = 40, 115
+    clip = tmp_path / "clip.mp4"
+    with clip.open("wb") as sink:
+        report = smart_cut(lambda: film.open("rb"), source.index, source.rate, first, end, sink, film.name)
+    assert report.head_frames > 0 and report.tail_frames > 0
+    target = report.head_frames + 20  # in decode order; the copy's 20th packet is inside its GOP at 60
+    broken = remuxed(clip, tmp_path / "broken.mp4",
+                     lambda n, data: flipped(data, len(data) // 2) if n == target else data)
+    problems = check_clip(broken, source.index, first, end, 0, report.pictures, report.copy)
+    assert problems and "copied, is not the film's" in problems[0], problems

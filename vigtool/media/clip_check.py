@@ -58,6 +58,35 @@ def picture_of(frame: av.VideoFrame) -> np.ndarray:
 _NO_PICTURE_AT_OPENING = {"skip_frame": "nonkey"}
 
 
+# An H.264 film's opening decodes pictures only to guess how many the decoder holds back for reordering (one
+# where the SPS gives it, up to seven where it gives none: a film without B-frames): 32-36 ms of CPU on
+# bench/clip_export.py's phone films, 3-6 ms without. Told to skip every picture (not only those that are not
+# keyframes, as opened_for_decoding: that loses the rotation), the opening keeps what an output's template
+# holds (the clip is byte for byte the same on every encode style, tested) and takes the reordering depth
+# from the film's own SPS (avcC); only the pixel format is left unknown (the decoder learns it from the first
+# picture). HEVC's opening decodes no picture anyway, and without one it would not know the depth: usual.
+_NO_PICTURE_BUT_THE_TEMPLATE = {"skip_frame": "all"}
+
+
+def opened_as_template(handle: SeekableFile) -> av.container.InputContainer:
+    """`handle` opened for decoding and as an output's template (its video stream's parameters, rotation
+    included, and the film's reordering depth), without decoding a picture at the opening where that is safe
+    (H.264, first stream video); otherwise opened as usual."""
+    start = handle.tell()
+    try:
+        options: Any = [_NO_PICTURE_BUT_THE_TEMPLATE]  # by stream number (PyAV's stub says a list of str)
+        container = av.open(handle, "r", stream_options=options)
+    except ValueError:  # no streams before probing (MPEG-TS and the like)
+        container = None
+    if (container is not None and container.streams and container.streams[0].type == "video"
+            and container.streams[0].codec_context.name == "h264"):
+        return container
+    if container is not None:
+        container.close()
+    handle.seek(start)
+    return av.open(handle, "r")
+
+
 def opened_for_decoding(handle: SeekableFile) -> av.container.InputContainer:
     """`handle` opened for decoding its pictures and sound (not as a template): the video stream's opening
     decodes no picture. Only the first stream is told so (the options go by stream number, known only once
@@ -100,6 +129,10 @@ class CopiedPackets:
     data: Mapping[int, bytes]
     parameter_sets: bytes
     ending: bytes
+    # How many pictures a decoder of the film holds back (B-frames): the check's runs over the junctions are
+    # widened by at least as many, whatever the clip's first parameter sets (the head's, without B-frames)
+    # make its own decoder say.
+    reorder: int = 0
 
 
 def junctions(count: int, copied: range) -> list[int]:
@@ -137,10 +170,10 @@ def check_clip(path: Path, source: FrameIndex, first: int, end: int, rotation: i
     """What is wrong with the clip at `path` (empty when it holds exactly frames [first, end) of the source).
 
     `pictures`: the source's frames as stored (before rotation, `picture_of`), by the clip's frame number;
-    the first, the last (unless its packet is compared), and both sides of each junction between the
-    clip's frames `copied` (the film's own packets) and the re-encoded ones, are required, and every other
-    one given that the check decodes is compared too. A copied picture must come out exactly as the film's
-    (the same bytes decode to the same pixels), a re-encoded one within MIN_PSNR. With `CopiedPackets`,
+    the first, the last (unless its packet is compared), and every one the check decodes over a junction
+    between the clip's frames `copied` (the film's own packets) and the re-encoded ones are required: a
+    picture decoded with nothing to compare it with refuses the clip. A copied picture must come out exactly
+    as the film's (the same bytes decode to the same pixels), a re-encoded one within MIN_PSNR. With `CopiedPackets`,
     every copied packet must be the film's, byte for byte, and a copied last frame is not decoded; with a
     bare range, the last frame is decoded and compared whatever it is. The clip is probed as any film is on
     import (its first picture kept); then the runs of `decode_runs` are decoded, the first on a second
@@ -153,7 +186,7 @@ def check_clip(path: Path, source: FrameIndex, first: int, end: int, rotation: i
         return [f"the clip cannot be read back ({exc.strerror or exc})"]
     try:
         size = path.stat().st_size
-        container = av.open(handle, "r")
+        container = opened_as_template(handle)  # no picture decoded but the one probe_container keeps
     except (OSError, av.error.FFmpegError) as exc:
         handle.close()
         return [f"the clip cannot be read back ({exc})"]
@@ -175,14 +208,15 @@ def check_clip(path: Path, source: FrameIndex, first: int, end: int, rotation: i
         problems = _container_problems(probe, source, first, end, rotation)
         if problems:
             return problems
-        reorder = int(container.streams.video[0].codec_context.reorder_depth or 0)
         packets = copied if isinstance(copied, CopiedPackets) else None
+        reorder = max(int(container.streams.video[0].codec_context.reorder_depth or 0),
+                      packets.reorder if packets is not None else 0)
         frames = packets.frames if packets is not None else copied
         assert isinstance(frames, range)
         last = packets is None or end - first - 1 not in frames  # decoded and compared, or its packet compared
         runs = decode_runs(end - first, frames, reorder, last)
         return _picture_problems(path, probe, first_frame, decoder, first, runs, pictures, frames, last,
-                                 lambda: _packet_problems(container, probe.index, source, first, packets))
+                                 lambda reading: _packet_problems(reading, probe.index, source, first, packets))
     finally:
         decoder.close()
 
@@ -221,7 +255,8 @@ def _decoded_run_here(decoder: FrameDecoder, a: int, b: int, first: int) -> tupl
 def _packet_problems(container: av.container.InputContainer, index: FrameIndex, source: FrameIndex, first: int,
                      expected: CopiedPackets | None) -> list[str]:
     """Whether every copied packet of the clip is the film's own (see CopiedPackets), marked a keyframe exactly
-    where the film has one. Reads the clip's packets without decoding them (before the decoder starts)."""
+    where the film has one. Reads the clip's packets without decoding them (before or after `container`'s
+    decoder has run, not while)."""
     if expected is None or not expected.frames:
         return []
     with stage("check_packets"):
@@ -266,16 +301,22 @@ def _packet_problem(expected: CopiedPackets, n: int, data: bytes, *, leading: bo
 
 def _picture_problems(path: Path, probe: ProbeResult, first_frame: av.VideoFrame, decoder: FrameDecoder, first: int,
                       runs: list[tuple[int, int]], pictures: Mapping[int, np.ndarray], copied: range, last: bool,
-                      packet_problems: Callable[[], list[str]]) -> list[str]:
+                      packet_problems: Callable[[av.container.InputContainer], list[str]]) -> list[str]:
     count = probe.frame_count
     shown: dict[int, np.ndarray] = {0: picture_of(first_frame)}
     problems: list[str] = []
-    # The run over the first junction (the head's end: as long as the head) on a reading of its own, on the
-    # other core; the packets' comparison and the other runs here.
+    # The run over the first junction on a reading of its own, on the other core; the other runs here. The
+    # packets' comparison (10-15 ms for a 10-second phone clip) goes with whichever decodes fewer pictures: on
+    # H.264 the head's run (from the head's IDR, a few pictures; the tail's decodes the last copied GOP from its
+    # keyframe), on HEVC the tail's (an HEVC head's run starts at its first picture).
     pool = ThreadPoolExecutor(1, thread_name_prefix="clip-check") if len(runs) > 1 else None
     try:
-        ahead = pool.submit(_decoded_run_of, path, probe, runs[0], first) if pool is not None else None
-        problems += packet_problems()  # before this reading's decoder starts
+        decodes = [b - probe.index.keyframe_before(a) + 1 for a, b in runs]
+        there = pool is not None and decodes[0] <= sum(decodes[1:])
+        ahead = pool.submit(_decoded_run_of, path, probe, runs[0], first,
+                            packet_problems if there else lambda _reading: []) if pool else None
+        if not there:
+            problems += packet_problems(decoder.container)  # before this reading's decoder starts
         for a, b in runs[1:] if ahead is not None else runs:
             got, trouble = _decoded_run(decoder, a, b, first)
             shown.update(got)
@@ -297,7 +338,9 @@ def _compared(shown: Mapping[int, np.ndarray], pictures: Mapping[int, np.ndarray
               copied: range, last: bool) -> list[str]:
     problems: list[str] = []
     required = {0} | ({count - 1} if last else set()) | {j + d for j in junctions(count, copied) for d in (-1, 0)}
-    for n in sorted(required | (shown.keys() & pictures.keys())):
+    # Every picture decoded is compared (fail closed): a cut that kept fewer around a junction than the check
+    # decodes there (a reordering depth of its own) is refused, not half checked.
+    for n in sorted(required | shown.keys()):
         expected = pictures.get(n)
         if expected is None:
             problems.append(f"there is no picture of the film's frame {first + n} to compare it with")
@@ -310,8 +353,10 @@ def _compared(shown: Mapping[int, np.ndarray], pictures: Mapping[int, np.ndarray
     return problems
 
 
-def _decoded_run_of(path: Path, probe: ProbeResult, run: tuple[int, int], first: int) \
+def _decoded_run_of(path: Path, probe: ProbeResult, run: tuple[int, int], first: int,
+                    then: Callable[[av.container.InputContainer], list[str]]) \
         -> tuple[dict[int, np.ndarray], list[str]]:
+    """`run` decoded on a reading of its own, and then `then` on the same reading."""
     try:
         handle = path.open("rb")
     except OSError as exc:
@@ -323,6 +368,7 @@ def _decoded_run_of(path: Path, probe: ProbeResult, run: tuple[int, int], first:
         return {}, [f"the clip cannot be read back ({exc})"]
     decoder = FrameDecoder(handle, probe.index, str(path), threading="SLICE", container=container)
     try:
-        return _decoded_run(decoder, *run, first)
+        shown, problems = _decoded_run(decoder, *run, first)
+        return shown, problems + then(container)
     finally:
         decoder.close()
