@@ -1,6 +1,6 @@
 """Turn-taking from sound on held-out voices and rooms (vigtool.synth.heldout). Prints one JSON document.
 
-    nice python bench/turns_accuracy.py [--seconds 30] [--limit N] [--tuning]
+    nice python bench/turns_accuracy.py [--seconds 30] [--limit N] [--tuning] [--condition tv ...]
 
 Every scene of vigtool.synth.heldout (one per adult source: every espeak-ng voice family, flite's voices,
 the recorded human voice alsa-utils ships; two infant models; conditions rotating over them) is made now,
@@ -163,9 +163,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30.0, help="length of each scene")
     parser.add_argument("--limit", type=int, default=0, help="only the first N scenes (0: all)")
     parser.add_argument("--tuning", action="store_true", help="the tuning sources' scenes, not the held-out ones")
+    parser.add_argument("--condition", action="append", default=[],
+                        help="only this condition's scenes (repeatable; default: every condition)")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="vigtool-bench-turns-"))
     chosen = tuning_scenes() if args.tuning else scenes([s for s in adult_sources() if s.name not in TUNED_ON])
+    chosen = [s for s in chosen if s.condition in args.condition] if args.condition else chosen
     chosen = chosen[: args.limit] if args.limit else chosen
     per_scene: dict[str, dict[str, float | str]] = {}
     with Vault.create(folder / "vault", PASSPHRASE, KdfParams(iterations=1, lanes=1, memory_cost_kib=8192)) as vault:

@@ -36,6 +36,7 @@ import numpy as np
 import numpy.typing as npt
 import parselmouth
 
+from vigtool.analysis.far_voice import CEPSTRA, adapted, channel_cepstra
 from vigtool.analysis.speakers import (
     SegmentCues,
     attribute,
@@ -68,6 +69,9 @@ MIN_GAP_FRAMES = 20  # gaps up to 0.2 s inside a vocalisation are bridged
 SAME_VOICE_GAP_FRAMES = 40  # ... and up to 0.4 s when the pitch on both sides is the same voice's
 MIN_FRAMES = 20  # vocalisations shorter than 0.2 s are dropped
 SAME_SPEAKER_GAP_FRAMES = 50  # one speaker's parts up to 0.5 s apart are one vocalisation (a phrase's pause)
+FAR_SAME_SPEAKER_GAP_FRAMES = 50
+FAR_SAME_VOICE_GAP_FRAMES = 40
+FAR_SAME_VOICE_OCTAVES = 0.3
 NEAR_DB = 6.0  # a voice near the camera is this much over the film's quieter fifth ...
 FAR_VOICE_SHARE = 0.1  # ... and when more of the film's voiced frames are not, a voice is far off (a TV):
 BACKGROUND_TALK_SURENESS = 0.45  # ... and the analysis is unsure who spoke, at best
@@ -112,6 +116,7 @@ class FrameFeatures:
     pitch: npt.NDArray[np.float32]  # Praat's pitch (autocorrelation), Hz; 0 where Praat hears no voice
     level: npt.NDArray[np.float16]  # the frame's power up to MAX_HZ, dB (for voices far off: see _attributed)
     nearness: npt.NDArray[np.float16]  # the level-free part of the near-voice sum (see NEAR_*_WEIGHT)
+    cepstra: npt.NDArray[np.float16]  # frames × CEPSTRA: the spectral shape (far_voice: this film's channels)
 
 
 def _bin_hz() -> float:
@@ -240,7 +245,8 @@ def _context_features(power: npt.NDArray[np.float32], pitch: npt.NDArray[np.floa
         snr = np.zeros((0, bins), np.float32)
     del over
     return FrameFeatures(contrast[rows, best], ratio, candidates[best], snr, pitch,
-                         (10 * np.log10(power.sum(axis=1) + 1e-12)).astype(np.float16), nearness)
+                         (10 * np.log10(power.sum(axis=1) + 1e-12)).astype(np.float16), nearness,
+                         channel_cepstra(power, _bin_hz()))
 
 
 def _nearness(power: npt.NDArray[np.float32], over: npt.NDArray[np.float32],
@@ -275,9 +281,9 @@ def frame_features(samples: Samples, progress: Progress | None = None,
     if not parts:
         empty = np.zeros(0, np.float32)
         return FrameFeatures(empty, empty, empty, np.zeros((0, bins), np.float32), empty, empty.astype(np.float16),
-                             empty.astype(np.float16))
+                             empty.astype(np.float16), np.zeros((0, CEPSTRA), np.float16))
     return FrameFeatures(*(np.concatenate([getattr(f, name) for f in parts])
-                           for name in ("score", "ratio", "f0", "snr", "pitch", "level", "nearness")))
+                           for name in ("score", "ratio", "f0", "snr", "pitch", "level", "nearness", "cepstra")))
 
 
 def _runs(mask: npt.NDArray[np.bool_]) -> list[tuple[int, int]]:
@@ -339,13 +345,15 @@ class Voicing:
     pitch: npt.NDArray[np.float32]  # Praat's pitch (says *who*: the comb reads adults an octave or two high)
     level: npt.NDArray[np.float16]  # dB (says whether a voice is near: see _near)
     nearness: npt.NDArray[np.float16]  # the rest of the evidence of a voice near rather than far (see _near)
+    cepstra: npt.NDArray[np.float16]  # frames × CEPSTRA: each frame's spectral shape (see _near, far_voice)
 
     @classmethod
     def of(cls, features: FrameFeatures) -> Voicing:
-        return cls(features.score, features.ratio, features.f0, features.pitch, features.level, features.nearness)
+        return cls(features.score, features.ratio, features.f0, features.pitch, features.level, features.nearness,
+                   features.cepstra)
 
 
-_VOICING = ("score", "ratio", "f0", "pitch", "level", "nearness")  # Voicing's arrays, in its order
+_VOICING = ("score", "ratio", "f0", "pitch", "level", "nearness", "cepstra")  # Voicing's arrays, in its order
 _COMB_PITCHES: list[npt.NDArray[np.float32]] = []
 
 
@@ -441,8 +449,12 @@ def _near(voicing: Voicing) -> _FarVoice | None:
     voiced = voiced_frames(voicing, VOICED_SCORE * WEAK_FACTOR)
     if (voiced & ~(level > quiet + NEAR_DB)).sum() <= FAR_VOICE_SHARE * max(int(voiced.sum()), 1):
         return None
-    family = (voicing.pitch > 0) & (
-        NEAR_LEVEL_WEIGHT * (level - quiet) + voicing.nearness.astype(np.float32) + NEAR_BIAS > 0)
+    nearness = voicing.nearness.astype(np.float32)
+    score = NEAR_LEVEL_WEIGHT * (level - quiet) + nearness + NEAR_BIAS
+    # Sharpened by this film's own channels (far_voice: the TV's frames share one spectral shape).
+    shapes = np.column_stack([voicing.cepstra.astype(np.float32), level - quiet, nearness])
+    score = adapted(score, shapes, voiced & (voicing.pitch > 0))
+    family = ((voicing.pitch > 0) | voiced_frames(voicing)) & (score > 0)
     votes = np.convolve(family.astype(np.float32), np.ones(NEAR_SMOOTH_FRAMES, np.float32), "same")
     return _FarVoice(family, np.asarray(votes > NEAR_SMOOTH_FRAMES / 2))
 
@@ -458,11 +470,24 @@ def _segments(voicing: Voicing, near: npt.NDArray[np.bool_] | None) -> list[tupl
     for start, end in _runs(lenient):
         if not strict[start:end].any():
             continue
-        if joined and start - joined[-1][1] <= MIN_GAP_FRAMES:
+        gap = start - joined[-1][1] if joined else None
+        if gap is not None and (gap <= MIN_GAP_FRAMES or (
+                gap <= FAR_SAME_VOICE_GAP_FRAMES and _same_near_pitch(voicing, near, joined[-1], (start, end)))):
             joined[-1] = (joined[-1][0], end)
         else:
             joined.append((start, end))
     return [(s, e) for s, e in joined if e - s >= MIN_FRAMES]
+
+
+def _same_near_pitch(voicing: Voicing, near: npt.NDArray[np.bool_], before: tuple[int, int],
+                     after: tuple[int, int]) -> bool:
+    a = voicing.pitch[max(before[0], before[1] - 30):before[1]]
+    a = a[(a > 0) & near[max(before[0], before[1] - 30):before[1]]]
+    b = voicing.pitch[after[0]:after[0] + 30]
+    b = b[(b > 0) & near[after[0]:after[0] + 30]]
+    if a.size < 5 or b.size < 5:
+        return False
+    return bool(abs(np.log2(float(np.median(a)) / float(np.median(b)))) < FAR_SAME_VOICE_OCTAVES)
 
 
 def _cues(voicing: Voicing, start: int, end: int, far: _FarVoice | None) -> SegmentCues:
@@ -499,7 +524,8 @@ def _attributed(voicing: Voicing) -> list[Vocalisation]:
             continue
         speaker, sure = by_articulation(by_pitch, sure_of_pitch, voicing.pitch[start:end], strict[start:end],
                                         None if own is None else own[start:end])
-        if named and named[-1][0] is speaker and start - named[-1][2] <= SAME_SPEAKER_GAP_FRAMES:
+        if named and named[-1][0] is speaker and start - named[-1][2] <= (
+                SAME_SPEAKER_GAP_FRAMES if far is None else FAR_SAME_SPEAKER_GAP_FRAMES):
             # A pause inside one speaker's phrase: still one vocalisation (sureness weighted by length).
             _, first, last, before = named[-1]
             weight = (last - first) / (end - first)
