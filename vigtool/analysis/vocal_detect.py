@@ -15,7 +15,8 @@ a harmonic detector over a noise-whitened spectrum (numpy), Praat's pitch, then 
 5. A voice far off (a TV, a radio: more than a tenth of the voiced frames under 6 dB over the film's quieter
    fifth): each frame is the family's or the far voice's from its level, a low voice's bass (a small speaker
    and a broadcast band hold little under 300 Hz) and its band over the room's floor (a logistic fitted on
-   the tuning sources' TV scenes). The family's vocalisations are the stretches of near frames;
+   the tuning sources' TV scenes), sharpened by this film's own channels (vigtool.analysis.far_voice: the
+   TV's frames share one spectral shape). The family's vocalisations are the stretches of near frames;
    the far voice's own stretches are someone else's (Speaker.OTHER: shown, never a turn), and the analysis
    says it is unsure who spoke.
 6. What pitch gets wrong, renamed from how each part is voiced (speakers.by_articulation): a call at a parent's
@@ -86,7 +87,8 @@ NEAR_BASS_WEIGHT = 0.145  # per dB of 70-300 Hz against 300-3400 Hz, for a voice
 NEAR_HIGH_VOICE = -2.045  # instead, for a voice pitched over 300 Hz
 NEAR_BAND_WEIGHT = 0.905  # per unit of mean log-SNR over 300-3400 Hz
 NEAR_BIAS = -2.494
-NEAR_SMOOTH_FRAMES = 21  # the family's frames are the majority of the 0.21 s around each
+NEAR_SMOOTH_FRAMES = 13  # the family's frames are the majority of the 0.13 s around each (0.21 s before this
+# film's own channels sharpened each frame's decision, far_voice: tuning TV turn F1 0.83 at 13, 0.79 at 21)
 BASS_HZ, BAND_HZ = (70.0, 300.0), (300.0, 3400.0)
 FAR_PITCH_PERCENTILE = 65  # with a voice far off, a vocalisation's pitch is its upper third's (see _cues)
 # (the 80th percentile named a parent under a TV's music the baby: tuning TV turn F1 0.65 at 80, 0.72 at 65)
@@ -337,7 +339,8 @@ def _strong(features: FrameFeatures | Voicing, threshold: float = VOICED_SCORE) 
 @dataclass(frozen=True)
 class Voicing:
     """What the speaker decision needs of each 10-ms frame, without the spectra: a long film's log-SNR
-    spectra would take 1 MB per 10 s, its voicing 17 bytes per frame (6.1 MB an hour)."""
+    spectra would take 1 MB per 10 s, its voicing 41 bytes per frame (15 MB an hour:
+    24 of them the spectral shape, far_voice)."""
 
     score: npt.NDArray[np.float32]
     ratio: npt.NDArray[np.float32]
@@ -366,7 +369,7 @@ def _comb_pitches() -> npt.NDArray[np.float32]:
 
 class VocalDetector:
     """Finds vocalisations in sound fed in pieces of any size, CONTEXT_FRAMES (20 s) at a time, so a long
-    film's sound is never held whole: what stays is its voicing, 17 bytes per 10 ms. Feeding a film's sound
+    film's sound is never held whole: what stays is its voicing, 41 bytes per 10 ms. Feeding a film's sound
     piece by piece finds exactly what feeding it in one array does."""
 
     _CONTEXT_SAMPLES = (CONTEXT_FRAMES - 1) * HOP + WINDOW  # the samples one context's frames cover
@@ -428,7 +431,7 @@ class VocalDetector:
 @dataclass(frozen=True)
 class _FarVoice:
     """Where a voice talks on far off: which frames are the family's near the camera, each on its own
-    (`frames`) and as the majority of the 0.21 s around it (`near`: what vocalisations are made of)."""
+    (`frames`) and as the majority of the 0.13 s around it (`near`: what vocalisations are made of)."""
 
     frames: npt.NDArray[np.bool_]
     near: npt.NDArray[np.bool_]
@@ -441,7 +444,7 @@ def _near(voicing: Voicing) -> _FarVoice | None:
     A film has a voice far off when more than a tenth of its voiced frames are not 6 dB over its quieter
     fifth (a family alone leaves at most one in twenty so; the TV scenes 0.18-0.39). Then each frame Praat
     hears a voice in is the family's when the near-voice sum is over 0 (its level over the quieter fifth, and
-    `nearness`: bass, band), taken as the majority of the 0.21 s around it."""
+    `nearness`: bass, band), taken as the majority of the 0.13 s around it."""
     if voicing.score.size == 0:
         return None
     level = voicing.level.astype(np.float32)
