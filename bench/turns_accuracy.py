@@ -68,7 +68,8 @@ PASSPHRASE = "benchmark vault passphrase"  # noqa: S105 - a throwaway vault
 # The far-voice rule (vocal_detect: 6 dB, a tenth of the film voiced), the same-speaker join, the near-voice
 # weights (a logistic over the 16 tuning TV scenes' frames), the far pitch percentile and Praat's voicing
 # ratio were set from the --tuning scenes only; so were the renaming from how a vocalisation is voiced (a growl,
-# another child: vigtool.analysis.speakers.by_articulation) and the near-voice weights' refit on TVs over a music bed.
+# another child: vigtool.analysis.speakers.by_articulation) and the near-voice weights' refit on TVs over a music bed;
+# so were the far-voice discriminant's margin and rounds (vigtool.analysis.far_voice) and the near/far smoothing.
 # espeak:iro/chr: its father (about 65 Hz) was below Praat's floor, which was lowered after seeing it.
 TUNED_ON = frozenset({"generator:voices", "generator:coo", "espeak:gmw/af", "espeak:roa/an", "flite:kal",
                       "espeak:iro/chr"})
