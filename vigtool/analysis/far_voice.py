@@ -31,6 +31,8 @@ CEPSTRA = 12  # mel cepstra 1..12 (0, the level, is left out: the level is a fea
 ADAPT_MARGIN = 1.0  # frames whose near-voice sum is further than this from 0 are taken as sure
 ADAPT_ROUNDS = 6
 ADAPT_MIN_FRAMES = 50  # sure frames each side needs (0.5 s of voice) before this film's shapes are used
+ADAPT_MAX_FRAMES = 20000  # frames of each side its statistics are taken from (200 s of voice; a 30-s film: all)
+CHUNK = 65536  # frames whose sum is taken at once
 RIDGE = 1e-3  # added to the covariance's diagonal (a film whose frames all share one shape)
 
 
@@ -65,20 +67,25 @@ def channel_cepstra(power: npt.NDArray[np.float32], bin_hz: float) -> npt.NDArra
     return np.asarray(np.log(bands + 1e-10) @ _dct(), np.float16)
 
 
-def adapted(score: npt.NDArray[np.float32], features: npt.NDArray[np.float32],
+def adapted(score: npt.NDArray[np.float32], features: npt.NDArray[np.floating],
             voiced: npt.NDArray[np.bool_]) -> npt.NDArray[np.float32]:
     """The near-voice sum of each frame (`score`: over 0, the family's) sharpened by this film's own frames:
     `features` (frames × k: cepstra, level, ...) of the `voiced` frames the sum is sure of on either side
-    give the two sides' means and a shared covariance; Fisher's discriminant between them is added."""
+    give the two sides' means and a shared covariance; Fisher's discriminant between them is added.
+    Each side's statistics come from at most ADAPT_MAX_FRAMES of its frames, evenly spread, and the sum is
+    taken CHUNK frames at a time, so a long film costs no more memory than its features."""
     out = score
     for _ in range(ADAPT_ROUNDS):
-        near, far = voiced & (out > ADAPT_MARGIN), voiced & (out < -ADAPT_MARGIN)
-        n_near, n_far = int(near.sum()), int(far.sum())
-        if n_near < ADAPT_MIN_FRAMES or n_far < ADAPT_MIN_FRAMES:
+        sides = [np.flatnonzero(voiced & (out > ADAPT_MARGIN)), np.flatnonzero(voiced & (out < -ADAPT_MARGIN))]
+        if min(side.size for side in sides) < ADAPT_MIN_FRAMES:
             return out
-        a, b = features[near].astype(np.float64), features[far].astype(np.float64)
-        mean_near, mean_far = a.mean(axis=0), b.mean(axis=0)
-        shared = (np.cov(a.T) * n_near + np.cov(b.T) * n_far) / (n_near + n_far)
+        near, far = (features[side[:: -(-side.size // ADAPT_MAX_FRAMES)]].astype(np.float64) for side in sides)
+        mean_near, mean_far = near.mean(axis=0), far.mean(axis=0)
+        shared = (np.cov(near.T) * len(near) + np.cov(far.T) * len(far)) / (len(near) + len(far))
         weights = np.linalg.solve(shared + RIDGE * np.eye(shared.shape[0]), mean_near - mean_far)
-        out = score + ((features - (mean_near + mean_far) / 2) @ weights).astype(np.float32)
+        middle = (mean_near + mean_far) / 2
+        out = np.empty_like(score)
+        for first in range(0, score.size, CHUNK):
+            part = features[first:first + CHUNK].astype(np.float32) - middle.astype(np.float32)
+            out[first:first + CHUNK] = score[first:first + CHUNK] + part @ weights.astype(np.float32)
     return out

@@ -455,7 +455,7 @@ def _near(voicing: Voicing) -> _FarVoice | None:
     nearness = voicing.nearness.astype(np.float32)
     score = NEAR_LEVEL_WEIGHT * (level - quiet) + nearness + NEAR_BIAS
     # Sharpened by this film's own channels (far_voice: the TV's frames share one spectral shape).
-    shapes = np.column_stack([voicing.cepstra.astype(np.float32), level - quiet, nearness])
+    shapes = np.column_stack([voicing.cepstra, (level - quiet).astype(np.float16), voicing.nearness])
     score = adapted(score, shapes, voiced & (voicing.pitch > 0))
     family = ((voicing.pitch > 0) | voiced_frames(voicing)) & (score > 0)
     votes = np.convolve(family.astype(np.float32), np.ones(NEAR_SMOOTH_FRAMES, np.float32), "same")
