@@ -1,6 +1,6 @@
 """Turn-taking from sound on held-out voices and rooms (vigtool.synth.heldout). Prints one JSON document.
 
-    nice python bench/turns_accuracy.py [--seconds 30] [--limit N] [--tuning]
+    nice python bench/turns_accuracy.py [--seconds 30] [--limit N] [--tuning] [--condition tv ...]
 
 Every scene of vigtool.synth.heldout (one per adult source: every espeak-ng voice family, flite's voices,
 the recorded human voice alsa-utils ships; two infant models; conditions rotating over them) is made now,
@@ -70,7 +70,8 @@ PASSPHRASE = "benchmark vault passphrase"  # noqa: S105 - a throwaway vault
 # The far-voice rule (vocal_detect: 6 dB, a tenth of the film voiced), the same-speaker join, the near-voice
 # weights (a logistic over the 16 tuning TV scenes' frames), the far pitch percentile and Praat's voicing
 # ratio were set from the --tuning scenes only; so were the renaming from how a vocalisation is voiced (a growl,
-# another child: vigtool.analysis.speakers.by_articulation) and the near-voice weights' refit on TVs over a music bed.
+# another child: vigtool.analysis.speakers.by_articulation) and the near-voice weights' refit on TVs over a music bed;
+# so were the far-voice discriminant's margin and rounds (vigtool.analysis.far_voice) and the near/far smoothing.
 # espeak:iro/chr: its father (about 65 Hz) was below Praat's floor, which was lowered after seeing it.
 TUNED_ON = frozenset({"generator:voices", "generator:coo", "espeak:gmw/af", "espeak:roa/an", "flite:kal",
                       "espeak:iro/chr"})
@@ -180,9 +181,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30.0, help="length of each scene")
     parser.add_argument("--limit", type=int, default=0, help="only the first N scenes (0: all)")
     parser.add_argument("--tuning", action="store_true", help="the tuning sources' scenes, not the held-out ones")
+    parser.add_argument("--condition", action="append", default=[],
+                        help="only this condition's scenes (repeatable; default: every condition)")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="vigtool-bench-turns-"))
     chosen = tuning_scenes() if args.tuning else scenes([s for s in adult_sources() if s.name not in TUNED_ON])
+    chosen = [s for s in chosen if s.condition in args.condition] if args.condition else chosen
     chosen = chosen[: args.limit] if args.limit else chosen
     per_scene: dict[str, dict[str, float | str]] = {}
     tally: dict[str, dict[str, int]] = defaultdict(dict)

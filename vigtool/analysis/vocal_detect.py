@@ -15,7 +15,8 @@ a harmonic detector over a noise-whitened spectrum (numpy), Praat's pitch, then 
 5. A voice far off (a TV, a radio: more than a tenth of the voiced frames under 6 dB over the film's quieter
    fifth): each frame is the family's or the far voice's from its level, a low voice's bass (a small speaker
    and a broadcast band hold little under 300 Hz) and its band over the room's floor (a logistic fitted on
-   the tuning sources' TV scenes). The family's vocalisations are the stretches of near frames;
+   the tuning sources' TV scenes), sharpened by this film's own channels (vigtool.analysis.far_voice: the
+   TV's frames share one spectral shape). The family's vocalisations are the stretches of near frames;
    the far voice's own stretches are someone else's (Speaker.OTHER: shown, never a turn), and the analysis
    says it is unsure who spoke.
 6. What pitch gets wrong, renamed from how each part is voiced (speakers.by_articulation): a call at a parent's
@@ -36,6 +37,7 @@ import numpy as np
 import numpy.typing as npt
 import parselmouth
 
+from vigtool.analysis.far_voice import CEPSTRA, adapted, channel_cepstra
 from vigtool.analysis.speakers import (
     SegmentCues,
     attribute,
@@ -68,6 +70,9 @@ MIN_GAP_FRAMES = 20  # gaps up to 0.2 s inside a vocalisation are bridged
 SAME_VOICE_GAP_FRAMES = 40  # ... and up to 0.4 s when the pitch on both sides is the same voice's
 MIN_FRAMES = 20  # vocalisations shorter than 0.2 s are dropped
 SAME_SPEAKER_GAP_FRAMES = 50  # one speaker's parts up to 0.5 s apart are one vocalisation (a phrase's pause)
+FAR_SAME_SPEAKER_GAP_FRAMES = 50
+FAR_SAME_VOICE_GAP_FRAMES = 40
+FAR_SAME_VOICE_OCTAVES = 0.3
 NEAR_DB = 6.0  # a voice near the camera is this much over the film's quieter fifth ...
 FAR_VOICE_SHARE = 0.1  # ... and when more of the film's voiced frames are not, a voice is far off (a TV):
 BACKGROUND_TALK_SURENESS = 0.45  # ... and the analysis is unsure who spoke, at best
@@ -82,7 +87,8 @@ NEAR_BASS_WEIGHT = 0.145  # per dB of 70-300 Hz against 300-3400 Hz, for a voice
 NEAR_HIGH_VOICE = -2.045  # instead, for a voice pitched over 300 Hz
 NEAR_BAND_WEIGHT = 0.905  # per unit of mean log-SNR over 300-3400 Hz
 NEAR_BIAS = -2.494
-NEAR_SMOOTH_FRAMES = 21  # the family's frames are the majority of the 0.21 s around each
+NEAR_SMOOTH_FRAMES = 13  # the family's frames are the majority of the 0.13 s around each (0.21 s before this
+# film's own channels sharpened each frame's decision, far_voice: tuning TV turn F1 0.83 at 13, 0.79 at 21)
 BASS_HZ, BAND_HZ = (70.0, 300.0), (300.0, 3400.0)
 FAR_PITCH_PERCENTILE = 65  # with a voice far off, a vocalisation's pitch is its upper third's (see _cues)
 # (the 80th percentile named a parent under a TV's music the baby: tuning TV turn F1 0.65 at 80, 0.72 at 65)
@@ -112,6 +118,7 @@ class FrameFeatures:
     pitch: npt.NDArray[np.float32]  # Praat's pitch (autocorrelation), Hz; 0 where Praat hears no voice
     level: npt.NDArray[np.float16]  # the frame's power up to MAX_HZ, dB (for voices far off: see _attributed)
     nearness: npt.NDArray[np.float16]  # the level-free part of the near-voice sum (see NEAR_*_WEIGHT)
+    cepstra: npt.NDArray[np.float16]  # frames × CEPSTRA: the spectral shape (far_voice: this film's channels)
 
 
 def _bin_hz() -> float:
@@ -240,7 +247,8 @@ def _context_features(power: npt.NDArray[np.float32], pitch: npt.NDArray[np.floa
         snr = np.zeros((0, bins), np.float32)
     del over
     return FrameFeatures(contrast[rows, best], ratio, candidates[best], snr, pitch,
-                         (10 * np.log10(power.sum(axis=1) + 1e-12)).astype(np.float16), nearness)
+                         (10 * np.log10(power.sum(axis=1) + 1e-12)).astype(np.float16), nearness,
+                         channel_cepstra(power, _bin_hz()))
 
 
 def _nearness(power: npt.NDArray[np.float32], over: npt.NDArray[np.float32],
@@ -275,9 +283,9 @@ def frame_features(samples: Samples, progress: Progress | None = None,
     if not parts:
         empty = np.zeros(0, np.float32)
         return FrameFeatures(empty, empty, empty, np.zeros((0, bins), np.float32), empty, empty.astype(np.float16),
-                             empty.astype(np.float16))
+                             empty.astype(np.float16), np.zeros((0, CEPSTRA), np.float16))
     return FrameFeatures(*(np.concatenate([getattr(f, name) for f in parts])
-                           for name in ("score", "ratio", "f0", "snr", "pitch", "level", "nearness")))
+                           for name in ("score", "ratio", "f0", "snr", "pitch", "level", "nearness", "cepstra")))
 
 
 def _runs(mask: npt.NDArray[np.bool_]) -> list[tuple[int, int]]:
@@ -331,7 +339,8 @@ def _strong(features: FrameFeatures | Voicing, threshold: float = VOICED_SCORE) 
 @dataclass(frozen=True)
 class Voicing:
     """What the speaker decision needs of each 10-ms frame, without the spectra: a long film's log-SNR
-    spectra would take 1 MB per 10 s, its voicing 17 bytes per frame (6.1 MB an hour)."""
+    spectra would take 1 MB per 10 s, its voicing 41 bytes per frame (15 MB an hour:
+    24 of them the spectral shape, far_voice)."""
 
     score: npt.NDArray[np.float32]
     ratio: npt.NDArray[np.float32]
@@ -339,13 +348,15 @@ class Voicing:
     pitch: npt.NDArray[np.float32]  # Praat's pitch (says *who*: the comb reads adults an octave or two high)
     level: npt.NDArray[np.float16]  # dB (says whether a voice is near: see _near)
     nearness: npt.NDArray[np.float16]  # the rest of the evidence of a voice near rather than far (see _near)
+    cepstra: npt.NDArray[np.float16]  # frames × CEPSTRA: each frame's spectral shape (see _near, far_voice)
 
     @classmethod
     def of(cls, features: FrameFeatures) -> Voicing:
-        return cls(features.score, features.ratio, features.f0, features.pitch, features.level, features.nearness)
+        return cls(features.score, features.ratio, features.f0, features.pitch, features.level, features.nearness,
+                   features.cepstra)
 
 
-_VOICING = ("score", "ratio", "f0", "pitch", "level", "nearness")  # Voicing's arrays, in its order
+_VOICING = ("score", "ratio", "f0", "pitch", "level", "nearness", "cepstra")  # Voicing's arrays, in its order
 _COMB_PITCHES: list[npt.NDArray[np.float32]] = []
 
 
@@ -358,7 +369,7 @@ def _comb_pitches() -> npt.NDArray[np.float32]:
 
 class VocalDetector:
     """Finds vocalisations in sound fed in pieces of any size, CONTEXT_FRAMES (20 s) at a time, so a long
-    film's sound is never held whole: what stays is its voicing, 17 bytes per 10 ms. Feeding a film's sound
+    film's sound is never held whole: what stays is its voicing, 41 bytes per 10 ms. Feeding a film's sound
     piece by piece finds exactly what feeding it in one array does."""
 
     _CONTEXT_SAMPLES = (CONTEXT_FRAMES - 1) * HOP + WINDOW  # the samples one context's frames cover
@@ -420,7 +431,7 @@ class VocalDetector:
 @dataclass(frozen=True)
 class _FarVoice:
     """Where a voice talks on far off: which frames are the family's near the camera, each on its own
-    (`frames`) and as the majority of the 0.21 s around it (`near`: what vocalisations are made of)."""
+    (`frames`) and as the majority of the 0.13 s around it (`near`: what vocalisations are made of)."""
 
     frames: npt.NDArray[np.bool_]
     near: npt.NDArray[np.bool_]
@@ -433,7 +444,7 @@ def _near(voicing: Voicing) -> _FarVoice | None:
     A film has a voice far off when more than a tenth of its voiced frames are not 6 dB over its quieter
     fifth (a family alone leaves at most one in twenty so; the TV scenes 0.18-0.39). Then each frame Praat
     hears a voice in is the family's when the near-voice sum is over 0 (its level over the quieter fifth, and
-    `nearness`: bass, band), taken as the majority of the 0.21 s around it."""
+    `nearness`: bass, band), taken as the majority of the 0.13 s around it."""
     if voicing.score.size == 0:
         return None
     level = voicing.level.astype(np.float32)
@@ -441,8 +452,12 @@ def _near(voicing: Voicing) -> _FarVoice | None:
     voiced = voiced_frames(voicing, VOICED_SCORE * WEAK_FACTOR)
     if (voiced & ~(level > quiet + NEAR_DB)).sum() <= FAR_VOICE_SHARE * max(int(voiced.sum()), 1):
         return None
-    family = (voicing.pitch > 0) & (
-        NEAR_LEVEL_WEIGHT * (level - quiet) + voicing.nearness.astype(np.float32) + NEAR_BIAS > 0)
+    nearness = voicing.nearness.astype(np.float32)
+    score = NEAR_LEVEL_WEIGHT * (level - quiet) + nearness + NEAR_BIAS
+    # Sharpened by this film's own channels (far_voice: the TV's frames share one spectral shape).
+    shapes = np.column_stack([voicing.cepstra, (level - quiet).astype(np.float16), voicing.nearness])
+    score = adapted(score, shapes, voiced & (voicing.pitch > 0))
+    family = ((voicing.pitch > 0) | voiced_frames(voicing)) & (score > 0)
     votes = np.convolve(family.astype(np.float32), np.ones(NEAR_SMOOTH_FRAMES, np.float32), "same")
     return _FarVoice(family, np.asarray(votes > NEAR_SMOOTH_FRAMES / 2))
 
@@ -458,11 +473,24 @@ def _segments(voicing: Voicing, near: npt.NDArray[np.bool_] | None) -> list[tupl
     for start, end in _runs(lenient):
         if not strict[start:end].any():
             continue
-        if joined and start - joined[-1][1] <= MIN_GAP_FRAMES:
+        gap = start - joined[-1][1] if joined else None
+        if gap is not None and (gap <= MIN_GAP_FRAMES or (
+                gap <= FAR_SAME_VOICE_GAP_FRAMES and _same_near_pitch(voicing, near, joined[-1], (start, end)))):
             joined[-1] = (joined[-1][0], end)
         else:
             joined.append((start, end))
     return [(s, e) for s, e in joined if e - s >= MIN_FRAMES]
+
+
+def _same_near_pitch(voicing: Voicing, near: npt.NDArray[np.bool_], before: tuple[int, int],
+                     after: tuple[int, int]) -> bool:
+    a = voicing.pitch[max(before[0], before[1] - 30):before[1]]
+    a = a[(a > 0) & near[max(before[0], before[1] - 30):before[1]]]
+    b = voicing.pitch[after[0]:after[0] + 30]
+    b = b[(b > 0) & near[after[0]:after[0] + 30]]
+    if a.size < 5 or b.size < 5:
+        return False
+    return bool(abs(np.log2(float(np.median(a)) / float(np.median(b)))) < FAR_SAME_VOICE_OCTAVES)
 
 
 def _cues(voicing: Voicing, start: int, end: int, far: _FarVoice | None) -> SegmentCues:
@@ -499,7 +527,8 @@ def _attributed(voicing: Voicing) -> list[Vocalisation]:
             continue
         speaker, sure = by_articulation(by_pitch, sure_of_pitch, voicing.pitch[start:end], strict[start:end],
                                         None if own is None else own[start:end])
-        if named and named[-1][0] is speaker and start - named[-1][2] <= SAME_SPEAKER_GAP_FRAMES:
+        if named and named[-1][0] is speaker and start - named[-1][2] <= (
+                SAME_SPEAKER_GAP_FRAMES if far is None else FAR_SAME_SPEAKER_GAP_FRAMES):
             # A pause inside one speaker's phrase: still one vocalisation (sureness weighted by length).
             _, first, last, before = named[-1]
             weight = (last - first) / (end - first)
