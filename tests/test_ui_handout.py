@@ -10,6 +10,7 @@ import cv2
 import imageio_ffmpeg
 import numpy as np
 from conftest import give_consent, open_vault
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QFontMetricsF, QImage
 from PySide6.QtPdf import QPdfDocument
 from pytestqt.qtbot import QtBot
@@ -43,10 +44,13 @@ def test_the_handout_is_prepared_previewed_and_saved_readable(qtbot: QtBot, tmp_
         dialog.refresh_preview()
         assert "Demo family" in dialog.preview.toPlainText()
         dialog.with_name.setChecked(False)
-        # The prompt is the review's too (the shared review shows it), as one undo step.
-        assert window.review_session().items[first].prompt == "What did you do just before she smiled?"  # type: ignore[union-attr]
+        assert window.review_session().items[first].prompt != "What did you do just before she smiled?"  # type: ignore[union-attr]
+        steps = len(window.workspace.undo_stack)  # type: ignore[union-attr]
         out = dialog.save(tmp_path / "moments.pdf")
         assert out is not None and "Saved the handout moments.pdf" in dialog.status.text()
+        # Saved, the question is the review's too (the shared review shows it), as one undo step.
+        assert window.review_session().items[first].prompt == "What did you do just before she smiled?"  # type: ignore[union-attr]
+        assert len(window.workspace.undo_stack) == steps + 1  # type: ignore[union-attr]
         assert dialog.cancel_button.text() == "Close"  # after saving, nothing is left to cancel
         document = QPdfDocument()
         document.load(str(out))
@@ -63,6 +67,43 @@ def test_the_handout_is_prepared_previewed_and_saved_readable(qtbot: QtBot, tmp_
         body_pt = 100 * on_page / QFontMetricsF(font).horizontalAdvance(words)
         assert body_pt >= 11, f"body text {body_pt:.1f} pt"  # was about 7.5 pt
         dialog.close()
+        window.close()
+
+
+def test_cancel_leaves_the_questions_as_they_were(qtbot: QtBot, tmp_path: Path) -> None:
+    """Questions typed and then Cancel: the shared review still asks what it asked, and nothing can be undone
+    (nothing was written); the handout opened again shows the questions as they were."""
+    with open_vault(tmp_path / "v") as vault:
+        demo = ensure_demo_case(vault)
+        window = MainWindow(vault, restore_state=False)
+        qtbot.addWidget(window)
+        window.show()
+        window.open_recording(demo.recording.id, 100)
+        ws = window.workspace
+        assert ws is not None
+        before = window.review_session()
+        assert before is not None
+        steps = len(ws.undo_stack)
+        dialog = window.sharing.handout_dialog()
+        assert dialog is not None
+        qtbot.addWidget(dialog)
+        for field in dialog.prompts.values():
+            field.selectAll()
+            qtbot.keyClicks(field, "Something I changed my mind about")
+        qtbot.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)
+        assert not dialog.isVisible()
+        assert window.review_session() == before
+        assert vault.repo.reviews.list(demo.recording.case_id)[0] == before  # nothing written
+        assert len(ws.undo_stack) == steps
+        assert window.review_panel.editor is not None
+        panel_prompts = [r.prompt for r in window.review_panel.editor.rows]
+        assert "Something I changed my mind about" not in panel_prompts
+        again = window.sharing.handout_dialog()
+        assert again is not None
+        qtbot.addWidget(again)
+        assert again.prompts and {p: f.text() for p, f in again.prompts.items()} == \
+            {p: before.items[p].prompt for p in again.prompts}
+        again.close()
         window.close()
 
 
