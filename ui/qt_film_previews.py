@@ -41,9 +41,12 @@ class FilmPreviews(QObject):
         self.reload(recording_id)
         ws = self.w.workspace
         assert ws is not None
-        future = self.w.previews.ensure(ws.recording)  # missing after a crash, or never built: in the background
+        # Missing after a crash, never built, or a filmstrip made before its pictures between keyframes: in
+        # the background (meanwhile the stored one is shown).
+        future = self.w.previews.ensure(ws.recording)
         if future is not None:
-            future.add_done_callback(lambda _f: self.previews_ready.emit(recording_id))
+            future.add_done_callback(lambda f: None if not f.cancelled() and f.exception() is None
+                                     and f.result() is None else self.previews_ready.emit(recording_id))
         self.ensure_working_copies()
 
     def reload(self, recording_id: int) -> None:
