@@ -13,7 +13,6 @@ from pytestqt.qtbot import QtBot
 from ui import app
 from ui.main_window import MainWindow
 from ui.qt_unlock_dialog import UnlockDialog
-from vigtool.services.demo import ensure_demo_case
 from vigtool.services.vault import Vault
 
 
@@ -33,30 +32,26 @@ def typing(qtbot: QtBot, *passphrases: str) -> type[UnlockDialog]:
     return Typed
 
 
-def test_a_wrong_passphrase_and_cancel_leave_her_where_she_was(qtbot: QtBot, tmp_path: Path,
+def test_a_wrong_passphrase_and_cancel_leave_her_where_she_was(qtbot: QtBot, tmp_path: Path, demo_window: MainWindow,
                                                               monkeypatch: pytest.MonkeyPatch) -> None:
     with open_vault(tmp_path / "other"):
         pass
-    with open_vault(tmp_path / "v") as vault:
-        demo = ensure_demo_case(vault)
-        window = MainWindow(vault, restore_state=False)
-        qtbot.addWidget(window)
-        window.show()
-        window.open_recording(demo.recording.id, 100)
-        waiting: list[tuple[Path, Vault]] = []
-        monkeypatch.setattr(app, "UnlockDialog", typing(qtbot, "not the passphrase"))
-        app._switch(waiting, str(tmp_path / "other"), window)
-        assert window.isVisible() and not waiting
-        assert "still in this one" in window.statusBar().currentMessage()
-        assert window.workspace is not None and window.workspace.recording.id == demo.recording.id
-        window.player.show_frame(101)  # the film is still there to work on
-        assert window.player.frame == 101
-        app._switch(waiting, str(tmp_path / "v"), window)  # the vault open now: nothing to switch to
-        assert window.isVisible() and not waiting
-        assert "the one open now" in window.statusBar().currentMessage()
-        # The right passphrase, after a wrong one: then this window closes, the other vault is open.
-        monkeypatch.setattr(app, "UnlockDialog", typing(qtbot, "wrong", PASSPHRASE))
-        app._switch(waiting, str(tmp_path / "other"), window)
-        assert not window.isVisible()
-        assert [folder for folder, _v in waiting] == [tmp_path / "other"]
-        waiting[0][1].close()
+    window = demo_window
+    film = window.workspace.recording.id if window.workspace else None
+    waiting: list[tuple[Path, Vault]] = []
+    monkeypatch.setattr(app, "UnlockDialog", typing(qtbot, "not the passphrase"))
+    app._switch(waiting, str(tmp_path / "other"), window)
+    assert window.isVisible() and not waiting
+    assert "still in this one" in window.statusBar().currentMessage()
+    assert window.workspace is not None and window.workspace.recording.id == film
+    window.player.show_frame(101)  # the film is still there to work on
+    assert window.player.frame == 101
+    app._switch(waiting, str(window.vault.path), window)  # the vault open now: nothing to switch to
+    assert window.isVisible() and not waiting
+    assert "the one open now" in window.statusBar().currentMessage()
+    # The right passphrase, after a wrong one: then this window closes, the other vault is open.
+    monkeypatch.setattr(app, "UnlockDialog", typing(qtbot, "wrong", PASSPHRASE))
+    app._switch(waiting, str(tmp_path / "other"), window)
+    assert not window.isVisible()
+    assert [folder for folder, _v in waiting] == [tmp_path / "other"]
+    waiting[0][1].close()
