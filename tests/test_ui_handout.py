@@ -97,6 +97,28 @@ def test_cancel_leaves_the_questions_as_they_were(qtbot: QtBot, demo_window: Mai
     again.close()
 
 
+def test_the_handout_says_which_new_moments_are_not_in_the_review(qtbot: QtBot, demo_window: MainWindow) -> None:
+    """A clip made after the shared review was put together is not in its handout until it is added: the
+    handout says so and where to add it, rather than leaving the practitioner to wonder where it went."""
+    window = demo_window
+    dialog = window.sharing.handout_dialog()
+    assert dialog is not None
+    qtbot.addWidget(dialog)
+    assert "not in the shared review" not in dialog.status.text()  # every moment of the film is in it
+    moments = len(dialog.prompts)
+    dialog.close()
+    window.marks.set_both(400, 460)
+    window.player.setFocus()
+    qtbot.keyClick(window, Qt.Key.Key_C)  # a clip, as the practitioner makes one
+    again = window.sharing.handout_dialog()
+    assert again is not None
+    qtbot.addWidget(again)
+    assert len(again.prompts) == moments
+    assert "1 clip or still of this film is not in the shared review yet" in again.status.text()
+    assert "Add chosen clip or still" in again.status.text()
+    again.close()
+
+
 def test_a_portrait_phone_picture_is_whole_on_one_page(tmp_path: Path) -> None:
     """A phone held upright films 720×1280: each picture of the handout is on one page, never cut across two."""
     film = tmp_path / "upright.mp4"

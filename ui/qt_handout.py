@@ -32,6 +32,7 @@ from ui.handout_pdf import handout_pdf
 from ui.qt_consent import DATE_FORMAT
 from ui.qt_save import ask_save_name, remember
 from vigtool.domain.model import DEFAULT_PROMPT, ReviewSession
+from vigtool.domain.wording import count
 from vigtool.media.errors import MediaError
 from vigtool.services import review
 from vigtool.services.handout_draft import HandoutDraft
@@ -61,7 +62,7 @@ class HandoutDialog(QDialog):
         options.addRow("", self.with_name)
         self.preview = QTextBrowser()
         self.preview.setMinimumHeight(320)
-        self.status = QLabel("The preview shows the pages as they will be printed.")
+        self.status = QLabel("The preview shows the pages as they will be printed." + self._left_out())
         self.status.setWordWrap(True)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.cancel_button = buttons.button(QDialogButtonBox.StandardButton.Cancel)
@@ -104,6 +105,14 @@ class HandoutDialog(QDialog):
             moments.addWidget(prompt, row, 1)
         moments.setColumnStretch(1, 1)
         return moments
+
+    def _left_out(self) -> str:
+        left = self.draft.left_out()
+        if not left:
+            return ""
+        return (f" {count(left, 'clip or still', 'clips and stills')} of this film {'is' if left == 1 else 'are'} "
+                "not in the shared review yet, so not here: choose one under Clips and stills and press Add "
+                "chosen clip or still in the Shared review panel.")
 
     @property
     def session(self) -> ReviewSession:

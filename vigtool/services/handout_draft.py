@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-from vigtool.domain.model import ReviewSession
+from vigtool.domain.model import ReviewItemKind, ReviewSession
 from vigtool.services import review
 from vigtool.services.vault import Vault
 from vigtool.services.workspace import Workspace
@@ -31,6 +31,13 @@ class HandoutDraft:
     def edited(self) -> bool:
         """Whether a question typed here differs from the review's (what Save would write)."""
         return self.session() != self.workspace.review.session()
+
+    def left_out(self) -> int:
+        """How many clips and stills of the open film are not in the shared review (so not in its handout):
+        made after the review was put together, they wait for Add chosen clip or still."""
+        session, ws = self.workspace.review.session(), self.workspace
+        return sum(not session.holds(ReviewItemKind.CLIP, c) for c in ws.clips) + \
+            sum(not session.holds(ReviewItemKind.STILL, s) for s in ws.stills)
 
     def session(self) -> ReviewSession:
         """The review with the questions typed so far (the review itself is not changed)."""
