@@ -18,6 +18,7 @@ from vigtool.domain.model import Recording
 from vigtool.media import previews as media_previews
 from vigtool.media.previews import STRIP_MADE, Filmstrip
 from vigtool.media.probe import probe_path
+from vigtool.services import working_copy
 from vigtool.services.importing import import_recording
 from vigtool.services.previews import PreviewBuilder, load_filmstrip, stale_filmstrip
 from vigtool.services.vault import Vault
@@ -202,3 +203,36 @@ def test_the_copys_waits_are_its_own_not_the_filmstrips(vault: Vault, tmp_path: 
         builder.close()
     assert activity.waited_by[FILMSTRIP_WAITS] >= 1.0
     assert activity.waited_s == 0.0
+
+
+def test_a_heavy_films_pictures_between_keyframes_come_from_its_working_copy(
+        vault: Vault, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A heavy camera film (here made heavy by lowering the bar) gets a working copy with a keyframe every 8
+    frames anyway: its strip is its keyframes' at first (no minute of decoding GOPs from the original), then,
+    once the copy is made and the film opened, a picture every spacing from the copy's keyframes, each the
+    picture at its frame."""
+    monkeypatch.setattr(working_copy, "COPY_BOX", (160, 90))
+    monkeypatch.setattr(working_copy, "HEAVY_BITS_PER_SECOND", 0)
+    recording = _camera_film_in_a_vault(vault, tmp_path)
+    index = vault.repo.recordings.frame_index(recording.id)
+    builder = PreviewBuilder(vault)
+    try:
+        made = builder.ensure(recording)
+        assert made is not None
+        made.result(timeout=60)
+        first = load_filmstrip(vault, recording)
+        assert first is not None and first.made == 1 and set(first.frames) == set(index.keyframes.tolist())
+        assert builder.ensure(recording) is None and stale_filmstrip(vault, recording) is None  # the copy waits
+        assert working_copy.make_working_copy(vault, recording) is not None
+        builder.look_again(recording.id)  # what the window does when the copy is ready
+        again = builder.ensure(recording)
+        assert again is not None and again.result(timeout=60) is not None
+    finally:
+        builder.close()
+    strip = load_filmstrip(vault, recording)
+    assert strip is not None and strip.made == STRIP_MADE and len(strip.frames) >= 15
+    film = tmp_path / "camera.mp4"
+    for position, frame in enumerate(strip.frames):
+        thumb = strip.image(position)
+        truth = cv2.resize(ffmpeg_frame(film, frame), (thumb.shape[1], thumb.shape[0]), interpolation=cv2.INTER_AREA)
+        assert psnr(np.asarray(thumb), truth) >= 30, f"frame {frame} is not the picture at its time"

@@ -204,7 +204,7 @@ def make_filmstrip(handle: SeekableFile, index: FrameIndex, rotation: int, name:
                    progress: Progress | None = None, cancelled: Cancelled | None = None,
                    partial: Callable[[Filmstrip], None] | None = None, *,
                    workers: int = FILMSTRIP_WORKERS, pause: Callable[[], None] | None = None,
-                   known: Filmstrip | None = None) -> Filmstrip:
+                   known: Filmstrip | None = None, second_pass: bool = True) -> Filmstrip:
     """Thumbnails of keyframes spread over the film, decoded coarse to fine; `partial` gets the strip so far
     every PARTIAL_EVERY_S seconds (in film order), for a window that shows it filling in.
 
@@ -213,14 +213,17 @@ def make_filmstrip(handle: SeekableFile, index: FrameIndex, rotation: int, name:
     scales and OpenCV encodes without the GIL), so a film's keyframes are decoded on both cores. With
     `workers=1` the batches are decoded here, by the stream's own decoder. `pause`, called before each GOP of
     the second pass, returns when the player is quiet (it waits while a film plays or was just stepped).
-    `known`: a strip stored before (made keyframes only), whose keyframes' thumbnails are kept as they are."""
+    `known`: a strip stored before (made keyframes only), whose keyframes' thumbnails are kept as they are.
+    Without `second_pass`, a long-GOP film's strip is its keyframes' only, made 1 (to be made again later)."""
     chosen = choose_thumbnail_frames(index)
-    between = frames_between_keyframes(index, chosen)
+    between = frames_between_keyframes(index, chosen) if second_pass else {}
+    made = STRIP_MADE if second_pass or not frames_between_keyframes(index, chosen) else 1
     try:
         container = av.open(handle, "r")
     except av.error.FFmpegError as exc:
         raise MediaError(name, f"cannot be opened for thumbnails ({exc})") from exc
-    strip = _StripSoFar(len(chosen) + sum(len(f) for f in between.values()), progress, cancelled, partial, name)
+    strip = _StripSoFar(len(chosen) + sum(len(f) for f in between.values()), progress, cancelled, partial, name,
+                        made)
     if known is not None and known.frames:
         strip.keep(known, set(chosen))
     order = [chosen[position] for position in coarse_to_fine(len(chosen)) if not strip.has(chosen[position])]
@@ -268,9 +271,9 @@ class _StripSoFar:
     """The thumbnails made so far; on the calling thread it reports progress, shows parts and stops when asked."""
 
     def __init__(self, count: int, progress: Progress | None, cancelled: Cancelled | None,
-                 partial: Callable[[Filmstrip], None] | None, name: str) -> None:
-        self._count, self._progress, self._cancelled, self._partial, self._name = \
-            count, progress, cancelled, partial, name
+                 partial: Callable[[Filmstrip], None] | None, name: str, made: int = STRIP_MADE) -> None:
+        self._count, self._progress, self._cancelled, self._partial, self._name, self._made_as = \
+            count, progress, cancelled, partial, name, made
         self._made: dict[int, bytes] = {}
         self._size = (0, 0)
         self._tried = 0
@@ -304,7 +307,7 @@ class _StripSoFar:
 
     def whole(self) -> Filmstrip:
         frames = sorted(self._made)
-        return Filmstrip(tuple(frames), tuple(self._made[f] for f in frames), *self._size)
+        return Filmstrip(tuple(frames), tuple(self._made[f] for f in frames), *self._size, self._made_as)
 
 
 def _decode_on_threads(decoders: list[av.VideoCodecContext], demuxed: Iterator[_Demuxed], rotation: int,

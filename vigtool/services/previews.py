@@ -62,8 +62,12 @@ def build_previews(vault: Vault, recording: Recording, progress: Progress | None
     release_freed_memory()  # what the import's pass over the film freed, before this one
     film = source.open_handle()
     try:
+        # A heavy film's working copy (a keyframe every 8 frames) is on its way: its long GOPs' pictures
+        # between keyframes are taken from it once it is made, a keyframe each, not decoded here from the
+        # original's keyframes on (a minute of CPU for a 10-minute camera film).
         strip = make_filmstrip(film, source.index, recording.rotation, shown_name(vault, recording), progress,
-                               cancelled, partial, pause=pause, known=strip_only)
+                               cancelled, partial, pause=pause, known=strip_only,
+                               second_pass=source.working_copy or not source.heavy)
     finally:
         film.close()
     vault.media.write_blob(recording.media_id, MediaKind.FILMSTRIP, key, strip.to_bytes())
@@ -116,15 +120,20 @@ def load_audio_envelope(vault: Vault, recording: Recording) -> AudioEnvelope | N
 
 
 def stale_filmstrip(vault: Vault, recording: Recording) -> Filmstrip | None:
-    """The stored filmstrip of `recording` if it was made before the second pass and its film has long GOPs
-    (a camera's: it shows a picture every 8 s), else None. A damaged one is left to `verify`."""
+    """The stored filmstrip of `recording` if it was made keyframes only (before the second pass existed, or
+    while a heavy film's working copy was being made) and its film has long GOPs (a camera's: it shows a
+    picture every 8 s), else None; a heavy film's, once its working copy is there. A damaged one is left to
+    `verify`."""
     try:
         strip = load_filmstrip(vault, recording)
     except (MediaError, ValueError):
         return None
     if strip is None or strip.made >= STRIP_MADE:
         return None
-    return strip if strip.lacks_pictures_between(viewing_source(vault, recording).index) else None
+    source = viewing_source(vault, recording)
+    if source.heavy and not source.working_copy:
+        return None  # its working copy is on its way: the pictures between keyframes are made from it
+    return strip if strip.lacks_pictures_between(vault.repo.recordings.frame_index(recording.id)) else None
 
 
 PreviewListener = Callable[[int, Preview], None]
@@ -202,12 +211,20 @@ class PreviewBuilder:
         if pending is not None:
             return pending  # being built (just imported): not a second time
         if missing_previews(self._vault, recording):
+            with self._lock:
+                self._looked_at.add(recording.id)  # made now, as this vigtool makes it
             return self.submit(recording)
         with self._lock:
             if recording.id in self._looked_at:
                 return None
             self._looked_at.add(recording.id)
         return self._executor.submit(self._rebuild_if_stale, recording)
+
+    def look_again(self, recording_id: int) -> None:
+        """The film's working copy was made: the next `ensure` looks at its filmstrip again (a heavy film's
+        pictures between keyframes wait for the copy)."""
+        with self._lock:
+            self._looked_at.discard(recording_id)
 
     def wait(self) -> None:
         self._executor.shutdown(wait=True)
