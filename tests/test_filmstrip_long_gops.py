@@ -109,7 +109,7 @@ def test_the_second_pass_waits_while_the_film_plays(tmp_path: Path, monkeypatch:
     assert len(made[0].frames) > len(index.keyframes)
 
 
-def _camera_film_in_a_vault(vault: Vault, tmp_path: Path) -> Recording:
+def camera_film_in_a_vault(vault: Vault, tmp_path: Path) -> Recording:
     film = tmp_path / "camera.mp4"
     render(RecordingSpec(duration=30.0, width=320, height=180, seed=6, gop_seconds=8.0), film)
     return import_recording(vault, film, "Family A").recording
@@ -137,7 +137,7 @@ def test_a_strip_stored_before_the_second_pass_is_made_again_when_the_film_is_op
         vault: Vault, tmp_path: Path) -> None:
     """A camera film imported by an older vigtool shows a picture every 8 s: opened now, its strip gets the
     pictures between keyframes in the background, its keyframes' thumbnails kept as they were."""
-    recording = _camera_film_in_a_vault(vault, tmp_path)
+    recording = camera_film_in_a_vault(vault, tmp_path)
     builder = PreviewBuilder(vault)
     try:
         first = builder.ensure(recording)
@@ -189,7 +189,7 @@ def test_a_phones_strip_stored_before_is_left_as_it_is(vault: Vault, tmp_path: P
 def test_the_copys_waits_are_its_own_not_the_filmstrips(vault: Vault, tmp_path: Path) -> None:
     """The working copy's bench figure (ViewerActivity.waited_s) counts only the copy's waits: the
     filmstrip's second pass waiting while the film plays has a counter of its own."""
-    recording = _camera_film_in_a_vault(vault, tmp_path)
+    recording = camera_film_in_a_vault(vault, tmp_path)
     activity = ViewerActivity(quiet_s=0.0)
     activity.playing(True)
     builder = PreviewBuilder(vault, activity)
@@ -213,7 +213,7 @@ def test_a_heavy_films_pictures_between_keyframes_come_from_its_working_copy(
     picture at its frame."""
     monkeypatch.setattr(working_copy, "COPY_BOX", (160, 90))
     monkeypatch.setattr(working_copy, "HEAVY_BITS_PER_SECOND", 0)
-    recording = _camera_film_in_a_vault(vault, tmp_path)
+    recording = camera_film_in_a_vault(vault, tmp_path)
     index = vault.repo.recordings.frame_index(recording.id)
     builder = PreviewBuilder(vault)
     try:
@@ -236,3 +236,4 @@ def test_a_heavy_films_pictures_between_keyframes_come_from_its_working_copy(
         thumb = strip.image(position)
         truth = cv2.resize(ffmpeg_frame(film, frame), (thumb.shape[1], thumb.shape[0]), interpolation=cv2.INTER_AREA)
         assert psnr(np.asarray(thumb), truth) >= 30, f"frame {frame} is not the picture at its time"
+
