@@ -133,6 +133,16 @@ def _stored_as_before_the_second_pass(vault: Vault, recording: Recording) -> Fil
     return stored
 
 
+def built(vault: Vault, builder: PreviewBuilder, recording: Recording) -> Filmstrip:
+    """The filmstrip the film's first opening makes, once it is stored."""
+    made = builder.ensure(recording)
+    assert made is not None
+    made.result(timeout=60)
+    strip = load_filmstrip(vault, recording)
+    assert strip is not None
+    return strip
+
+
 def test_a_strip_stored_before_the_second_pass_is_made_again_when_the_film_is_opened(
         vault: Vault, tmp_path: Path) -> None:
     """A camera film imported by an older vigtool shows a picture every 8 s: opened now, its strip gets the
@@ -140,11 +150,8 @@ def test_a_strip_stored_before_the_second_pass_is_made_again_when_the_film_is_op
     recording = camera_film_in_a_vault(vault, tmp_path)
     builder = PreviewBuilder(vault)
     try:
-        first = builder.ensure(recording)
-        assert first is not None
-        first.result(timeout=60)
-        whole = load_filmstrip(vault, recording)
-        assert whole is not None and whole.made == STRIP_MADE
+        whole = built(vault, builder, recording)
+        assert whole.made == STRIP_MADE
         old = _stored_as_before_the_second_pass(vault, recording)
     finally:
         builder.close()
@@ -171,9 +178,7 @@ def test_a_phones_strip_stored_before_is_left_as_it_is(vault: Vault, tmp_path: P
     recording = import_recording(vault, film, "Family A").recording
     builder = PreviewBuilder(vault)
     try:
-        made = builder.ensure(recording)
-        assert made is not None
-        made.result(timeout=60)
+        built(vault, builder, recording)
         _stored_as_before_the_second_pass(vault, recording)
         assert stale_filmstrip(vault, recording) is None  # short GOPs: nothing between keyframes is wanted
     finally:
@@ -217,11 +222,8 @@ def test_a_heavy_films_pictures_between_keyframes_come_from_its_working_copy(
     index = vault.repo.recordings.frame_index(recording.id)
     builder = PreviewBuilder(vault)
     try:
-        made = builder.ensure(recording)
-        assert made is not None
-        made.result(timeout=60)
-        first = load_filmstrip(vault, recording)
-        assert first is not None and first.made == 1 and set(first.frames) == set(index.keyframes.tolist())
+        first = built(vault, builder, recording)
+        assert first.made == 1 and set(first.frames) == set(index.keyframes.tolist())
         assert builder.ensure(recording) is None and stale_filmstrip(vault, recording) is None  # the copy waits
         assert working_copy.make_working_copy(vault, recording) is not None
         builder.look_again(recording.id)  # what the window does when the copy is ready
