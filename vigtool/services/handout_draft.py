@@ -27,11 +27,6 @@ class HandoutDraft:
     def set_prompt(self, position: int, text: str) -> None:
         self._typed[position] = text
 
-    @property
-    def edited(self) -> bool:
-        """Whether a question typed here differs from the review's (what Save would write)."""
-        return self.session() != self.workspace.review.session()
-
     def left_out(self) -> int:
         """How many clips and stills of the open film are not in the shared review (so not in its handout):
         made after the review was put together, they wait for Add chosen clip or still."""
