@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import cv2
 import imageio_ffmpeg
@@ -30,8 +32,15 @@ from storage.keys import KdfParams  # noqa: E402 - after the environment is set
 from vigtool.domain.consent import Purpose  # noqa: E402
 from vigtool.domain.model import Recording  # noqa: E402
 from vigtool.services.consent import record_consent  # noqa: E402
+from vigtool.services.demo import ensure_demo_case  # noqa: E402
+from vigtool.services.importing import import_recording  # noqa: E402
 from vigtool.services.vault import Vault  # noqa: E402
 from vigtool.synth.generator import VARIANTS, GroundTruth, render_variant  # noqa: E402
+
+if TYPE_CHECKING:  # the core's tests run without Qt: the window is imported only by the fixtures that open it
+    from pytestqt.qtbot import QtBot
+
+    from ui.main_window import MainWindow
 
 
 @dataclass(frozen=True)
@@ -123,3 +132,105 @@ def ffmpeg_frame(path: Path, number: int) -> np.ndarray:
 def psnr(a: np.ndarray, b: np.ndarray) -> float:
     mse = float(np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2))
     return float("inf") if mse == 0 else 10 * np.log10(255.0**2 / mse)
+
+
+# -- windows on a film, for the UI tests ------------------------------------------------------------
+@pytest.fixture(scope="session")
+def demo_vault_made(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A vault holding the demo case (its film rendered, imported and marked), made once a worker: each test
+    opens a copy of its own (`demo_vault`), 4 CPU-seconds less each time."""
+    folder = tmp_path_factory.mktemp("demo-made") / "vault"
+    with open_vault(folder) as vault:
+        ensure_demo_case(vault)
+    return folder
+
+
+@pytest.fixture
+def demo_vault(demo_vault_made: Path, tmp_path: Path) -> Iterator[Vault]:
+    """A vault of this test's own with the demo case in it, as `ensure_demo_case` leaves it."""
+    shutil.copytree(demo_vault_made, tmp_path / "demo-vault")
+    with open_vault(tmp_path / "demo-vault", create=False) as vault:
+        yield vault
+
+
+WindowOn = Callable[..., "MainWindow"]
+
+
+def shown_frame(window: MainWindow) -> int | None:
+    """Read the frame-index stamp off the picture the user sees."""
+    from PySide6.QtGui import QImage  # noqa: PLC0415 - the core's tests run where Qt is not installed
+
+    from vigtool.synth.stamp import read_stamp  # noqa: PLC0415
+
+    image = window.player.canvas.image
+    assert image is not None
+    image = image.convertToFormat(QImage.Format.Format_RGB888)
+    width, height = image.width(), image.height()
+    data = np.frombuffer(image.constBits(), np.uint8).reshape(height, image.bytesPerLine())[:, : width * 3]
+    return read_stamp(data.reshape(height, width, 3))
+
+
+def wait_shown(qtbot: QtBot, window: MainWindow, frame: int) -> None:
+    qtbot.waitUntil(lambda: window.player.canvas.image is not None and shown_frame(window) == frame, timeout=5000)
+
+
+@pytest.fixture
+def window_on(qtbot: QtBot) -> Iterator[WindowOn]:
+    """`window_on(vault, recording_id, frame=None, size=None, first_frame=False)`: the main window, shown
+    (at `size`), on that film at `frame` (on none if `recording_id` is None); with `first_frame`, once the
+    film's first frame is on the screen.
+
+    At the end each window is closed (a job still running is stopped, as the practitioner would agree to),
+    and the test fails if it left a window or dialog open; a thread left running fails it too
+    (`no_leaked_threads`)."""
+    # Here, not at the top: the core's tests run where Qt is not installed.
+    import shiboken6  # noqa: PLC0415
+    from PySide6.QtWidgets import QApplication  # noqa: PLC0415
+
+    from ui.main_window import MainWindow  # noqa: PLC0415
+
+    before = {id(w) for w in QApplication.topLevelWidgets() if w.isVisible()}
+    opened: list[MainWindow] = []
+
+    def stop_jobs_when_closed(window: MainWindow) -> None:
+        window.answer_stop_question = lambda _titles: True
+
+    def open_on(vault: Vault, recording_id: int | None, frame: int | None = None, *,
+                size: tuple[int, int] | None = None, first_frame: bool = False) -> MainWindow:
+        window = MainWindow(vault, restore_state=False)
+        qtbot.addWidget(window, before_close_func=stop_jobs_when_closed)
+        opened.append(window)
+        if size is not None:
+            window.resize(*size)
+        window.show()
+        if recording_id is not None:  # None: no film open yet
+            window.open_recording(recording_id, frame or 0)
+        if first_frame:
+            wait_shown(qtbot, window, 0 if frame is None else frame)
+        return window
+
+    yield open_on
+    for window in opened:  # qtbot has closed them (its teardown comes first), unless one was kept open
+        if shiboken6.isValid(window) and window.isVisible():
+            stop_jobs_when_closed(window)
+            window.close()
+    QApplication.processEvents()
+    left = [w for w in QApplication.topLevelWidgets()
+            if w.isVisible() and id(w) not in before and w not in opened]
+    assert not left, f"left open after the test: {[f'{type(w).__name__} {w.windowTitle()!r}' for w in left]}"
+
+
+@pytest.fixture
+def demo_window(demo_vault: Vault, window_on: WindowOn) -> MainWindow:
+    """The window on the demo case's film at frame 100 (its clip, still, marks and turn chains; consent to
+    review and supervision)."""
+    case = ensure_demo_case(demo_vault)
+    return window_on(demo_vault, case.recording.id, 100)
+
+
+@pytest.fixture
+def film_window(vault: Vault, samples: dict[str, Sample], window_on: WindowOn) -> MainWindow:
+    """The window, 1400 × 900, on the h264 sample imported for "Family A" (no consent, nothing marked), once
+    its first frame is shown."""
+    recording = import_recording(vault, samples["h264"].path, "Family A").recording
+    return window_on(vault, recording.id, size=(1400, 900), first_frame=True)

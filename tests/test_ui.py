@@ -6,11 +6,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pytest
-from conftest import PASSPHRASE, Sample, open_vault
+from conftest import PASSPHRASE, Sample, WindowOn, open_vault, wait_shown
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QLineEdit, QMessageBox
 from pytestqt.qtbot import QtBot
 
@@ -21,50 +19,32 @@ from vigtool.services.demo import ensure_demo_case
 from vigtool.services.importing import import_recording
 from vigtool.services.previews import missing_previews
 from vigtool.services.vault import Vault
-from vigtool.synth.stamp import read_stamp
 
 
-def shown_frame(window: MainWindow) -> int | None:
-    """Read the frame-index stamp off the picture the user sees."""
-    image = window.player.canvas.image
-    assert image is not None
-    image = image.convertToFormat(QImage.Format.Format_RGB888)
-    width, height = image.width(), image.height()
-    data = np.frombuffer(image.constBits(), np.uint8).reshape(height, image.bytesPerLine())[:, : width * 3]
-    return read_stamp(data.reshape(height, width, 3))
-
-
-def wait_shown(qtbot: QtBot, window: MainWindow, frame: int) -> None:
-    qtbot.waitUntil(lambda: window.player.canvas.image is not None and shown_frame(window) == frame, timeout=5000)
-
-
-def test_window_opens_on_the_demo_case_and_steps_exact_frames(qtbot: QtBot, tmp_path: Path) -> None:
-    with open_vault(tmp_path / "v") as vault:
-        demo = ensure_demo_case(vault)
-        window = MainWindow(vault, restore_state=False)
-        qtbot.addWidget(window)
-        window.show()
-        assert window.cases.topLevelItem(0).text(0) == "Demo family"
-        window.cases.itemClicked.emit(window.cases.topLevelItem(0).child(0), 0)
-        assert window.workspace is not None and window.workspace.recording.id == demo.recording.id
-        wait_shown(qtbot, window, 0)
-        for _ in range(5):
-            qtbot.keyClick(window, Qt.Key.Key_Right)
-        assert window.player.frame == 5
-        wait_shown(qtbot, window, 5)
-        qtbot.keyClick(window, Qt.Key.Key_Left)
-        wait_shown(qtbot, window, 4)
-        assert "Frame 4 / 719" in window.player.position.text()
-        assert window.timeline.playhead == 4
-        qtbot.keyClick(window, Qt.Key.Key_End)
-        wait_shown(qtbot, window, 719)  # past the end stops at the last frame
-        # The summary says what went well, in the practitioner's words.
-        assert "from baby" in window.codebook_panel.summary.text()
-        assert window.clip_bin.count() == 2
-        # The demo was sealed without previews; opening it builds them in the background.
-        qtbot.waitUntil(lambda: not missing_previews(vault, demo.recording), timeout=20_000)
-        qtbot.waitUntil(lambda: bool(window.timeline.thumbs) and window.timeline.envelope is not None, timeout=5000)
-        window.close()
+def test_window_opens_on_the_demo_case_and_steps_exact_frames(qtbot: QtBot, demo_vault: Vault,
+                                                             window_on: WindowOn) -> None:
+    demo = ensure_demo_case(demo_vault)  # there already: its case and film
+    window = window_on(demo_vault, None)  # no film open yet: the practitioner clicks one
+    assert window.cases.topLevelItem(0).text(0) == "Demo family"
+    window.cases.itemClicked.emit(window.cases.topLevelItem(0).child(0), 0)
+    assert window.workspace is not None and window.workspace.recording.id == demo.recording.id
+    wait_shown(qtbot, window, 0)
+    for _ in range(5):
+        qtbot.keyClick(window, Qt.Key.Key_Right)
+    assert window.player.frame == 5
+    wait_shown(qtbot, window, 5)
+    qtbot.keyClick(window, Qt.Key.Key_Left)
+    wait_shown(qtbot, window, 4)
+    assert "Frame 4 / 719" in window.player.position.text()
+    assert window.timeline.playhead == 4
+    qtbot.keyClick(window, Qt.Key.Key_End)
+    wait_shown(qtbot, window, 719)  # past the end stops at the last frame
+    # The summary says what went well, in the practitioner's words.
+    assert "from baby" in window.codebook_panel.summary.text()
+    assert window.clip_bin.count() == 2
+    # The demo was sealed without previews; opening it builds them in the background.
+    qtbot.waitUntil(lambda: not missing_previews(demo_vault, demo.recording), timeout=20_000)
+    qtbot.waitUntil(lambda: bool(window.timeline.thumbs) and window.timeline.envelope is not None, timeout=5000)
 
 
 def test_empty_vault_says_how_to_begin(qtbot: QtBot, tmp_path: Path) -> None:

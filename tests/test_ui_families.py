@@ -8,7 +8,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-from conftest import PASSPHRASE, Sample, open_vault
+from conftest import PASSPHRASE, Sample, WindowOn, open_vault
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QComboBox, QInputDialog, QLineEdit, QMessageBox
 from pytestqt.qtbot import QtBot
@@ -107,39 +107,33 @@ def test_merging_moves_the_films_and_undo_puts_the_family_back(qtbot: QtBot, tmp
         window.close()
 
 
-def test_the_import_asks_which_family_offering_the_open_one(qtbot: QtBot, tmp_path: Path,
+def test_the_import_asks_which_family_offering_the_open_one(qtbot: QtBot, demo_window: MainWindow,
                                                           samples: dict[str, Sample]) -> None:
-    with open_vault(tmp_path / "v") as vault:
-        demo = ensure_demo_case(vault)
-        window = MainWindow(vault, restore_state=False)
-        qtbot.addWidget(window)
-        window.show()
-        window.open_recording(demo.recording.id, 100)
-        seen: list[tuple[str, list[str]]] = []
+    window = demo_window
+    seen: list[tuple[str, list[str]]] = []
 
-        def answer(name: str | None) -> None:
-            dialog = QApplication.activeModalWidget()
-            assert isinstance(dialog, QInputDialog)
-            combo = dialog.findChild(QComboBox)
-            assert combo is not None
-            seen.append((dialog.textValue(), [combo.itemText(i) for i in range(combo.count())]))
-            if name is None:
-                dialog.reject()
-                return
-            editor = combo.lineEdit()
-            assert editor is not None
-            editor.selectAll()
-            qtbot.keyClicks(editor, name)
-            dialog.accept()
+    def answer(name: str | None) -> None:
+        dialog = QApplication.activeModalWidget()
+        assert isinstance(dialog, QInputDialog)
+        combo = dialog.findChild(QComboBox)
+        assert combo is not None
+        seen.append((dialog.textValue(), [combo.itemText(i) for i in range(combo.count())]))
+        if name is None:
+            dialog.reject()
+            return
+        editor = combo.lineEdit()
+        assert editor is not None
+        editor.selectAll()
+        qtbot.keyClicks(editor, name)
+        dialog.accept()
 
-        QTimer.singleShot(200, lambda: answer(None))
-        window.importing.import_asking([samples["h264"].path])
-        assert seen == [("Demo family", ["Demo family"])] and not window.importer.running  # cancelled: nothing
-        QTimer.singleShot(200, lambda: answer("Family Birch"))
-        window.importing.import_asking([samples["h264"].path])
-        qtbot.waitUntil(lambda: not window.importer.running, timeout=30000)
-        assert family_names(window) == ["Demo family", "Family Birch"]
-        window.close()
+    QTimer.singleShot(200, lambda: answer(None))
+    window.importing.import_asking([samples["h264"].path])
+    assert seen == [("Demo family", ["Demo family"])] and not window.importer.running  # cancelled: nothing
+    QTimer.singleShot(200, lambda: answer("Family Birch"))
+    window.importing.import_asking([samples["h264"].path])
+    qtbot.waitUntil(lambda: not window.importer.running, timeout=30000)
+    assert family_names(window) == ["Demo family", "Family Birch"]
 
 
 def test_families_refuse_a_taken_or_empty_name_and_offer_an_unused_one(vault: Vault) -> None:
@@ -166,31 +160,30 @@ def test_families_refuse_a_taken_or_empty_name_and_offer_an_unused_one(vault: Va
         raise AssertionError("merged into itself")
 
 
-def test_what_is_plainly_no_film_is_said_before_the_family_is_asked(qtbot: QtBot, tmp_path: Path,
-                                                                    samples: dict[str, Sample]) -> None:
+def test_what_is_plainly_no_film_is_said_before_the_family_is_asked(
+        qtbot: QtBot, tmp_path: Path, vault: Vault, window_on: WindowOn, samples: dict[str, Sample]) -> None:
     photo, empty = tmp_path / "baby.png", tmp_path / "nothing.mp4"
     cv2.imwrite(str(photo), np.full((48, 64, 3), 200, np.uint8))
     empty.write_bytes(b"")
-    with open_vault(tmp_path / "v") as vault:
-        window = MainWindow(vault, restore_state=False)
-        qtbot.addWidget(window)
-        window.show()
-        asked: list[str] = []
+    window = window_on(vault, None)
+    asked: list[str] = []
 
-        def answer() -> None:
-            dialog = QApplication.activeModalWidget()
-            assert isinstance(dialog, QInputDialog)
-            asked.append(dialog.labelText())
-            dialog.reject()
+    def answer() -> None:
+        dialog = QApplication.activeModalWidget()
+        assert isinstance(dialog, QInputDialog)
+        asked.append(dialog.labelText())
+        dialog.reject()
 
-        QTimer.singleShot(200, answer)
-        window.importing.import_asking([photo, empty, samples["h264"].path])
-        assert len(asked) == 1 and asked[0].startswith("Which family is this film of?")  # the one film only
-        boxes = [b for b in window.findChildren(QMessageBox) if b.isVisible()]
-        assert len(boxes) == 1
-        assert f"{photo}: is a photo, not a film" in boxes[0].text()
-        assert f"{empty}: is empty (0 bytes)" in boxes[0].text()
-        boxes[0].close()
-        window.importing.import_asking([photo])  # nothing to import: nothing is asked
-        assert len(asked) == 1 and not window.importer.running
-        window.close()
+    QTimer.singleShot(200, answer)
+    window.importing.import_asking([photo, empty, samples["h264"].path])
+    assert len(asked) == 1 and asked[0].startswith("Which family is this film of?")  # the one film only
+    boxes = [b for b in window.findChildren(QMessageBox) if b.isVisible()]
+    assert len(boxes) == 1
+    assert f"{photo}: is a photo, not a film" in boxes[0].text()
+    assert f"{empty}: is empty (0 bytes)" in boxes[0].text()
+    boxes[0].close()
+    window.importing.import_asking([photo])  # nothing to import: nothing is asked
+    assert len(asked) == 1 and not window.importer.running
+    boxes = [b for b in window.findChildren(QMessageBox) if b.isVisible()]
+    assert len(boxes) == 1 and f"{photo}: is a photo, not a film" in boxes[0].text()  # only why not
+    boxes[0].close()

@@ -4,14 +4,12 @@ dates nobody has to guess, words and glyphs, folders dropped, the wheel on the t
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-from conftest import Sample, open_vault
+from conftest import Sample, WindowOn
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QFontMetrics, QImage, QWheelEvent
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from ui.main_window import MainWindow
@@ -20,27 +18,14 @@ from ui.qt_unlock_dialog import UnlockDialog
 from vigtool.domain.time import FrameRange
 from vigtool.domain.turns import TurnSummary
 from vigtool.domain.wording import count, sentence
-from vigtool.services.demo import ensure_demo_case
 from vigtool.services.dropping import films_in
 from vigtool.services.importing import import_recording
 from vigtool.services.vault import Vault
 
 
-@pytest.fixture
-def demo(qtbot: QtBot, tmp_path: Path) -> Iterator[tuple[MainWindow, Vault]]:
-    with open_vault(tmp_path / "v") as vault:
-        case = ensure_demo_case(vault)
-        window = MainWindow(vault, restore_state=False)
-        qtbot.addWidget(window)
-        window.show()
-        window.open_recording(case.recording.id, 100)
-        yield window, vault
-        window.close()
-
-
 def test_ctrl_e_exports_the_clip_at_hand_without_picking_it_first(qtbot: QtBot,
-                                                                 demo: tuple[MainWindow, Vault]) -> None:
-    window, _vault = demo
+                                                                 demo_window: MainWindow) -> None:
+    window = demo_window
     ws = window.workspace
     assert ws is not None and ws.clips and window.clip_bin.currentItem() is None
     qtbot.keyClick(window, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
@@ -51,24 +36,22 @@ def test_ctrl_e_exports_the_clip_at_hand_without_picking_it_first(qtbot: QtBot,
     dialog.close()
 
 
-def test_export_without_consent_is_refused_before_the_form(qtbot: QtBot, tmp_path: Path,
+def test_export_without_consent_is_refused_before_the_form(qtbot: QtBot, vault: Vault, window_on: WindowOn,
                                                            samples: dict[str, Sample]) -> None:
-    with open_vault(tmp_path / "v") as vault:
-        recording = import_recording(vault, samples["h264"].path, "Family B").recording
-        window = MainWindow(vault, restore_state=False)
-        qtbot.addWidget(window)
-        window.show()
-        window.open_recording(recording.id)
-        window.marks.set_both(0, 20)
-        assert window.sharing.export_clip_dialog() is None
-        assert not window.findChildren(ExportDialog)
-        message = window.statusBar().currentMessage()
-        assert message.startswith("No export:") and "consent" in message.lower() and "Consent for this film" in message
-        window.close()
+    recording = import_recording(vault, samples["h264"].path, "Family B").recording
+    window = window_on(vault, recording.id)
+    window.marks.set_both(0, 20)
+    assert window.sharing.export_clip_dialog() is None
+    assert not window.findChildren(ExportDialog)
+    message = window.statusBar().currentMessage()
+    assert message.startswith("No export:") and "consent" in message.lower() and "Consent for this film" in message
+    box = next(w for w in window.findChildren(QMessageBox) if w.isVisible())
+    assert box.windowTitle() == "No export" and "Consent for this film" in box.text()  # said over the window too
+    box.close()
 
 
-def test_consent_dates_are_written_out(qtbot: QtBot, demo: tuple[MainWindow, Vault]) -> None:
-    window, _vault = demo
+def test_consent_dates_are_written_out(qtbot: QtBot, demo_window: MainWindow) -> None:
+    window = demo_window
     dialog = window.sharing.consent_dialog()
     assert dialog is not None
     qtbot.addWidget(dialog)
@@ -79,8 +62,8 @@ def test_consent_dates_are_written_out(qtbot: QtBot, demo: tuple[MainWindow, Vau
     dialog.close()
 
 
-def test_words_and_glyphs_a_practitioner_reads(qtbot: QtBot, demo: tuple[MainWindow, Vault], tmp_path: Path) -> None:
-    window, _vault = demo
+def test_words_and_glyphs_a_practitioner_reads(qtbot: QtBot, demo_window: MainWindow, tmp_path: Path) -> None:
+    window = demo_window
     # Play shows a pause sign the font has (no missing-glyph box).
     window.player.toggle_play()
     qtbot.waitUntil(lambda: window.player.play_button.text() != "▶", timeout=3000)
@@ -126,9 +109,9 @@ def test_a_short_passphrase_is_refused_in_a_sentence(qtbot: QtBot, tmp_path: Pat
     assert dialog.message.text() == "A vault passphrase needs at least 8 characters."
 
 
-def test_a_dropped_folder_offers_the_films_inside(qtbot: QtBot, demo: tuple[MainWindow, Vault], tmp_path: Path,
+def test_a_dropped_folder_offers_the_films_inside(qtbot: QtBot, demo_window: MainWindow, tmp_path: Path,
                                                    samples: dict[str, Sample]) -> None:
-    window, _vault = demo
+    window = demo_window
     folder = tmp_path / "visit 3"
     (folder / "phone").mkdir(parents=True)
     shutil.copy(samples["h264"].path, folder / "phone" / "a.mp4")
@@ -144,8 +127,8 @@ def test_a_dropped_folder_offers_the_films_inside(qtbot: QtBot, demo: tuple[Main
 
 
 def test_the_plain_wheel_zooms_the_timeline_and_point_marks_show_at_whole_film_zoom(
-        qtbot: QtBot, demo: tuple[MainWindow, Vault]) -> None:
-    window, _vault = demo
+        qtbot: QtBot, demo_window: MainWindow) -> None:
+    window = demo_window
     timeline = window.timeline
     timeline.zoom_fit()
     before = timeline.zoom.px_per_frame

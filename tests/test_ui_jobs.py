@@ -3,31 +3,14 @@ when one is done; nothing half-written is left behind."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-from conftest import open_vault
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from ui.main_window import MainWindow
 from ui.qt_export import ExportDialog
-from vigtool.services.demo import ensure_demo_case
 from vigtool.services.jobs import JobList, close_question
-
-
-@pytest.fixture
-def demo_window(qtbot: QtBot, tmp_path: Path) -> Iterator[MainWindow]:
-    with open_vault(tmp_path / "v") as vault:
-        demo = ensure_demo_case(vault)
-        window = MainWindow(vault, restore_state=False)
-        qtbot.addWidget(window)
-        window.show()
-        window.open_recording(demo.recording.id, 100)
-        yield window
-        window.answer_stop_question = lambda _titles: True
-        window.close()
 
 
 def slow_export(qtbot: QtBot, window: MainWindow, out: Path) -> ExportDialog:

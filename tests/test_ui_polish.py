@@ -64,63 +64,52 @@ def test_film_actions_wait_until_a_film_is_open(qtbot: QtBot, tmp_path: Path, sa
         window.close()
 
 
-def test_a_one_frame_mark_on_the_out_frame_shows_over_the_out_marker(qtbot: QtBot, tmp_path: Path,
+def test_a_one_frame_mark_on_the_out_frame_shows_over_the_out_marker(qtbot: QtBot, film_window: MainWindow,
                                                                       samples: dict[str, Sample]) -> None:
-    with open_vault(tmp_path / "v") as vault:
-        recording = import_recording(vault, samples["h264"].path, "Family A").recording
-        window = MainWindow(vault, restore_state=False)
-        qtbot.addWidget(window)
-        window.resize(1400, 900)
-        window.show()
-        window.open_recording(recording.id)
-        wait_shown(qtbot, window, 0)
-        ws = window.workspace
-        assert ws is not None
-        out = 60
-        made = ws.marks.add("init.look", FrameRange.point(out))
-        window.marks.set_in(40)
-        window.marks.set_out(out)
-        timeline = window.timeline
-        timeline.zoom_fit()
-        image = timeline.grab().toImage()
-        row = next(r for r in timeline.lane_rows() if r.track.id == made.track_id)
-        marker_x = round(timeline.x_of_frame(out + 1))  # the out marker: the out frame's right edge
-        yellow = QColor("#ffd666")
+    window = film_window
+    recording = window.workspace.recording if window.workspace else None
+    assert recording is not None
+    ws = window.workspace
+    assert ws is not None
+    out = 60
+    made = ws.marks.add("init.look", FrameRange.point(out))
+    window.marks.set_in(40)
+    window.marks.set_out(out)
+    timeline = window.timeline
+    timeline.zoom_fit()
+    image = timeline.grab().toImage()
+    row = next(r for r in timeline.lane_rows() if r.track.id == made.track_id)
+    marker_x = round(timeline.x_of_frame(out + 1))  # the out marker: the out frame's right edge
+    yellow = QColor("#ffd666")
 
-        def is_marker(x: int, y: int) -> bool:
-            colour = image.pixelColor(x, y)
-            return abs(colour.red() - yellow.red()) + abs(colour.green() - yellow.green()) \
-                + abs(colour.blue() - yellow.blue()) < 40
+    def is_marker(x: int, y: int) -> bool:
+        colour = image.pixelColor(x, y)
+        return abs(colour.red() - yellow.red()) + abs(colour.green() - yellow.green()) \
+            + abs(colour.blue() - yellow.blue()) < 40
 
-        assert is_marker(marker_x, 20)  # the out marker is there, over the ruler
-        head = round(row.top) + 4 + 3  # the pin's head, 12 px wide, over the marker's line
-        assert not is_marker(marker_x, head), "the one-frame mark at the out point is under the out marker"
-        colour = image.pixelColor(marker_x, head)
-        assert colour.saturation() > 80  # the mark's colour
-        window.close()
+    assert is_marker(marker_x, 20)  # the out marker is there, over the ruler
+    head = round(row.top) + 4 + 3  # the pin's head, 12 px wide, over the marker's line
+    assert not is_marker(marker_x, head), "the one-frame mark at the out point is under the out marker"
+    colour = image.pixelColor(marker_x, head)
+    assert colour.saturation() > 80  # the mark's colour
 
 
-def test_sharing_the_review_waits_for_a_moment_and_the_open_film_stays_chosen(qtbot: QtBot, tmp_path: Path,
+def test_sharing_the_review_waits_for_a_moment_and_the_open_film_stays_chosen(qtbot: QtBot, film_window: MainWindow,
                                                                               samples: dict[str, Sample]) -> None:
-    with open_vault(tmp_path / "v") as vault:
-        recording = import_recording(vault, samples["h264"].path, "Family A").recording
-        window = MainWindow(vault, restore_state=False)
-        qtbot.addWidget(window)
-        window.show()
-        window.open_recording(recording.id)
-        wait_shown(qtbot, window, 0)
-        panel = window.review_panel
-        assert [b.isEnabled() for b in panel.sharing_buttons] == [False, False, False]  # nothing to present yet
-        window.marks.set_both(10, 40)
-        qtbot.keyClick(window, Qt.Key.Key_C)  # a clip, chosen under Clips and stills
-        panel.add_requested.emit()
-        assert [b.isEnabled() for b in panel.sharing_buttons] == [True, True, True]
-        import_recording(vault, samples["hevc"].path, "Family B")
-        window.refresh_cases()  # as after an import: the panel is filled again
-        chosen = window.cases.currentItem()
-        assert chosen is not None and chosen.text(0).startswith(f"recording-{recording.id}.mp4")
-        assert chosen.isSelected()
-        window.close()
+    window = film_window
+    recording = window.workspace.recording if window.workspace else None
+    assert recording is not None
+    panel = window.review_panel
+    assert [b.isEnabled() for b in panel.sharing_buttons] == [False, False, False]  # nothing to present yet
+    window.marks.set_both(10, 40)
+    qtbot.keyClick(window, Qt.Key.Key_C)  # a clip, chosen under Clips and stills
+    panel.add_requested.emit()
+    assert [b.isEnabled() for b in panel.sharing_buttons] == [True, True, True]
+    import_recording(window.vault, samples["hevc"].path, "Family B")
+    window.refresh_cases()  # as after an import: the panel is filled again
+    chosen = window.cases.currentItem()
+    assert chosen is not None and chosen.text(0).startswith(f"recording-{recording.id}.mp4")
+    assert chosen.isSelected()
 
 
 def test_a_new_form_for_someone_recorded_starts_from_what_they_agreed_to(qtbot: QtBot, tmp_path: Path,

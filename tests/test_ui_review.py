@@ -16,8 +16,7 @@ from PySide6.QtPdf import QPdfDocument
 from PySide6.QtWidgets import QAbstractButton, QLabel, QLineEdit, QListWidget, QWidget
 from pytestqt.qtbot import QtBot
 
-from tests.conftest import Sample, give_consent, open_vault
-from tests.test_ui import wait_shown
+from tests.conftest import Sample, WindowOn, give_consent
 from ui.handout_pdf import handout_pdf
 from ui.main_window import MainWindow
 from ui.qt_player import PlayerView
@@ -27,30 +26,25 @@ from vigtool.domain.time import FrameRange
 from vigtool.services import review
 from vigtool.services.importing import import_recording
 from vigtool.services.packaging import open_package
+from vigtool.services.vault import Vault
 from vigtool.synth.stamp import read_stamp
 
 
 @pytest.fixture
-def window(qtbot: QtBot, tmp_path: Path, samples: dict[str, Sample]) -> Iterator[MainWindow]:
+def window(vault: Vault, samples: dict[str, Sample], window_on: WindowOn) -> Iterator[MainWindow]:
     """A film with one clip (key frame 50) and one still (frame 90) chosen for the review."""
-    with open_vault(tmp_path / "v") as vault:
-        recording = import_recording(vault, samples["h264"].path, "Family A").recording
-        give_consent(vault, recording)
-        window = MainWindow(vault, restore_state=False)
-        qtbot.addWidget(window)
-        window.show()
-        window.open_recording(recording.id)
-        wait_shown(qtbot, window, 0)
-        ws = window.workspace
-        assert ws is not None
-        clip = ws.clips.add(FrameRange(30, 70), "Turn-taking")
-        ws.clips.update(clip.__class__(clip.id, clip.recording_id, clip.range, clip.title,
-                                      "You waited, and she answered.", key_frame=50))
-        ws.stills.add(90)
-        yield window
-        if window.sharing.presenter is not None:
-            window.sharing.presenter.close()
-        window.close()
+    recording = import_recording(vault, samples["h264"].path, "Family A").recording
+    give_consent(vault, recording)
+    window = window_on(vault, recording.id, first_frame=True)
+    ws = window.workspace
+    assert ws is not None
+    clip = ws.clips.add(FrameRange(30, 70), "Turn-taking")
+    ws.clips.update(clip.__class__(clip.id, clip.recording_id, clip.range, clip.title,
+                                  "You waited, and she answered.", key_frame=50))
+    ws.stills.add(90)
+    yield window
+    if window.sharing.presenter is not None:
+        window.sharing.presenter.close()
 
 
 def stamp_of(player: PlayerView) -> int | None:
@@ -226,7 +220,7 @@ def test_the_review_travels_as_a_package_and_opens_again(qtbot: QtBot, window: M
     assert shown[0] == 30 and shown == sorted(shown)
     viewer.list.setCurrentRow(1)
     assert viewer.stage.currentWidget() is viewer.picture and not viewer.picture.pixmap().isNull()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["review.vigpkg", "v"]  # nothing else on the disk
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["review.vigpkg", "vault"]  # nothing else on the disk
     folder = tmp_path / "saved"
     folder.mkdir()
     assert sorted(p.name for p in viewer.save_files(folder)) == ["01 clip.mp4", "02 still.png", "handout.html"]

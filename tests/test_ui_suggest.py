@@ -11,8 +11,11 @@ from pytestqt.qtbot import QtBot
 from tests.conftest import open_vault
 from tests.test_ui import wait_shown
 from ui.main_window import MainWindow
-from vigtool.domain.model import TrackKind
-from vigtool.domain.suggestions import SuggestionState
+from vigtool.domain.model import Actor, TrackKind
+from vigtool.domain.suggestions import SuggestedTurn, Suggestion, SuggestionState
+from vigtool.domain.time import FrameRange
+from vigtool.domain.vocal_turns import VocalSummary
+from vigtool.services.analysis import AnalysisResult
 from vigtool.services.importing import import_recording
 from vigtool.synth.eval_set import render_eval_case
 
@@ -62,3 +65,35 @@ def test_suggestions_in_the_window(qtbot: QtBot, tmp_path: Path) -> None:
         qtbot.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
         assert bars[0].id in ws.layer and bars[1].id in ws.layer and not ws.chains
         window.close()
+
+
+def result(exchanges: int) -> AnalysisResult:
+    """What the analysis says with its proposals (their summary only: the window shows that)."""
+    return AnalysisResult(16000, [], [], [], VocalSummary(exchanges, exchanges, 0, 2 * exchanges, exchanges,
+                                                          None, None))
+
+
+def test_turn_taking_marked_already_is_not_suggested_again(demo_window: MainWindow) -> None:
+    """The demo family's first 10 s are marked as turn-taking by hand: the sound's turns there are not laid
+    over them as a suggestion (accepted, a second chain would lie over hers); those after them are, and the
+    window says what was left out."""
+    window = demo_window
+    ws = window.workspace
+    assert ws is not None and ws.chains
+    marked_end = max(ws.layer.get(link.annotation_id).end for chain in ws.chains.values() for link in chain.links
+                     if ws.layer.get(link.annotation_id).start < 300)
+    proposals = []
+    for first in (30, marked_end + 150):
+        turns = (SuggestedTurn(Actor.INFANT, FrameRange(first, first + 20)),
+                 SuggestedTurn(Actor.PARENT, FrameRange(first + 30, first + 60)))
+        proposals.append(Suggestion(0, ws.recording.id, FrameRange(first, first + 60), turns))
+    chains_before = len(ws.chains)
+    window.marking._suggested(ws, (proposals, result(2)))
+    lane = ws.tracks.of_kind(TrackKind.SUGGESTIONS)
+    assert lane is not None
+    bars = list(ws.layer.on_track(lane.id))
+    assert [b.start for b in bars] == [marked_end + 150]  # only the moment not marked yet
+    assert "1 moment you have marked already is left out" in window.statusBar().currentMessage()
+    assert len(ws.chains) == chains_before
+    window.marking._suggested(ws, (proposals[:1], result(1)))
+    assert "marked on the Turn-taking lane already" in window.statusBar().currentMessage()

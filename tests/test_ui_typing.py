@@ -6,10 +6,9 @@ and no view may rebuild the widget being typed in."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
-import pytest
 from conftest import give_consent, open_vault
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QKeySequence
@@ -29,9 +28,7 @@ from pytestqt.qtbot import QtBot
 from ui import qt_supervision
 from ui.main_window import MainWindow
 from ui.qt_unlock_dialog import UnlockDialog
-from vigtool.services.demo import ensure_demo_case
 from vigtool.services.supervision import save_key_card
-from vigtool.services.vault import Vault
 
 # Every one-key shortcut of the window is in it, and a space (play) and capitals (Shift+key marks in–out).
 SENTENCE = "You waited, and your baby answered you. 1 2 3 Quiet RTIOCSBPJKL!"
@@ -93,21 +90,9 @@ def type_into(qtbot: QtBot, window: MainWindow, field: QWidget) -> None:
     assert len(ws.undo_stack) <= steps + 1  # a note or a prompt is one step, however many keys it took
 
 
-@pytest.fixture
-def demo_window(qtbot: QtBot, tmp_path: Path) -> Iterator[tuple[MainWindow, Vault]]:
-    with open_vault(tmp_path / "v") as vault:
-        demo = ensure_demo_case(vault)
-        window = MainWindow(vault, restore_state=False)
-        qtbot.addWidget(window)
-        window.show()
-        window.open_recording(demo.recording.id, 100)
-        yield window, vault
-        window.close()
-
-
 def test_typing_in_the_docks_keeps_every_key_and_changes_nothing_else(
-        qtbot: QtBot, demo_window: tuple[MainWindow, Vault]) -> None:
-    window, _vault = demo_window
+        qtbot: QtBot, demo_window: MainWindow) -> None:
+    window = demo_window
     ws = window.workspace
     assert ws is not None
     window.show_first_moment()  # the inspector shows a mark: its note field is there
@@ -140,8 +125,8 @@ def type_into_dialog(qtbot: QtBot, window: MainWindow, dialog: QWidget | None) -
 
 
 def test_typing_in_every_dialog_keeps_every_key_and_changes_nothing_else(
-        qtbot: QtBot, demo_window: tuple[MainWindow, Vault]) -> None:
-    window, vault = demo_window
+        qtbot: QtBot, demo_window: MainWindow) -> None:
+    window, vault = demo_window, demo_window.vault
     ws = window.workspace
     assert ws is not None
     give_consent(vault, ws.recording)
@@ -197,10 +182,10 @@ def type_into_modal(qtbot: QtBot, window: MainWindow, open_it: Callable[[], obje
 
 
 def test_typing_in_every_modal_dialog_keeps_every_key_and_changes_nothing_else(
-        qtbot: QtBot, demo_window: tuple[MainWindow, Vault], tmp_path: Path) -> None:
+        qtbot: QtBot, demo_window: MainWindow, tmp_path: Path) -> None:
     """The passphrase of a new vault (twice) and of this one, your name at the first start and later, the
     family of an import, a lane's new name and a new lane's, a package's passphrase and a partner's name."""
-    window, vault = demo_window
+    window, vault = demo_window, demo_window.vault
     ws = window.workspace
     assert ws is not None
     with open_vault(tmp_path / "partner") as partner:
@@ -226,14 +211,16 @@ def test_typing_in_every_modal_dialog_keeps_every_key_and_changes_nothing_else(
     assert not (tmp_path / "new vault").exists()
     assert (vault.identity.public.name if vault.identity else None, [t.name for t in ws.layer.tracks]) == names_before
     assert window.families.families.labels() == families_before
+    for partners in window.findChildren(qt_supervision.PartnersDialog):  # where the key card was added from
+        partners.close()
 
 
 def test_a_key_being_chosen_for_a_code_takes_each_key_and_fires_none(
-        qtbot: QtBot, demo_window: tuple[MainWindow, Vault]) -> None:
+        qtbot: QtBot, demo_window: MainWindow) -> None:
     """The rebind dialog records the key pressed (the last one, as it takes one key); no key typed there
     marks, plays or steps; Backspace leaves no key, Esc cancels (it took Esc as the key to bind), and
     cancelling keeps the codebook's keys."""
-    window, _vault = demo_window
+    window = demo_window
     ws = window.workspace
     assert ws is not None
     keys_before = [(c.id, c.key) for c in ws.codebook.codes]
@@ -277,10 +264,10 @@ def test_a_key_being_chosen_for_a_code_takes_each_key_and_fires_none(
     assert [(c.id, c.key) for c in ws.codebook.codes] == keys_before
 
 
-def test_renaming_a_family_in_place_keeps_every_key(qtbot: QtBot, demo_window: tuple[MainWindow, Vault]) -> None:
+def test_renaming_a_family_in_place_keeps_every_key(qtbot: QtBot, demo_window: MainWindow) -> None:
     """F2 on a family opens its name for editing in the Families panel: every key of the sentence goes into
     it (none marks or plays), and Esc leaves the family's name as it was."""
-    window, _vault = demo_window
+    window = demo_window
     ws = window.workspace
     assert ws is not None
     label = window.families.families.label_of(ws.recording.case_id)

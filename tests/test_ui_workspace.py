@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -12,29 +11,19 @@ from PySide6.QtGui import QImage, QMouseEvent
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
-from tests.conftest import Sample, ffmpeg_frame, open_vault, psnr
+from tests.conftest import Sample, ffmpeg_frame, psnr
 from tests.test_ui import wait_shown
 from ui.main_window import MainWindow
 from ui.qt_timeline import HEADER_W
 from vigtool.domain.codebook import Codebook
 from vigtool.domain.model import Actor, TrackKind
 from vigtool.domain.timeline import MAX_PX_PER_FRAME
-from vigtool.services.importing import import_recording
 from vigtool.synth.stamp import read_stamp
 
 
 @pytest.fixture
-def window(qtbot: QtBot, tmp_path: Path, samples: dict[str, Sample]) -> Iterator[MainWindow]:
-    with open_vault(tmp_path / "v") as vault:
-        recording = import_recording(vault, samples["h264"].path, "Family A").recording
-        window = MainWindow(vault, restore_state=False)
-        qtbot.addWidget(window)
-        window.resize(1400, 900)
-        window.show()
-        window.open_recording(recording.id)
-        wait_shown(qtbot, window, 0)
-        yield window
-        window.close()
+def window(film_window: MainWindow) -> MainWindow:
+    return film_window
 
 
 NO_MODIFIER = Qt.KeyboardModifier.NoModifier

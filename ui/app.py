@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from PySide6.QtCore import QLoggingCategory, QTimer
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 from ui import qt_supervision
 from ui.main_window import MainWindow, add_recent_vault
@@ -28,10 +28,10 @@ def quiet_media_logs() -> None:
     QLoggingCategory.setFilterRules(QUIET_MEDIA_LOGS)
 
 
-def _unlock(vault_dir: Path, passphrase: str | None) -> Vault | None:
+def _unlock(vault_dir: Path, passphrase: str | None, parent: QWidget | None = None) -> Vault | None:
     if passphrase is not None:
         return Vault.open(vault_dir, passphrase, create=True)
-    dialog = UnlockDialog(vault_dir)
+    dialog = UnlockDialog(vault_dir, parent)
     if dialog.exec() != UnlockDialog.DialogCode.Accepted or dialog.vault is None:
         return None
     return dialog.vault
@@ -42,17 +42,19 @@ def run(vault_dir: Path, passphrase: str | None, *, demo: bool = False, screensh
     """Open the window on the vault; without a passphrase, ask for it (or for a new one) first.
 
     The window reopens where the practitioner was (film and frame) unless this is the demo or a screenshot.
-    File ▸ Open vault switches to another vault: this one is closed, the other unlocked.
+    File ▸ Open vault switches to another vault: the other is unlocked first, over this one's window, and
+    only then is this one closed (a wrong passphrase, then Cancel, leaves the practitioner where she was).
     """
     quiet_media_logs()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("vigtool")
     app.setOrganizationName("vigtool")
     assert isinstance(app, QApplication)
-    next_vault: list[str] = []
+    next_vault: list[tuple[Path, Vault]] = []
     code = 0
+    unlocked: Vault | None = None
     while True:
-        vault = _unlock(vault_dir, passphrase)
+        vault = unlocked or _unlock(vault_dir, passphrase)
         if vault is None:
             return 1
         add_recent_vault(vault_dir)
@@ -82,12 +84,23 @@ def run(vault_dir: Path, passphrase: str | None, *, demo: bool = False, screensh
             vault.close()
         if not next_vault:
             return code
-        vault_dir, passphrase, demo = Path(next_vault.pop()), None, False
+        (vault_dir, unlocked), passphrase, demo = next_vault.pop(), None, False
 
 
-def _switch(next_vault: list[str], path: str, window: MainWindow) -> None:
-    next_vault.append(path)
-    window.close()
+def _switch(next_vault: list[tuple[Path, Vault]], path: str, window: MainWindow) -> None:
+    """Unlock the vault at `path` while this window stays open; only once it is open, close this one."""
+    folder = Path(path)
+    if folder.resolve() == window.vault.path.resolve():
+        window.statusBar().showMessage("This vault is the one open now.", 5000)
+        return
+    opened = _unlock(folder, None, window)
+    if opened is None:
+        window.statusBar().showMessage("The other vault was not opened: you are still in this one.", 5000)
+        return
+    next_vault.append((folder, opened))
+    if not window.close():  # the practitioner chose to let a job finish: she stays here
+        next_vault.clear()
+        opened.close()
 
 
 def _screenshot_later(window: MainWindow, path: str) -> None:

@@ -35,16 +35,29 @@ class FilmPreviews(QObject):
         window.previews.add_listener(self.preview_part.emit)
         self.preview_part.connect(self._show_part)
         self.copy_ready.connect(window.player.use_working_copy)
+        self.copy_ready.connect(self._copy_made)
 
     def open(self, recording_id: int) -> None:
         """Show the film's previews as far as they are made, and have the missing ones made."""
         self.reload(recording_id)
+        self._ensure_previews(recording_id)
+        self.ensure_working_copies()
+
+    def _copy_made(self, recording_id: int) -> None:
+        """A heavy film's pictures between keyframes were waiting for its working copy: made from it now."""
+        self.w.previews.look_again(recording_id)
+        if self.w.workspace is not None and self.w.workspace.recording.id == recording_id:
+            self._ensure_previews(recording_id)
+
+    def _ensure_previews(self, recording_id: int) -> None:
         ws = self.w.workspace
         assert ws is not None
-        future = self.w.previews.ensure(ws.recording)  # missing after a crash, or never built: in the background
+        # Missing after a crash, never built, or a filmstrip made before its pictures between keyframes: in
+        # the background (meanwhile the stored one is shown).
+        future = self.w.previews.ensure(ws.recording)
         if future is not None:
-            future.add_done_callback(lambda _f: self.previews_ready.emit(recording_id))
-        self.ensure_working_copies()
+            future.add_done_callback(lambda f: None if not f.cancelled() and f.exception() is None
+                                     and f.result() is None else self.previews_ready.emit(recording_id))
 
     def reload(self, recording_id: int) -> None:
         ws = self.w.workspace

@@ -1,8 +1,9 @@
 """The handout for the family, prepared before it is saved: which moments, the practitioner's own prompt
 at each, the date of the review, the family's pseudonym only if ticked, and a preview of the very pages.
 
-Prompts typed here are the review's prompts (each an undoable workspace step), so the shared review and
-the handout say the same thing. Nothing is written until Save.
+Questions typed here become the review's prompts when the handout is saved (one undo step), so the shared
+review and the handout say the same thing. Nothing is written until Save: Cancel leaves both as they were
+(`vigtool.services.handout_draft`).
 """
 
 from __future__ import annotations
@@ -31,8 +32,10 @@ from ui.handout_pdf import handout_pdf
 from ui.qt_consent import DATE_FORMAT
 from ui.qt_save import ask_save_name, remember
 from vigtool.domain.model import DEFAULT_PROMPT, ReviewSession
+from vigtool.domain.wording import count
 from vigtool.media.errors import MediaError
 from vigtool.services import review
+from vigtool.services.handout_draft import HandoutDraft
 from vigtool.services.vault import Vault
 from vigtool.services.workspace import Workspace
 
@@ -43,6 +46,7 @@ class HandoutDialog(QDialog):
         super().__init__(parent)
         self.vault, self.workspace, self.family_label, self.folder = vault, workspace, family_label, folder
         self.saved: Path | None = None
+        self.draft = HandoutDraft(vault, workspace)  # the questions typed here, until Save
         self.setWindowTitle("Handout for the family")
         self.resize(1180, 760)
         moments = self._moments()
@@ -58,7 +62,7 @@ class HandoutDialog(QDialog):
         options.addRow("", self.with_name)
         self.preview = QTextBrowser()
         self.preview.setMinimumHeight(320)
-        self.status = QLabel("The preview shows the pages as they will be printed.")
+        self.status = QLabel("The preview shows the pages as they will be printed." + self._left_out())
         self.status.setWordWrap(True)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.cancel_button = buttons.button(QDialogButtonBox.StandardButton.Cancel)
@@ -102,6 +106,14 @@ class HandoutDialog(QDialog):
         moments.setColumnStretch(1, 1)
         return moments
 
+    def _left_out(self) -> str:
+        left = self.draft.left_out()
+        if not left:
+            return ""
+        return (f" {count(left, 'clip or still', 'clips and stills')} of this film {'is' if left == 1 else 'are'} "
+                "not in the shared review yet, so not here: choose one under Clips and stills and press Add "
+                "chosen clip or still in the Shared review panel.")
+
     @property
     def session(self) -> ReviewSession:
         return self.workspace.review.session()
@@ -114,7 +126,7 @@ class HandoutDialog(QDialog):
         return (self.family_label if self.with_name.isChecked() else "", date(day.year(), day.month(), day.day()))
 
     def _prompt_edited(self, position: int, text: str) -> None:
-        self.workspace.review.set_prompt(position, text)  # the review says it too; one undo step per moment
+        self.draft.set_prompt(position, text)  # the review's prompt only once the handout is saved
         self._changed()
 
     def _changed(self) -> None:
@@ -123,7 +135,7 @@ class HandoutDialog(QDialog):
     def refresh_preview(self) -> None:
         family, day = self.options()
         try:
-            handout = review.build_handout(self.vault, self.session, self.chosen(), family, day)
+            handout = self.draft.build(self.chosen(), family, day)
         except MediaError as exc:
             self.preview.setPlainText(str(exc))
             self.save_button.setEnabled(False)
@@ -148,9 +160,8 @@ class HandoutDialog(QDialog):
             out = chosen
         family, day = self.options()
         try:
-            review.save_handout(self.vault, self.session, out, self.chosen(),
-                                render=None if out.suffix.lower() == ".html" else handout_pdf,
-                                family_name=family, review_date=day, overwrite=True)  # the save dialog asked
+            self.draft.save(out, self.chosen(), render=None if out.suffix.lower() == ".html" else handout_pdf,
+                            family_name=family, review_date=day)
         except (MediaError, OSError) as exc:
             self.status.setText(f"Handout not saved: {exc}")
             return None

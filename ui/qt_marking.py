@@ -206,10 +206,16 @@ class MarkingControls(QObject):
         proposals, result = found
         if ws is not self.w.workspace:  # another film was opened meanwhile
             return
+        marked = sum(ws.suggestions.marked_already(p) for p in proposals)
         made = ws.suggestions.suggest(proposals)
+        already = (f" {count(marked, 'moment')} you have marked already {'is' if marked == 1 else 'are'} left out."
+                   if marked else "")
         if made:
-            self.w.statusBar().showMessage(
-                f"On the Suggestions lane: {result.summary.text()} Enter accepts one, Delete dismisses it.", 15000)
+            self.w.statusBar().showMessage(f"On the Suggestions lane: {result.summary.text()}{already} Enter "
+                                           "accepts one, Delete dismisses it.", 15000)
+        elif marked:
+            self.w.statusBar().showMessage("The turn-taking heard in the sound is marked on the Turn-taking lane "
+                                           "already: nothing new to suggest.", 10000)
         else:
             self.w.statusBar().showMessage(result.note or "No new turn-taking found in the sound.", 10000)
 

@@ -46,6 +46,10 @@ from vigtool.media.probe import FrameIndex, SeekableFile
 from vigtool.media.sound import SoundCancelledError, open_mono
 
 FILMSTRIP_FORMAT, ENVELOPE_FORMAT, PREVIEW_VERSION = "vigtool.filmstrip", "vigtool.audio-envelope", 1
+# How a filmstrip was made (its header's "made"; a strip stored without one is 1): 1, keyframes only; 2, with
+# the pictures between keyframes of a long-GOP film (the second pass). A strip made before 2 of a film with
+# long GOPs is made again when the film is opened (`Filmstrip.lacks_pictures_between`).
+STRIP_MADE = 2
 THUMB_HEIGHT = 90
 MIN_SPACING_S = Fraction(2)
 # A 1080p keyframe costs ~10 ms of decoding on two cores, so a filmstrip holds at most 200 thumbnails
@@ -92,6 +96,12 @@ class Filmstrip:
     jpegs: tuple[bytes, ...]
     width: int
     height: int
+    made: int = STRIP_MADE  # how it was made (STRIP_MADE): 1 for a strip stored before the second pass
+
+    def lacks_pictures_between(self, index: FrameIndex) -> bool:
+        """Whether this strip was stored before the second pass existed and the film (`index`: the one the
+        strip is made from) has GOPs long enough to want pictures between its keyframes."""
+        return self.made < STRIP_MADE and bool(frames_between_keyframes(index))
 
     def image(self, position: int) -> npt.NDArray[np.uint8]:
         """Thumbnail `position` as RGB."""
@@ -105,7 +115,7 @@ class Filmstrip:
         return max(int(np.searchsorted(np.asarray(self.frames), frame, side="right")) - 1, 0)
 
     def to_bytes(self) -> bytes:
-        header = {"format": FILMSTRIP_FORMAT, "version": PREVIEW_VERSION, "width": self.width,
+        header = {"format": FILMSTRIP_FORMAT, "version": PREVIEW_VERSION, "made": self.made, "width": self.width,
                   "height": self.height, "frames": list(self.frames), "sizes": [len(j) for j in self.jpegs]}
         return _pack(header, b"".join(self.jpegs))
 
@@ -116,7 +126,8 @@ class Filmstrip:
         offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(int)
         jpegs = tuple(payload[offsets[i]:offsets[i + 1]] for i in range(len(sizes)))
         return cls(tuple(int(f) for f in header["frames"]), jpegs,  # type: ignore[attr-defined]
-                   int(header["width"]), int(header["height"]))  # type: ignore[call-overload]
+                   int(header["width"]), int(header["height"]),  # type: ignore[call-overload]
+                   int(header.get("made", 1)))  # type: ignore[call-overload]
 
 
 def choose_thumbnail_frames(index: FrameIndex) -> list[int]:
@@ -192,7 +203,8 @@ _Decode: TypeAlias = "Callable[[av.VideoCodecContext, _Demuxed, int], tuple[_Thu
 def make_filmstrip(handle: SeekableFile, index: FrameIndex, rotation: int, name: str,
                    progress: Progress | None = None, cancelled: Cancelled | None = None,
                    partial: Callable[[Filmstrip], None] | None = None, *,
-                   workers: int = FILMSTRIP_WORKERS, pause: Callable[[], None] | None = None) -> Filmstrip:
+                   workers: int = FILMSTRIP_WORKERS, pause: Callable[[], None] | None = None,
+                   known: Filmstrip | None = None, second_pass: bool = True) -> Filmstrip:
     """Thumbnails of keyframes spread over the film, decoded coarse to fine; `partial` gets the strip so far
     every PARTIAL_EVERY_S seconds (in film order), for a window that shows it filling in.
 
@@ -200,15 +212,21 @@ def make_filmstrip(handle: SeekableFile, index: FrameIndex, rotation: int, name:
     each batch of keyframe packets to one of `workers` decoders, each on its own thread (FFmpeg decodes,
     scales and OpenCV encodes without the GIL), so a film's keyframes are decoded on both cores. With
     `workers=1` the batches are decoded here, by the stream's own decoder. `pause`, called before each GOP of
-    the second pass, returns when the player is quiet (it waits while a film plays or was just stepped)."""
+    the second pass, returns when the player is quiet (it waits while a film plays or was just stepped).
+    `known`: a strip stored before (made keyframes only), whose keyframes' thumbnails are kept as they are.
+    Without `second_pass`, a long-GOP film's strip is its keyframes' only, made 1 (to be made again later)."""
     chosen = choose_thumbnail_frames(index)
-    between = frames_between_keyframes(index, chosen)
+    between = frames_between_keyframes(index, chosen) if second_pass else {}
+    made = STRIP_MADE if second_pass or not frames_between_keyframes(index, chosen) else 1
     try:
         container = av.open(handle, "r")
     except av.error.FFmpegError as exc:
         raise MediaError(name, f"cannot be opened for thumbnails ({exc})") from exc
-    strip = _StripSoFar(len(chosen) + sum(len(f) for f in between.values()), progress, cancelled, partial, name)
-    order = [chosen[position] for position in coarse_to_fine(len(chosen))]
+    strip = _StripSoFar(len(chosen) + sum(len(f) for f in between.values()), progress, cancelled, partial, name,
+                        made)
+    if known is not None and known.frames:
+        strip.keep(known, set(chosen))
+    order = [chosen[position] for position in coarse_to_fine(len(chosen)) if not strip.has(chosen[position])]
     batches = [order[first:first + _BATCH] for first in range(0, len(order), _BATCH)]
     keys = sorted(between)
     gops = [keys[position] for position in coarse_to_fine(len(keys))]
@@ -253,9 +271,9 @@ class _StripSoFar:
     """The thumbnails made so far; on the calling thread it reports progress, shows parts and stops when asked."""
 
     def __init__(self, count: int, progress: Progress | None, cancelled: Cancelled | None,
-                 partial: Callable[[Filmstrip], None] | None, name: str) -> None:
-        self._count, self._progress, self._cancelled, self._partial, self._name = \
-            count, progress, cancelled, partial, name
+                 partial: Callable[[Filmstrip], None] | None, name: str, made: int = STRIP_MADE) -> None:
+        self._count, self._progress, self._cancelled, self._partial, self._name, self._made_as = \
+            count, progress, cancelled, partial, name, made
         self._made: dict[int, bytes] = {}
         self._size = (0, 0)
         self._tried = 0
@@ -264,6 +282,18 @@ class _StripSoFar:
     def check_cancelled(self) -> None:
         if self._cancelled is not None and self._cancelled():
             raise PreviewCancelledError(f"{self._name}: thumbnails cancelled")
+
+    def keep(self, known: Filmstrip, keys: set[int]) -> None:
+        """The thumbnails of `known` at the keyframes `keys`, as made before (same size, same pictures)."""
+        for frame, jpeg in zip(known.frames, known.jpegs, strict=True):
+            if frame in keys:
+                self._made[frame] = jpeg
+        if self._made:
+            self._size = (known.width, known.height)
+            self.add([], len(self._made))
+
+    def has(self, frame: int) -> bool:
+        return frame in self._made
 
     def add(self, thumbs: _Thumbs, tried: int) -> None:
         for key, jpeg, size in thumbs:
@@ -277,7 +307,7 @@ class _StripSoFar:
 
     def whole(self) -> Filmstrip:
         frames = sorted(self._made)
-        return Filmstrip(tuple(frames), tuple(self._made[f] for f in frames), *self._size)
+        return Filmstrip(tuple(frames), tuple(self._made[f] for f in frames), *self._size, self._made_as)
 
 
 def _decode_on_threads(decoders: list[av.VideoCodecContext], demuxed: Iterator[_Demuxed], rotation: int,

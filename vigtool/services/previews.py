@@ -15,8 +15,10 @@ from dataclasses import dataclass
 
 from storage.sealed_media import MediaKind
 from vigtool.domain.model import Recording
+from vigtool.media.errors import MediaError
 from vigtool.media.heap import release_freed_memory
 from vigtool.media.previews import (
+    STRIP_MADE,
     AudioEnvelope,
     Filmstrip,
     PreviewCancelledError,
@@ -25,7 +27,7 @@ from vigtool.media.previews import (
 )
 from vigtool.services.sharing import shown_name
 from vigtool.services.vault import Vault
-from vigtool.services.working_copy import ViewerActivity, viewing_source
+from vigtool.services.working_copy import FILMSTRIP_WAITS, ViewerActivity, viewing_source
 
 Progress = Callable[[int, int], None]
 
@@ -48,24 +50,32 @@ Preview = Filmstrip | AudioEnvelope
 def build_previews(vault: Vault, recording: Recording, progress: Progress | None = None,
                    cancelled: Callable[[], bool] | None = None,
                    partial: Callable[[Preview], None] | None = None,
-                   pause: Callable[[], None] | None = None) -> PreviewsBuilt:
+                   pause: Callable[[], None] | None = None, *,
+                   strip_only: Filmstrip | None = None) -> PreviewsBuilt:
     """Make and store the filmstrip and the audio envelope of `recording`, each in one streaming pass over
     the film. `partial` gets each preview as it is so far, now and then (a window shows it filling in);
     nothing is stored until a preview is whole, so a cancel leaves nothing behind. `pause` returns when the
-    player is quiet: the filmstrip's costly second pass (long GOPs) waits for it."""
+    player is quiet: the filmstrip's costly second pass (long GOPs) waits for it. `strip_only`: a strip
+    stored before the second pass, made again (its keyframes' thumbnails kept) and nothing else."""
     key = vault.data_key(recording)
     source = viewing_source(vault, recording)  # the lighter working copy when a heavy film has one
     release_freed_memory()  # what the import's pass over the film freed, before this one
     film = source.open_handle()
     try:
+        # A heavy film's working copy (a keyframe every 8 frames) is on its way: its long GOPs' pictures
+        # between keyframes are taken from it once it is made, a keyframe each, not decoded here from the
+        # original's keyframes on (a minute of CPU for a 10-minute camera film).
         strip = make_filmstrip(film, source.index, recording.rotation, shown_name(vault, recording), progress,
-                               cancelled, partial, pause=pause)
+                               cancelled, partial, pause=pause, known=strip_only,
+                               second_pass=source.working_copy or not source.heavy)
     finally:
         film.close()
     vault.media.write_blob(recording.media_id, MediaKind.FILMSTRIP, key, strip.to_bytes())
     if partial is not None:
         partial(strip)  # the whole of it, stored
     envelope = None
+    if strip_only is not None:
+        return PreviewsBuilt(recording.id, len(strip.frames), recording.has_audio)
     if recording.has_audio:
         release_freed_memory()
         with vault.open_film(recording) as film:
@@ -109,6 +119,23 @@ def load_audio_envelope(vault: Vault, recording: Recording) -> AudioEnvelope | N
     return envelope
 
 
+def stale_filmstrip(vault: Vault, recording: Recording) -> Filmstrip | None:
+    """The stored filmstrip of `recording` if it was made keyframes only (before the second pass existed, or
+    while a heavy film's working copy was being made) and its film has long GOPs (a camera's: it shows a
+    picture every 8 s), else None; a heavy film's, once its working copy is there. A damaged one is left to
+    `verify`."""
+    try:
+        strip = load_filmstrip(vault, recording)
+    except (MediaError, ValueError):
+        return None
+    if strip is None or strip.made >= STRIP_MADE:
+        return None
+    source = viewing_source(vault, recording)
+    if source.heavy and not source.working_copy:
+        return None  # its working copy is on its way: the pictures between keyframes are made from it
+    return strip if strip.lacks_pictures_between(vault.repo.recordings.frame_index(recording.id)) else None
+
+
 PreviewListener = Callable[[int, Preview], None]
 
 
@@ -127,6 +154,8 @@ class PreviewBuilder:
         self._listeners: list[PreviewListener] = []
         self._lock = threading.Lock()
         self._so_far: dict[int, dict[type, Preview]] = {}
+        self._pending: dict[int, Future[PreviewsBuilt]] = {}  # builds queued or under way, by recording
+        self._looked_at: set[int] = set()  # films whose stored filmstrip was looked at for its version
 
     def add_listener(self, listener: PreviewListener) -> None:
         self._listeners.append(listener)
@@ -141,9 +170,23 @@ class PreviewBuilder:
         return strip, envelope
 
     def submit(self, recording: Recording, progress: Progress | None = None) -> Future[PreviewsBuilt]:
-        return self._executor.submit(self._build, recording, progress)
+        future = self._executor.submit(self._build, recording, progress)
+        with self._lock:
+            self._pending[recording.id] = future
+        future.add_done_callback(functools.partial(self._forget, recording.id))
+        return future
 
-    def _build(self, recording: Recording, progress: Progress | None) -> PreviewsBuilt:
+    def _forget(self, recording_id: int, future: Future[PreviewsBuilt]) -> None:
+        with self._lock:
+            if self._pending.get(recording_id) is future:
+                del self._pending[recording_id]
+
+    def _rebuild_if_stale(self, recording: Recording) -> PreviewsBuilt | None:
+        stale = stale_filmstrip(self._vault, recording)  # on this thread: it decrypts the strip, reads the index
+        return None if stale is None else self._build(recording, None, stale)
+
+    def _build(self, recording: Recording, progress: Progress | None,
+               stale: Filmstrip | None = None) -> PreviewsBuilt:
         def partial(preview: Preview) -> None:
             with self._lock:
                 self._so_far.setdefault(recording.id, {})[type(preview)] = preview
@@ -151,15 +194,37 @@ class PreviewBuilder:
                 listener(recording.id, preview)
         try:
             activity = self._activity
-            pause = None if activity is None else functools.partial(activity.wait_until_quiet, self._stop)
-            return build_previews(self._vault, recording, progress, self._stop.is_set, partial, pause)
+            pause = None if activity is None else \
+                functools.partial(activity.wait_until_quiet, self._stop, FILMSTRIP_WAITS)
+            return build_previews(self._vault, recording, progress, self._stop.is_set, partial, pause,
+                                  strip_only=stale)
         finally:
             with self._lock:
                 self._so_far.pop(recording.id, None)
 
-    def ensure(self, recording: Recording) -> Future[PreviewsBuilt] | None:
-        """Rebuild previews a crash or an older version left missing."""
-        return self.submit(recording) if missing_previews(self._vault, recording) else None
+    def ensure(self, recording: Recording) -> Future[PreviewsBuilt] | Future[PreviewsBuilt | None] | None:
+        """Rebuild previews a crash or an older version left missing; once a session, look on the worker
+        thread for a filmstrip stored before the second pass of a long-GOP film, and make it again (the
+        future's result is None when it was whole)."""
+        with self._lock:
+            pending = self._pending.get(recording.id)
+        if pending is not None:
+            return pending  # being built (just imported): not a second time
+        if missing_previews(self._vault, recording):
+            with self._lock:
+                self._looked_at.add(recording.id)  # made now, as this vigtool makes it
+            return self.submit(recording)
+        with self._lock:
+            if recording.id in self._looked_at:
+                return None
+            self._looked_at.add(recording.id)
+        return self._executor.submit(self._rebuild_if_stale, recording)
+
+    def look_again(self, recording_id: int) -> None:
+        """The film's working copy was made: the next `ensure` looks at its filmstrip again (a heavy film's
+        pictures between keyframes wait for the copy)."""
+        with self._lock:
+            self._looked_at.discard(recording_id)
 
     def wait(self) -> None:
         self._executor.shutdown(wait=True)
@@ -172,4 +237,4 @@ class PreviewBuilder:
 
 
 __all__ = ["Preview", "PreviewBuilder", "PreviewCancelledError", "PreviewListener", "PreviewsBuilt", "build_previews",
-           "load_audio_envelope", "load_filmstrip", "load_preview", "missing_previews"]
+           "load_audio_envelope", "load_filmstrip", "load_preview", "missing_previews", "stale_filmstrip"]

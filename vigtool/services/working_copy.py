@@ -343,6 +343,9 @@ def _check_copy(vault: Vault, recording: Recording, original: FrameIndex, time_b
                          "it was removed and the film itself is shown")
 
 
+COPY_WAITS, FILMSTRIP_WAITS = "working copy", "filmstrip"  # who waited, in ViewerActivity.waited_by
+
+
 class ViewerActivity:
     """What the practitioner does in the player, for the copy's worker to yield to: it makes nothing while a
     film plays (forwards or backwards) nor for `quiet_s` after a step, a seek, a pause or a film opened, so
@@ -355,7 +358,9 @@ class ViewerActivity:
         self._changed = threading.Condition()
         self._playing = False
         self._busy_until = 0.0
-        self.waited_s = 0.0  # how long the copy's worker has waited for the practitioner, all told
+        # How long each worker has waited for the practitioner, all told, by who waited ("working copy",
+        # "filmstrip"): the copy's bench figure is its own waits only.
+        self.waited_by: dict[str, float] = {}
 
     def playing(self, on: bool) -> None:
         with self._changed:
@@ -374,14 +379,21 @@ class ViewerActivity:
         with self._changed:
             return self._playing or self._now() < self._busy_until
 
-    def wait_until_quiet(self, stop: threading.Event) -> None:
-        """Return once the practitioner has neither played nor stepped for `quiet_s`, or `stop` is set."""
+    @property
+    def waited_s(self) -> float:
+        """How long the working copy's worker has waited for the practitioner, all told."""
+        with self._changed:
+            return self.waited_by.get(COPY_WAITS, 0.0)
+
+    def wait_until_quiet(self, stop: threading.Event, who: str = COPY_WAITS) -> None:
+        """Return once the practitioner has neither played nor stepped for `quiet_s`, or `stop` is set; the
+        time waited counts for `who` (`waited_by`)."""
         started = self._now()
         with self._changed:
             while not stop.is_set() and (self._playing or self._now() < self._busy_until):
                 left = self._busy_until - self._now()
                 self._changed.wait(0.25 if self._playing else min(max(left, 0.01), 0.25))
-        self.waited_s += self._now() - started
+            self.waited_by[who] = self.waited_by.get(who, 0.0) + self._now() - started
 
     def release(self) -> None:
         """Wake a waiting worker (it is being stopped)."""

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from vigtool.domain.model import Annotation, TrackKind, TurnChain, TurnLink, TurnRole
 from vigtool.domain.suggestions import Suggestion, SuggestionState, chain_turns
+from vigtool.domain.time import FrameRange
 from vigtool.domain.undo import Changes
 from vigtool.services.editing.steps import Step
 
@@ -34,14 +35,25 @@ class Suggestions(Mapping[int, Suggestion]):
         """The open suggestion whose bar on the Suggestions lane this annotation is."""
         return next((s for s in self._suggestions.values() if s.annotation_id == annotation_id), None)
 
+    def marked_already(self, proposal: Suggestion) -> bool:
+        """Whether turn-taking the practitioner has on the Turn-taking lane (marked by hand, or a suggestion
+        accepted) overlaps `proposal`: suggesting it would only lay a second chain over hers."""
+        ws = self._ws
+        for chain in ws.chains.values():
+            turns = [ws.layer.get(link.annotation_id) for link in chain.links if link.annotation_id in ws.layer]
+            if turns and proposal.frames.overlaps(FrameRange(min(t.start for t in turns), max(t.end for t in turns))):
+                return True
+        return False
+
     def suggest(self, proposals: list[Suggestion]) -> list[Suggestion]:
         """Put proposals on the Suggestions lane (one undo step), in place of the open ones from before.
-        Accepted and dismissed suggestions are remembered: a proposal overlapping one is left out."""
+        Accepted and dismissed suggestions are remembered: a proposal overlapping one is left out, and so is
+        one overlapping turn-taking already marked (`marked_already`)."""
         ws = self._ws
         remembered = [s for s in self._suggestions.values() if s.state is not SuggestionState.OPEN]
         fresh = [replace(p, id=0, recording_id=ws.recording.id, state=SuggestionState.OPEN, annotation_id=None,
                          chain_id=None) for p in proposals
-                 if not any(p.frames.overlaps(r.frames) for r in remembered)]
+                 if not any(p.frames.overlaps(r.frames) for r in remembered) and not self.marked_already(p)]
         old = [s for s in self._suggestions.values() if s.state is SuggestionState.OPEN]
         old_bars = [ws.layer.get(s.annotation_id) for s in old
                     if s.annotation_id is not None and s.annotation_id in ws.layer]

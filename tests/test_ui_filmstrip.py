@@ -1,0 +1,32 @@
+"""The window and a heavy long-GOP film's filmstrip: keyframes first, a picture every spacing once the film's
+working copy (made in the background for playback) is there."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from tests.conftest import WindowOn
+from tests.test_filmstrip_long_gops import camera_film_in_a_vault
+from vigtool.media.previews import STRIP_MADE
+from vigtool.services import working_copy
+from vigtool.services.previews import load_filmstrip
+from vigtool.services.vault import Vault
+
+
+def test_the_window_fills_a_heavy_films_strip_in_once_its_copy_is_made(
+        qtbot: QtBot, vault: Vault, tmp_path: Path, window_on: WindowOn, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Opened, a heavy camera film shows its keyframes' pictures (one every 8 s); once its working copy is
+    made in the background, the timeline's filmstrip gets a picture every spacing, without opening it again."""
+    monkeypatch.setattr(working_copy, "COPY_BOX", (160, 90))
+    monkeypatch.setattr(working_copy, "HEAVY_BITS_PER_SECOND", 0)
+    recording = camera_film_in_a_vault(vault, tmp_path)
+    keyframes = len(vault.repo.recordings.frame_index(recording.id).keyframes)
+    window = window_on(vault, recording.id)
+    qtbot.waitUntil(lambda: len(window.timeline.thumbs) == keyframes, timeout=30_000)
+    qtbot.waitUntil(lambda: len(window.timeline.thumbs) >= 15, timeout=90_000)  # the copy made, then the strip
+    assert working_copy.has_working_copy(vault, recording)
+    stored = load_filmstrip(vault, recording)
+    assert stored is not None and stored.made == STRIP_MADE
