@@ -23,8 +23,8 @@ from vigtool.domain.time import FrameRange
 from vigtool.media.clip_check import check_clip, decode_runs, picture_of, run_around
 from vigtool.media.frames import FrameDecoder
 from vigtool.media.nal import is_disposable, length_prefixed, units_of
-from vigtool.media.probe import FrameIndex, probe_path
-from vigtool.media.smart_cut import smart_cut
+from vigtool.media.probe import FrameIndex, ProbeResult, probe_path
+from vigtool.media.smart_cut import CutReport, smart_cut
 from vigtool.services.exporting import export_clip
 from vigtool.services.importing import import_recording
 from vigtool.services.vault import Vault
@@ -128,6 +128,15 @@ def test_every_style_cuts_smart_exact_and_seek_safe(style: Style, style_films: d
             assert copied_packets(out, film) >= 20, (first, end)
 
 
+def cut(film: Path, first: int, end: int, tmp_path: Path) -> tuple[ProbeResult, Path, CutReport]:
+    """`film` smart-cut from `first` to `end` into tmp_path/clip.mp4: its probe, the clip, the cut's report."""
+    source = probe_path(film)
+    clip = tmp_path / "clip.mp4"
+    with clip.open("wb") as sink:
+        report = smart_cut(lambda: film.open("rb"), source.index, source.rate, first, end, sink, film.name)
+    return source, clip, report
+
+
 def remuxed(clip: Path, out: Path, change: Callable[[int, bytes], bytes]) -> Path:
     """`clip` packet for packet, each picture's data (the n-th in decode order) passed through `change`."""
     with av.open(str(clip)) as source, av.open(str(out), "w", format="mp4") as target:
@@ -176,11 +185,8 @@ def test_the_check_catches_a_broken_seam(style: str, damage: Callable[[bytes], b
     """A clip whose first and last pictures and frame count are right, but with one picture lost or broken
     where a re-encoded part and a copied one meet, is refused (and the check names the frame)."""
     film = style_films[style]
-    source = probe_path(film)
     first, end = 40, 115  # mid-GOP to mid-GOP: a head, a copy, and with B-frames a tail
-    clip = tmp_path / "clip.mp4"
-    with clip.open("wb") as sink:
-        report = smart_cut(lambda: film.open("rb"), source.index, source.rate, first, end, sink, film.name)
+    source, clip, report = cut(film, first, end, tmp_path)
     head_end, copy_end = report.head_frames, report.head_frames + report.copied_frames
     assert check_clip(clip, source.index, first, end, 0, report.pictures, report.copy) == []
     # Decode order: the head, then the copy (its keyframe first), then the tail. The copy's last packet in
@@ -223,11 +229,8 @@ def test_the_check_catches_one_changed_byte_of_a_copied_packet(what: str, packet
     """The copied packets are compared with the film's rather than decoded: one bit changed in any of them,
     where no junction is near, is still caught, and the check names the frame."""
     film = style_films["no-b-frames"]
-    source = probe_path(film)
     first, end = 40, 115  # a head of 20 pictures, then 55 copied (keyframes at 60 and 90), no tail
-    clip = tmp_path / "clip.mp4"
-    with clip.open("wb") as sink:
-        report = smart_cut(lambda: film.open("rb"), source.index, source.rate, first, end, sink, film.name)
+    source, clip, report = cut(film, first, end, tmp_path)
     assert (report.head_frames, report.copied_frames, report.tail_frames) == (20, 55, 0)
     assert check_clip(clip, source.index, first, end, 0, report.pictures, report.copy) == []
     target = report.head_frames + (packet if packet >= 0 else report.copied_frames + packet)
@@ -245,11 +248,8 @@ def test_an_h264_head_has_an_idr_where_the_check_decodes_from(style: str, style_
     parameter sets: the check (and a player) can start there, and what it shows from there on is what a
     decoder that played the head from its start shows."""
     film = style_films[style]
-    source = probe_path(film)
     first, end = 40, 115
-    clip = tmp_path / "clip.mp4"
-    with clip.open("wb") as sink:
-        report = smart_cut(lambda: film.open("rb"), source.index, source.rate, first, end, sink, film.name)
+    source, clip, report = cut(film, first, end, tmp_path)
     assert check_clip(clip, source.index, first, end, 0, report.pictures, report.copy) == []
     with av.open(str(film)) as container:
         reorder = int(container.streams.video[0].codec_context.reorder_depth or 0)
@@ -296,11 +296,8 @@ def test_an_hevc_cut_is_checked_over_windows_as_wide_as_its_b_frames(style_films
     the film's reordering depth on either side of both junctions; a picture it decodes there with nothing to
     compare it with refuses the clip."""
     film = style_films["x265"]
-    source = probe_path(film)
     first, end = 40, 115
-    clip = tmp_path / "clip.mp4"
-    with clip.open("wb") as sink:
-        report = smart_cut(lambda: film.open("rb"), source.index, source.rate, first, end, sink, film.name)
+    source, clip, report = cut(film, first, end, tmp_path)
     assert report.copy.reorder == 2 and report.tail_frames > 0
     runs = decode_runs(end - first, report.copied, report.copy.reorder, last=False)
     around = {n for a, b in runs for n in range(a, b + 1)}
@@ -333,11 +330,8 @@ def test_the_check_skips_pictures_nothing_refers_to_before_its_windows_only(
     of them is shown in it. Inside the window every picture is decoded and compared: one of them broken,
     though no other picture refers to it, is refused; one before the window is refused by its bytes."""
     film = style_films["x264-defaults"]
-    source = probe_path(film)
     first, end = 40, 115
-    clip = tmp_path / "clip.mp4"
-    with clip.open("wb") as sink:
-        report = smart_cut(lambda: film.open("rb"), source.index, source.rate, first, end, sink, film.name)
+    source, clip, report = cut(film, first, end, tmp_path)
     assert seek_problems(clip) == []
     with av.open(str(clip)) as container:
         packets = [(int(p.pts), bytes(p)) for p in container.demux(video=0) if p.size]  # decode order
@@ -366,11 +360,8 @@ def test_a_changed_copied_byte_is_caught_beside_two_runs(style_films: dict[str, 
     """With a head and a tail, the check decodes its two runs on two readings and compares the copied packets on
     the reading with the shorter run: one bit changed inside the copy, where no junction is near, is caught."""
     film = style_films["x264-defaults"]
-    source = probe_path(film)
     first, end = 40, 115
-    clip = tmp_path / "clip.mp4"
-    with clip.open("wb") as sink:
-        report = smart_cut(lambda: film.open("rb"), source.index, source.rate, first, end, sink, film.name)
+    source, clip, report = cut(film, first, end, tmp_path)
     assert report.head_frames > 0 and report.tail_frames > 0
     target = report.head_frames + 20  # in decode order; the copy's 20th packet is inside its GOP at 60
     broken = remuxed(clip, tmp_path / "broken.mp4",

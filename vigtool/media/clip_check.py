@@ -72,32 +72,28 @@ def opened_as_template(handle: SeekableFile) -> av.container.InputContainer:
     """`handle` opened for decoding and as an output's template (its video stream's parameters, rotation
     included, and the film's reordering depth), without decoding a picture at the opening where that is safe
     (H.264, first stream video); otherwise opened as usual."""
-    start = handle.tell()
-    try:
-        options: Any = [_NO_PICTURE_BUT_THE_TEMPLATE]  # by stream number (PyAV's stub says a list of str)
-        container = av.open(handle, "r", stream_options=options)
-    except ValueError:  # no streams before probing (MPEG-TS and the like)
-        container = None
-    if (container is not None and container.streams and container.streams[0].type == "video"
-            and container.streams[0].codec_context.name == "h264"):
-        return container
-    if container is not None:
-        container.close()
-    handle.seek(start)
-    return av.open(handle, "r")
+    return _opened_with(handle, _NO_PICTURE_BUT_THE_TEMPLATE, "h264")
 
 
 def opened_for_decoding(handle: SeekableFile) -> av.container.InputContainer:
     """`handle` opened for decoding its pictures and sound (not as a template): the video stream's opening
     decodes no picture. Only the first stream is told so (the options go by stream number, known only once
     opened); where that is not the video, or the format shows no streams before probing, it opens as usual."""
+    return _opened_with(handle, _NO_PICTURE_AT_OPENING, None)
+
+
+def _opened_with(handle: SeekableFile, first_stream_options: dict[str, str],
+                 codec: str | None) -> av.container.InputContainer:
+    """`handle` opened with `first_stream_options` where its first stream is video (of `codec`, if given);
+    otherwise opened again from the same place, as usual."""
     start = handle.tell()
     try:
-        options: Any = [_NO_PICTURE_AT_OPENING]  # by stream number (PyAV's stub says a list of str)
+        options: Any = [first_stream_options]  # by stream number (PyAV's stub says a list of str)
         container = av.open(handle, "r", stream_options=options)
     except ValueError:  # no streams before probing (MPEG-TS and the like)
         container = None
-    if container is not None and container.streams and container.streams[0].type == "video":
+    if (container is not None and container.streams and container.streams[0].type == "video"
+            and (codec is None or container.streams[0].codec_context.name == codec)):
         return container
     if container is not None:
         container.close()
