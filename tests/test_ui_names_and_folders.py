@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import Sample, give_consent, open_vault
+from conftest import Sample, WindowOn, give_consent, open_vault
 from PySide6.QtWidgets import QFileDialog
 from pytestqt.qtbot import QtBot
 
@@ -42,6 +42,15 @@ def phone_film(qtbot: QtBot, tmp_path: Path,
         window.open_recording(recording.id)
         yield window, vault, recording
         window.close()
+
+
+def test_the_vault_folder_is_not_in_the_title(qtbot: QtBot, tmp_path: Path, window_on: WindowOn) -> None:
+    """A practitioner may name her vault's folder after the family it holds; the title bar (seen in the
+    taskbar, the window switcher and on a shared screen) never shows it, with a film open or none."""
+    with open_vault(tmp_path / "Smith family") as vault:
+        window = window_on(vault, None)
+        assert window.windowTitle() == "vigtool"
+        assert "Smith" not in window.windowTitle()
 
 
 def test_the_phone_file_name_is_not_on_the_screen(qtbot: QtBot,

@@ -48,6 +48,8 @@ from vigtool.services.vault import Vault
 from vigtool.services.working_copy import WorkingCopyBuilder
 from vigtool.services.workspace import Workspace
 
+NO_FILM_TITLE = "vigtool"  # no film open: nothing else (the vault's folder may carry a family's name)
+
 
 class MainWindow(QMainWindow):
     vault_switch_requested = Signal(str)
@@ -68,7 +70,7 @@ class MainWindow(QMainWindow):
         self.importer = ImportRunner(vault, self.previews, self, self.jobs)
         self._place_timer = QTimer(self, singleShot=True, interval=400)
         self._place_timer.timeout.connect(self.remember_place)
-        self.setWindowTitle(f"vigtool — {vault.path}")
+        self.setWindowTitle(NO_FILM_TITLE)
         self.setAcceptDrops(True)
         room = self.screen().availableGeometry()  # a laptop's 1366×768 too: never taller than the screen
         self.resize(min(1500, int(room.width() * 0.96)), min(920, int(room.height() * 0.93)))
@@ -172,10 +174,11 @@ class MainWindow(QMainWindow):
 
     def show_title(self) -> None:
         ws = self.workspace
+        # The title is seen outside the window (taskbar, switcher, screen sharing): the film's pseudonym only,
+        # and never the vault's folder, which a practitioner may have named after the family.
         if ws is None:
-            self.setWindowTitle(f"vigtool — {self.vault.path}")
+            self.setWindowTitle(NO_FILM_TITLE)
             return
-        # The title is seen outside the window (taskbar, switcher, screen sharing): the film's pseudonym only.
         self.setWindowTitle(f"vigtool — {self.families.families.label_of(ws.recording.case_id)} — "
                             f"{sharing.shown_name(self.vault, ws.recording)}")
 
