@@ -21,6 +21,7 @@ The plan of what to copy is `vigtool.media.copy_plan`; the output container, the
 from __future__ import annotations
 
 import contextlib
+import itertools
 import threading
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
@@ -202,9 +203,16 @@ class _SideWork:
                 # Nothing before the tail is wanted, only what the tail and the last frame refer to, and the
                 # copied frames before the tail (the check compares the clip's pictures around the junction).
                 wanted = {end - 1, *range(*run_around(tail_first, self._reorder, first, end))}
-                margin = end - 1 - min(wanted)
+                # From the keyframe before the window's first picture: a tail that starts just after a keyframe
+                # has the window's first pictures in the GOP before it (a seek to the keyframe before the out
+                # point would never show them, and the check would refuse the clip for want of them).
+                steps = [decoder.decode_to(min(wanted), skip_unneeded=True, margin=0)]
+                at = min(wanted)
+                while at < end - 1:  # on in steps the decoder continues through (as _decoded_range)
+                    at = min(at + CONTINUE_WITHIN, end - 1)
+                    steps.append(decoder.decode_to(at))
                 with stage("tail_decode"):
-                    for at, frame in decoder.decode_to(end - 1, skip_unneeded=True, margin=margin):
+                    for at, frame in itertools.chain(*steps):
                         if at >= tail_first:
                             tail.append(frame)
                         if at in wanted:
