@@ -48,7 +48,7 @@ from vigtool.media.cut_writer import (
 from vigtool.media.errors import MediaError
 from vigtool.media.frames import CONTINUE_WITHIN, FrameDecoder
 from vigtool.media.heap import keep_freed_memory
-from vigtool.media.nal import length_prefixed
+from vigtool.media.nal import BitstreamError, h264_reorder_frames, length_prefixed, parameter_sets
 from vigtool.media.probe import FrameIndex, SeekableFile
 from vigtool.media.stages import stage
 
@@ -337,6 +337,14 @@ def _head_idr(codec: str, window: int) -> int:
 
 
 def reorder(container: av.container.InputContainer) -> int:
-    """How many pictures a decoder of the film holds back for reordering (B-frames)."""
-    return int(container.streams.video[0].codec_context.reorder_depth or 0)
+    """How many pictures a decoder of the film holds back for reordering (B-frames). H.264: at least what its
+    SPS says (a reading opened without a picture knows only the MP4 demuxer's estimate from the timestamps,
+    and a decoder of the clip, meeting the film's SPS, holds back as many as the SPS says)."""
+    context = container.streams.video[0].codec_context
+    depth = int(context.reorder_depth or 0)
+    if context.name == "h264":
+        with contextlib.suppress(BitstreamError, IndexError):
+            units = parameter_sets("h264", bytes(context.extradata or b""))[1]
+            depth = max([depth, *(h264_reorder_frames(u) or 0 for u in units if u and u[0] & 0x1F == 7)])
+    return depth
 
