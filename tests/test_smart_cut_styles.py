@@ -31,8 +31,10 @@ from vigtool.services.vault import Vault
 from vigtool.synth.stamp import read_stamp
 
 # (in, out) with keyframes every 30 frames: on keyframes; just after one to a keyframe; mid-GOP to mid-GOP;
-# mid-GOP to a keyframe. Each spans two or more keyframes, so a player has later copied keyframes to seek to.
-CUTS = ((30, 90), (31, 120), (40, 115), (40, 90))
+# mid-GOP to a keyframe; mid-GOP to three frames past a keyframe (with B-frames, the tail's window over its
+# junction starts in the GOP before the tail's keyframe). Each spans two or more keyframes, so a player has
+# later copied keyframes to seek to.
+CUTS = ((30, 90), (31, 120), (40, 115), (40, 90), (58, 93))
 
 
 @pytest.fixture(scope="session")

@@ -155,6 +155,15 @@ class _Bits:
             value = (value << 1) | self.bit()
         return (1 << zeros) - 1 + value
 
+    def se(self) -> int:
+        k = self.ue()
+        return (k + 1) // 2 if k & 1 else -(k // 2)
+
+    def skip(self, n: int) -> None:
+        self.pos += n
+        if self.pos > len(self.data) * 8:
+            raise BitstreamError("a parameter set is cut short")
+
 
 def _unit_heads(sample: memoryview, size: int, whole: int = -1) -> list[bytes]:
     """The first bytes of each NAL unit of a length-prefixed sample (without copying the slices); units of
@@ -220,3 +229,91 @@ def starts_cleanly(codec: str, sample: memoryview | bytes, size: int) -> bool:
 def is_idr(sample: bytes, size: int) -> bool:
     """Whether an H.264 sample is an IDR picture (a fresh start of the sequence, not only a recovery point)."""
     return any(u and u[0] & 0x1F == 5 for u in units_of(sample, size))
+
+
+_HIGH_PROFILES = frozenset({100, 110, 122, 244, 44, 83, 86, 118, 128, 138, 139, 134, 135})
+
+
+def h264_reorder_frames(sps: bytes) -> int | None:
+    """An H.264 SPS's max_num_reorder_frames (VUI bitstream_restriction), None where it gives none. FFmpeg's
+    decoder holds back as many pictures once it meets the SPS, however few the timestamps reorder."""
+    bits = _Bits(_unescaped(sps[1:]))
+    return _vui_reorder_frames(bits) if _sps_up_to_vui(bits) else None
+
+
+def _sps_up_to_vui(bits: _Bits) -> bool:
+    """Read an SPS up to its VUI; whether it has one."""
+    profile = bits.data[0] if bits.data else 0
+    bits.skip(24)
+    bits.ue()  # seq_parameter_set_id
+    if profile in _HIGH_PROFILES:
+        chroma = bits.ue()  # chroma_format_idc
+        bits.skip(1 if chroma == 3 else 0)
+        bits.ue(), bits.ue()
+        bits.skip(1)
+        if bits.bit():  # seq_scaling_matrix_present_flag
+            for k in range(12 if chroma == 3 else 8):
+                if bits.bit():
+                    _skip_scaling_list(bits, 16 if k < 6 else 64)
+    bits.ue()  # log2_max_frame_num_minus4
+    order = bits.ue()
+    if order == 0:
+        bits.ue()
+    elif order == 1:
+        bits.skip(1)
+        bits.se(), bits.se()
+        for _ in range(bits.ue()):
+            bits.se()
+    bits.ue()
+    bits.skip(1)
+    bits.ue(), bits.ue()
+    if not bits.bit():  # frame_mbs_only_flag
+        bits.skip(1)
+    bits.skip(1)
+    if bits.bit():  # frame_cropping_flag
+        bits.ue(), bits.ue(), bits.ue(), bits.ue()
+    return bool(bits.bit())  # vui_parameters_present_flag
+
+
+def _skip_scaling_list(bits: _Bits, size: int) -> None:
+    last = scale = 8
+    for _ in range(size):
+        if scale:
+            scale = (last + bits.se()) % 256
+        last = scale or last
+
+
+def _vui_reorder_frames(bits: _Bits) -> int | None:
+    if bits.bit() and sum(bits.bit() << (7 - i) for i in range(8)) == 255:  # aspect_ratio_idc: extended
+        bits.skip(32)
+    if bits.bit():
+        bits.skip(1)
+    if bits.bit():  # video_signal_type_present_flag
+        bits.skip(4)
+        if bits.bit():
+            bits.skip(24)
+    if bits.bit():
+        bits.ue(), bits.ue()
+    if bits.bit():  # timing_info_present_flag
+        bits.skip(65)
+    hrd = False
+    for _ in range(2):  # NAL, then VCL HRD parameters
+        if bits.bit():
+            _skip_hrd(bits)
+            hrd = True
+    bits.skip(2 if hrd else 1)  # low_delay_hrd_flag, pic_struct_present_flag
+    if not bits.bit():  # bitstream_restriction_flag
+        return None
+    bits.skip(1)
+    for _ in range(4):
+        bits.ue()
+    return min(bits.ue(), 16)
+
+
+def _skip_hrd(bits: _Bits) -> None:
+    count = bits.ue() + 1
+    bits.skip(8)
+    for _ in range(count):
+        bits.ue(), bits.ue()
+        bits.skip(1)
+    bits.skip(20)

@@ -21,6 +21,7 @@ The plan of what to copy is `vigtool.media.copy_plan`; the output container, the
 from __future__ import annotations
 
 import contextlib
+import itertools
 import threading
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
@@ -47,7 +48,7 @@ from vigtool.media.cut_writer import (
 from vigtool.media.errors import MediaError
 from vigtool.media.frames import CONTINUE_WITHIN, FrameDecoder
 from vigtool.media.heap import keep_freed_memory
-from vigtool.media.nal import length_prefixed
+from vigtool.media.nal import BitstreamError, h264_reorder_frames, length_prefixed, parameter_sets
 from vigtool.media.probe import FrameIndex, SeekableFile
 from vigtool.media.stages import stage
 
@@ -202,9 +203,16 @@ class _SideWork:
                 # Nothing before the tail is wanted, only what the tail and the last frame refer to, and the
                 # copied frames before the tail (the check compares the clip's pictures around the junction).
                 wanted = {end - 1, *range(*run_around(tail_first, self._reorder, first, end))}
-                margin = end - 1 - min(wanted)
+                # From the keyframe before the window's first picture: a tail that starts just after a keyframe
+                # has the window's first pictures in the GOP before it (a seek to the keyframe before the out
+                # point would never show them, and the check would refuse the clip for want of them).
+                steps = [decoder.decode_to(min(wanted), skip_unneeded=True, margin=0)]
+                at = min(wanted)
+                while at < end - 1:  # on in steps the decoder continues through (as _decoded_range)
+                    at = min(at + CONTINUE_WITHIN, end - 1)
+                    steps.append(decoder.decode_to(at))
                 with stage("tail_decode"):
-                    for at, frame in decoder.decode_to(end - 1, skip_unneeded=True, margin=margin):
+                    for at, frame in itertools.chain(*steps):
                         if at >= tail_first:
                             tail.append(frame)
                         if at in wanted:
@@ -329,6 +337,14 @@ def _head_idr(codec: str, window: int) -> int:
 
 
 def reorder(container: av.container.InputContainer) -> int:
-    """How many pictures a decoder of the film holds back for reordering (B-frames)."""
-    return int(container.streams.video[0].codec_context.reorder_depth or 0)
+    """How many pictures a decoder of the film holds back for reordering (B-frames). H.264: at least what its
+    SPS says (a reading opened without a picture knows only the MP4 demuxer's estimate from the timestamps,
+    and a decoder of the clip, meeting the film's SPS, holds back as many as the SPS says)."""
+    context = container.streams.video[0].codec_context
+    depth = int(context.reorder_depth or 0)
+    if context.name == "h264":
+        with contextlib.suppress(BitstreamError, IndexError):
+            units = parameter_sets("h264", bytes(context.extradata or b""))[1]
+            depth = max([depth, *(h264_reorder_frames(u) or 0 for u in units if u and u[0] & 0x1F == 7)])
+    return depth
 
