@@ -70,9 +70,7 @@ MIN_GAP_FRAMES = 20  # gaps up to 0.2 s inside a vocalisation are bridged
 SAME_VOICE_GAP_FRAMES = 40  # ... and up to 0.4 s when the pitch on both sides is the same voice's
 MIN_FRAMES = 20  # vocalisations shorter than 0.2 s are dropped
 SAME_SPEAKER_GAP_FRAMES = 50  # one speaker's parts up to 0.5 s apart are one vocalisation (a phrase's pause)
-FAR_SAME_SPEAKER_GAP_FRAMES = 50
-FAR_SAME_VOICE_GAP_FRAMES = 40
-FAR_SAME_VOICE_OCTAVES = 0.3
+FAR_SAME_VOICE_OCTAVES = 0.3  # with a voice far off, near pitch this close on both sides of a gap is one voice's
 NEAR_DB = 6.0  # a voice near the camera is this much over the film's quieter fifth ...
 FAR_VOICE_SHARE = 0.1  # ... and when more of the film's voiced frames are not, a voice is far off (a TV):
 BACKGROUND_TALK_SURENESS = 0.45  # ... and the analysis is unsure who spoke, at best
@@ -320,11 +318,18 @@ def voiced_segments(features: FrameFeatures | Voicing, threshold: float = VOICED
     strict = voiced_frames(features, threshold)
     lenient = voiced_frames(features, threshold * WEAK_FACTOR)
     runs = [(s, e) for s, e in _runs(lenient) if strict[s:e].any()]
+    return _joined(runs, lambda before, after: _same_pitch(features, before, after))
+
+
+def _joined(runs: list[tuple[int, int]],
+            same_voice: Callable[[tuple[int, int], tuple[int, int]], bool]) -> list[tuple[int, int]]:
+    """`runs` joined across gaps up to MIN_GAP_FRAMES, and up to SAME_VOICE_GAP_FRAMES where `same_voice`
+    says both sides are one voice's; those shorter than MIN_FRAMES dropped."""
     joined: list[tuple[int, int]] = []
     for start, end in runs:
         gap = start - joined[-1][1] if joined else None
         if gap is not None and (gap <= MIN_GAP_FRAMES or (
-                gap <= SAME_VOICE_GAP_FRAMES and _same_pitch(features, joined[-1], (start, end)))):
+                gap <= SAME_VOICE_GAP_FRAMES and same_voice(joined[-1], (start, end)))):
             joined[-1] = (joined[-1][0], end)
         else:
             joined.append((start, end))
@@ -469,17 +474,8 @@ def _segments(voicing: Voicing, near: npt.NDArray[np.bool_] | None) -> list[tupl
         return voiced_segments(voicing)
     strict = voiced_frames(voicing) & near
     lenient = voiced_frames(voicing, VOICED_SCORE * WEAK_FACTOR) & near
-    joined: list[tuple[int, int]] = []
-    for start, end in _runs(lenient):
-        if not strict[start:end].any():
-            continue
-        gap = start - joined[-1][1] if joined else None
-        if gap is not None and (gap <= MIN_GAP_FRAMES or (
-                gap <= FAR_SAME_VOICE_GAP_FRAMES and _same_near_pitch(voicing, near, joined[-1], (start, end)))):
-            joined[-1] = (joined[-1][0], end)
-        else:
-            joined.append((start, end))
-    return [(s, e) for s, e in joined if e - s >= MIN_FRAMES]
+    runs = [(s, e) for s, e in _runs(lenient) if strict[s:e].any()]
+    return _joined(runs, lambda before, after: _same_near_pitch(voicing, near, before, after))
 
 
 def _same_near_pitch(voicing: Voicing, near: npt.NDArray[np.bool_], before: tuple[int, int],
@@ -527,8 +523,7 @@ def _attributed(voicing: Voicing) -> list[Vocalisation]:
             continue
         speaker, sure = by_articulation(by_pitch, sure_of_pitch, voicing.pitch[start:end], strict[start:end],
                                         None if own is None else own[start:end])
-        if named and named[-1][0] is speaker and start - named[-1][2] <= (
-                SAME_SPEAKER_GAP_FRAMES if far is None else FAR_SAME_SPEAKER_GAP_FRAMES):
+        if named and named[-1][0] is speaker and start - named[-1][2] <= SAME_SPEAKER_GAP_FRAMES:
             # A pause inside one speaker's phrase: still one vocalisation (sureness weighted by length).
             _, first, last, before = named[-1]
             weight = (last - first) / (end - first)

@@ -216,8 +216,9 @@ def make_filmstrip(handle: SeekableFile, index: FrameIndex, rotation: int, name:
     `known`: a strip stored before (made keyframes only), whose keyframes' thumbnails are kept as they are.
     Without `second_pass`, a long-GOP film's strip is its keyframes' only, made 1 (to be made again later)."""
     chosen = choose_thumbnail_frames(index)
-    between = frames_between_keyframes(index, chosen) if second_pass else {}
-    made = STRIP_MADE if second_pass or not frames_between_keyframes(index, chosen) else 1
+    wanted_between = frames_between_keyframes(index, chosen)
+    between = wanted_between if second_pass else {}
+    made = STRIP_MADE if second_pass or not wanted_between else 1
     try:
         container = av.open(handle, "r")
     except av.error.FFmpegError as exc:
