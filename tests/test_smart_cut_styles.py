@@ -13,7 +13,7 @@ import av
 import numpy as np
 import pytest
 from conftest import give_consent, open_vault, psnr
-from encode_styles import STYLES, Style, encode, render_masters
+from encode_styles import FRAMES, STYLES, Style, encode, render_masters
 from test_export import decoded, durations
 
 import vigtool.media.clip_check as clip_check_module
@@ -21,7 +21,9 @@ import vigtool.media.smart_cut as smart_cut_module
 from vigtool.domain.export import ExportMode
 from vigtool.domain.time import FrameRange
 from vigtool.media.clip_check import check_clip, decode_runs, picture_of, run_around
+from vigtool.media.errors import MediaError
 from vigtool.media.frames import FrameDecoder
+from vigtool.media.mp4_sync import video_sync_samples
 from vigtool.media.nal import is_disposable, length_prefixed, units_of
 from vigtool.media.probe import FrameIndex, ProbeResult, probe_path
 from vigtool.media.smart_cut import CutReport, smart_cut
@@ -370,3 +372,42 @@ def test_a_changed_copied_byte_is_caught_beside_two_runs(style_films: dict[str, 
                      lambda n, data: flipped(data, len(data) // 2) if n == target else data)
     problems = check_clip(broken, source.index, first, end, 0, report.pictures, report.copy)
     assert problems and "copied, is not the film's" in problems[0], problems
+
+
+@pytest.mark.parametrize(("first", "end"), [(0, 60), (0, FRAMES)])
+def test_an_intra_refresh_film_cut_from_its_start_is_copied(first: int, end: int, style_films: dict[str, Path],
+                                                            style_vault: Vault, tmp_path: Path) -> None:
+    """An intra-refresh film's only true keyframe is its first picture, and its MP4 marks a recovery point every
+    30 (which FFmpeg's parser flags as keyframes too): cut from the start, it is copied, not re-encoded, and
+    the clip's sample table offers a player only the first picture to start from."""
+    film = style_films["intra-refresh"]
+    recording = import_recording(style_vault, film, "Family S").recording
+    give_consent(style_vault, recording)
+    out = tmp_path / "clip.mp4"
+    result = export_clip(style_vault, recording, FrameRange(first, end), out)
+    assert result.mode is ExportMode.SMART and result.note == "", result.note
+    assert [read_stamp(f) for f in decoded(out)] == list(range(first, end))
+    assert copied_packets(out, film) >= end - first - 2  # all but the first and last, which carry more
+    assert video_sync_samples(out) == {1}
+    assert seek_problems(out) == []
+
+
+def test_the_check_refuses_a_clip_offering_a_recovery_point_to_start_from(style_films: dict[str, Path],
+                                                                          tmp_path: Path) -> None:
+    """The same clip remuxed as FFmpeg remuxes it (its parser's keyframe flags written into the sample table):
+    a player seeking to frame 30 would start decoding at an intra-refresh wave's first picture and show it
+    half drawn, so the check refuses it and names the frame."""
+    film = style_films["intra-refresh"]
+    source, clip, report = cut(film, 0, 60, tmp_path)
+    assert check_clip(clip, source.index, 0, 60, 0, report.pictures, report.copy) == []
+    remux = remuxed(clip, tmp_path / "remuxed.mp4", lambda _n, data: data)
+    assert video_sync_samples(remux) == {1, 31}
+    problems = check_clip(remux, source.index, 0, 60, 0, report.pictures, report.copy)
+    assert problems and "frame 30" in problems[0], problems
+
+
+def test_a_clip_whose_boxes_run_past_its_end_is_named(tmp_path: Path) -> None:
+    clip = tmp_path / "short.mp4"
+    clip.write_bytes(b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2\x00\x00\x10\x00moov\x00\x00\x00\x08trak")
+    with pytest.raises(MediaError, match=r"short\.mp4: has a box \('moov'\) that runs past its end"):
+        video_sync_samples(clip)

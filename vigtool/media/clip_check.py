@@ -24,6 +24,7 @@ import numpy as np
 
 from vigtool.media.errors import MediaError
 from vigtool.media.frames import FrameDecoder, RGBImage
+from vigtool.media.mp4_sync import video_sync_samples
 from vigtool.media.probe import FrameIndex, ProbeResult, SeekableFile, probe_container
 from vigtool.media.stages import stage
 
@@ -211,8 +212,12 @@ def check_clip(path: Path, source: FrameIndex, first: int, end: int, rotation: i
         assert isinstance(frames, range)
         last = packets is None or end - first - 1 not in frames  # decoded and compared, or its packet compared
         runs = decode_runs(end - first, frames, reorder, last)
+        try:
+            sync = video_sync_samples(path) if packets is not None and packets.frames else None
+        except MediaError as exc:
+            return [f"the clip's sample table cannot be read ({exc.problem})"]
         return _picture_problems(path, probe, first_frame, decoder, first, runs, pictures, frames, last,
-                                 lambda reading: _packet_problems(reading, probe.index, source, first, packets))
+                                 lambda reading: _packet_problems(reading, probe.index, source, first, packets, sync))
     finally:
         decoder.close()
 
@@ -249,10 +254,11 @@ def _decoded_run_here(decoder: FrameDecoder, a: int, b: int, first: int) -> tupl
 
 
 def _packet_problems(container: av.container.InputContainer, index: FrameIndex, source: FrameIndex, first: int,
-                     expected: CopiedPackets | None) -> list[str]:
-    """Whether every copied packet of the clip is the film's own (see CopiedPackets), marked a keyframe exactly
-    where the film has one. Reads the clip's packets without decoding them (before or after `container`'s
-    decoder has run, not while)."""
+                     expected: CopiedPackets | None, sync: frozenset[int] | None) -> list[str]:
+    """Whether every copied packet of the clip is the film's own (see CopiedPackets), a sync sample of the clip
+    (`sync`: vigtool.media.mp4_sync, None: every sample is one) exactly where the film has a true keyframe.
+    Reads the clip's packets without decoding them (before or after `container`'s decoder has run, not
+    while)."""
     if expected is None or not expected.frames:
         return []
     with stage("check_packets"):
@@ -261,11 +267,17 @@ def _packet_problems(container: av.container.InputContainer, index: FrameIndex, 
         container.seek(0, stream=video)
         seen: set[int] = set()
         last = len(expected.frames) - 1
+        sample = 0  # the clip's video samples, 1-based, in decode order (as its sample table numbers them)
         # One packet at a time, in decode order: the clip's copy is never held twice in memory.
         for packet in container.demux(video):
-            if not packet.size or packet.pts is None or (n := index.frame_at_pts(packet.pts)) not in expected.frames:
+            if not packet.size or packet.pts is None:
                 continue
-            k, key = len(seen), packet.is_keyframe
+            sample += 1
+            if (n := index.frame_at_pts(packet.pts)) not in expected.frames:
+                continue
+            # The sample table, not the packet's flag: FFmpeg's parser flags a recovery point (intra-refresh)
+            # a keyframe too, but a player seeks by the table.
+            k, key = len(seen), sync is None or sample in sync
             if n in seen or key != (first + n in keys) or (k == 0 and not key):
                 return [f"its frame {first + n}, copied, is there twice, or marked a keyframe where the film's is "
                         "not (or not where it is)"]
