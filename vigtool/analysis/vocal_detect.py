@@ -20,9 +20,10 @@ a harmonic detector over a noise-whitened spectrum (numpy), Praat's pitch, then 
    the far voice's own stretches are someone else's (Speaker.OTHER: shown, never a turn), and the analysis
    says it is unsure who spoke.
 6. What pitch gets wrong, renamed from how each part is voiced (speakers.by_articulation): a call at a parent's
-   pitch that is steady and unbroken is an infant's growl; a "baby" at a toddler's pitch whose pitch moves
-   like speech and whose voicing consonants break is another child, someone else's (Speaker.OTHER). Both
-   are flagged unsure.
+   pitch that is steady and unbroken is an infant's growl, unless its envelope is the parent's tract
+   (vigtool.analysis.timbre, taught by this film's surely named parts: a mother's long vowel); a "baby" at
+   a toddler's pitch whose pitch moves like speech and whose voicing consonants break is another child,
+   someone else's (Speaker.OTHER). All are flagged unsure.
 
 Times are integer sample positions at ANALYSIS_RATE.
 """
@@ -46,6 +47,7 @@ from vigtool.analysis.speakers import (
     film_split,
     split_at_speaker_changes,
 )
+from vigtool.analysis.timbre import ENVELOPE_POINTS, harmonic_envelope, part_timbres
 from vigtool.domain.vocal_turns import Speaker, Vocalisation
 
 ANALYSIS_RATE = 16000
@@ -117,6 +119,7 @@ class FrameFeatures:
     level: npt.NDArray[np.float16]  # the frame's power up to MAX_HZ, dB (for voices far off: see _attributed)
     nearness: npt.NDArray[np.float16]  # the level-free part of the near-voice sum (see NEAR_*_WEIGHT)
     cepstra: npt.NDArray[np.float16]  # frames × CEPSTRA: the spectral shape (far_voice: this film's channels)
+    envelope: npt.NDArray[np.float16]  # frames × ENVELOPE_POINTS: the envelope through the harmonics (timbre)
 
 
 def _bin_hz() -> float:
@@ -246,7 +249,7 @@ def _context_features(power: npt.NDArray[np.float32], pitch: npt.NDArray[np.floa
     del over
     return FrameFeatures(contrast[rows, best], ratio, candidates[best], snr, pitch,
                          (10 * np.log10(power.sum(axis=1) + 1e-12)).astype(np.float16), nearness,
-                         channel_cepstra(power, _bin_hz()))
+                         channel_cepstra(power, _bin_hz()), harmonic_envelope(power, pitch, _bin_hz()))
 
 
 def _nearness(power: npt.NDArray[np.float32], over: npt.NDArray[np.float32],
@@ -281,9 +284,11 @@ def frame_features(samples: Samples, progress: Progress | None = None,
     if not parts:
         empty = np.zeros(0, np.float32)
         return FrameFeatures(empty, empty, empty, np.zeros((0, bins), np.float32), empty, empty.astype(np.float16),
-                             empty.astype(np.float16), np.zeros((0, CEPSTRA), np.float16))
+                             empty.astype(np.float16), np.zeros((0, CEPSTRA), np.float16),
+                             np.zeros((0, ENVELOPE_POINTS), np.float16))
     return FrameFeatures(*(np.concatenate([getattr(f, name) for f in parts])
-                           for name in ("score", "ratio", "f0", "snr", "pitch", "level", "nearness", "cepstra")))
+                           for name in ("score", "ratio", "f0", "snr", "pitch", "level", "nearness", "cepstra",
+                                        "envelope")))
 
 
 def _runs(mask: npt.NDArray[np.bool_]) -> list[tuple[int, int]]:
@@ -344,8 +349,8 @@ def _strong(features: FrameFeatures | Voicing, threshold: float = VOICED_SCORE) 
 @dataclass(frozen=True)
 class Voicing:
     """What the speaker decision needs of each 10-ms frame, without the spectra: a long film's log-SNR
-    spectra would take 1 MB per 10 s, its voicing 41 bytes per frame (15 MB an hour:
-    24 of them the spectral shape, far_voice)."""
+    spectra would take 1 MB per 10 s, its voicing 57 bytes per frame (21 MB an hour:
+    24 of them the spectral shape, far_voice; 16 the envelope through the harmonics, timbre)."""
 
     score: npt.NDArray[np.float32]
     ratio: npt.NDArray[np.float32]
@@ -354,14 +359,15 @@ class Voicing:
     level: npt.NDArray[np.float16]  # dB (says whether a voice is near: see _near)
     nearness: npt.NDArray[np.float16]  # the rest of the evidence of a voice near rather than far (see _near)
     cepstra: npt.NDArray[np.float16]  # frames × CEPSTRA: each frame's spectral shape (see _near, far_voice)
+    envelope: npt.NDArray[np.float16]  # frames × ENVELOPE_POINTS: whose vocal tract (see _attributed, timbre)
 
     @classmethod
     def of(cls, features: FrameFeatures) -> Voicing:
         return cls(features.score, features.ratio, features.f0, features.pitch, features.level, features.nearness,
-                   features.cepstra)
+                   features.cepstra, features.envelope)
 
 
-_VOICING = ("score", "ratio", "f0", "pitch", "level", "nearness", "cepstra")  # Voicing's arrays, in its order
+_VOICING = ("score", "ratio", "f0", "pitch", "level", "nearness", "cepstra", "envelope")  # Voicing's order
 _COMB_PITCHES: list[npt.NDArray[np.float32]] = []
 
 
@@ -374,7 +380,7 @@ def _comb_pitches() -> npt.NDArray[np.float32]:
 
 class VocalDetector:
     """Finds vocalisations in sound fed in pieces of any size, CONTEXT_FRAMES (20 s) at a time, so a long
-    film's sound is never held whole: what stays is its voicing, 41 bytes per 10 ms. Feeding a film's sound
+    film's sound is never held whole: what stays is its voicing, 57 bytes per 10 ms. Feeding a film's sound
     piece by piece finds exactly what feeding it in one array does."""
 
     _CONTEXT_SAMPLES = (CONTEXT_FRAMES - 1) * HOP + WINDOW  # the samples one context's frames cover
@@ -516,13 +522,17 @@ def _attributed(voicing: Voicing) -> list[Vocalisation]:
     cues = [_cues(voicing, s, e, far) for s, e in parts]
     strict = voiced_frames(voicing)
     own = None if far is None else far.frames
+    by_pitch = attribute(cues, [e - s for s, e in parts], line)
+    # Whose tract each part's envelope is (timbre); not with a voice far off, whose frames lie under the family's.
+    timbres = [None] * len(parts) if far is not None else part_timbres(
+        voicing.envelope, strict & (voicing.pitch > 0), parts, [p is Speaker.INFANT for p, _ in by_pitch],
+        [sure for _, sure in by_pitch])
     named: list[tuple[Speaker, int, int, float]] = []
-    for (start, end), (by_pitch, sure_of_pitch) in zip(parts, attribute(cues, [e - s for s, e in parts], line),
-                                                       strict=True):
-        if by_pitch is None:
+    for (start, end), (speaker_of_pitch, sure_of_pitch), timbre in zip(parts, by_pitch, timbres, strict=True):
+        if speaker_of_pitch is None:
             continue
-        speaker, sure = by_articulation(by_pitch, sure_of_pitch, voicing.pitch[start:end], strict[start:end],
-                                        None if own is None else own[start:end])
+        speaker, sure = by_articulation(speaker_of_pitch, sure_of_pitch, voicing.pitch[start:end], strict[start:end],
+                                        None if own is None else own[start:end], timbre)
         if named and named[-1][0] is speaker and start - named[-1][2] <= SAME_SPEAKER_GAP_FRAMES:
             # A pause inside one speaker's phrase: still one vocalisation (sureness weighted by length).
             _, first, last, before = named[-1]
