@@ -33,6 +33,11 @@ ENCODERS = {"h264": "libx264", "hevc": "libx265"}
 # same worst picture on grain for 10-15 % more encoding; superfast 0.3-1 dB more for 2.5x the encoding.
 # forced-idr: a picture asked to be a keyframe (the head's, see smart_cut._head_idr) is an IDR with its parameter sets.
 _X264 = {"preset": "ultrafast", "qp": "21", "bf": "0", "forced-idr": "1"}
+# One thread: the head's pictures come from a decoder on the other core, one at a time, and x264's frame
+# threads (three on two cores, and a lookahead thread) only add their own copies of the picture and a
+# pipeline to fill and drain (issue 18, the 10-minute film's 30-picture head: 0.124-0.136 CPU-s against
+# 0.152-0.177; the tail, often one picture, no longer starts four threads for it).
+_X264_THREADS = 1
 # x265 costs about five times x264's CPU per picture even at ultrafast. Mode decision at rd 1, a 16-pixel
 # motion search and a two-picture lookahead take a third of it off (measured on 1080p frames with grain:
 # 0.64-0.67 CPU-s for 10 frames against 0.99-1.26 s) at the same worst-frame PSNR (38.7 dB).
@@ -111,6 +116,8 @@ class Writer:
         context.time_base = time_base
         context.framerate = rate
         context.options = dict(_X264 if name == "libx264" else _X265)
+        if name == "libx264":
+            context.thread_count = _X264_THREADS
         return context
 
     def encoded(self, data: bytes) -> bytes:

@@ -21,6 +21,7 @@ RGBImage = npt.NDArray[np.uint8]
 
 CONTINUE_WITHIN = 30  # frames ahead that are decoded on to rather than sought
 SKIP_MARGIN = 8  # frames before the one wanted from which every picture is decoded (reordering depth)
+_SENT_KEPT = 1024  # packets since a seek whose timestamps are kept for decode_to(last=True)
 
 
 def to_display(image: RGBImage, rotation: int) -> RGBImage:
@@ -65,6 +66,12 @@ class FrameDecoder:
         self._sought = 0  # the keyframe decoding last started from
         self._skipping = "DEFAULT"
         self._drain_after: int | None = None  # the pts of the packet after which the decoder is drained
+        # decode_to(last=True): (the last frame's pts, how many packets up to it are still to go in)
+        self._finish: tuple[int, int] | None = None
+        # The pts of every packet gone in since the seek, from its keyframe on; None past _SENT_KEPT of them
+        # (playback runs on through a whole film): then `last` drains nothing.
+        self._sent: list[int] | None = []
+        self._start_pts = -1  # the pts of the keyframe decoding last started from
         self.position = -1  # the last frame decoded; -1 after a seek
 
     @property
@@ -76,7 +83,7 @@ class FrameDecoder:
         return bool(context.has_b_frames) or frame_threads
 
     def decode_to(self, number: int, *, skip_unneeded: bool = False, margin: int = SKIP_MARGIN,
-                  drain: bool = False) -> Iterator[tuple[int, av.VideoFrame]]:
+                  drain: bool = False, last: bool = False) -> Iterator[tuple[int, av.VideoFrame]]:
         """(index, frame) for every frame decoded on the way to `number`, which comes last.
 
         With `skip_unneeded`, a fresh seek lets the decoder drop non-reference pictures more than `margin`
@@ -87,6 +94,12 @@ class FrameDecoder:
         the frame (the same pixels) comes without decoding the pictures a decoder waits for before giving
         one out (B-frame reordering, frame threads): the first frame of a 4K HEVC film with B-frames costs
         one picture's decoding instead of three to five. The next call seeks again.
+
+        With `last`, nothing after `number` is wanted: once the packet of every frame from the keyframe
+        decoding started at up to `number` has gone in (in decode order, a B-frame's anchor shown after it
+        goes in before it), the decoder is drained instead of fed the packets it would wait for before
+        giving the last frames out (B-frame reordering, frame threads: 3-5 pictures decoded for nothing at
+        the end of an export's head on bench/clip_export.py's films). The next call seeks again.
         """
         keyframe = self._index.keyframe_before(number)
         # Decoding on from where the decoder is beats a seek, even across the next keyframe.
@@ -99,7 +112,11 @@ class FrameDecoder:
             self._drain_after = int(self._index.pts[number]) if drain else None
             self._frames = self._decoded()
             self.position = -1
+            self._sent, self._start_pts = [], int(self._index.pts[keyframe])
         target = int(self._index.pts[number])
+        if last and self._sent is not None:
+            going_in = sum(self._start_pts <= pts <= target for pts in self._sent)
+            self._finish = (target, number - self._sought + 1 - going_in)
         while True:
             try:
                 frame = next(self._frames)
@@ -120,7 +137,7 @@ class FrameDecoder:
                 raise MediaError(self._name, f"frame {number} is not where the index puts it")
             yield at, frame
             if frame.pts == target:
-                if self._drain_after is not None:  # drained: nothing more comes without a seek
+                if self._drain_after is not None or last:  # drained: nothing more comes without a seek
                     self.forget_position()
                 return
 
@@ -158,7 +175,14 @@ class FrameDecoder:
                 context.skip_frame = skip
                 self._skipping = skip
             yield from packet.decode()
-            if self._drain_after is not None and packet.pts == self._drain_after:
+            if self._sent is not None and packet.pts is not None and packet.size and packet.pts >= self._start_pts:
+                self._sent.append(packet.pts)
+                if len(self._sent) > _SENT_KEPT:
+                    self._sent = None
+                if self._finish is not None and packet.pts <= self._finish[0]:
+                    self._finish = (self._finish[0], self._finish[1] - 1)
+            if (self._drain_after is not None and packet.pts == self._drain_after) or (
+                    self._finish is not None and self._finish[1] <= 0):
                 yield from context.decode(None)
                 context.flush_buffers()
                 return
@@ -172,6 +196,7 @@ class FrameDecoder:
         """Seek afresh on the next call (to decode frames that were skipped over)."""
         self._frames = None
         self._drain_after = None
+        self._finish = None
         self.position = -1
 
     def close(self) -> None:

@@ -128,16 +128,18 @@ def _decoded_range(decoder: FrameDecoder, first: int, end: int, keep: Callable[[
             yield frame
     # On in steps the decoder continues through: a head may span keyframes (an open GOP's I pictures, where
     # an H.264 copy cannot start), and one long step would seek to the last of them.
+    # The last call drains the decoder (FrameDecoder.decode_to(last=True)): no picture after the last one
+    # wanted is decoded.
     at = first
     while at < end - 1:
         target = min(at + CONTINUE_WITHIN, end - 1)
-        for number, frame in decoder.decode_to(target):
+        for number, frame in decoder.decode_to(target, last=peek_to is None and target == end - 1):
             if number > at:
                 keep(number, frame)
                 yield frame
         at = target
     if peek_to is not None:
-        for number, frame in decoder.decode_to(peek_to):
+        for number, frame in decoder.decode_to(peek_to, last=True):
             if number >= end:
                 keep(number, frame)
 
@@ -210,7 +212,7 @@ class _SideWork:
                 at = min(wanted)
                 while at < end - 1:  # on in steps the decoder continues through (as _decoded_range)
                     at = min(at + CONTINUE_WITHIN, end - 1)
-                    steps.append(decoder.decode_to(at))
+                    steps.append(decoder.decode_to(at, last=at == end - 1))
                 with stage("tail_decode"):
                     for at, frame in itertools.chain(*steps):
                         if at >= tail_first:
