@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 from ui import qt_supervision
 from ui.main_window import MainWindow, add_recent_vault
 from ui.qt_unlock_dialog import UnlockDialog
+from ui.qt_vault_folder import forget_new_folder
 from vigtool.services import lanes
 from vigtool.services.demo import ensure_demo_case
 from vigtool.services.vault import Vault
@@ -94,6 +95,7 @@ def _switch(next_vault: list[tuple[Path, Vault]], path: str, window: MainWindow)
         window.statusBar().showMessage("This vault is the one open now.", 5000)
         return
     opened = _unlock(folder, None, window)
+    forget_new_folder(folder, vault_made=opened is not None)  # a folder made for it goes again if unused
     if opened is None:
         window.statusBar().showMessage("The other vault was not opened: you are still in this one.", 5000)
         return
