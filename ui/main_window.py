@@ -303,6 +303,7 @@ class MainWindow(QMainWindow):
         settings = app_settings()
         settings.setValue("main/geometry", self.saveGeometry())
         settings.setValue("main/state", self.saveState())
+        settings.sync()  # on the disk now: the process may end without tearing Qt down (ui.app.leave)
         self.remember_place()
         self.importer.wait()
         self.previews.close()

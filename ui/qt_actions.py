@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QDialog, QDockWidget, QFileDialog, QLabel, QMenu, QScrollArea, QVBoxLayout
+from PySide6.QtWidgets import QDialog, QDockWidget, QLabel, QMenu, QScrollArea, QVBoxLayout
 
 from ui import qt_agreement, qt_marks, qt_supervision
+from ui.qt_vault_folder import ask_vault_folder
 from vigtool.domain.codebook import Codebook
 from vigtool.domain.model import Actor
 from vigtool.domain.undo import UndoStack
@@ -223,9 +224,10 @@ class WindowActions:
         return lambda: self.w.vault_switch_requested.emit(path)
 
     def _open_vault(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self.w, "Open or create a vault folder")
-        if folder:
-            self.w.vault_switch_requested.emit(folder)
+        # Beside the vault open now: where a practitioner keeps her vaults (not the app's working folder).
+        folder = ask_vault_folder(self.w, self.w.vault.path.parent)
+        if folder is not None:
+            self.w.vault_switch_requested.emit(str(folder))
 
     def cheat_sheet_html(self) -> str:
         sections = []

@@ -16,7 +16,7 @@ from PySide6.QtCore import QObject, Signal
 
 from vigtool.media.previews import AudioEnvelope, Filmstrip
 from vigtool.services import library
-from vigtool.services.previews import load_audio_envelope, load_filmstrip
+from vigtool.services.previews import PreviewCancelledError, PreviewFuture, load_audio_envelope, load_filmstrip
 from vigtool.services.working_copy import WorkingCopyMade
 
 if TYPE_CHECKING:
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 class FilmPreviews(QObject):
     previews_ready = Signal(int)
+    previews_failed = Signal(int, str)  # the film, and what went wrong (from the builder's thread)
     preview_part = Signal(int, object)  # a filmstrip or sound wave filling in, from the builder's thread
     copy_ready = Signal(int)
 
@@ -32,6 +33,7 @@ class FilmPreviews(QObject):
         super().__init__(window)
         self.w = window
         self.previews_ready.connect(self.reload)
+        self.previews_failed.connect(self._tell_failed)
         window.previews.add_listener(self.preview_part.emit)
         self.preview_part.connect(self._show_part)
         self.copy_ready.connect(window.player.use_working_copy)
@@ -56,8 +58,24 @@ class FilmPreviews(QObject):
         # the background (meanwhile the stored one is shown).
         future = self.w.previews.ensure(ws.recording)
         if future is not None:
-            future.add_done_callback(lambda f: None if not f.cancelled() and f.exception() is None
-                                     and f.result() is None else self.previews_ready.emit(recording_id))
+            future.add_done_callback(partial(self._previews_done, recording_id=recording_id))
+
+    def _previews_done(self, future: PreviewFuture, recording_id: int) -> None:
+        """On the builder's thread: what was made is shown; a failure is told; a stop (closing) is no news."""
+        if future.cancelled():
+            return
+        error = future.exception()
+        if isinstance(error, PreviewCancelledError):
+            return
+        if error is not None:
+            self.previews_failed.emit(recording_id, str(error))
+        elif future.result() is not None:
+            self.previews_ready.emit(recording_id)
+
+    def _tell_failed(self, recording_id: int, problem: str) -> None:
+        if self.w.workspace is not None and self.w.workspace.recording.id == recording_id:
+            self.w.statusBar().showMessage(f"The filmstrip and sound wave were not made: {problem}. The film "
+                                           "itself is whole; they are tried again when it is next opened.", 15000)
 
     def reload(self, recording_id: int) -> None:
         ws = self.w.workspace

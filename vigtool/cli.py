@@ -302,7 +302,8 @@ def _launch_gui(vault_dir: Path, demo: bool, screenshot: str | None, report_star
     except ImportError as exc:
         raise CliError(f"the desktop app cannot start: {exc}") from exc
     passphrase = DEMO_PASSPHRASE if demo else os.environ.get(PASSPHRASE_ENV)
-    code: int = app.run(vault_dir, passphrase, demo=demo, screenshot=screenshot, report_startup=report_startup)
+    code: int = app.run(vault_dir, passphrase, demo=demo, screenshot=screenshot, report_startup=report_startup,
+                        end_process=True)
     return code
 
 

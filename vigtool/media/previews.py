@@ -257,7 +257,8 @@ def make_filmstrip(handle: SeekableFile, index: FrameIndex, rotation: int, name:
                     yield _demux_gop(container, stream, index, key, between[key])
 
             jobs = jobs_when_quiet()
-            decode = functools.partial(_decode_gop, frame_at_pts=index.frame_at_pts)
+            # A GOP is up to a camera's 8 s of pictures, decoded niced: a stop is heard at every picture.
+            decode = functools.partial(_decode_gop, frame_at_pts=index.frame_at_pts, stopped=cancelled)
             if len(refiners) >= 2:
                 _decode_on_threads(refiners, jobs, rotation, strip, decode, niced=True)
             else:
@@ -427,13 +428,16 @@ def _demux_gop(container: av.container.InputContainer, stream: av.video.stream.V
 
 
 def _decode_gop(codec: av.VideoCodecContext, demuxed: _Demuxed, rotation: int, *,
-                frame_at_pts: Callable[[int], int]) -> tuple[_Thumbs, int]:
+                frame_at_pts: Callable[[int], int], stopped: Cancelled | None = None) -> tuple[_Thumbs, int]:
     """The thumbnails of one GOP's wanted frames: for each, the first picture decoded at or after it (the
-    decoder skips unreferenced frames, so that may be a frame or two later), named by its own frame."""
+    decoder skips unreferenced frames, so that may be a frame or two later), named by its own frame. When
+    `stopped()` (asked before each picture) it ends there: the caller hears of the stop and stores nothing."""
     packets, key_at = demuxed
     waiting = sorted(key_at)
     thumbs: _Thumbs = []
     for frame in _decoded(codec, packets):
+        if stopped is not None and stopped():
+            break
         if not waiting or frame.pts is None or frame.pts < waiting[0]:
             continue
         while waiting and waiting[0] <= frame.pts:

@@ -137,6 +137,8 @@ def stale_filmstrip(vault: Vault, recording: Recording) -> Filmstrip | None:
 
 
 PreviewListener = Callable[[int, Preview], None]
+# A build's future: what was made, or None where nothing needed making (a filmstrip looked at and found whole).
+PreviewFuture = Future[PreviewsBuilt | None]
 
 
 class PreviewBuilder:
@@ -154,7 +156,7 @@ class PreviewBuilder:
         self._listeners: list[PreviewListener] = []
         self._lock = threading.Lock()
         self._so_far: dict[int, dict[type, Preview]] = {}
-        self._pending: dict[int, Future[PreviewsBuilt]] = {}  # builds queued or under way, by recording
+        self._pending: dict[int, PreviewFuture] = {}  # builds queued or under way, by recording
         self._looked_at: set[int] = set()  # films whose stored filmstrip was looked at for its version
 
     def add_listener(self, listener: PreviewListener) -> None:
@@ -169,21 +171,26 @@ class PreviewBuilder:
         assert envelope is None or isinstance(envelope, AudioEnvelope)
         return strip, envelope
 
-    def submit(self, recording: Recording, progress: Progress | None = None) -> Future[PreviewsBuilt]:
-        future = self._executor.submit(self._build, recording, progress)
+    def submit(self, recording: Recording, progress: Progress | None = None) -> PreviewFuture:
+        """Build the previews of `recording` (just imported, or missing); the future's result says what was made."""
+        future: PreviewFuture = self._executor.submit(self._build, recording, progress)
         with self._lock:
             self._pending[recording.id] = future
         future.add_done_callback(functools.partial(self._forget, recording.id))
         return future
 
-    def _forget(self, recording_id: int, future: Future[PreviewsBuilt]) -> None:
+    def _forget(self, recording_id: int, future: PreviewFuture) -> None:
         with self._lock:
             if self._pending.get(recording_id) is future:
                 del self._pending[recording_id]
 
     def _rebuild_if_stale(self, recording: Recording) -> PreviewsBuilt | None:
         stale = stale_filmstrip(self._vault, recording)  # on this thread: it decrypts the strip, reads the index
-        return None if stale is None else self._build(recording, None, stale)
+        try:
+            return None if stale is None else self._build(recording, None, stale)
+        except Exception:
+            self.look_again(recording.id)  # not made: the film's next opening tries again
+            raise
 
     def _build(self, recording: Recording, progress: Progress | None,
                stale: Filmstrip | None = None) -> PreviewsBuilt:
@@ -202,10 +209,11 @@ class PreviewBuilder:
             with self._lock:
                 self._so_far.pop(recording.id, None)
 
-    def ensure(self, recording: Recording) -> Future[PreviewsBuilt] | Future[PreviewsBuilt | None] | None:
+    def ensure(self, recording: Recording) -> PreviewFuture | None:
         """Rebuild previews a crash or an older version left missing; once a session, look on the worker
-        thread for a filmstrip stored before the second pass of a long-GOP film, and make it again (the
-        future's result is None when it was whole)."""
+        thread for a filmstrip stored before the second pass of a long-GOP film, and make it again. One kind of
+        future whichever it is (a build under way, a build queued now, a look): its result is what was made,
+        None when the strip was whole; None instead of a future when it was looked at already this session."""
         with self._lock:
             pending = self._pending.get(recording.id)
         if pending is not None:
@@ -218,7 +226,8 @@ class PreviewBuilder:
             if recording.id in self._looked_at:
                 return None
             self._looked_at.add(recording.id)
-        return self._executor.submit(self._rebuild_if_stale, recording)
+        looked: PreviewFuture = self._executor.submit(self._rebuild_if_stale, recording)
+        return looked
 
     def look_again(self, recording_id: int) -> None:
         """The film's working copy was made: the next `ensure` looks at its filmstrip again (a heavy film's
@@ -236,5 +245,6 @@ class PreviewBuilder:
         self._executor.shutdown(wait=True, cancel_futures=True)
 
 
-__all__ = ["Preview", "PreviewBuilder", "PreviewCancelledError", "PreviewListener", "PreviewsBuilt", "build_previews",
-           "load_audio_envelope", "load_filmstrip", "load_preview", "missing_previews", "stale_filmstrip"]
+__all__ = ["Preview", "PreviewBuilder", "PreviewCancelledError", "PreviewFuture", "PreviewListener", "PreviewsBuilt",
+           "build_previews", "load_audio_envelope", "load_filmstrip", "load_preview", "missing_previews",
+           "stale_filmstrip"]
